@@ -1,1 +1,5 @@
+//! Integration tests, one binary so polars is linked once.
 
+mod common;
+mod corpus;
+mod pipeline;

@@ -1,0 +1,149 @@
+//! Attain: coverage, people still needed and rank, per period, district (and province),
+//! group (and `all`) and dose, computed with polars' lazy API from the canonical table.
+
+use crate::layout::vocab::Group;
+use chrono::NaiveDate;
+use polars::prelude::*;
+use std::collections::BTreeSet;
+
+/// The keys every district gets a row for, even when it sent nothing that period
+/// (then `vaccinated` is null: "no report" must not read as "0 doses").
+fn keys_frame(obs: &DataFrame, targets: &DataFrame) -> PolarsResult<DataFrame> {
+    let periods: BTreeSet<i32> = obs.column("period")?.cast(&DataType::Int32)?.i32()?.into_no_null_iter().collect();
+    let mut districts: BTreeSet<(String, String)> = BTreeSet::new();
+    for df in [obs, targets] {
+        let p = df.column("province_code")?.str()?.clone();
+        let d = df.column("district_code")?.str()?.clone();
+        for (p, d) in p.into_iter().zip(d.into_iter()) {
+            if let (Some(p), Some(d)) = (p, d) {
+                districts.insert((p.to_string(), d.to_string()));
+            }
+        }
+    }
+    let mut combos: BTreeSet<(usize, i32)> = (1..=3).map(|d| (6usize, d)).collect(); // (group order, dose); 6 = all
+    let g = obs.column("group")?.str()?.clone();
+    let ds = obs.column("dose")?.i32()?.clone();
+    let order = |code: &str| Group::SPECIFIC.iter().position(|g| g.code() == code).unwrap_or(6);
+    for (g, d) in g.into_iter().zip(ds.into_iter()) {
+        if let (Some(g), Some(d)) = (g, d) {
+            combos.insert((order(g), d));
+            combos.insert((6, d));
+        }
+    }
+    let (mut cp, mut cprov, mut cd, mut cg, mut cdose) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for p in &periods {
+        for (prov, d) in &districts {
+            for (gi, dose) in &combos {
+                cp.push(*p);
+                cprov.push(prov.clone());
+                cd.push(d.clone());
+                cg.push(if *gi == 6 { "all" } else { Group::SPECIFIC[*gi].code() }.to_string());
+                cdose.push(*dose);
+            }
+        }
+    }
+    DataFrame::new(
+        cp.len(),
+        vec![
+            Int32Chunked::from_vec("period".into(), cp).into_date().into_series().into(),
+            Column::new("province_code".into(), cprov),
+            Column::new("district_code".into(), cd),
+            Column::new("group".into(), cg),
+            Column::new("dose".into(), cdose),
+        ],
+    )
+}
+
+fn left(on: &[&str]) -> (Vec<Expr>, JoinArgs) {
+    let keys = on.iter().map(|c| col(*c)).collect();
+    (keys, JoinArgs { maintain_order: MaintainOrderJoin::Left, ..JoinArgs::new(JoinType::Left) })
+}
+
+/// Attainment per district and for the province, one frame:
+/// `period, province_code, district_code (null for the province row), group, dose,
+/// vaccinated, target, coverage, threshold, people_needed, rank_in_province, districts_reporting`.
+pub fn compute(obs: &DataFrame, targets: &DataFrame, threshold: f64) -> PolarsResult<DataFrame> {
+    let by_group = obs
+        .clone()
+        .lazy()
+        .group_by_stable([col("period"), col("district_code"), col("group"), col("dose")])
+        .agg([col("vaccinated").sum()]);
+    let all_groups = obs
+        .clone()
+        .lazy()
+        .group_by_stable([col("period"), col("district_code"), col("dose")])
+        .agg([col("vaccinated").sum()])
+        .select([col("period"), col("district_code"), lit("all").alias("group"), col("dose"), col("vaccinated")]);
+    let vaccinated = concat([by_group, all_groups], UnionArgs::default())?;
+
+    // Targets: the groups summed over areas; `all` is the sum of the groups, or the
+    // file's own total when it gives no groups.
+    let per_group = targets.clone().lazy().group_by_stable([col("district_code"), col("group")]).agg([col("target").sum()]);
+    let specific = per_group.clone().filter(col("group").neq(lit("all")));
+    let summed = specific
+        .clone()
+        .group_by_stable([col("district_code")])
+        .agg([col("target").sum()])
+        .select([col("district_code"), lit("all").alias("group"), col("target")]);
+    let explicit = per_group.filter(col("group").eq(lit("all")));
+    let target = concat([specific, summed, explicit], UnionArgs::default())?
+        .group_by_stable([col("district_code"), col("group")])
+        .agg([col("target").first()]);
+
+    let (k1, a1) = left(&["period", "district_code", "group", "dose"]);
+    let (k2, a2) = left(&["district_code", "group"]);
+    let districts = keys_frame(obs, targets)?
+        .lazy()
+        .join(vaccinated, k1.clone(), k1, a1)
+        .join(target, k2.clone(), k2, a2)
+        .sort_by_exprs([col("period"), col("group"), col("dose"), col("district_code")], SortMultipleOptions::default())
+        .with_columns([
+            (col("vaccinated").cast(DataType::Float64) / col("target").cast(DataType::Float64)).alias("coverage"),
+            lit(threshold).alias("threshold"),
+            col("vaccinated").is_not_null().cast(DataType::Int32).alias("districts_reporting"),
+        ])
+        .with_columns([
+            people_needed(threshold),
+            col("coverage")
+                .rank(RankOptions { method: RankMethod::Ordinal, descending: true }, None)
+                .over([col("period"), col("province_code"), col("group"), col("dose")])
+                .cast(DataType::Int32)
+                .alias("rank_in_province"),
+        ]);
+    let province = districts
+        .clone()
+        .group_by_stable([col("period"), col("province_code"), col("group"), col("dose")])
+        .agg([col("vaccinated").sum(), col("target").sum(), col("districts_reporting").sum()])
+        .with_columns([
+            (col("vaccinated").cast(DataType::Float64) / col("target").cast(DataType::Float64)).alias("coverage"),
+            lit(threshold).alias("threshold"),
+            lit(NULL).cast(DataType::String).alias("district_code"),
+            lit(NULL).cast(DataType::Int32).alias("rank_in_province"),
+        ])
+        .with_columns([people_needed(threshold)]);
+    let columns = [
+        "period", "province_code", "district_code", "group", "dose", "vaccinated", "target", "coverage", "threshold", "people_needed", "rank_in_province", "districts_reporting",
+    ];
+    let select: Vec<Expr> = columns.iter().map(|c| col(*c)).collect();
+    concat([districts.select(select.clone()), province.select(select)], UnionArgs::default())?
+        .sort_by_exprs(
+            [col("period"), col("province_code"), col("district_code"), col("group"), col("dose")],
+            SortMultipleOptions::default().with_nulls_last(false),
+        )
+        .collect()
+}
+
+/// People still needed to reach the threshold: ceil(threshold × target) − vaccinated,
+/// never below zero. The epsilon keeps 0.7 × 10 from ceiling to 8.
+fn people_needed(threshold: f64) -> Expr {
+    let goal = (lit(threshold) * col("target").cast(DataType::Float64) - lit(1e-9)).ceil().cast(DataType::Int64);
+    let gap = goal - col("vaccinated");
+    when(gap.clone().gt(lit(0))).then(gap).otherwise(lit(0i64)).alias("people_needed")
+}
+
+/// The periods present, newest last.
+pub fn periods(obs: &DataFrame) -> PolarsResult<Vec<NaiveDate>> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let set: BTreeSet<i32> = obs.column("period")?.cast(&DataType::Int32)?.i32()?.into_no_null_iter().collect();
+    Ok(set.into_iter().map(|d| epoch + chrono::Days::new(d as u64)).collect())
+}

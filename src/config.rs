@@ -1,0 +1,165 @@
+//! Resolves the command line and `sitrep.toml` into one [`RunPlan`], in one named step
+//! (as ripgrep turns low-level args into high-level settings). Nothing after this
+//! module reads flags or files of configuration.
+
+use crate::ingest::Limits;
+use crate::layout::vocab::{Group, Vocabulary};
+use crate::report::definition::ReportDefinition;
+use anyhow::{bail, Context, Result};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Id,
+    En,
+}
+
+/// What the user typed (filled by the CLI in `main.rs`).
+#[derive(Debug, Clone, Default)]
+pub struct RawArgs {
+    pub inputs: Vec<PathBuf>,
+    pub targets: Option<PathBuf>,
+    pub out: Option<PathBuf>,
+    pub period: Option<String>,
+    pub config: Option<PathBuf>,
+    pub lang: Option<String>,
+    pub strict: bool,
+    pub quiet: bool,
+}
+
+/// `sitrep.toml`. Every key is optional; unknown keys are an error so typos are caught.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Coverage threshold as a fraction (0.7) or a percentage (70).
+    pub threshold: Option<f64>,
+    pub lang: Option<String>,
+    pub targets: Option<PathBuf>,
+    pub out: Option<PathBuf>,
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    #[serde(default)]
+    pub vocabulary: VocabularyConfig,
+    /// Names districts write → official code, e.g. `"Tanjabbar" = "15.06"`.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub max_file_bytes: Option<u64>,
+    pub max_unzipped_bytes: Option<u64>,
+    pub max_cells: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VocabularyConfig {
+    /// Word → group code, e.g. `"pra lansia" = "umum_rentan"`.
+    #[serde(default)]
+    pub groups: BTreeMap<String, String>,
+    /// Word → dose number, e.g. `"vaksin pertama" = 1`.
+    #[serde(default)]
+    pub doses: BTreeMap<String, u8>,
+}
+
+/// Everything a run needs, resolved and checked.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    pub inputs: Vec<PathBuf>,
+    pub targets: Option<PathBuf>,
+    pub out: PathBuf,
+    pub period: Option<NaiveDate>,
+    pub lang: Lang,
+    pub threshold: f64,
+    pub limits: Limits,
+    pub vocab: Vocabulary,
+    pub aliases: BTreeMap<String, String>,
+    pub strict: bool,
+    pub quiet: bool,
+    pub report: ReportDefinition,
+    /// The configuration as resolved, written into the manifest.
+    pub config_json: serde_json::Value,
+}
+
+impl RunPlan {
+    pub fn resolve(args: RawArgs) -> Result<RunPlan> {
+        let file: FileConfig = match &args.config {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| format!("cannot read the configuration {}", p.display()))?;
+                toml::from_str(&text).with_context(|| format!("{} is not a valid sitrep configuration", p.display()))?
+            }
+            None => match std::fs::read_to_string("sitrep.toml") {
+                Ok(text) if args.inputs.is_empty() => toml::from_str(&text).context("sitrep.toml is not a valid sitrep configuration")?,
+                _ => FileConfig::default(),
+            },
+        };
+        if args.inputs.is_empty() {
+            bail!("no submissions given: name the files or folders to read, e.g. `sitrep run submissions/ --targets sasaran.xlsx`");
+        }
+        for p in &args.inputs {
+            if !p.exists() {
+                bail!("{} does not exist", p.display());
+            }
+        }
+        let period = match &args.period {
+            Some(p) => Some(NaiveDate::parse_from_str(p, "%Y-%m-%d").with_context(|| format!("--period '{p}' is not a date like 2022-01-15"))?),
+            None => None,
+        };
+        let lang = match args.lang.as_deref().or(file.lang.as_deref()).unwrap_or("id") {
+            "id" => Lang::Id,
+            "en" => Lang::En,
+            other => bail!("unknown language '{other}': use id or en"),
+        };
+        let threshold = match file.threshold.unwrap_or(0.7) {
+            t if t > 1.0 && t <= 100.0 => t / 100.0,
+            t if t > 0.0 && t <= 1.0 => t,
+            t => bail!("threshold {t} is not a coverage between 0 and 1 (or 0 and 100)"),
+        };
+        let defaults = Limits::default();
+        let limits = Limits {
+            max_file_bytes: file.limits.max_file_bytes.unwrap_or(defaults.max_file_bytes),
+            max_unzipped_bytes: file.limits.max_unzipped_bytes.unwrap_or(defaults.max_unzipped_bytes),
+            max_cells: file.limits.max_cells.unwrap_or(defaults.max_cells),
+        };
+        let mut vocab = Vocabulary::default();
+        let mut groups = Vec::new();
+        for (word, code) in &file.vocabulary.groups {
+            let g = Group::from_code(code).with_context(|| format!("vocabulary: '{code}' is not a group (use sdmk, petugas_publik, lansia, umum_rentan, remaja, anak)"))?;
+            groups.push((word.clone(), g));
+        }
+        let doses: Vec<(String, u8)> = file.vocabulary.doses.iter().map(|(w, d)| (w.clone(), *d)).collect();
+        vocab.extend(&groups, &doses);
+        let report = ReportDefinition::weekly_default()?;
+        let config_json = serde_json::json!({
+            "threshold": threshold,
+            "lang": lang,
+            "limits": limits,
+            "vocabulary": file.vocabulary,
+            "aliases": file.aliases,
+            "period": period.map(|p| p.to_string()),
+            "strict": args.strict,
+            "config_file": args.config.as_ref().map(|p| p.display().to_string()),
+        });
+        Ok(RunPlan {
+            inputs: args.inputs,
+            targets: args.targets.or(file.targets),
+            out: args.out.or(file.out).unwrap_or_else(|| PathBuf::from("out")),
+            period,
+            lang,
+            threshold,
+            limits,
+            vocab,
+            aliases: file.aliases,
+            strict: args.strict,
+            quiet: args.quiet,
+            report,
+            config_json,
+        })
+    }
+}

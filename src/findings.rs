@@ -1,0 +1,92 @@
+//! Findings: everything the run noticed about its input, carried beside the data from
+//! ingest to the report annex, the export and the command-line summary.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// One thing a data officer should know about, located as precisely as the input allows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// Stable machine-readable code, e.g. `unknown_district`, `total_mismatch`.
+    pub code: &'static str,
+    /// Input file path as given on the command line (or found in a folder).
+    pub source: String,
+    pub sheet: Option<String>,
+    /// A1-style cell reference, when a single cell is at fault.
+    pub cell: Option<String>,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn new(severity: Severity, code: &'static str, source: &str, message: impl Into<String>) -> Self {
+        Finding { severity, code, source: source.to_string(), sheet: None, cell: None, message: message.into() }
+    }
+    pub fn error(code: &'static str, source: &str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, code, source, message)
+    }
+    pub fn warning(code: &'static str, source: &str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, code, source, message)
+    }
+    pub fn info(code: &'static str, source: &str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Info, code, source, message)
+    }
+    pub fn at(mut self, sheet: &str, cell: Option<String>) -> Self {
+        self.sheet = Some(sheet.to_string());
+        self.cell = cell;
+        self
+    }
+    /// `file, sheet 'X', cell B7: message` — the form printed on the terminal.
+    pub fn located(&self) -> String {
+        let mut s = self.source.clone();
+        if let Some(sh) = &self.sheet {
+            s.push_str(&format!(", sheet '{sh}'"));
+        }
+        if let Some(c) = &self.cell {
+            s.push_str(&format!(", cell {c}"));
+        }
+        format!("{s}: {}", self.message)
+    }
+}
+
+/// A1-style reference from 0-based row and column.
+pub fn cell_ref(row: usize, col: usize) -> String {
+    let mut letters = Vec::new();
+    let mut c = col + 1;
+    while c > 0 {
+        let rem = (c - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn a1_references() {
+        assert_eq!(cell_ref(0, 0), "A1");
+        assert_eq!(cell_ref(9, 25), "Z10");
+        assert_eq!(cell_ref(0, 26), "AA1");
+        assert_eq!(cell_ref(1048575, 16383), "XFD1048576");
+    }
+}

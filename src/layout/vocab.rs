@@ -1,0 +1,266 @@
+//! The words districts use for groups, doses and column roles, kept as data.
+//!
+//! Headers are normalised (lower case, accents and punctuation removed) and matched as
+//! whole-word phrases. The run configuration can add words (`[vocabulary]` in
+//! `sitrep.toml`) without recompiling.
+
+use serde::{Deserialize, Serialize};
+
+/// Target groups of the campaign, as in the canonical table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    Sdmk,
+    PetugasPublik,
+    Lansia,
+    UmumRentan,
+    Remaja,
+    Anak,
+    All,
+}
+
+impl Group {
+    pub const SPECIFIC: [Group; 6] = [Group::Sdmk, Group::PetugasPublik, Group::Lansia, Group::UmumRentan, Group::Remaja, Group::Anak];
+    pub fn code(self) -> &'static str {
+        match self {
+            Group::Sdmk => "sdmk",
+            Group::PetugasPublik => "petugas_publik",
+            Group::Lansia => "lansia",
+            Group::UmumRentan => "umum_rentan",
+            Group::Remaja => "remaja",
+            Group::Anak => "anak",
+            Group::All => "all",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Group> {
+        Group::SPECIFIC.into_iter().chain([Group::All]).find(|g| g.code() == s)
+    }
+}
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    RowNumber,
+    ProvinceName,
+    DistrictName,
+    AreaName,
+    AreaCode,
+    /// Long layout: the group of the row.
+    GroupName,
+    /// Long layout: the dose of the row.
+    DoseNumber,
+    /// Long layout: the count of the row.
+    CountValue,
+    /// Wide layout: people vaccinated for a group and dose.
+    Count(Group, u8),
+    /// Target (sasaran) for a group.
+    Target(Group),
+    /// Percentages and attainment: recomputed, never trusted.
+    Percent,
+    Ignore,
+}
+
+/// Phrases per meaning, checked in order (longer and more specific first).
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    pub groups: Vec<(String, Group)>,
+    pub doses: Vec<(String, u8)>,
+    pub roles: Vec<(String, Role)>,
+    pub percent: Vec<String>,
+    pub target: Vec<String>,
+    pub totals: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+const GROUPS: &[(&str, Group)] = &[
+    ("sdmk", Group::Sdmk), ("sdm kesehatan", Group::Sdmk), ("nakes", Group::Sdmk), ("tenaga kesehatan", Group::Sdmk),
+    ("health workers", Group::Sdmk), ("health worker", Group::Sdmk),
+    ("petugas publik", Group::PetugasPublik), ("pelayan publik", Group::PetugasPublik), ("pelayanan publik", Group::PetugasPublik),
+    ("public servants", Group::PetugasPublik), ("public servant", Group::PetugasPublik), ("public officers", Group::PetugasPublik),
+    ("lansia", Group::Lansia), ("lanjut usia", Group::Lansia), ("elderly", Group::Lansia),
+    ("umum rentan", Group::UmumRentan), ("masyarakat umum", Group::UmumRentan), ("masyarakat rentan", Group::UmumRentan),
+    ("umum", Group::UmumRentan), ("rentan", Group::UmumRentan), ("general public", Group::UmumRentan), ("vulnerable", Group::UmumRentan),
+    ("remaja", Group::Remaja), ("12 17", Group::Remaja), ("adolescents", Group::Remaja), ("adolescent", Group::Remaja),
+    ("anak", Group::Anak), ("6 11", Group::Anak), ("children", Group::Anak), ("child", Group::Anak),
+    ("semua", Group::All), ("all groups", Group::All),
+];
+
+const DOSES: &[(&str, u8)] = &[
+    ("booster 2", 4), ("booster kedua", 4), ("booster ke 2", 4), ("second booster", 4), ("dosis 4", 4), ("dosis iv", 4), ("d4", 4), ("dose 4", 4), ("keempat", 4),
+    ("booster 1", 3), ("booster", 3), ("lanjutan", 3), ("dosis 3", 3), ("dosis iii", 3), ("d3", 3), ("dose 3", 3), ("ketiga", 3), ("third", 3), ("3rd", 3),
+    ("vaksin ke 3", 3), ("vaksinasi ke 3", 3), ("ke 3", 3), ("tahap 3", 3),
+    ("dosis 2", 2), ("dosis ii", 2), ("d2", 2), ("dose 2", 2), ("kedua", 2), ("second", 2), ("2nd", 2),
+    ("vaksin ke 2", 2), ("vaksinasi ke 2", 2), ("ke 2", 2), ("tahap 2", 2),
+    ("dosis 1", 1), ("dosis i", 1), ("d1", 1), ("dose 1", 1), ("pertama", 1), ("first", 1), ("1st", 1),
+    ("vaksin ke 1", 1), ("vaksinasi ke 1", 1), ("ke 1", 1), ("tahap 1", 1),
+];
+
+const ROLES: &[(&str, Role)] = &[
+    ("no", Role::RowNumber), ("no urut", Role::RowNumber), ("nomor", Role::RowNumber), ("nomor urut", Role::RowNumber),
+    ("provinsi", Role::ProvinceName), ("province", Role::ProvinceName), ("nama provinsi", Role::ProvinceName),
+    ("kabupaten kota", Role::DistrictName), ("kab kota", Role::DistrictName), ("kabkota", Role::DistrictName),
+    ("kabupaten", Role::DistrictName), ("kota", Role::DistrictName), ("district", Role::DistrictName), ("regency", Role::DistrictName),
+    ("nama kabupaten", Role::DistrictName), ("nama kabupaten kota", Role::DistrictName), ("regency city", Role::DistrictName),
+    ("kecamatan", Role::AreaName), ("kec", Role::AreaName), ("nama kecamatan", Role::AreaName), ("wilayah", Role::AreaName),
+    ("nama wilayah", Role::AreaName), ("sub district", Role::AreaName), ("subdistrict", Role::AreaName),
+    ("kode", Role::AreaCode), ("kode wilayah", Role::AreaCode), ("kode kecamatan", Role::AreaCode), ("kode kec", Role::AreaCode),
+    ("kode kemendagri", Role::AreaCode), ("code", Role::AreaCode), ("kode kab", Role::AreaCode), ("kode kabupaten", Role::AreaCode),
+    ("kelompok", Role::GroupName), ("kelompok sasaran", Role::GroupName), ("group", Role::GroupName), ("target group", Role::GroupName),
+    ("kategori", Role::GroupName),
+    ("dosis", Role::DoseNumber), ("dose", Role::DoseNumber), ("vaksin ke", Role::DoseNumber), ("dosis ke", Role::DoseNumber),
+    ("jumlah", Role::CountValue), ("jumlah vaksinasi", Role::CountValue), ("vaksinasi", Role::CountValue), ("divaksin", Role::CountValue),
+    ("jumlah divaksin", Role::CountValue), ("vaccinated", Role::CountValue), ("count", Role::CountValue), ("realisasi", Role::CountValue),
+    ("jumlah orang", Role::CountValue),
+    ("sasaran", Role::Target(Group::All)), ("target", Role::Target(Group::All)), ("jumlah sasaran", Role::Target(Group::All)),
+    ("total sasaran", Role::Target(Group::All)), ("total", Role::Target(Group::All)),
+];
+
+impl Default for Vocabulary {
+    fn default() -> Self {
+        let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        Vocabulary {
+            groups: GROUPS.iter().map(|(p, g)| (p.to_string(), *g)).collect(),
+            doses: DOSES.iter().map(|(p, d)| (p.to_string(), *d)).collect(),
+            roles: ROLES.iter().map(|(p, r)| (p.to_string(), *r)).collect(),
+            percent: own(&["%", "persen", "persentase", "capaian", "cakupan", "coverage", "pct", "percent"]),
+            target: own(&["sasaran", "target", "populasi", "jumlah penduduk"]),
+            totals: own(&["jumlah", "total", "grand total", "sub total", "subtotal", "jumlah total", "total keseluruhan", "jumlah kab", "jumlah kabupaten", "jumlah kota", "jumlah provinsi", "total provinsi"]),
+            notes: own(&["sumber", "catatan", "keterangan", "ket", "note", "notes", "source", "dicetak", "diolah"]),
+        }
+    }
+}
+
+/// Lower case, accents removed, every run of non-alphanumerics a single space, padded
+/// with spaces so phrases can be matched as whole words (`" d1 "`).
+pub fn normalise(s: &str) -> String {
+    let ascii = deunicode::deunicode(s).to_lowercase();
+    let mut out = String::with_capacity(ascii.len() + 2);
+    out.push(' ');
+    let mut last_space = true;
+    for ch in ascii.chars() {
+        if ch.is_ascii_alphanumeric() || ch == '%' {
+            out.push(ch);
+            last_space = false;
+        } else if !last_space {
+            out.push(' ');
+            last_space = true;
+        }
+    }
+    if !last_space {
+        out.push(' ');
+    }
+    out
+}
+
+fn contains_phrase(norm: &str, phrase: &str) -> bool {
+    let p = normalise(phrase);
+    p.trim().len() > 0 && norm.contains(p.as_str())
+}
+
+impl Vocabulary {
+    pub fn group_in(&self, norm: &str) -> Option<Group> {
+        self.groups.iter().find(|(p, _)| contains_phrase(norm, p)).map(|(_, g)| *g)
+    }
+    pub fn dose_in(&self, norm: &str) -> Option<u8> {
+        self.doses.iter().find(|(p, _)| contains_phrase(norm, p)).map(|(_, d)| *d)
+    }
+    /// A role when the whole label is one of the role words (after normalising).
+    pub fn exact_role(&self, norm: &str) -> Option<Role> {
+        self.roles.iter().find(|(p, _)| normalise(p) == norm).map(|(_, r)| *r)
+    }
+    pub fn is_percent(&self, norm: &str) -> bool {
+        self.percent.iter().any(|p| contains_phrase(norm, p))
+    }
+    pub fn is_target(&self, norm: &str) -> bool {
+        self.target.iter().any(|p| contains_phrase(norm, p))
+    }
+    /// `JUMLAH`, `Total`, `Jumlah Kab.`: the label of a totals row.
+    pub fn is_total_label(&self, text: &str) -> bool {
+        let norm = normalise(text);
+        self.totals.iter().any(|t| {
+            let t = normalise(t);
+            norm == t || (norm.starts_with(t.as_str()) && norm.split_whitespace().count() <= 4)
+        })
+    }
+    pub fn is_note(&self, text: &str) -> bool {
+        let norm = normalise(text);
+        let first = norm.split_whitespace().next().unwrap_or("");
+        self.notes.iter().any(|n| normalise(n).trim() == first) || text.trim_start().starts_with('*')
+    }
+
+    /// What a column means, from its combined header label.
+    pub fn classify(&self, label: &str, targets_file: bool) -> Role {
+        let norm = normalise(label);
+        if norm.trim().is_empty() {
+            return Role::Ignore;
+        }
+        if self.is_percent(&norm) {
+            return Role::Percent;
+        }
+        if let Some(role) = self.exact_role(&norm) {
+            return role;
+        }
+        let group = self.group_in(&norm);
+        let dose = self.dose_in(&norm);
+        let target = self.is_target(&norm) || targets_file;
+        match (group, dose) {
+            (g, _) if target && dose.is_none() => match g {
+                Some(g) => Role::Target(g),
+                None if contains_phrase(&norm, "total") || contains_phrase(&norm, "jumlah") => Role::Target(Group::All),
+                None => Role::Ignore,
+            },
+            (g, Some(d)) => Role::Count(g.unwrap_or(Group::All), d),
+            (Some(_), None) => Role::Ignore,
+            (None, None) => {
+                let role_words = [("kecamatan", Role::AreaName), ("kode", Role::AreaCode), ("kabupaten", Role::DistrictName), ("kelompok", Role::GroupName)];
+                role_words.iter().find(|(w, _)| contains_phrase(&norm, w)).map(|(_, r)| *r).unwrap_or(Role::Ignore)
+            }
+        }
+    }
+
+    /// Adds words from the configuration: `group` phrases and `dose` phrases.
+    pub fn extend(&mut self, groups: &[(String, Group)], doses: &[(String, u8)]) {
+        // User words go first so they win over the built-in ones.
+        let mut g = groups.to_vec();
+        g.extend(std::mem::take(&mut self.groups));
+        self.groups = g;
+        let mut d = doses.to_vec();
+        d.extend(std::mem::take(&mut self.doses));
+        self.doses = d;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn headers_in_many_spellings() {
+        let v = Vocabulary::default();
+        assert_eq!(v.classify("LANSIA - Dosis 1", false), Role::Count(Group::Lansia, 1));
+        assert_eq!(v.classify("Lansia D2", false), Role::Count(Group::Lansia, 2));
+        assert_eq!(v.classify("Umum & Rentan Booster", false), Role::Count(Group::UmumRentan, 3));
+        assert_eq!(v.classify("Remaja 12-17 Dosis II", false), Role::Count(Group::Remaja, 2));
+        assert_eq!(v.classify("Anak 6-11 Vaksin ke-1", false), Role::Count(Group::Anak, 1));
+        assert_eq!(v.classify("Dosis Pertama", false), Role::Count(Group::All, 1));
+        assert_eq!(v.classify("% Capaian D1", false), Role::Percent);
+        assert_eq!(v.classify("Kecamatan", false), Role::AreaName);
+        assert_eq!(v.classify("Kec.", false), Role::AreaName);
+        assert_eq!(v.classify("kode_wilayah", false), Role::AreaCode);
+        assert_eq!(v.classify("Kabupaten/Kota", false), Role::DistrictName);
+        assert_eq!(v.classify("Sasaran Lansia", false), Role::Target(Group::Lansia));
+        assert_eq!(v.classify("Masyarakat Umum & Rentan", true), Role::Target(Group::UmumRentan));
+        assert_eq!(v.classify("Total", true), Role::Target(Group::All));
+        assert_eq!(v.classify("No", false), Role::RowNumber);
+        assert_eq!(v.classify("dosis", false), Role::DoseNumber);
+    }
+    #[test]
+    fn totals_and_notes() {
+        let v = Vocabulary::default();
+        assert!(v.is_total_label("JUMLAH"));
+        assert!(v.is_total_label("Jumlah Kab."));
+        assert!(v.is_total_label("TOTAL"));
+        assert!(!v.is_total_label("Jambi Timur"));
+        assert!(v.is_note("Sumber: Dinas Kesehatan"));
+        assert!(!v.is_note("Kec. Gunung Raya"));
+    }
+}

@@ -1,0 +1,195 @@
+//! sitrep: vaccination submissions in, weekly situation reports and an archive out.
+//!
+//! The pipeline, one module per stage, data flowing one way:
+//! `ingest` (bytes → grid) → `layout` (grid → readings) → `table` (readings → canonical
+//! table with codes and provenance) → `attain` (coverage, gaps, ranks) → `report` (PDF)
+//! and `export` (Parquet, CSV, manifest). [`Finding`]s travel beside the data.
+
+pub mod attain;
+pub mod config;
+pub mod export;
+pub mod findings;
+pub mod gazetteer;
+pub mod ingest;
+pub mod layout;
+pub mod report;
+pub mod table;
+
+use anyhow::{bail, Context, Result};
+use config::RunPlan;
+use findings::Finding;
+use ingest::SourceFile;
+use layout::Purpose;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use table::{FileOutcome, FileTable, Resolver};
+
+/// What a run did, for the command-line summary and the exit status.
+pub struct RunSummary {
+    pub files: Vec<FileOutcome>,
+    pub targets: Option<FileOutcome>,
+    pub findings: Vec<Finding>,
+    pub reports: Vec<export::Output>,
+    pub exports: Vec<export::Output>,
+    pub period: Option<chrono::NaiveDate>,
+}
+
+/// Every submission file under the given paths, sorted, without following links out.
+pub fn collect_inputs(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_file() {
+            files.push(p.clone());
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(p).follow_links(false).sort_by_file_name().into_iter().flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy();
+            // Office lock files (~$x.xlsx) and hidden files are not submissions.
+            if entry.file_type().is_file() && !name.starts_with("~$") && !name.starts_with('.') && ingest::has_known_extension(path) {
+                files.push(path.to_path_buf());
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    files
+}
+
+fn load(path: &Path) -> std::io::Result<SourceFile> {
+    let bytes = std::fs::read(path)?;
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok().map(chrono::DateTime::<chrono::Utc>::from);
+    Ok(SourceFile { path: path.to_path_buf(), display: path.display().to_string(), sha256: export::sha256_hex(&bytes), bytes, modified })
+}
+
+/// Ingest, layout and table for one file: never fails, a bad file is a finding.
+fn read_one(path: &Path, purpose: Purpose, plan: &RunPlan, resolver: &Resolver) -> (FileTable, Option<chrono::DateTime<chrono::Utc>>) {
+    let file = match load(path) {
+        Ok(f) => f,
+        Err(e) => {
+            let display = path.display().to_string();
+            let f = SourceFile { path: path.to_path_buf(), display: display.clone(), bytes: Vec::new(), sha256: String::new(), modified: None };
+            return (table::unreadable(&f, Finding::error("unreadable_file", &display, format!("cannot read the file: {e}"))), None);
+        }
+    };
+    let grid = match ingest::read(&file, &plan.limits) {
+        Ok(g) => g,
+        Err(finding) => return (table::unreadable(&file, finding), file.modified),
+    };
+    let mut layout = layout::read(&grid, &file.display, purpose, &plan.vocab);
+    let mut found = grid.findings.clone();
+    found.append(&mut layout.findings);
+    layout.findings = found;
+    (table::resolve_file(&file, &grid.how, &layout, resolver), file.modified)
+}
+
+pub fn run(plan: &RunPlan) -> Result<RunSummary> {
+    let gazetteer = gazetteer::embedded();
+    let resolver = Resolver { gazetteer, aliases: &plan.aliases };
+    let paths = collect_inputs(&plan.inputs);
+    if paths.is_empty() {
+        bail!("no submission files (.xlsx .xlsm .xls .xlsb .ods .csv .tsv) found in {}", plan.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    // Stage 1–3 per file, in parallel; results keep the sorted input order.
+    let results: Vec<(FileTable, _)> = paths.par_iter().map(|p| read_one(p, Purpose::Submission, plan, &resolver)).collect();
+    let (mut files, mtimes): (Vec<FileTable>, Vec<_>) = results.into_iter().unzip();
+    table::settle_resubmissions(&mut files, &mtimes);
+    let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver).0);
+
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut observations = Vec::new();
+    let mut targets = Vec::new();
+    for f in &files {
+        findings.extend(f.findings.iter().cloned());
+        observations.extend(f.observations.iter().cloned());
+    }
+    match &targets_table {
+        Some(t) => {
+            findings.extend(t.findings.iter().cloned());
+            targets.extend(t.targets.iter().cloned());
+            if t.targets.is_empty() {
+                findings.push(Finding::error("no_targets", &t.outcome.path, "no targets (sasaran) could be read from this file; coverage cannot be computed"));
+            }
+        }
+        None => {
+            // Targets written inside the submissions (e.g. a Sasaran column) are used
+            // when no targets file is given.
+            for f in &files {
+                targets.extend(f.targets.iter().cloned());
+            }
+            if targets.is_empty() {
+                findings.push(Finding::warning("no_targets", "(run)", "no targets given (--targets sasaran.xlsx): coverage and people needed cannot be computed"));
+            }
+        }
+    }
+    let outcomes: Vec<FileOutcome> = files.iter().map(|f| f.outcome.clone()).collect();
+    if observations.is_empty() {
+        return Ok(RunSummary { files: outcomes, targets: targets_table.map(|t| t.outcome), findings, reports: Vec::new(), exports: Vec::new(), period: None });
+    }
+
+    let obs_df = table::observations_frame(&observations).context("building the canonical table")?;
+    let targets_df = table::targets_frame(&targets).context("building the targets table")?;
+    let attain_df = attain::compute(&obs_df, &targets_df, plan.threshold).context("computing attainment")?;
+    let periods = attain::periods(&obs_df)?;
+    let period = match plan.period {
+        Some(p) => {
+            if !periods.contains(&p) {
+                bail!("no submission is dated {p}; the dates found are {}", periods.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "));
+            }
+            p
+        }
+        None => *periods.last().context("no dated observations")?,
+    };
+    let rows = report::rows_from_frame(&attain_df)?;
+    let provinces: std::collections::BTreeSet<String> = rows.iter().filter(|r| r.period == period).map(|r| r.province_code.clone()).collect();
+
+    // A seed for the PDF /ID: the same inputs and configuration give the same bytes.
+    let mut h = Sha256::new();
+    for f in &outcomes {
+        h.update(f.sha256.as_bytes());
+    }
+    if let Some(t) = &targets_table {
+        h.update(t.outcome.sha256.as_bytes());
+    }
+    h.update(plan.config_json.to_string().as_bytes());
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    let seed = h.finalize();
+
+    let mut reports = Vec::new();
+    for prov in &provinces {
+        let input = report::weekly::WeeklyInput {
+            province_code: prov,
+            period,
+            rows: &rows,
+            findings: &findings,
+            files: &outcomes,
+            threshold: plan.threshold,
+            lang: plan.lang,
+            gazetteer,
+            id_seed: &seed[..16],
+        };
+        let bytes = report::weekly::render(&input, &plan.report);
+        // The name comes from an official code (digits only), never from file contents.
+        let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
+        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
+    }
+    let exports = export::write(&export::ExportInput {
+        root: plan.out.clone(),
+        observations: &obs_df,
+        attainment: &attain_df,
+        targets: &targets_df,
+        findings: &findings,
+        inputs: &outcomes,
+        targets_input: targets_table.as_ref().map(|t| &t.outcome),
+        config: &plan.config_json,
+        reports: &reports,
+    })?;
+    Ok(RunSummary { files: outcomes, targets: targets_table.map(|t| t.outcome), findings, reports, exports, period: Some(period) })
+}
+
+/// Keeps letters, digits, `-`, `_` and `.`; never a path separator or `..`.
+pub fn safe_file_name(name: &str) -> String {
+    let cleaned: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
+    cleaned.trim_start_matches('.').replace("..", "_")
+}

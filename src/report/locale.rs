@@ -1,0 +1,89 @@
+//! Numbers, percentages and dates the way Indonesian officials write them
+//! (`1.234.567`, `70,5%`, `Sabtu, 15 Januari 2022`), or in English on request.
+
+use crate::config::Lang;
+use chrono::{Datelike, NaiveDate};
+
+/// `1234567` → `1.234.567` (id) or `1,234,567` (en).
+pub fn int(n: i64, lang: Lang) -> String {
+    let sep = if lang == Lang::Id { '.' } else { ',' };
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// Rounds half away from zero, as Excel does (so figures match the districts' sheets).
+/// The tiny epsilon absorbs binary representation (0.705 × 1000 is 704.999…).
+pub fn round_half_away(x: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    let y = x * f;
+    (y.abs() + 0.5 + 1e-9).floor() * y.signum() / f
+}
+
+/// A fraction as a percentage with one decimal: 0.705 → `70,5%`.
+pub fn pct(x: f64, lang: Lang) -> String {
+    let v = round_half_away(x * 100.0, 1);
+    let s = format!("{v:.1}");
+    let s = if lang == Lang::Id { s.replace('.', ",") } else { s };
+    format!("{s}%")
+}
+
+/// Percentage points with a sign: `+1,2 pp`.
+pub fn pp(x: f64, lang: Lang) -> String {
+    let v = round_half_away(x * 100.0, 1);
+    let s = format!("{:+.1}", v);
+    let s = if lang == Lang::Id { s.replace('.', ",") } else { s };
+    format!("{s} pp")
+}
+
+const HARI: [&str; 7] = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
+const BULAN: [&str; 12] = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
+
+/// `15 Januari 2022` / `15 January 2022`.
+pub fn date(d: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("{} {} {}", d.day(), BULAN[d.month0() as usize], d.year()),
+        Lang::En => d.format("%-d %B %Y").to_string(),
+    }
+}
+
+/// `Sabtu, 15 Januari 2022` / `Saturday, 15 January 2022`.
+pub fn day_date(d: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("{}, {}", HARI[d.weekday().num_days_from_monday() as usize], date(d, lang)),
+        Lang::En => d.format("%A, %-d %B %Y").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn indonesian_numbers() {
+        assert_eq!(int(1234567, Lang::Id), "1.234.567");
+        assert_eq!(int(999, Lang::Id), "999");
+        assert_eq!(int(-6012, Lang::En), "-6,012");
+        assert_eq!(pct(0.705, Lang::Id), "70,5%");
+        assert_eq!(pct(0.70549, Lang::Id), "70,5%");
+        assert_eq!(pct(0.70550, Lang::Id), "70,6%");
+        assert_eq!(pct(0.00125, Lang::En), "0.1%");
+        assert_eq!(round_half_away(2.5, 0), 3.0);
+        assert_eq!(round_half_away(-2.5, 0), -3.0);
+        assert_eq!(pp(-0.012, Lang::Id), "-1,2 pp");
+    }
+    #[test]
+    fn indonesian_dates() {
+        let d = NaiveDate::from_ymd_opt(2022, 1, 15).unwrap();
+        assert_eq!(day_date(d, Lang::Id), "Sabtu, 15 Januari 2022");
+        assert_eq!(day_date(d, Lang::En), "Saturday, 15 January 2022");
+    }
+}

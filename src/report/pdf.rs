@@ -1,0 +1,335 @@
+//! PDF primitives over printpdf: A4 pages, text in the embedded font with measured
+//! widths, filled boxes, lines, tables that continue on the next page with their header,
+//! page footers, bookmarks, and byte-identical output (own ids, fixed dates, `/ID` from
+//! the content).
+
+use printpdf::*;
+use std::sync::OnceLock;
+
+pub const PAGE_W: f32 = 595.28;
+pub const PAGE_H: f32 = 841.89;
+pub const MARGIN: f32 = 42.0;
+const BOTTOM: f32 = 54.0;
+
+static REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/SitrepSans.ttf");
+static BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/SitrepSans-Bold.ttf");
+
+/// The two faces, parsed once per process.
+struct Fonts {
+    regular: ParsedFont,
+    bold: ParsedFont,
+}
+
+fn fonts() -> &'static Fonts {
+    static F: OnceLock<Fonts> = OnceLock::new();
+    F.get_or_init(|| {
+        let parse = |b: &[u8]| ParsedFont::from_bytes(b, 0, &mut Vec::new()).expect("the shipped font parses");
+        Fonts { regular: parse(REGULAR_TTF), bold: parse(BOLD_TTF) }
+    })
+}
+
+const REGULAR_ID: &str = "SRSANS";
+const BOLD_ID: &str = "SRSANB";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rgb3(pub f32, pub f32, pub f32);
+
+impl Rgb3 {
+    fn color(self) -> Color {
+        Color::Rgb(Rgb::new(self.0, self.1, self.2, None))
+    }
+}
+
+pub const BLACK: Rgb3 = Rgb3(0.0, 0.0, 0.0);
+pub const GREY: Rgb3 = Rgb3(0.45, 0.45, 0.45);
+pub const LIGHT: Rgb3 = Rgb3(0.92, 0.93, 0.95);
+pub const HEADER_FILL: Rgb3 = Rgb3(0.16, 0.29, 0.48);
+pub const WHITE: Rgb3 = Rgb3(1.0, 1.0, 1.0);
+pub const GREEN: Rgb3 = Rgb3(0.73, 0.89, 0.73);
+pub const YELLOW: Rgb3 = Rgb3(1.0, 0.91, 0.6);
+pub const RED: Rgb3 = Rgb3(0.96, 0.7, 0.7);
+pub const BAR: Rgb3 = Rgb3(0.27, 0.51, 0.71);
+pub const BAR_LOW: Rgb3 = Rgb3(0.84, 0.3, 0.3);
+
+/// Width of a text in points (no kerning; DejaVu digits are tabular).
+pub fn text_width(s: &str, size: f32, bold: bool) -> f32 {
+    let f = if bold { &fonts().bold } else { &fonts().regular };
+    let upm = f.units_per_em.max(1) as f32;
+    s.chars()
+        .map(|c| {
+            let gid = f.codepoint_to_glyph.get(&(c as u32)).copied().unwrap_or(0);
+            f.glyph_widths.get(&gid).copied().unwrap_or(0) as f32
+        })
+        .sum::<f32>()
+        / upm
+        * size
+}
+
+/// Replaces characters the shipped Latin subset cannot draw.
+fn drawable(s: &str) -> String {
+    let f = &fonts().regular;
+    s.chars().map(|c| if f.codepoint_to_glyph.contains_key(&(c as u32)) { c } else { '?' }).collect()
+}
+
+/// Breaks a text into lines no wider than `width`.
+pub fn wrap(s: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in s.split_whitespace() {
+        let candidate = if cur.is_empty() { word.to_string() } else { format!("{cur} {word}") };
+        if text_width(&candidate, size, bold) <= width || cur.is_empty() {
+            cur = candidate;
+            // A single word wider than the line is cut.
+            while text_width(&cur, size, bold) > width && cur.chars().count() > 1 {
+                let mut head = String::new();
+                for ch in cur.chars() {
+                    if text_width(&format!("{head}{ch}"), size, bold) > width {
+                        break;
+                    }
+                    head.push(ch);
+                }
+                if head.is_empty() {
+                    break;
+                }
+                let rest = cur[head.len()..].to_string();
+                lines.push(head);
+                cur = rest;
+            }
+        } else {
+            lines.push(std::mem::take(&mut cur));
+            cur = word.to_string();
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Align {
+    Left,
+    Right,
+    Center,
+}
+
+pub struct TableColumn {
+    pub title: String,
+    pub width: f32,
+    pub align: Align,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TableCell {
+    pub text: String,
+    pub fill: Option<Rgb3>,
+    pub bold: bool,
+}
+
+impl TableCell {
+    pub fn plain(text: impl Into<String>) -> Self {
+        TableCell { text: text.into(), ..Default::default() }
+    }
+    pub fn filled(text: impl Into<String>, fill: Rgb3) -> Self {
+        TableCell { text: text.into(), fill: Some(fill), bold: false }
+    }
+}
+
+/// A document being laid out top to bottom. `y` is the distance from the page top.
+pub struct Doc {
+    pages: Vec<Vec<Op>>,
+    ops: Vec<Op>,
+    pub y: f32,
+    bookmarks: Vec<(String, usize)>,
+    running_title: String,
+}
+
+impl Doc {
+    pub fn new(running_title: &str) -> Doc {
+        Doc { pages: Vec::new(), ops: Vec::new(), y: MARGIN, bookmarks: Vec::new(), running_title: running_title.to_string() }
+    }
+
+    pub fn page_number(&self) -> usize {
+        self.pages.len() + 1
+    }
+
+    pub fn bookmark(&mut self, name: &str) {
+        let page = self.page_number();
+        self.bookmarks.push((name.to_string(), page));
+    }
+
+    pub fn new_page(&mut self) {
+        let ops = std::mem::take(&mut self.ops);
+        self.pages.push(ops);
+        self.y = MARGIN;
+    }
+
+    /// Starts a new page unless `height` more points fit on this one.
+    pub fn ensure(&mut self, height: f32) {
+        if self.y + height > PAGE_H - BOTTOM {
+            self.new_page();
+        }
+    }
+
+    pub fn text_at(&mut self, x: f32, y_top: f32, size: f32, bold: bool, color: Rgb3, s: &str) {
+        let id = if bold { BOLD_ID } else { REGULAR_ID };
+        self.ops.extend([
+            Op::StartTextSection,
+            Op::SetFillColor { col: color.color() },
+            Op::SetFont { font: PdfFontHandle::External(FontId(id.into())), size: Pt(size) },
+            Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(x), Pt(PAGE_H - y_top)) },
+            Op::ShowText { items: vec![TextItem::Text(drawable(s))] },
+            Op::EndTextSection,
+        ]);
+    }
+
+    pub fn text_aligned(&mut self, x: f32, width: f32, y_top: f32, size: f32, bold: bool, color: Rgb3, align: Align, s: &str) {
+        let w = text_width(s, size, bold);
+        let x = match align {
+            Align::Left => x,
+            Align::Right => x + width - w,
+            Align::Center => x + (width - w) / 2.0,
+        };
+        self.text_at(x, y_top, size, bold, color, s);
+    }
+
+    pub fn rect(&mut self, x: f32, y_top: f32, w: f32, h: f32, fill: Rgb3) {
+        self.ops.push(Op::SetFillColor { col: fill.color() });
+        self.ops.push(Op::DrawRectangle {
+            rectangle: Rect { x: Pt(x), y: Pt(PAGE_H - y_top - h), width: Pt(w), height: Pt(h), mode: Some(PaintMode::Fill), winding_order: Some(WindingOrder::NonZero) },
+        });
+    }
+
+    /// A polyline through points given as (x, y from top).
+    pub fn line(&mut self, points: &[(f32, f32)], color: Rgb3, thickness: f32, dashed: bool) {
+        self.ops.push(Op::SaveGraphicsState);
+        self.ops.push(Op::SetOutlineColor { col: color.color() });
+        self.ops.push(Op::SetOutlineThickness { pt: Pt(thickness) });
+        if dashed {
+            self.ops.push(Op::SetLineDashPattern { dash: LineDashPattern::new(0.0, &[4.0, 3.0]) });
+        }
+        self.ops.push(Op::DrawLine {
+            line: Line {
+                points: points.iter().map(|(x, y)| LinePoint { p: Point { x: Pt(*x), y: Pt(PAGE_H - *y) }, bezier: false }).collect(),
+                is_closed: false,
+            },
+        });
+        self.ops.push(Op::RestoreGraphicsState);
+    }
+
+    pub fn heading(&mut self, s: &str) {
+        self.ensure(40.0);
+        self.y += 14.0;
+        self.text_at(MARGIN, self.y, 13.0, true, HEADER_FILL, s);
+        self.y += 8.0;
+        let y = self.y;
+        self.line(&[(MARGIN, y), (PAGE_W - MARGIN, y)], HEADER_FILL, 0.8, false);
+        self.y += 10.0;
+    }
+
+    pub fn paragraph(&mut self, s: &str, size: f32, bold: bool, color: Rgb3) {
+        for line in wrap(s, size, bold, PAGE_W - 2.0 * MARGIN) {
+            self.ensure(size * 1.4);
+            self.y += size * 1.1;
+            self.text_at(MARGIN, self.y, size, bold, color, &line);
+            self.y += size * 0.35;
+        }
+    }
+
+    /// A table; rows that do not fit continue on the next page under a repeated header.
+    pub fn table(&mut self, columns: &[TableColumn], rows: &[Vec<TableCell>], size: f32) {
+        let pad = 3.0;
+        let header_h = columns.iter().map(|c| wrap(&c.title, size, true, c.width - 2.0 * pad).len()).max().unwrap_or(1) as f32 * size * 1.25 + 2.0 * pad;
+        self.ensure(header_h + size * 2.0 + 2.0 * pad);
+        self.table_header(columns, size, header_h, pad);
+        for (i, row) in rows.iter().enumerate() {
+            let wrapped: Vec<Vec<String>> = columns
+                .iter()
+                .zip(row.iter())
+                .map(|(c, cell)| wrap(&cell.text, size, cell.bold, c.width - 2.0 * pad))
+                .collect();
+            let lines = wrapped.iter().map(|w| w.len()).max().unwrap_or(1) as f32;
+            let h = lines * size * 1.25 + 2.0 * pad;
+            if self.y + h > PAGE_H - BOTTOM {
+                self.new_page();
+                self.table_header(columns, size, header_h, pad);
+            }
+            let mut x = MARGIN;
+            if i % 2 == 1 {
+                let total: f32 = columns.iter().map(|c| c.width).sum();
+                self.rect(MARGIN, self.y, total, h, LIGHT);
+            }
+            for ((c, cell), lines) in columns.iter().zip(row.iter()).zip(wrapped.iter()) {
+                if let Some(fill) = cell.fill {
+                    self.rect(x, self.y, c.width, h, fill);
+                }
+                for (k, l) in lines.iter().enumerate() {
+                    let y = self.y + pad + size * (k as f32 + 1.0) * 1.25 - size * 0.25;
+                    self.text_aligned(x + pad, c.width - 2.0 * pad, y, size, cell.bold, BLACK, c.align, l);
+                }
+                x += c.width;
+            }
+            self.y += h;
+        }
+        self.y += 6.0;
+    }
+
+    fn table_header(&mut self, columns: &[TableColumn], size: f32, h: f32, pad: f32) {
+        let total: f32 = columns.iter().map(|c| c.width).sum();
+        self.rect(MARGIN, self.y, total, h, HEADER_FILL);
+        let mut x = MARGIN;
+        for c in columns {
+            for (k, l) in wrap(&c.title, size, true, c.width - 2.0 * pad).iter().enumerate() {
+                let y = self.y + pad + size * (k as f32 + 1.0) * 1.25 - size * 0.25;
+                self.text_aligned(x + pad, c.width - 2.0 * pad, y, size, true, WHITE, c.align, l);
+            }
+            x += c.width;
+        }
+        self.y += h;
+    }
+
+    /// Lays out footers ("Halaman x dari N") and writes the PDF bytes. The `/ID` comes
+    /// from `id_seed` (a hash of the inputs), so the same inputs give the same bytes.
+    pub fn finish(mut self, title: &str, page_label: &dyn Fn(usize, usize) -> String, id_seed: &[u8]) -> Vec<u8> {
+        if !self.ops.is_empty() || self.pages.is_empty() {
+            self.new_page();
+        }
+        let n = self.pages.len();
+        let running = self.running_title.clone();
+        let pages: Vec<Vec<Op>> = std::mem::take(&mut self.pages);
+        let mut out_pages = Vec::with_capacity(n);
+        for (i, ops) in pages.into_iter().enumerate() {
+            self.ops = ops;
+            let label = page_label(i + 1, n);
+            let y = PAGE_H - 28.0;
+            self.line(&[(MARGIN, y - 10.0), (PAGE_W - MARGIN, y - 10.0)], GREY, 0.4, false);
+            self.text_at(MARGIN, y, 7.5, false, GREY, &running);
+            self.text_aligned(MARGIN, PAGE_W - 2.0 * MARGIN, y, 7.5, false, GREY, Align::Right, &label);
+            out_pages.push(PdfPage::new(Mm(210.0), Mm(297.0), std::mem::take(&mut self.ops)));
+        }
+        let mut doc = PdfDocument::new(title);
+        let f = fonts();
+        doc.resources.fonts.map.insert(FontId(REGULAR_ID.into()), PdfFont::new(f.regular.clone()));
+        doc.resources.fonts.map.insert(FontId(BOLD_ID.into()), PdfFont::new(f.bold.clone()));
+        doc.metadata.info.creator = "sitrep".into();
+        doc.metadata.info.producer = format!("sitrep {}", env!("CARGO_PKG_VERSION"));
+        doc.with_pages(out_pages);
+        for (i, (name, page)) in self.bookmarks.iter().enumerate() {
+            doc.bookmarks.map.insert(PageAnnotId(format!("bm{i:04}")), PageAnnotation { name: name.clone(), page: *page });
+        }
+        let opts = PdfSaveOptions { subset_fonts: false, ..Default::default() };
+        let mut warnings = Vec::new();
+        let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
+        let id = lopdf::Object::String(id_seed.to_vec(), lopdf::StringFormat::Hexadecimal);
+        lo.trailer.set("ID", lopdf::Object::Array(vec![id.clone(), id]));
+        lo.compress();
+        let mut bytes = Vec::new();
+        if lo.save_to(&mut bytes).is_err() {
+            bytes.clear();
+        }
+        bytes
+    }
+}

@@ -1,0 +1,58 @@
+//! Real and hostile files from ../shared/corpus: every file ends with a result or a
+//! clear finding; the process never aborts.
+
+use crate::common::*;
+
+#[test]
+fn calamine_hostile_files_never_crash_the_run() {
+    let corpus = root().join("../shared/corpus/calamine");
+    if !corpus.exists() {
+        eprintln!("skipped: {} not present", corpus.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, stdout, stderr) = sitrep(&["run", corpus.to_str().unwrap(), "--out", out.to_str().unwrap()], dir.path());
+    // No readable vaccination figures in there: status 2, but a clean exit with a summary.
+    assert!(code == 0 || code == 2, "status {code}\n{stdout}\n{stderr}");
+    assert!(stdout.contains("sitrep: "), "no summary line:\n{stdout}\n{stderr}");
+    let listed = stdout.lines().filter(|l| l.contains("/calamine/")).count();
+    let files = std::fs::read_dir(&corpus).unwrap().filter(|e| {
+        let p = e.as_ref().unwrap().path();
+        sitrep::ingest::has_known_extension(&p)
+    }).count();
+    assert_eq!(listed, files, "every file gets a line in the summary:\n{stdout}");
+}
+
+#[test]
+fn a_bomb_cell_extent_is_refused_not_allocated() {
+    // An xlsx whose only cells are A1 and XFD1048576 (calamine#693 aborts on it).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("extent.xlsx");
+    std::fs::write(&path, extent_bomb()).unwrap();
+    let (code, stdout, stderr) = sitrep(&["run", path.to_str().unwrap(), "--out", dir.path().join("out").to_str().unwrap()], dir.path());
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stdout.contains("extent.xlsx"), "{stdout}");
+}
+
+fn extent_bomb() -> Vec<u8> {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let o = zip::write::SimpleFileOptions::default();
+        let files = [
+            ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#),
+            ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
+            ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
+            ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
+            ("xl/worksheets/sheet1.xml", r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>"#),
+        ];
+        for (name, body) in files {
+            z.start_file(name, o).unwrap();
+            z.write_all(body.as_bytes()).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    buf.into_inner()
+}

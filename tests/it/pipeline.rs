@@ -1,0 +1,157 @@
+//! The demo province end to end, against figures computed by the fixture generator
+//! (fixtures/make_fixtures.py), not by sitrep.
+
+use crate::common::*;
+use serde_json::Value;
+use std::collections::HashMap;
+
+fn expected() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixtures().join("expected.json")).unwrap()).unwrap()
+}
+
+fn key(r: &HashMap<String, String>) -> (String, String, String, String) {
+    (r["period"].clone(), r["district_code"].clone(), r["group"].clone(), r["dose"].clone())
+}
+
+#[test]
+fn figures_per_district_group_and_dose_match_the_generator() {
+    let (dir, _) = run_demo("id");
+    let rows = read_csv(&dir.path().join("out/export/attainment.csv"));
+    let by_key: HashMap<_, _> = rows.iter().map(|r| (key(r), r)).collect();
+    let exp = expected();
+    let list = exp["attainment"].as_array().unwrap();
+    assert!(list.len() > 600);
+    for e in list {
+        let k = (
+            e["period"].as_str().unwrap().to_string(),
+            e["district_code"].as_str().unwrap().to_string(),
+            e["group"].as_str().unwrap().to_string(),
+            e["dose"].to_string(),
+        );
+        let got = by_key.get(&k).unwrap_or_else(|| panic!("no attainment row for {k:?}"));
+        assert_eq!(got["vaccinated"], e["vaccinated"].to_string(), "vaccinated {k:?}");
+        assert_eq!(got["target"], e["target"].to_string(), "target {k:?}");
+        let cov: f64 = got["coverage"].parse().unwrap();
+        assert!((cov - e["coverage"].as_f64().unwrap()).abs() < 1e-9, "coverage {k:?}: {cov} vs {}", e["coverage"]);
+        assert_eq!(got["people_needed"], e["people_needed"].to_string(), "people needed {k:?}");
+        assert_eq!(got["rank_in_province"], e["rank_in_province"].to_string(), "rank {k:?}");
+        assert_eq!(got["threshold"], "0.7");
+    }
+    // The province rows (district_code empty).
+    for e in exp["province"].as_array().unwrap() {
+        let k = (e["period"].as_str().unwrap().to_string(), String::new(), e["group"].as_str().unwrap().to_string(), e["dose"].to_string());
+        let got = by_key.get(&k).unwrap_or_else(|| panic!("no province row for {k:?}"));
+        assert_eq!(got["vaccinated"], e["vaccinated"].to_string(), "province {k:?}");
+        assert_eq!(got["target"], e["target"].to_string(), "province target {k:?}");
+    }
+}
+
+#[test]
+fn every_row_is_accounted_for_per_file() {
+    let (dir, stdout) = run_demo("id");
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/export/manifest.json")).unwrap()).unwrap();
+    let inputs = manifest["inputs"].as_array().unwrap();
+    let exp = expected();
+    let files = exp["files"].as_object().unwrap();
+    assert_eq!(inputs.len(), files.len(), "every input file is in the manifest");
+    for (rel, e) in files {
+        let got = inputs
+            .iter()
+            .find(|i| i["path"].as_str().unwrap().ends_with(rel.as_str()))
+            .unwrap_or_else(|| panic!("{rel} missing from the manifest"));
+        let status = if e["status"] == "ok" { "ok" } else { "error" };
+        assert_eq!(got["status"], status, "{rel}");
+        for k in ["rows_accepted", "rows_totals", "rows_rejected"] {
+            assert_eq!(got[k], e[k], "{k} of {rel}");
+        }
+        if !e["district_code"].is_null() {
+            assert_eq!(got["district_code"], e["district_code"], "{rel}");
+        }
+        assert_eq!(got["sha256"].as_str().unwrap().len(), 64);
+    }
+    assert!(stdout.contains("rows accepted"), "{stdout}");
+}
+
+#[test]
+fn broken_files_become_findings_that_name_file_sheet_and_cell() {
+    let (dir, stdout) = run_demo("id");
+    let findings = read_csv(&dir.path().join("out/export/findings.csv"));
+    let has = |code: &str, file: &str| findings.iter().find(|f| f["code"] == code && f["source"].contains(file));
+    let mismatch = has("total_mismatch", "rekap batanghari 15.01.2022.xlsx").expect("totals mismatch finding");
+    assert!(mismatch["message"].contains("15735") && mismatch["message"].contains("15635"), "{mismatch:?}");
+    assert!(!mismatch["cell"].is_empty() && !mismatch["sheet"].is_empty());
+    let unknown = has("unknown_district", "rekap_kerinchi").expect("unknown district finding");
+    assert!(unknown["message"].contains("KERINCHI") && unknown["message"].contains("KAB. KERINCI (15.01)"), "{unknown:?}");
+    let broken = has("unreadable_file", "rekap_bungo_revisi.xlsx").expect("unreadable file finding");
+    assert_eq!(broken["severity"], "error");
+    assert!(stdout.contains("rekap_bungo_revisi.xlsx"), "{stdout}");
+}
+
+#[test]
+fn the_weekly_report_reads_as_a_governor_would_expect() {
+    let (dir, _) = run_demo("id");
+    let pdf = dir.path().join("out/laporan-mingguan-15-2022-01-15.pdf");
+    let text = pdf_text(&pdf);
+    for needle in [
+        "LAPORAN SITUASI MINGGUAN VAKSINASI COVID-19",
+        "PROVINSI JAMBI",
+        "Keadaan s.d. Sabtu, 15 Januari 2022",
+        "KAB. KERINCI",
+        "KOTA SUNGAI PENUH",
+        "Perlu perhatian",
+        "Lampiran",
+        "Halaman 1 dari",
+        "rekap_bungo_revisi.xlsx",
+    ] {
+        assert!(text.contains(needle), "'{needle}' not in the PDF text:\n{text}");
+    }
+    // Kerinci's dose-1 coverage and people needed, written the Indonesian way.
+    let exp = expected();
+    let k = exp["attainment"].as_array().unwrap().iter().find(|e| e["period"] == "2022-01-15" && e["district_code"] == "15.01" && e["group"] == "all" && e["dose"] == 1).unwrap();
+    let cov = format!("{:.1}%", (k["coverage"].as_f64().unwrap() * 1000.0).round() / 10.0).replace('.', ",");
+    let needed = k["people_needed"].as_i64().unwrap();
+    let needed_id = format!("{}.{:03}", needed / 1000, needed % 1000);
+    assert!(text.contains(&cov), "coverage {cov} not in the PDF");
+    assert!(text.contains(&needed_id), "people needed {needed_id} not in the PDF");
+    assert!(text.contains(&format!("KAB. KERINCI masih di bawah 70,0%: perlu {needed_id} orang lagi")), "talking point missing:\n{text}");
+}
+
+#[test]
+fn english_on_request() {
+    let (dir, _) = run_demo("en");
+    let text = pdf_text(&dir.path().join("out/laporan-mingguan-15-2022-01-15.pdf"));
+    assert!(text.contains("WEEKLY COVID-19 VACCINATION SITUATION REPORT"));
+    assert!(text.contains("As of Saturday, 15 January 2022"));
+    assert!(text.contains("Page 1 of"));
+}
+
+#[test]
+fn the_same_inputs_give_byte_identical_outputs() {
+    let (a, _) = run_demo("id");
+    let (b, _) = run_demo("id");
+    let mut compared = 0;
+    for entry in walkdir::WalkDir::new(a.path().join("out")) {
+        let entry = entry.unwrap();
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(a.path()).unwrap();
+        let other = b.path().join(rel);
+        assert_eq!(std::fs::read(entry.path()).unwrap(), std::fs::read(&other).unwrap(), "{} differs between runs", rel.display());
+        compared += 1;
+    }
+    assert!(compared >= 8, "only {compared} outputs");
+}
+
+#[test]
+fn exit_status_for_nothing_to_do_and_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = sitrep(&["run", "does-not-exist"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("does-not-exist"));
+    let subs = fixtures().join("submissions");
+    let targets = fixtures().join("sasaran.xlsx");
+    let out = dir.path().join("out");
+    let (code, _, _) = sitrep(&["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap(), "--strict", "-q"], dir.path());
+    assert_eq!(code, 1, "the demo week has error findings, so --strict exits 1");
+}
