@@ -12,20 +12,20 @@ fn keys_frame(obs: &DataFrame, targets: &DataFrame) -> PolarsResult<DataFrame> {
     let periods: BTreeSet<i32> = obs.column("period")?.cast(&DataType::Int32)?.i32()?.into_no_null_iter().collect();
     let mut districts: BTreeSet<(String, String)> = BTreeSet::new();
     for df in [obs, targets] {
-        let p = df.column("province_code")?.str()?.clone();
-        let d = df.column("district_code")?.str()?.clone();
-        for (p, d) in p.into_iter().zip(d.into_iter()) {
-            if let (Some(p), Some(d)) = (p, d) {
+        let p = df.column("province_code")?.str()?;
+        let d = df.column("district_code")?.str()?;
+        for i in 0..df.height() {
+            if let (Some(p), Some(d)) = (p.get(i), d.get(i)) {
                 districts.insert((p.to_string(), d.to_string()));
             }
         }
     }
     let mut combos: BTreeSet<(usize, i32)> = (1..=3).map(|d| (6usize, d)).collect(); // (group order, dose); 6 = all
-    let g = obs.column("group")?.str()?.clone();
-    let ds = obs.column("dose")?.i32()?.clone();
+    let g = obs.column("group")?.str()?;
+    let ds = obs.column("dose")?.i32()?;
     let order = |code: &str| Group::SPECIFIC.iter().position(|g| g.code() == code).unwrap_or(6);
-    for (g, d) in g.into_iter().zip(ds.into_iter()) {
-        if let (Some(g), Some(d)) = (g, d) {
+    for i in 0..obs.height() {
+        if let (Some(g), Some(d)) = (g.get(i), ds.get(i)) {
             combos.insert((order(g), d));
             combos.insert((6, d));
         }
@@ -90,6 +90,11 @@ pub fn compute(obs: &DataFrame, targets: &DataFrame, threshold: f64) -> PolarsRe
         .group_by_stable([col("district_code"), col("group")])
         .agg([col("target").first()]);
 
+    let rank = col("coverage")
+        .rank(RankOptions { method: RankMethod::Ordinal, descending: true }, None)
+        .over([col("period"), col("province_code"), col("group"), col("dose")])?
+        .cast(DataType::Int32)
+        .alias("rank_in_province");
     let (k1, a1) = left(&["period", "district_code", "group", "dose"]);
     let (k2, a2) = left(&["district_code", "group"]);
     let districts = keys_frame(obs, targets)?
@@ -104,11 +109,7 @@ pub fn compute(obs: &DataFrame, targets: &DataFrame, threshold: f64) -> PolarsRe
         ])
         .with_columns([
             people_needed(threshold),
-            col("coverage")
-                .rank(RankOptions { method: RankMethod::Ordinal, descending: true }, None)
-                .over([col("period"), col("province_code"), col("group"), col("dose")])
-                .cast(DataType::Int32)
-                .alias("rank_in_province"),
+            rank,
         ]);
     let province = districts
         .clone()
@@ -138,7 +139,8 @@ pub fn compute(obs: &DataFrame, targets: &DataFrame, threshold: f64) -> PolarsRe
 fn people_needed(threshold: f64) -> Expr {
     let goal = (lit(threshold) * col("target").cast(DataType::Float64) - lit(1e-9)).ceil().cast(DataType::Int64);
     let gap = goal - col("vaccinated");
-    when(gap.clone().gt(lit(0))).then(gap).otherwise(lit(0i64)).alias("people_needed")
+    // A null gap (no target or no report) stays null rather than reading as 0.
+    when(gap.clone().lt(lit(0i64))).then(lit(0i64)).otherwise(gap).alias("people_needed")
 }
 
 /// The periods present, newest last.

@@ -32,7 +32,13 @@ pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> Result<Output> {
     let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
     std::io::Write::write_all(&mut tmp, bytes)?;
     tmp.as_file().sync_all().ok();
-    tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let file = tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
+    // Reports are handed around: readable by others, like any file the user saves.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o644)).ok();
+    }
     Ok(Output { path: rel.to_string(), sha256: sha256_hex(bytes), bytes: bytes.len() as u64 })
 }
 
@@ -50,7 +56,7 @@ fn neutralised_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
     for c in df.columns() {
         if c.dtype() == &DataType::String {
             let ca = c.str()?;
-            let fixed: StringChunked = ca.into_iter().map(|v| v.map(|s| neutralise(s).into_owned())).collect();
+            let fixed: StringChunked = (0..ca.len()).map(|i| ca.get(i).map(|s| neutralise(s).into_owned())).collect();
             cols.push(fixed.with_name(c.name().clone()).into_series().into());
         } else {
             cols.push(c.clone());

@@ -91,7 +91,7 @@ fn main() -> ExitCode {
             }
         }
         for o in summary.reports.iter().chain(summary.exports.iter()) {
-            println!("Wrote {}", o.path);
+            println!("Wrote {}", plan.out.join(&o.path).display());
         }
     }
     let accepted: usize = summary.files.iter().map(|f| f.rows_accepted).sum();

@@ -161,7 +161,7 @@ fn resolve_table(
     };
     if let Some(Err(u)) = &title_district {
         out.findings.push(
-            Finding::error("unknown_district", src, format!("unknown district '{}'{}; its rows were not counted", u.text, u.did_you_mean())).at(sheet, None),
+            Finding::error("unknown_district", src, format!("unknown district '{}': its rows were not counted{}", u.text, u.did_you_mean())).at(sheet, None),
         );
     }
     let period = table.period.or_else(|| cells::find_date(stem));
@@ -288,7 +288,7 @@ fn resolve_area(row: &RowReading, district: &Region, resolver: &Resolver, src: &
                 Finding::warning(
                     "unknown_area",
                     src,
-                    format!("unknown sub-district '{}' in {}{}; its figures count for the district only", u.text, district.name, u.did_you_mean()),
+                    format!("unknown sub-district '{}' in {}: its figures count for the district only{}", u.text, district.name, u.did_you_mean()),
                 )
                 .at(sheet, Some(row.label_cell.clone())),
             );

@@ -53,9 +53,6 @@ pub fn decode(bytes: &[u8]) -> (String, &'static str) {
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         return (text.into_owned(), if enc == UTF_8 { "UTF-8 with BOM" } else { enc.name() });
     }
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return (s.to_string(), "UTF-8");
-    }
     let sample = &bytes[..bytes.len().min(4096)];
     let nul_even = sample.iter().step_by(2).filter(|b| **b == 0).count();
     let nul_odd = sample.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
@@ -64,6 +61,9 @@ pub fn decode(bytes: &[u8]) -> (String, &'static str) {
     }
     if nul_even > sample.len() / 4 {
         return (UTF_16BE.decode_without_bom_handling(bytes).0.into_owned(), "UTF-16BE");
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return (s.to_string(), "UTF-8");
     }
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     det.feed(bytes, true);

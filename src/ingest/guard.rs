@@ -13,9 +13,15 @@ pub fn sniff_format(path: &Path, bytes: &[u8]) -> Result<Format, String> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     if bytes.starts_with(CFB_MAGIC) {
         // Encrypted xlsx files are CFB containers too; calamine reports them.
-        return Ok(if ext == "xlsx" || ext == "xlsm" { Format::Xlsx } else { Format::Xls });
+        return Ok(if matches!(ext.as_str(), "xlsx" | "xlsm" | "xlsb") { Format::Xlsx } else { Format::Xls });
     }
     if bytes.starts_with(ZIP_MAGIC) {
+        if zip::ZipArchive::new(Cursor::new(bytes)).is_err() {
+            return Err(format!(
+                "damaged or truncated .{ext} workbook (not a complete zip archive; {} bytes); ask the sender to send it again",
+                bytes.len()
+            ));
+        }
         return Ok(zip_kind(bytes).unwrap_or(match ext.as_str() {
             "ods" => Format::Ods,
             "xlsb" => Format::Xlsb,

@@ -58,10 +58,12 @@ fn read_sheet(wb: &mut Wb<'_>, name: &str, budget: usize) -> Result<Sheet, Strin
     let too_big = || format!("sheet '{name}' has more cells than the limit of {budget} (limits.max_cells); refused");
     match wb {
         Sheets::Xlsx(x) => {
-            let mut reader = x.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
             let mut sparse = Vec::new();
-            while let Some(c) = reader.next_cell().map_err(|e| e.to_string())? {
-                push_sparse(&mut sparse, c.get_position(), Data::from(c.get_value().clone()), budget).map_err(|_| too_big())?;
+            {
+                let mut reader = x.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
+                while let Some(c) = reader.next_cell().map_err(|e| e.to_string())? {
+                    push_sparse(&mut sparse, c.get_position(), Data::from(c.get_value().clone()), budget).map_err(|_| too_big())?;
+                }
             }
             sheet.rows = densify(sparse, budget).ok_or_else(too_big)?;
             if let Ok(dims) = x.merge_cells_by_sheet_name(name) {

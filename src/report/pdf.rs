@@ -220,8 +220,9 @@ impl Doc {
         self.ops.push(Op::RestoreGraphicsState);
     }
 
+    /// A section heading, kept on the same page as the start of what follows it.
     pub fn heading(&mut self, s: &str) {
-        self.ensure(40.0);
+        self.ensure(110.0);
         self.y += 14.0;
         self.text_at(MARGIN, self.y, 13.0, true, HEADER_FILL, s);
         self.y += 8.0;

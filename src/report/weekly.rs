@@ -175,12 +175,12 @@ fn ranking(doc: &mut Doc, input: &WeeklyInput, group: &str, dose: i32) {
     let mut rows = input.district_rows(input.period, group, dose);
     rows.sort_by_key(|r| (r.rank.is_none(), r.rank, r.district_code.clone()));
     let cols = vec![
-        TableColumn { title: tr(lang, "Peringkat", "Rank"), width: 50.0, align: Align::Right },
-        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 140.0, align: Align::Left },
-        TableColumn { title: tr(lang, "Divaksin", "Vaccinated"), width: 70.0, align: Align::Right },
-        TableColumn { title: tr(lang, "Sasaran", "Target"), width: 70.0, align: Align::Right },
-        TableColumn { title: tr(lang, "Cakupan", "Coverage"), width: 55.0, align: Align::Right },
-        TableColumn { title: tr(lang, "Perubahan peringkat", "Rank change"), width: 50.0, align: Align::Center },
+        TableColumn { title: tr(lang, "Peringkat", "Rank"), width: 56.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 130.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Divaksin", "Vaccinated"), width: 66.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Sasaran", "Target"), width: 66.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Cakupan", "Coverage"), width: 52.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Perubahan peringkat", "Rank change"), width: 65.0, align: Align::Center },
         TableColumn { title: format!("{} {}", tr(lang, "Kekurangan menuju", "Still needed for"), input.threshold_pct()), width: 76.0, align: Align::Right },
     ];
     let body: Vec<Vec<TableCell>> = rows
@@ -370,11 +370,31 @@ fn files(doc: &mut Doc, input: &WeeklyInput) {
         TableColumn { title: tr(lang, "Ditolak", "Rejected"), width: 40.0, align: Align::Right },
         TableColumn { title: tr(lang, "Status", "Status"), width: 106.0, align: Align::Left },
     ];
-    let body: Vec<Vec<TableCell>> = input
-        .files
+    // This period's files, and those whose date could not be read; earlier weeks are history.
+    let period = input.period.to_string();
+    let shown: Vec<&FileOutcome> = input.files.iter().filter(|f| f.period.as_deref().is_none_or(|p| p.contains(&period))).collect();
+    let history = input.files.len() - shown.len();
+    if history > 0 {
+        doc.paragraph(
+            &match lang {
+                Lang::Id => format!("Berkas untuk {} ({} berkas minggu sebelumnya dibaca sebagai riwayat).", locale::date(input.period, lang), history),
+                Lang::En => format!("Files for {} ({} files of earlier weeks read as history).", locale::date(input.period, lang), history),
+            },
+            8.5,
+            false,
+            GREY,
+        );
+    }
+    let body: Vec<Vec<TableCell>> = shown
         .iter()
         .map(|f| {
-            let status = if f.status == "ok" { tr(lang, "terbaca", "read") } else { format!("{}: {}", f.status, f.note) };
+            let status = if f.status != "ok" {
+                format!("{}: {}", f.status, f.note)
+            } else if f.rows_rejected > 0 {
+                format!("{}: {}", tr(lang, "ada baris ditolak", "rows rejected"), f.note)
+            } else {
+                tr(lang, "terbaca", "read")
+            };
             let mut st = TableCell::plain(status);
             if f.status != "ok" {
                 st.fill = Some(RED);
