@@ -56,11 +56,19 @@ fn zip_kind(bytes: &[u8]) -> Option<Format> {
     None
 }
 
+/// Something in a workbook's package the user should know about.
+pub struct PackageNote {
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
 /// Inflates every entry of a zip-based workbook through a bounded reader, refusing
-/// archives whose total decompressed size exceeds the limit (decompression bombs).
-pub fn check_archive(format: Format, bytes: &[u8], limits: &Limits) -> Result<(), String> {
+/// archives whose total decompressed size exceeds the limit (decompression bombs), and
+/// notes links to other workbooks (never followed) and macros (never run).
+pub fn check_archive(format: Format, bytes: &[u8], limits: &Limits) -> Result<Vec<PackageNote>, String> {
+    let mut notes = Vec::new();
     if matches!(format, Format::Xls | Format::Delimited) {
-        return Ok(());
+        return Ok(notes);
     }
     if bytes.starts_with(CFB_MAGIC) {
         return Err("the workbook is encrypted (password-protected); ask the sender for an unprotected copy".into());
@@ -72,6 +80,13 @@ pub fn check_archive(format: Format, bytes: &[u8], limits: &Limits) -> Result<()
         let mut f = zip.by_index(i).map_err(|e| format!("damaged workbook: {e}"))?;
         if f.encrypted() {
             return Err("the workbook is encrypted (password-protected); ask the sender for an unprotected copy".into());
+        }
+        let name = f.name().map(|n| n.to_string()).unwrap_or_default();
+        if name.starts_with("xl/externalLinks/") && !notes.iter().any(|n: &PackageNote| n.code == "external_links") {
+            notes.push(PackageNote {
+                code: "external_links",
+                message: "the workbook links to other workbooks; the links were not followed and the values saved in this file were used",
+            });
         }
         let remaining = limits.max_unzipped_bytes.saturating_sub(total);
         let mut limited = (&mut f).take(remaining + 1);
@@ -89,5 +104,5 @@ pub fn check_archive(format: Format, bytes: &[u8], limits: &Limits) -> Result<()
             }
         }
     }
-    Ok(())
+    Ok(notes)
 }

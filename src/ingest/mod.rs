@@ -22,6 +22,8 @@ pub enum Cell {
     Bool(bool),
     /// An Excel error value such as `#REF!` (never read as zero).
     Error(String),
+    /// A formula saved without its computed result.
+    Uncomputed,
 }
 
 impl Cell {
@@ -42,6 +44,7 @@ impl Cell {
             Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
             Cell::Bool(b) => b.to_string(),
             Cell::Error(e) => e.clone(),
+            Cell::Uncomputed => String::new(),
         }
     }
 }
@@ -93,7 +96,8 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_file_bytes: 100 << 20, max_unzipped_bytes: 500 << 20, max_cells: 5_000_000 }
+        // Sized so that one file stays well under 1 GB of memory: cells cost ~40 bytes.
+        Limits { max_file_bytes: 100 << 20, max_unzipped_bytes: 500 << 20, max_cells: 2_000_000 }
     }
 }
 
@@ -147,8 +151,10 @@ pub fn read(file: &SourceFile, limits: &Limits) -> Result<Grid, Finding> {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match format {
         Format::Delimited => delimited::read(&file.path, &file.bytes, limits).map_err(|m| Finding::error("unreadable_file", src, m)),
         _ => {
-            guard::check_archive(format, &file.bytes, limits).map_err(|m| Finding::error("refused_file", src, m))?;
-            workbook::read(format, &file.bytes, limits, src)
+            let notes = guard::check_archive(format, &file.bytes, limits).map_err(|m| Finding::error("refused_file", src, m))?;
+            let mut grid = workbook::read(format, &file.bytes, limits, src)?;
+            grid.findings.extend(notes.into_iter().map(|n| Finding::warning(n.code, src, n.message)));
+            Ok(grid)
         }
     }));
     match result {

@@ -61,8 +61,14 @@ fn read_sheet(wb: &mut Wb<'_>, name: &str, budget: usize) -> Result<Sheet, Strin
             let mut sparse = Vec::new();
             {
                 let mut reader = x.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
-                while let Some(c) = reader.next_cell().map_err(|e| e.to_string())? {
-                    push_sparse(&mut sparse, c.get_position(), Data::from(c.get_value().clone()), budget).map_err(|_| too_big())?;
+                while let Some(c) = reader.next_cell_with_formula_metadata().map_err(|e| e.to_string())? {
+                    // A formula saved without its result (some generators do this) must
+                    // not read as an empty cell: it would silently count as nothing.
+                    if c.formula.is_some() && matches!(c.value, calamine::DataRef::Empty) {
+                        push_cell(&mut sparse, c.pos, Cell::Uncomputed, budget).map_err(|_| too_big())?;
+                        continue;
+                    }
+                    push_sparse(&mut sparse, c.pos, Data::from(c.value), budget).map_err(|_| too_big())?;
                 }
             }
             sheet.rows = densify(sparse, budget).ok_or_else(too_big)?;
@@ -98,7 +104,10 @@ fn to_merge(d: &calamine::Dimensions) -> Merge {
 }
 
 fn push_sparse(sparse: &mut Vec<((u32, u32), Cell)>, pos: (u32, u32), v: Data, budget: usize) -> Result<(), ()> {
-    let cell = convert(&v);
+    push_cell(sparse, pos, convert(&v), budget)
+}
+
+fn push_cell(sparse: &mut Vec<((u32, u32), Cell)>, pos: (u32, u32), cell: Cell, budget: usize) -> Result<(), ()> {
     if cell.is_empty() {
         return Ok(());
     }

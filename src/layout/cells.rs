@@ -25,6 +25,7 @@ pub fn read_number(cell: &Cell) -> Number {
             None => Number::Invalid(format!("'{}'", t.trim())),
         },
         Cell::Error(e) => Number::Invalid(format!("Excel error {e}")),
+        Cell::Uncomputed => Number::Invalid("a formula saved without its result (open the file in Excel or LibreOffice and save it again)".into()),
         Cell::Date(d) => Number::Invalid(format!("a date ({d})")),
         Cell::Bool(b) => Number::Invalid(format!("{b}")),
     }

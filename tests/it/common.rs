@@ -47,3 +47,63 @@ pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
         headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
     }).collect()
 }
+
+/// A minimal xlsx package with one sheet ("Data") whose `<worksheet>` body is given, plus
+/// extra zip entries. Strings are inline (`t="inlineStr"`), so no shared-strings part.
+pub fn xlsx_package(sheet_body: &str, extra: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let o = zip::write::SimpleFileOptions::default();
+        let sheet = format!(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{sheet_body}</worksheet>"#);
+        let files: Vec<(&str, Vec<u8>)> = vec![
+            ("[Content_Types].xml", br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_vec()),
+            ("_rels/.rels", br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_vec()),
+            ("xl/workbook.xml", br#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_vec()),
+            ("xl/_rels/workbook.xml.rels", br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_vec()),
+            ("xl/worksheets/sheet1.xml", sheet.into_bytes()),
+        ];
+        for (name, body) in files.iter().map(|(n, b)| (*n, b)).chain(extra.iter().map(|(n, b)| (*n, b))) {
+            z.start_file(name, o).unwrap();
+            z.write_all(body).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+/// A sheet row of inline strings and numbers: `row(5, &["Kec. A", "12"])`; text cells
+/// are those that do not parse as a number.
+pub fn xlsx_row(r: usize, cells: &[&str]) -> String {
+    let mut s = format!(r#"<row r="{r}">"#);
+    for (i, v) in cells.iter().enumerate() {
+        let col = (b'A' + i as u8) as char;
+        if v.is_empty() {
+            continue;
+        }
+        if let Some(f) = v.strip_prefix('=') {
+            s.push_str(&format!(r#"<c r="{col}{r}"><f>{f}</f></c>"#));
+        } else if v.parse::<f64>().is_ok() {
+            s.push_str(&format!(r#"<c r="{col}{r}"><v>{v}</v></c>"#));
+        } else {
+            s.push_str(&format!(r#"<c r="{col}{r}" t="inlineStr"><is><t>{v}</t></is></c>"#));
+        }
+    }
+    s.push_str("</row>");
+    s
+}
+
+/// Runs sitrep on the given inputs (relative to `dir`) with a config text; returns
+/// (status, stdout, stderr, findings.csv rows).
+pub fn run_in(dir: &Path, inputs: &[&str], config: &str) -> (i32, String, String, Vec<std::collections::HashMap<String, String>>) {
+    std::fs::write(dir.join("sitrep.toml"), config).unwrap();
+    let mut args = vec!["run"];
+    args.extend_from_slice(inputs);
+    let targets = fixtures().join("sasaran.xlsx");
+    args.extend_from_slice(&["--targets", targets.to_str().unwrap(), "--out", "out", "--config", "sitrep.toml"]);
+    let (code, out, err) = sitrep(&args, dir);
+    let findings_path = dir.join("out/export/findings.csv");
+    let findings = if findings_path.exists() { read_csv(&findings_path) } else { Vec::new() };
+    (code, out, err, findings)
+}
