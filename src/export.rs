@@ -30,8 +30,9 @@ pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> Result<Output> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    // No fsync: the rename already protects against a killed run, and syncing every
+    // PDF of a national run costs seconds on slow disks.
     std::io::Write::write_all(&mut tmp, bytes)?;
-    tmp.as_file().sync_all().ok();
     let file = tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
     // Reports are handed around: readable by others, like any file the user saves.
     #[cfg(unix)]

@@ -142,7 +142,9 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
         None => *periods.last().context("no dated observations")?,
     };
     let rows = report::rows_from_frame(&attain_df)?;
-    let provinces: std::collections::BTreeSet<String> = rows.iter().filter(|r| r.period == period).map(|r| r.province_code.clone()).collect();
+    // Provinces with figures for the period (a national targets file alone is not a report).
+    let provinces: std::collections::BTreeSet<String> =
+        rows.iter().filter(|r| r.period == period && r.district_code.is_some() && r.vaccinated.is_some()).map(|r| r.province_code.clone()).collect();
 
     // A seed for the PDF /ID: the same inputs and configuration give the same bytes.
     let mut h = Sha256::new();
