@@ -16,8 +16,10 @@ demo: build
 test:
 	$(CARGO) test
 
+# Generates a national corpus and times sitrep against the reading floor
+# (release build; writes bench/results.md). Not part of `make test`.
 bench:
-	@echo "The national-scale benchmark is not written yet (issue 5)."; exit 1
+	bash bench/run.sh
 
 clean:
 	rm -rf out

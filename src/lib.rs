@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod layout;
 pub mod report;
 pub mod table;
+pub mod timings;
 
 use anyhow::{bail, Context, Result};
 use config::RunPlan;
@@ -33,6 +34,7 @@ pub struct RunSummary {
     pub reports: Vec<export::Output>,
     pub exports: Vec<export::Output>,
     pub period: Option<chrono::NaiveDate>,
+    pub timings: timings::Timings,
 }
 
 /// Every submission file under the given paths, sorted, without following links out.
@@ -64,7 +66,8 @@ fn load(path: &Path) -> std::io::Result<SourceFile> {
 }
 
 /// Ingest, layout and table for one file: never fails, a bad file is a finding.
-fn read_one(path: &Path, purpose: Purpose, plan: &RunPlan, resolver: &Resolver) -> (FileTable, Option<chrono::DateTime<chrono::Utc>>) {
+fn read_one(path: &Path, purpose: Purpose, plan: &RunPlan, resolver: &Resolver, clock: &timings::StageClock) -> (FileTable, Option<chrono::DateTime<chrono::Utc>>) {
+    let started = std::time::Instant::now();
     let file = match load(path) {
         Ok(f) => f,
         Err(e) => {
@@ -73,15 +76,20 @@ fn read_one(path: &Path, purpose: Purpose, plan: &RunPlan, resolver: &Resolver) 
             return (table::unreadable(&f, Finding::error("unreadable_file", &display, format!("cannot read the file: {e}"))), None);
         }
     };
-    let grid = match ingest::read(&file, &plan.limits) {
+    let grid = ingest::read(&file, &plan.limits);
+    let ingested = clock.add(timings::Stage::Ingest, started);
+    let grid = match grid {
         Ok(g) => g,
         Err(finding) => return (table::unreadable(&file, finding), file.modified),
     };
     let mut layout = layout::read(&grid, &file.display, purpose, &plan.vocab);
+    let laid_out = clock.add(timings::Stage::Layout, ingested);
     let mut found = grid.findings.clone();
     found.append(&mut layout.findings);
     layout.findings = found;
-    (table::resolve_file(&file, &grid.how, &layout, resolver), file.modified)
+    let resolved = table::resolve_file(&file, &grid.how, &layout, resolver);
+    clock.add(timings::Stage::Table, laid_out);
+    (resolved, file.modified)
 }
 
 pub fn run(plan: &RunPlan) -> Result<RunSummary> {
@@ -92,10 +100,13 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
         bail!("no submission files (.xlsx .xlsm .xls .xlsb .ods .csv .tsv) found in {}", plan.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
     }
     // Stage 1–3 per file, in parallel; results keep the sorted input order.
-    let results: Vec<(FileTable, _)> = paths.par_iter().map(|p| read_one(p, Purpose::Submission, plan, &resolver)).collect();
+    let clock = timings::StageClock::default();
+    let run_started = std::time::Instant::now();
+    let results: Vec<(FileTable, _)> = paths.par_iter().map(|p| read_one(p, Purpose::Submission, plan, &resolver, &clock)).collect();
     let (mut files, mtimes): (Vec<FileTable>, Vec<_>) = results.into_iter().unzip();
     table::settle_resubmissions(&mut files, &mtimes);
-    let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver).0);
+    let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver, &clock).0);
+    let mut timings = timings::Timings::from_parallel(&clock, run_started.elapsed());
 
     let mut findings: Vec<Finding> = Vec::new();
     let mut observations = Vec::new();
@@ -125,9 +136,10 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
     }
     let outcomes: Vec<FileOutcome> = files.iter().map(|f| f.outcome.clone()).collect();
     if observations.is_empty() {
-        return Ok(RunSummary { files: outcomes, targets: targets_table.map(|t| t.outcome), findings, reports: Vec::new(), exports: Vec::new(), period: None });
+        return Ok(RunSummary { files: outcomes, targets: targets_table.map(|t| t.outcome), findings, reports: Vec::new(), exports: Vec::new(), period: None, timings });
     }
 
+    let stage = std::time::Instant::now();
     let obs_df = table::observations_frame(&observations).context("building the canonical table")?;
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
     let attain_df = attain::compute(&obs_df, &targets_df, plan.threshold).context("computing attainment")?;
@@ -141,6 +153,8 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
         }
         None => *periods.last().context("no dated observations")?,
     };
+    timings.record(timings::Stage::Attain, stage);
+    let stage = std::time::Instant::now();
     let rows = report::rows_from_frame(&attain_df)?;
     // Provinces with figures for the period (a national targets file alone is not a report).
     let provinces: std::collections::BTreeSet<String> =
@@ -176,6 +190,8 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
         let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
         reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
     }
+    timings.record(timings::Stage::Report, stage);
+    let stage = std::time::Instant::now();
     let exports = export::write(&export::ExportInput {
         root: plan.out.clone(),
         observations: &obs_df,
@@ -187,7 +203,9 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
         config: &plan.config_json,
         reports: &reports,
     })?;
-    Ok(RunSummary { files: outcomes, targets: targets_table.map(|t| t.outcome), findings, reports, exports, period: Some(period) })
+    timings.record(timings::Stage::Export, stage);
+    timings.total = run_started.elapsed();
+    Ok(RunSummary { files: outcomes, targets: targets_table.map(|t| t.outcome), findings, reports, exports, period: Some(period), timings })
 }
 
 /// Keeps letters, digits, `-`, `_` and `.`; never a path separator or `..`.

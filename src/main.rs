@@ -43,12 +43,15 @@ enum Command {
         /// Print only the final line.
         #[arg(long, short)]
         quiet: bool,
+        /// Print the time and peak memory of each pipeline stage.
+        #[arg(long)]
+        timings: bool,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Run { submissions, targets, out, period, config, lang, strict, quiet } = cli.command;
+    let Command::Run { submissions, targets, out, period, config, lang, strict, quiet, timings } = cli.command;
     let raw = RawArgs { inputs: submissions, targets, out, period, config, lang, strict, quiet };
     let plan = match RunPlan::resolve(raw) {
         Ok(p) => p,
@@ -92,6 +95,11 @@ fn main() -> ExitCode {
         }
         for o in summary.reports.iter().chain(summary.exports.iter()) {
             println!("Wrote {}", plan.out.join(&o.path).display());
+        }
+    }
+    if timings {
+        for line in summary.timings.lines() {
+            println!("{line}");
         }
     }
     let accepted: usize = summary.files.iter().map(|f| f.rows_accepted).sum();

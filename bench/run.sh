@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# make bench: generates a national corpus (all 514 districts with their sub-districts)
+# for 1 week and for 52 weeks, then times `sitrep run` on each (wall, CPU, peak memory
+# from GNU time; per-stage figures from `sitrep run --timings`) beside the reading floor
+# (the same files only opened and iterated). Figures go to bench/results.md.
+# Needs python3 with xlwt (pip install xlwt) for the generator and GNU time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA="${BENCH_DATA:-$HOME/.cache/sitrep-bench}"
+WEEKS_LONG="${WEEKS_LONG:-52}"
+cargo build --release --quiet
+cargo build --release --quiet --example calamine_floor
+BIN="${CARGO_TARGET_DIR:-target}/release/sitrep"
+FLOOR="${CARGO_TARGET_DIR:-target}/release/examples/calamine_floor"
+[ -d "$DATA/week1" ] || python3 bench/make_national.py "$DATA/week1" 1
+[ -d "$DATA/year" ] || python3 bench/make_national.py "$DATA/year" "$WEEKS_LONG"
+out=bench/results.md
+{
+  echo "# sitrep benchmark"
+  echo
+  echo "Machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{print int($2/1024)" MB"}'); sitrep $(git rev-parse --short HEAD); $(date -u +%Y-%m-%d)"
+  for set in week1 year; do
+    files=$(find "$DATA/$set/submissions" -type f | wc -l)
+    echo
+    echo "## $set ($files files)"
+    echo
+    echo '```'
+    "$FLOOR" "$DATA/$set/submissions"
+    rm -rf "$DATA/$set/out"
+    /usr/bin/time -f "run: %e s wall, %U s user, %S s sys, %M KB peak RSS" "$BIN" run "$DATA/$set/submissions" \
+      --targets "$DATA/$set/sasaran.csv" --out "$DATA/$set/out" --quiet --timings 2>&1 | grep -v '^sitrep:' || true
+    echo '```'
+  done
+} | tee "$out"

@@ -1,0 +1,103 @@
+//! Where a run spends its time, per pipeline stage, for `sitrep run --timings` and
+//! `make bench`. The per-file stages run in parallel: their figure is the time summed
+//! over threads (CPU-like), beside the wall time of the whole parallel read.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Stage {
+    Ingest,
+    Layout,
+    Table,
+    Attain,
+    Report,
+    Export,
+}
+
+/// Thread-summed nanoseconds of the per-file stages, shared by the rayon workers.
+#[derive(Debug, Default)]
+pub struct StageClock {
+    nanos: [AtomicU64; 3],
+}
+
+impl StageClock {
+    /// Adds the time since `since` to a per-file stage; returns now, for the next stage.
+    pub fn add(&self, stage: Stage, since: Instant) -> Instant {
+        let now = Instant::now();
+        let i = match stage {
+            Stage::Ingest => 0,
+            Stage::Layout => 1,
+            _ => 2,
+        };
+        self.nanos[i].fetch_add((now - since).as_nanos() as u64, Ordering::Relaxed);
+        now
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// Ingest, layout, table: summed over threads.
+    pub per_file: [Duration; 3],
+    /// Wall time of the parallel read (ingest + layout + table).
+    pub read_wall: Duration,
+    pub attain: Duration,
+    pub report: Duration,
+    pub export: Duration,
+    pub total: Duration,
+    /// Peak resident memory after each stage (KB, Linux), in stage order.
+    pub peak_kb: Vec<(&'static str, u64)>,
+}
+
+/// Peak resident set size of this process so far (Linux `VmHWM`), in KB.
+pub fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+impl Timings {
+    pub fn from_parallel(clock: &StageClock, wall: Duration) -> Timings {
+        let get = |i: usize| Duration::from_nanos(clock.nanos[i].load(Ordering::Relaxed));
+        Timings { per_file: [get(0), get(1), get(2)], read_wall: wall, peak_kb: vec![("read", peak_rss_kb())], ..Default::default() }
+    }
+
+    pub fn record(&mut self, stage: Stage, since: Instant) {
+        let d = since.elapsed();
+        let name = match stage {
+            Stage::Attain => {
+                self.attain = d;
+                "attain"
+            }
+            Stage::Report => {
+                self.report = d;
+                "report"
+            }
+            Stage::Export => {
+                self.export = d;
+                "export"
+            }
+            _ => return,
+        };
+        self.peak_kb.push((name, peak_rss_kb()));
+    }
+
+    /// The lines printed by `--timings`.
+    pub fn lines(&self) -> Vec<String> {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let mut out = vec![
+            format!("read (parallel wall): {:9.1} ms", ms(self.read_wall)),
+            format!("  ingest (thread sum): {:8.1} ms", ms(self.per_file[0])),
+            format!("  layout (thread sum): {:8.1} ms", ms(self.per_file[1])),
+            format!("  table  (thread sum): {:8.1} ms", ms(self.per_file[2])),
+            format!("attain:               {:8.1} ms", ms(self.attain)),
+            format!("report:               {:8.1} ms", ms(self.report)),
+            format!("export:               {:8.1} ms", ms(self.export)),
+            format!("total:                {:8.1} ms", ms(self.total)),
+        ];
+        let peaks: Vec<String> = self.peak_kb.iter().map(|(s, kb)| format!("{s} {} MB", kb / 1024)).collect();
+        out.push(format!("peak memory after: {}", peaks.join(", ")));
+        out
+    }
+}
