@@ -2,7 +2,7 @@
 //! builds the canonical long table (one row per observation, with provenance), the
 //! targets, the totals reconciliation and the per-file row accounting.
 
-use crate::findings::Finding;
+use crate::findings::{Finding, Severity};
 use crate::gazetteer::{self, Gazetteer, Region, Unresolved};
 use crate::ingest::SourceFile;
 use crate::layout::vocab::Group;
@@ -71,15 +71,26 @@ pub struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn district(&self, text: &str) -> Result<Region, Unresolved> {
+    /// A district name from a row, within the row's province when it names one.
+    fn district(&self, text: &str, province: Option<&str>) -> Result<Region, Unresolved> {
         let norm = crate::layout::vocab::normalise(text);
         if let Some(code) = self.aliases.iter().find(|(k, _)| crate::layout::vocab::normalise(k) == norm).map(|(_, v)| v) {
             if let Some(r) = self.gazetteer.region(code) {
                 return Ok(r.clone());
             }
         }
-        self.gazetteer.district(text).cloned()
+        let province_code = province.and_then(|p| self.gazetteer.province(p)).map(|p| p.code.as_str());
+        self.gazetteer.district_in(text, province_code).cloned()
     }
+}
+
+/// A date in the names of the folders holding the file (nearest first, two levels):
+/// exports saved into a folder named for the day (`dashboard-2021-07-13/`).
+fn folder_date(path: &std::path::Path) -> Option<(NaiveDate, String)> {
+    path.ancestors().skip(1).take(2).find_map(|dir| {
+        let name = dir.file_name()?.to_str()?;
+        cells::find_date(name).map(|d| (d, name.to_string()))
+    })
 }
 
 /// A file that could not be read at all.
@@ -116,11 +127,15 @@ pub fn resolve_file(file: &SourceFile, how: &str, layout: &FileLayout, resolver:
     let mut districts = BTreeSet::new();
     let mut periods = BTreeSet::new();
     let mut shapes = BTreeSet::new();
+    let folder = folder_date(&file.path);
     for table in &layout.tables {
         shapes.insert(table.shape.name());
-        resolve_table(table, src, stem, resolver, &mut out, &mut districts, &mut periods);
+        resolve_table(table, src, stem, folder.as_ref(), resolver, &mut out, &mut districts, &mut periods);
     }
-    if layout.tables.is_empty() {
+    if layout.tables.is_empty() && layout.skipped.is_some() {
+        out.outcome.status = "skipped".into();
+        out.outcome.note = layout.skipped.clone().unwrap_or_default();
+    } else if layout.tables.is_empty() {
         out.outcome.status = "error".into();
         out.outcome.note = "no table of vaccination figures found".into();
         out.findings.push(Finding::error("no_table", src, "no table of vaccination figures found in any sheet: sitrep looks for a header row naming the areas (Kecamatan, Kabupaten/Kota, Kode) and groups or doses (Lansia, Dosis 1…)"));
@@ -143,10 +158,12 @@ fn reject(out: &mut FileTable, reason: String) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn resolve_table(
     table: &TableReading,
     src: &str,
     stem: &str,
+    folder: Option<&(NaiveDate, String)>,
     resolver: &Resolver,
     out: &mut FileTable,
     districts: &mut BTreeSet<String>,
@@ -164,9 +181,15 @@ fn resolve_table(
             Finding::error("unknown_district", src, format!("unknown district '{}': its rows were not counted{}", u.text, u.did_you_mean())).at(sheet, None),
         );
     }
-    let period = table.period.or_else(|| cells::find_date(stem));
+    let mut period = table.period.or_else(|| cells::find_date(stem));
     if period.is_none() && table.shape != Shape::Targets {
-        out.findings.push(Finding::error("no_date", src, "no date found in the title rows or the file name (write e.g. 'Data s.d. 15 Januari 2022' above the table); rows not counted").at(sheet, None));
+        if let Some((date, name)) = folder {
+            period = Some(*date);
+            out.findings.push(Finding::info("date_from_folder", src, format!("no date in the title rows or the file name: the date {date} was taken from the folder name '{name}'")).at(sheet, None));
+        }
+    }
+    if period.is_none() && table.shape != Shape::Targets {
+        out.findings.push(Finding::error("no_date", src, "no date found in the title rows, the file name or its folder's name (write e.g. 'Data s.d. 15 Januari 2022' above the table); rows not counted").at(sheet, None));
     }
     // Rows since the last totals row, per column, for reconciliation.
     let mut running: BTreeMap<usize, i64> = BTreeMap::new();
@@ -179,8 +202,16 @@ fn resolve_table(
                 continue;
             }
             RowKind::Rejected(reason) => {
-                out.findings.push(Finding::warning("rejected_row", src, format!("row {} rejected: {reason}", row.row + 1)).at(sheet, Some(row.label_cell.clone())));
-                reject(out, reason.clone());
+                // Say which district the row was for, or that its name is none (a lake
+                // on a map export, a remark), so the reader knows whether it matters.
+                let named = row.district_text.as_deref().map(|t| (t, resolver.district(t, row.province_text.as_deref())));
+                let (severity, reason) = match named {
+                    Some((_, Ok(d))) => (Severity::Warning, format!("{reason} for {} ({})", d.name, d.code)),
+                    Some((t, Err(u))) if u.suggestions.is_empty() => (Severity::Info, format!("{reason}; '{t}' is not a district")),
+                    _ => (Severity::Warning, reason.clone()),
+                };
+                out.findings.push(Finding::new(severity, "rejected_row", src, format!("row {} rejected: {reason}", row.row + 1)).at(sheet, Some(row.label_cell.clone())));
+                reject(out, reason);
                 continue;
             }
             RowKind::Data => {}
@@ -189,9 +220,9 @@ fn resolve_table(
             *running.entry(v.col).or_default() += v.amount;
         }
         let district = match (&row.district_text, &title_district) {
-            (Some(t), _) => resolver.district(t),
+            (Some(t), _) => resolver.district(t, row.province_text.as_deref()),
             (None, Some(d)) => d.clone(),
-            (None, None) => Err(Unresolved { text: String::new(), suggestions: Vec::new() }),
+            (None, None) => Err(Unresolved { text: String::new(), suggestions: Vec::new(), ambiguous: false }),
         };
         let district = match district {
             Ok(d) => d,
@@ -199,7 +230,7 @@ fn resolve_table(
                 let reason = if u.text.is_empty() {
                     "no district: name it in the title rows (e.g. 'KABUPATEN KERINCI'), in a Kabupaten/Kota column, or in the file name".to_string()
                 } else {
-                    format!("unknown district '{}'{}", u.text, u.did_you_mean())
+                    u.describe("district")
                 };
                 if row.district_text.is_some() {
                     out.findings.push(Finding::error("unknown_district", src, reason.clone()).at(sheet, Some(row.label_cell.clone())));

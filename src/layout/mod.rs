@@ -72,6 +72,8 @@ pub struct RowReading {
     pub row: usize,
     pub kind: RowKind,
     pub district_text: Option<String>,
+    /// The province column of a multi-district export, to tell same-named districts apart.
+    pub province_text: Option<String>,
     pub area_name: Option<String>,
     pub area_code: Option<String>,
     /// Cell that names the row (for findings about the name).
@@ -88,6 +90,11 @@ pub struct TableReading {
     /// The title block's text, where the district and date are looked for.
     pub title: String,
     pub period: Option<NaiveDate>,
+    /// The combined header label and the role of each column, as understood.
+    pub labels: Vec<String>,
+    pub roles: Vec<Role>,
+    /// The group or dose the sheet name or title gives to the whole table.
+    pub context: vocab::SheetContext,
     pub rows: Vec<RowReading>,
 }
 
@@ -96,12 +103,14 @@ pub struct TableReading {
 pub struct FileLayout {
     pub tables: Vec<TableReading>,
     pub findings: Vec<Finding>,
+    /// Why the file holds nothing to use although it was read (e.g. province figures only).
+    pub skipped: Option<String>,
 }
 
 pub fn read(grid: &Grid, src: &str, purpose: Purpose, vocab: &Vocabulary) -> FileLayout {
     let mut out = FileLayout::default();
     for sheet in &grid.sheets {
-        match read_sheet(sheet, src, purpose, vocab, &mut out.findings) {
+        match read_sheet(sheet, src, purpose, vocab, &mut out.findings, &mut out.skipped) {
             Some(t) => out.tables.push(t),
             None if sheet.rows.iter().any(|r| r.iter().any(|c| !c.is_empty())) => out.findings.push(
                 Finding::info("no_table", src, "no table of vaccination figures recognised in this sheet; skipped").at(&sheet.name, None),
@@ -112,8 +121,17 @@ pub fn read(grid: &Grid, src: &str, purpose: Purpose, vocab: &Vocabulary) -> Fil
     out
 }
 
-fn read_sheet(sheet: &Sheet, src: &str, purpose: Purpose, vocab: &Vocabulary, findings: &mut Vec<Finding>) -> Option<TableReading> {
+fn read_sheet(sheet: &Sheet, src: &str, purpose: Purpose, vocab: &Vocabulary, findings: &mut Vec<Finding>, skipped: &mut Option<String>) -> Option<TableReading> {
     let header = header::find(sheet, vocab, purpose)?;
+    if header.province_only {
+        let why = "a table of province figures (a Provinsi column, no Kabupaten/Kota or Kecamatan column): sitrep reads figures per district; not used";
+        findings.push(Finding::warning("province_level", src, why).at(&sheet.name, Some(cell_ref(header.first, 0))));
+        skipped.get_or_insert_with(|| why.to_string());
+        return None;
+    }
+    for (c, note) in &header.notes {
+        findings.push(Finding::info("column_role", src, note.clone()).at(&sheet.name, Some(cell_ref(header.first, *c))));
+    }
     let roles = &header.roles;
     let has = |f: &dyn Fn(&Role) -> bool| roles.iter().any(f);
     let shape = if purpose == Purpose::Targets || (!has(&|r| matches!(r, Role::Count(..))) && has(&|r| matches!(r, Role::Target(_))) && !has(&|r| matches!(r, Role::CountValue))) {
@@ -140,7 +158,17 @@ fn read_sheet(sheet: &Sheet, src: &str, purpose: Purpose, vocab: &Vocabulary, fi
             rows.push(row);
         }
     }
-    Some(TableReading { sheet: sheet.name.clone(), shape, header_rows: (header.first, header.last), title, period, rows })
+    Some(TableReading {
+        sheet: sheet.name.clone(),
+        shape,
+        header_rows: (header.first, header.last),
+        title,
+        period,
+        labels: header.labels.clone(),
+        roles: header.roles.clone(),
+        context: header.context,
+        rows,
+    })
 }
 
 fn col_of(roles: &[Role], want: Role) -> Option<usize> {
@@ -158,6 +186,7 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
     let area_col = col_of(roles, Role::AreaName);
     let code_col = col_of(roles, Role::AreaCode);
     let district_text = text_at(district_col);
+    let province_text = text_at(col_of(roles, Role::ProvinceName));
     let area_name = text_at(area_col);
     let area_code = text_at(code_col);
     // The label is the first naming cell with text, else the first text cell of the row.
@@ -193,7 +222,7 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
             return None; // a footnote or a stray remark, not a data row
         }
     }
-    let mut reading = RowReading { row: r, kind: RowKind::Data, district_text, area_name, area_code, label_cell, values: Vec::new() };
+    let mut reading = RowReading { row: r, kind: RowKind::Data, district_text, province_text, area_name, area_code, label_cell, values: Vec::new() };
     if is_total {
         reading.kind = RowKind::Total;
     }
@@ -214,16 +243,26 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
             }
         }
         Shape::Long => {
+            // Target columns beside a long table (a per-row headcount) are read as targets.
+            for (c, role) in roles.iter().enumerate() {
+                if let Role::Target(g) = *role {
+                    match whole_number(sheet.get(r, c)) {
+                        Ok(Some(amount)) => reading.values.push(Value { kind: ValueKind::Target, group: g, dose: 0, amount, cell: cell_ref(r, c), col: c }),
+                        Ok(None) => {}
+                        Err(what) => bad.push(format!("{}: {what}", cell_ref(r, c))),
+                    }
+                }
+            }
             let group_col = col_of(roles, Role::GroupName);
             let dose_col = col_of(roles, Role::DoseNumber);
             let count_col = col_of(roles, Role::CountValue);
             let group = match group_col {
                 Some(c) => vocab.group_in(&vocab::normalise(&sheet.get(r, c).text())),
-                None => Some(Group::All),
+                None => Some(header.context.group.unwrap_or(Group::All)),
             };
             let dose = match dose_col {
                 Some(c) => dose_of(sheet.get(r, c), vocab),
-                None => None,
+                None => header.context.dose,
             };
             let amount = count_col.map(|c| whole_number(sheet.get(r, c)));
             match (group, dose, amount) {
