@@ -214,10 +214,19 @@ impl Gazetteer {
             let code = format!("{}.{}", &f[2][..2.min(f[2].len())], &f[2][2.min(f[2].len())..]);
             if let Some(&(1, i)) = g.by_code.get(&code) {
                 let (kind, words) = district_parts(&g.districts[i].name);
-                let k = key(&normalise(f[1]));
-                let entry = g.district_keys.entry(k).or_default();
-                if !entry.iter().any(|(j, _)| *j == i) {
-                    entry.push((i, kind.unwrap_or(Kind::Kab)));
+                // The BPS name, and the crosswalk's own Kemendagri spelling (which
+                // differs from the 2020 list for a few, e.g. PADANG SIDEMPUAN).
+                // (only where no other district has that name: some of its spellings are
+                // truncated, e.g. three OGAN KOMERING ULU).
+                let (_, dagri_words) = district_parts(f[3]);
+                let dagri = dagri_words.concat();
+                let dagri_free = g.district_keys.get(&dagri).is_none_or(|ids| ids.iter().all(|(j, _)| *j == i));
+                let keys = [Some(key(&normalise(f[1]))), dagri_free.then_some(dagri)];
+                for k in keys.into_iter().flatten() {
+                    let entry = g.district_keys.entry(k).or_default();
+                    if !entry.iter().any(|(j, _)| *j == i) {
+                        entry.push((i, kind.unwrap_or(Kind::Kab)));
+                    }
                 }
                 drop(words);
             }

@@ -386,6 +386,84 @@ pub fn settle_resubmissions(files: &mut [FileTable], mtimes: &[Option<chrono::Da
     }
 }
 
+/// The same figure given twice is counted once: by two files (a dashboard's table and
+/// its map export), or by two sheets of one workbook (dose sheets and a summary sheet).
+/// Across files the newer file's figure is used (file time, then name, as for
+/// resubmissions); within a file the first one read. Equal figures are noted once per
+/// pair of files; different figures are warnings naming both cells.
+pub fn settle_overlaps(files: &mut [FileTable], mtimes: &[Option<chrono::DateTime<chrono::Utc>>]) {
+    const SHOWN: usize = 20;
+    type Key = (NaiveDate, String, Option<String>, Option<String>, Group, u8);
+    type TKey = (String, Option<String>, Group);
+    let mut order: Vec<usize> = (0..files.len()).filter(|i| files[*i].outcome.status == "ok").collect();
+    order.sort_by(|a, b| mtimes.get(*b).cmp(&mtimes.get(*a)).then(files[*b].outcome.path.cmp(&files[*a].outcome.path)));
+    let mut seen: std::collections::HashMap<Key, (usize, i64, String)> = Default::default();
+    let mut seen_targets: std::collections::HashMap<TKey, (usize, i64, String)> = Default::default();
+    for &i in &order {
+        // (other file, same value?) → figures; differing ones described.
+        let mut same: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut differ: BTreeMap<usize, Vec<(String, String, String)>> = BTreeMap::new();
+        let obs = std::mem::take(&mut files[i].observations);
+        let mut kept = Vec::with_capacity(obs.len());
+        for o in obs {
+            let k: Key = (o.period, o.district_code.clone(), o.area_code.clone(), o.unit.clone(), o.group, o.dose);
+            let here = format!("sheet '{}' cell {}", o.sheet, o.cell);
+            match seen.get(&k) {
+                None => {
+                    seen.insert(k, (i, o.vaccinated, here));
+                    kept.push(o);
+                }
+                Some((j, v, there)) if *v == o.vaccinated => {
+                    let _ = there;
+                    *same.entry(*j).or_default() += 1;
+                }
+                Some((j, v, there)) => differ.entry(*j).or_default().push((
+                    o.cell.clone(),
+                    o.sheet.clone(),
+                    format!("{} {} dose {} on {}: {} here, {} in {there}", o.district_code, o.group.code(), o.dose, o.period, o.vaccinated, v),
+                )),
+            }
+        }
+        files[i].observations = kept;
+        files[i].outcome.observations = files[i].observations.len();
+        let targets = std::mem::take(&mut files[i].targets);
+        let mut kept_targets = Vec::with_capacity(targets.len());
+        for t in targets {
+            let k: TKey = (t.district_code.clone(), t.area_code.clone(), t.group);
+            match seen_targets.get(&k) {
+                None => {
+                    seen_targets.insert(k, (i, t.target, format!("sheet '{}' cell {}", t.sheet, t.cell)));
+                    kept_targets.push(t);
+                }
+                Some((j, v, _)) if *v == t.target => *same.entry(*j).or_default() += 1,
+                Some((j, v, there)) => differ.entry(*j).or_default().push((
+                    t.cell.clone(),
+                    t.sheet.clone(),
+                    format!("target of {} {}: {} here, {} in {there}", t.district_code, t.group.code(), t.target, v),
+                )),
+            }
+        }
+        files[i].targets = kept_targets;
+        let src = files[i].outcome.path.clone();
+        for (j, n) in same {
+            let other = if j == i { "elsewhere in this file".to_string() } else { files[j].outcome.path.clone() };
+            files[i].findings.push(Finding::info("repeated_figures", &src, format!("{n} figures repeat the same figures in {other}: counted once")));
+        }
+        for (j, list) in differ {
+            let other = if j == i { "an earlier sheet of this file".to_string() } else { files[j].outcome.path.clone() };
+            let n = list.len();
+            for (cell, sheet, what) in list.into_iter().take(SHOWN) {
+                files[i].findings.push(
+                    Finding::warning("conflicting_figures", &src, format!("{what}; the figure in {other} was used")).at(&sheet, Some(cell)),
+                );
+            }
+            if n > SHOWN {
+                files[i].findings.push(Finding::warning("conflicting_figures", &src, format!("{} more figures differ from {other}; its figures were used", n - SHOWN)));
+            }
+        }
+    }
+}
+
 /// The canonical long table as a polars frame (column names as in DESIGN.md).
 pub fn observations_frame(obs: &[Observation]) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
     use polars::prelude::*;
