@@ -221,6 +221,10 @@ fn resolve_table(
         }
         let district = match (&row.district_text, &title_district) {
             (Some(t), _) => resolver.district(t, row.province_text.as_deref()),
+            // A code column holding district codes (a provincial file, one row per district).
+            (None, _) if row.area_code.as_deref().and_then(gazetteer::normalise_code).is_some_and(|c| c.len() == 5) => {
+                resolver.gazetteer.district(row.area_code.as_deref().unwrap_or_default()).cloned()
+            }
             (None, Some(d)) => d.clone(),
             (None, None) => Err(Unresolved { text: String::new(), suggestions: Vec::new(), ambiguous: false }),
         };

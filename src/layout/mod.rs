@@ -265,6 +265,8 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
                 None => header.context.dose,
             };
             let amount = count_col.map(|c| whole_number(sheet.get(r, c)));
+            // A totals row of a long table names no group or dose: only its figure matters.
+            let (group, dose) = if reading.kind == RowKind::Total { (group.or(Some(Group::All)), dose.or(Some(0))) } else { (group, dose) };
             match (group, dose, amount) {
                 (Some(g), Some(d), Some(Ok(Some(a)))) => {
                     let c = count_col.unwrap_or(0);
@@ -278,7 +280,8 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
         }
     }
     for b in &bad {
-        findings.push(Finding::warning("bad_value", src, format!("{b}; left out of the figures")).at(&sheet.name, b.split(':').next().map(str::to_string)));
+        let (cell, what) = b.split_once(": ").unwrap_or(("", b.as_str()));
+        findings.push(Finding::warning("bad_value", src, format!("{what}; left out of the figures")).at(&sheet.name, Some(cell.to_string()).filter(|c| !c.is_empty())));
     }
     if reading.kind == RowKind::Data && reading.values.is_empty() {
         reading.kind = RowKind::Rejected(if bad.is_empty() { "no figures in the row".into() } else { format!("no readable figures ({})", bad.join("; ")) });

@@ -4,3 +4,4 @@ mod common;
 mod corpus;
 mod dashboard;
 mod pipeline;
+mod reader;
