@@ -72,3 +72,31 @@ fn what_cannot_be_read_is_a_finding_with_sheet_cell_and_suggestion() {
     // A notes sheet is information, never an error.
     assert!(findings.iter().all(|f| f["severity"] != "error"), "{findings:#?}");
 }
+
+#[test]
+fn validate_shows_what_was_understood_of_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = reader_fixtures().join("submissions/Majene per dosis 12-03-2022.xlsx");
+    let (code, stdout, stderr) = sitrep(&["validate", file.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "warnings only: {stdout}{stderr}");
+    for needle in [
+        "district: KAB. MAJENE (76.05)   date: 2022-03-12   layout: wide",
+        "rows: 24 accepted, 3 totals, 0 rejected",
+        "sheet 'Booster': wide table, header in row 5",
+        "from the sheet name or title: dose 3",
+        "'Lansia'                     → people vaccinated: group lansia, dose 3",
+        "'Kec.'                       → sub-district (Kecamatan) name",
+        "sheet 'Dosis 2', cell E8: Excel error #DIV/0! is not a number",
+        "did you mean Tammerodo Sendana (76.05.06)?",
+        "sheet 'Petunjuk Pengisian': no table",
+    ] {
+        assert!(stdout.contains(needle), "'{needle}' not in:\n{stdout}");
+    }
+    assert!(!dir.path().join("out").exists(), "validate writes nothing");
+    // A file with an error: exit status 1.
+    let bad = dir.path().join("rekap_kab_majenne_2022-03-12.csv");
+    std::fs::write(&bad, "KABUPATEN MAJENNE\nKecamatan;Dosis 1;Dosis 2\nBanggae;1.200;900\n").unwrap();
+    let (code, stdout, _) = sitrep(&["validate", bad.to_str().unwrap()], dir.path());
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("unknown district") && stdout.contains("KAB. MAJENE (76.05)"), "{stdout}");
+}
