@@ -478,3 +478,65 @@ mod tests {
         assert!(g.area("15.01", Some("Gunung Rayya"), None).is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn all_districts() -> Vec<Region> {
+        let g = embedded();
+        (11..=99).flat_map(|p| g.districts_of(&format!("{p:02}")).cloned().collect::<Vec<_>>()).collect()
+    }
+
+    #[test]
+    fn every_official_district_resolves_from_its_written_forms() {
+        let g = embedded();
+        let all = all_districts();
+        assert_eq!(all.len(), 514);
+        for d in &all {
+            let (kind, words) = district_parts(&d.name);
+            let bare = words.join(" ");
+            let long = format!("{} {}", if kind == Some(Kind::Kota) { "Kota" } else { "Kabupaten" }, bare);
+            for text in [d.name.clone(), d.name.to_lowercase(), long, d.code.replace('.', ""), d.code.clone()] {
+                assert_eq!(g.district(&text).map(|r| r.code.clone()), Ok(d.code.clone()), "{text}");
+            }
+            // The bare name: this district, or ambiguous with this district among the choices.
+            match g.district_in(&bare, Some(d.province_code())) {
+                Ok(r) => assert_eq!(r.code, d.code, "{bare}"),
+                Err(u) => assert!(u.ambiguous && u.suggestions.iter().any(|s| s.code == d.code), "{bare}: {u:?}"),
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn codes_typed_into_excel_as_numbers(p in 11u32..100, d in 1u32..100) {
+            // 33.10 typed as a number is 33.1; 1501 stays 1501.
+            let as_number = format!("{}", (p * 100 + d) as f64 / 100.0);
+            prop_assert_eq!(normalise_code(&as_number), Some(format!("{p:02}.{d:02}")), "{}", as_number);
+            prop_assert_eq!(normalise_code(&format!("{p:02}{d:02}")), Some(format!("{p:02}.{d:02}")));
+        }
+
+        #[test]
+        fn names_are_resolved_or_refused_without_panic(s in "\\PC{0,30}", p in proptest::option::of("[0-9]{2}")) {
+            let g = embedded();
+            let _ = g.district_in(&s, p.as_deref());
+            let _ = g.district_in_text(&s);
+            let _ = g.province(&s);
+            let _ = normalise_code(&s);
+        }
+
+        #[test]
+        fn case_spacing_and_punctuation_do_not_matter(i in 0usize..514, upper in any::<bool>(), dots in any::<bool>()) {
+            let all = all_districts();
+            let d = &all[i];
+            let mut text = d.name.replace(' ', "  ");
+            if !dots {
+                text = text.replace('.', "");
+            }
+            let text = if upper { text.to_uppercase() } else { text.to_lowercase() };
+            prop_assert_eq!(embedded().district(&text).map(|r| r.code.clone()), Ok(d.code.clone()), "{}", text);
+        }
+    }
+}
