@@ -305,3 +305,55 @@ fn dose_of(cell: &Cell, vocab: &Vocabulary) -> Option<u8> {
         _ => vocab.dose_in(&vocab::normalise(&cell.text())),
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::ingest::Merge;
+    use proptest::prelude::*;
+
+    /// Cells drawn from what submissions hold: header words, names, numbers in both
+    /// conventions, dashes, percentages, dates, Excel errors, blanks.
+    fn cell() -> impl Strategy<Value = Cell> {
+        prop_oneof![
+            3 => Just(Cell::Empty),
+            2 => prop::sample::select(vec!["Kecamatan", "Kabupaten/Kota", "Provinsi", "Kode", "Lansia", "Dosis 1", "D2", "Booster", "JUMLAH", "Sasaran", "% Capaian", "Kelompok", "Dosis", "Jumlah", "Sumber: Dinkes", "Kab. Majene", "Banggae", "Data s.d. 12 Maret 2022", "-", "1.234", "1,234", "14,5 %", "Vaksin ke-2", "Nakes"]).prop_map(|s| Cell::Text(s.to_string())),
+            3 => (0u32..100_000).prop_map(|n| Cell::Number(n as f64)),
+            1 => any::<f64>().prop_map(Cell::Number),
+            1 => "\\PC{0,12}".prop_map(Cell::Text),
+            1 => prop::sample::select(vec!["#REF!", "#DIV/0!", "#N/A"]).prop_map(|e| Cell::Error(e.to_string())),
+            1 => Just(Cell::Date(NaiveDate::from_ymd_opt(2022, 3, 12).unwrap_or_default())),
+        ]
+    }
+
+    fn sheet() -> impl Strategy<Value = Sheet> {
+        (prop::collection::vec(prop::collection::vec(cell(), 0..9), 0..25), prop::collection::vec((0usize..25, 0usize..9, 0usize..3, 0usize..4), 0..4), "\\PC{0,10}").prop_map(|(rows, merges, name)| Sheet {
+            name,
+            rows,
+            merges: merges.into_iter().map(|(r, c, h, w)| Merge { first_row: r, first_col: c, last_row: r + h, last_col: c + w }).collect(),
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        /// Layout detection never panics, and every row it reports lies below its header
+        /// and carries the cell references of its figures.
+        #[test]
+        fn layout_detection_on_arbitrary_grids(sheets in prop::collection::vec(sheet(), 1..3)) {
+            let grid = Grid { sheets, how: "test".into(), findings: Vec::new() };
+            let vocab = Vocabulary::default();
+            for purpose in [Purpose::Submission, Purpose::Targets] {
+                let layout = read(&grid, "grid", purpose, &vocab);
+                for t in &layout.tables {
+                    for r in &t.rows {
+                        prop_assert!(r.row > t.header_rows.1);
+                        prop_assert!(r.values.iter().all(|v| v.amount >= 0 && !v.cell.is_empty()));
+                        if let RowKind::Data = r.kind {
+                            prop_assert!(!r.values.is_empty());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
