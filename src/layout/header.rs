@@ -91,6 +91,7 @@ pub fn find(sheet: &Sheet, vocab: &Vocabulary, purpose: Purpose) -> Option<Heade
         let mut roles: Vec<Role> = labels.iter().map(|l| vocab.classify_in(l, targets_file, context)).collect();
         let mut notes = Vec::new();
         check_against_data(sheet, last, &labels, &mut roles, &mut notes);
+        row_totals_not_counted(&labels, &mut roles, &mut notes);
         let mut roles = dedupe_naming_roles(roles);
         single_count_in_context(&mut roles, context);
         let useful = roles.iter().any(|r| matches!(r, Role::Count(..) | Role::Target(_) | Role::CountValue));
@@ -103,6 +104,25 @@ pub fn find(sheet: &Sheet, vocab: &Vocabulary, purpose: Purpose) -> Option<Heade
         }
     }
     province_table
+}
+
+/// A dose column without a group beside group columns of the same dose (`Lansia D1`,
+/// `Nakes D1`, `Jumlah D1`) is the row's total of those groups: not counted again.
+fn row_totals_not_counted(labels: &[String], roles: &mut [Role], notes: &mut Vec<(usize, String)>) {
+    use super::vocab::Group;
+    let specific: Vec<u8> = roles.iter().filter_map(|r| match r {
+        Role::Count(g, d) if *g != Group::All => Some(*d),
+        _ => None,
+    }).collect();
+    for (c, r) in roles.iter_mut().enumerate() {
+        if let Role::Count(Group::All, d) = *r {
+            if specific.contains(&d) {
+                *r = Role::Ignore;
+                let label = labels.get(c).cloned().unwrap_or_default();
+                notes.push((c, format!("column '{label}' is the total of the group columns for dose {d}: not counted again")));
+            }
+        }
+    }
 }
 
 /// A sheet about one dose (or group) with a single figures column (`Jumlah`,

@@ -64,7 +64,12 @@ fn the_national_dashboard_export_is_read_per_district() {
 
     // Coverage is recomputed from the figures (the % columns are never read).
     let att = read_csv(&out.join("export/attainment.csv"));
+    let mut keys = std::collections::HashSet::new();
+    for a in &att {
+        assert!(keys.insert((a["province_code"].clone(), a["district_code"].clone(), a["group"].clone(), a["dose"].clone())), "attainment row twice: {a:?}");
+    }
     let banjar = att.iter().find(|a| a["district_code"] == "32.79" && a["group"] == "all" && a["dose"] == "1").unwrap();
+    assert_eq!(banjar["vaccinated"], "42627");
     let cov: f64 = banjar["coverage"].parse().unwrap();
     assert!((cov - 42_627.0 / 29_862.0).abs() < 1e-9, "{cov}");
 
