@@ -63,9 +63,11 @@ fn left(on: &[&str]) -> (Vec<Expr>, JoinArgs) {
 /// `period, province_code, district_code (null for the province row), group, dose,
 /// vaccinated, target, coverage, threshold, people_needed, rank_in_province, districts_reporting`.
 pub fn compute(obs: &DataFrame, targets: &DataFrame, threshold: f64) -> PolarsResult<DataFrame> {
+    // Figures given without a group (`Dosis 1` columns only) are counted once, in `all`.
     let by_group = obs
         .clone()
         .lazy()
+        .filter(col("group").neq(lit("all")))
         .group_by_stable([col("period"), col("district_code"), col("group"), col("dose")])
         .agg([col("vaccinated").sum()]);
     let all_groups = obs

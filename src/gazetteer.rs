@@ -36,9 +36,19 @@ enum Kind {
 pub struct Unresolved {
     pub text: String,
     pub suggestions: Vec<Region>,
+    /// The name is official but shared by several districts (the suggestions).
+    pub ambiguous: bool,
 }
 
 impl Unresolved {
+    /// `unknown district 'X' — did you mean …?` or `'Bandung' names more than one district …`.
+    pub fn describe(&self, what: &str) -> String {
+        if self.ambiguous {
+            format!("'{}' names more than one {what}{}: write it in full (with Kab./Kota, or the code)", self.text, self.did_you_mean().replacen("did you mean", "either", 1).trim_end_matches('?'))
+        } else {
+            format!("unknown {what} '{}'{}", self.text, self.did_you_mean())
+        }
+    }
     pub fn did_you_mean(&self) -> String {
         match self.suggestions.as_slice() {
             [] => String::new(),
@@ -72,6 +82,30 @@ fn key(norm: &str) -> String {
     norm.split_whitespace().collect()
 }
 
+/// Province names as exports and districts write them, beside the official ones
+/// (the national dashboard writes `Jakarta Raya`, `Bangka Belitung`, `Yogyakarta`).
+const PROVINCE_ALIASES: &[(&str, &str)] = &[
+    ("jakarta raya", "31"), ("dki", "31"), ("diy", "34"), ("jogja", "34"), ("jogjakarta", "34"), ("bangka belitung", "19"),
+    ("babel", "19"), ("kepri", "21"), ("nad", "11"), ("nanggroe aceh darussalam", "11"), ("ntb", "52"), ("ntt", "53"),
+    ("sumut", "12"), ("sumbar", "13"), ("sumsel", "16"), ("jabar", "32"), ("jateng", "33"), ("jatim", "35"),
+    ("kalbar", "61"), ("kalteng", "62"), ("kalsel", "63"), ("kaltim", "64"), ("kaltara", "65"), ("sulut", "71"),
+    ("sulteng", "72"), ("sulsel", "73"), ("sultra", "74"), ("sulbar", "76"), ("malut", "82"), ("pabar", "92"),
+];
+
+/// Words before a province's name that are not part of it.
+const PROVINCE_PREFIX: &[&str] = &["provinsi", "prov", "propinsi", "province", "dki", "daerah", "istimewa", "khusus", "ibukota", "di"];
+
+/// Trailing one-letter abbreviations of directions (`Tanjung Jabung B`).
+const DIRECTIONS: &[(&str, &[&str])] = &[("b", &["barat"]), ("t", &["timur", "tengah"]), ("u", &["utara"]), ("s", &["selatan"]), ("sel", &["selatan"]), ("ut", &["utara"]), ("tim", &["timur"]), ("bar", &["barat"]), ("teng", &["tengah"])];
+
+/// The result of looking a district name up.
+enum Lookup<'a> {
+    Found(&'a Region),
+    /// Several districts carry this name (a regency and a city, or two provinces).
+    Ambiguous(Vec<Region>),
+    Missing,
+}
+
 const DISTRICT_NOISE: &[&str] = &["pemerintah", "pemkab", "pemkot", "dinas", "kesehatan", "dinkes", "rekap", "rekapitulasi", "vaksinasi", "laporan", "data"];
 
 /// Splits `KAB. KERINCI` / `Kabupaten Kerinci` / `Kota Adm. X` into kind and bare words.
@@ -90,6 +124,15 @@ fn district_parts(text: &str) -> (Option<Kind>, Vec<String>) {
         words.remove(0);
     }
     (kind, words)
+}
+
+fn province_key(text: &str) -> String {
+    let norm = normalise(text);
+    let mut words: Vec<&str> = norm.split_whitespace().collect();
+    while words.len() > 1 && words.first().is_some_and(|w| PROVINCE_PREFIX.contains(w)) {
+        words.remove(0);
+    }
+    words.concat()
 }
 
 fn area_key(text: &str) -> String {
@@ -143,6 +186,7 @@ impl Gazetteer {
             match code.matches('.').count() {
                 0 => {
                     g.province_keys.insert(key(&normalise(&region.name)), g.provinces.len());
+                    g.province_keys.insert(province_key(&region.name), g.provinces.len());
                     g.by_code.insert(region.code.clone(), (0, g.provinces.len()));
                     g.provinces.push(region);
                 }
@@ -170,15 +214,123 @@ impl Gazetteer {
             let code = format!("{}.{}", &f[2][..2.min(f[2].len())], &f[2][2.min(f[2].len())..]);
             if let Some(&(1, i)) = g.by_code.get(&code) {
                 let (kind, words) = district_parts(&g.districts[i].name);
-                let k = key(&normalise(f[1]));
-                let entry = g.district_keys.entry(k).or_default();
-                if !entry.iter().any(|(j, _)| *j == i) {
-                    entry.push((i, kind.unwrap_or(Kind::Kab)));
+                // The BPS name, and the crosswalk's own Kemendagri spelling (which
+                // differs from the 2020 list for a few, e.g. PADANG SIDEMPUAN).
+                // (only where no other district has that name: some of its spellings are
+                // truncated, e.g. three OGAN KOMERING ULU).
+                let (_, dagri_words) = district_parts(f[3]);
+                let dagri = dagri_words.concat();
+                let dagri_free = g.district_keys.get(&dagri).is_none_or(|ids| ids.iter().all(|(j, _)| *j == i));
+                let keys = [Some(key(&normalise(f[1]))), dagri_free.then_some(dagri)];
+                for k in keys.into_iter().flatten() {
+                    let entry = g.district_keys.entry(k).or_default();
+                    if !entry.iter().any(|(j, _)| *j == i) {
+                        entry.push((i, kind.unwrap_or(Kind::Kab)));
+                    }
                 }
                 drop(words);
             }
         }
+        for (alias, code) in PROVINCE_ALIASES {
+            if let Some(&(0, i)) = g.by_code.get(*code) {
+                g.province_keys.entry(key(&normalise(alias))).or_insert(i);
+            }
+        }
         g
+    }
+
+    /// Resolves a province written as a name (`Jawa Barat`, `Provinsi Jambi`, `Jakarta
+    /// Raya`, `Kep. Riau`) or a code (`32`).
+    pub fn province(&self, text: &str) -> Option<&Region> {
+        let t = text.trim();
+        if t.len() <= 2 && t.chars().all(|c| c.is_ascii_digit()) {
+            return self.region(&format!("{t:0>2}")).filter(|r| r.code.len() == 2);
+        }
+        let k = province_key(t);
+        let k = k.strip_prefix("kep").filter(|rest| self.province_keys.contains_key(&format!("kepulauan{rest}"))).map(|rest| format!("kepulauan{rest}")).unwrap_or(k);
+        self.province_keys.get(&k).and_then(|i| self.provinces.get(*i))
+    }
+
+    /// All districts whose spaceless bare name is `k`, within a province when given.
+    fn lookup(&self, kind: Option<Kind>, k: &str, province: Option<&str>) -> Lookup<'_> {
+        let Some(candidates) = self.district_keys.get(k) else { return Lookup::Missing };
+        let within: Vec<(usize, Kind)> = candidates
+            .iter()
+            .copied()
+            .filter(|(i, _)| province.is_none_or(|p| self.districts.get(*i).is_some_and(|r| r.province_code() == p)))
+            .collect();
+        let pick: Vec<(usize, Kind)> = match kind {
+            Some(want) => within.iter().copied().filter(|(_, ck)| *ck == want).collect(),
+            None => within.clone(),
+        };
+        match pick.as_slice() {
+            [] => Lookup::Missing,
+            [(i, _)] => self.districts.get(*i).map(Lookup::Found).unwrap_or(Lookup::Missing),
+            many => Lookup::Ambiguous(many.iter().filter_map(|(i, _)| self.districts.get(*i).cloned()).collect()),
+        }
+    }
+
+    /// Resolves a district written as a name or a code, within a province when the row
+    /// names one (national exports list same-named districts of different provinces).
+    /// A bare name shared by a regency and a city (`Bandung`) is ambiguous, not guessed.
+    pub fn district_in(&self, text: &str, province: Option<&str>) -> Result<&Region, Unresolved> {
+        if let Some(code) = normalise_code(text) {
+            if let Some(r) = self.region(&code[..code.len().min(5)]).filter(|r| r.code.len() == 5) {
+                return Ok(r);
+            }
+        }
+        let (kind, words) = district_parts(text);
+        let k = words.concat();
+        let mut ambiguous: Vec<Region> = Vec::new();
+        let mut attempt = |kind: Option<Kind>, k: &str| -> Option<&Region> {
+            match self.lookup(kind, k, province) {
+                Lookup::Found(r) => Some(r),
+                Lookup::Ambiguous(rs) => {
+                    ambiguous.extend(rs);
+                    None
+                }
+                Lookup::Missing => None,
+            }
+        };
+        if let Some(r) = attempt(kind, &k) {
+            return Ok(r);
+        }
+        // `Kota Baru` is the regency Kotabaru: the prefix word was part of the name.
+        if kind.is_some() {
+            let whole = key(&normalise(text));
+            if let Some(r) = attempt(None, &whole) {
+                return Ok(r);
+            }
+        }
+        // `Tanjung Jabung B`: a direction abbreviated to its first letter(s).
+        if let Some((last, head)) = words.split_last() {
+            if let Some((_, fulls)) = DIRECTIONS.iter().find(|(a, _)| a == last) {
+                let found: Vec<&Region> = fulls.iter().filter_map(|f| attempt(kind, &format!("{}{f}", head.concat()))).collect();
+                if let [r] = found.as_slice() {
+                    return Ok(r);
+                }
+            }
+        }
+        // The province column can be out of date (a district moved to a new province):
+        // a name that is unique nationally still resolves.
+        if province.is_some() && ambiguous.is_empty() {
+            if let Ok(r) = self.district_in(text, None) {
+                return Ok(r);
+            }
+        }
+        if !ambiguous.is_empty() {
+            ambiguous.sort_by(|a, b| a.code.cmp(&b.code));
+            ambiguous.dedup();
+            return Err(Unresolved { text: text.trim().to_string(), suggestions: ambiguous, ambiguous: true });
+        }
+        let mut u = self.district_suggestions(text, &k);
+        if let Some(p) = province {
+            let near: Vec<Region> = u.suggestions.iter().filter(|r| r.province_code() == p).cloned().collect();
+            if !near.is_empty() {
+                u.suggestions = near;
+            }
+        }
+        Err(u)
     }
 
     pub fn region(&self, code: &str) -> Option<&Region> {
@@ -196,16 +348,7 @@ impl Gazetteer {
 
     /// Resolves a district written as a name or a code.
     pub fn district(&self, text: &str) -> Result<&Region, Unresolved> {
-        if let Some(code) = normalise_code(text) {
-            if let Some(r) = self.region(&code[..code.len().min(5)]).filter(|r| r.code.len() == 5) {
-                return Ok(r);
-            }
-        }
-        let (kind, words) = district_parts(text);
-        if let Some(r) = self.district_by_words(kind, &words) {
-            return Ok(r);
-        }
-        Err(self.district_suggestions(text, &words.concat()))
+        self.district_in(text, None)
     }
 
     fn district_by_words(&self, kind: Option<Kind>, words: &[String]) -> Option<&Region> {
@@ -227,7 +370,7 @@ impl Gazetteer {
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.code.cmp(&b.1.code)));
         scored.dedup_by(|a, b| a.1.code == b.1.code);
-        Unresolved { text: text.trim().to_string(), suggestions: scored.into_iter().take(3).map(|(_, r)| r.clone()).collect() }
+        Unresolved { text: text.trim().to_string(), suggestions: scored.into_iter().take(3).map(|(_, r)| r.clone()).collect(), ambiguous: false }
     }
 
     /// Finds the district named in a title block or a file name: `KABUPATEN KERINCI`,
@@ -297,7 +440,7 @@ impl Gazetteer {
             .filter(|(s, _)| *s >= 0.8)
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.code.cmp(&b.1.code)));
-        Err(Unresolved { text: text.trim().to_string(), suggestions: scored.into_iter().take(3).map(|(_, r)| r.clone()).collect() })
+        Err(Unresolved { text: text.trim().to_string(), suggestions: scored.into_iter().take(3).map(|(_, r)| r.clone()).collect(), ambiguous: false })
     }
 }
 
@@ -333,5 +476,67 @@ mod tests {
         assert_eq!(g.area("15.01", Some("GUNUNG RAYA"), None).unwrap().code, "15.01.01");
         assert_eq!(g.area("15.01", None, Some("15.01.01")).unwrap().code, "15.01.01");
         assert!(g.area("15.01", Some("Gunung Rayya"), None).is_err());
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn all_districts() -> Vec<Region> {
+        let g = embedded();
+        (11..=99).flat_map(|p| g.districts_of(&format!("{p:02}")).cloned().collect::<Vec<_>>()).collect()
+    }
+
+    #[test]
+    fn every_official_district_resolves_from_its_written_forms() {
+        let g = embedded();
+        let all = all_districts();
+        assert_eq!(all.len(), 514);
+        for d in &all {
+            let (kind, words) = district_parts(&d.name);
+            let bare = words.join(" ");
+            let long = format!("{} {}", if kind == Some(Kind::Kota) { "Kota" } else { "Kabupaten" }, bare);
+            for text in [d.name.clone(), d.name.to_lowercase(), long, d.code.replace('.', ""), d.code.clone()] {
+                assert_eq!(g.district(&text).map(|r| r.code.clone()), Ok(d.code.clone()), "{text}");
+            }
+            // The bare name: this district, or ambiguous with this district among the choices.
+            match g.district_in(&bare, Some(d.province_code())) {
+                Ok(r) => assert_eq!(r.code, d.code, "{bare}"),
+                Err(u) => assert!(u.ambiguous && u.suggestions.iter().any(|s| s.code == d.code), "{bare}: {u:?}"),
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn codes_typed_into_excel_as_numbers(p in 11u32..100, d in 1u32..100) {
+            // 33.10 typed as a number is 33.1; 1501 stays 1501.
+            let as_number = format!("{}", (p * 100 + d) as f64 / 100.0);
+            prop_assert_eq!(normalise_code(&as_number), Some(format!("{p:02}.{d:02}")), "{}", as_number);
+            prop_assert_eq!(normalise_code(&format!("{p:02}{d:02}")), Some(format!("{p:02}.{d:02}")));
+        }
+
+        #[test]
+        fn names_are_resolved_or_refused_without_panic(s in "\\PC{0,30}", p in proptest::option::of("[0-9]{2}")) {
+            let g = embedded();
+            let _ = g.district_in(&s, p.as_deref());
+            let _ = g.district_in_text(&s);
+            let _ = g.province(&s);
+            let _ = normalise_code(&s);
+        }
+
+        #[test]
+        fn case_spacing_and_punctuation_do_not_matter(i in 0usize..514, upper in any::<bool>(), dots in any::<bool>()) {
+            let all = all_districts();
+            let d = &all[i];
+            let mut text = d.name.replace(' ', "  ");
+            if !dots {
+                text = text.replace('.', "");
+            }
+            let text = if upper { text.to_uppercase() } else { text.to_lowercase() };
+            prop_assert_eq!(embedded().district(&text).map(|r| r.code.clone()), Ok(d.code.clone()), "{}", text);
+        }
     }
 }

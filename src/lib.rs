@@ -15,6 +15,7 @@ pub mod layout;
 pub mod report;
 pub mod table;
 pub mod timings;
+pub mod validate;
 
 use anyhow::{bail, Context, Result};
 use config::RunPlan;
@@ -67,20 +68,33 @@ fn load(path: &Path) -> std::io::Result<SourceFile> {
 
 /// Ingest, layout and table for one file: never fails, a bad file is a finding.
 fn read_one(path: &Path, purpose: Purpose, plan: &RunPlan, resolver: &Resolver, clock: &timings::StageClock) -> (FileTable, Option<chrono::DateTime<chrono::Utc>>) {
+    let (table, _, modified) = read_one_explained(path, purpose, plan, resolver, clock);
+    (table, modified)
+}
+
+/// As [`read_one`], keeping the layout (what each sheet's columns and rows were read as)
+/// for `sitrep validate`.
+fn read_one_explained(
+    path: &Path,
+    purpose: Purpose,
+    plan: &RunPlan,
+    resolver: &Resolver,
+    clock: &timings::StageClock,
+) -> (FileTable, Option<layout::FileLayout>, Option<chrono::DateTime<chrono::Utc>>) {
     let started = std::time::Instant::now();
     let file = match load(path) {
         Ok(f) => f,
         Err(e) => {
             let display = path.display().to_string();
             let f = SourceFile { path: path.to_path_buf(), display: display.clone(), bytes: Vec::new(), sha256: String::new(), modified: None };
-            return (table::unreadable(&f, Finding::error("unreadable_file", &display, format!("cannot read the file: {e}"))), None);
+            return (table::unreadable(&f, Finding::error("unreadable_file", &display, format!("cannot read the file: {e}"))), None, None);
         }
     };
     let grid = ingest::read(&file, &plan.limits);
     let ingested = clock.add(timings::Stage::Ingest, started);
     let grid = match grid {
         Ok(g) => g,
-        Err(finding) => return (table::unreadable(&file, finding), file.modified),
+        Err(finding) => return (table::unreadable(&file, finding), None, file.modified),
     };
     let mut layout = layout::read(&grid, &file.display, purpose, &plan.vocab);
     let laid_out = clock.add(timings::Stage::Layout, ingested);
@@ -89,7 +103,32 @@ fn read_one(path: &Path, purpose: Purpose, plan: &RunPlan, resolver: &Resolver, 
     layout.findings = found;
     let resolved = table::resolve_file(&file, &grid.how, &layout, resolver);
     clock.add(timings::Stage::Table, laid_out);
-    (resolved, file.modified)
+    (resolved, Some(layout), file.modified)
+}
+
+/// `sitrep validate`: reads the submissions exactly as [`run`] does (including the
+/// settling of resubmissions and repeated figures) and returns, per file, the outcome,
+/// the findings and the layout as understood. Writes nothing.
+pub fn validate(plan: &RunPlan) -> Result<Vec<validate::Validation>> {
+    let gazetteer = gazetteer::embedded();
+    let resolver = Resolver { gazetteer, aliases: &plan.aliases };
+    let paths = collect_inputs(&plan.inputs);
+    if paths.is_empty() {
+        bail!("no submission files (.xlsx .xlsm .xls .xlsb .ods .csv .tsv) found in {}", plan.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    let clock = timings::StageClock::default();
+    let results: Vec<_> = paths.par_iter().map(|p| read_one_explained(p, Purpose::Submission, plan, &resolver, &clock)).collect();
+    let mut files = Vec::new();
+    let mut layouts = Vec::new();
+    let mut mtimes = Vec::new();
+    for (f, l, m) in results {
+        files.push(f);
+        layouts.push(l);
+        mtimes.push(m);
+    }
+    table::settle_resubmissions(&mut files, &mtimes);
+    table::settle_overlaps(&mut files, &mtimes);
+    Ok(files.into_iter().zip(layouts).map(|(table, layout)| validate::Validation { table, layout }).collect())
 }
 
 pub fn run(plan: &RunPlan) -> Result<RunSummary> {
@@ -105,6 +144,7 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
     let results: Vec<(FileTable, _)> = paths.par_iter().map(|p| read_one(p, Purpose::Submission, plan, &resolver, &clock)).collect();
     let (mut files, mtimes): (Vec<FileTable>, Vec<_>) = results.into_iter().unzip();
     table::settle_resubmissions(&mut files, &mtimes);
+    table::settle_overlaps(&mut files, &mtimes);
     let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver, &clock).0);
     let mut timings = timings::Timings::from_parallel(&clock, run_started.elapsed());
 

@@ -47,11 +47,28 @@ enum Command {
         #[arg(long)]
         timings: bool,
     },
+    /// Check submissions before sending them: how each file is read (district, date,
+    /// layout, the role of every column, rows accepted / totals / rejected) and every
+    /// finding. Writes nothing; exits 1 when any file has an error.
+    #[command(after_help = "Example:\n  sitrep validate rekap_kerinci_2022-01-15.xlsx")]
+    Validate {
+        /// Submission files or folders.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Configuration file (vocabulary and aliases are applied as in `run`).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Run { submissions, targets, out, period, config, lang, strict, quiet, timings } = cli.command;
+    let (submissions, targets, out, period, config, lang, strict, quiet, timings) = match cli.command {
+        Command::Run { submissions, targets, out, period, config, lang, strict, quiet, timings } => {
+            (submissions, targets, out, period, config, lang, strict, quiet, timings)
+        }
+        Command::Validate { files, config } => return validate(files, config),
+    };
     let raw = RawArgs { inputs: submissions, targets, out, period, config, lang, strict, quiet };
     let plan = match RunPlan::resolve(raw) {
         Ok(p) => p,
@@ -125,4 +142,23 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
+}
+
+fn validate(files: Vec<PathBuf>, config: Option<PathBuf>) -> ExitCode {
+    let raw = RawArgs { inputs: files, config, ..Default::default() };
+    let checked = RunPlan::resolve(raw).and_then(|plan| sitrep::validate(&plan));
+    match checked {
+        Ok(all) => {
+            print!("{}", sitrep::validate::describe(&all));
+            if all.iter().any(|v| v.has_errors()) {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("sitrep: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }

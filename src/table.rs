@@ -2,7 +2,7 @@
 //! builds the canonical long table (one row per observation, with provenance), the
 //! targets, the totals reconciliation and the per-file row accounting.
 
-use crate::findings::Finding;
+use crate::findings::{Finding, Severity};
 use crate::gazetteer::{self, Gazetteer, Region, Unresolved};
 use crate::ingest::SourceFile;
 use crate::layout::vocab::Group;
@@ -71,15 +71,26 @@ pub struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn district(&self, text: &str) -> Result<Region, Unresolved> {
+    /// A district name from a row, within the row's province when it names one.
+    fn district(&self, text: &str, province: Option<&str>) -> Result<Region, Unresolved> {
         let norm = crate::layout::vocab::normalise(text);
         if let Some(code) = self.aliases.iter().find(|(k, _)| crate::layout::vocab::normalise(k) == norm).map(|(_, v)| v) {
             if let Some(r) = self.gazetteer.region(code) {
                 return Ok(r.clone());
             }
         }
-        self.gazetteer.district(text).cloned()
+        let province_code = province.and_then(|p| self.gazetteer.province(p)).map(|p| p.code.as_str());
+        self.gazetteer.district_in(text, province_code).cloned()
     }
+}
+
+/// A date in the names of the folders holding the file (nearest first, two levels):
+/// exports saved into a folder named for the day (`dashboard-2021-07-13/`).
+fn folder_date(path: &std::path::Path) -> Option<(NaiveDate, String)> {
+    path.ancestors().skip(1).take(2).find_map(|dir| {
+        let name = dir.file_name()?.to_str()?;
+        cells::find_date(name).map(|d| (d, name.to_string()))
+    })
 }
 
 /// A file that could not be read at all.
@@ -116,11 +127,15 @@ pub fn resolve_file(file: &SourceFile, how: &str, layout: &FileLayout, resolver:
     let mut districts = BTreeSet::new();
     let mut periods = BTreeSet::new();
     let mut shapes = BTreeSet::new();
+    let folder = folder_date(&file.path);
     for table in &layout.tables {
         shapes.insert(table.shape.name());
-        resolve_table(table, src, stem, resolver, &mut out, &mut districts, &mut periods);
+        resolve_table(table, src, stem, folder.as_ref(), resolver, &mut out, &mut districts, &mut periods);
     }
-    if layout.tables.is_empty() {
+    if layout.tables.is_empty() && layout.skipped.is_some() {
+        out.outcome.status = "skipped".into();
+        out.outcome.note = layout.skipped.clone().unwrap_or_default();
+    } else if layout.tables.is_empty() {
         out.outcome.status = "error".into();
         out.outcome.note = "no table of vaccination figures found".into();
         out.findings.push(Finding::error("no_table", src, "no table of vaccination figures found in any sheet: sitrep looks for a header row naming the areas (Kecamatan, Kabupaten/Kota, Kode) and groups or doses (Lansia, Dosis 1…)"));
@@ -143,10 +158,12 @@ fn reject(out: &mut FileTable, reason: String) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn resolve_table(
     table: &TableReading,
     src: &str,
     stem: &str,
+    folder: Option<&(NaiveDate, String)>,
     resolver: &Resolver,
     out: &mut FileTable,
     districts: &mut BTreeSet<String>,
@@ -164,9 +181,15 @@ fn resolve_table(
             Finding::error("unknown_district", src, format!("unknown district '{}': its rows were not counted{}", u.text, u.did_you_mean())).at(sheet, None),
         );
     }
-    let period = table.period.or_else(|| cells::find_date(stem));
+    let mut period = table.period.or_else(|| cells::find_date(stem));
     if period.is_none() && table.shape != Shape::Targets {
-        out.findings.push(Finding::error("no_date", src, "no date found in the title rows or the file name (write e.g. 'Data s.d. 15 Januari 2022' above the table); rows not counted").at(sheet, None));
+        if let Some((date, name)) = folder {
+            period = Some(*date);
+            out.findings.push(Finding::info("date_from_folder", src, format!("no date in the title rows or the file name: the date {date} was taken from the folder name '{name}'")).at(sheet, None));
+        }
+    }
+    if period.is_none() && table.shape != Shape::Targets {
+        out.findings.push(Finding::error("no_date", src, "no date found in the title rows, the file name or its folder's name (write e.g. 'Data s.d. 15 Januari 2022' above the table); rows not counted").at(sheet, None));
     }
     // Rows since the last totals row, per column, for reconciliation.
     let mut running: BTreeMap<usize, i64> = BTreeMap::new();
@@ -179,8 +202,16 @@ fn resolve_table(
                 continue;
             }
             RowKind::Rejected(reason) => {
-                out.findings.push(Finding::warning("rejected_row", src, format!("row {} rejected: {reason}", row.row + 1)).at(sheet, Some(row.label_cell.clone())));
-                reject(out, reason.clone());
+                // Say which district the row was for, or that its name is none (a lake
+                // on a map export, a remark), so the reader knows whether it matters.
+                let named = row.district_text.as_deref().map(|t| (t, resolver.district(t, row.province_text.as_deref())));
+                let (severity, reason) = match named {
+                    Some((_, Ok(d))) => (Severity::Warning, format!("{reason} for {} ({})", d.name, d.code)),
+                    Some((t, Err(u))) if u.suggestions.is_empty() => (Severity::Info, format!("{reason}; '{t}' is not a district")),
+                    _ => (Severity::Warning, reason.clone()),
+                };
+                out.findings.push(Finding::new(severity, "rejected_row", src, format!("row {} rejected: {reason}", row.row + 1)).at(sheet, Some(row.label_cell.clone())));
+                reject(out, reason);
                 continue;
             }
             RowKind::Data => {}
@@ -189,9 +220,13 @@ fn resolve_table(
             *running.entry(v.col).or_default() += v.amount;
         }
         let district = match (&row.district_text, &title_district) {
-            (Some(t), _) => resolver.district(t),
+            (Some(t), _) => resolver.district(t, row.province_text.as_deref()),
+            // A code column holding district codes (a provincial file, one row per district).
+            (None, _) if row.area_code.as_deref().and_then(gazetteer::normalise_code).is_some_and(|c| c.len() == 5) => {
+                resolver.gazetteer.district(row.area_code.as_deref().unwrap_or_default()).cloned()
+            }
             (None, Some(d)) => d.clone(),
-            (None, None) => Err(Unresolved { text: String::new(), suggestions: Vec::new() }),
+            (None, None) => Err(Unresolved { text: String::new(), suggestions: Vec::new(), ambiguous: false }),
         };
         let district = match district {
             Ok(d) => d,
@@ -199,7 +234,7 @@ fn resolve_table(
                 let reason = if u.text.is_empty() {
                     "no district: name it in the title rows (e.g. 'KABUPATEN KERINCI'), in a Kabupaten/Kota column, or in the file name".to_string()
                 } else {
-                    format!("unknown district '{}'{}", u.text, u.did_you_mean())
+                    u.describe("district")
                 };
                 if row.district_text.is_some() {
                     out.findings.push(Finding::error("unknown_district", src, reason.clone()).at(sheet, Some(row.label_cell.clone())));
@@ -351,6 +386,84 @@ pub fn settle_resubmissions(files: &mut [FileTable], mtimes: &[Option<chrono::Da
             f.outcome.observations = 0;
             let msg = f.outcome.note.clone();
             f.findings.push(Finding::warning(if same { "duplicate_file" } else { "superseded_file" }, &f.outcome.path.clone(), msg));
+        }
+    }
+}
+
+/// The same figure given twice is counted once: by two files (a dashboard's table and
+/// its map export), or by two sheets of one workbook (dose sheets and a summary sheet).
+/// Across files the newer file's figure is used (file time, then name, as for
+/// resubmissions); within a file the first one read. Equal figures are noted once per
+/// pair of files; different figures are warnings naming both cells.
+pub fn settle_overlaps(files: &mut [FileTable], mtimes: &[Option<chrono::DateTime<chrono::Utc>>]) {
+    const SHOWN: usize = 20;
+    type Key = (NaiveDate, String, Option<String>, Option<String>, Group, u8);
+    type TKey = (String, Option<String>, Group);
+    let mut order: Vec<usize> = (0..files.len()).filter(|i| files[*i].outcome.status == "ok").collect();
+    order.sort_by(|a, b| mtimes.get(*b).cmp(&mtimes.get(*a)).then(files[*b].outcome.path.cmp(&files[*a].outcome.path)));
+    let mut seen: std::collections::HashMap<Key, (usize, i64, String)> = Default::default();
+    let mut seen_targets: std::collections::HashMap<TKey, (usize, i64, String)> = Default::default();
+    for &i in &order {
+        // (other file, same value?) → figures; differing ones described.
+        let mut same: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut differ: BTreeMap<usize, Vec<(String, String, String)>> = BTreeMap::new();
+        let obs = std::mem::take(&mut files[i].observations);
+        let mut kept = Vec::with_capacity(obs.len());
+        for o in obs {
+            let k: Key = (o.period, o.district_code.clone(), o.area_code.clone(), o.unit.clone(), o.group, o.dose);
+            let here = format!("sheet '{}' cell {}", o.sheet, o.cell);
+            match seen.get(&k) {
+                None => {
+                    seen.insert(k, (i, o.vaccinated, here));
+                    kept.push(o);
+                }
+                Some((j, v, there)) if *v == o.vaccinated => {
+                    let _ = there;
+                    *same.entry(*j).or_default() += 1;
+                }
+                Some((j, v, there)) => differ.entry(*j).or_default().push((
+                    o.cell.clone(),
+                    o.sheet.clone(),
+                    format!("{} {} dose {} on {}: {} here, {} in {there}", o.district_code, o.group.code(), o.dose, o.period, o.vaccinated, v),
+                )),
+            }
+        }
+        files[i].observations = kept;
+        files[i].outcome.observations = files[i].observations.len();
+        let targets = std::mem::take(&mut files[i].targets);
+        let mut kept_targets = Vec::with_capacity(targets.len());
+        for t in targets {
+            let k: TKey = (t.district_code.clone(), t.area_code.clone(), t.group);
+            match seen_targets.get(&k) {
+                None => {
+                    seen_targets.insert(k, (i, t.target, format!("sheet '{}' cell {}", t.sheet, t.cell)));
+                    kept_targets.push(t);
+                }
+                Some((j, v, _)) if *v == t.target => *same.entry(*j).or_default() += 1,
+                Some((j, v, there)) => differ.entry(*j).or_default().push((
+                    t.cell.clone(),
+                    t.sheet.clone(),
+                    format!("target of {} {}: {} here, {} in {there}", t.district_code, t.group.code(), t.target, v),
+                )),
+            }
+        }
+        files[i].targets = kept_targets;
+        let src = files[i].outcome.path.clone();
+        for (j, n) in same {
+            let other = if j == i { "elsewhere in this file".to_string() } else { files[j].outcome.path.clone() };
+            files[i].findings.push(Finding::info("repeated_figures", &src, format!("{n} figures repeat the same figures in {other}: counted once")));
+        }
+        for (j, list) in differ {
+            let other = if j == i { "an earlier sheet of this file".to_string() } else { files[j].outcome.path.clone() };
+            let n = list.len();
+            for (cell, sheet, what) in list.into_iter().take(SHOWN) {
+                files[i].findings.push(
+                    Finding::warning("conflicting_figures", &src, format!("{what}; the figure in {other} was used")).at(&sheet, Some(cell)),
+                );
+            }
+            if n > SHOWN {
+                files[i].findings.push(Finding::warning("conflicting_figures", &src, format!("{} more figures differ from {other}; its figures were used", n - SHOWN)));
+            }
         }
     }
 }

@@ -255,3 +255,85 @@ mod tests {
         assert_eq!(find_date("Remaja 12-17 tahun"), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `1234567` written with a thousands separator every three digits.
+    fn grouped_with(n: u64, sep: &str) -> String {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push_str(sep);
+            }
+            out.push(ch);
+        }
+        out
+    }
+
+    const BULAN: [&str; 12] = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
+    const MONTHS_EN: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+    proptest! {
+        #[test]
+        fn any_text_is_read_or_refused_without_panic(s in "\\PC{0,40}") {
+            let _ = parse_number_text(&s);
+            let _ = find_date(&s);
+        }
+
+        #[test]
+        fn whole_counts_in_every_convention(n in 0u64..10_000_000_000) {
+            for sep in [".", ",", " ", "\u{a0}"] {
+                let text = grouped_with(n, sep);
+                prop_assert_eq!(parse_number_text(&text), Some(Some(n as f64)), "{}", text);
+            }
+            prop_assert_eq!(parse_number_text(&n.to_string()), Some(Some(n as f64)));
+            prop_assert_eq!(read_number(&Cell::Number(n as f64)), Number::Value(n as f64));
+        }
+
+        #[test]
+        fn decimals_with_both_separators(int in 1_000u64..10_000_000, frac in 1u32..100) {
+            let id = format!("{},{frac:02}", grouped_with(int, "."));
+            let en = format!("{}.{frac:02}", grouped_with(int, ","));
+            let want = format!("{int}.{frac:02}").parse::<f64>().unwrap();
+            prop_assert_eq!(parse_number_text(&id), Some(Some(want)), "{}", id);
+            prop_assert_eq!(parse_number_text(&en), Some(Some(want)), "{}", en);
+        }
+
+        #[test]
+        fn percentages_are_fractions(p in 0u32..1000) {
+            prop_assert_eq!(parse_number_text(&format!("{p}%")), Some(Some(p as f64 / 100.0)));
+            prop_assert_eq!(parse_number_text(&format!("{p} %")), Some(Some(p as f64 / 100.0)));
+        }
+
+        #[test]
+        fn dates_in_the_forms_districts_type(days in 0i64..3650, prefix in "[A-Za-z:. ]{0,20}") {
+            let d = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Duration::days(days);
+            let (y, m, day) = (d.format("%Y").to_string(), d.format("%m").to_string(), d.format("%d").to_string());
+            let mi = d.format("%m").to_string().parse::<usize>().unwrap() - 1;
+            let forms = [
+                format!("{prefix} {day}/{m}/{y}"),
+                format!("{prefix} {day}-{m}-{y}"),
+                format!("{prefix} {y}-{m}-{day}"),
+                format!("{prefix} {} {} {y}", d.format("%-d"), BULAN[mi]),
+                format!("{prefix} {} {}, {y}", MONTHS_EN[mi], d.format("%-d")),
+                format!("Sabtu ({day}/{m}/{y})"),
+                format!("rekap_{y}{m}{day}"),
+            ];
+            for f in forms {
+                prop_assert_eq!(find_date(&f), Some(d), "{}", f);
+            }
+            prop_assert_eq!(cell_date(&Cell::Date(d)), Some(d));
+        }
+
+        #[test]
+        fn excel_serials_are_dates(serial in 43831u32..47500) {
+            let d = cell_date(&Cell::Number(serial as f64)).unwrap();
+            let back = (d - NaiveDate::from_ymd_opt(1899, 12, 30).unwrap()).num_days();
+            prop_assert_eq!(back, serial as i64);
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! Headers span one to three rows. A label spanning several columns (a merged cell, or
 //! in ODS and CSV a label followed by empty cells) applies to every column under it.
 
-use super::vocab::{normalise, Role, Vocabulary};
+use super::vocab::{normalise, Role, SheetContext, Vocabulary};
 use super::Purpose;
 use crate::ingest::{Cell, Sheet};
 
@@ -14,9 +14,18 @@ pub struct Header {
     /// One combined label per column, e.g. `Lansia Dosis 1`.
     pub labels: Vec<String>,
     pub roles: Vec<Role>,
+    /// The group or dose given by the sheet name or title block.
+    pub context: SheetContext,
+    /// The table names provinces only (no district column): figures above the level
+    /// sitrep works at.
+    pub province_only: bool,
+    /// Columns whose role was changed after looking at the data below, and why.
+    pub notes: Vec<(usize, String)>,
 }
 
 const SEARCH_ROWS: usize = 40;
+/// Data rows looked at to check what a column really holds.
+const SAMPLE_ROWS: usize = 2000;
 
 /// How header-like a cell is: a word of the vocabulary and not a number.
 fn is_header_word(cell: &Cell, vocab: &Vocabulary) -> bool {
@@ -25,7 +34,12 @@ fn is_header_word(cell: &Cell, vocab: &Vocabulary) -> bool {
         return false;
     }
     let norm = normalise(t);
-    vocab.exact_role(&norm).is_some() || vocab.group_in(&norm).is_some() || vocab.dose_in(&norm).is_some() || vocab.is_percent(&norm) || vocab.is_target(&norm)
+    vocab.exact_role(&norm).is_some()
+        || vocab.group_in(&norm).is_some()
+        || vocab.dose_in(&norm).is_some()
+        || vocab.is_percent(&norm)
+        || vocab.is_target(&norm)
+        || vocab.classify(t, false) != Role::Ignore
 }
 
 fn is_numeric(cell: &Cell) -> bool {
@@ -36,8 +50,22 @@ fn is_numeric(cell: &Cell) -> bool {
     }
 }
 
+/// The sheet name first, then the title rows above the header.
+fn context_of(sheet: &Sheet, first: usize, vocab: &Vocabulary) -> SheetContext {
+    let from_name = vocab.context_in(&sheet.name);
+    let title: String = (0..first)
+        .flat_map(|r| sheet.rows.get(r).into_iter().flatten())
+        .map(|c| c.text())
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    let from_title = vocab.context_in(&title);
+    SheetContext { group: from_name.group.or(from_title.group), dose: from_name.dose.or(from_title.dose) }
+}
+
 pub fn find(sheet: &Sheet, vocab: &Vocabulary, purpose: Purpose) -> Option<Header> {
     let limit = sheet.rows.len().min(SEARCH_ROWS);
+    let mut province_table = None;
     for first in 0..limit {
         let row = &sheet.rows[first];
         let words = row.iter().filter(|c| is_header_word(c, vocab)).count();
@@ -58,14 +86,115 @@ pub fn find(sheet: &Sheet, vocab: &Vocabulary, purpose: Purpose) -> Option<Heade
             }
         }
         let labels = combine_labels(sheet, first, last);
-        let roles: Vec<Role> = labels.iter().map(|l| vocab.classify(l, purpose == Purpose::Targets)).collect();
+        let targets_file = purpose == Purpose::Targets;
+        let context = if targets_file { SheetContext::default() } else { context_of(sheet, first, vocab) };
+        let mut roles: Vec<Role> = labels.iter().map(|l| vocab.classify_in(l, targets_file, context)).collect();
+        let mut notes = Vec::new();
+        check_against_data(sheet, last, &labels, &mut roles, &mut notes);
+        row_totals_not_counted(&labels, &mut roles, &mut notes);
+        let mut roles = dedupe_naming_roles(roles);
+        single_count_in_context(&mut roles, context);
         let useful = roles.iter().any(|r| matches!(r, Role::Count(..) | Role::Target(_) | Role::CountValue));
         let named = roles.iter().any(|r| matches!(r, Role::AreaName | Role::AreaCode | Role::DistrictName));
         if useful && named {
-            return Some(Header { first, last, labels, roles: dedupe_naming_roles(roles) });
+            return Some(Header { first, last, labels, roles, context, province_only: false, notes });
+        }
+        if useful && province_table.is_none() && roles.contains(&Role::ProvinceName) {
+            province_table = Some(Header { first, last, labels, roles, context, province_only: true, notes });
         }
     }
-    None
+    province_table
+}
+
+/// A dose column without a group beside group columns of the same dose (`Lansia D1`,
+/// `Nakes D1`, `Jumlah D1`) is the row's total of those groups: not counted again.
+fn row_totals_not_counted(labels: &[String], roles: &mut [Role], notes: &mut Vec<(usize, String)>) {
+    use super::vocab::Group;
+    let specific: Vec<u8> = roles.iter().filter_map(|r| match r {
+        Role::Count(g, d) if *g != Group::All => Some(*d),
+        _ => None,
+    }).collect();
+    for (c, r) in roles.iter_mut().enumerate() {
+        if let Role::Count(Group::All, d) = *r {
+            if specific.contains(&d) {
+                *r = Role::Ignore;
+                let label = labels.get(c).cloned().unwrap_or_default();
+                notes.push((c, format!("column '{label}' is the total of the group columns for dose {d}: not counted again")));
+            }
+        }
+    }
+}
+
+/// A sheet about one dose (or group) with a single figures column (`Jumlah`,
+/// `Divaksin`) and no group or dose columns: that column is the sheet's count.
+fn single_count_in_context(roles: &mut [Role], ctx: SheetContext) {
+    let Some(dose) = ctx.dose else { return };
+    let long = roles.iter().any(|r| matches!(r, Role::GroupName | Role::DoseNumber | Role::Count(..)));
+    if long {
+        return;
+    }
+    for r in roles.iter_mut() {
+        if *r == Role::CountValue {
+            *r = Role::Count(ctx.group.unwrap_or(super::vocab::Group::All), dose);
+        }
+    }
+}
+
+/// Headers can mislead; the data below settles two cases:
+/// - a group or dose column that holds large numbers is the count (a dashboard export
+///   that titles both its dose column and its count column `Dosis Vaksin`);
+/// - a target column that repeats the same few values down many rows holds a parent
+///   figure (the province's target written on each district's row), not one per row.
+fn check_against_data(sheet: &Sheet, last: usize, labels: &[String], roles: &mut [Role], notes: &mut Vec<(usize, String)>) {
+    let rows = || sheet.rows.iter().skip(last + 1).take(SAMPLE_ROWS);
+    let has_count_value = roles.contains(&Role::CountValue);
+    let mut count_value_taken = has_count_value;
+    for c in 0..roles.len() {
+        match roles[c] {
+            Role::GroupName | Role::DoseNumber => {
+                let cells: Vec<&Cell> = rows().filter_map(|r| r.get(c)).filter(|x| !x.is_empty()).collect();
+                let numbers: Vec<f64> = cells.iter().filter_map(|x| number_of(x)).collect();
+                let large = numbers.iter().filter(|v| !(1.0..=4.0).contains(*v)).count();
+                if !cells.is_empty() && numbers.len() * 2 > cells.len() && large * 2 > numbers.len() {
+                    let label = labels.get(c).cloned().unwrap_or_default();
+                    if count_value_taken {
+                        roles[c] = Role::Ignore;
+                        notes.push((c, format!("column '{label}' holds figures, not a group or dose; ignored")));
+                    } else {
+                        roles[c] = Role::CountValue;
+                        count_value_taken = true;
+                        notes.push((c, format!("column '{label}' holds figures: read as the count")));
+                    }
+                }
+            }
+            Role::Target(_) => {
+                let values: Vec<i64> = rows().filter_map(|r| r.get(c)).filter_map(number_of).map(|v| v.round() as i64).collect();
+                let mut distinct = values.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                if values.len() >= 8 && distinct.len() * 4 <= values.len() {
+                    let label = labels.get(c).cloned().unwrap_or_default();
+                    roles[c] = Role::Ignore;
+                    notes.push((
+                        c,
+                        format!(
+                            "column '{label}' repeats {} values over {} rows (a figure of a larger region written on every row, not a target per row); ignored",
+                            distinct.len(),
+                            values.len()
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn number_of(cell: &Cell) -> Option<f64> {
+    match super::cells::read_number(cell) {
+        super::cells::Number::Value(v) => Some(v),
+        _ => None,
+    }
 }
 
 /// Keeps the first column of each naming role; later duplicates are ignored.

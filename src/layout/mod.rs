@@ -72,6 +72,8 @@ pub struct RowReading {
     pub row: usize,
     pub kind: RowKind,
     pub district_text: Option<String>,
+    /// The province column of a multi-district export, to tell same-named districts apart.
+    pub province_text: Option<String>,
     pub area_name: Option<String>,
     pub area_code: Option<String>,
     /// Cell that names the row (for findings about the name).
@@ -88,6 +90,11 @@ pub struct TableReading {
     /// The title block's text, where the district and date are looked for.
     pub title: String,
     pub period: Option<NaiveDate>,
+    /// The combined header label and the role of each column, as understood.
+    pub labels: Vec<String>,
+    pub roles: Vec<Role>,
+    /// The group or dose the sheet name or title gives to the whole table.
+    pub context: vocab::SheetContext,
     pub rows: Vec<RowReading>,
 }
 
@@ -96,12 +103,14 @@ pub struct TableReading {
 pub struct FileLayout {
     pub tables: Vec<TableReading>,
     pub findings: Vec<Finding>,
+    /// Why the file holds nothing to use although it was read (e.g. province figures only).
+    pub skipped: Option<String>,
 }
 
 pub fn read(grid: &Grid, src: &str, purpose: Purpose, vocab: &Vocabulary) -> FileLayout {
     let mut out = FileLayout::default();
     for sheet in &grid.sheets {
-        match read_sheet(sheet, src, purpose, vocab, &mut out.findings) {
+        match read_sheet(sheet, src, purpose, vocab, &mut out.findings, &mut out.skipped) {
             Some(t) => out.tables.push(t),
             None if sheet.rows.iter().any(|r| r.iter().any(|c| !c.is_empty())) => out.findings.push(
                 Finding::info("no_table", src, "no table of vaccination figures recognised in this sheet; skipped").at(&sheet.name, None),
@@ -112,8 +121,17 @@ pub fn read(grid: &Grid, src: &str, purpose: Purpose, vocab: &Vocabulary) -> Fil
     out
 }
 
-fn read_sheet(sheet: &Sheet, src: &str, purpose: Purpose, vocab: &Vocabulary, findings: &mut Vec<Finding>) -> Option<TableReading> {
+fn read_sheet(sheet: &Sheet, src: &str, purpose: Purpose, vocab: &Vocabulary, findings: &mut Vec<Finding>, skipped: &mut Option<String>) -> Option<TableReading> {
     let header = header::find(sheet, vocab, purpose)?;
+    if header.province_only {
+        let why = "a table of province figures (a Provinsi column, no Kabupaten/Kota or Kecamatan column): sitrep reads figures per district; not used";
+        findings.push(Finding::warning("province_level", src, why).at(&sheet.name, Some(cell_ref(header.first, 0))));
+        skipped.get_or_insert_with(|| why.to_string());
+        return None;
+    }
+    for (c, note) in &header.notes {
+        findings.push(Finding::info("column_role", src, note.clone()).at(&sheet.name, Some(cell_ref(header.first, *c))));
+    }
     let roles = &header.roles;
     let has = |f: &dyn Fn(&Role) -> bool| roles.iter().any(f);
     let shape = if purpose == Purpose::Targets || (!has(&|r| matches!(r, Role::Count(..))) && has(&|r| matches!(r, Role::Target(_))) && !has(&|r| matches!(r, Role::CountValue))) {
@@ -140,7 +158,17 @@ fn read_sheet(sheet: &Sheet, src: &str, purpose: Purpose, vocab: &Vocabulary, fi
             rows.push(row);
         }
     }
-    Some(TableReading { sheet: sheet.name.clone(), shape, header_rows: (header.first, header.last), title, period, rows })
+    Some(TableReading {
+        sheet: sheet.name.clone(),
+        shape,
+        header_rows: (header.first, header.last),
+        title,
+        period,
+        labels: header.labels.clone(),
+        roles: header.roles.clone(),
+        context: header.context,
+        rows,
+    })
 }
 
 fn col_of(roles: &[Role], want: Role) -> Option<usize> {
@@ -158,6 +186,7 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
     let area_col = col_of(roles, Role::AreaName);
     let code_col = col_of(roles, Role::AreaCode);
     let district_text = text_at(district_col);
+    let province_text = text_at(col_of(roles, Role::ProvinceName));
     let area_name = text_at(area_col);
     let area_code = text_at(code_col);
     // The label is the first naming cell with text, else the first text cell of the row.
@@ -193,7 +222,7 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
             return None; // a footnote or a stray remark, not a data row
         }
     }
-    let mut reading = RowReading { row: r, kind: RowKind::Data, district_text, area_name, area_code, label_cell, values: Vec::new() };
+    let mut reading = RowReading { row: r, kind: RowKind::Data, district_text, province_text, area_name, area_code, label_cell, values: Vec::new() };
     if is_total {
         reading.kind = RowKind::Total;
     }
@@ -214,18 +243,30 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
             }
         }
         Shape::Long => {
+            // Target columns beside a long table (a per-row headcount) are read as targets.
+            for (c, role) in roles.iter().enumerate() {
+                if let Role::Target(g) = *role {
+                    match whole_number(sheet.get(r, c)) {
+                        Ok(Some(amount)) => reading.values.push(Value { kind: ValueKind::Target, group: g, dose: 0, amount, cell: cell_ref(r, c), col: c }),
+                        Ok(None) => {}
+                        Err(what) => bad.push(format!("{}: {what}", cell_ref(r, c))),
+                    }
+                }
+            }
             let group_col = col_of(roles, Role::GroupName);
             let dose_col = col_of(roles, Role::DoseNumber);
             let count_col = col_of(roles, Role::CountValue);
             let group = match group_col {
                 Some(c) => vocab.group_in(&vocab::normalise(&sheet.get(r, c).text())),
-                None => Some(Group::All),
+                None => Some(header.context.group.unwrap_or(Group::All)),
             };
             let dose = match dose_col {
                 Some(c) => dose_of(sheet.get(r, c), vocab),
-                None => None,
+                None => header.context.dose,
             };
             let amount = count_col.map(|c| whole_number(sheet.get(r, c)));
+            // A totals row of a long table names no group or dose: only its figure matters.
+            let (group, dose) = if reading.kind == RowKind::Total { (group.or(Some(Group::All)), dose.or(Some(0))) } else { (group, dose) };
             match (group, dose, amount) {
                 (Some(g), Some(d), Some(Ok(Some(a)))) => {
                     let c = count_col.unwrap_or(0);
@@ -239,7 +280,8 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
         }
     }
     for b in &bad {
-        findings.push(Finding::warning("bad_value", src, format!("{b}; left out of the figures")).at(&sheet.name, b.split(':').next().map(str::to_string)));
+        let (cell, what) = b.split_once(": ").unwrap_or(("", b.as_str()));
+        findings.push(Finding::warning("bad_value", src, format!("{what}; left out of the figures")).at(&sheet.name, Some(cell.to_string()).filter(|c| !c.is_empty())));
     }
     if reading.kind == RowKind::Data && reading.values.is_empty() {
         reading.kind = RowKind::Rejected(if bad.is_empty() { "no figures in the row".into() } else { format!("no readable figures ({})", bad.join("; ")) });
@@ -261,5 +303,57 @@ fn dose_of(cell: &Cell, vocab: &Vocabulary) -> Option<u8> {
     match cells::read_number(cell) {
         Number::Value(v) if (1.0..=4.0).contains(&v) && v.fract() == 0.0 => Some(v as u8),
         _ => vocab.dose_in(&vocab::normalise(&cell.text())),
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::ingest::Merge;
+    use proptest::prelude::*;
+
+    /// Cells drawn from what submissions hold: header words, names, numbers in both
+    /// conventions, dashes, percentages, dates, Excel errors, blanks.
+    fn cell() -> impl Strategy<Value = Cell> {
+        prop_oneof![
+            3 => Just(Cell::Empty),
+            2 => prop::sample::select(vec!["Kecamatan", "Kabupaten/Kota", "Provinsi", "Kode", "Lansia", "Dosis 1", "D2", "Booster", "JUMLAH", "Sasaran", "% Capaian", "Kelompok", "Dosis", "Jumlah", "Sumber: Dinkes", "Kab. Majene", "Banggae", "Data s.d. 12 Maret 2022", "-", "1.234", "1,234", "14,5 %", "Vaksin ke-2", "Nakes"]).prop_map(|s| Cell::Text(s.to_string())),
+            3 => (0u32..100_000).prop_map(|n| Cell::Number(n as f64)),
+            1 => any::<f64>().prop_map(Cell::Number),
+            1 => "\\PC{0,12}".prop_map(Cell::Text),
+            1 => prop::sample::select(vec!["#REF!", "#DIV/0!", "#N/A"]).prop_map(|e| Cell::Error(e.to_string())),
+            1 => Just(Cell::Date(NaiveDate::from_ymd_opt(2022, 3, 12).unwrap_or_default())),
+        ]
+    }
+
+    fn sheet() -> impl Strategy<Value = Sheet> {
+        (prop::collection::vec(prop::collection::vec(cell(), 0..9), 0..25), prop::collection::vec((0usize..25, 0usize..9, 0usize..3, 0usize..4), 0..4), "\\PC{0,10}").prop_map(|(rows, merges, name)| Sheet {
+            name,
+            rows,
+            merges: merges.into_iter().map(|(r, c, h, w)| Merge { first_row: r, first_col: c, last_row: r + h, last_col: c + w }).collect(),
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        /// Layout detection never panics, and every row it reports lies below its header
+        /// and carries the cell references of its figures.
+        #[test]
+        fn layout_detection_on_arbitrary_grids(sheets in prop::collection::vec(sheet(), 1..3)) {
+            let grid = Grid { sheets, how: "test".into(), findings: Vec::new() };
+            let vocab = Vocabulary::default();
+            for purpose in [Purpose::Submission, Purpose::Targets] {
+                let layout = read(&grid, "grid", purpose, &vocab);
+                for t in &layout.tables {
+                    for r in &t.rows {
+                        prop_assert!(r.row > t.header_rows.1);
+                        prop_assert!(r.values.iter().all(|v| v.amount >= 0 && !v.cell.is_empty()));
+                        if let RowKind::Data = r.kind {
+                            prop_assert!(!r.values.is_empty());
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -60,6 +60,13 @@ pub enum Role {
     Ignore,
 }
 
+/// The group and dose a whole sheet is about, from its name or title block.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SheetContext {
+    pub group: Option<Group>,
+    pub dose: Option<u8>,
+}
+
 /// Phrases per meaning, checked in order (longer and more specific first).
 #[derive(Debug, Clone)]
 pub struct Vocabulary {
@@ -74,25 +81,32 @@ pub struct Vocabulary {
 
 const GROUPS: &[(&str, Group)] = &[
     ("sdmk", Group::Sdmk), ("sdm kesehatan", Group::Sdmk), ("nakes", Group::Sdmk), ("tenaga kesehatan", Group::Sdmk),
-    ("health workers", Group::Sdmk), ("health worker", Group::Sdmk),
+    ("health workers", Group::Sdmk), ("health worker", Group::Sdmk), ("healthcare workers", Group::Sdmk), ("health care workers", Group::Sdmk),
+    ("medical workers", Group::Sdmk),
     ("petugas publik", Group::PetugasPublik), ("pelayan publik", Group::PetugasPublik), ("pelayanan publik", Group::PetugasPublik),
     ("public servants", Group::PetugasPublik), ("public servant", Group::PetugasPublik), ("public officers", Group::PetugasPublik),
-    ("lansia", Group::Lansia), ("lanjut usia", Group::Lansia), ("elderly", Group::Lansia),
+    ("lansia", Group::Lansia), ("lanjut usia", Group::Lansia), ("elderly", Group::Lansia), ("older adults", Group::Lansia),
+    ("seniors", Group::Lansia), ("senior citizens", Group::Lansia), ("60 tahun keatas", Group::Lansia), ("60 tahun ke atas", Group::Lansia),
     ("umum rentan", Group::UmumRentan), ("masyarakat umum", Group::UmumRentan), ("masyarakat rentan", Group::UmumRentan),
     ("umum", Group::UmumRentan), ("rentan", Group::UmumRentan), ("general public", Group::UmumRentan), ("vulnerable", Group::UmumRentan),
     ("remaja", Group::Remaja), ("12 17", Group::Remaja), ("adolescents", Group::Remaja), ("adolescent", Group::Remaja),
-    ("anak", Group::Anak), ("6 11", Group::Anak), ("children", Group::Anak), ("child", Group::Anak),
+    ("teenagers", Group::Remaja), ("youth", Group::Remaja),
+    ("anak", Group::Anak), ("6 11", Group::Anak), ("children", Group::Anak), ("child", Group::Anak), ("kids", Group::Anak),
     ("semua", Group::All), ("all groups", Group::All),
 ];
 
 const DOSES: &[(&str, u8)] = &[
+    ("booster ii", 4), ("lanjutan 2", 4), ("lanjutan ii", 4), ("lanjutan kedua", 4),
     ("booster 2", 4), ("booster kedua", 4), ("booster ke 2", 4), ("second booster", 4), ("dosis 4", 4), ("dosis iv", 4), ("d4", 4), ("dose 4", 4), ("keempat", 4),
     ("booster 1", 3), ("booster", 3), ("lanjutan", 3), ("dosis 3", 3), ("dosis iii", 3), ("d3", 3), ("dose 3", 3), ("ketiga", 3), ("third", 3), ("3rd", 3),
-    ("vaksin ke 3", 3), ("vaksinasi ke 3", 3), ("ke 3", 3), ("tahap 3", 3),
+    ("vaksin ke 3", 3), ("vaksinasi ke 3", 3), ("ke 3", 3), ("tahap 3", 3), ("ke iii", 3), ("booster i", 3),
+    ("divaksin 3", 3), ("vaksin 3", 3), ("vaksin3", 3), ("dosis3", 3),
     ("dosis 2", 2), ("dosis ii", 2), ("d2", 2), ("dose 2", 2), ("kedua", 2), ("second", 2), ("2nd", 2),
-    ("vaksin ke 2", 2), ("vaksinasi ke 2", 2), ("ke 2", 2), ("tahap 2", 2),
+    ("vaksin ke 2", 2), ("vaksinasi ke 2", 2), ("ke 2", 2), ("tahap 2", 2), ("ke ii", 2),
+    ("divaksin 2", 2), ("vaksin 2", 2), ("vaksin2", 2), ("dosis2", 2), ("dosis lengkap", 2), ("fully vaccinated", 2),
     ("dosis 1", 1), ("dosis i", 1), ("d1", 1), ("dose 1", 1), ("pertama", 1), ("first", 1), ("1st", 1),
-    ("vaksin ke 1", 1), ("vaksinasi ke 1", 1), ("ke 1", 1), ("tahap 1", 1),
+    ("vaksin ke 1", 1), ("vaksinasi ke 1", 1), ("ke 1", 1), ("tahap 1", 1), ("ke i", 1),
+    ("divaksin 1", 1), ("vaksin 1", 1), ("vaksin1", 1), ("dosis1", 1),
 ];
 
 const ROLES: &[(&str, Role)] = &[
@@ -101,6 +115,8 @@ const ROLES: &[(&str, Role)] = &[
     ("kabupaten kota", Role::DistrictName), ("kab kota", Role::DistrictName), ("kabkota", Role::DistrictName),
     ("kabupaten", Role::DistrictName), ("kota", Role::DistrictName), ("district", Role::DistrictName), ("regency", Role::DistrictName),
     ("nama kabupaten", Role::DistrictName), ("nama kabupaten kota", Role::DistrictName), ("regency city", Role::DistrictName),
+    ("kab", Role::DistrictName), ("nama kab kota", Role::DistrictName), ("regency municipality", Role::DistrictName), ("city regency", Role::DistrictName),
+    ("nama daerah", Role::DistrictName), ("daerah", Role::DistrictName),
     ("kecamatan", Role::AreaName), ("kec", Role::AreaName), ("nama kecamatan", Role::AreaName), ("wilayah", Role::AreaName),
     ("nama wilayah", Role::AreaName), ("sub district", Role::AreaName), ("subdistrict", Role::AreaName),
     ("kode", Role::AreaCode), ("kode wilayah", Role::AreaCode), ("kode kecamatan", Role::AreaCode), ("kode kec", Role::AreaCode),
@@ -108,9 +124,12 @@ const ROLES: &[(&str, Role)] = &[
     ("kelompok", Role::GroupName), ("kelompok sasaran", Role::GroupName), ("group", Role::GroupName), ("target group", Role::GroupName),
     ("kategori", Role::GroupName),
     ("dosis", Role::DoseNumber), ("dose", Role::DoseNumber), ("vaksin ke", Role::DoseNumber), ("dosis ke", Role::DoseNumber),
+    ("dosis vaksin", Role::DoseNumber), ("jenis dosis", Role::DoseNumber), ("tahap", Role::DoseNumber), ("dose number", Role::DoseNumber),
     ("jumlah", Role::CountValue), ("jumlah vaksinasi", Role::CountValue), ("vaksinasi", Role::CountValue), ("divaksin", Role::CountValue),
     ("jumlah divaksin", Role::CountValue), ("vaccinated", Role::CountValue), ("count", Role::CountValue), ("realisasi", Role::CountValue),
-    ("jumlah orang", Role::CountValue),
+    ("jumlah orang", Role::CountValue), ("people vaccinated", Role::CountValue), ("number vaccinated", Role::CountValue),
+    ("total vaccinated", Role::CountValue), ("doses given", Role::CountValue), ("jumlah vaksinasi", Role::CountValue),
+    ("kelompok umur", Role::GroupName), ("sasaran kelompok", Role::GroupName), ("population group", Role::GroupName),
     ("sasaran", Role::Target(Group::All)), ("target", Role::Target(Group::All)), ("jumlah sasaran", Role::Target(Group::All)),
     ("total sasaran", Role::Target(Group::All)), ("total", Role::Target(Group::All)),
 ];
@@ -122,8 +141,10 @@ impl Default for Vocabulary {
             groups: GROUPS.iter().map(|(p, g)| (p.to_string(), *g)).collect(),
             doses: DOSES.iter().map(|(p, d)| (p.to_string(), *d)).collect(),
             roles: ROLES.iter().map(|(p, r)| (p.to_string(), *r)).collect(),
-            percent: own(&["%", "persen", "persentase", "capaian", "cakupan", "coverage", "pct", "percent"]),
-            target: own(&["sasaran", "target", "populasi", "jumlah penduduk"]),
+            percent: own(&["%", "persen", "persentase", "capaian", "pencapaian", "cakupan", "coverage", "pct", "percent", "achievement", "ratio", "rasio"]),
+            // "Peserta vaksinasi" is the registered population to vaccinate (the
+            // national dashboard's per-district denominator), not the people vaccinated.
+            target: own(&["sasaran", "target", "populasi", "jumlah penduduk", "peserta vaksinasi", "jumlah peserta", "population", "headcount", "jumlah pegawai"]),
             totals: own(&["jumlah", "total", "grand total", "sub total", "subtotal", "jumlah total", "total keseluruhan", "jumlah kab", "jumlah kabupaten", "jumlah kota", "jumlah provinsi", "total provinsi"]),
             notes: own(&["sumber", "catatan", "keterangan", "ket", "note", "notes", "source", "dicetak", "diolah"]),
         }
@@ -188,8 +209,48 @@ impl Vocabulary {
         self.notes.iter().any(|n| normalise(n).trim() == first) || text.trim_start().starts_with('*')
     }
 
+    /// The one group and the one dose a text names (a sheet called `Dosis 2`, a title
+    /// `VAKSINASI LANSIA`), or `None` for each when it names none or several. Phrases are
+    /// taken longest-first and blanked once matched, so `booster 2` is not also `booster`.
+    pub fn context_in(&self, text: &str) -> SheetContext {
+        let mut norm = normalise(text);
+        let mut doses: Vec<u8> = Vec::new();
+        for (p, d) in &self.doses {
+            let p = normalise(p);
+            if p.trim().is_empty() {
+                continue;
+            }
+            while norm.contains(p.as_str()) {
+                norm = norm.replacen(p.as_str(), " ", 1);
+                doses.push(*d);
+            }
+        }
+        let mut groups: Vec<Group> = Vec::new();
+        for (p, g) in &self.groups {
+            let p = normalise(p);
+            if p.trim().is_empty() {
+                continue;
+            }
+            while norm.contains(p.as_str()) {
+                norm = norm.replacen(p.as_str(), " ", 1);
+                groups.push(*g);
+            }
+        }
+        doses.sort();
+        doses.dedup();
+        groups.sort();
+        groups.dedup();
+        SheetContext { group: (groups.len() == 1).then(|| groups[0]), dose: (doses.len() == 1).then(|| doses[0]) }
+    }
+
     /// What a column means, from its combined header label.
     pub fn classify(&self, label: &str, targets_file: bool) -> Role {
+        self.classify_in(label, targets_file, SheetContext::default())
+    }
+
+    /// As [`classify`](Self::classify), with the group or dose the sheet name or title
+    /// gives for columns that name only one of them (one sheet per dose or per group).
+    pub fn classify_in(&self, label: &str, targets_file: bool, ctx: SheetContext) -> Role {
         let norm = normalise(label);
         if norm.trim().is_empty() {
             return Role::Ignore;
@@ -206,11 +267,13 @@ impl Vocabulary {
         match (group, dose) {
             (g, _) if target && dose.is_none() => match g {
                 Some(g) => Role::Target(g),
-                None if contains_phrase(&norm, "total") || contains_phrase(&norm, "jumlah") => Role::Target(Group::All),
-                None => Role::Ignore,
+                None => Role::Target(Group::All),
             },
-            (g, Some(d)) => Role::Count(g.unwrap_or(Group::All), d),
-            (Some(_), None) => Role::Ignore,
+            (g, Some(d)) => Role::Count(g.or(ctx.group).unwrap_or(Group::All), d),
+            (Some(g), None) => match ctx.dose {
+                Some(d) if !targets_file => Role::Count(g, d),
+                _ => Role::Ignore,
+            },
             (None, None) => {
                 let role_words = [("kecamatan", Role::AreaName), ("kode", Role::AreaCode), ("kabupaten", Role::DistrictName), ("kelompok", Role::GroupName)];
                 role_words.iter().find(|(w, _)| contains_phrase(&norm, w)).map(|(_, r)| *r).unwrap_or(Role::Ignore)
@@ -252,6 +315,37 @@ mod tests {
         assert_eq!(v.classify("Total", true), Role::Target(Group::All));
         assert_eq!(v.classify("No", false), Role::RowNumber);
         assert_eq!(v.classify("dosis", false), Role::DoseNumber);
+    }
+    #[test]
+    fn compound_roman_and_english_headers() {
+        let v = Vocabulary::default();
+        assert_eq!(v.classify("Lansia D1", false), Role::Count(Group::Lansia, 1));
+        assert_eq!(v.classify("Vaksin ke-2", false), Role::Count(Group::All, 2));
+        assert_eq!(v.classify("Dosis III", false), Role::Count(Group::All, 3));
+        assert_eq!(v.classify("Booster II", false), Role::Count(Group::All, 4));
+        assert_eq!(v.classify("Elderly - First dose", false), Role::Count(Group::Lansia, 1));
+        assert_eq!(v.classify("Health care workers 2nd", false), Role::Count(Group::Sdmk, 2));
+        assert_eq!(v.classify("Divaksin 1", false), Role::Count(Group::All, 1));
+        assert_eq!(v.classify("Achievement % Vaksin1", false), Role::Percent);
+        assert_eq!(v.classify("Peserta Vaksinasi", false), Role::Target(Group::All));
+        assert_eq!(v.classify("Kab/kota", false), Role::DistrictName);
+        assert_eq!(v.classify("Provinsi", false), Role::ProvinceName);
+    }
+    #[test]
+    fn sheet_names_and_titles_give_a_dose_or_group() {
+        let v = Vocabulary::default();
+        let c = v.context_in("Dosis 2");
+        assert_eq!((c.group, c.dose), (None, Some(2)));
+        let c = v.context_in("Booster 2");
+        assert_eq!(c.dose, Some(4));
+        let c = v.context_in("REKAP VAKSINASI LANSIA | Data s.d. 15 Januari 2022");
+        assert_eq!((c.group, c.dose), (Some(Group::Lansia), None));
+        let c = v.context_in("Lansia dan Nakes");
+        assert_eq!(c.group, None);
+        let ctx = SheetContext { group: None, dose: Some(3) };
+        assert_eq!(v.classify_in("Lansia", false, ctx), Role::Count(Group::Lansia, 3));
+        let ctx = SheetContext { group: Some(Group::Remaja), dose: None };
+        assert_eq!(v.classify_in("Dosis 1", false, ctx), Role::Count(Group::Remaja, 1));
     }
     #[test]
     fn totals_and_notes() {

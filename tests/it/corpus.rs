@@ -47,3 +47,38 @@ fn extent_bomb() -> Vec<u8> {
         &[],
     )
 }
+
+/// Every file of the corpus (calamine's hostile files, the KawalCOVID19 workbook, the
+/// dashboard export) is read as `run` reads it, without a panic; each ends with a status
+/// and, unless it was read, a finding; every row of every table found is accepted, a
+/// totals row, or rejected: the three counts add up to the rows read.
+#[test]
+fn every_corpus_file_ends_with_a_result_and_every_row_is_accounted_for() {
+    let corpus = root().join("../shared/corpus");
+    if !corpus.exists() {
+        eprintln!("skipped: {} not present", corpus.display());
+        return;
+    }
+    let inputs = vec![corpus.join("calamine"), corpus.join("kawalcovid19"), corpus.join("kemenkes-dashboard-2021-07-13")];
+    let plan = sitrep::config::RunPlan::resolve(sitrep::config::RawArgs { inputs, ..Default::default() }).unwrap();
+    let all = sitrep::validate(&plan).unwrap();
+    assert!(all.len() > 90, "{} files", all.len());
+    let mut read_ok = 0;
+    for v in &all {
+        let o = &v.table.outcome;
+        assert!(["ok", "error", "skipped", "duplicate", "superseded"].contains(&o.status.as_str()), "{}: status {}", o.path, o.status);
+        if o.status != "ok" {
+            assert!(!v.table.findings.is_empty() && !o.note.is_empty(), "{} is {} without a reason", o.path, o.status);
+        } else {
+            read_ok += 1;
+        }
+        let rows: usize = v.layout.iter().flat_map(|l| l.tables.iter()).map(|t| t.rows.len()).sum();
+        assert_eq!(o.rows_accepted + o.rows_totals + o.rows_rejected, rows, "{}: rows accepted+totals+rejected vs rows read", o.path);
+        for f in &v.table.findings {
+            assert!(!f.message.is_empty() && f.source == o.path, "{f:?}");
+        }
+    }
+    assert!(read_ok >= 4, "the dashboard's district files are read");
+    let report = sitrep::validate::describe(&all);
+    assert_eq!(report.matches("\n== ").count() + 1, all.len(), "one section per file");
+}

@@ -2,5 +2,7 @@
 
 mod common;
 mod corpus;
+mod dashboard;
 mod hostile;
 mod pipeline;
+mod reader;
