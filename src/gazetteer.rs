@@ -347,6 +347,14 @@ impl Gazetteer {
     }
 
     /// Resolves a district written as a name or a code.
+    /// Whether `text` is this district's own name (`Kerinci`, `KAB. KERINCI`). Cheap:
+    /// no suggestions are computed, so it can run on every row.
+    pub fn names_district(&self, text: &str, district: &Region) -> bool {
+        let (_, words) = district_parts(text);
+        let (_, own) = district_parts(&district.name);
+        !words.is_empty() && words.concat() == own.concat()
+    }
+
     pub fn district(&self, text: &str) -> Result<&Region, Unresolved> {
         self.district_in(text, None)
     }

@@ -313,7 +313,7 @@ fn resolve_area(row: &RowReading, district: &Region, resolver: &Resolver, src: &
             }
         }
     }
-    if row.area_name.as_deref().is_some_and(|n| resolver.gazetteer.district(n).ok().is_some_and(|d| d.code == district.code)) {
+    if row.area_name.as_deref().is_some_and(|n| resolver.gazetteer.names_district(n, district)) {
         return None;
     }
     match resolver.gazetteer.area(&district.code, row.area_name.as_deref(), row.area_code.as_deref()) {

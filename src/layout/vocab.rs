@@ -136,11 +136,12 @@ const ROLES: &[(&str, Role)] = &[
 
 impl Default for Vocabulary {
     fn default() -> Self {
-        let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // Phrases are stored normalised once (`" dosis 1 "`): matching runs per cell.
+        let own = |v: &[&str]| v.iter().map(|s| normalise(s)).collect::<Vec<_>>();
         Vocabulary {
-            groups: GROUPS.iter().map(|(p, g)| (p.to_string(), *g)).collect(),
-            doses: DOSES.iter().map(|(p, d)| (p.to_string(), *d)).collect(),
-            roles: ROLES.iter().map(|(p, r)| (p.to_string(), *r)).collect(),
+            groups: GROUPS.iter().map(|(p, g)| (normalise(p), *g)).collect(),
+            doses: DOSES.iter().map(|(p, d)| (normalise(p), *d)).collect(),
+            roles: ROLES.iter().map(|(p, r)| (normalise(p), *r)).collect(),
             percent: own(&["%", "persen", "persentase", "capaian", "pencapaian", "cakupan", "coverage", "pct", "percent", "achievement", "ratio", "rasio"]),
             // "Peserta vaksinasi" is the registered population to vaccinate (the
             // national dashboard's per-district denominator), not the people vaccinated.
@@ -173,9 +174,9 @@ pub fn normalise(s: &str) -> String {
     out
 }
 
+/// `phrase` is already normalised (the vocabulary stores its words that way).
 fn contains_phrase(norm: &str, phrase: &str) -> bool {
-    let p = normalise(phrase);
-    p.trim().len() > 0 && norm.contains(p.as_str())
+    !phrase.trim().is_empty() && norm.contains(phrase)
 }
 
 impl Vocabulary {
@@ -187,7 +188,7 @@ impl Vocabulary {
     }
     /// A role when the whole label is one of the role words (after normalising).
     pub fn exact_role(&self, norm: &str) -> Option<Role> {
-        self.roles.iter().find(|(p, _)| normalise(p) == norm).map(|(_, r)| *r)
+        self.roles.iter().find(|(p, _)| p == norm).map(|(_, r)| *r)
     }
     pub fn is_percent(&self, norm: &str) -> bool {
         self.percent.iter().any(|p| contains_phrase(norm, p))
@@ -198,15 +199,12 @@ impl Vocabulary {
     /// `JUMLAH`, `Total`, `Jumlah Kab.`: the label of a totals row.
     pub fn is_total_label(&self, text: &str) -> bool {
         let norm = normalise(text);
-        self.totals.iter().any(|t| {
-            let t = normalise(t);
-            norm == t || (norm.starts_with(t.as_str()) && norm.split_whitespace().count() <= 4)
-        })
+        self.totals.iter().any(|t| *t == norm || (norm.starts_with(t.as_str()) && norm.split_whitespace().count() <= 4))
     }
     pub fn is_note(&self, text: &str) -> bool {
         let norm = normalise(text);
         let first = norm.split_whitespace().next().unwrap_or("");
-        self.notes.iter().any(|n| normalise(n).trim() == first) || text.trim_start().starts_with('*')
+        self.notes.iter().any(|n| n.trim() == first) || text.trim_start().starts_with('*')
     }
 
     /// The one group and the one dose a text names (a sheet called `Dosis 2`, a title
@@ -216,7 +214,6 @@ impl Vocabulary {
         let mut norm = normalise(text);
         let mut doses: Vec<u8> = Vec::new();
         for (p, d) in &self.doses {
-            let p = normalise(p);
             if p.trim().is_empty() {
                 continue;
             }
@@ -227,7 +224,6 @@ impl Vocabulary {
         }
         let mut groups: Vec<Group> = Vec::new();
         for (p, g) in &self.groups {
-            let p = normalise(p);
             if p.trim().is_empty() {
                 continue;
             }
@@ -284,10 +280,10 @@ impl Vocabulary {
     /// Adds words from the configuration: `group` phrases and `dose` phrases.
     pub fn extend(&mut self, groups: &[(String, Group)], doses: &[(String, u8)]) {
         // User words go first so they win over the built-in ones.
-        let mut g = groups.to_vec();
+        let mut g: Vec<(String, Group)> = groups.iter().map(|(p, g)| (normalise(p), *g)).collect();
         g.extend(std::mem::take(&mut self.groups));
         self.groups = g;
-        let mut d = doses.to_vec();
+        let mut d: Vec<(String, u8)> = doses.iter().map(|(p, d)| (normalise(p), *d)).collect();
         d.extend(std::mem::take(&mut self.doses));
         self.doses = d;
     }
