@@ -174,6 +174,10 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
         let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
         reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
     }
+    let officials: Vec<export::xlsx::OfficialsInput> = provinces
+        .iter()
+        .map(|prov| export::xlsx::OfficialsInput { province_code: prov, period, rows: &rows, findings: &findings, threshold: plan.threshold, lang: plan.lang, gazetteer })
+        .collect();
     let exports = export::write(&export::ExportInput {
         root: plan.out.clone(),
         observations: &obs_df,
@@ -184,6 +188,7 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
         targets_input: targets_table.as_ref().map(|t| &t.outcome),
         config: &plan.config_json,
         reports: &reports,
+        officials: &officials,
     })?;
     Ok(RunSummary { files: outcomes, targets: targets_table.map(|t| t.outcome), findings, reports, exports, period: Some(period) })
 }
