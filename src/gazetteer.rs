@@ -194,6 +194,12 @@ impl Gazetteer {
         self.districts.iter().filter(move |d| d.code.starts_with(&p) && d.code.len() == 5)
     }
 
+    /// The sub-districts (kecamatan, 8-character codes) of a district, in code order.
+    pub fn areas_of(&self, district: &str) -> impl Iterator<Item = &Region> + '_ {
+        let prefix = format!("{district}.");
+        self.areas.iter().filter(move |a| a.code.starts_with(&prefix) && a.code.len() == 8)
+    }
+
     /// Resolves a district written as a name or a code.
     pub fn district(&self, text: &str) -> Result<&Region, Unresolved> {
         if let Some(code) = normalise_code(text) {

@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod layout;
 pub mod report;
 pub mod table;
+pub mod template;
 
 use anyhow::{bail, Context, Result};
 use config::RunPlan;

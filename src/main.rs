@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use sitrep::config::{RawArgs, RunPlan};
 use sitrep::findings::Severity;
+use chrono::NaiveDate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -44,11 +45,76 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Write the XLSX template each district fills in (one file per district).
+    #[command(after_help = "The template has the district and date in its title, the district's sub-districts (official \
+names and codes), SDMK / Petugas Publik / Lansia / Masyarakat Umum & Rentan / Remaja / Anak \
+columns by dose, a JUMLAH row, whole-number checks on the count cells, a protected header and \
+a \"Petunjuk\" sheet. A filled template is read by `sitrep run` as it is.
+
+Examples:
+  sitrep template --province 15 --period 2022-01-22               # every district of Jambi
+  sitrep template --district 15.01 --period 2022-01-22 --out templat/")]
+    Template {
+        /// Province code (Kemendagri), e.g. 15 for Jambi: one template per district.
+        #[arg(long)]
+        province: Option<String>,
+        /// Only this district, by code (15.01) or name (Kerinci).
+        #[arg(long)]
+        district: Option<String>,
+        /// The date the figures are as of (YYYY-MM-DD); defaults to today.
+        #[arg(long)]
+        period: Option<String>,
+        /// Folder to write the templates in (created if needed).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+}
+
+fn parse_period(p: Option<&str>) -> Result<NaiveDate, String> {
+    match p {
+        Some(p) => NaiveDate::parse_from_str(p, "%Y-%m-%d").map_err(|_| format!("--period '{p}' is not a date like 2022-01-22")),
+        None => Ok(chrono::Local::now().date_naive()),
+    }
+}
+
+fn template(province: Option<String>, district: Option<String>, period: Option<String>, out: PathBuf) -> ExitCode {
+    let g = sitrep::gazetteer::embedded();
+    let result = (|| -> anyhow::Result<Vec<PathBuf>> {
+        let period = parse_period(period.as_deref()).map_err(anyhow::Error::msg)?;
+        let mut written = Vec::new();
+        for d in sitrep::template::districts(g, province.as_deref(), district.as_deref())? {
+            let bytes = sitrep::template::workbook(g, d, period, None)?;
+            let name = sitrep::template::file_name(d, period);
+            sitrep::export::write_atomic(&out, &name, &bytes)?;
+            written.push(out.join(name));
+        }
+        Ok(written)
+    })();
+    match result {
+        Ok(files) => {
+            for f in &files {
+                println!("Wrote {}", f.display());
+            }
+            println!("sitrep: {} templates; send each district its file, then read the filled ones with `sitrep run`", files.len());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sitrep: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Run { submissions, targets, out, period, config, lang, strict, quiet } = cli.command;
+    match cli.command {
+        Command::Run { submissions, targets, out, period, config, lang, strict, quiet } => run(submissions, targets, out, period, config, lang, strict, quiet),
+        Command::Template { province, district, period, out } => template(province, district, period, out),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(submissions: Vec<PathBuf>, targets: Option<PathBuf>, out: Option<PathBuf>, period: Option<String>, config: Option<PathBuf>, lang: Option<String>, strict: bool, quiet: bool) -> ExitCode {
     let raw = RawArgs { inputs: submissions, targets, out, period, config, lang, strict, quiet };
     let plan = match RunPlan::resolve(raw) {
         Ok(p) => p,

@@ -103,6 +103,7 @@ pub fn read(grid: &Grid, src: &str, purpose: Purpose, vocab: &Vocabulary) -> Fil
     for sheet in &grid.sheets {
         match read_sheet(sheet, src, purpose, vocab, &mut out.findings) {
             Some(t) => out.tables.push(t),
+            None if is_instructions(&sheet.name) => {}
             None if sheet.rows.iter().any(|r| r.iter().any(|c| !c.is_empty())) => out.findings.push(
                 Finding::info("no_table", src, "no table of vaccination figures recognised in this sheet; skipped").at(&sheet.name, None),
             ),
@@ -110,6 +111,12 @@ pub fn read(grid: &Grid, src: &str, purpose: Purpose, vocab: &Vocabulary) -> Fil
         }
     }
     out
+}
+
+/// A sheet of instructions (like `Petunjuk` in sitrep's own template) is expected to
+/// hold no table: not worth a finding.
+fn is_instructions(sheet_name: &str) -> bool {
+    matches!(vocab::normalise(sheet_name).trim(), "petunjuk" | "petunjuk pengisian" | "cara pengisian" | "instructions")
 }
 
 fn read_sheet(sheet: &Sheet, src: &str, purpose: Purpose, vocab: &Vocabulary, findings: &mut Vec<Finding>) -> Option<TableReading> {
