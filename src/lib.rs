@@ -15,6 +15,7 @@ pub mod layout;
 pub mod report;
 pub mod table;
 pub mod template;
+pub mod workspace;
 
 use anyhow::{bail, Context, Result};
 use config::RunPlan;
@@ -110,7 +111,7 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
             findings.extend(t.findings.iter().cloned());
             targets.extend(t.targets.iter().cloned());
             if t.targets.is_empty() {
-                findings.push(Finding::error("no_targets", &t.outcome.path, "no targets (sasaran) could be read from this file; coverage cannot be computed"));
+                findings.push(Finding::error("no_targets", &t.outcome.path, "no targets (sasaran) could be read from this file; coverage cannot be computed: fill in its target cells (one row per district, one column per group) and run again"));
             }
         }
         None => {

@@ -20,8 +20,8 @@ enum Command {
     /// Read submissions, compute attainment, write the reports and the export.
     #[command(after_help = "Examples:\n  sitrep run submissions/ --targets sasaran.xlsx --out out/\n  sitrep run minggu-3/*.xlsx --targets sasaran.xlsx --period 2022-01-15 --lang en")]
     Run {
-        /// Submission files or folders (read recursively).
-        #[arg(required = true)]
+        /// Submission files or folders (read recursively); in a working folder made by
+        /// `sitrep init`, defaults to its submissions/ folder.
         submissions: Vec<PathBuf>,
         /// The targets (sasaran) workbook.
         #[arg(long)]
@@ -44,6 +44,29 @@ enum Command {
         /// Print only the final line.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Make a working folder for a province: sitrep.toml, sasaran.xlsx, templates, submissions/.
+    #[command(after_help = "Creates, in DIR:
+  sitrep.toml               the settings, every key explained (threshold, language, limits,
+                            vocabulary additions, name aliases)
+  sasaran.xlsx              the province's districts, target cells to fill in
+  templat/<period>/         one template per district for the period
+  submissions/<period>/     where the districts' files go
+  README.md                 how to use the folder, in Bahasa Indonesia
+Nothing already in DIR is overwritten. Afterwards, inside DIR, `sitrep run` needs no flags.
+
+Examples:
+  sitrep init vaksinasi-jambi --province 15
+  sitrep init . --province 15 --period 2022-01-22")]
+    Init {
+        /// The folder to create (or complete).
+        dir: PathBuf,
+        /// Province code (Kemendagri), e.g. 15 for Jambi.
+        #[arg(long)]
+        province: String,
+        /// The first period (YYYY-MM-DD): names submissions/<period>/ and the templates; defaults to today.
+        #[arg(long)]
+        period: Option<String>,
     },
     /// Write the XLSX template each district fills in (one file per district).
     #[command(after_help = "The template has the district and date in its title, the district's sub-districts (official \
@@ -110,6 +133,28 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run { submissions, targets, out, period, config, lang, strict, quiet } => run(submissions, targets, out, period, config, lang, strict, quiet),
         Command::Template { province, district, period, out } => template(province, district, period, out),
+        Command::Init { dir, province, period } => init(dir, province, period),
+    }
+}
+
+fn init(dir: PathBuf, province: String, period: Option<String>) -> ExitCode {
+    let g = sitrep::gazetteer::embedded();
+    let result = parse_period(period.as_deref()).map_err(anyhow::Error::msg).and_then(|p| sitrep::workspace::init(g, &dir, &province, p));
+    match result {
+        Ok(written) => {
+            for p in &written {
+                println!("Wrote {}", p.display());
+            }
+            println!("sitrep: working folder ready. Next: fill in {}, put the districts' files in {}, then run `sitrep run` inside {}",
+                dir.join(sitrep::workspace::TARGETS_FILE).display(),
+                dir.join(sitrep::workspace::SUBMISSIONS_DIR).display(),
+                dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sitrep: {e:#}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -5,3 +5,4 @@ mod corpus;
 mod officials;
 mod pipeline;
 mod template;
+mod workspace;
