@@ -13,6 +13,7 @@ pub mod gazetteer;
 pub mod ingest;
 pub mod layout;
 pub mod report;
+pub mod summary;
 pub mod table;
 pub mod template;
 pub mod workspace;
@@ -35,7 +36,23 @@ pub struct RunSummary {
     pub reports: Vec<export::Output>,
     pub exports: Vec<export::Output>,
     pub period: Option<chrono::NaiveDate>,
+    /// Provinces reported on, and the districts with figures for the period.
+    pub provinces: Vec<String>,
+    pub districts_reporting: Vec<String>,
 }
+
+/// What the pipeline says about its progress, for a progress bar. The pipeline knows
+/// nothing of terminals; `()` ignores everything.
+pub trait Progress: Sync {
+    /// The number of submission files found.
+    fn files(&self, _total: usize) {}
+    /// One file has been read (ingest, layout, table), in any order.
+    fn file_read(&self, _path: &Path) {}
+    /// A later stage has started: `targets`, `attainment`, `report`, `export`.
+    fn stage(&self, _name: &str) {}
+}
+
+impl Progress for () {}
 
 /// Every submission file under the given paths, sorted, without following links out.
 pub fn collect_inputs(paths: &[PathBuf]) -> Vec<PathBuf> {
@@ -87,6 +104,11 @@ fn read_one(path: &Path, purpose: Purpose, plan: &RunPlan, resolver: &Resolver) 
 }
 
 pub fn run(plan: &RunPlan) -> Result<RunSummary> {
+    run_with(plan, &())
+}
+
+/// [`run`], telling `progress` how far it got.
+pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let gazetteer = gazetteer::embedded();
     let resolver = Resolver { gazetteer, aliases: &plan.aliases };
     let paths = collect_inputs(&plan.inputs);
@@ -94,9 +116,18 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
         bail!("no submission files (.xlsx .xlsm .xls .xlsb .ods .csv .tsv) found in {}", plan.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
     }
     // Stage 1–3 per file, in parallel; results keep the sorted input order.
-    let results: Vec<(FileTable, _)> = paths.par_iter().map(|p| read_one(p, Purpose::Submission, plan, &resolver)).collect();
+    progress.files(paths.len());
+    let results: Vec<(FileTable, _)> = paths
+        .par_iter()
+        .map(|p| {
+            let r = read_one(p, Purpose::Submission, plan, &resolver);
+            progress.file_read(p);
+            r
+        })
+        .collect();
     let (mut files, mtimes): (Vec<FileTable>, Vec<_>) = results.into_iter().unzip();
     table::settle_resubmissions(&mut files, &mtimes);
+    progress.stage("targets");
     let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver).0);
 
     let mut findings: Vec<Finding> = Vec::new();
@@ -127,9 +158,10 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
     }
     let outcomes: Vec<FileOutcome> = files.iter().map(|f| f.outcome.clone()).collect();
     if observations.is_empty() {
-        return Ok(RunSummary { files: outcomes, targets: targets_table.map(|t| t.outcome), findings, reports: Vec::new(), exports: Vec::new(), period: None });
+        return Ok(RunSummary { files: outcomes, targets: targets_table.map(|t| t.outcome), findings, reports: Vec::new(), exports: Vec::new(), period: None, provinces: Vec::new(), districts_reporting: Vec::new() });
     }
 
+    progress.stage("attainment");
     let obs_df = table::observations_frame(&observations).context("building the canonical table")?;
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
     let attain_df = attain::compute(&obs_df, &targets_df, plan.threshold).context("computing attainment")?;
@@ -158,8 +190,13 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     let seed = h.finalize();
 
+    let districts_reporting: Vec<String> = {
+        let set: std::collections::BTreeSet<&String> = rows.iter().filter(|r| r.period == period && r.vaccinated.is_some()).filter_map(|r| r.district_code.as_ref()).collect();
+        set.into_iter().cloned().collect()
+    };
     let mut reports = Vec::new();
     for prov in &provinces {
+        progress.stage("report");
         let input = report::weekly::WeeklyInput {
             province_code: prov,
             period,
@@ -176,6 +213,7 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
         let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
         reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
     }
+    progress.stage("export");
     let officials: Vec<export::xlsx::OfficialsInput> = provinces
         .iter()
         .map(|prov| export::xlsx::OfficialsInput { province_code: prov, period, rows: &rows, findings: &findings, threshold: plan.threshold, lang: plan.lang, gazetteer })
@@ -192,7 +230,7 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
         reports: &reports,
         officials: &officials,
     })?;
-    Ok(RunSummary { files: outcomes, targets: targets_table.map(|t| t.outcome), findings, reports, exports, period: Some(period) })
+    Ok(RunSummary { files: outcomes, targets: targets_table.map(|t| t.outcome), findings, reports, exports, period: Some(period), provinces: provinces.into_iter().collect(), districts_reporting })
 }
 
 /// Keeps letters, digits, `-`, `_` and `.`; never a path separator or `..`.
