@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -38,6 +38,8 @@ pub struct FileConfig {
     /// Coverage threshold as a fraction (0.7) or a percentage (70).
     pub threshold: Option<f64>,
     pub lang: Option<String>,
+    /// Folder (or file) of submissions read when none is named on the command line.
+    pub submissions: Option<PathBuf>,
     pub targets: Option<PathBuf>,
     pub out: Option<PathBuf>,
     #[serde(default)]
@@ -89,18 +91,32 @@ pub struct RunPlan {
 
 impl RunPlan {
     pub fn resolve(args: RawArgs) -> Result<RunPlan> {
-        let file: FileConfig = match &args.config {
+        // The configuration: --config, else ./sitrep.toml when present. Relative paths in
+        // it are relative to its folder, so `--config kerja/sitrep.toml` works from anywhere.
+        let config_path = args.config.clone().or_else(|| Some(PathBuf::from("sitrep.toml")).filter(|p| p.is_file()));
+        let (file, base): (FileConfig, PathBuf) = match &config_path {
             Some(p) => {
                 let text = std::fs::read_to_string(p).with_context(|| format!("cannot read the configuration {}", p.display()))?;
-                toml::from_str(&text).with_context(|| format!("{} is not a valid sitrep configuration", p.display()))?
+                let file = toml::from_str(&text).with_context(|| format!("{} is not a valid sitrep configuration", p.display()))?;
+                (file, p.parent().map(Path::to_path_buf).unwrap_or_default())
             }
-            None => match std::fs::read_to_string("sitrep.toml") {
-                Ok(text) if args.inputs.is_empty() => toml::from_str(&text).context("sitrep.toml is not a valid sitrep configuration")?,
-                _ => FileConfig::default(),
-            },
+            None => (FileConfig::default(), PathBuf::new()),
         };
+        let in_base = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
+        let mut args = args;
+        // In a working folder (`sitrep init`), `sitrep run` needs no flags.
         if args.inputs.is_empty() {
-            bail!("no submissions given: name the files or folders to read, e.g. `sitrep run submissions/ --targets sasaran.xlsx`");
+            match (&file.submissions, &config_path) {
+                (Some(s), _) => args.inputs.push(in_base(s.clone())),
+                (None, Some(_)) if base.join("submissions").is_dir() => args.inputs.push(base.join("submissions")),
+                _ => {}
+            }
+        }
+        let default_targets = config_path.as_ref().map(|_| base.join("sasaran.xlsx")).filter(|p| p.is_file());
+        let targets = args.targets.clone().or(file.targets.clone().map(&in_base)).or(default_targets);
+        let out = args.out.clone().or(file.out.clone().map(&in_base));
+        if args.inputs.is_empty() {
+            bail!("no submissions given: name the files or folders to read, e.g. `sitrep run submissions/ --targets sasaran.xlsx`, or make a working folder with `sitrep init kerja --province 15` and run `sitrep run` inside it");
         }
         for p in &args.inputs {
             if !p.exists() {
@@ -144,12 +160,12 @@ impl RunPlan {
             "aliases": file.aliases,
             "period": period.map(|p| p.to_string()),
             "strict": args.strict,
-            "config_file": args.config.as_ref().map(|p| p.display().to_string()),
+            "config_file": config_path.as_ref().map(|p| p.display().to_string()),
         });
         Ok(RunPlan {
             inputs: args.inputs,
-            targets: args.targets.or(file.targets),
-            out: args.out.or(file.out).unwrap_or_else(|| PathBuf::from("out")),
+            targets,
+            out: out.unwrap_or_else(|| base.join("out")),
             period,
             lang,
             threshold,

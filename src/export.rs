@@ -9,6 +9,7 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
+pub mod xlsx;
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -107,6 +108,8 @@ pub struct ExportInput<'a> {
     pub targets_input: Option<&'a FileOutcome>,
     pub config: &'a serde_json::Value,
     pub reports: &'a [Output],
+    /// One workbook for officials per province (`export/sitrep-<province>-<period>.xlsx`).
+    pub officials: &'a [xlsx::OfficialsInput<'a>],
 }
 
 /// Writes the archival export and returns the outputs, manifest last.
@@ -120,6 +123,11 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
         write_atomic(d, "export/targets.csv", &csv_bytes(input.targets)?)?,
         write_atomic(d, "export/findings.csv", &findings_csv(input.findings)?)?,
     ];
+    for o in input.officials {
+        // The name comes from an official code (digits and dots) and a date.
+        let name = crate::safe_file_name(&format!("sitrep-{}-{}.xlsx", o.province_code, o.period));
+        outputs.push(write_atomic(d, &format!("export/{name}"), &xlsx::workbook(o)?)?);
+    }
     let totals = serde_json::json!({
         "files": input.inputs.len(),
         "files_read": input.inputs.iter().filter(|f| f.status == "ok").count(),

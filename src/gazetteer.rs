@@ -346,6 +346,12 @@ impl Gazetteer {
         self.districts.iter().filter(move |d| d.code.starts_with(&p) && d.code.len() == 5)
     }
 
+    /// The sub-districts (kecamatan, 8-character codes) of a district, in code order.
+    pub fn areas_of(&self, district: &str) -> impl Iterator<Item = &Region> + '_ {
+        let prefix = format!("{district}.");
+        self.areas.iter().filter(move |a| a.code.starts_with(&prefix) && a.code.len() == 8)
+    }
+
     /// Resolves a district written as a name or a code.
     /// Whether `text` is this district's own name (`Kerinci`, `KAB. KERINCI`). Cheap:
     /// no suggestions are computed, so it can run on every row.

@@ -13,9 +13,12 @@ pub mod gazetteer;
 pub mod ingest;
 pub mod layout;
 pub mod report;
+pub mod summary;
 pub mod table;
+pub mod template;
 pub mod timings;
 pub mod validate;
+pub mod workspace;
 
 use anyhow::{bail, Context, Result};
 use config::RunPlan;
@@ -36,7 +39,23 @@ pub struct RunSummary {
     pub exports: Vec<export::Output>,
     pub period: Option<chrono::NaiveDate>,
     pub timings: timings::Timings,
+    /// Provinces reported on, and the districts with figures for the period.
+    pub provinces: Vec<String>,
+    pub districts_reporting: Vec<String>,
 }
+
+/// What the pipeline says about its progress, for a progress bar. The pipeline knows
+/// nothing of terminals; `()` ignores everything.
+pub trait Progress: Sync {
+    /// The number of submission files found.
+    fn files(&self, _total: usize) {}
+    /// One file has been read (ingest, layout, table), in any order.
+    fn file_read(&self, _path: &Path) {}
+    /// A later stage has started: `targets`, `attainment`, `report`, `export`.
+    fn stage(&self, _name: &str) {}
+}
+
+impl Progress for () {}
 
 /// Every submission file under the given paths, sorted, without following links out.
 pub fn collect_inputs(paths: &[PathBuf]) -> Vec<PathBuf> {
@@ -132,6 +151,11 @@ pub fn validate(plan: &RunPlan) -> Result<Vec<validate::Validation>> {
 }
 
 pub fn run(plan: &RunPlan) -> Result<RunSummary> {
+    run_with(plan, &())
+}
+
+/// [`run`], telling `progress` how far it got.
+pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let gazetteer = gazetteer::embedded();
     let resolver = Resolver { gazetteer, aliases: &plan.aliases };
     let paths = collect_inputs(&plan.inputs);
@@ -141,10 +165,19 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
     // Stage 1–3 per file, in parallel; results keep the sorted input order.
     let clock = timings::StageClock::default();
     let run_started = std::time::Instant::now();
-    let results: Vec<(FileTable, _)> = paths.par_iter().map(|p| read_one(p, Purpose::Submission, plan, &resolver, &clock)).collect();
+    progress.files(paths.len());
+    let results: Vec<(FileTable, _)> = paths
+        .par_iter()
+        .map(|p| {
+            let r = read_one(p, Purpose::Submission, plan, &resolver, &clock);
+            progress.file_read(p);
+            r
+        })
+        .collect();
     let (mut files, mtimes): (Vec<FileTable>, Vec<_>) = results.into_iter().unzip();
     table::settle_resubmissions(&mut files, &mtimes);
     table::settle_overlaps(&mut files, &mtimes);
+    progress.stage("targets");
     let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver, &clock).0);
     let mut timings = timings::Timings::from_parallel(&clock, run_started.elapsed());
 
@@ -160,7 +193,7 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
             findings.extend(t.findings.iter().cloned());
             targets.extend(t.targets.iter().cloned());
             if t.targets.is_empty() {
-                findings.push(Finding::error("no_targets", &t.outcome.path, "no targets (sasaran) could be read from this file; coverage cannot be computed"));
+                findings.push(Finding::error("no_targets", &t.outcome.path, "no targets (sasaran) could be read from this file; coverage cannot be computed: fill in its target cells (one row per district, one column per group) and run again"));
             }
         }
         None => {
@@ -176,9 +209,20 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
     }
     let outcomes: Vec<FileOutcome> = files.iter().map(|f| f.outcome.clone()).collect();
     if observations.is_empty() {
-        return Ok(RunSummary { files: outcomes, targets: targets_table.map(|t| t.outcome), findings, reports: Vec::new(), exports: Vec::new(), period: None, timings });
+        return Ok(RunSummary {
+            files: outcomes,
+            targets: targets_table.map(|t| t.outcome),
+            findings,
+            reports: Vec::new(),
+            exports: Vec::new(),
+            period: None,
+            timings,
+            provinces: Vec::new(),
+            districts_reporting: Vec::new(),
+        });
     }
 
+    progress.stage("attainment");
     let stage = std::time::Instant::now();
     let obs_df = table::observations_frame(&observations).context("building the canonical table")?;
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
@@ -212,8 +256,13 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     let seed = h.finalize();
 
+    let districts_reporting: Vec<String> = {
+        let set: std::collections::BTreeSet<&String> = rows.iter().filter(|r| r.period == period && r.vaccinated.is_some()).filter_map(|r| r.district_code.as_ref()).collect();
+        set.into_iter().cloned().collect()
+    };
     let mut reports = Vec::new();
     for prov in &provinces {
+        progress.stage("report");
         let input = report::weekly::WeeklyInput {
             province_code: prov,
             period,
@@ -232,6 +281,11 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
     }
     timings.record(timings::Stage::Report, stage);
     let stage = std::time::Instant::now();
+    progress.stage("export");
+    let officials: Vec<export::xlsx::OfficialsInput> = provinces
+        .iter()
+        .map(|prov| export::xlsx::OfficialsInput { province_code: prov, period, rows: &rows, findings: &findings, threshold: plan.threshold, lang: plan.lang, gazetteer })
+        .collect();
     let exports = export::write(&export::ExportInput {
         root: plan.out.clone(),
         observations: &obs_df,
@@ -242,10 +296,21 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
         targets_input: targets_table.as_ref().map(|t| &t.outcome),
         config: &plan.config_json,
         reports: &reports,
+        officials: &officials,
     })?;
     timings.record(timings::Stage::Export, stage);
     timings.total = run_started.elapsed();
-    Ok(RunSummary { files: outcomes, targets: targets_table.map(|t| t.outcome), findings, reports, exports, period: Some(period), timings })
+    Ok(RunSummary {
+        files: outcomes,
+        targets: targets_table.map(|t| t.outcome),
+        findings,
+        reports,
+        exports,
+        period: Some(period),
+        timings,
+        provinces: provinces.into_iter().collect(),
+        districts_reporting,
+    })
 }
 
 /// Keeps letters, digits, `-`, `_` and `.`; never a path separator or `..`.

@@ -1,14 +1,33 @@
 //! The command line: parses flags, resolves them with `sitrep.toml` into a run plan,
 //! runs the pipeline and prints the summary. No pipeline logic lives here.
 
-use clap::{Parser, Subcommand};
+use chrono::NaiveDate;
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use sitrep::config::{RawArgs, RunPlan};
 use sitrep::findings::Severity;
-use std::path::PathBuf;
+use sitrep::summary::RunReport;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "sitrep", version, about = "Vaccination submissions in, weekly situation reports and an archive out")]
+#[command(
+    name = "sitrep",
+    version,
+    about = "Vaccination submissions in, weekly situation reports and an archive out",
+    long_about = "Reads the spreadsheets districts send (xlsx, xls, xlsb, ods, csv, tsv; laid out however \
+they were laid out), resolves names to official Kemendagri codes, computes target attainment and \
+writes the weekly situation report (PDF), an XLSX workbook for officials and an archive.",
+    after_help = "A week's work:
+  sitrep init kerja --province 15        # once: a working folder for Jambi
+  cd kerja                               # fill in sasaran.xlsx, send out templat/
+  sitrep run                             # after putting the files in submissions/<date>/
+
+Or without a working folder:
+  sitrep run submissions/ --targets sasaran.xlsx --out out/
+
+`sitrep <command> --help` explains each command."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -17,35 +36,59 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Read submissions, compute attainment, write the reports and the export.
-    #[command(after_help = "Examples:\n  sitrep run submissions/ --targets sasaran.xlsx --out out/\n  sitrep run minggu-3/*.xlsx --targets sasaran.xlsx --period 2022-01-15 --lang en")]
-    Run {
-        /// Submission files or folders (read recursively).
-        #[arg(required = true)]
-        submissions: Vec<PathBuf>,
-        /// The targets (sasaran) workbook.
+    #[command(after_help = "Exit status: 0 reports written; 1 with --strict when a finding is an error; 2 nothing could be done.
+
+Examples:
+  sitrep run                                       # inside a folder made by `sitrep init`
+  sitrep run submissions/ --targets sasaran.xlsx --out out/
+  sitrep run minggu-3/*.xlsx --targets sasaran.xlsx --period 2022-01-15 --lang en
+  sitrep run submissions/ --targets sasaran.xlsx --json > ringkasan.json")]
+    Run(RunArgs),
+    /// Make a working folder for a province: sitrep.toml, sasaran.xlsx, templates, submissions/.
+    #[command(after_help = "Creates, in DIR:
+  sitrep.toml               the settings, every key explained (threshold, language, limits,
+                            vocabulary additions, name aliases)
+  sasaran.xlsx              the province's districts, target cells to fill in
+  templat/<period>/         one template per district for the period
+  submissions/<period>/     where the districts' files go
+  README.md                 how to use the folder, in Bahasa Indonesia
+Nothing already in DIR is overwritten. Afterwards, inside DIR, `sitrep run` needs no flags.
+
+Examples:
+  sitrep init vaksinasi-jambi --province 15
+  sitrep init . --province 15 --period 2022-01-22")]
+    Init {
+        /// The folder to create (or complete).
+        dir: PathBuf,
+        /// Province code (Kemendagri), e.g. 15 for Jambi.
         #[arg(long)]
-        targets: Option<PathBuf>,
-        /// Output folder (reports at the top, the archival export in export/).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Report period (YYYY-MM-DD); defaults to the latest date in the submissions.
+        province: String,
+        /// The first period (YYYY-MM-DD): names submissions/<period>/ and the templates; defaults to today.
         #[arg(long)]
         period: Option<String>,
-        /// Configuration file (defaults to ./sitrep.toml when present).
+    },
+    /// Write the XLSX template each district fills in (one file per district).
+    #[command(after_help = "The template has the district and date in its title, the district's sub-districts (official \
+names and codes), SDMK / Petugas Publik / Lansia / Masyarakat Umum & Rentan / Remaja / Anak \
+columns by dose, a JUMLAH row, whole-number checks on the count cells, a protected header and \
+a \"Petunjuk\" sheet. A filled template is read by `sitrep run` as it is.
+
+Examples:
+  sitrep template --province 15 --period 2022-01-22               # every district of Jambi
+  sitrep template --district 15.01 --period 2022-01-22 --out templat/")]
+    Template {
+        /// Province code (Kemendagri), e.g. 15 for Jambi: one template per district.
         #[arg(long)]
-        config: Option<PathBuf>,
-        /// Report language: id (default) or en.
+        province: Option<String>,
+        /// Only this district, by code (15.01) or name (Kerinci).
         #[arg(long)]
-        lang: Option<String>,
-        /// Exit with status 1 when any finding is an error.
+        district: Option<String>,
+        /// The date the figures are as of (YYYY-MM-DD); defaults to today.
         #[arg(long)]
-        strict: bool,
-        /// Print only the final line.
-        #[arg(long, short)]
-        quiet: bool,
-        /// Print the time and peak memory of each pipeline stage.
-        #[arg(long)]
-        timings: bool,
+        period: Option<String>,
+        /// Folder to write the templates in (created if needed).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
     },
     /// Check submissions before sending them: how each file is read (district, date,
     /// layout, the role of every column, rows accepted / totals / rejected) and every
@@ -59,89 +102,257 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:
+  sitrep completions bash > ~/.local/share/bash-completion/completions/sitrep
+  sitrep completions zsh > ~/.zfunc/_sitrep
+  sitrep completions fish > ~/.config/fish/completions/sitrep.fish
+  sitrep completions powershell >> $PROFILE")]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Submission files or folders (read recursively); in a working folder made by
+    /// `sitrep init`, defaults to its submissions/ folder.
+    submissions: Vec<PathBuf>,
+    /// The targets (sasaran) workbook; in a working folder, its sasaran.xlsx.
+    #[arg(long)]
+    targets: Option<PathBuf>,
+    /// Output folder (reports at the top, the archival export in export/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Report period (YYYY-MM-DD); defaults to the latest date in the submissions.
+    #[arg(long)]
+    period: Option<String>,
+    /// Configuration file (defaults to ./sitrep.toml when present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Report language: id (default) or en.
+    #[arg(long)]
+    lang: Option<String>,
+    /// Exit with status 1 when any finding is an error.
+    #[arg(long)]
+    strict: bool,
+    /// Print only the final line.
+    #[arg(long, short, conflicts_with_all = ["verbose", "json"])]
+    quiet: bool,
+    /// Also print notes (findings of severity info) and every file written.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Print the end-of-run summary as JSON on stdout, and nothing else.
+    #[arg(long)]
+    json: bool,
+    /// Print the time and peak memory of each pipeline stage (used by `make bench`).
+    #[arg(long)]
+    timings: bool,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (submissions, targets, out, period, config, lang, strict, quiet, timings) = match cli.command {
-        Command::Run { submissions, targets, out, period, config, lang, strict, quiet, timings } => {
-            (submissions, targets, out, period, config, lang, strict, quiet, timings)
-        }
-        Command::Validate { files, config } => return validate(files, config),
-    };
-    let raw = RawArgs { inputs: submissions, targets, out, period, config, lang, strict, quiet };
-    let plan = match RunPlan::resolve(raw) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("sitrep: {e:#}");
-            return ExitCode::from(2);
-        }
-    };
-    let summary = match sitrep::run(&plan) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("sitrep: {e:#}");
-            return ExitCode::from(2);
-        }
-    };
-    if !plan.quiet {
-        println!("Files read:");
-        for f in summary.files.iter().chain(summary.targets.iter()) {
-            if f.status == "ok" {
-                println!(
-                    "  ok    {}: {} {} {} ({}): {} rows accepted, {} totals, {} rejected",
-                    f.path,
-                    f.district_code.as_deref().unwrap_or("-"),
-                    f.period.as_deref().unwrap_or("-"),
-                    f.layout,
-                    f.how,
-                    f.rows_accepted,
-                    f.rows_totals,
-                    f.rows_rejected
-                );
-            } else {
-                println!("  {:<5} {}: {}", f.status, f.path, f.note);
-            }
-        }
-        let shown: Vec<_> = summary.findings.iter().filter(|f| f.severity != Severity::Info).collect();
-        if !shown.is_empty() {
-            println!("Findings:");
-            for f in shown {
-                println!("  {:<7} {}", f.severity.as_str(), f.located());
-            }
-        }
-        for o in summary.reports.iter().chain(summary.exports.iter()) {
-            println!("Wrote {}", plan.out.join(&o.path).display());
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate { files, config } => validate(files, config),
+        Command::Template { province, district, period, out } => template(province, district, period, out),
+        Command::Init { dir, province, period } => init(dir, province, period),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "sitrep", &mut script);
+            let _ = std::io::stdout().write_all(&script);
+            ExitCode::SUCCESS
         }
     }
-    if timings {
+}
+
+fn parse_period(p: Option<&str>) -> Result<NaiveDate, String> {
+    match p {
+        Some(p) => NaiveDate::parse_from_str(p, "%Y-%m-%d").map_err(|_| format!("--period '{p}' is not a date like 2022-01-22")),
+        None => Ok(chrono::Local::now().date_naive()),
+    }
+}
+
+fn fail(e: anyhow::Error) -> ExitCode {
+    eprintln!("sitrep: {e:#}");
+    ExitCode::from(2)
+}
+
+fn init(dir: PathBuf, province: String, period: Option<String>) -> ExitCode {
+    let g = sitrep::gazetteer::embedded();
+    let result = parse_period(period.as_deref()).map_err(anyhow::Error::msg).and_then(|p| sitrep::workspace::init(g, &dir, &province, p));
+    match result {
+        Ok(written) => {
+            for p in &written {
+                println!("Wrote {}", p.display());
+            }
+            println!(
+                "sitrep: working folder ready. Next: fill in {}, put the districts' files in {}, then run `sitrep run` inside {}",
+                dir.join(sitrep::workspace::TARGETS_FILE).display(),
+                dir.join(sitrep::workspace::SUBMISSIONS_DIR).display(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn template(province: Option<String>, district: Option<String>, period: Option<String>, out: PathBuf) -> ExitCode {
+    let g = sitrep::gazetteer::embedded();
+    let result = (|| -> anyhow::Result<Vec<PathBuf>> {
+        let period = parse_period(period.as_deref()).map_err(anyhow::Error::msg)?;
+        let mut written = Vec::new();
+        for d in sitrep::template::districts(g, province.as_deref(), district.as_deref())? {
+            let bytes = sitrep::template::workbook(g, d, period, None)?;
+            let name = sitrep::template::file_name(d, period);
+            sitrep::export::write_atomic(&out, &name, &bytes)?;
+            written.push(out.join(name));
+        }
+        Ok(written)
+    })();
+    match result {
+        Ok(files) => {
+            for f in &files {
+                println!("Wrote {}", f.display());
+            }
+            println!("sitrep: {} templates; send each district its file, then read the filled ones with `sitrep run`", files.len());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// The progress bar on a terminal: files read, then the stage being worked on.
+struct Bar(indicatif::ProgressBar);
+
+impl sitrep::Progress for Bar {
+    fn files(&self, total: usize) {
+        // Drawn from here on: before the count is known, a bar would only flicker.
+        self.0.set_length(total as u64);
+        self.0.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    }
+    fn file_read(&self, path: &Path) {
+        self.0.inc(1);
+        self.0.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    }
+    fn stage(&self, name: &str) {
+        let what = match name {
+            "targets" => "reading the targets",
+            "attainment" => "computing attainment",
+            "report" => "rendering the report",
+            "export" => "writing the export",
+            other => other,
+        };
+        self.0.set_message(what.to_string());
+    }
+}
+
+/// A bar only for a person watching: a terminal on both ends, not CI, not quiet or JSON.
+fn progress_bar(args: &RunArgs) -> Option<Bar> {
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
+    if args.quiet || args.json || ci || !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::hidden());
+    let style = indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} files  {wide_msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style.progress_chars("=> "));
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(Bar(bar))
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let bar = progress_bar(&args);
+    let (verbose, json, timings) = (args.verbose, args.json, args.timings);
+    let raw = RawArgs { inputs: args.submissions, targets: args.targets, out: args.out, period: args.period, config: args.config, lang: args.lang, strict: args.strict, quiet: args.quiet };
+    let plan = match RunPlan::resolve(raw) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let result = match &bar {
+        Some(b) => sitrep::run_with(&plan, b),
+        None => sitrep::run(&plan),
+    };
+    if let Some(b) = &bar {
+        b.0.finish_and_clear();
+    }
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let report = RunReport::new(&summary, &plan.out, sitrep::gazetteer::embedded());
+    if json {
+        match serde_json::to_string_pretty(&report) {
+            // A closed pipe (`| head`) is not an error worth a panic.
+            Ok(text) => {
+                let _ = writeln!(std::io::stdout(), "{text}");
+            }
+            Err(e) => return fail(e.into()),
+        }
+    } else if !plan.quiet {
+        print_files_and_findings(&summary, verbose);
+        if verbose {
+            for o in summary.reports.iter().chain(summary.exports.iter()) {
+                println!("Wrote {}", plan.out.join(&o.path).display());
+            }
+        }
+        print!("{}", report.table());
+    }
+    if timings && !json {
         for line in summary.timings.lines() {
             println!("{line}");
         }
     }
-    let accepted: usize = summary.files.iter().map(|f| f.rows_accepted).sum();
-    let totals: usize = summary.files.iter().map(|f| f.rows_totals).sum();
-    let rejected: usize = summary.files.iter().map(|f| f.rows_rejected).sum();
-    let errors = summary.findings.iter().filter(|f| f.severity == Severity::Error).count();
-    println!(
-        "sitrep: {} files, {} rows accepted, {} totals rows, {} rejected; {} findings ({} errors); {} reports{}",
-        summary.files.len(),
-        accepted,
-        totals,
-        rejected,
-        summary.findings.len(),
-        errors,
-        summary.reports.len(),
-        summary.period.map(|p| format!(" for {p}")).unwrap_or_default()
-    );
+    if !json {
+        println!(
+            "sitrep: {} files, {} rows accepted, {} totals rows, {} rejected; {} findings ({} errors); {} reports{}",
+            report.files,
+            report.rows_accepted,
+            report.rows_totals,
+            report.rows_rejected,
+            summary.findings.len(),
+            report.errors,
+            summary.reports.len(),
+            summary.period.map(|p| format!(" for {p}")).unwrap_or_default()
+        );
+    }
     if summary.reports.is_empty() {
-        eprintln!("sitrep: no report could be written: no readable figures in the submissions");
+        eprintln!("sitrep: no report could be written: no readable figures in the submissions (see the findings above; `sitrep template` makes a sheet every district can fill)");
         return ExitCode::from(2);
     }
-    if plan.strict && errors > 0 {
+    if plan.strict && report.errors > 0 {
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
+}
+
+fn print_files_and_findings(summary: &sitrep::RunSummary, verbose: bool) {
+    println!("Files read:");
+    for f in summary.files.iter().chain(summary.targets.iter()) {
+        if f.status == "ok" {
+            println!(
+                "  ok    {}: {} {} {} ({}): {} rows accepted, {} totals, {} rejected",
+                f.path,
+                f.district_code.as_deref().unwrap_or("-"),
+                f.period.as_deref().unwrap_or("-"),
+                f.layout,
+                f.how,
+                f.rows_accepted,
+                f.rows_totals,
+                f.rows_rejected
+            );
+        } else {
+            println!("  {:<5} {}: {}", f.status, f.path, f.note);
+        }
+    }
+    let shown: Vec<_> = summary.findings.iter().filter(|f| verbose || f.severity != Severity::Info).collect();
+    if !shown.is_empty() {
+        println!("Findings:");
+        for f in shown {
+            println!("  {:<7} {}", f.severity.as_str(), f.located());
+        }
+    }
 }
 
 fn validate(files: Vec<PathBuf>, config: Option<PathBuf>) -> ExitCode {

@@ -112,6 +112,7 @@ pub fn read(grid: &Grid, src: &str, purpose: Purpose, vocab: &Vocabulary) -> Fil
     for sheet in &grid.sheets {
         match read_sheet(sheet, src, purpose, vocab, &mut out.findings, &mut out.skipped) {
             Some(t) => out.tables.push(t),
+            None if is_instructions(&sheet.name) => {}
             None if sheet.rows.iter().any(|r| r.iter().any(|c| !c.is_empty())) => out.findings.push(
                 Finding::info("no_table", src, "no table of vaccination figures recognised in this sheet; skipped").at(&sheet.name, None),
             ),
@@ -119,6 +120,13 @@ pub fn read(grid: &Grid, src: &str, purpose: Purpose, vocab: &Vocabulary) -> Fil
         }
     }
     out
+}
+
+/// The instructions sheet of sitrep's own template (`sitrep template`) holds no table
+/// by design: not worth a finding. Other sheets without a table still get an info
+/// finding, so a district's notes sheet is visible in the annex.
+fn is_instructions(sheet_name: &str) -> bool {
+    matches!(vocab::normalise(sheet_name).trim(), "petunjuk" | "instructions")
 }
 
 fn read_sheet(sheet: &Sheet, src: &str, purpose: Purpose, vocab: &Vocabulary, findings: &mut Vec<Finding>, skipped: &mut Option<String>) -> Option<TableReading> {

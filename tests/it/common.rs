@@ -107,3 +107,20 @@ pub fn run_in(dir: &Path, inputs: &[&str], config: &str) -> (i32, String, String
     let findings = if findings_path.exists() { read_csv(&findings_path) } else { Vec::new() };
     (code, out, err, findings)
 }
+
+/// One part of an xlsx (a zip of XML files), as text: what a spreadsheet reads.
+pub fn xlsx_part(path: &Path, part: &str) -> String {
+    let file = std::fs::File::open(path).expect("open xlsx");
+    let mut zip = zip::ZipArchive::new(file).expect("xlsx is a zip");
+    let mut entry = zip.by_name(part).unwrap_or_else(|_| panic!("{part} not in {}", path.display()));
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut entry, &mut s).expect("utf-8 part");
+    s
+}
+
+/// A sheet of an xlsx as calamine reads it.
+pub fn xlsx_sheet(path: &Path, sheet: &str) -> calamine::Range<calamine::Data> {
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path).expect("open xlsx");
+    wb.worksheet_range(sheet).unwrap_or_else(|e| panic!("sheet {sheet}: {e}"))
+}

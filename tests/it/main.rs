@@ -1,8 +1,12 @@
 //! Integration tests, one binary so polars is linked once.
 
+mod cli;
 mod common;
 mod corpus;
 mod dashboard;
 mod hostile;
+mod officials;
 mod pipeline;
 mod reader;
+mod template;
+mod workspace;
