@@ -158,7 +158,7 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
 
     let mut reports = Vec::new();
     for prov in &provinces {
-        let input = report::weekly::WeeklyInput {
+        let input = report::ReportInput {
             province_code: prov,
             period,
             rows: &rows,
@@ -172,6 +172,9 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
         let bytes = report::weekly::render(&input, &plan.report);
         // The name comes from an official code (digits only), never from file contents.
         let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
+        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
+        let bytes = report::rakor::render(&input, &plan.rakor);
+        let name = format!("{}-{}-{}.pdf", plan.rakor.file_prefix, prov, period);
         reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
     }
     let exports = export::write(&export::ExportInput {

@@ -5,11 +5,88 @@ pub mod chart;
 pub mod definition;
 pub mod locale;
 pub mod pdf;
+pub mod facts;
+pub mod rakor;
+pub mod talk;
 pub mod weekly;
 
 use crate::config::Lang;
+use crate::findings::Finding;
+use crate::gazetteer::Gazetteer;
+use crate::table::FileOutcome;
+use pdf::{Rgb3, GREEN, RED, YELLOW};
 use chrono::NaiveDate;
 use polars::prelude::*;
+
+/// What every report of one province is made from.
+pub struct ReportInput<'a> {
+    pub province_code: &'a str,
+    pub period: NaiveDate,
+    pub rows: &'a [AttainRow],
+    pub findings: &'a [Finding],
+    pub files: &'a [FileOutcome],
+    pub threshold: f64,
+    pub lang: Lang,
+    pub gazetteer: &'a Gazetteer,
+    pub id_seed: &'a [u8],
+}
+
+impl ReportInput<'_> {
+    pub fn lang_code(&self) -> &'static str {
+        if self.lang == Lang::Id { "id" } else { "en" }
+    }
+    pub fn previous_period(&self) -> Option<NaiveDate> {
+        self.rows.iter().map(|r| r.period).filter(|p| *p < self.period).max()
+    }
+    pub fn district_rows(&self, period: NaiveDate, group: &str, dose: i32) -> Vec<&AttainRow> {
+        self.rows
+            .iter()
+            .filter(|r| r.period == period && r.district_code.is_some() && r.group == group && r.dose == dose && r.province_code == self.province_code)
+            .collect()
+    }
+    pub fn province_row(&self, period: NaiveDate, group: &str, dose: i32) -> Option<&AttainRow> {
+        self.rows.iter().find(|r| r.period == period && r.district_code.is_none() && r.group == group && r.dose == dose && r.province_code == self.province_code)
+    }
+    pub fn district_name(&self, code: &str) -> String {
+        self.gazetteer.region(code).map(|r| r.name.clone()).unwrap_or_else(|| code.to_string())
+    }
+    pub fn status_color(&self, coverage: Option<f64>) -> Option<Rgb3> {
+        coverage.map(|c| if c >= self.threshold { GREEN } else if c >= self.threshold - 0.1 { YELLOW } else { RED })
+    }
+    pub fn num(&self, n: Option<i64>) -> String {
+        n.map(|n| locale::int(n, self.lang)).unwrap_or_else(|| "–".into())
+    }
+    pub fn pct(&self, c: Option<f64>) -> String {
+        c.map(|c| locale::pct(c, self.lang)).unwrap_or_else(|| "–".into())
+    }
+    pub fn threshold_pct(&self) -> String {
+        locale::pct(self.threshold, self.lang)
+    }
+    pub fn view(&self) -> facts::View<'_> {
+        facts::View { rows: self.rows, province: self.province_code }
+    }
+    pub fn province_name(&self) -> String {
+        self.gazetteer.region(self.province_code).map(|r| r.name.clone()).unwrap_or_else(|| self.province_code.to_string())
+    }
+    /// The districts of the province: the official list, and any other code in the rows.
+    pub fn expected_districts(&self) -> Vec<String> {
+        let mut codes: std::collections::BTreeSet<String> = self.gazetteer.districts_of(self.province_code).map(|r| r.code.clone()).collect();
+        codes.extend(self.rows.iter().filter(|r| r.province_code == self.province_code).filter_map(|r| r.district_code.clone()));
+        codes.into_iter().collect()
+    }
+    /// Districts with a figure for the period (they sent a readable submission).
+    pub fn reporting_districts(&self) -> Vec<String> {
+        self.district_rows(self.period, "all", 1).iter().filter(|r| r.vaccinated.is_some()).filter_map(|r| r.district_code.clone()).collect()
+    }
+}
+
+/// "Halaman 3 dari 12" / "Page 3 of 12".
+pub fn page_label(lang: Lang) -> impl Fn(usize, usize) -> String {
+    move |i, n| match lang {
+        Lang::Id => format!("Halaman {i} dari {n}"),
+        Lang::En => format!("Page {i} of {n}"),
+    }
+}
 
 /// One row of the attainment frame, typed for rendering.
 #[derive(Debug, Clone, PartialEq)]

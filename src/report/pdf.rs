@@ -167,6 +167,13 @@ impl Doc {
         self.y = MARGIN;
     }
 
+    /// Starts the next thing on a fresh page (no blank page when this one is still empty).
+    pub fn start_page(&mut self) {
+        if !self.ops.is_empty() {
+            self.new_page();
+        }
+    }
+
     /// Starts a new page unless `height` more points fit on this one.
     pub fn ensure(&mut self, height: f32) {
         if self.y + height > PAGE_H - BOTTOM {
@@ -236,6 +243,20 @@ impl Doc {
             self.ensure(size * 1.4);
             self.y += size * 1.1;
             self.text_at(MARGIN, self.y, size, bold, color, &line);
+            self.y += size * 0.35;
+        }
+    }
+
+    /// A bulleted line; wrapped lines hang under the text, not under the bullet.
+    pub fn bullet(&mut self, s: &str, size: f32, color: Rgb3) {
+        let indent = text_width("• ", size, false);
+        for (i, line) in wrap(s, size, false, PAGE_W - 2.0 * MARGIN - indent).iter().enumerate() {
+            self.ensure(size * 1.4);
+            self.y += size * 1.1;
+            if i == 0 {
+                self.text_at(MARGIN, self.y, size, false, color, "•");
+            }
+            self.text_at(MARGIN + indent, self.y, size, false, color, line);
             self.y += size * 0.35;
         }
     }
