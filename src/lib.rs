@@ -2,10 +2,12 @@
 //!
 //! The pipeline, one module per stage, data flowing one way:
 //! `ingest` (bytes → grid) → `layout` (grid → readings) → `table` (readings → canonical
-//! table with codes and provenance) → `attain` (coverage, gaps, ranks) → `report` (PDF)
+//! table with codes and provenance) → `attain` (coverage, gaps, ranks) → `checks`
+//! (figures that cannot all be right) → `report` (PDF)
 //! and `export` (Parquet, CSV, manifest). [`Finding`]s travel beside the data.
 
 pub mod attain;
+pub mod checks;
 pub mod config;
 pub mod export;
 pub mod findings;
@@ -142,6 +144,8 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
         None => *periods.last().context("no dated observations")?,
     };
     let rows = report::rows_from_frame(&attain_df)?;
+    // Figures that cannot all be right: counts going down, dose 2 above dose 1, >100%.
+    findings.extend(checks::run(&observations, &targets, &rows, period));
     let provinces: std::collections::BTreeSet<String> = rows.iter().filter(|r| r.period == period).map(|r| r.province_code.clone()).collect();
 
     // A seed for the PDF /ID: the same inputs and configuration give the same bytes.

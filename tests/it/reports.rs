@@ -277,3 +277,25 @@ fn a_large_province_fits_on_the_page() {
         assert!(second.contains("Kabupaten/Kota") && second.contains("Halaman"), "{second}");
     }
 }
+
+/// The data-quality checks: every district, group and dose above 100% in the report's
+/// period (per the generator) becomes a finding at the target's cell, in the export and
+/// in the annex; the generator never lets counts fall or dose 2 pass dose 1.
+#[test]
+fn data_quality_checks_reach_the_export_and_the_annex() {
+    let (dir, _) = run_demo("id");
+    let findings = read_csv(&dir.path().join("out/export/findings.csv"));
+    let exp = expected();
+    let above: Vec<&Value> = exp["attainment"].as_array().unwrap().iter().filter(|e| e["period"] == "2022-01-15" && e["coverage"].as_f64().unwrap() > 1.0).collect();
+    assert!(!above.is_empty(), "the demo data has coverage above 100% (health workers)");
+    let got: Vec<_> = findings.iter().filter(|f| f["code"] == "coverage_above_100").collect();
+    assert_eq!(got.len(), above.len(), "{got:?}");
+    for e in above {
+        let msg = format!("for {} dose {} in {} on 2022-01-15: {} vaccinated, target {}", e["group"].as_str().unwrap(), e["dose"], e["district_code"].as_str().unwrap(), e["vaccinated"], e["target"]);
+        let f = got.iter().find(|f| f["message"].contains(&msg)).unwrap_or_else(|| panic!("no finding '{msg}'"));
+        assert!(f["source"].ends_with("sasaran.xlsx") && !f["cell"].is_empty(), "{f:?}");
+    }
+    assert!(!findings.iter().any(|f| f["code"] == "count_went_down" || f["code"] == "dose2_above_dose1"));
+    let annex = pdf_text(&dir.path().join("out/laporan-mingguan-15-2022-01-15.pdf"));
+    assert!(annex.contains("[coverage_above_100]"), "{annex}");
+}
