@@ -97,6 +97,9 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
     let results: Vec<(FileTable, _)> = paths.par_iter().map(|p| read_one(p, Purpose::Submission, plan, &resolver)).collect();
     let (mut files, mtimes): (Vec<FileTable>, Vec<_>) = results.into_iter().unzip();
     table::settle_resubmissions(&mut files, &mtimes);
+    for (f, received) in files.iter_mut().zip(&mtimes) {
+        f.outcome.received = *received;
+    }
     let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver).0);
 
     let mut findings: Vec<Finding> = Vec::new();

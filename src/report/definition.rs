@@ -13,8 +13,23 @@ const RAKOR: &str = include_str!("../../reports/rakor.toml");
 pub struct ReportDefinition {
     pub file_prefix: String,
     pub title: BTreeMap<String, String>,
+    /// When submissions are due (default 17:00 WIB on the period's date).
+    #[serde(default)]
+    pub cutoff: CutoffConfig,
     #[serde(rename = "section")]
     pub sections: Vec<Section>,
+}
+
+/// `[cutoff]`: the daily cut-off for submissions, in local time.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CutoffConfig {
+    /// `"17:00"`.
+    pub time: Option<String>,
+    /// Hours ahead of UTC: 7 (WIB), 8 (WITA), 9 (WIT).
+    pub utc_offset_hours: Option<i32>,
+    /// Days after the period's date the submission is due (0: the same day).
+    pub days_after_period: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -36,6 +51,8 @@ pub enum SectionKind {
     Summary,
     /// Rakor: one page per district, most urgent first.
     Districts,
+    /// Which districts sent a submission for the period, when, and whether before the cut-off.
+    Timeliness,
 }
 
 /// What a district page of the rakor pack shows, in the order listed.
@@ -109,6 +126,7 @@ mod tests {
         assert!(w.sections.iter().any(|s| s.kind == SectionKind::Annex));
         let r: ReportDefinition = toml::from_str(RAKOR).unwrap();
         assert_eq!(r.file_prefix, "rakor");
+        assert_eq!(w.cutoff.time.as_deref(), Some("17:00"));
         assert!(r.sections.iter().any(|s| s.kind == SectionKind::Districts));
     }
     #[test]

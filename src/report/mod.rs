@@ -8,6 +8,7 @@ pub mod pdf;
 pub mod facts;
 pub mod rakor;
 pub mod talk;
+pub mod timeliness;
 pub mod weekly;
 
 use crate::config::Lang;

@@ -62,7 +62,12 @@ fn layout(input: &ReportInput, def: &ReportDefinition, pages: &BTreeMap<String, 
                     district_page(&mut doc, input, section, code, i + 1, &group, dose);
                 }
             }
-            // The weekly kinds are not part of a briefing pack; a definition that lists
+            SectionKind::Timeliness => {
+                doc.heading(&heading);
+                doc.bookmark(&heading);
+                weekly::timeliness(&mut doc, input, &super::timeliness::Cutoff::from_config(&def.cutoff));
+            }
+            // The other weekly kinds are not part of a briefing pack; a definition that lists
             // one gets its heading and the headline figures rather than nothing.
             _ => {
                 doc.heading(&heading);

@@ -2,6 +2,7 @@
 
 use super::definition::{text, ReportDefinition, SectionKind};
 use super::pdf::*;
+use super::timeliness::{self, Arrival, Cutoff};
 use super::{dose_label, facts, group_label, locale, talk, tr, AttainRow, ReportInput};
 use crate::config::Lang;
 use crate::findings::{Finding, Severity};
@@ -22,7 +23,7 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
             doc.bookmark(&heading);
         }
         match section.kind {
-            SectionKind::Cover => cover(&mut doc, input, &title, &province),
+            SectionKind::Cover => cover(&mut doc, input, &title, &province, &Cutoff::from_config(&def.cutoff)),
             SectionKind::Headline => headline(&mut doc, input),
             SectionKind::Ranking => ranking(&mut doc, input, &group, dose),
             SectionKind::Chart => chart(&mut doc, input, &group, dose),
@@ -30,6 +31,7 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
             SectionKind::Groups => groups(&mut doc, input),
             SectionKind::Files => files(&mut doc, input),
             SectionKind::Annex => annex(&mut doc, input),
+            SectionKind::Timeliness => timeliness(&mut doc, input, &Cutoff::from_config(&def.cutoff)),
             SectionKind::Monitoring => monitoring(&mut doc, input),
             SectionKind::Dropout => dropout(&mut doc, input, section.level_or(DEFAULT_DROPOUT_LEVEL)),
             // Rakor kinds: a weekly definition that lists one gets the headline figures.
@@ -40,7 +42,7 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
     doc.finish(&format!("{title} {province} {}", input.period), &label, input.id_seed)
 }
 
-fn cover(doc: &mut Doc, input: &ReportInput, title: &str, province: &str) {
+fn cover(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, cutoff: &Cutoff) {
     let lang = input.lang;
     doc.bookmark(title);
     doc.rect(0.0, 0.0, PAGE_W, 8.0, HEADER_FILL);
@@ -48,18 +50,21 @@ fn cover(doc: &mut Doc, input: &ReportInput, title: &str, province: &str) {
     doc.paragraph(title, 16.0, true, HEADER_FILL);
     doc.paragraph(&format!("{} {}", tr(lang, "PROVINSI", "PROVINCE"), province), 14.0, true, BLACK);
     doc.paragraph(&format!("{} {}", tr(lang, "Keadaan s.d.", "As of"), locale::day_date(input.period, lang)), 11.0, false, BLACK);
-    let expected: Vec<String> = input.gazetteer.districts_of(input.province_code).map(|r| r.code.clone()).collect();
-    let reported: Vec<String> = input
-        .district_rows(input.period, "all", 1)
-        .iter()
-        .filter(|r| r.vaccinated.is_some())
-        .filter_map(|r| r.district_code.clone())
-        .collect();
+    let expected = input.expected_districts();
+    let reported = input.reporting_districts();
     let missing: Vec<String> = expected.iter().filter(|c| !reported.contains(c)).map(|c| input.district_name(c)).collect();
+    let (on_time, late, unknown, _) = timeliness::tally(&timeliness::submissions(input, cutoff));
+    let due = format!("{} {}", cutoff.time.format(if lang == Lang::Id { "%H.%M" } else { "%H:%M" }), cutoff.zone());
+    let when = match lang {
+        Lang::Id if unknown == 0 => format!(" (tepat waktu {on_time}, terlambat {late}; batas {due})"),
+        Lang::En if unknown == 0 => format!(" (on time {on_time}, late {late}; cut-off {due})"),
+        Lang::Id => format!(" (tepat waktu {on_time}, terlambat {late}, waktu tidak diketahui {unknown}; batas {due})"),
+        Lang::En => format!(" (on time {on_time}, late {late}, time unknown {unknown}; cut-off {due})"),
+    };
     doc.paragraph(
         &match lang {
-            Lang::Id => format!("Kabupaten/kota yang melapor: {} dari {}. Ambang target cakupan: {}.", reported.len(), expected.len(), input.threshold_pct()),
-            Lang::En => format!("Districts reporting: {} of {}. Coverage threshold: {}.", reported.len(), expected.len(), input.threshold_pct()),
+            Lang::Id => format!("Kabupaten/kota yang melapor: {} dari {}{when}. Ambang target cakupan: {}.", reported.len(), expected.len(), input.threshold_pct()),
+            Lang::En => format!("Districts reporting: {} of {}{when}. Coverage threshold: {}.", reported.len(), expected.len(), input.threshold_pct()),
         },
         10.0,
         false,
@@ -345,6 +350,73 @@ fn dropout(doc: &mut Doc, input: &ReportInput, level: f64) {
         ]);
     }
     doc.table(&cols, &body, 8.5);
+}
+
+/// Which districts sent, when, and whether before the cut-off; who is missing.
+pub(super) fn timeliness(doc: &mut Doc, input: &ReportInput, cutoff: &Cutoff) {
+    let lang = input.lang;
+    let subs = timeliness::submissions(input, cutoff);
+    let (on_time, late, unknown, missing) = timeliness::tally(&subs);
+    let due = cutoff.local(cutoff.due(input.period), lang);
+    doc.paragraph(
+        &match lang {
+            Lang::Id => format!("Batas pengiriman: {due}. Tepat waktu {on_time}, terlambat {late}, waktu tidak diketahui {unknown}, belum mengirim {missing} (dari {}).", subs.len()),
+            Lang::En => format!("Cut-off: {due}. On time {on_time}, late {late}, time unknown {unknown}, missing {missing} (of {}).", subs.len()),
+        },
+        8.5,
+        false,
+        GREY,
+    );
+    let cols = vec![
+        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 125.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Berkas", "File"), width: 135.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Diterima (waktu berkas)", "Received (file time)"), width: 135.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Status", "Status"), width: 116.0, align: Align::Left },
+    ];
+    // Missing first, then late, then on time: who to call comes first.
+    let mut subs = subs;
+    subs.sort_by_key(|s| match s.arrival {
+        None => 0,
+        Some(Arrival::Late(_)) => 1,
+        Some(Arrival::Unknown) => 2,
+        Some(Arrival::OnTime) => 3,
+    });
+    let body: Vec<Vec<TableCell>> = subs
+        .iter()
+        .map(|s| {
+            let file = s.file.map(|f| f.path.rsplit(['/', '\\']).next().unwrap_or(&f.path).to_string()).unwrap_or_else(|| "–".into());
+            let received = s.file.and_then(|f| f.received).map(|t| cutoff.local(t, lang)).unwrap_or_else(|| "–".into());
+            let (status, fill) = match s.arrival {
+                None => (tr(lang, "belum mengirim", "missing"), Some(RED)),
+                Some(Arrival::OnTime) => (tr(lang, "tepat waktu", "on time"), Some(GREEN)),
+                Some(Arrival::Late(min)) => (
+                    match lang {
+                        Lang::Id => format!("terlambat {}", late_text(min, lang)),
+                        Lang::En => format!("late by {}", late_text(min, lang)),
+                    },
+                    Some(YELLOW),
+                ),
+                Some(Arrival::Unknown) => (tr(lang, "waktu tidak diketahui", "time unknown"), None),
+            };
+            vec![TableCell::plain(input.district_name(&s.district_code)), TableCell::plain(file), TableCell::plain(received), TableCell { text: status, fill, bold: false }]
+        })
+        .collect();
+    doc.table(&cols, &body, 8.0);
+}
+
+/// `2 jam 5 menit`, `3 hari` / `2 h 5 min`, `3 days`.
+fn late_text(minutes: i64, lang: Lang) -> String {
+    let (d, h, m) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    match lang {
+        Lang::Id if d > 1 => format!("{} hari", locale::int(d, lang)),
+        Lang::En if d > 1 => format!("{} days", locale::int(d, lang)),
+        Lang::Id if d > 0 => format!("{d} hari {h} jam"),
+        Lang::Id if h > 0 => format!("{h} jam {m} menit"),
+        Lang::Id => format!("{m} menit"),
+        Lang::En if d > 0 => format!("{d} d {h} h"),
+        Lang::En if h > 0 => format!("{h} h {m} min"),
+        Lang::En => format!("{m} min"),
+    }
 }
 
 fn groups(doc: &mut Doc, input: &ReportInput) {

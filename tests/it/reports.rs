@@ -299,3 +299,48 @@ fn data_quality_checks_reach_the_export_and_the_annex() {
     let annex = pdf_text(&dir.path().join("out/laporan-mingguan-15-2022-01-15.pdf"));
     assert!(annex.contains("[coverage_above_100]"), "{annex}");
 }
+
+/// Copies the demo submissions with chosen file times: every 15 January file on time
+/// (16.00 WIB), Kerinci's at 19.05 WIB, and Tebo's left out.
+fn demo_with_file_times() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let on_time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_642_237_200); // 2022-01-15T09:00:00Z
+    let late = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_642_248_300); // 2022-01-15T12:05:00Z
+    for entry in walkdir::WalkDir::new(fixtures().join("submissions")) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(fixtures()).unwrap();
+        let to = dir.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name == "REKAP VAKSIN TEBO 15-01-2022.csv" {
+            continue;
+        }
+        std::fs::copy(entry.path(), &to).unwrap();
+        let when = if name == "rekap_kerinci_2022-01-15.xlsx" { late } else { on_time };
+        std::fs::File::options().write(true).open(&to).unwrap().set_modified(when).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn completeness_and_timeliness_against_the_17_00_wib_cut_off() {
+    let dir = demo_with_file_times();
+    let out = dir.path().join("out");
+    let targets = fixtures().join("sasaran.xlsx");
+    let (code, stdout, stderr) = sitrep(&["run", "submissions", "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let text = pdf_text(&out.join("laporan-mingguan-15-2022-01-15.pdf"));
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("Kabupaten/kota yang melapor: 10 dari 11 (tepat waktu 9, terlambat 1; batas 17.00 WIB)"), "{text}");
+    assert!(flat.contains("Batas pengiriman: 15 Januari 2022 17.00 WIB. Tepat waktu 9, terlambat 1, waktu tidak diketahui 0, belum mengirim 1 (dari 11)."), "{text}");
+    let row = |name: &str| text.lines().find(|l| l.trim_start().starts_with(name) && (l.contains("terlambat") || l.contains("tepat waktu") || l.contains("belum mengirim"))).unwrap_or_else(|| panic!("no row for {name}:\n{text}")).to_string();
+    assert!(row("KAB. TEBO").contains("belum mengirim"));
+    let kerinci = row("KAB. KERINCI");
+    assert!(kerinci.contains("rekap_kerinci_2022-01-15.xlsx") && kerinci.contains("15 Januari 2022 19.05") && kerinci.contains("terlambat 2 jam 5 menit"), "{kerinci}");
+    assert!(row("KOTA JAMBI").contains("16.00") && row("KOTA JAMBI").contains("tepat waktu"));
+    let manifest = std::fs::read_to_string(out.join("export/manifest.json")).unwrap();
+    assert!(manifest.contains("\"received\":\"2022-01-15T12:05:00Z\"") || manifest.contains("\"received\": \"2022-01-15T12:05:00Z\""), "received time in the manifest");
+}
