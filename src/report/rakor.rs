@@ -210,7 +210,11 @@ fn district_page(doc: &mut Doc, input: &ReportInput, section: &Section, code: &s
             };
             match lang {
                 Lang::Id => format!("Cakupan {who}{dose_word}: {cov} · peringkat {rank} dari {of} · {gap}"),
-                Lang::En => format!("{who}{dose_word} coverage: {cov} · rank {rank} of {of} · {gap}"),
+                Lang::En => {
+                    let s = format!("{who}{dose_word} coverage: {cov} · rank {rank} of {of} · {gap}");
+                    let mut c = s.chars();
+                    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or(s)
+                }
             }
         }
         _ => talk::no_report(&name, input.period, lang),
