@@ -151,3 +151,51 @@ pub fn periods(obs: &DataFrame) -> PolarsResult<Vec<NaiveDate>> {
     let set: BTreeSet<i32> = obs.column("period")?.cast(&DataType::Int32)?.i32()?.into_no_null_iter().collect();
     Ok(set.into_iter().map(|d| epoch + chrono::Days::new(d as u64)).collect())
 }
+
+/// One row of the attainment frame, typed for the reports and the checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttainRow {
+    pub period: NaiveDate,
+    pub province_code: String,
+    /// `None` for the province's own row.
+    pub district_code: Option<String>,
+    pub group: String,
+    pub dose: i32,
+    pub vaccinated: Option<i64>,
+    pub target: Option<i64>,
+    pub coverage: Option<f64>,
+    pub people_needed: Option<i64>,
+    pub rank: Option<i32>,
+}
+
+pub fn rows_from_frame(df: &DataFrame) -> PolarsResult<Vec<AttainRow>> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let period = df.column("period")?.cast(&DataType::Int32)?;
+    let period = period.i32()?;
+    let prov = df.column("province_code")?.str()?;
+    let dist = df.column("district_code")?.str()?;
+    let group = df.column("group")?.str()?;
+    let dose = df.column("dose")?.i32()?;
+    let vacc = df.column("vaccinated")?.i64()?;
+    let target = df.column("target")?.i64()?;
+    let cov = df.column("coverage")?.f64()?;
+    let need = df.column("people_needed")?.i64()?;
+    let rank = df.column("rank_in_province")?.i32()?;
+    let mut out = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        out.push(AttainRow {
+            period: epoch + chrono::Days::new(period.get(i).unwrap_or(0).max(0) as u64),
+            province_code: prov.get(i).unwrap_or("").to_string(),
+            district_code: dist.get(i).map(str::to_string),
+            group: group.get(i).unwrap_or("").to_string(),
+            dose: dose.get(i).unwrap_or(0),
+            vaccinated: vacc.get(i),
+            target: target.get(i),
+            coverage: cov.get(i).filter(|c| c.is_finite()),
+            people_needed: need.get(i),
+            rank: rank.get(i),
+        });
+    }
+    Ok(out)
+}
+

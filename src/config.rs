@@ -85,6 +85,8 @@ pub struct RunPlan {
     pub strict: bool,
     pub quiet: bool,
     pub report: ReportDefinition,
+    /// The rakor briefing pack's definition (`reports/rakor.toml`).
+    pub rakor: ReportDefinition,
     /// The configuration as resolved, written into the manifest.
     pub config_json: serde_json::Value,
 }
@@ -152,6 +154,7 @@ impl RunPlan {
         let doses: Vec<(String, u8)> = file.vocabulary.doses.iter().map(|(w, d)| (w.clone(), *d)).collect();
         vocab.extend(&groups, &doses);
         let report = ReportDefinition::weekly_default()?;
+        let rakor = ReportDefinition::rakor_default()?;
         let config_json = serde_json::json!({
             "threshold": threshold,
             "lang": lang,
@@ -175,6 +178,7 @@ impl RunPlan {
             strict: args.strict,
             quiet: args.quiet,
             report,
+            rakor,
             config_json,
         })
     }

@@ -2,10 +2,12 @@
 //!
 //! The pipeline, one module per stage, data flowing one way:
 //! `ingest` (bytes → grid) → `layout` (grid → readings) → `table` (readings → canonical
-//! table with codes and provenance) → `attain` (coverage, gaps, ranks) → `report` (PDF)
+//! table with codes and provenance) → `attain` (coverage, gaps, ranks) → `checks`
+//! (figures that cannot all be right) → `report` (PDF)
 //! and `export` (Parquet, CSV, manifest). [`Finding`]s travel beside the data.
 
 pub mod attain;
+pub mod checks;
 pub mod config;
 pub mod export;
 pub mod findings;
@@ -177,6 +179,9 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let (mut files, mtimes): (Vec<FileTable>, Vec<_>) = results.into_iter().unzip();
     table::settle_resubmissions(&mut files, &mtimes);
     table::settle_overlaps(&mut files, &mtimes);
+    for (f, received) in files.iter_mut().zip(&mtimes) {
+        f.outcome.received = *received;
+    }
     progress.stage("targets");
     let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver, &clock).0);
     let mut timings = timings::Timings::from_parallel(&clock, run_started.elapsed());
@@ -240,6 +245,8 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     timings.record(timings::Stage::Attain, stage);
     let stage = std::time::Instant::now();
     let rows = report::rows_from_frame(&attain_df)?;
+    // Figures that cannot all be right: counts going down, dose 2 above dose 1, >100%.
+    findings.extend(checks::run(&observations, &targets, &rows, period));
     // Provinces with figures for the period (a national targets file alone is not a report).
     let provinces: std::collections::BTreeSet<String> =
         rows.iter().filter(|r| r.period == period && r.district_code.is_some() && r.vaccinated.is_some()).map(|r| r.province_code.clone()).collect();
@@ -263,7 +270,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let mut reports = Vec::new();
     for prov in &provinces {
         progress.stage("report");
-        let input = report::weekly::WeeklyInput {
+        let input = report::ReportInput {
             province_code: prov,
             period,
             rows: &rows,
@@ -277,6 +284,9 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         let bytes = report::weekly::render(&input, &plan.report);
         // The name comes from an official code (digits only), never from file contents.
         let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
+        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
+        let bytes = report::rakor::render(&input, &plan.rakor);
+        let name = format!("{}-{}-{}.pdf", plan.rakor.file_prefix, prov, period);
         reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
     }
     timings.record(timings::Stage::Report, stage);

@@ -54,6 +54,16 @@ pub struct FileOutcome {
     pub rows_rejected: usize,
     pub observations: usize,
     pub note: String,
+    /// When the submission was received: the file's modification time (UTC).
+    #[serde(serialize_with = "rfc3339")]
+    pub received: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn rfc3339<S: serde::Serializer>(t: &Option<chrono::DateTime<chrono::Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        None => s.serialize_none(),
+    }
 }
 
 /// One file after resolution.

@@ -40,3 +40,84 @@ pub fn coverage_bars(doc: &mut Doc, bars: &[Bar], threshold: f64, threshold_labe
     doc.text_at(tx + 3.0, top - 5.0, 7.0, true, Rgb3(0.8, 0.1, 0.1), threshold_label);
     doc.y = bottom + 22.0;
 }
+
+/// One line of a trend chart: a value (coverage) per period, `None` where unknown.
+pub struct Series {
+    pub label: String,
+    pub color: Rgb3,
+    pub values: Vec<Option<f64>>,
+}
+
+pub const LINE_COLORS: [Rgb3; 4] = [Rgb3(0.16, 0.29, 0.48), Rgb3(0.27, 0.62, 0.36), Rgb3(0.85, 0.55, 0.1), Rgb3(0.55, 0.35, 0.65)];
+
+/// Coverage per period as lines with markers, a dashed threshold line, the periods on the
+/// x axis and a legend on the right; `height` is the plot's height in points.
+pub fn trend_lines(doc: &mut Doc, periods: &[String], series: &[Series], threshold: f64, threshold_label: &str, value_label: &dyn Fn(f64) -> String, height: f32) {
+    let legend_w = 120.0;
+    let x0 = MARGIN + 34.0;
+    let x1 = PAGE_W - MARGIN - legend_w;
+    let max_value = series.iter().flat_map(|s| s.values.iter().flatten()).fold(threshold, |a, b| a.max(*b));
+    // The y axis runs to 100%, or to the next 20% above the highest value (data errors
+    // can exceed 100%), capped so a wild value cannot flatten the chart.
+    let y_max = if max_value <= 1.0 { 1.0 } else { ((max_value * 5.0).ceil() / 5.0).min(3.0) } as f32;
+    doc.ensure(height + 40.0);
+    let top = doc.y + 8.0;
+    let bottom = top + height;
+    let y_of = |v: f64| bottom - (v as f32).clamp(0.0, y_max) / y_max * height;
+    let n = periods.len().max(1);
+    // Points sit in the middle of equal slots, so a single period is centred.
+    let slot = (x1 - x0) / n as f32;
+    let x_of = |i: usize| x0 + slot * (i as f32 + 0.5);
+    let mut tick = 0.0f32;
+    while tick <= y_max + 1e-6 {
+        let y = y_of(tick as f64);
+        doc.line(&[(x0, y), (x1, y)], LIGHT, 0.5, false);
+        doc.text_aligned(MARGIN, 30.0, y + 2.5, 6.5, false, GREY, Align::Right, &format!("{}%", (tick * 100.0).round()));
+        tick += 0.2;
+    }
+    doc.line(&[(x0, top), (x0, bottom), (x1, bottom)], GREY, 0.6, false);
+    for (i, p) in periods.iter().enumerate() {
+        doc.text_aligned(x_of(i) - slot / 2.0, slot, bottom + 10.0, 6.5, false, GREY, Align::Center, p);
+    }
+    let ty = y_of(threshold);
+    let red = Rgb3(0.8, 0.1, 0.1);
+    doc.line(&[(x0, ty), (x1, ty)], red, 1.0, true);
+    for s in series {
+        // Lines join neighbouring known values; a gap in the data is a gap in the line.
+        let mut run: Vec<(f32, f32)> = Vec::new();
+        for (i, v) in s.values.iter().enumerate() {
+            match v {
+                Some(v) => run.push((x_of(i), y_of(*v))),
+                None => {
+                    if run.len() > 1 {
+                        doc.line(&run, s.color, 1.6, false);
+                    }
+                    run.clear();
+                }
+            }
+        }
+        if run.len() > 1 {
+            doc.line(&run, s.color, 1.6, false);
+        }
+        for (i, v) in s.values.iter().enumerate() {
+            if let Some(v) = v {
+                doc.rect(x_of(i) - 2.2, y_of(*v) - 2.2, 4.4, 4.4, s.color);
+            }
+        }
+        // The latest value is written beside its point.
+        if let Some((i, Some(v))) = s.values.iter().enumerate().rev().find(|(_, v)| v.is_some()) {
+            doc.text_at(x_of(i) + 5.0, y_of(*v) + 2.5, 6.5, true, s.color, &value_label(*v));
+        }
+    }
+    // Legend.
+    let lx = x1 + 12.0;
+    let mut ly = top + 4.0;
+    for s in series {
+        doc.line(&[(lx, ly), (lx + 14.0, ly)], s.color, 1.6, false);
+        doc.text_at(lx + 18.0, ly + 2.5, 7.0, false, BLACK, &s.label);
+        ly += 12.0;
+    }
+    doc.line(&[(lx, ly), (lx + 14.0, ly)], red, 1.0, true);
+    doc.text_at(lx + 18.0, ly + 2.5, 7.0, true, red, threshold_label);
+    doc.y = bottom + 20.0;
+}

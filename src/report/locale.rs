@@ -37,6 +37,12 @@ pub fn pct(x: f64, lang: Lang) -> String {
     format!("{s}%")
 }
 
+/// A threshold or level as people say it: `70%`, but `72,5%` when it has a decimal.
+pub fn pct_short(x: f64, lang: Lang) -> String {
+    let s = pct(x, lang);
+    s.replace(",0%", "%").replace(".0%", "%")
+}
+
 /// Percentage points with a sign: `+1,2 pp`.
 pub fn pp(x: f64, lang: Lang) -> String {
     let v = round_half_away(x * 100.0, 1);
@@ -53,6 +59,16 @@ pub fn date(d: NaiveDate, lang: Lang) -> String {
     match lang {
         Lang::Id => format!("{} {} {}", d.day(), BULAN[d.month0() as usize], d.year()),
         Lang::En => d.format("%-d %B %Y").to_string(),
+    }
+}
+
+const BULAN_PENDEK: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"];
+
+/// `15 Jan` / `15 Jan`: a chart's axis label.
+pub fn short_date(d: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("{} {}", d.day(), BULAN_PENDEK[d.month0() as usize]),
+        Lang::En => d.format("%-d %b").to_string(),
     }
 }
 
@@ -79,11 +95,15 @@ mod tests {
         assert_eq!(round_half_away(2.5, 0), 3.0);
         assert_eq!(round_half_away(-2.5, 0), -3.0);
         assert_eq!(pp(-0.012, Lang::Id), "-1,2 pp");
+        assert_eq!(pct_short(0.7, Lang::Id), "70%");
+        assert_eq!(pct_short(0.705, Lang::Id), "70,5%");
+        assert_eq!(pct_short(0.2, Lang::En), "20%");
     }
     #[test]
     fn indonesian_dates() {
         let d = NaiveDate::from_ymd_opt(2022, 1, 15).unwrap();
         assert_eq!(day_date(d, Lang::Id), "Sabtu, 15 Januari 2022");
         assert_eq!(day_date(d, Lang::En), "Saturday, 15 January 2022");
+        assert_eq!(short_date(NaiveDate::from_ymd_opt(2022, 8, 6).unwrap(), Lang::Id), "6 Agu");
     }
 }

@@ -5,57 +5,89 @@ pub mod chart;
 pub mod definition;
 pub mod locale;
 pub mod pdf;
+pub mod facts;
+pub mod rakor;
+pub mod talk;
+pub mod timeliness;
 pub mod weekly;
 
 use crate::config::Lang;
+use crate::findings::Finding;
+use crate::gazetteer::Gazetteer;
+use crate::table::FileOutcome;
+use pdf::{Rgb3, GREEN, RED, YELLOW};
 use chrono::NaiveDate;
-use polars::prelude::*;
 
-/// One row of the attainment frame, typed for rendering.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AttainRow {
+pub use crate::attain::{rows_from_frame, AttainRow};
+
+/// What every report of one province is made from.
+pub struct ReportInput<'a> {
+    pub province_code: &'a str,
     pub period: NaiveDate,
-    pub province_code: String,
-    /// `None` for the province's own row.
-    pub district_code: Option<String>,
-    pub group: String,
-    pub dose: i32,
-    pub vaccinated: Option<i64>,
-    pub target: Option<i64>,
-    pub coverage: Option<f64>,
-    pub people_needed: Option<i64>,
-    pub rank: Option<i32>,
+    pub rows: &'a [AttainRow],
+    pub findings: &'a [Finding],
+    pub files: &'a [FileOutcome],
+    pub threshold: f64,
+    pub lang: Lang,
+    pub gazetteer: &'a Gazetteer,
+    pub id_seed: &'a [u8],
 }
 
-pub fn rows_from_frame(df: &DataFrame) -> PolarsResult<Vec<AttainRow>> {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    let period = df.column("period")?.cast(&DataType::Int32)?;
-    let period = period.i32()?;
-    let prov = df.column("province_code")?.str()?;
-    let dist = df.column("district_code")?.str()?;
-    let group = df.column("group")?.str()?;
-    let dose = df.column("dose")?.i32()?;
-    let vacc = df.column("vaccinated")?.i64()?;
-    let target = df.column("target")?.i64()?;
-    let cov = df.column("coverage")?.f64()?;
-    let need = df.column("people_needed")?.i64()?;
-    let rank = df.column("rank_in_province")?.i32()?;
-    let mut out = Vec::with_capacity(df.height());
-    for i in 0..df.height() {
-        out.push(AttainRow {
-            period: epoch + chrono::Days::new(period.get(i).unwrap_or(0).max(0) as u64),
-            province_code: prov.get(i).unwrap_or("").to_string(),
-            district_code: dist.get(i).map(str::to_string),
-            group: group.get(i).unwrap_or("").to_string(),
-            dose: dose.get(i).unwrap_or(0),
-            vaccinated: vacc.get(i),
-            target: target.get(i),
-            coverage: cov.get(i).filter(|c| c.is_finite()),
-            people_needed: need.get(i),
-            rank: rank.get(i),
-        });
+impl ReportInput<'_> {
+    pub fn lang_code(&self) -> &'static str {
+        if self.lang == Lang::Id { "id" } else { "en" }
     }
-    Ok(out)
+    pub fn previous_period(&self) -> Option<NaiveDate> {
+        self.rows.iter().map(|r| r.period).filter(|p| *p < self.period).max()
+    }
+    pub fn district_rows(&self, period: NaiveDate, group: &str, dose: i32) -> Vec<&AttainRow> {
+        self.rows
+            .iter()
+            .filter(|r| r.period == period && r.district_code.is_some() && r.group == group && r.dose == dose && r.province_code == self.province_code)
+            .collect()
+    }
+    pub fn province_row(&self, period: NaiveDate, group: &str, dose: i32) -> Option<&AttainRow> {
+        self.rows.iter().find(|r| r.period == period && r.district_code.is_none() && r.group == group && r.dose == dose && r.province_code == self.province_code)
+    }
+    pub fn district_name(&self, code: &str) -> String {
+        self.gazetteer.region(code).map(|r| r.name.clone()).unwrap_or_else(|| code.to_string())
+    }
+    pub fn status_color(&self, coverage: Option<f64>) -> Option<Rgb3> {
+        coverage.map(|c| if c >= self.threshold { GREEN } else if c >= self.threshold - 0.1 { YELLOW } else { RED })
+    }
+    pub fn num(&self, n: Option<i64>) -> String {
+        n.map(|n| locale::int(n, self.lang)).unwrap_or_else(|| "–".into())
+    }
+    pub fn pct(&self, c: Option<f64>) -> String {
+        c.map(|c| locale::pct(c, self.lang)).unwrap_or_else(|| "–".into())
+    }
+    pub fn threshold_pct(&self) -> String {
+        locale::pct(self.threshold, self.lang)
+    }
+    pub fn view(&self) -> facts::View<'_> {
+        facts::View { rows: self.rows, province: self.province_code }
+    }
+    pub fn province_name(&self) -> String {
+        self.gazetteer.region(self.province_code).map(|r| r.name.clone()).unwrap_or_else(|| self.province_code.to_string())
+    }
+    /// The districts of the province: the official list, and any other code in the rows.
+    pub fn expected_districts(&self) -> Vec<String> {
+        let mut codes: std::collections::BTreeSet<String> = self.gazetteer.districts_of(self.province_code).map(|r| r.code.clone()).collect();
+        codes.extend(self.rows.iter().filter(|r| r.province_code == self.province_code).filter_map(|r| r.district_code.clone()));
+        codes.into_iter().collect()
+    }
+    /// Districts with a figure for the period (they sent a readable submission).
+    pub fn reporting_districts(&self) -> Vec<String> {
+        self.district_rows(self.period, "all", 1).iter().filter(|r| r.vaccinated.is_some()).filter_map(|r| r.district_code.clone()).collect()
+    }
+}
+
+/// "Halaman 3 dari 12" / "Page 3 of 12".
+pub fn page_label(lang: Lang) -> impl Fn(usize, usize) -> String {
+    move |i, n| match lang {
+        Lang::Id => format!("Halaman {i} dari {n}"),
+        Lang::En => format!("Page {i} of {n}"),
+    }
 }
 
 /// Picks the Indonesian or the English wording.

@@ -79,25 +79,25 @@ pub fn wrap(s: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
         let candidate = if cur.is_empty() { word.to_string() } else { format!("{cur} {word}") };
         if text_width(&candidate, size, bold) <= width || cur.is_empty() {
             cur = candidate;
-            // A single word wider than the line is cut.
-            while text_width(&cur, size, bold) > width && cur.chars().count() > 1 {
-                let mut head = String::new();
-                for ch in cur.chars() {
-                    if text_width(&format!("{head}{ch}"), size, bold) > width {
-                        break;
-                    }
-                    head.push(ch);
-                }
-                if head.is_empty() {
-                    break;
-                }
-                let rest = cur[head.len()..].to_string();
-                lines.push(head);
-                cur = rest;
-            }
         } else {
             lines.push(std::mem::take(&mut cur));
             cur = word.to_string();
+        }
+        // A single word wider than the line (a long path) is cut, wherever it falls.
+        while text_width(&cur, size, bold) > width && cur.chars().count() > 1 {
+            let mut head = String::new();
+            for ch in cur.chars() {
+                if text_width(&format!("{head}{ch}"), size, bold) > width {
+                    break;
+                }
+                head.push(ch);
+            }
+            if head.is_empty() {
+                break;
+            }
+            let rest = cur[head.len()..].to_string();
+            lines.push(head);
+            cur = rest;
         }
     }
     if !cur.is_empty() {
@@ -165,6 +165,13 @@ impl Doc {
         let ops = std::mem::take(&mut self.ops);
         self.pages.push(ops);
         self.y = MARGIN;
+    }
+
+    /// Starts the next thing on a fresh page (no blank page when this one is still empty).
+    pub fn start_page(&mut self) {
+        if !self.ops.is_empty() {
+            self.new_page();
+        }
     }
 
     /// Starts a new page unless `height` more points fit on this one.
@@ -236,6 +243,20 @@ impl Doc {
             self.ensure(size * 1.4);
             self.y += size * 1.1;
             self.text_at(MARGIN, self.y, size, bold, color, &line);
+            self.y += size * 0.35;
+        }
+    }
+
+    /// A bulleted line; wrapped lines hang under the text, not under the bullet.
+    pub fn bullet(&mut self, s: &str, size: f32, color: Rgb3) {
+        let indent = text_width("• ", size, false);
+        for (i, line) in wrap(s, size, false, PAGE_W - 2.0 * MARGIN - indent).iter().enumerate() {
+            self.ensure(size * 1.4);
+            self.y += size * 1.1;
+            if i == 0 {
+                self.text_at(MARGIN, self.y, size, false, color, "•");
+            }
+            self.text_at(MARGIN + indent, self.y, size, false, color, line);
             self.y += size * 0.35;
         }
     }
@@ -332,5 +353,20 @@ impl Doc {
             bytes.clear();
         }
         bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn every_wrapped_line_fits_even_a_long_path_after_other_words() {
+        let s = "check the counts in /work/fixtures/jambi/submissions/2022-01-15/bungo_rekap_2022_01_15.ods please";
+        let lines = wrap(s, 7.0, false, 120.0);
+        assert!(lines.len() > 2, "{lines:?}");
+        for l in &lines {
+            assert!(text_width(l, 7.0, false) <= 120.0, "'{l}' is wider than the column");
+        }
+        assert_eq!(lines.concat().replace(' ', ""), s.replace(' ', ""));
     }
 }

@@ -2,59 +2,13 @@
 
 use super::definition::{text, ReportDefinition, SectionKind};
 use super::pdf::*;
-use super::{dose_label, group_label, locale, tr, AttainRow};
+use super::timeliness::{self, Arrival, Cutoff};
+use super::{dose_label, facts, group_label, locale, talk, tr, AttainRow, ReportInput};
 use crate::config::Lang;
 use crate::findings::{Finding, Severity};
-use crate::gazetteer::Gazetteer;
 use crate::table::FileOutcome;
-use chrono::NaiveDate;
 
-pub struct WeeklyInput<'a> {
-    pub province_code: &'a str,
-    pub period: NaiveDate,
-    pub rows: &'a [AttainRow],
-    pub findings: &'a [Finding],
-    pub files: &'a [FileOutcome],
-    pub threshold: f64,
-    pub lang: Lang,
-    pub gazetteer: &'a Gazetteer,
-    pub id_seed: &'a [u8],
-}
-
-impl WeeklyInput<'_> {
-    fn lang_code(&self) -> &'static str {
-        if self.lang == Lang::Id { "id" } else { "en" }
-    }
-    fn previous_period(&self) -> Option<NaiveDate> {
-        self.rows.iter().map(|r| r.period).filter(|p| *p < self.period).max()
-    }
-    fn district_rows(&self, period: NaiveDate, group: &str, dose: i32) -> Vec<&AttainRow> {
-        self.rows
-            .iter()
-            .filter(|r| r.period == period && r.district_code.is_some() && r.group == group && r.dose == dose && r.province_code == self.province_code)
-            .collect()
-    }
-    fn province_row(&self, period: NaiveDate, group: &str, dose: i32) -> Option<&AttainRow> {
-        self.rows.iter().find(|r| r.period == period && r.district_code.is_none() && r.group == group && r.dose == dose && r.province_code == self.province_code)
-    }
-    fn district_name(&self, code: &str) -> String {
-        self.gazetteer.region(code).map(|r| r.name.clone()).unwrap_or_else(|| code.to_string())
-    }
-    fn status_color(&self, coverage: Option<f64>) -> Option<Rgb3> {
-        coverage.map(|c| if c >= self.threshold { GREEN } else if c >= self.threshold - 0.1 { YELLOW } else { RED })
-    }
-    fn num(&self, n: Option<i64>) -> String {
-        n.map(|n| locale::int(n, self.lang)).unwrap_or_else(|| "–".into())
-    }
-    fn pct(&self, c: Option<f64>) -> String {
-        c.map(|c| locale::pct(c, self.lang)).unwrap_or_else(|| "–".into())
-    }
-    fn threshold_pct(&self) -> String {
-        locale::pct(self.threshold, self.lang)
-    }
-}
-
-pub fn render(input: &WeeklyInput, def: &ReportDefinition) -> Vec<u8> {
+pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
     let lang = input.lang;
     let province = input.gazetteer.region(input.province_code).map(|r| r.name.clone()).unwrap_or_else(|| input.province_code.to_string());
     let title = text(&def.title, input.lang_code()).to_string();
@@ -69,7 +23,7 @@ pub fn render(input: &WeeklyInput, def: &ReportDefinition) -> Vec<u8> {
             doc.bookmark(&heading);
         }
         match section.kind {
-            SectionKind::Cover => cover(&mut doc, input, &title, &province),
+            SectionKind::Cover => cover(&mut doc, input, &title, &province, &Cutoff::from_config(&def.cutoff)),
             SectionKind::Headline => headline(&mut doc, input),
             SectionKind::Ranking => ranking(&mut doc, input, &group, dose),
             SectionKind::Chart => chart(&mut doc, input, &group, dose),
@@ -77,16 +31,18 @@ pub fn render(input: &WeeklyInput, def: &ReportDefinition) -> Vec<u8> {
             SectionKind::Groups => groups(&mut doc, input),
             SectionKind::Files => files(&mut doc, input),
             SectionKind::Annex => annex(&mut doc, input),
+            SectionKind::Timeliness => timeliness(&mut doc, input, &Cutoff::from_config(&def.cutoff)),
+            SectionKind::Monitoring => monitoring(&mut doc, input),
+            SectionKind::Dropout => dropout(&mut doc, input, section.level_or(DEFAULT_DROPOUT_LEVEL)),
+            // Rakor kinds: a weekly definition that lists one gets the headline figures.
+            SectionKind::Summary | SectionKind::Districts => headline(&mut doc, input),
         }
     }
-    let label = move |i: usize, n: usize| match lang {
-        Lang::Id => format!("Halaman {i} dari {n}"),
-        Lang::En => format!("Page {i} of {n}"),
-    };
+    let label = super::page_label(lang);
     doc.finish(&format!("{title} {province} {}", input.period), &label, input.id_seed)
 }
 
-fn cover(doc: &mut Doc, input: &WeeklyInput, title: &str, province: &str) {
+fn cover(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, cutoff: &Cutoff) {
     let lang = input.lang;
     doc.bookmark(title);
     doc.rect(0.0, 0.0, PAGE_W, 8.0, HEADER_FILL);
@@ -94,18 +50,21 @@ fn cover(doc: &mut Doc, input: &WeeklyInput, title: &str, province: &str) {
     doc.paragraph(title, 16.0, true, HEADER_FILL);
     doc.paragraph(&format!("{} {}", tr(lang, "PROVINSI", "PROVINCE"), province), 14.0, true, BLACK);
     doc.paragraph(&format!("{} {}", tr(lang, "Keadaan s.d.", "As of"), locale::day_date(input.period, lang)), 11.0, false, BLACK);
-    let expected: Vec<String> = input.gazetteer.districts_of(input.province_code).map(|r| r.code.clone()).collect();
-    let reported: Vec<String> = input
-        .district_rows(input.period, "all", 1)
-        .iter()
-        .filter(|r| r.vaccinated.is_some())
-        .filter_map(|r| r.district_code.clone())
-        .collect();
+    let expected = input.expected_districts();
+    let reported = input.reporting_districts();
     let missing: Vec<String> = expected.iter().filter(|c| !reported.contains(c)).map(|c| input.district_name(c)).collect();
+    let (on_time, late, unknown, _) = timeliness::tally(&timeliness::submissions(input, cutoff));
+    let due = format!("{} {}", cutoff.time.format(if lang == Lang::Id { "%H.%M" } else { "%H:%M" }), cutoff.zone());
+    let when = match lang {
+        Lang::Id if unknown == 0 => format!(" (tepat waktu {on_time}, terlambat {late}; batas {due})"),
+        Lang::En if unknown == 0 => format!(" (on time {on_time}, late {late}; cut-off {due})"),
+        Lang::Id => format!(" (tepat waktu {on_time}, terlambat {late}, waktu tidak diketahui {unknown}; batas {due})"),
+        Lang::En => format!(" (on time {on_time}, late {late}, time unknown {unknown}; cut-off {due})"),
+    };
     doc.paragraph(
         &match lang {
-            Lang::Id => format!("Kabupaten/kota yang melapor: {} dari {}. Ambang target cakupan: {}.", reported.len(), expected.len(), input.threshold_pct()),
-            Lang::En => format!("Districts reporting: {} of {}. Coverage threshold: {}.", reported.len(), expected.len(), input.threshold_pct()),
+            Lang::Id => format!("Kabupaten/kota yang melapor: {} dari {}{when}. Ambang target cakupan: {}.", reported.len(), expected.len(), input.threshold_pct()),
+            Lang::En => format!("Districts reporting: {} of {}{when}. Coverage threshold: {}.", reported.len(), expected.len(), input.threshold_pct()),
         },
         10.0,
         false,
@@ -129,7 +88,7 @@ fn cover(doc: &mut Doc, input: &WeeklyInput, title: &str, province: &str) {
     doc.y += 6.0;
 }
 
-fn headline(doc: &mut Doc, input: &WeeklyInput) {
+pub(super) fn headline(doc: &mut Doc, input: &ReportInput) {
     let lang = input.lang;
     let prev = input.previous_period();
     let cols = vec![
@@ -159,7 +118,7 @@ fn headline(doc: &mut Doc, input: &WeeklyInput) {
     doc.table(&cols, &rows, 8.5);
 }
 
-fn rank_change(input: &WeeklyInput, code: &str, group: &str, dose: i32, rank: Option<i32>) -> String {
+fn rank_change(input: &ReportInput, code: &str, group: &str, dose: i32, rank: Option<i32>) -> String {
     let Some(prev) = input.previous_period() else { return "–".into() };
     let before = input.district_rows(prev, group, dose).into_iter().find(|r| r.district_code.as_deref() == Some(code)).and_then(|r| r.rank);
     match (rank, before) {
@@ -170,7 +129,7 @@ fn rank_change(input: &WeeklyInput, code: &str, group: &str, dose: i32, rank: Op
     }
 }
 
-fn ranking(doc: &mut Doc, input: &WeeklyInput, group: &str, dose: i32) {
+fn ranking(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
     let lang = input.lang;
     let mut rows = input.district_rows(input.period, group, dose);
     rows.sort_by_key(|r| (r.rank.is_none(), r.rank, r.district_code.clone()));
@@ -206,7 +165,7 @@ fn ranking(doc: &mut Doc, input: &WeeklyInput, group: &str, dose: i32) {
     legend(doc, input);
 }
 
-fn legend(doc: &mut Doc, input: &WeeklyInput) {
+fn legend(doc: &mut Doc, input: &ReportInput) {
     let lang = input.lang;
     doc.ensure(16.0);
     let y = doc.y;
@@ -226,7 +185,7 @@ fn legend(doc: &mut Doc, input: &WeeklyInput) {
     doc.y += 16.0;
 }
 
-fn chart(doc: &mut Doc, input: &WeeklyInput, group: &str, dose: i32) {
+fn chart(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
     let lang = input.lang;
     let mut rows: Vec<&AttainRow> = input.district_rows(input.period, group, dose).into_iter().filter(|r| r.coverage.is_some()).collect();
     rows.sort_by(|a, b| b.coverage.unwrap_or(0.0).total_cmp(&a.coverage.unwrap_or(0.0)).then(a.district_code.cmp(&b.district_code)));
@@ -243,26 +202,16 @@ fn chart(doc: &mut Doc, input: &WeeklyInput, group: &str, dose: i32) {
 
 use super::chart as chart_bar;
 
-/// Days to reach the threshold at last week's pace, or `None` when not at this pace.
-fn days_to_reach(needed: i64, pace_per_day: f64) -> Option<i64> {
-    if needed <= 0 {
-        return Some(0);
-    }
-    if pace_per_day <= 0.0 {
-        return None;
-    }
-    Some((needed as f64 / pace_per_day).ceil() as i64)
-}
-
-fn attention(doc: &mut Doc, input: &WeeklyInput, group: &str, dose: i32) {
+fn attention(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
     let lang = input.lang;
-    let prev = input.previous_period();
-    let mut below: Vec<&AttainRow> = input
+    let view = input.view();
+    let mut below: Vec<facts::Progress> = input
         .district_rows(input.period, group, dose)
         .into_iter()
         .filter(|r| r.coverage.is_some_and(|c| c < input.threshold))
+        .filter_map(|r| facts::progress(&view, input.period, r.district_code.as_deref(), group, dose))
         .collect();
-    below.sort_by(|a, b| a.coverage.unwrap_or(0.0).total_cmp(&b.coverage.unwrap_or(0.0)).then(a.district_code.cmp(&b.district_code)));
+    below.sort_by(|a, b| a.now.coverage.unwrap_or(0.0).total_cmp(&b.now.coverage.unwrap_or(0.0)).then(a.now.district_code.cmp(&b.now.district_code)));
     if below.is_empty() {
         doc.paragraph(&match lang {
             Lang::Id => format!("Semua kabupaten/kota yang melapor telah mencapai {} untuk {}.", input.threshold_pct(), dose_label(dose, lang).to_lowercase()),
@@ -279,58 +228,198 @@ fn attention(doc: &mut Doc, input: &WeeklyInput, group: &str, dose: i32) {
     ];
     let mut body = Vec::new();
     let mut points = Vec::new();
-    for r in &below {
-        let code = r.district_code.clone().unwrap_or_default();
-        let name = input.district_name(&code);
-        let needed = r.people_needed.unwrap_or(0);
-        let before = prev.and_then(|p| input.district_rows(p, group, dose).into_iter().find(|x| x.district_code == r.district_code).and_then(|x| x.vaccinated));
-        let days = prev.map(|p| (input.period - p).num_days()).unwrap_or(0);
-        let pace = match (r.vaccinated, before) {
-            (Some(a), Some(b)) if days > 0 => Some((a - b) as f64 / days as f64),
-            _ => None,
-        };
-        let when = match pace.map(|p| days_to_reach(needed, p)) {
-            Some(Some(d)) => Some(input.period + chrono::Days::new(d.max(0) as u64)),
-            _ => None,
-        };
-        let when_text = match (pace, when) {
-            (None, _) => tr(lang, "belum ada data minggu lalu", "no data for last week"),
-            (Some(_), Some(d)) => locale::date(d, lang),
-            (Some(_), None) => tr(lang, "tidak tercapai dengan laju saat ini", "not at the current pace"),
-        };
-        let mut cov = TableCell::plain(input.pct(r.coverage));
-        cov.fill = input.status_color(r.coverage);
+    for p in &below {
+        let name = input.district_name(p.now.district_code.as_deref().unwrap_or(""));
+        let needed = p.now.people_needed.unwrap_or(0);
+        let mut cov = TableCell::plain(input.pct(p.now.coverage));
+        cov.fill = input.status_color(p.now.coverage);
         body.push(vec![
             TableCell::plain(name.clone()),
             cov,
             TableCell { text: input.num(Some(needed)), fill: None, bold: true },
-            TableCell::plain(pace.map(|p| locale::int(p.round() as i64, lang)).unwrap_or_else(|| "–".into())),
-            TableCell::plain(when_text.clone()),
+            TableCell::plain(p.pace_per_day.map(|v| locale::int(v.round() as i64, lang)).unwrap_or_else(|| "–".into())),
+            TableCell::plain(reach_text(p.reach, lang)),
         ]);
-        let dose_word = dose_label(dose, lang).to_lowercase();
-        points.push(match lang {
-            Lang::Id => format!(
-                "{name} masih di bawah {}: perlu {} orang lagi untuk {dose_word}; {}",
-                input.threshold_pct(),
-                locale::int(needed, lang),
-                match when { Some(d) => format!("dengan laju minggu lalu tercapai {}.", locale::date(d, lang)), None => format!("{when_text}.") }
-            ),
-            Lang::En => format!(
-                "{name} is still below {}: {} more people needed for {dose_word}; {}",
-                input.threshold_pct(),
-                locale::int(needed, lang),
-                match when { Some(d) => format!("at last week's pace reached on {}.", locale::date(d, lang)), None => format!("{when_text}.") }
-            ),
-        });
+        points.push(talk::below_threshold(&name, input.threshold, needed, dose, p.reach, lang));
     }
     doc.table(&cols, &body, 8.5);
     for p in points {
-        doc.paragraph(&format!("• {p}"), 9.0, false, BLACK);
+        doc.bullet(&p, 9.0, BLACK);
     }
     doc.y += 4.0;
 }
 
-fn groups(doc: &mut Doc, input: &WeeklyInput) {
+/// The "expected to reach it" cell of a table.
+pub(super) fn reach_text(reach: facts::Reach, lang: Lang) -> String {
+    match reach {
+        facts::Reach::On(d) => locale::date(d, lang),
+        facts::Reach::Already => tr(lang, "sudah tercapai", "reached"),
+        facts::Reach::NotAtPace => tr(lang, "tidak tercapai dengan laju saat ini", "not at the current pace"),
+        facts::Reach::NoHistory => tr(lang, "belum ada data minggu lalu", "no data for last week"),
+    }
+}
+
+/// The cumulative monitoring chart: the province's coverage per week against the threshold.
+fn monitoring(doc: &mut Doc, input: &ReportInput) {
+    let lang = input.lang;
+    let view = input.view();
+    let periods: Vec<_> = view.periods().into_iter().filter(|p| *p <= input.period).collect();
+    let labels: Vec<String> = periods.iter().map(|p| if periods.len() > 8 { p.format("%d/%m").to_string() } else { locale::short_date(*p, lang) }).collect();
+    let series: Vec<chart_bar::Series> = [1, 2, 3]
+        .iter()
+        .zip(chart_bar::LINE_COLORS)
+        .map(|(d, color)| chart_bar::Series { label: dose_label(*d, lang), color, values: periods.iter().map(|p| view.row(*p, None, "all", *d).and_then(|r| r.coverage)).collect() })
+        .filter(|s| s.values.iter().any(Option::is_some))
+        .collect();
+    doc.paragraph(
+        &match lang {
+            Lang::Id => format!("Cakupan kumulatif provinsi per minggu, semua kelompok ({} minggu dalam data masukan).", periods.len()),
+            Lang::En => format!("Province cumulative coverage per week, all groups ({} weeks in the input).", periods.len()),
+        },
+        8.5,
+        false,
+        GREY,
+    );
+    let label = format!("{} {}", tr(lang, "Target", "Target"), locale::pct_short(input.threshold, lang));
+    chart_bar::trend_lines(doc, &labels, &series, input.threshold, &label, &|v| locale::pct(v, lang), 150.0);
+}
+
+const DEFAULT_DROPOUT_LEVEL: f64 = 0.2;
+
+/// Dose 1 → dose 2 dropout per district, highest first, flagged above `level`.
+fn dropout(doc: &mut Doc, input: &ReportInput, level: f64) {
+    let lang = input.lang;
+    let view = input.view();
+    let mut rows: Vec<(String, i64, i64, f64)> = input
+        .district_rows(input.period, "all", 1)
+        .iter()
+        .filter_map(|r| {
+            let code = r.district_code.clone()?;
+            let d1 = r.vaccinated?;
+            let d2 = view.row(input.period, Some(&code), "all", 2)?.vaccinated?;
+            Some((code, d1, d2, facts::dropout(Some(d1), Some(d2))?))
+        })
+        .collect();
+    rows.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+    let flagged: Vec<String> = rows.iter().filter(|r| r.3 > level).map(|r| input.district_name(&r.0)).collect();
+    let l = locale::pct_short(level, lang);
+    doc.paragraph(
+        &match (lang, flagged.is_empty()) {
+            (Lang::Id, true) => format!("Putus dosis (dosis 1 − dosis 2) ÷ dosis 1. Tidak ada kabupaten/kota di atas batas {l}."),
+            (Lang::En, true) => format!("Dropout (dose 1 − dose 2) ÷ dose 1. No district is above the {l} level."),
+            (Lang::Id, false) => format!("Putus dosis (dosis 1 − dosis 2) ÷ dosis 1. Di atas batas {l}: {}.", flagged.join(", ")),
+            (Lang::En, false) => format!("Dropout (dose 1 − dose 2) ÷ dose 1. Above the {l} level: {}.", flagged.join(", ")),
+        },
+        8.5,
+        !flagged.is_empty(),
+        if flagged.is_empty() { GREY } else { BAR_LOW },
+    );
+    let cols = vec![
+        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 150.0, align: Align::Left },
+        TableColumn { title: dose_label(1, lang), width: 75.0, align: Align::Right },
+        TableColumn { title: dose_label(2, lang), width: 75.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Belum dosis 2", "Without dose 2"), width: 75.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Putus dosis", "Dropout"), width: 60.0, align: Align::Right },
+        TableColumn { title: format!("{} {l}", tr(lang, "Di atas", "Above")), width: 76.0, align: Align::Center },
+    ];
+    let mut body: Vec<Vec<TableCell>> = rows
+        .iter()
+        .map(|(code, d1, d2, share)| {
+            let above = *share > level;
+            vec![
+                TableCell::plain(input.district_name(code)),
+                TableCell::plain(locale::int(*d1, lang)),
+                TableCell::plain(locale::int(*d2, lang)),
+                TableCell::plain(locale::int(d1 - d2, lang)),
+                TableCell { text: locale::pct(*share, lang), fill: above.then_some(RED), bold: above },
+                TableCell::plain(if above { tr(lang, "ya", "yes") } else { "–".into() }),
+            ]
+        })
+        .collect();
+    let p1 = input.province_row(input.period, "all", 1).and_then(|r| r.vaccinated);
+    let p2 = input.province_row(input.period, "all", 2).and_then(|r| r.vaccinated);
+    if let (Some(a), Some(b), Some(share)) = (p1, p2, facts::dropout(p1, p2)) {
+        let bold = |t: String| TableCell { text: t, fill: None, bold: true };
+        body.push(vec![
+            bold(tr(lang, "PROVINSI", "PROVINCE")),
+            bold(locale::int(a, lang)),
+            bold(locale::int(b, lang)),
+            bold(locale::int(a - b, lang)),
+            TableCell { text: locale::pct(share, lang), fill: (share > level).then_some(RED), bold: true },
+            bold(if share > level { tr(lang, "ya", "yes") } else { "–".into() }),
+        ]);
+    }
+    doc.table(&cols, &body, 8.5);
+}
+
+/// Which districts sent, when, and whether before the cut-off; who is missing.
+pub(super) fn timeliness(doc: &mut Doc, input: &ReportInput, cutoff: &Cutoff) {
+    let lang = input.lang;
+    let subs = timeliness::submissions(input, cutoff);
+    let (on_time, late, unknown, missing) = timeliness::tally(&subs);
+    let due = cutoff.local(cutoff.due(input.period), lang);
+    doc.paragraph(
+        &match lang {
+            Lang::Id => format!("Batas pengiriman: {due}. Tepat waktu {on_time}, terlambat {late}, waktu tidak diketahui {unknown}, belum mengirim {missing} (dari {}).", subs.len()),
+            Lang::En => format!("Cut-off: {due}. On time {on_time}, late {late}, time unknown {unknown}, missing {missing} (of {}).", subs.len()),
+        },
+        8.5,
+        false,
+        GREY,
+    );
+    let cols = vec![
+        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 125.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Berkas", "File"), width: 135.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Diterima (waktu berkas)", "Received (file time)"), width: 135.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Status", "Status"), width: 116.0, align: Align::Left },
+    ];
+    // Missing first, then late, then on time: who to call comes first.
+    let mut subs = subs;
+    subs.sort_by_key(|s| match s.arrival {
+        None => 0,
+        Some(Arrival::Late(_)) => 1,
+        Some(Arrival::Unknown) => 2,
+        Some(Arrival::OnTime) => 3,
+    });
+    let body: Vec<Vec<TableCell>> = subs
+        .iter()
+        .map(|s| {
+            let file = s.file.map(|f| f.path.rsplit(['/', '\\']).next().unwrap_or(&f.path).to_string()).unwrap_or_else(|| "–".into());
+            let received = s.file.and_then(|f| f.received).map(|t| cutoff.local(t, lang)).unwrap_or_else(|| "–".into());
+            let (status, fill) = match s.arrival {
+                None => (tr(lang, "belum mengirim", "missing"), Some(RED)),
+                Some(Arrival::OnTime) => (tr(lang, "tepat waktu", "on time"), Some(GREEN)),
+                Some(Arrival::Late(min)) => (
+                    match lang {
+                        Lang::Id => format!("terlambat {}", late_text(min, lang)),
+                        Lang::En => format!("late by {}", late_text(min, lang)),
+                    },
+                    Some(YELLOW),
+                ),
+                Some(Arrival::Unknown) => (tr(lang, "waktu tidak diketahui", "time unknown"), None),
+            };
+            vec![TableCell::plain(input.district_name(&s.district_code)), TableCell::plain(file), TableCell::plain(received), TableCell { text: status, fill, bold: false }]
+        })
+        .collect();
+    doc.table(&cols, &body, 8.0);
+}
+
+/// `2 jam 5 menit`, `3 hari` / `2 h 5 min`, `3 days`.
+fn late_text(minutes: i64, lang: Lang) -> String {
+    let (d, h, m) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    match lang {
+        Lang::Id if d > 1 => format!("{} hari", locale::int(d, lang)),
+        Lang::En if d > 1 => format!("{} days", locale::int(d, lang)),
+        Lang::Id if d > 0 => format!("{d} hari {h} jam"),
+        Lang::Id if h > 0 => format!("{h} jam {m} menit"),
+        Lang::Id => format!("{m} menit"),
+        Lang::En if d > 0 => format!("{d} d {h} h"),
+        Lang::En if h > 0 => format!("{h} h {m} min"),
+        Lang::En => format!("{m} min"),
+    }
+}
+
+fn groups(doc: &mut Doc, input: &ReportInput) {
     let lang = input.lang;
     let mut cols = vec![TableColumn { title: tr(lang, "Kelompok", "Group"), width: 130.0, align: Align::Left }];
     for d in [1, 2, 3] {
@@ -359,7 +448,7 @@ fn groups(doc: &mut Doc, input: &WeeklyInput) {
     doc.table(&cols, &body, 8.5);
 }
 
-fn files(doc: &mut Doc, input: &WeeklyInput) {
+fn files(doc: &mut Doc, input: &ReportInput) {
     let lang = input.lang;
     let cols = vec![
         TableColumn { title: tr(lang, "Berkas", "File"), width: 170.0, align: Align::Left },
@@ -415,7 +504,7 @@ fn files(doc: &mut Doc, input: &WeeklyInput) {
     doc.table(&cols, &body, 7.0);
 }
 
-fn annex(doc: &mut Doc, input: &WeeklyInput) {
+fn annex(doc: &mut Doc, input: &ReportInput) {
     let lang = input.lang;
     if input.findings.is_empty() {
         doc.paragraph(&tr(lang, "Tidak ada catatan.", "No findings."), 9.5, false, BLACK);

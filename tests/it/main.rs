@@ -8,5 +8,6 @@ mod hostile;
 mod officials;
 mod pipeline;
 mod reader;
+mod reports;
 mod template;
 mod workspace;

@@ -113,7 +113,7 @@ fn the_weekly_report_reads_as_a_governor_would_expect() {
     let needed_id = format!("{}.{:03}", needed / 1000, needed % 1000);
     assert!(text.contains(&cov), "coverage {cov} not in the PDF");
     assert!(text.contains(&needed_id), "people needed {needed_id} not in the PDF");
-    assert!(text.contains(&format!("KAB. KERINCI masih di bawah 70,0%: perlu {needed_id} orang lagi")), "talking point missing:\n{text}");
+    assert!(text.contains(&format!("KAB. KERINCI masih di bawah 70%: perlu {needed_id} orang lagi")), "talking point missing:\n{text}");
 }
 
 #[test]

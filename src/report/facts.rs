@@ -1,0 +1,157 @@
+//! Facts the reports state about a district or the province: the rows of one period,
+//! the week before, the pace and when the threshold is reached at that pace. Shared
+//! by the weekly report and the rakor pack so both say the same thing.
+
+use super::AttainRow;
+use chrono::NaiveDate;
+
+/// The attainment rows of one province.
+pub struct View<'a> {
+    pub rows: &'a [AttainRow],
+    pub province: &'a str,
+}
+
+impl<'a> View<'a> {
+    /// The periods of this province in the input, oldest first.
+    pub fn periods(&self) -> Vec<NaiveDate> {
+        let set: std::collections::BTreeSet<NaiveDate> = self.rows.iter().filter(|r| r.province_code == self.province).map(|r| r.period).collect();
+        set.into_iter().collect()
+    }
+    pub fn previous(&self, period: NaiveDate) -> Option<NaiveDate> {
+        self.periods().into_iter().filter(|p| *p < period).max()
+    }
+    pub fn districts(&self, period: NaiveDate, group: &str, dose: i32) -> Vec<&'a AttainRow> {
+        self.rows
+            .iter()
+            .filter(|r| r.period == period && r.district_code.is_some() && r.group == group && r.dose == dose && r.province_code == self.province)
+            .collect()
+    }
+    /// One district's row, or the province's own row when `district` is `None`.
+    pub fn row(&self, period: NaiveDate, district: Option<&str>, group: &str, dose: i32) -> Option<&'a AttainRow> {
+        self.rows
+            .iter()
+            .find(|r| r.period == period && r.district_code.as_deref() == district && r.group == group && r.dose == dose && r.province_code == self.province)
+    }
+}
+
+/// When the threshold is reached at the pace of the last week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    Already,
+    On(NaiveDate),
+    /// The count did not grow (or fell) last week.
+    NotAtPace,
+    /// No figure for the week before, so no pace.
+    NoHistory,
+}
+
+/// One figure (district or province, group, dose) with its week-on-week change.
+#[derive(Debug, Clone)]
+pub struct Progress<'a> {
+    pub now: &'a AttainRow,
+    pub before: Option<&'a AttainRow>,
+    /// People per day over the last interval between periods.
+    pub pace_per_day: Option<f64>,
+    pub reach: Reach,
+}
+
+impl Progress<'_> {
+    pub fn gain(&self) -> Option<i64> {
+        Some(self.now.vaccinated? - self.before?.vaccinated?)
+    }
+    pub fn coverage_change(&self) -> Option<f64> {
+        Some(self.now.coverage? - self.before?.coverage?)
+    }
+    pub fn rank_before(&self) -> Option<i32> {
+        self.before.and_then(|b| b.rank)
+    }
+}
+
+/// Days to reach the threshold at a pace, or `None` when it is not reached at this pace.
+pub fn days_to_reach(needed: i64, pace_per_day: f64) -> Option<i64> {
+    if needed <= 0 {
+        return Some(0);
+    }
+    if pace_per_day <= 0.0 || !pace_per_day.is_finite() {
+        return None;
+    }
+    Some((needed as f64 / pace_per_day).ceil() as i64)
+}
+
+pub fn progress<'a>(view: &View<'a>, period: NaiveDate, district: Option<&str>, group: &str, dose: i32) -> Option<Progress<'a>> {
+    let now = view.row(period, district, group, dose)?;
+    let prev = view.previous(period);
+    let before = prev.and_then(|p| view.row(p, district, group, dose));
+    let days = prev.map(|p| (period - p).num_days()).unwrap_or(0);
+    let pace_per_day = match (now.vaccinated, before.and_then(|b| b.vaccinated)) {
+        (Some(a), Some(b)) if days > 0 => Some((a - b) as f64 / days as f64),
+        _ => None,
+    };
+    let reach = match (now.people_needed, pace_per_day) {
+        (Some(n), _) if n <= 0 => Reach::Already,
+        (Some(n), Some(p)) => match days_to_reach(n, p) {
+            Some(d) => Reach::On(period + chrono::Days::new(d.max(0) as u64)),
+            None => Reach::NotAtPace,
+        },
+        _ => Reach::NoHistory,
+    };
+    Some(Progress { now, before, pace_per_day, reach })
+}
+
+/// Dose 1 → dose 2 dropout: the share of people with dose 1 who have no dose 2 yet.
+pub fn dropout(dose1: Option<i64>, dose2: Option<i64>) -> Option<f64> {
+    match (dose1, dose2) {
+        (Some(d1), Some(d2)) if d1 > 0 => Some((d1 - d2) as f64 / d1 as f64),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    fn row(period: NaiveDate, vacc: Option<i64>, target: i64, rank: Option<i32>) -> AttainRow {
+        let coverage = vacc.map(|v| v as f64 / target as f64);
+        let needed = vacc.map(|v| ((0.7 * target as f64 - 1e-9).ceil() as i64 - v).max(0));
+        AttainRow { period, province_code: "15".into(), district_code: Some("15.01".into()), group: "all".into(), dose: 1, vaccinated: vacc, target: Some(target), coverage, people_needed: needed, rank }
+    }
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2022, m, day).unwrap()
+    }
+
+    #[test]
+    fn pace_and_date_from_the_week_before() {
+        // Kerinci in the demo data: 134.248 → 136.876 in a week, 10.914 still needed.
+        let rows = vec![row(d(1, 8), Some(134_248), 211_128, Some(11)), row(d(1, 15), Some(136_876), 211_128, Some(11))];
+        let view = View { rows: &rows, province: "15" };
+        let p = progress(&view, d(1, 15), Some("15.01"), "all", 1).unwrap();
+        assert_eq!(p.now.people_needed, Some(10_914));
+        assert_eq!(p.gain(), Some(2_628));
+        assert!((p.pace_per_day.unwrap() - 375.428).abs() < 1e-3);
+        // 10.914 / 375,43 = 29,07 → 30 days after 15 January.
+        assert_eq!(p.reach, Reach::On(d(2, 14)));
+        assert_eq!(p.rank_before(), Some(11));
+    }
+
+    #[test]
+    fn no_pace_without_history_or_growth() {
+        let rows = vec![row(d(1, 15), Some(100), 1000, None)];
+        let view = View { rows: &rows, province: "15" };
+        assert_eq!(progress(&view, d(1, 15), Some("15.01"), "all", 1).unwrap().reach, Reach::NoHistory);
+        let rows = vec![row(d(1, 8), Some(100), 1000, None), row(d(1, 15), Some(90), 1000, None)];
+        let view = View { rows: &rows, province: "15" };
+        assert_eq!(progress(&view, d(1, 15), Some("15.01"), "all", 1).unwrap().reach, Reach::NotAtPace);
+        let rows = vec![row(d(1, 8), Some(100), 1000, None), row(d(1, 15), Some(800), 1000, None)];
+        let view = View { rows: &rows, province: "15" };
+        assert_eq!(progress(&view, d(1, 15), Some("15.01"), "all", 1).unwrap().reach, Reach::Already);
+    }
+
+    #[test]
+    fn dropout_is_the_share_without_a_second_dose() {
+        assert_eq!(dropout(Some(1000), Some(750)), Some(0.25));
+        assert_eq!(dropout(Some(0), Some(0)), None);
+        assert_eq!(dropout(None, Some(1)), None);
+        assert_eq!(days_to_reach(0, 0.0), Some(0));
+        assert_eq!(days_to_reach(10, 0.0), None);
+        assert_eq!(days_to_reach(10, 3.0), Some(4));
+    }
+}

@@ -1,0 +1,140 @@
+//! Talking points: short plain sentences an official can read out at a meeting, in
+//! Bahasa Indonesia (or English). Pure functions of the figures, so they are tested
+//! word for word.
+
+use super::facts::Reach;
+use super::{dose_label, locale};
+use crate::config::Lang;
+use chrono::NaiveDate;
+
+fn dose_word(dose: i32, lang: Lang) -> String {
+    dose_label(dose, lang).to_lowercase()
+}
+
+/// "KAB. KERINCI masih di bawah 70%: perlu 10.914 orang lagi untuk dosis 1; dengan laju
+/// minggu lalu tercapai 14 Februari 2022."
+pub fn below_threshold(name: &str, threshold: f64, needed: i64, dose: i32, reach: Reach, lang: Lang) -> String {
+    let t = locale::pct_short(threshold, lang);
+    let n = locale::int(needed, lang);
+    let d = dose_word(dose, lang);
+    match lang {
+        Lang::Id => {
+            let when = match reach {
+                Reach::On(date) => format!("dengan laju minggu lalu tercapai {}", locale::date(date, lang)),
+                Reach::Already => "sudah tercapai".to_string(),
+                Reach::NotAtPace => "tidak tercapai dengan laju saat ini".to_string(),
+                Reach::NoHistory => "belum ada data minggu lalu untuk menghitung laju".to_string(),
+            };
+            format!("{name} masih di bawah {t}: perlu {n} orang lagi untuk {d}; {when}.")
+        }
+        Lang::En => {
+            let when = match reach {
+                Reach::On(date) => format!("at last week's pace reached on {}", locale::date(date, lang)),
+                Reach::Already => "already reached".to_string(),
+                Reach::NotAtPace => "not reached at the current pace".to_string(),
+                Reach::NoHistory => "no figure for last week to compute a pace".to_string(),
+            };
+            format!("{name} is still below {t}: {n} more people needed for {d}; {when}.")
+        }
+    }
+}
+
+/// "KOTA JAMBI sudah mencapai 70% untuk dosis 1 (82,3%)."
+pub fn reached(name: &str, threshold: f64, coverage: f64, dose: i32, lang: Lang) -> String {
+    let t = locale::pct_short(threshold, lang);
+    let c = locale::pct(coverage, lang);
+    let d = dose_word(dose, lang);
+    match lang {
+        Lang::Id => format!("{name} sudah mencapai {t} untuk {d} ({c})."),
+        Lang::En => format!("{name} has reached {t} for {d} ({c})."),
+    }
+}
+
+/// "Peringkat 11 dari 11 kabupaten/kota untuk dosis 1, sama dengan minggu lalu."
+pub fn rank(rank: i32, of: usize, before: Option<i32>, dose: i32, lang: Lang) -> String {
+    let d = dose_word(dose, lang);
+    match lang {
+        Lang::Id => {
+            let change = match before {
+                Some(b) if b > rank => format!(", naik {} dari minggu lalu", b - rank),
+                Some(b) if b < rank => format!(", turun {} dari minggu lalu", rank - b),
+                Some(_) => ", sama dengan minggu lalu".to_string(),
+                None => String::new(),
+            };
+            format!("Peringkat {rank} dari {of} kabupaten/kota untuk {d}{change}.")
+        }
+        Lang::En => {
+            let change = match before {
+                Some(b) if b > rank => format!(", up {} since last week", b - rank),
+                Some(b) if b < rank => format!(", down {} since last week", rank - b),
+                Some(_) => ", unchanged since last week".to_string(),
+                None => String::new(),
+            };
+            format!("Ranked {rank} of {of} districts for {d}{change}.")
+        }
+    }
+}
+
+/// "Pekan ini 2.628 orang mendapat dosis 1 (+1,2 pp)."
+pub fn week_gain(gain: i64, change: f64, dose: i32, lang: Lang) -> String {
+    let d = dose_word(dose, lang);
+    match lang {
+        Lang::Id => format!("Minggu ini {} orang mendapat {d} ({}).", locale::int(gain, lang), locale::pp(change, lang)),
+        Lang::En => format!("This week {} people received {d} ({}).", locale::int(gain, lang), locale::pp(change, lang)),
+    }
+}
+
+/// "Putus dosis 1 → dosis 2: 23,8% (32.560 orang belum mendapat dosis 2), di atas batas 20%."
+pub fn dropout(share: f64, people: i64, level: f64, lang: Lang) -> String {
+    let s = locale::pct(share, lang);
+    let l = locale::pct_short(level, lang);
+    let n = locale::int(people, lang);
+    match lang {
+        Lang::Id => format!("Putus dosis 1 → dosis 2: {s} ({n} orang belum mendapat dosis 2), di atas batas {l}: kejar dosis lengkap."),
+        Lang::En => format!("Dose 1 → dose 2 dropout: {s} ({n} people without dose 2 yet), above the {l} level: follow up for full doses."),
+    }
+}
+
+/// "Lansia dosis 1 baru 55,2%, di bawah semua kelompok (64,8%): utamakan lansia."
+pub fn elderly_behind(elderly: f64, all: f64, lang: Lang) -> String {
+    let e = locale::pct(elderly, lang);
+    let a = locale::pct(all, lang);
+    match lang {
+        Lang::Id => format!("Lansia dosis 1 baru {e}, di bawah semua kelompok ({a}): utamakan lansia."),
+        Lang::En => format!("Elderly dose 1 is only {e}, below all groups ({a}): prioritise the elderly."),
+    }
+}
+
+/// "KAB. BUNGO belum mengirim laporan untuk 15 Januari 2022."
+pub fn no_report(name: &str, period: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Id => format!("{name} belum mengirim laporan untuk {}.", locale::date(period, lang)),
+        Lang::En => format!("{name} has not reported for {}.", locale::date(period, lang)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn the_governors_sentence() {
+        let d = NaiveDate::from_ymd_opt(2022, 1, 21).unwrap();
+        assert_eq!(
+            below_threshold("KAB. KERINCI", 0.7, 6012, 1, Reach::On(d), Lang::Id),
+            "KAB. KERINCI masih di bawah 70%: perlu 6.012 orang lagi untuk dosis 1; dengan laju minggu lalu tercapai 21 Januari 2022."
+        );
+        assert_eq!(
+            below_threshold("KAB. KERINCI", 0.7, 6012, 1, Reach::On(d), Lang::En),
+            "KAB. KERINCI is still below 70%: 6,012 more people needed for dose 1; at last week's pace reached on 21 January 2022."
+        );
+        assert!(below_threshold("X", 0.725, 1, 2, Reach::NotAtPace, Lang::Id).ends_with("di bawah 72,5%: perlu 1 orang lagi untuk dosis 2; tidak tercapai dengan laju saat ini."));
+    }
+    #[test]
+    fn rank_and_dropout_sentences() {
+        assert_eq!(rank(3, 11, Some(5), 1, Lang::Id), "Peringkat 3 dari 11 kabupaten/kota untuk dosis 1, naik 2 dari minggu lalu.");
+        assert_eq!(rank(11, 11, Some(11), 1, Lang::Id), "Peringkat 11 dari 11 kabupaten/kota untuk dosis 1, sama dengan minggu lalu.");
+        assert_eq!(rank(4, 9, None, 2, Lang::En), "Ranked 4 of 9 districts for dose 2.");
+        assert!(dropout(0.2382, 32_560, 0.2, Lang::Id).starts_with("Putus dosis 1 → dosis 2: 23,8% (32.560 orang belum mendapat dosis 2), di atas batas 20%"));
+        assert_eq!(week_gain(2628, 0.0124, 1, Lang::Id), "Minggu ini 2.628 orang mendapat dosis 1 (+1,2 pp).");
+    }
+}
