@@ -57,6 +57,7 @@ pub struct LimitsConfig {
     pub max_file_bytes: Option<u64>,
     pub max_unzipped_bytes: Option<u64>,
     pub max_cells: Option<usize>,
+    pub max_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
@@ -144,6 +145,7 @@ impl RunPlan {
             max_file_bytes: file.limits.max_file_bytes.unwrap_or(defaults.max_file_bytes),
             max_unzipped_bytes: file.limits.max_unzipped_bytes.unwrap_or(defaults.max_unzipped_bytes),
             max_cells: file.limits.max_cells.unwrap_or(defaults.max_cells),
+            max_seconds: file.limits.max_seconds.unwrap_or(defaults.max_seconds),
         };
         let mut vocab = Vocabulary::default();
         let mut groups = Vec::new();

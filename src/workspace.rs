@@ -142,7 +142,8 @@ out = "out"
 [limits]
 # max_file_bytes = 104857600        # 100 MiB per berkas / per file
 # max_unzipped_bytes = 524288000    # 500 MiB setelah dibuka (xlsx/ods adalah zip)
-# max_cells = 5000000               # sel per berkas / cells per file
+# max_cells = 2000000               # sel per berkas / cells per file
+# max_seconds = 30                  # detik membaca satu berkas / seconds to read one file
 
 # Kata-kata yang dipakai kabupaten/kota untuk kelompok sasaran dan dosis, bila sitrep
 # belum mengenalnya. Kelompok: sdmk, petugas_publik, lansia, umum_rentan, remaja, anak.
@@ -250,7 +251,8 @@ mod tests {
         // Every commented example is valid too, once uncommented.
         let uncommented: String = text.lines().map(|l| l.strip_prefix("# ").filter(|r| r.contains(" = ")).unwrap_or(l)).collect::<Vec<_>>().join("\n");
         let c: crate::config::FileConfig = toml::from_str(&uncommented).expect("examples parse");
-        assert_eq!(c.limits.max_cells, Some(5_000_000));
+        assert_eq!(c.limits.max_cells, Some(2_000_000));
+        assert_eq!(c.limits.max_seconds, Some(30));
         assert_eq!(c.vocabulary.groups.get("pra lansia").map(String::as_str), Some("umum_rentan"));
         assert_eq!(c.vocabulary.doses.get("penguat"), Some(&3));
         assert_eq!(c.aliases.get("Tanjabbar").map(String::as_str), Some("15.06"));

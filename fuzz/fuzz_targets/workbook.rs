@@ -6,7 +6,7 @@ use sitrep_fuzz::ingest::{self, Limits, SourceFile};
 use sitrep_fuzz::layout::{self, vocab::Vocabulary, Purpose};
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits { max_file_bytes: 1 << 20, max_unzipped_bytes: 8 << 20, max_cells: 50_000 };
+    let limits = Limits { max_file_bytes: 1 << 20, max_unzipped_bytes: 8 << 20, max_cells: 50_000, max_seconds: 10 };
     for name in ["f.xlsx", "f.xls", "f.ods", "f.csv"] {
         let file = SourceFile { path: name.into(), display: name.into(), bytes: data.to_vec(), sha256: String::new(), modified: None };
         if let Ok(grid) = ingest::read(&file, &limits) {

@@ -67,7 +67,11 @@ pub struct PackageNote {
 /// notes links to other workbooks (never followed) and macros (never run).
 pub fn check_archive(format: Format, bytes: &[u8], limits: &Limits) -> Result<Vec<PackageNote>, String> {
     let mut notes = Vec::new();
-    if matches!(format, Format::Xls | Format::Delimited) {
+    if format == Format::Xls {
+        check_cfb(bytes, limits)?;
+        return Ok(notes);
+    }
+    if format == Format::Delimited {
         return Ok(notes);
     }
     if bytes.starts_with(CFB_MAGIC) {
@@ -105,4 +109,23 @@ pub fn check_archive(format: Format, bytes: &[u8], limits: &Limits) -> Result<Ve
         }
     }
     Ok(notes)
+}
+
+/// Reads every stream of an xls (CFB) container through the `cfb` crate, which checks
+/// sector chains, under the decompressed-size limit. calamine's own CFB reader was seen
+/// (by fuzzing) to allocate without bound on a damaged 10 KB file.
+pub fn check_cfb(bytes: &[u8], limits: &Limits) -> Result<(), String> {
+    let damaged = |e: std::io::Error| format!("damaged .xls workbook ({e}); open and re-save it, or ask the sender for a new copy");
+    let mut comp = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(damaged)?;
+    let streams: Vec<std::path::PathBuf> = comp.walk().filter(|e| e.is_stream()).map(|e| e.path().to_path_buf()).collect();
+    let mut total: u64 = 0;
+    for path in streams {
+        let stream = comp.open_stream(&path).map_err(damaged)?;
+        let remaining = limits.max_unzipped_bytes.saturating_sub(total);
+        total += std::io::copy(&mut stream.take(remaining + 1), &mut std::io::sink()).map_err(damaged)?;
+        if total > limits.max_unzipped_bytes {
+            return Err(format!("refused: the workbook holds more than {} MB of data (limits.max_unzipped_bytes)", limits.max_unzipped_bytes >> 20));
+        }
+    }
+    Ok(())
 }

@@ -92,12 +92,14 @@ pub struct Limits {
     pub max_file_bytes: u64,
     pub max_unzipped_bytes: u64,
     pub max_cells: usize,
+    /// Time allowed to read one file, in seconds.
+    pub max_seconds: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         // Sized so that one file stays well under 1 GB of memory: cells cost ~40 bytes.
-        Limits { max_file_bytes: 100 << 20, max_unzipped_bytes: 500 << 20, max_cells: 2_000_000 }
+        Limits { max_file_bytes: 100 << 20, max_unzipped_bytes: 500 << 20, max_cells: 2_000_000, max_seconds: 30 }
     }
 }
 
@@ -148,17 +150,80 @@ pub fn read(file: &SourceFile, limits: &Limits) -> Result<Grid, Finding> {
         ));
     }
     let format = guard::sniff_format(&file.path, &file.bytes).map_err(|m| Finding::error("unreadable_file", src, m))?;
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match format {
-        Format::Delimited => delimited::read(&file.path, &file.bytes, limits).map_err(|m| Finding::error("unreadable_file", src, m)),
+    with_deadline(file, limits, move |path, bytes, limits, src| parse(format, path, bytes, limits, src))
+}
+
+fn parse(format: Format, path: &Path, bytes: &[u8], limits: &Limits, src: &str) -> Result<Grid, Finding> {
+    match format {
+        Format::Delimited => delimited::read(path, bytes, limits).map_err(|m| Finding::error("unreadable_file", src, m)),
         _ => {
-            let notes = guard::check_archive(format, &file.bytes, limits).map_err(|m| Finding::error("refused_file", src, m))?;
-            let mut grid = workbook::read(format, &file.bytes, limits, src)?;
+            let notes = guard::check_archive(format, bytes, limits).map_err(|m| Finding::error("refused_file", src, m))?;
+            let mut grid = workbook::read(format, bytes, limits, src)?;
             grid.findings.extend(notes.into_iter().map(|n| Finding::warning(n.code, src, n.message)));
             Ok(grid)
         }
-    }));
-    match result {
-        Ok(r) => r,
-        Err(_) => Err(Finding::error("unreadable_file", src, "the spreadsheet reader failed on this file (it is probably damaged); open and re-save it, or ask the sender for a new copy")),
+    }
+}
+
+fn reader_failed(src: &str) -> Finding {
+    Finding::error("unreadable_file", src, "the spreadsheet reader failed on this file (it is probably damaged); open and re-save it, or ask the sender for a new copy")
+}
+
+/// Runs a parser on its own thread, under `catch_unwind` and a time limit. A damaged
+/// file can send a parser into a loop (found by fuzzing calamine's xls reader): the run
+/// gives up on that file with a finding and goes on; the stuck thread is left behind
+/// and ends with the process.
+fn with_deadline(
+    file: &SourceFile,
+    limits: &Limits,
+    parse: impl FnOnce(&Path, &[u8], &Limits, &str) -> Result<Grid, Finding> + Send + 'static,
+) -> Result<Grid, Finding> {
+    let src = file.display.clone();
+    let (path, bytes, lim, name) = (file.path.clone(), file.bytes.clone(), *limits, src.clone());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new().name("sitrep-read".into()).spawn(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(&path, &bytes, &lim, &name)));
+        let _ = tx.send(result);
+    });
+    if spawned.is_err() {
+        return Err(reader_failed(&src));
+    }
+    match rx.recv_timeout(std::time::Duration::from_secs(limits.max_seconds.max(1))) {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(reader_failed(&src)),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Finding::error(
+            "read_timeout",
+            &src,
+            format!(
+                "reading this file took longer than {} s (limits.max_seconds), so it was skipped; it is probably damaged: open and re-save it, or ask the sender for a new copy",
+                limits.max_seconds
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parser_that_does_not_return_is_abandoned_after_the_time_limit() {
+        let file = SourceFile { path: "stuck.xls".into(), display: "stuck.xls".into(), bytes: vec![0; 8], sha256: String::new(), modified: None };
+        let limits = Limits { max_seconds: 1, ..Limits::default() };
+        let started = std::time::Instant::now();
+        let result = with_deadline(&file, &limits, |_, _, _, _| loop {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        });
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let finding = result.unwrap_err();
+        assert_eq!(finding.code, "read_timeout");
+        assert!(finding.message.contains("limits.max_seconds"));
+    }
+
+    #[test]
+    fn a_parser_that_panics_is_a_finding() {
+        let file = SourceFile { path: "bad.xls".into(), display: "bad.xls".into(), bytes: vec![], sha256: String::new(), modified: None };
+        let result = with_deadline(&file, &Limits::default(), |_, _, _, _| panic!("parser bug"));
+        assert_eq!(result.unwrap_err().code, "unreadable_file");
     }
 }

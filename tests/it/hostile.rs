@@ -172,3 +172,18 @@ fn a_run_killed_at_any_moment_leaves_the_previous_outputs_intact() {
         }
     }
 }
+
+#[test]
+fn a_damaged_xls_container_is_refused_before_calamine_sees_it() {
+    // Found by fuzzing: a 10 KB damaged CFB (xls) container on which calamine's reader
+    // allocates without bound (23 GB before the OOM killer). The sector chains are now
+    // checked first; the run refuses the file and goes on with the others.
+    let dir = tempfile::tempdir().unwrap();
+    let good = good_file(dir.path());
+    std::fs::copy(root().join("fixtures/hostile/fuzz-timeout-cfb.xls"), dir.path().join("loop.xls")).unwrap();
+    let (code, stdout, stderr, findings) = run_in(dir.path(), &[good, "loop.xls"], "[limits]\nmax_seconds = 2\n");
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let f = finding(&findings, "refused_file", "loop.xls");
+    assert!(f["message"].contains("damaged .xls"), "{f:?}");
+    assert!(tebo_accepted(&stdout), "{stdout}");
+}
