@@ -554,3 +554,21 @@ mod properties {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz_regressions {
+    use super::*;
+    /// An input on which the fuzzer reported a timeout (under heavy machine load): every
+    /// name function must return on it, quickly.
+    #[test]
+    fn fuzz_timeout_input_returns() {
+        let s = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/hostile/fuzz-timeout-name.txt")).unwrap();
+        let g = embedded();
+        let started = std::time::Instant::now();
+        let _ = g.district(&s);
+        let _ = g.district_in_text(&s);
+        let _ = g.area("15.01", Some(&s), Some(&s));
+        let _ = normalise_code(&s);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+}
