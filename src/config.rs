@@ -25,6 +25,8 @@ pub struct RawArgs {
     pub targets: Option<PathBuf>,
     pub out: Option<PathBuf>,
     pub period: Option<String>,
+    /// The receipts log (when each submission was received).
+    pub receipts: Option<PathBuf>,
     pub config: Option<PathBuf>,
     pub lang: Option<String>,
     pub strict: bool,
@@ -42,6 +44,8 @@ pub struct FileConfig {
     pub submissions: Option<PathBuf>,
     pub targets: Option<PathBuf>,
     pub out: Option<PathBuf>,
+    /// The receipts log: a CSV (or workbook) of `file` and `received` time per submission.
+    pub receipts: Option<PathBuf>,
     #[serde(default)]
     pub limits: LimitsConfig,
     #[serde(default)]
@@ -75,6 +79,8 @@ pub struct VocabularyConfig {
 pub struct RunPlan {
     pub inputs: Vec<PathBuf>,
     pub targets: Option<PathBuf>,
+    /// The receipts log; its times override file modification times.
+    pub receipts: Option<PathBuf>,
     pub out: PathBuf,
     pub period: Option<NaiveDate>,
     pub lang: Lang,
@@ -117,6 +123,12 @@ impl RunPlan {
         let default_targets = config_path.as_ref().map(|_| base.join("sasaran.xlsx")).filter(|p| p.is_file());
         let targets = args.targets.clone().or(file.targets.clone().map(&in_base)).or(default_targets);
         let out = args.out.clone().or(file.out.clone().map(&in_base));
+        let receipts = args.receipts.clone().or(file.receipts.clone().map(&in_base));
+        if let Some(r) = &receipts {
+            if !r.is_file() {
+                bail!("the receipts log {} does not exist", r.display());
+            }
+        }
         if args.inputs.is_empty() {
             bail!("no submissions given: name the files or folders to read, e.g. `sitrep run submissions/ --targets sasaran.xlsx`, or make a working folder with `sitrep init kerja --province 15` and run `sitrep run` inside it");
         }
@@ -163,11 +175,13 @@ impl RunPlan {
             "aliases": file.aliases,
             "period": period.map(|p| p.to_string()),
             "strict": args.strict,
+            "receipts": receipts.as_ref().map(|p| p.display().to_string()),
             "config_file": config_path.as_ref().map(|p| p.display().to_string()),
         });
         Ok(RunPlan {
             inputs: args.inputs,
             targets,
+            receipts,
             out: out.unwrap_or_else(|| base.join("out")),
             period,
             lang,

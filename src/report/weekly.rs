@@ -359,19 +359,19 @@ pub(super) fn timeliness(doc: &mut Doc, input: &ReportInput, cutoff: &Cutoff) {
     let (on_time, late, unknown, missing) = timeliness::tally(&subs);
     let due = cutoff.local(cutoff.due(input.period), lang);
     doc.paragraph(
-        &match lang {
+        &(match lang {
             Lang::Id => format!("Batas pengiriman: {due}. Tepat waktu {on_time}, terlambat {late}, waktu tidak diketahui {unknown}, belum mengirim {missing} (dari {}).", subs.len()),
             Lang::En => format!("Cut-off: {due}. On time {on_time}, late {late}, time unknown {unknown}, missing {missing} (of {}).", subs.len()),
-        },
+        } + &received_note(&subs, lang)),
         8.5,
         false,
         GREY,
     );
     let cols = vec![
-        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 125.0, align: Align::Left },
-        TableColumn { title: tr(lang, "Berkas", "File"), width: 135.0, align: Align::Left },
-        TableColumn { title: tr(lang, "Diterima (waktu berkas)", "Received (file time)"), width: 135.0, align: Align::Left },
-        TableColumn { title: tr(lang, "Status", "Status"), width: 116.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 112.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Berkas", "File"), width: 140.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Diterima", "Received"), width: 130.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Status", "Status"), width: 129.0, align: Align::Left },
     ];
     // Missing first, then late, then on time: who to call comes first.
     let mut subs = subs;
@@ -385,7 +385,12 @@ pub(super) fn timeliness(doc: &mut Doc, input: &ReportInput, cutoff: &Cutoff) {
         .iter()
         .map(|s| {
             let file = s.file.map(|f| f.path.rsplit(['/', '\\']).next().unwrap_or(&f.path).to_string()).unwrap_or_else(|| "–".into());
-            let received = s.file.and_then(|f| f.received).map(|t| cutoff.local(t, lang)).unwrap_or_else(|| "–".into());
+            // A time from the file rather than the receipts log says so: it may be a copy's time.
+            let received = match s.file.map(|f| (f.received, f.received_from.as_str())) {
+                Some((Some(t), "file_time")) => format!("{} ({})", cutoff.local(t, lang), tr(lang, "waktu berkas", "file time")),
+                Some((Some(t), _)) => cutoff.local(t, lang),
+                _ => "–".into(),
+            };
             let (status, fill) = match s.arrival {
                 None => (tr(lang, "belum mengirim", "missing"), Some(RED)),
                 Some(Arrival::OnTime) => (tr(lang, "tepat waktu", "on time"), Some(GREEN)),
@@ -402,6 +407,20 @@ pub(super) fn timeliness(doc: &mut Doc, input: &ReportInput, cutoff: &Cutoff) {
         })
         .collect();
     doc.table(&cols, &body, 8.0);
+}
+
+/// Where the received times come from: the receipts log, the files' times, or both.
+fn received_note(subs: &[timeliness::Submission], lang: Lang) -> String {
+    let from = |src: &str| subs.iter().filter_map(|s| s.file).filter(|f| f.received_from == src).count();
+    match (from("receipts"), from("file_time"), lang) {
+        (0, 0, _) => String::new(),
+        (_, 0, Lang::Id) => " Waktu diterima menurut log penerimaan.".into(),
+        (_, 0, Lang::En) => " Received times from the receipts log.".into(),
+        (0, _, Lang::Id) => " Waktu diterima menurut waktu berkas (tanpa log penerimaan; salinan berkas mengubahnya).".into(),
+        (0, _, Lang::En) => " Received times are file times (no receipts log; copying a file changes them).".into(),
+        (_, n, Lang::Id) => format!(" Waktu diterima menurut log penerimaan; {n} berkas tidak tercatat di log, memakai waktu berkas."),
+        (_, n, Lang::En) => format!(" Received times from the receipts log; {n} files not in the log use their file time."),
+    }
 }
 
 /// `2 jam 5 menit`, `3 hari` / `2 h 5 min`, `3 days`.

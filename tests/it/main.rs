@@ -8,6 +8,7 @@ mod hostile;
 mod officials;
 mod pipeline;
 mod reader;
+mod receipts;
 mod reports;
 mod template;
 mod workspace;
