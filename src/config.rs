@@ -4,7 +4,7 @@
 
 use crate::ingest::Limits;
 use crate::layout::vocab::{Group, Vocabulary};
-use crate::report::definition::ReportDefinition;
+use crate::report::definition::{CampaignConfig, ReportDefinition};
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -53,6 +53,12 @@ pub struct FileConfig {
     /// Names districts write → official code, e.g. `"Tanjabbar" = "15.06"`.
     #[serde(default)]
     pub aliases: BTreeMap<String, String>,
+    /// `[[campaign]]`: campaign targets shown in the weekly report (added to those of
+    /// reports/weekly.toml).
+    #[serde(default, rename = "campaign")]
+    pub campaigns: Vec<CampaignConfig>,
+    /// The date thresholds should be reached by (replaces reports/weekly.toml's).
+    pub deadline: Option<toml::Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
@@ -165,7 +171,8 @@ impl RunPlan {
         }
         let doses: Vec<(String, u8)> = file.vocabulary.doses.iter().map(|(w, d)| (w.clone(), *d)).collect();
         vocab.extend(&groups, &doses);
-        let report = ReportDefinition::weekly_default()?;
+        let mut report = ReportDefinition::weekly_default()?;
+        report.settle(&file.campaigns, file.deadline.as_ref())?;
         let rakor = ReportDefinition::rakor_default()?;
         let config_json = serde_json::json!({
             "threshold": threshold,
@@ -175,6 +182,8 @@ impl RunPlan {
             "aliases": file.aliases,
             "period": period.map(|p| p.to_string()),
             "strict": args.strict,
+            "campaigns": report.campaigns.iter().map(|c| c.to_json()).collect::<Vec<_>>(),
+            "deadline": report.deadline_date.map(|d| d.to_string()),
             "receipts": receipts.as_ref().map(|p| p.display().to_string()),
             "config_file": config_path.as_ref().map(|p| p.display().to_string()),
         });

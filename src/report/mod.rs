@@ -1,6 +1,7 @@
 //! Report: renders the attainment frames and the findings into PDFs, following the
 //! section lists of `reports/*.toml`.
 
+pub mod campaign;
 pub mod chart;
 pub mod definition;
 pub mod locale;

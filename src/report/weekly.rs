@@ -1,6 +1,7 @@
 //! The weekly situation report of one province (laporan situasi mingguan).
 
-use super::definition::{text, ReportDefinition, SectionKind};
+use super::campaign;
+use super::definition::{text, Campaign, ReportDefinition, SectionKind};
 use super::pdf::*;
 use super::timeliness::{self, Arrival, Cutoff};
 use super::{dose_label, facts, group_label, locale, talk, tr, AttainRow, ReportInput};
@@ -14,7 +15,12 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
     let title = text(&def.title, input.lang_code()).to_string();
     let running = format!("{title} — {} — {}", province, locale::date(input.period, lang));
     let mut doc = Doc::new(&running);
+    let campaigns: Vec<&Campaign> = def.campaigns.iter().filter(|c| campaign::applies(c, input.province_code)).collect();
     for section in &def.sections {
+        // No campaign configured for this province: no campaign section at all.
+        if section.kind == SectionKind::Campaign && campaigns.is_empty() {
+            continue;
+        }
         let heading = text(&section.title, input.lang_code()).to_string();
         let group = section.group.clone().unwrap_or_else(|| "all".into());
         let dose = section.dose.unwrap_or(1) as i32;
@@ -34,6 +40,7 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
             SectionKind::Timeliness => timeliness(&mut doc, input, &Cutoff::from_config(&def.cutoff)),
             SectionKind::Monitoring => monitoring(&mut doc, input),
             SectionKind::Dropout => dropout(&mut doc, input, section.level_or(DEFAULT_DROPOUT_LEVEL)),
+            SectionKind::Campaign => campaigns_section(&mut doc, input, &campaigns),
             // Rakor kinds: a weekly definition that lists one gets the headline figures.
             SectionKind::Summary | SectionKind::Districts => headline(&mut doc, input),
         }
@@ -282,6 +289,57 @@ fn monitoring(doc: &mut Doc, input: &ReportInput) {
     );
     let label = format!("{} {}", tr(lang, "Target", "Target"), locale::pct_short(input.threshold, lang));
     chart_bar::trend_lines(doc, &labels, &series, input.threshold, &label, &|v| locale::pct(v, lang), 150.0);
+}
+
+/// Campaign targets: per campaign, doses given in its window so far, what is left, the
+/// daily rate needed to finish by the end, last week's pace and where it leads.
+fn campaigns_section(doc: &mut Doc, input: &ReportInput, campaigns: &[&Campaign]) {
+    let lang = input.lang;
+    let view = input.view();
+    let cols = vec![
+        TableColumn { title: tr(lang, "Kampanye", "Campaign"), width: 94.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Target (dosis)", "Target (doses)"), width: 52.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Capaian sejauh ini", "Done so far"), width: 78.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Sisa", "Remaining"), width: 52.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Sisa hari", "Days left"), width: 36.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Perlu per hari", "Needed per day"), width: 55.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Laju minggu lalu per hari", "Last week's pace per day"), width: 60.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Perkiraan total di akhir", "Projected total at the end"), width: 84.0, align: Align::Right },
+    ];
+    let mut body = Vec::new();
+    let mut points = Vec::new();
+    for c in campaigns {
+        let p = campaign::progress(&view, input.period, c);
+        let window = format!("{} – {}", locale::short_date(c.start, lang), locale::date(c.end, lang));
+        let name = format!("{} ({}, {}; {window})", c.name, dose_label(c.dose, lang).to_lowercase(), group_label(&c.group, lang).to_lowercase());
+        let share = |v: i64| locale::pct(v as f64 / c.target as f64, lang);
+        let short = p.projected.is_some_and(|t| t < c.target);
+        body.push(vec![
+            TableCell::plain(name),
+            TableCell::plain(locale::int(c.target, lang)),
+            TableCell::plain(p.done.map(|d| format!("{} ({})", locale::int(d, lang), share(d))).unwrap_or_else(|| "–".into())),
+            TableCell::plain(input.num(p.remaining(c))),
+            TableCell::plain(locale::int(p.days_left, lang)),
+            TableCell { text: p.needed_per_day.map(|r| locale::int(r.ceil() as i64, lang)).unwrap_or_else(|| "–".into()), fill: None, bold: true },
+            TableCell::plain(p.pace_per_day.map(|v| locale::int(v.round() as i64, lang)).unwrap_or_else(|| "–".into())),
+            TableCell { text: p.projected.map(|t| format!("{} ({})", locale::int(t, lang), share(t))).unwrap_or_else(|| "–".into()), fill: p.projected.map(|_| if short { RED } else { GREEN }), bold: false },
+        ]);
+        points.push(talk::campaign(c, &p, lang));
+    }
+    doc.paragraph(
+        &match lang {
+            Lang::Id => format!("Angka provinsi s.d. {}. Capaian = divaksin sekarang − divaksin pada data terakhir sebelum atau pada hari mulai; perkiraan = capaian + laju minggu lalu × sisa hari.", locale::date(input.period, lang)),
+            Lang::En => format!("Province figures as of {}. Done = vaccinated now − vaccinated at the last figure on or before the start; projected = done + last week's pace × days left.", locale::date(input.period, lang)),
+        },
+        8.5,
+        false,
+        GREY,
+    );
+    doc.table(&cols, &body, 8.0);
+    for p in points {
+        doc.bullet(&p, 9.0, BLACK);
+    }
+    doc.y += 4.0;
 }
 
 const DEFAULT_DROPOUT_LEVEL: f64 = 0.2;
