@@ -41,6 +41,17 @@ pub fn below_threshold(name: &str, threshold: f64, needed: i64, dose: i32, reach
     }
 }
 
+/// "Agar tercapai pada 31 Januari 2022 perlu 683 orang per hari." (or that the deadline passed).
+pub fn deadline_rate(rate: Option<f64>, deadline: NaiveDate, lang: Lang) -> String {
+    let d = locale::date(deadline, lang);
+    match (rate, lang) {
+        (Some(r), Lang::Id) => format!("Agar tercapai pada {d} perlu {} orang per hari.", locale::int(r.ceil() as i64, lang)),
+        (Some(r), Lang::En) => format!("To reach it by {d}, {} people a day are needed.", locale::int(r.ceil() as i64, lang)),
+        (None, Lang::Id) => format!("Batas waktu {d} sudah lewat."),
+        (None, Lang::En) => format!("The deadline of {d} has passed."),
+    }
+}
+
 /// "KOTA JAMBI sudah mencapai 70% untuk dosis 1 (82,3%)."
 pub fn reached(name: &str, threshold: f64, coverage: f64, dose: i32, lang: Lang) -> String {
     let t = locale::pct_short(threshold, lang);

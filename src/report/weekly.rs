@@ -33,7 +33,7 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
             SectionKind::Headline => headline(&mut doc, input),
             SectionKind::Ranking => ranking(&mut doc, input, &group, dose),
             SectionKind::Chart => chart(&mut doc, input, &group, dose),
-            SectionKind::Attention => attention(&mut doc, input, &group, dose),
+            SectionKind::Attention => attention(&mut doc, input, &group, dose, def.deadline_date),
             SectionKind::Groups => groups(&mut doc, input),
             SectionKind::Files => files(&mut doc, input),
             SectionKind::Annex => annex(&mut doc, input),
@@ -209,7 +209,8 @@ fn chart(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
 
 use super::chart as chart_bar;
 
-fn attention(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
+/// Districts under the threshold; with a deadline, the daily rate needed to reach it by then.
+fn attention(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32, deadline: Option<chrono::NaiveDate>) {
     let lang = input.lang;
     let view = input.view();
     let mut below: Vec<facts::Progress> = input
@@ -226,13 +227,27 @@ fn attention(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
         }, 9.5, false, BLACK);
         return;
     }
-    let cols = vec![
+    let mut cols = vec![
         TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 140.0, align: Align::Left },
         TableColumn { title: tr(lang, "Cakupan", "Coverage"), width: 55.0, align: Align::Right },
         TableColumn { title: tr(lang, "Orang yang masih perlu divaksin", "People still needed"), width: 85.0, align: Align::Right },
         TableColumn { title: tr(lang, "Laju minggu lalu (orang/hari)", "Last week's pace (people/day)"), width: 80.0, align: Align::Right },
         TableColumn { title: tr(lang, "Perkiraan tercapai", "Expected to reach it"), width: 151.0, align: Align::Left },
     ];
+    // Days from the report's date to the deadline (the figures are as of the end of the period's day).
+    let days_left = deadline.map(|d| (d - input.period).num_days());
+    if let Some(d) = deadline {
+        cols[0].width = 118.0;
+        cols[1].width = 50.0;
+        cols[2].width = 75.0;
+        cols[3].width = 70.0;
+        cols[4].width = 118.0;
+        let title = match lang {
+            Lang::Id => format!("Perlu per hari s.d. {}", locale::short_date(d, lang)),
+            Lang::En => format!("Needed per day by {}", locale::short_date(d, lang)),
+        };
+        cols.insert(4, TableColumn { title, width: 80.0, align: Align::Right });
+    }
     let mut body = Vec::new();
     let mut points = Vec::new();
     for p in &below {
@@ -240,14 +255,28 @@ fn attention(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
         let needed = p.now.people_needed.unwrap_or(0);
         let mut cov = TableCell::plain(input.pct(p.now.coverage));
         cov.fill = input.status_color(p.now.coverage);
-        body.push(vec![
+        let mut row = vec![
             TableCell::plain(name.clone()),
             cov,
             TableCell { text: input.num(Some(needed)), fill: None, bold: true },
             TableCell::plain(p.pace_per_day.map(|v| locale::int(v.round() as i64, lang)).unwrap_or_else(|| "–".into())),
             TableCell::plain(reach_text(p.reach, lang)),
-        ]);
-        points.push(talk::below_threshold(&name, input.threshold, needed, dose, p.reach, lang));
+        ];
+        let mut point = talk::below_threshold(&name, input.threshold, needed, dose, p.reach, lang);
+        if let (Some(d), Some(days)) = (deadline, days_left) {
+            let rate = facts::rate_needed(needed, days);
+            // Red when last week's pace is under the rate needed (or the deadline passed).
+            let fill = match (rate, p.pace_per_day) {
+                (None, _) => Some(RED),
+                (Some(r), Some(pace)) => Some(if pace < r { RED } else { GREEN }),
+                (Some(_), None) => None,
+            };
+            let text = rate.map(|r| locale::int(r.ceil() as i64, lang)).unwrap_or_else(|| tr(lang, "batas waktu lewat", "deadline passed"));
+            row.insert(4, TableCell { text, fill, bold: true });
+            point = format!("{point} {}", talk::deadline_rate(rate, d, lang));
+        }
+        body.push(row);
+        points.push(point);
     }
     doc.table(&cols, &body, 8.5);
     for p in points {

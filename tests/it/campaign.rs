@@ -92,3 +92,35 @@ fn no_campaign_no_section_and_bad_campaigns_are_refused() {
     assert_eq!(code, 2);
     assert!(stderr.contains("'1 April' is not a date like 2022-04-30"), "{stderr}");
 }
+
+/// `deadline` in sitrep.toml: the attention list shows the people per day needed by then.
+/// Kerinci, the one district under 70% for dose 1 on 15 January, still needs 10.914
+/// people (expected.json); 16 days to 31 January: 682,1 → 683 a day, against last week's
+/// 375 a day (so shown red, and "14 Februari 2022" stays as the date at that pace).
+#[test]
+fn a_deadline_gives_the_daily_rate_needed_in_the_attention_list() {
+    let exp: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("expected.json")).unwrap()).unwrap();
+    let kerinci = exp["attainment"].as_array().unwrap().iter().find(|e| e["period"] == "2022-01-15" && e["district_code"] == "15.01" && e["group"] == "all" && e["dose"] == 1).unwrap();
+    assert_eq!(kerinci["people_needed"], 10_914);
+    let dir = tempfile::tempdir().unwrap();
+    let subs = fixtures().join("submissions");
+    let (code, stdout, stderr, _) = run_in(dir.path(), &[subs.to_str().unwrap()], "deadline = 2022-01-31\n");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let text = pdf_text(&dir.path().join("out/laporan-mingguan-15-2022-01-15.pdf"));
+    let f = flat(&text);
+    assert!(f.contains("Perlu per hari") && f.contains("s.d. 31 Jan"), "{text}");
+    let row = text.lines().find(|l| l.trim_start().starts_with("KAB. KERINCI") && l.contains("10.914")).unwrap_or_else(|| panic!("{text}"));
+    assert!(flat(row).contains("64,8% 10.914 375 683 14 Februari 2022"), "{row}");
+    assert!(
+        f.contains("KAB. KERINCI masih di bawah 70%: perlu 10.914 orang lagi untuk dosis 1; dengan laju minggu lalu tercapai 14 Februari 2022. Agar tercapai pada 31 Januari 2022 perlu 683 orang per hari."),
+        "{text}"
+    );
+    // A deadline already past says so rather than dividing by zero.
+    let (code, _, stderr, _) = run_in(dir.path(), &[subs.to_str().unwrap()], "deadline = \"2022-01-15\"\n");
+    assert_eq!(code, 0, "{stderr}");
+    let f = flat(&pdf_text(&dir.path().join("out/laporan-mingguan-15-2022-01-15.pdf")));
+    assert!(f.contains("375 batas waktu") && f.contains("Batas waktu 15 Januari 2022 sudah lewat."), "{f}");
+    // Without a deadline the column is not there.
+    let (dir, _) = run_demo("id");
+    assert!(!pdf_text(&dir.path().join("out/laporan-mingguan-15-2022-01-15.pdf")).contains("Perlu per hari"));
+}
