@@ -99,6 +99,8 @@ pub struct RunPlan {
     pub report: ReportDefinition,
     /// The rakor briefing pack's definition (`reports/rakor.toml`).
     pub rakor: ReportDefinition,
+    /// The national report's definition (`reports/national.toml`), used with several provinces.
+    pub national: ReportDefinition,
     /// The configuration as resolved, written into the manifest.
     pub config_json: serde_json::Value,
 }
@@ -174,6 +176,8 @@ impl RunPlan {
         let mut report = ReportDefinition::weekly_default()?;
         report.settle(&file.campaigns, file.deadline.as_ref())?;
         let rakor = ReportDefinition::rakor_default()?;
+        let mut national = ReportDefinition::national_default()?;
+        national.settle(&file.campaigns, file.deadline.as_ref())?;
         let config_json = serde_json::json!({
             "threshold": threshold,
             "lang": lang,
@@ -202,6 +206,7 @@ impl RunPlan {
             quiet: args.quiet,
             report,
             rakor,
+            national,
             config_json,
         })
     }

@@ -306,6 +306,24 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         let name = format!("{}-{}-{}.pdf", plan.rakor.file_prefix, prov, period);
         reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
     }
+    // Several provinces: a national report ranking them, with the same sections.
+    if provinces.len() > 1 {
+        let national_rows = report::national::rows(&rows, plan.threshold);
+        let input = report::ReportInput {
+            province_code: report::national::CODE,
+            period,
+            rows: &national_rows,
+            findings: &findings,
+            files: &outcomes,
+            threshold: plan.threshold,
+            lang: plan.lang,
+            gazetteer,
+            id_seed: &seed[..16],
+        };
+        let bytes = report::weekly::render(&input, &plan.national);
+        let name = format!("{}-{}.pdf", plan.national.file_prefix, period);
+        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
+    }
     timings.record(timings::Stage::Report, stage);
     let stage = std::time::Instant::now();
     progress.stage("export");

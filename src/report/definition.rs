@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 const WEEKLY: &str = include_str!("../../reports/weekly.toml");
 const RAKOR: &str = include_str!("../../reports/rakor.toml");
+const NATIONAL: &str = include_str!("../../reports/national.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -202,6 +203,11 @@ impl ReportDefinition {
         Self::from_folder_or("rakor", RAKOR)
     }
 
+    /// `reports/national.toml` from the working folder when present, else the built-in copy.
+    pub fn national_default() -> Result<ReportDefinition> {
+        Self::from_folder_or("national", NATIONAL)
+    }
+
     fn from_folder_or(name: &str, builtin: &str) -> Result<ReportDefinition> {
         let path = std::path::PathBuf::from(format!("reports/{name}.toml"));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|_| builtin.to_string());
@@ -221,6 +227,8 @@ mod tests {
     fn the_built_in_definitions_parse() {
         let w: ReportDefinition = toml::from_str(WEEKLY).unwrap();
         assert!(w.sections.iter().any(|s| s.kind == SectionKind::Annex));
+        let n: ReportDefinition = toml::from_str(NATIONAL).unwrap();
+        assert_eq!(n.file_prefix, "laporan-mingguan-nasional");
         let r: ReportDefinition = toml::from_str(RAKOR).unwrap();
         assert_eq!(r.file_prefix, "rakor");
         assert_eq!(w.cutoff.time.as_deref(), Some("17:00"));

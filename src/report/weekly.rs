@@ -11,7 +11,7 @@ use crate::table::FileOutcome;
 
 pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
     let lang = input.lang;
-    let province = input.gazetteer.region(input.province_code).map(|r| r.name.clone()).unwrap_or_else(|| input.province_code.to_string());
+    let province = input.province_name();
     let title = text(&def.title, input.lang_code()).to_string();
     let running = format!("{title} — {} — {}", province, locale::date(input.period, lang));
     let mut doc = Doc::new(&running);
@@ -55,7 +55,11 @@ fn cover(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, cutoff
     doc.rect(0.0, 0.0, PAGE_W, 8.0, HEADER_FILL);
     doc.y = MARGIN + 10.0;
     doc.paragraph(title, 16.0, true, HEADER_FILL);
-    doc.paragraph(&format!("{} {}", tr(lang, "PROVINSI", "PROVINCE"), province), 14.0, true, BLACK);
+    if input.is_national() {
+        doc.paragraph(&format!("{province} ({} {})", input.expected_districts().len(), tr(lang, "provinsi dalam data", "provinces in the input")), 14.0, true, BLACK);
+    } else {
+        doc.paragraph(&format!("{} {}", tr(lang, "PROVINSI", "PROVINCE"), province), 14.0, true, BLACK);
+    }
     doc.paragraph(&format!("{} {}", tr(lang, "Keadaan s.d.", "As of"), locale::day_date(input.period, lang)), 11.0, false, BLACK);
     let expected = input.expected_districts();
     let reported = input.reporting_districts();
@@ -68,8 +72,12 @@ fn cover(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, cutoff
         Lang::Id => format!(" (tepat waktu {on_time}, terlambat {late}, waktu tidak diketahui {unknown}; batas {due})"),
         Lang::En => format!(" (on time {on_time}, late {late}, time unknown {unknown}; cut-off {due})"),
     };
+    // Timeliness is per district file: the provinces' own reports show it.
+    let when = if input.is_national() { String::new() } else { when };
     doc.paragraph(
         &match lang {
+            Lang::Id if input.is_national() => format!("Provinsi dengan angka untuk periode ini: {} dari {}. Ambang target cakupan: {}.", reported.len(), expected.len(), input.threshold_pct()),
+            Lang::En if input.is_national() => format!("Provinces with figures for the period: {} of {}. Coverage threshold: {}.", reported.len(), expected.len(), input.threshold_pct()),
             Lang::Id => format!("Kabupaten/kota yang melapor: {} dari {}{when}. Ambang target cakupan: {}.", reported.len(), expected.len(), input.threshold_pct()),
             Lang::En => format!("Districts reporting: {} of {}{when}. Coverage threshold: {}.", reported.len(), expected.len(), input.threshold_pct()),
         },
@@ -142,7 +150,7 @@ fn ranking(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
     rows.sort_by_key(|r| (r.rank.is_none(), r.rank, r.district_code.clone()));
     let cols = vec![
         TableColumn { title: tr(lang, "Peringkat", "Rank"), width: 56.0, align: Align::Right },
-        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 130.0, align: Align::Left },
+        TableColumn { title: input.area_label(), width: 130.0, align: Align::Left },
         TableColumn { title: tr(lang, "Divaksin", "Vaccinated"), width: 66.0, align: Align::Right },
         TableColumn { title: tr(lang, "Sasaran", "Target"), width: 66.0, align: Align::Right },
         TableColumn { title: tr(lang, "Cakupan", "Coverage"), width: 52.0, align: Align::Right },
@@ -222,13 +230,13 @@ fn attention(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32, deadlin
     below.sort_by(|a, b| a.now.coverage.unwrap_or(0.0).total_cmp(&b.now.coverage.unwrap_or(0.0)).then(a.now.district_code.cmp(&b.now.district_code)));
     if below.is_empty() {
         doc.paragraph(&match lang {
-            Lang::Id => format!("Semua kabupaten/kota yang melapor telah mencapai {} untuk {}.", input.threshold_pct(), dose_label(dose, lang).to_lowercase()),
-            Lang::En => format!("Every reporting district has reached {} for {}.", input.threshold_pct(), dose_label(dose, lang).to_lowercase()),
+            Lang::Id => format!("Semua {} yang melapor telah mencapai {} untuk {}.", input.area_word(), input.threshold_pct(), dose_label(dose, lang).to_lowercase()),
+            Lang::En => format!("Every reporting {} has reached {} for {}.", input.area_word(), input.threshold_pct(), dose_label(dose, lang).to_lowercase()),
         }, 9.5, false, BLACK);
         return;
     }
     let mut cols = vec![
-        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 140.0, align: Align::Left },
+        TableColumn { title: input.area_label(), width: 140.0, align: Align::Left },
         TableColumn { title: tr(lang, "Cakupan", "Coverage"), width: 55.0, align: Align::Right },
         TableColumn { title: tr(lang, "Orang yang masih perlu divaksin", "People still needed"), width: 85.0, align: Align::Right },
         TableColumn { title: tr(lang, "Laju minggu lalu (orang/hari)", "Last week's pace (people/day)"), width: 80.0, align: Align::Right },
@@ -309,8 +317,8 @@ fn monitoring(doc: &mut Doc, input: &ReportInput) {
         .collect();
     doc.paragraph(
         &match lang {
-            Lang::Id => format!("Cakupan kumulatif provinsi per minggu, semua kelompok ({} minggu dalam data masukan).", periods.len()),
-            Lang::En => format!("Province cumulative coverage per week, all groups ({} weeks in the input).", periods.len()),
+            Lang::Id => format!("Cakupan kumulatif {} per minggu, semua kelompok ({} minggu dalam data masukan).", if input.is_national() { "nasional" } else { "provinsi" }, periods.len()),
+            Lang::En => format!("{} cumulative coverage per week, all groups ({} weeks in the input).", if input.is_national() { "National" } else { "Province" }, periods.len()),
         },
         8.5,
         false,
@@ -392,8 +400,8 @@ fn dropout(doc: &mut Doc, input: &ReportInput, level: f64) {
     let l = locale::pct_short(level, lang);
     doc.paragraph(
         &match (lang, flagged.is_empty()) {
-            (Lang::Id, true) => format!("Putus dosis (dosis 1 − dosis 2) ÷ dosis 1. Tidak ada kabupaten/kota di atas batas {l}."),
-            (Lang::En, true) => format!("Dropout (dose 1 − dose 2) ÷ dose 1. No district is above the {l} level."),
+            (Lang::Id, true) => format!("Putus dosis (dosis 1 − dosis 2) ÷ dosis 1. Tidak ada {} di atas batas {l}.", input.area_word()),
+            (Lang::En, true) => format!("Dropout (dose 1 − dose 2) ÷ dose 1. No {} is above the {l} level.", input.area_word()),
             (Lang::Id, false) => format!("Putus dosis (dosis 1 − dosis 2) ÷ dosis 1. Di atas batas {l}: {}.", flagged.join(", ")),
             (Lang::En, false) => format!("Dropout (dose 1 − dose 2) ÷ dose 1. Above the {l} level: {}.", flagged.join(", ")),
         },
@@ -402,7 +410,7 @@ fn dropout(doc: &mut Doc, input: &ReportInput, level: f64) {
         if flagged.is_empty() { GREY } else { BAR_LOW },
     );
     let cols = vec![
-        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 150.0, align: Align::Left },
+        TableColumn { title: input.area_label(), width: 150.0, align: Align::Left },
         TableColumn { title: dose_label(1, lang), width: 75.0, align: Align::Right },
         TableColumn { title: dose_label(2, lang), width: 75.0, align: Align::Right },
         TableColumn { title: tr(lang, "Belum dosis 2", "Without dose 2"), width: 75.0, align: Align::Right },
@@ -428,7 +436,7 @@ fn dropout(doc: &mut Doc, input: &ReportInput, level: f64) {
     if let (Some(a), Some(b), Some(share)) = (p1, p2, facts::dropout(p1, p2)) {
         let bold = |t: String| TableCell { text: t, fill: None, bold: true };
         body.push(vec![
-            bold(tr(lang, "PROVINSI", "PROVINCE")),
+            bold(if input.is_national() { tr(lang, "NASIONAL", "NATIONAL") } else { tr(lang, "PROVINSI", "PROVINCE") }),
             bold(locale::int(a, lang)),
             bold(locale::int(b, lang)),
             bold(locale::int(a - b, lang)),
@@ -455,7 +463,7 @@ pub(super) fn timeliness(doc: &mut Doc, input: &ReportInput, cutoff: &Cutoff) {
         GREY,
     );
     let cols = vec![
-        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 112.0, align: Align::Left },
+        TableColumn { title: input.area_label(), width: 112.0, align: Align::Left },
         TableColumn { title: tr(lang, "Berkas", "File"), width: 140.0, align: Align::Left },
         TableColumn { title: tr(lang, "Diterima", "Received"), width: 130.0, align: Align::Left },
         TableColumn { title: tr(lang, "Status", "Status"), width: 129.0, align: Align::Left },

@@ -6,6 +6,7 @@ mod common;
 mod corpus;
 mod dashboard;
 mod hostile;
+mod national;
 mod officials;
 mod pipeline;
 mod reader;
