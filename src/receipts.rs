@@ -122,6 +122,14 @@ pub fn read(path: &Path, limits: &Limits) -> (Receipts, Vec<Finding>) {
             _ => None,
         };
         let Some(t) = parsed else {
+            // A spreadsheet date-time cell reaches us as its date only.
+            if let Cell::Date(d) = when {
+                findings.push(
+                    Finding::warning("bad_receipt", &display, format!("{d} for {name} is a date cell without a time that can be read; write the time as text (2022-01-15 16:20); the file time is used"))
+                        .at(&sheet.name, at(time_col)),
+                );
+                continue;
+            }
             findings.push(
                 Finding::warning("bad_receipt", &display, format!("'{}' for {name} is not a time like 2022-01-15 16:20 (WIB) or 2022-01-15T09:20:00Z; the file time is used", when.text()))
                     .at(&sheet.name, at(time_col)),

@@ -96,3 +96,32 @@ fn a_file_missing_from_the_log_falls_back_to_its_file_time() {
     assert!(text.contains("(waktu berkas)"), "{text}");
     assert!(row(&text, "KAB. MUARO JAMBI").contains("15 Januari 2022 12.48 WIB"), "{text}");
 }
+
+/// A log kept in a workbook: times as text, or as a spreadsheet date-time number.
+#[test]
+fn a_receipts_workbook_with_text_and_date_time_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    // 44576 is 15 January 2022; 19.05 is 1145/1440 of a day.
+    let serial = format!("{}", 44576.0 + 1145.0 / 1440.0);
+    let sheet = format!(
+        "<sheetData>{}{}{}{}</sheetData>",
+        xlsx_row(1, &["Log penerimaan laporan kabupaten/kota"]),
+        xlsx_row(2, &["No", "Nama berkas", "Diterima"]),
+        xlsx_row(3, &["1", "rekap_kerinci_2022-01-15.xlsx", &serial]),
+        xlsx_row(4, &["2", "Rekap Vaksin Merangin 15-01-2022.xlsx", "15/01/2022 16.40 WIB"]),
+    );
+    std::fs::write(dir.path().join("log.xlsx"), xlsx_package(&sheet, &[])).unwrap();
+    let out = dir.path().join("out");
+    let (code, stdout, stderr) = sitrep(
+        &["run", fixtures().join("submissions").to_str().unwrap(), "--targets", fixtures().join("sasaran.xlsx").to_str().unwrap(), "--receipts", "log.xlsx", "--out", out.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let text = pdf_text(&out.join("laporan-mingguan-15-2022-01-15.pdf"));
+    let kerinci = row(&text, "KAB. KERINCI");
+    assert!(kerinci.contains("15 Januari 2022 19.05 WIB") && kerinci.contains("terlambat 2 jam 5 menit"), "{kerinci}");
+    assert!(row(&text, "KAB. MERANGIN").contains("15 Januari 2022 16.40 WIB"), "{text}");
+    let findings = read_csv(&out.join("export/findings.csv"));
+    // 35 files, 2 in the log.
+    assert_eq!(findings.iter().filter(|f| f["code"] == "no_receipt").count(), 33, "{findings:?}");
+}
