@@ -277,6 +277,10 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         h.update(t.outcome.sha256.as_bytes());
     }
     h.update(plan.config_json.to_string().as_bytes());
+    // The receipts log changes what the timeliness section says.
+    if let Some(r) = &plan.receipts {
+        h.update(std::fs::read(r).unwrap_or_default());
+    }
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     let seed = h.finalize();
 
