@@ -8,7 +8,7 @@ build:
 
 # Builds, then renders the reports of the sample province (Jambi) into out/demo/.
 demo: build
-	$(CARGO) run --quiet -- run fixtures/jambi/submissions --targets fixtures/jambi/sasaran.xlsx --out out/demo
+	$(CARGO) run --quiet -- run fixtures/jambi/submissions --targets fixtures/jambi/sasaran.xlsx --receipts fixtures/jambi/receipts.csv --out out/demo
 	@echo "Reports in out/demo/, archival export in out/demo/export/"
 
 # Unit tests and the integration tests (one binary, tests/it). Needs pdftotext

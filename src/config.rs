@@ -4,7 +4,7 @@
 
 use crate::ingest::Limits;
 use crate::layout::vocab::{Group, Vocabulary};
-use crate::report::definition::ReportDefinition;
+use crate::report::definition::{CampaignConfig, ReportDefinition};
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -25,6 +25,8 @@ pub struct RawArgs {
     pub targets: Option<PathBuf>,
     pub out: Option<PathBuf>,
     pub period: Option<String>,
+    /// The receipts log (when each submission was received).
+    pub receipts: Option<PathBuf>,
     pub config: Option<PathBuf>,
     pub lang: Option<String>,
     pub strict: bool,
@@ -42,6 +44,8 @@ pub struct FileConfig {
     pub submissions: Option<PathBuf>,
     pub targets: Option<PathBuf>,
     pub out: Option<PathBuf>,
+    /// The receipts log: a CSV (or workbook) of `file` and `received` time per submission.
+    pub receipts: Option<PathBuf>,
     #[serde(default)]
     pub limits: LimitsConfig,
     #[serde(default)]
@@ -49,6 +53,12 @@ pub struct FileConfig {
     /// Names districts write → official code, e.g. `"Tanjabbar" = "15.06"`.
     #[serde(default)]
     pub aliases: BTreeMap<String, String>,
+    /// `[[campaign]]`: campaign targets shown in the weekly report (added to those of
+    /// reports/weekly.toml).
+    #[serde(default, rename = "campaign")]
+    pub campaigns: Vec<CampaignConfig>,
+    /// The date thresholds should be reached by (replaces reports/weekly.toml's).
+    pub deadline: Option<toml::Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
@@ -76,6 +86,8 @@ pub struct VocabularyConfig {
 pub struct RunPlan {
     pub inputs: Vec<PathBuf>,
     pub targets: Option<PathBuf>,
+    /// The receipts log; its times override file modification times.
+    pub receipts: Option<PathBuf>,
     pub out: PathBuf,
     pub period: Option<NaiveDate>,
     pub lang: Lang,
@@ -88,6 +100,8 @@ pub struct RunPlan {
     pub report: ReportDefinition,
     /// The rakor briefing pack's definition (`reports/rakor.toml`).
     pub rakor: ReportDefinition,
+    /// The national report's definition (`reports/national.toml`), used with several provinces.
+    pub national: ReportDefinition,
     /// The configuration as resolved, written into the manifest.
     pub config_json: serde_json::Value,
 }
@@ -118,6 +132,12 @@ impl RunPlan {
         let default_targets = config_path.as_ref().map(|_| base.join("sasaran.xlsx")).filter(|p| p.is_file());
         let targets = args.targets.clone().or(file.targets.clone().map(&in_base)).or(default_targets);
         let out = args.out.clone().or(file.out.clone().map(&in_base));
+        let receipts = args.receipts.clone().or(file.receipts.clone().map(&in_base));
+        if let Some(r) = &receipts {
+            if !r.is_file() {
+                bail!("the receipts log {} does not exist", r.display());
+            }
+        }
         if args.inputs.is_empty() {
             bail!("no submissions given: name the files or folders to read, e.g. `sitrep run submissions/ --targets sasaran.xlsx`, or make a working folder with `sitrep init kerja --province 15` and run `sitrep run` inside it");
         }
@@ -155,8 +175,11 @@ impl RunPlan {
         }
         let doses: Vec<(String, u8)> = file.vocabulary.doses.iter().map(|(w, d)| (w.clone(), *d)).collect();
         vocab.extend(&groups, &doses);
-        let report = ReportDefinition::weekly_default()?;
+        let mut report = ReportDefinition::weekly_default()?;
+        report.settle(&file.campaigns, file.deadline.as_ref())?;
         let rakor = ReportDefinition::rakor_default()?;
+        let mut national = ReportDefinition::national_default()?;
+        national.settle(&file.campaigns, file.deadline.as_ref())?;
         let config_json = serde_json::json!({
             "threshold": threshold,
             "lang": lang,
@@ -165,11 +188,15 @@ impl RunPlan {
             "aliases": file.aliases,
             "period": period.map(|p| p.to_string()),
             "strict": args.strict,
+            "campaigns": report.campaigns.iter().map(|c| c.to_json()).collect::<Vec<_>>(),
+            "deadline": report.deadline_date.map(|d| d.to_string()),
+            "receipts": receipts.as_ref().map(|p| p.display().to_string()),
             "config_file": config_path.as_ref().map(|p| p.display().to_string()),
         });
         Ok(RunPlan {
             inputs: args.inputs,
             targets,
+            receipts,
             out: out.unwrap_or_else(|| base.join("out")),
             period,
             lang,
@@ -181,6 +208,7 @@ impl RunPlan {
             quiet: args.quiet,
             report,
             rakor,
+            national,
             config_json,
         })
     }

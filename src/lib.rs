@@ -14,6 +14,7 @@ pub mod findings;
 pub mod gazetteer;
 pub mod ingest;
 pub mod layout;
+pub mod receipts;
 pub mod report;
 pub mod summary;
 pub mod table;
@@ -79,6 +80,17 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Vec<PathBuf> {
     files.sort();
     files.dedup();
     files
+}
+
+/// When each file was received: the receipts log's time when the plan names a log, else
+/// the file's modification time. Notes about the log come back as findings.
+fn received_times(plan: &RunPlan, files: &[FileTable], file_times: Vec<Option<chrono::DateTime<chrono::Utc>>>) -> (Vec<receipts::Received>, Vec<Finding>) {
+    let Some(path) = &plan.receipts else { return (file_times.into_iter().map(|at| receipts::Received { at, from_log: false }).collect(), Vec::new()) };
+    let (log, mut findings) = receipts::read(path, &plan.limits);
+    let paths: Vec<String> = files.iter().map(|f| f.outcome.path.clone()).collect();
+    let (times, notes) = log.apply(&paths, &file_times);
+    findings.extend(notes);
+    (times, findings)
 }
 
 fn load(path: &Path) -> std::io::Result<SourceFile> {
@@ -147,6 +159,7 @@ pub fn validate(plan: &RunPlan) -> Result<Vec<validate::Validation>> {
         layouts.push(l);
         mtimes.push(m);
     }
+    let mtimes: Vec<_> = received_times(plan, &files, mtimes).0.into_iter().map(|r| r.at).collect();
     table::settle_resubmissions(&mut files, &mtimes);
     table::settle_overlaps(&mut files, &mtimes);
     Ok(files.into_iter().zip(layouts).map(|(table, layout)| validate::Validation { table, layout }).collect())
@@ -177,16 +190,20 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         })
         .collect();
     let (mut files, mtimes): (Vec<FileTable>, Vec<_>) = results.into_iter().unzip();
+    // A receipts log, when given, says when files arrived (newest resubmission wins).
+    let (received, receipt_findings) = received_times(plan, &files, mtimes);
+    let mtimes: Vec<_> = received.iter().map(|r| r.at).collect();
     table::settle_resubmissions(&mut files, &mtimes);
     table::settle_overlaps(&mut files, &mtimes);
-    for (f, received) in files.iter_mut().zip(&mtimes) {
-        f.outcome.received = *received;
+    for (f, r) in files.iter_mut().zip(&received) {
+        f.outcome.received = r.at;
+        f.outcome.received_from = if r.from_log { "receipts" } else if r.at.is_some() { "file_time" } else { "" }.into();
     }
     progress.stage("targets");
     let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver, &clock).0);
     let mut timings = timings::Timings::from_parallel(&clock, run_started.elapsed());
 
-    let mut findings: Vec<Finding> = Vec::new();
+    let mut findings: Vec<Finding> = receipt_findings;
     let mut observations = Vec::new();
     let mut targets = Vec::new();
     for f in &files {
@@ -260,6 +277,10 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         h.update(t.outcome.sha256.as_bytes());
     }
     h.update(plan.config_json.to_string().as_bytes());
+    // The receipts log changes what the timeliness section says.
+    if let Some(r) = &plan.receipts {
+        h.update(std::fs::read(r).unwrap_or_default());
+    }
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     let seed = h.finalize();
 
@@ -287,6 +308,24 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
         let bytes = report::rakor::render(&input, &plan.rakor);
         let name = format!("{}-{}-{}.pdf", plan.rakor.file_prefix, prov, period);
+        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
+    }
+    // Several provinces: a national report ranking them, with the same sections.
+    if provinces.len() > 1 {
+        let national_rows = report::national::rows(&rows, plan.threshold);
+        let input = report::ReportInput {
+            province_code: report::national::CODE,
+            period,
+            rows: &national_rows,
+            findings: &findings,
+            files: &outcomes,
+            threshold: plan.threshold,
+            lang: plan.lang,
+            gazetteer,
+            id_seed: &seed[..16],
+        };
+        let bytes = report::weekly::render(&input, &plan.national);
+        let name = format!("{}-{}.pdf", plan.national.file_prefix, period);
         reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
     }
     timings.record(timings::Stage::Report, stage);

@@ -125,6 +125,10 @@ struct RunArgs {
     /// Output folder (reports at the top, the archival export in export/).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Receipts log (CSV or xlsx: file, received) giving when each submission arrived;
+    /// files not in it use their modification time.
+    #[arg(long)]
+    receipts: Option<PathBuf>,
     /// Report period (YYYY-MM-DD); defaults to the latest date in the submissions.
     #[arg(long)]
     period: Option<String>,
@@ -265,7 +269,7 @@ fn progress_bar(args: &RunArgs) -> Option<Bar> {
 fn run(args: RunArgs) -> ExitCode {
     let bar = progress_bar(&args);
     let (verbose, json, timings) = (args.verbose, args.json, args.timings);
-    let raw = RawArgs { inputs: args.submissions, targets: args.targets, out: args.out, period: args.period, config: args.config, lang: args.lang, strict: args.strict, quiet: args.quiet };
+    let raw = RawArgs { inputs: args.submissions, targets: args.targets, out: args.out, period: args.period, receipts: args.receipts, config: args.config, lang: args.lang, strict: args.strict, quiet: args.quiet };
     let plan = match RunPlan::resolve(raw) {
         Ok(p) => p,
         Err(e) => return fail(e),

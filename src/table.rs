@@ -54,9 +54,12 @@ pub struct FileOutcome {
     pub rows_rejected: usize,
     pub observations: usize,
     pub note: String,
-    /// When the submission was received: the file's modification time (UTC).
+    /// When the submission was received (UTC): the receipts log's time, else the file's
+    /// modification time.
     #[serde(serialize_with = "rfc3339")]
     pub received: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where `received` comes from: `receipts`, `file_time`, or empty when unknown.
+    pub received_from: String,
 }
 
 fn rfc3339<S: serde::Serializer>(t: &Option<chrono::DateTime<chrono::Utc>>, s: S) -> Result<S::Ok, S::Error> {

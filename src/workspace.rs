@@ -137,6 +137,18 @@ targets = "{targets}"
 # Folder hasil: laporan PDF di sini, arsip (Parquet, CSV, XLSX, manifest) di out/export/.
 out = "out"
 
+# Log penerimaan: kapan tiap berkas diterima (CSV/xlsx dengan kolom file dan received,
+# mis. "2022-01-22 16:20", WIB bila zona tidak ditulis). Tanpa log, waktu berkas dipakai.
+# Receipts log: when each file arrived; without it, file modification times are used.
+# receipts = "penerimaan.csv"
+
+# Batas waktu mencapai ambang: daftar perhatian menunjukkan orang per hari yang perlu.
+# Deadline for the threshold: the attention list shows the people per day needed.
+# deadline = 2022-03-31
+
+# Target kampanye (satu atau lebih); tampil di laporan mingguan. Campaign targets.
+# campaign = [{{ name = "Booster April", dose = 3, group = "all", target = 170000, start = 2022-04-01, end = 2022-04-30 }}]
+
 # Batas ukuran berkas, agar berkas rusak atau berbahaya ditolak, bukan menghabiskan
 # memori. Limits that refuse hostile files. Defaults shown.
 [limits]
@@ -256,6 +268,10 @@ mod tests {
         assert_eq!(c.vocabulary.groups.get("pra lansia").map(String::as_str), Some("umum_rentan"));
         assert_eq!(c.vocabulary.doses.get("penguat"), Some(&3));
         assert_eq!(c.aliases.get("Tanjabbar").map(String::as_str), Some("15.06"));
+        assert_eq!(c.receipts.as_deref(), Some(Path::new("penerimaan.csv")));
+        assert_eq!(c.campaigns.len(), 1);
+        assert!(c.campaigns[0].check().is_ok());
+        assert!(c.deadline.is_some());
         for key in ["threshold", "lang", "submissions", "targets", "out", "[limits]", "[vocabulary.groups]", "[vocabulary.doses]", "[aliases]"] {
             assert!(text.contains(key), "{key} is documented");
         }

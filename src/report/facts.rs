@@ -78,6 +78,12 @@ pub fn days_to_reach(needed: i64, pace_per_day: f64) -> Option<i64> {
     Some((needed as f64 / pace_per_day).ceil() as i64)
 }
 
+/// People per day needed to reach the threshold by a deadline `days` days after the
+/// report's date; `None` when the deadline is today or past.
+pub fn rate_needed(needed: i64, days: i64) -> Option<f64> {
+    (days > 0).then(|| needed.max(0) as f64 / days as f64)
+}
+
 pub fn progress<'a>(view: &View<'a>, period: NaiveDate, district: Option<&str>, group: &str, dose: i32) -> Option<Progress<'a>> {
     let now = view.row(period, district, group, dose)?;
     let prev = view.previous(period);
@@ -153,5 +159,9 @@ mod tests {
         assert_eq!(days_to_reach(0, 0.0), Some(0));
         assert_eq!(days_to_reach(10, 0.0), None);
         assert_eq!(days_to_reach(10, 3.0), Some(4));
+        // Kerinci: 10.914 people in the 16 days to 31 January: 682,1 a day.
+        assert_eq!(rate_needed(10_914, 16), Some(682.125));
+        assert_eq!(rate_needed(10_914, 0), None);
+        assert_eq!(rate_needed(-5, 3), Some(0.0));
     }
 }

@@ -1,9 +1,11 @@
 //! Report: renders the attainment frames and the findings into PDFs, following the
 //! section lists of `reports/*.toml`.
 
+pub mod campaign;
 pub mod chart;
 pub mod definition;
 pub mod locale;
+pub mod national;
 pub mod pdf;
 pub mod facts;
 pub mod rakor;
@@ -68,7 +70,28 @@ impl ReportInput<'_> {
         facts::View { rows: self.rows, province: self.province_code }
     }
     pub fn province_name(&self) -> String {
+        if self.is_national() {
+            return "INDONESIA".into();
+        }
         self.gazetteer.region(self.province_code).map(|r| r.name.clone()).unwrap_or_else(|| self.province_code.to_string())
+    }
+    /// The national report: provinces stand where districts stand in a province's.
+    pub fn is_national(&self) -> bool {
+        self.province_code == national::CODE
+    }
+    /// What the ranked units are called: "Kabupaten/Kota" / "District", or provinces.
+    pub fn area_label(&self) -> String {
+        match self.is_national() {
+            false => tr(self.lang, "Kabupaten/Kota", "District"),
+            true => tr(self.lang, "Provinsi", "Province"),
+        }
+    }
+    /// The same in a sentence: "kabupaten/kota" / "district", "provinsi" / "province".
+    pub fn area_word(&self) -> String {
+        match self.is_national() {
+            false => tr(self.lang, "kabupaten/kota", "district"),
+            true => tr(self.lang, "provinsi", "province"),
+        }
     }
     /// The districts of the province: the official list, and any other code in the rows.
     pub fn expected_districts(&self) -> Vec<String> {

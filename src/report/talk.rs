@@ -2,6 +2,8 @@
 //! Bahasa Indonesia (or English). Pure functions of the figures, so they are tested
 //! word for word.
 
+use super::campaign::CampaignProgress;
+use super::definition::Campaign;
 use super::facts::Reach;
 use super::{dose_label, locale};
 use crate::config::Lang;
@@ -36,6 +38,17 @@ pub fn below_threshold(name: &str, threshold: f64, needed: i64, dose: i32, reach
             };
             format!("{name} is still below {t}: {n} more people needed for {d}; {when}.")
         }
+    }
+}
+
+/// "Agar tercapai pada 31 Januari 2022 perlu 683 orang per hari." (or that the deadline passed).
+pub fn deadline_rate(rate: Option<f64>, deadline: NaiveDate, lang: Lang) -> String {
+    let d = locale::date(deadline, lang);
+    match (rate, lang) {
+        (Some(r), Lang::Id) => format!("Agar tercapai pada {d} perlu {} orang per hari.", locale::int(r.ceil() as i64, lang)),
+        (Some(r), Lang::En) => format!("To reach it by {d}, {} people a day are needed.", locale::int(r.ceil() as i64, lang)),
+        (None, Lang::Id) => format!("Batas waktu {d} sudah lewat."),
+        (None, Lang::En) => format!("The deadline of {d} has passed."),
     }
 }
 
@@ -113,6 +126,48 @@ pub fn no_report(name: &str, period: NaiveDate, lang: Lang) -> String {
     }
 }
 
+/// "Booster April: 12.345 dari 170.000 dosis (7,3%) sejak 1 April 2022; perlu 5.432 dosis
+/// per hari sampai 30 April 2022; dengan laju minggu lalu (1.234 per hari) diperkirakan
+/// 98.765 (58,1% target) pada 30 April 2022."
+pub fn campaign(c: &Campaign, p: &CampaignProgress, lang: Lang) -> String {
+    let n = |v: i64| locale::int(v, lang);
+    let share = |v: i64| locale::pct(v as f64 / c.target as f64, lang);
+    let (s, e) = (locale::date(c.start, lang), locale::date(c.end, lang));
+    let Some(done) = p.done else {
+        return match lang {
+            Lang::Id => format!("{}: belum ada angka pada atau sebelum {s} untuk menghitung capaian kampanye.", c.name),
+            Lang::En => format!("{}: no figure at or before {s} to count the campaign's doses from.", c.name),
+        };
+    };
+    let reached = done >= c.target;
+    match lang {
+        Lang::Id => {
+            let need = match p.needed_per_day {
+                _ if reached => "target sudah tercapai".to_string(),
+                Some(r) => format!("perlu {} dosis per hari sampai {e}", n(r.ceil() as i64)),
+                None => format!("kampanye berakhir {e}"),
+            };
+            let proj = match (p.projected, p.pace_per_day) {
+                (Some(t), Some(pace)) if !reached && p.days_left > 0 => format!("; dengan laju minggu lalu ({} per hari) diperkirakan {} ({} target) pada {e}", n(pace.round() as i64), n(t), share(t)),
+                _ => String::new(),
+            };
+            format!("{}: {} dari {} dosis ({}) sejak {s}; {need}{proj}.", c.name, n(done), n(c.target), share(done))
+        }
+        Lang::En => {
+            let need = match p.needed_per_day {
+                _ if reached => "the target is reached".to_string(),
+                Some(r) => format!("{} doses a day needed until {e}", n(r.ceil() as i64)),
+                None => format!("the campaign ended on {e}"),
+            };
+            let proj = match (p.projected, p.pace_per_day) {
+                (Some(t), Some(pace)) if !reached && p.days_left > 0 => format!("; at last week's pace ({} a day) {} ({} of the target) by {e}", n(pace.round() as i64), n(t), share(t)),
+                _ => String::new(),
+            };
+            format!("{}: {} of {} doses ({}) since {s}; {need}{proj}.", c.name, n(done), n(c.target), share(done))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +183,20 @@ mod tests {
             "KAB. KERINCI is still below 70%: 6,012 more people needed for dose 1; at last week's pace reached on 21 January 2022."
         );
         assert!(below_threshold("X", 0.725, 1, 2, Reach::NotAtPace, Lang::Id).ends_with("di bawah 72,5%: perlu 1 orang lagi untuk dosis 2; tidak tercapai dengan laju saat ini."));
+    }
+    #[test]
+    fn the_campaign_sentence() {
+        let (start, end) = (NaiveDate::from_ymd_opt(2022, 4, 1).unwrap(), NaiveDate::from_ymd_opt(2022, 4, 30).unwrap());
+        let c = Campaign { name: "Booster April".into(), dose: 3, group: "all".into(), target: 170_000, start, end, province: None };
+        let mut p = CampaignProgress { as_of: end, baseline: None, done: Some(12_345), days_left: 14, needed_per_day: Some(5431.2), pace_per_day: Some(1234.4), projected: Some(98_765) };
+        assert_eq!(
+            campaign(&c, &p, Lang::Id),
+            "Booster April: 12.345 dari 170.000 dosis (7,3%) sejak 1 April 2022; perlu 5.432 dosis per hari sampai 30 April 2022; dengan laju minggu lalu (1.234 per hari) diperkirakan 98.765 (58,1% target) pada 30 April 2022."
+        );
+        p.done = Some(170_001);
+        assert_eq!(campaign(&c, &p, Lang::En), "Booster April: 170,001 of 170,000 doses (100.0%) since 1 April 2022; the target is reached.");
+        p.done = None;
+        assert!(campaign(&c, &p, Lang::Id).contains("belum ada angka pada atau sebelum 1 April 2022"));
     }
     #[test]
     fn rank_and_dropout_sentences() {

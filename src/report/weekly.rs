@@ -1,6 +1,7 @@
 //! The weekly situation report of one province (laporan situasi mingguan).
 
-use super::definition::{text, ReportDefinition, SectionKind};
+use super::campaign;
+use super::definition::{text, Campaign, ReportDefinition, SectionKind};
 use super::pdf::*;
 use super::timeliness::{self, Arrival, Cutoff};
 use super::{dose_label, facts, group_label, locale, talk, tr, AttainRow, ReportInput};
@@ -10,11 +11,16 @@ use crate::table::FileOutcome;
 
 pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
     let lang = input.lang;
-    let province = input.gazetteer.region(input.province_code).map(|r| r.name.clone()).unwrap_or_else(|| input.province_code.to_string());
+    let province = input.province_name();
     let title = text(&def.title, input.lang_code()).to_string();
     let running = format!("{title} — {} — {}", province, locale::date(input.period, lang));
     let mut doc = Doc::new(&running);
+    let campaigns: Vec<&Campaign> = def.campaigns.iter().filter(|c| campaign::applies(c, input.province_code)).collect();
     for section in &def.sections {
+        // No campaign configured for this province: no campaign section at all.
+        if section.kind == SectionKind::Campaign && campaigns.is_empty() {
+            continue;
+        }
         let heading = text(&section.title, input.lang_code()).to_string();
         let group = section.group.clone().unwrap_or_else(|| "all".into());
         let dose = section.dose.unwrap_or(1) as i32;
@@ -27,13 +33,14 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
             SectionKind::Headline => headline(&mut doc, input),
             SectionKind::Ranking => ranking(&mut doc, input, &group, dose),
             SectionKind::Chart => chart(&mut doc, input, &group, dose),
-            SectionKind::Attention => attention(&mut doc, input, &group, dose),
+            SectionKind::Attention => attention(&mut doc, input, &group, dose, def.deadline_date),
             SectionKind::Groups => groups(&mut doc, input),
             SectionKind::Files => files(&mut doc, input),
             SectionKind::Annex => annex(&mut doc, input),
             SectionKind::Timeliness => timeliness(&mut doc, input, &Cutoff::from_config(&def.cutoff)),
             SectionKind::Monitoring => monitoring(&mut doc, input),
             SectionKind::Dropout => dropout(&mut doc, input, section.level_or(DEFAULT_DROPOUT_LEVEL)),
+            SectionKind::Campaign => campaigns_section(&mut doc, input, &campaigns),
             // Rakor kinds: a weekly definition that lists one gets the headline figures.
             SectionKind::Summary | SectionKind::Districts => headline(&mut doc, input),
         }
@@ -48,7 +55,11 @@ fn cover(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, cutoff
     doc.rect(0.0, 0.0, PAGE_W, 8.0, HEADER_FILL);
     doc.y = MARGIN + 10.0;
     doc.paragraph(title, 16.0, true, HEADER_FILL);
-    doc.paragraph(&format!("{} {}", tr(lang, "PROVINSI", "PROVINCE"), province), 14.0, true, BLACK);
+    if input.is_national() {
+        doc.paragraph(&format!("{province} ({} {})", input.expected_districts().len(), tr(lang, "provinsi dalam data", "provinces in the input")), 14.0, true, BLACK);
+    } else {
+        doc.paragraph(&format!("{} {}", tr(lang, "PROVINSI", "PROVINCE"), province), 14.0, true, BLACK);
+    }
     doc.paragraph(&format!("{} {}", tr(lang, "Keadaan s.d.", "As of"), locale::day_date(input.period, lang)), 11.0, false, BLACK);
     let expected = input.expected_districts();
     let reported = input.reporting_districts();
@@ -61,8 +72,12 @@ fn cover(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, cutoff
         Lang::Id => format!(" (tepat waktu {on_time}, terlambat {late}, waktu tidak diketahui {unknown}; batas {due})"),
         Lang::En => format!(" (on time {on_time}, late {late}, time unknown {unknown}; cut-off {due})"),
     };
+    // Timeliness is per district file: the provinces' own reports show it.
+    let when = if input.is_national() { String::new() } else { when };
     doc.paragraph(
         &match lang {
+            Lang::Id if input.is_national() => format!("Provinsi dengan angka untuk periode ini: {} dari {}. Ambang target cakupan: {}.", reported.len(), expected.len(), input.threshold_pct()),
+            Lang::En if input.is_national() => format!("Provinces with figures for the period: {} of {}. Coverage threshold: {}.", reported.len(), expected.len(), input.threshold_pct()),
             Lang::Id => format!("Kabupaten/kota yang melapor: {} dari {}{when}. Ambang target cakupan: {}.", reported.len(), expected.len(), input.threshold_pct()),
             Lang::En => format!("Districts reporting: {} of {}{when}. Coverage threshold: {}.", reported.len(), expected.len(), input.threshold_pct()),
         },
@@ -135,7 +150,7 @@ fn ranking(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
     rows.sort_by_key(|r| (r.rank.is_none(), r.rank, r.district_code.clone()));
     let cols = vec![
         TableColumn { title: tr(lang, "Peringkat", "Rank"), width: 56.0, align: Align::Right },
-        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 130.0, align: Align::Left },
+        TableColumn { title: input.area_label(), width: 130.0, align: Align::Left },
         TableColumn { title: tr(lang, "Divaksin", "Vaccinated"), width: 66.0, align: Align::Right },
         TableColumn { title: tr(lang, "Sasaran", "Target"), width: 66.0, align: Align::Right },
         TableColumn { title: tr(lang, "Cakupan", "Coverage"), width: 52.0, align: Align::Right },
@@ -202,7 +217,8 @@ fn chart(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
 
 use super::chart as chart_bar;
 
-fn attention(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
+/// Districts under the threshold; with a deadline, the daily rate needed to reach it by then.
+fn attention(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32, deadline: Option<chrono::NaiveDate>) {
     let lang = input.lang;
     let view = input.view();
     let mut below: Vec<facts::Progress> = input
@@ -214,18 +230,32 @@ fn attention(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
     below.sort_by(|a, b| a.now.coverage.unwrap_or(0.0).total_cmp(&b.now.coverage.unwrap_or(0.0)).then(a.now.district_code.cmp(&b.now.district_code)));
     if below.is_empty() {
         doc.paragraph(&match lang {
-            Lang::Id => format!("Semua kabupaten/kota yang melapor telah mencapai {} untuk {}.", input.threshold_pct(), dose_label(dose, lang).to_lowercase()),
-            Lang::En => format!("Every reporting district has reached {} for {}.", input.threshold_pct(), dose_label(dose, lang).to_lowercase()),
+            Lang::Id => format!("Semua {} yang melapor telah mencapai {} untuk {}.", input.area_word(), input.threshold_pct(), dose_label(dose, lang).to_lowercase()),
+            Lang::En => format!("Every reporting {} has reached {} for {}.", input.area_word(), input.threshold_pct(), dose_label(dose, lang).to_lowercase()),
         }, 9.5, false, BLACK);
         return;
     }
-    let cols = vec![
-        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 140.0, align: Align::Left },
+    let mut cols = vec![
+        TableColumn { title: input.area_label(), width: 140.0, align: Align::Left },
         TableColumn { title: tr(lang, "Cakupan", "Coverage"), width: 55.0, align: Align::Right },
         TableColumn { title: tr(lang, "Orang yang masih perlu divaksin", "People still needed"), width: 85.0, align: Align::Right },
         TableColumn { title: tr(lang, "Laju minggu lalu (orang/hari)", "Last week's pace (people/day)"), width: 80.0, align: Align::Right },
         TableColumn { title: tr(lang, "Perkiraan tercapai", "Expected to reach it"), width: 151.0, align: Align::Left },
     ];
+    // Days from the report's date to the deadline (the figures are as of the end of the period's day).
+    let days_left = deadline.map(|d| (d - input.period).num_days());
+    if let Some(d) = deadline {
+        cols[0].width = 118.0;
+        cols[1].width = 50.0;
+        cols[2].width = 75.0;
+        cols[3].width = 70.0;
+        cols[4].width = 118.0;
+        let title = match lang {
+            Lang::Id => format!("Perlu per hari s.d. {}", locale::short_date(d, lang)),
+            Lang::En => format!("Needed per day by {}", locale::short_date(d, lang)),
+        };
+        cols.insert(4, TableColumn { title, width: 80.0, align: Align::Right });
+    }
     let mut body = Vec::new();
     let mut points = Vec::new();
     for p in &below {
@@ -233,14 +263,28 @@ fn attention(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
         let needed = p.now.people_needed.unwrap_or(0);
         let mut cov = TableCell::plain(input.pct(p.now.coverage));
         cov.fill = input.status_color(p.now.coverage);
-        body.push(vec![
+        let mut row = vec![
             TableCell::plain(name.clone()),
             cov,
             TableCell { text: input.num(Some(needed)), fill: None, bold: true },
             TableCell::plain(p.pace_per_day.map(|v| locale::int(v.round() as i64, lang)).unwrap_or_else(|| "–".into())),
             TableCell::plain(reach_text(p.reach, lang)),
-        ]);
-        points.push(talk::below_threshold(&name, input.threshold, needed, dose, p.reach, lang));
+        ];
+        let mut point = talk::below_threshold(&name, input.threshold, needed, dose, p.reach, lang);
+        if let (Some(d), Some(days)) = (deadline, days_left) {
+            let rate = facts::rate_needed(needed, days);
+            // Red when last week's pace is under the rate needed (or the deadline passed).
+            let fill = match (rate, p.pace_per_day) {
+                (None, _) => Some(RED),
+                (Some(r), Some(pace)) => Some(if pace < r { RED } else { GREEN }),
+                (Some(_), None) => None,
+            };
+            let text = rate.map(|r| locale::int(r.ceil() as i64, lang)).unwrap_or_else(|| tr(lang, "batas waktu lewat", "deadline passed"));
+            row.insert(4, TableCell { text, fill, bold: true });
+            point = format!("{point} {}", talk::deadline_rate(rate, d, lang));
+        }
+        body.push(row);
+        points.push(point);
     }
     doc.table(&cols, &body, 8.5);
     for p in points {
@@ -273,8 +317,8 @@ fn monitoring(doc: &mut Doc, input: &ReportInput) {
         .collect();
     doc.paragraph(
         &match lang {
-            Lang::Id => format!("Cakupan kumulatif provinsi per minggu, semua kelompok ({} minggu dalam data masukan).", periods.len()),
-            Lang::En => format!("Province cumulative coverage per week, all groups ({} weeks in the input).", periods.len()),
+            Lang::Id => format!("Cakupan kumulatif {} per minggu, semua kelompok ({} minggu dalam data masukan).", if input.is_national() { "nasional" } else { "provinsi" }, periods.len()),
+            Lang::En => format!("{} cumulative coverage per week, all groups ({} weeks in the input).", if input.is_national() { "National" } else { "Province" }, periods.len()),
         },
         8.5,
         false,
@@ -282,6 +326,57 @@ fn monitoring(doc: &mut Doc, input: &ReportInput) {
     );
     let label = format!("{} {}", tr(lang, "Target", "Target"), locale::pct_short(input.threshold, lang));
     chart_bar::trend_lines(doc, &labels, &series, input.threshold, &label, &|v| locale::pct(v, lang), 150.0);
+}
+
+/// Campaign targets: per campaign, doses given in its window so far, what is left, the
+/// daily rate needed to finish by the end, last week's pace and where it leads.
+fn campaigns_section(doc: &mut Doc, input: &ReportInput, campaigns: &[&Campaign]) {
+    let lang = input.lang;
+    let view = input.view();
+    let cols = vec![
+        TableColumn { title: tr(lang, "Kampanye", "Campaign"), width: 94.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Target (dosis)", "Target (doses)"), width: 52.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Capaian sejauh ini", "Done so far"), width: 78.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Sisa", "Remaining"), width: 52.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Sisa hari", "Days left"), width: 36.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Perlu per hari", "Needed per day"), width: 55.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Laju minggu lalu per hari", "Last week's pace per day"), width: 60.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Perkiraan total di akhir", "Projected total at the end"), width: 84.0, align: Align::Right },
+    ];
+    let mut body = Vec::new();
+    let mut points = Vec::new();
+    for c in campaigns {
+        let p = campaign::progress(&view, input.period, c);
+        let window = format!("{} – {}", locale::short_date(c.start, lang), locale::date(c.end, lang));
+        let name = format!("{} ({}, {}; {window})", c.name, dose_label(c.dose, lang).to_lowercase(), group_label(&c.group, lang).to_lowercase());
+        let share = |v: i64| locale::pct(v as f64 / c.target as f64, lang);
+        let short = p.projected.is_some_and(|t| t < c.target);
+        body.push(vec![
+            TableCell::plain(name),
+            TableCell::plain(locale::int(c.target, lang)),
+            TableCell::plain(p.done.map(|d| format!("{} ({})", locale::int(d, lang), share(d))).unwrap_or_else(|| "–".into())),
+            TableCell::plain(input.num(p.remaining(c))),
+            TableCell::plain(locale::int(p.days_left, lang)),
+            TableCell { text: p.needed_per_day.map(|r| locale::int(r.ceil() as i64, lang)).unwrap_or_else(|| "–".into()), fill: None, bold: true },
+            TableCell::plain(p.pace_per_day.map(|v| locale::int(v.round() as i64, lang)).unwrap_or_else(|| "–".into())),
+            TableCell { text: p.projected.map(|t| format!("{} ({})", locale::int(t, lang), share(t))).unwrap_or_else(|| "–".into()), fill: p.projected.map(|_| if short { RED } else { GREEN }), bold: false },
+        ]);
+        points.push(talk::campaign(c, &p, lang));
+    }
+    doc.paragraph(
+        &match lang {
+            Lang::Id => format!("Angka provinsi s.d. {}. Capaian = divaksin sekarang − divaksin pada data terakhir sebelum atau pada hari mulai; perkiraan = capaian + laju minggu lalu × sisa hari.", locale::date(input.period, lang)),
+            Lang::En => format!("Province figures as of {}. Done = vaccinated now − vaccinated at the last figure on or before the start; projected = done + last week's pace × days left.", locale::date(input.period, lang)),
+        },
+        8.5,
+        false,
+        GREY,
+    );
+    doc.table(&cols, &body, 8.0);
+    for p in points {
+        doc.bullet(&p, 9.0, BLACK);
+    }
+    doc.y += 4.0;
 }
 
 const DEFAULT_DROPOUT_LEVEL: f64 = 0.2;
@@ -305,8 +400,8 @@ fn dropout(doc: &mut Doc, input: &ReportInput, level: f64) {
     let l = locale::pct_short(level, lang);
     doc.paragraph(
         &match (lang, flagged.is_empty()) {
-            (Lang::Id, true) => format!("Putus dosis (dosis 1 − dosis 2) ÷ dosis 1. Tidak ada kabupaten/kota di atas batas {l}."),
-            (Lang::En, true) => format!("Dropout (dose 1 − dose 2) ÷ dose 1. No district is above the {l} level."),
+            (Lang::Id, true) => format!("Putus dosis (dosis 1 − dosis 2) ÷ dosis 1. Tidak ada {} di atas batas {l}.", input.area_word()),
+            (Lang::En, true) => format!("Dropout (dose 1 − dose 2) ÷ dose 1. No {} is above the {l} level.", input.area_word()),
             (Lang::Id, false) => format!("Putus dosis (dosis 1 − dosis 2) ÷ dosis 1. Di atas batas {l}: {}.", flagged.join(", ")),
             (Lang::En, false) => format!("Dropout (dose 1 − dose 2) ÷ dose 1. Above the {l} level: {}.", flagged.join(", ")),
         },
@@ -315,7 +410,7 @@ fn dropout(doc: &mut Doc, input: &ReportInput, level: f64) {
         if flagged.is_empty() { GREY } else { BAR_LOW },
     );
     let cols = vec![
-        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 150.0, align: Align::Left },
+        TableColumn { title: input.area_label(), width: 150.0, align: Align::Left },
         TableColumn { title: dose_label(1, lang), width: 75.0, align: Align::Right },
         TableColumn { title: dose_label(2, lang), width: 75.0, align: Align::Right },
         TableColumn { title: tr(lang, "Belum dosis 2", "Without dose 2"), width: 75.0, align: Align::Right },
@@ -341,7 +436,7 @@ fn dropout(doc: &mut Doc, input: &ReportInput, level: f64) {
     if let (Some(a), Some(b), Some(share)) = (p1, p2, facts::dropout(p1, p2)) {
         let bold = |t: String| TableCell { text: t, fill: None, bold: true };
         body.push(vec![
-            bold(tr(lang, "PROVINSI", "PROVINCE")),
+            bold(if input.is_national() { tr(lang, "NASIONAL", "NATIONAL") } else { tr(lang, "PROVINSI", "PROVINCE") }),
             bold(locale::int(a, lang)),
             bold(locale::int(b, lang)),
             bold(locale::int(a - b, lang)),
@@ -359,19 +454,19 @@ pub(super) fn timeliness(doc: &mut Doc, input: &ReportInput, cutoff: &Cutoff) {
     let (on_time, late, unknown, missing) = timeliness::tally(&subs);
     let due = cutoff.local(cutoff.due(input.period), lang);
     doc.paragraph(
-        &match lang {
+        &(match lang {
             Lang::Id => format!("Batas pengiriman: {due}. Tepat waktu {on_time}, terlambat {late}, waktu tidak diketahui {unknown}, belum mengirim {missing} (dari {}).", subs.len()),
             Lang::En => format!("Cut-off: {due}. On time {on_time}, late {late}, time unknown {unknown}, missing {missing} (of {}).", subs.len()),
-        },
+        } + &received_note(&subs, lang)),
         8.5,
         false,
         GREY,
     );
     let cols = vec![
-        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 125.0, align: Align::Left },
-        TableColumn { title: tr(lang, "Berkas", "File"), width: 135.0, align: Align::Left },
-        TableColumn { title: tr(lang, "Diterima (waktu berkas)", "Received (file time)"), width: 135.0, align: Align::Left },
-        TableColumn { title: tr(lang, "Status", "Status"), width: 116.0, align: Align::Left },
+        TableColumn { title: input.area_label(), width: 112.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Berkas", "File"), width: 140.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Diterima", "Received"), width: 130.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Status", "Status"), width: 129.0, align: Align::Left },
     ];
     // Missing first, then late, then on time: who to call comes first.
     let mut subs = subs;
@@ -385,7 +480,12 @@ pub(super) fn timeliness(doc: &mut Doc, input: &ReportInput, cutoff: &Cutoff) {
         .iter()
         .map(|s| {
             let file = s.file.map(|f| f.path.rsplit(['/', '\\']).next().unwrap_or(&f.path).to_string()).unwrap_or_else(|| "–".into());
-            let received = s.file.and_then(|f| f.received).map(|t| cutoff.local(t, lang)).unwrap_or_else(|| "–".into());
+            // A time from the file rather than the receipts log says so: it may be a copy's time.
+            let received = match s.file.map(|f| (f.received, f.received_from.as_str())) {
+                Some((Some(t), "file_time")) => format!("{} ({})", cutoff.local(t, lang), tr(lang, "waktu berkas", "file time")),
+                Some((Some(t), _)) => cutoff.local(t, lang),
+                _ => "–".into(),
+            };
             let (status, fill) = match s.arrival {
                 None => (tr(lang, "belum mengirim", "missing"), Some(RED)),
                 Some(Arrival::OnTime) => (tr(lang, "tepat waktu", "on time"), Some(GREEN)),
@@ -402,6 +502,20 @@ pub(super) fn timeliness(doc: &mut Doc, input: &ReportInput, cutoff: &Cutoff) {
         })
         .collect();
     doc.table(&cols, &body, 8.0);
+}
+
+/// Where the received times come from: the receipts log, the files' times, or both.
+fn received_note(subs: &[timeliness::Submission], lang: Lang) -> String {
+    let from = |src: &str| subs.iter().filter_map(|s| s.file).filter(|f| f.received_from == src).count();
+    match (from("receipts"), from("file_time"), lang) {
+        (0, 0, _) => String::new(),
+        (_, 0, Lang::Id) => " Waktu diterima menurut log penerimaan.".into(),
+        (_, 0, Lang::En) => " Received times from the receipts log.".into(),
+        (0, _, Lang::Id) => " Waktu diterima menurut waktu berkas (tanpa log penerimaan; salinan berkas mengubahnya).".into(),
+        (0, _, Lang::En) => " Received times are file times (no receipts log; copying a file changes them).".into(),
+        (_, n, Lang::Id) => format!(" Waktu diterima menurut log penerimaan; {n} berkas tidak tercatat di log, memakai waktu berkas."),
+        (_, n, Lang::En) => format!(" Received times from the receipts log; {n} files not in the log use their file time."),
+    }
 }
 
 /// `2 jam 5 menit`, `3 hari` / `2 h 5 min`, `3 days`.

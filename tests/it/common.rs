@@ -15,14 +15,16 @@ pub fn sitrep(args: &[&str], cwd: &Path) -> (i32, String, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-/// Runs the demo week into a fresh folder and returns it.
+/// Runs the demo week (with its receipts log, as `make demo` does) into a fresh folder
+/// and returns it.
 pub fn run_demo(lang: &str) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let subs = fixtures().join("submissions");
     let targets = fixtures().join("sasaran.xlsx");
+    let receipts = fixtures().join("receipts.csv");
     let out = dir.path().join("out");
     let (code, stdout, stderr) = sitrep(
-        &["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap(), "--lang", lang],
+        &["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--receipts", receipts.to_str().unwrap(), "--out", out.to_str().unwrap(), "--lang", lang],
         &fixtures(),
     );
     assert_eq!(code, 0, "sitrep failed\nstdout:\n{stdout}\nstderr:\n{stderr}");

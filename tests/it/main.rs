@@ -1,13 +1,16 @@
 //! Integration tests, one binary so polars is linked once.
 
+mod campaign;
 mod cli;
 mod common;
 mod corpus;
 mod dashboard;
 mod hostile;
+mod national;
 mod officials;
 mod pipeline;
 mod reader;
+mod receipts;
 mod reports;
 mod template;
 mod workspace;

@@ -1,0 +1,100 @@
+//! The national weekly report: with several provinces in the input, provinces are ranked
+//! where a province's report ranks districts, from the province rows of the attainment.
+
+use crate::common::*;
+use chrono::NaiveDate;
+
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The reader fixtures hold five provinces (no targets): a national report is written
+/// beside the five provinces' own, its dose-1 headline the sum of their figures.
+#[test]
+fn several_provinces_get_a_national_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let subs = root().join("fixtures/reader/submissions");
+    let (code, stdout, stderr) = sitrep(&["run", subs.to_str().unwrap(), "--out", out.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let pdf = out.join("laporan-mingguan-nasional-2022-03-12.pdf");
+    assert!(pdf.exists(), "{stdout}");
+    let attainment = read_csv(&out.join("export/attainment.csv"));
+    let provinces: Vec<_> = attainment.iter().filter(|r| r["period"] == "2022-03-12" && r["district_code"].is_empty() && r["group"] == "all" && r["dose"] == "1").collect();
+    assert_eq!(provinces.len(), 5);
+    let sum: i64 = provinces.iter().map(|r| r["vaccinated"].parse::<i64>().unwrap()).sum();
+    let text = pdf_text(&pdf);
+    let f = flat(&text);
+    assert!(f.contains("INDONESIA (5 provinsi dalam data)"), "{text}");
+    assert!(f.contains("Provinsi dengan angka untuk periode ini: 5 dari 5."), "{text}");
+    let id_int = |n: i64| n.to_string().as_bytes().rchunks(3).rev().map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(".");
+    assert!(f.contains(&format!("Dosis 1 {} – –", id_int(sum))), "national dose 1 = {sum}:\n{text}");
+    assert!(f.contains("Peringkat provinsi: dosis 1") && f.contains("SULAWESI TENGAH") && f.contains("KALIMANTAN UTARA"), "{text}");
+    // Without targets a province has no coverage: "–", not a target of 0.
+    let g = sitrep::gazetteer::embedded();
+    for p in &provinces {
+        let name = &g.region(&p["province_code"]).unwrap().name;
+        let v: i64 = p["vaccinated"].parse().unwrap();
+        assert!(f.contains(&format!("– {name} {} – –", id_int(v))), "{name}:\n{text}");
+    }
+    assert!(!f.contains("Kabupaten/Kota"), "{text}");
+    // One province: no national report.
+    let (dir, _) = run_demo("id");
+    assert!(!dir.path().join("out/laporan-mingguan-nasional-2022-01-15.pdf").exists());
+}
+
+/// Three provinces over two weeks, dose 1 (all groups): Jambi 700 → 750 of 1.000,
+/// Sumatera Selatan 500 → 560 of 1.000, Bengkulu 800 → 900 of 2.000. Nation: 2.000 →
+/// 2.210 of 4.000 (55,3%, +5,3 pp, 210 this week). Sumatera Selatan needs 140 at 60 a
+/// week (8,57 a day): 17 days, 1 February; Bengkulu 500 at 100 a week: 35 days, 19 February.
+#[test]
+fn provinces_are_ranked_and_the_ones_below_the_threshold_listed() {
+    use sitrep::config::Lang;
+    use sitrep::report::{definition::ReportDefinition, national, weekly, AttainRow, ReportInput};
+    let d = |day: u32| NaiveDate::from_ymd_opt(2022, 1, day).unwrap();
+    let mut rows = Vec::new();
+    for (code, before, now, target) in [("15", 700, 750, 1000), ("16", 500, 560, 1000), ("17", 800, 900, 2000)] {
+        for (period, v) in [(d(8), before), (d(15), now)] {
+            for dose in [1, 2] {
+                let v: i64 = if dose == 1 { v } else { v * 3 / 4 };
+                rows.push(AttainRow {
+                    period,
+                    province_code: code.into(),
+                    district_code: None,
+                    group: "all".into(),
+                    dose,
+                    vaccinated: Some(v),
+                    target: Some(target),
+                    coverage: Some(v as f64 / target as f64),
+                    people_needed: Some(((0.7 * target as f64 - 1e-9).ceil() as i64 - v).max(0)),
+                    rank: None,
+                });
+            }
+        }
+    }
+    let rows = national::rows(&rows, 0.7);
+    let input = ReportInput {
+        province_code: national::CODE,
+        period: d(15),
+        rows: &rows,
+        findings: &[],
+        files: &[],
+        threshold: 0.7,
+        lang: Lang::Id,
+        gazetteer: sitrep::gazetteer::embedded(),
+        id_seed: &[1u8; 16],
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("nasional.pdf");
+    std::fs::write(&pdf, weekly::render(&input, &ReportDefinition::national_default().unwrap())).unwrap();
+    let text = pdf_text(&pdf);
+    let f = flat(&text);
+    assert!(f.contains("INDONESIA (3 provinsi dalam data)"), "{text}");
+    assert!(f.contains("Dosis 1 2.210 4.000 55,3% +5,3 pp 210"), "{text}");
+    assert!(f.contains("1 JAMBI 750 1.000 75,0% = 0"), "{text}");
+    assert!(f.contains("2 SUMATERA SELATAN 560 1.000 56,0% = 140"), "{text}");
+    assert!(f.contains("3 BENGKULU 900 2.000 45,0% = 500"), "{text}");
+    assert!(f.contains("SUMATERA SELATAN masih di bawah 70%: perlu 140 orang lagi untuk dosis 1; dengan laju minggu lalu tercapai 1 Februari 2022."), "{text}");
+    assert!(f.contains("BENGKULU masih di bawah 70%: perlu 500 orang lagi untuk dosis 1; dengan laju minggu lalu tercapai 19 Februari 2022."), "{text}");
+    assert!(f.contains("Perlu perhatian: provinsi di bawah target") && f.contains("NASIONAL"), "{text}");
+}
