@@ -122,10 +122,69 @@ pub fn check_cfb(bytes: &[u8], limits: &Limits) -> Result<(), String> {
     for path in streams {
         let stream = comp.open_stream(&path).map_err(damaged)?;
         let remaining = limits.max_unzipped_bytes.saturating_sub(total);
-        total += std::io::copy(&mut stream.take(remaining + 1), &mut std::io::sink()).map_err(damaged)?;
+        let mut data = Vec::new();
+        total += stream.take(remaining + 1).read_to_end(&mut data).map_err(damaged)? as u64;
         if total > limits.max_unzipped_bytes {
             return Err(format!("refused: the workbook holds more than {} MB of data (limits.max_unzipped_bytes)", limits.max_unzipped_bytes >> 20));
         }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.eq_ignore_ascii_case("Workbook") || name.eq_ignore_ascii_case("Book") {
+            if let Some(cells) = largest_declared_extent(&data) {
+                if cells > limits.max_cells as u64 * 4 {
+                    return Err(format!(
+                        "refused: a sheet declares {cells} cells, above the limit of {} (limits.max_cells); the file is damaged or hostile",
+                        limits.max_cells
+                    ));
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// The largest sheet extent declared by a DIMENSIONS record (BIFF 0x0200) in an xls
+/// Workbook stream, computed as calamine does. calamine reserves that many cells up
+/// front, and a forged record asks for terabytes: an abort `catch_unwind` cannot stop
+/// (found by fuzzing). Records are walked the way calamine walks them: from the start
+/// of the stream, and from every sheet offset that a BOUNDSHEET record (0x0085) gives.
+fn largest_declared_extent(stream: &[u8]) -> Option<u64> {
+    let u16_at = |i: usize| stream.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]) as u64);
+    let u32_at = |i: usize| stream.get(i..i + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as u64);
+    let mut starts = vec![0usize];
+    let mut largest: Option<u64> = None;
+    let mut k = 0;
+    while let Some(&start) = starts.get(k) {
+        k += 1;
+        let mut i = start;
+        while let (Some(typ), Some(len)) = (u16_at(i), u16_at(i + 2)) {
+            let r = i + 4;
+            if typ == 0x0085 && start == 0 {
+                if let Some(pos) = u32_at(r) {
+                    if (pos as usize) < stream.len() && !starts.contains(&(pos as usize)) {
+                        starts.push(pos as usize);
+                    }
+                }
+            }
+            if typ == 0x0200 {
+                let fields = match len {
+                    10 => Some((u16_at(r), u16_at(r + 2), u16_at(r + 4), u16_at(r + 6))),
+                    14 | 16 => Some((u32_at(r), u32_at(r + 4), u16_at(r + 8), u16_at(r + 10))),
+                    _ => None,
+                };
+                if let Some((Some(rf), Some(rl), Some(cf), Some(cl))) = fields {
+                    let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+                    if rl >= 1 && cl >= 1 {
+                        // u32 arithmetic that wraps, as calamine's does in a release
+                        // build: an end before the start is a huge extent.
+                        let rows = ((rl - 1) as u32).wrapping_sub(rf as u32).wrapping_add(1) as u64;
+                        let cols = ((cl - 1) as u32).wrapping_sub(cf as u32).wrapping_add(1) as u64;
+                        let cells = rows.saturating_mul(cols);
+                        largest = Some(largest.map_or(cells, |l| l.max(cells)));
+                    }
+                }
+            }
+            i = r + len as usize;
+        }
+    }
+    largest
 }

@@ -187,3 +187,17 @@ fn a_damaged_xls_container_is_refused_before_calamine_sees_it() {
     assert!(f["message"].contains("damaged .xls"), "{f:?}");
     assert!(tebo_accepted(&stdout), "{stdout}");
 }
+
+#[test]
+fn an_xls_declaring_a_huge_sheet_is_refused_before_calamine_aborts() {
+    // Found by fuzzing: a DIMENSIONS record declaring 687 billion cells, which calamine
+    // reserves up front (an abort that catch_unwind cannot stop).
+    let dir = tempfile::tempdir().unwrap();
+    let good = good_file(dir.path());
+    std::fs::copy(root().join("fixtures/hostile/fuzz-abort-dimensions.xls"), dir.path().join("huge.xls")).unwrap();
+    let (code, stdout, stderr, findings) = run_in(dir.path(), &[good, "huge.xls"], "");
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let f = finding(&findings, "refused_file", "huge.xls");
+    assert!(f["message"].contains("declares") && f["message"].contains("max_cells"), "{f:?}");
+    assert!(tebo_accepted(&stdout), "{stdout}");
+}
