@@ -49,6 +49,9 @@ pub struct FileConfig {
     /// Names districts write → official code, e.g. `"Tanjabbar" = "15.06"`.
     #[serde(default)]
     pub aliases: BTreeMap<String, String>,
+    /// PPKM vaccination gates, agglomerations, the children 6–11 start rule.
+    #[serde(default)]
+    pub ppkm: crate::gates::PpkmConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
@@ -87,6 +90,8 @@ pub struct RunPlan {
     pub report: ReportDefinition,
     /// The rakor briefing pack's definition (`reports/rakor.toml`).
     pub rakor: ReportDefinition,
+    /// PPKM vaccination gates (`[ppkm]`, defaults 3→2: 50%/40%, 2→1: 70%/60%).
+    pub gates: crate::gates::GateRules,
     /// The configuration as resolved, written into the manifest.
     pub config_json: serde_json::Value,
 }
@@ -155,12 +160,14 @@ impl RunPlan {
         vocab.extend(&groups, &doses);
         let report = ReportDefinition::weekly_default()?;
         let rakor = ReportDefinition::rakor_default()?;
+        let gates = crate::gates::GateRules::from_config(&file.ppkm)?;
         let config_json = serde_json::json!({
             "threshold": threshold,
             "lang": lang,
             "limits": limits,
             "vocabulary": file.vocabulary,
             "aliases": file.aliases,
+            "ppkm": file.ppkm,
             "period": period.map(|p| p.to_string()),
             "strict": args.strict,
             "config_file": config_path.as_ref().map(|p| p.display().to_string()),
@@ -179,6 +186,7 @@ impl RunPlan {
             quiet: args.quiet,
             report,
             rakor,
+            gates,
             config_json,
         })
     }

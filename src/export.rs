@@ -97,6 +97,39 @@ fn findings_csv(findings: &[Finding]) -> Result<Vec<u8>> {
     Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
 }
 
+/// `export/ppkm_gates.csv`: one row per district (then agglomeration) and period.
+pub fn gates_csv(rows: &[crate::gates::GateRow]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "period",
+        "district_code",
+        "dose1_coverage",
+        "lansia_dose1_coverage",
+        "level_by_vaccination",
+        "next_gate",
+        "people_needed_dose1",
+        "people_needed_lansia",
+        "children_6_11_may_start",
+        "agglomeration",
+    ])?;
+    let opt = |x: Option<String>| x.unwrap_or_default();
+    for r in rows {
+        w.write_record([
+            r.period.to_string(),
+            neutralise(&r.district_code).into_owned(),
+            opt(r.dose1_coverage.map(|c| c.to_string())),
+            opt(r.lansia_dose1_coverage.map(|c| c.to_string())),
+            opt(r.level_by_vaccination.map(|l| l.to_string())),
+            opt(r.next_gate.map(|g| g.label())),
+            opt(r.people_needed_dose1.map(|n| n.to_string())),
+            opt(r.people_needed_lansia.map(|n| n.to_string())),
+            opt(r.children_may_start.map(|b| b.to_string())),
+            r.is_agglomeration.to_string(),
+        ])?;
+    }
+    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+}
+
 pub struct ExportInput<'a> {
     /// The run's output folder; the export goes to `export/` inside it.
     pub root: PathBuf,
@@ -104,6 +137,8 @@ pub struct ExportInput<'a> {
     pub attainment: &'a DataFrame,
     pub targets: &'a DataFrame,
     pub findings: &'a [Finding],
+    /// PPKM vaccination gates per district and period.
+    pub gates: &'a [crate::gates::GateRow],
     pub inputs: &'a [FileOutcome],
     pub targets_input: Option<&'a FileOutcome>,
     pub config: &'a serde_json::Value,
@@ -122,6 +157,7 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
         write_atomic(d, "export/attainment.csv", &csv_bytes(input.attainment)?)?,
         write_atomic(d, "export/targets.csv", &csv_bytes(input.targets)?)?,
         write_atomic(d, "export/findings.csv", &findings_csv(input.findings)?)?,
+        write_atomic(d, "export/ppkm_gates.csv", &gates_csv(input.gates)?)?,
     ];
     for o in input.officials {
         // The name comes from an official code (digits and dots) and a date.

@@ -11,6 +11,7 @@ pub mod checks;
 pub mod config;
 pub mod export;
 pub mod findings;
+pub mod gates;
 pub mod gazetteer;
 pub mod ingest;
 pub mod layout;
@@ -245,6 +246,8 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     timings.record(timings::Stage::Attain, stage);
     let stage = std::time::Instant::now();
     let rows = report::rows_from_frame(&attain_df)?;
+    // What each district's vaccination permits under the PPKM gates.
+    let gates = gates::compute(&rows, &plan.gates);
     // Figures that cannot all be right: counts going down, dose 2 above dose 1, >100%.
     findings.extend(checks::run(&observations, &targets, &rows, period));
     // Provinces with figures for the period (a national targets file alone is not a report).
@@ -275,6 +278,8 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
             period,
             rows: &rows,
             findings: &findings,
+            gates: &gates,
+            gate_rules: &plan.gates,
             files: &outcomes,
             threshold: plan.threshold,
             lang: plan.lang,
@@ -302,6 +307,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         attainment: &attain_df,
         targets: &targets_df,
         findings: &findings,
+        gates: &gates,
         inputs: &outcomes,
         targets_input: targets_table.as_ref().map(|t| &t.outcome),
         config: &plan.config_json,

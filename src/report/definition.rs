@@ -53,6 +53,9 @@ pub enum SectionKind {
     Districts,
     /// Which districts sent a submission for the period, when, and whether before the cut-off.
     Timeliness,
+    /// PPKM vaccination gates: the level each district's vaccination permits, the next
+    /// gate and the people still needed for it; agglomerations; the children 6–11 rule.
+    Ppkm,
 }
 
 /// What a district page of the rakor pack shows, in the order listed.

@@ -26,6 +26,10 @@ pub struct ReportInput<'a> {
     pub period: NaiveDate,
     pub rows: &'a [AttainRow],
     pub findings: &'a [Finding],
+    /// PPKM vaccination gates of every district and period (and agglomerations).
+    pub gates: &'a [crate::gates::GateRow],
+    /// The gates those rows were judged by, for the report's explanation.
+    pub gate_rules: &'a crate::gates::GateRules,
     pub files: &'a [FileOutcome],
     pub threshold: f64,
     pub lang: Lang,
@@ -34,6 +38,10 @@ pub struct ReportInput<'a> {
 }
 
 impl ReportInput<'_> {
+    /// This period's gate rows of the province's districts (not agglomerations).
+    pub fn gate(&self, code: &str) -> Option<&crate::gates::GateRow> {
+        self.gates.iter().find(|g| g.period == self.period && !g.is_agglomeration && g.district_code == code)
+    }
     pub fn lang_code(&self) -> &'static str {
         if self.lang == Lang::Id { "id" } else { "en" }
     }

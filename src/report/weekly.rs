@@ -34,6 +34,7 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
             SectionKind::Timeliness => timeliness(&mut doc, input, &Cutoff::from_config(&def.cutoff)),
             SectionKind::Monitoring => monitoring(&mut doc, input),
             SectionKind::Dropout => dropout(&mut doc, input, section.level_or(DEFAULT_DROPOUT_LEVEL)),
+            SectionKind::Ppkm => ppkm(&mut doc, input),
             // Rakor kinds: a weekly definition that lists one gets the headline figures.
             SectionKind::Summary | SectionKind::Districts => headline(&mut doc, input),
         }
@@ -282,6 +283,84 @@ fn monitoring(doc: &mut Doc, input: &ReportInput) {
     );
     let label = format!("{} {}", tr(lang, "Target", "Target"), locale::pct_short(input.threshold, lang));
     chart_bar::trend_lines(doc, &labels, &series, input.threshold, &label, &|v| locale::pct(v, lang), 150.0);
+}
+
+/// PPKM vaccination gates: furthest from the next level first, then the agglomerations.
+pub(super) fn ppkm(doc: &mut Doc, input: &ReportInput) {
+    let lang = input.lang;
+    let rules = input.gate_rules;
+    let gates: Vec<String> = rules
+        .gates
+        .iter()
+        .map(|g| match lang {
+            Lang::Id => format!("level {} → {}: dosis 1 ≥ {} dan lansia dosis 1 ≥ {}", g.from, g.to, locale::pct_short(g.dose1, lang), locale::pct_short(g.lansia_dose1, lang)),
+            Lang::En => format!("level {} → {}: dose 1 ≥ {} and elderly dose 1 ≥ {}", g.from, g.to, locale::pct_short(g.dose1, lang), locale::pct_short(g.lansia_dose1, lang)),
+        })
+        .collect();
+    let (c1, cl) = (locale::pct_short(rules.children_dose1, lang), locale::pct_short(rules.children_lansia_dose1, lang));
+    doc.paragraph(
+        &match lang {
+            Lang::Id => format!("Syarat vaksinasi untuk turun level PPKM: {}. Vaksinasi anak 6–11 tahun dapat dimulai bila dosis 1 di atas {c1} dan lansia di atas {cl}. Kekurangan = orang yang masih perlu divaksin untuk gerbang berikutnya.", gates.join("; ")),
+            Lang::En => format!("Vaccination needed to move down a PPKM level: {}. Vaccinating children 6–11 may start where dose 1 is above {c1} and elderly above {cl}. Still needed = people to vaccinate for the next gate.", gates.join("; ")),
+        },
+        8.5,
+        false,
+        GREY,
+    );
+    let codes = input.expected_districts();
+    let mut rows: Vec<&crate::gates::GateRow> = input.gates.iter().filter(|g| g.period == input.period && !g.is_agglomeration && codes.contains(&g.district_code)).collect();
+    // Furthest behind first: highest level, then the most people still needed.
+    rows.sort_by_key(|g| (g.level_by_vaccination.is_none(), std::cmp::Reverse(g.level_by_vaccination), std::cmp::Reverse(g.people_needed_dose1.unwrap_or(0) + g.people_needed_lansia.unwrap_or(0)), g.district_code.clone()));
+    let agglomerations = input.gates.iter().filter(|g| g.period == input.period && g.is_agglomeration && g.province_code == input.province_code);
+    let cols = vec![
+        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 120.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Dosis 1", "Dose 1"), width: 50.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Lansia dosis 1", "Elderly dose 1"), width: 55.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Level menurut vaksinasi", "Level by vaccination"), width: 60.0, align: Align::Center },
+        TableColumn { title: tr(lang, "Gerbang berikut", "Next gate"), width: 50.0, align: Align::Center },
+        TableColumn { title: tr(lang, "Kekurangan dosis 1", "Still needed, dose 1"), width: 65.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Kekurangan lansia", "Still needed, elderly"), width: 61.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Anak 6–11 boleh mulai", "Children 6–11 may start"), width: 50.0, align: Align::Center },
+    ];
+    let level_fill = |l: Option<u8>| match (l, rules.gates.first(), rules.gates.last()) {
+        (Some(l), Some(top), _) if l >= top.from => Some(RED),
+        (Some(l), _, Some(bottom)) if l <= bottom.to => Some(GREEN),
+        (Some(_), _, _) => Some(YELLOW),
+        _ => None,
+    };
+    let mut body: Vec<Vec<TableCell>> = Vec::new();
+    for g in rows.into_iter().chain(agglomerations) {
+        let name = if g.is_agglomeration { g.district_code.clone() } else { input.district_name(&g.district_code) };
+        let no_figures = g.level_by_vaccination.is_none();
+        let yes_no = |b: Option<bool>| match b {
+            Some(true) => tr(lang, "ya", "yes"),
+            Some(false) => tr(lang, "tidak", "no"),
+            None => "–".into(),
+        };
+        body.push(vec![
+            TableCell { text: name, fill: None, bold: g.is_agglomeration },
+            TableCell::plain(input.pct(g.dose1_coverage)),
+            TableCell::plain(input.pct(g.lansia_dose1_coverage)),
+            TableCell { text: g.level_by_vaccination.map(|l| l.to_string()).unwrap_or_else(|| "–".into()), fill: level_fill(g.level_by_vaccination), bold: true },
+            TableCell::plain(match (g.next_gate, no_figures) {
+                (_, true) => tr(lang, "tanpa data", "no data"),
+                (Some(n), _) => n.label(),
+                (None, _) => tr(lang, "semua terpenuhi", "all met"),
+            }),
+            TableCell::plain(input.num(g.people_needed_dose1)),
+            TableCell::plain(input.num(g.people_needed_lansia)),
+            TableCell::plain(yes_no(g.children_may_start)),
+        ]);
+    }
+    doc.table(&cols, &body, 8.0);
+    if input.gates.iter().any(|g| g.period == input.period && g.is_agglomeration && g.province_code == input.province_code) {
+        doc.paragraph(
+            &tr(lang, "Aglomerasi (tebal) dinilai dari anggota terendah; kekurangannya dijumlah atas semua anggota.", "Agglomerations (bold) are judged by their lowest member; what they still need is summed over the members."),
+            8.0,
+            false,
+            GREY,
+        );
+    }
 }
 
 const DEFAULT_DROPOUT_LEVEL: f64 = 0.2;

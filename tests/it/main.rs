@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod corpus;
 mod dashboard;
+mod gates;
 mod hostile;
 mod officials;
 mod pipeline;
