@@ -52,6 +52,9 @@ pub struct FileConfig {
     /// PPKM vaccination gates, agglomerations, the children 6–11 start rule.
     #[serde(default)]
     pub ppkm: crate::gates::PpkmConfig,
+    /// Data-quality rules: unusual jumps, stale districts, codes to skip.
+    #[serde(default)]
+    pub checks: crate::checks::ChecksConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
@@ -92,6 +95,8 @@ pub struct RunPlan {
     pub rakor: ReportDefinition,
     /// PPKM vaccination gates (`[ppkm]`, defaults 3→2: 50%/40%, 2→1: 70%/60%).
     pub gates: crate::gates::GateRules,
+    /// Data-quality rules (`[checks]`).
+    pub checks: crate::checks::CheckRules,
     /// The configuration as resolved, written into the manifest.
     pub config_json: serde_json::Value,
 }
@@ -161,6 +166,7 @@ impl RunPlan {
         let report = ReportDefinition::weekly_default()?;
         let rakor = ReportDefinition::rakor_default()?;
         let gates = crate::gates::GateRules::from_config(&file.ppkm)?;
+        let checks = crate::checks::CheckRules::from_config(&file.checks)?;
         let config_json = serde_json::json!({
             "threshold": threshold,
             "lang": lang,
@@ -168,6 +174,7 @@ impl RunPlan {
             "vocabulary": file.vocabulary,
             "aliases": file.aliases,
             "ppkm": file.ppkm,
+            "checks": file.checks,
             "period": period.map(|p| p.to_string()),
             "strict": args.strict,
             "config_file": config_path.as_ref().map(|p| p.display().to_string()),
@@ -187,6 +194,7 @@ impl RunPlan {
             report,
             rakor,
             gates,
+            checks,
             config_json,
         })
     }

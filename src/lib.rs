@@ -248,8 +248,9 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let rows = report::rows_from_frame(&attain_df)?;
     // What each district's vaccination permits under the PPKM gates.
     let gates = gates::compute(&rows, &plan.gates);
-    // Figures that cannot all be right: counts going down, dose 2 above dose 1, >100%.
-    findings.extend(checks::run(&observations, &targets, &rows, period));
+    // Figures that cannot all be right: counts going down, dose 2 above dose 1, >100%,
+    // unusual jumps, stale districts.
+    findings.extend(checks::run(&observations, &targets, &rows, period, &plan.checks));
     // Provinces with figures for the period (a national targets file alone is not a report).
     let provinces: std::collections::BTreeSet<String> =
         rows.iter().filter(|r| r.period == period && r.district_code.is_some() && r.vaccinated.is_some()).map(|r| r.province_code.clone()).collect();
