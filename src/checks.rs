@@ -161,9 +161,12 @@ impl CheckRules {
     }
 }
 
+/// A district's count of one group and dose per period, with its first observation.
+type Series<'a> = BTreeMap<NaiveDate, (i64, &'a Observation)>;
+
 /// Counts per district, group and dose, summed over areas and units, by period.
-fn district_counts(obs: &[Observation]) -> BTreeMap<(String, &'static str, u8), BTreeMap<NaiveDate, (i64, &Observation)>> {
-    let mut out: BTreeMap<(String, &'static str, u8), BTreeMap<NaiveDate, (i64, &Observation)>> = BTreeMap::new();
+fn district_counts(obs: &[Observation]) -> BTreeMap<(String, &'static str, u8), Series<'_>> {
+    let mut out: BTreeMap<(String, &'static str, u8), Series<'_>> = BTreeMap::new();
     for o in obs {
         out.entry((o.district_code.clone(), o.group.code(), o.dose)).or_default().entry(o.period).and_modify(|e| e.0 += o.vaccinated).or_insert((o.vaccinated, o));
     }

@@ -24,6 +24,8 @@ pub struct RawArgs {
     pub inputs: Vec<PathBuf>,
     pub targets: Option<PathBuf>,
     pub out: Option<PathBuf>,
+    /// The previous run's export (or output folder), to list what changed.
+    pub previous: Option<PathBuf>,
     pub period: Option<String>,
     pub config: Option<PathBuf>,
     pub lang: Option<String>,
@@ -42,6 +44,8 @@ pub struct FileConfig {
     pub submissions: Option<PathBuf>,
     pub targets: Option<PathBuf>,
     pub out: Option<PathBuf>,
+    /// The previous run's export folder (e.g. `out-last-week/export`), to list changes.
+    pub previous: Option<PathBuf>,
     #[serde(default)]
     pub limits: LimitsConfig,
     #[serde(default)]
@@ -82,6 +86,8 @@ pub struct RunPlan {
     pub inputs: Vec<PathBuf>,
     pub targets: Option<PathBuf>,
     pub out: PathBuf,
+    /// The previous run's export, to compare with.
+    pub previous: Option<PathBuf>,
     pub period: Option<NaiveDate>,
     pub lang: Lang,
     pub threshold: f64,
@@ -127,6 +133,7 @@ impl RunPlan {
         let default_targets = config_path.as_ref().map(|_| base.join("sasaran.xlsx")).filter(|p| p.is_file());
         let targets = args.targets.clone().or(file.targets.clone().map(&in_base)).or(default_targets);
         let out = args.out.clone().or(file.out.clone().map(&in_base));
+        let previous = args.previous.clone().or(file.previous.clone().map(&in_base));
         if args.inputs.is_empty() {
             bail!("no submissions given: name the files or folders to read, e.g. `sitrep run submissions/ --targets sasaran.xlsx`, or make a working folder with `sitrep init kerja --province 15` and run `sitrep run` inside it");
         }
@@ -173,6 +180,7 @@ impl RunPlan {
             "limits": limits,
             "vocabulary": file.vocabulary,
             "aliases": file.aliases,
+            "previous": previous.as_ref().map(|p| p.display().to_string()),
             "ppkm": file.ppkm,
             "checks": file.checks,
             "period": period.map(|p| p.to_string()),
@@ -183,6 +191,7 @@ impl RunPlan {
             inputs: args.inputs,
             targets,
             out: out.unwrap_or_else(|| base.join("out")),
+            previous,
             period,
             lang,
             threshold,

@@ -127,7 +127,26 @@ pub fn gates_csv(rows: &[crate::gates::GateRow]) -> Result<Vec<u8>> {
             r.is_agglomeration.to_string(),
         ])?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// `export/changes.csv`: what changed since the previous run's export.
+pub fn changes_csv(changes: &crate::changes::Changes) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["kind", "period", "district_code", "group", "dose", "before", "after", "detail"])?;
+    for c in &changes.items {
+        w.write_record([
+            c.kind.as_str(),
+            &c.period.map(|p| p.to_string()).unwrap_or_default(),
+            &neutralise(&c.district_code),
+            &c.group,
+            &c.dose.map(|d| d.to_string()).unwrap_or_default(),
+            &neutralise(&c.before),
+            &neutralise(&c.after),
+            &neutralise(&c.detail),
+        ])?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 pub struct ExportInput<'a> {
@@ -139,6 +158,8 @@ pub struct ExportInput<'a> {
     pub findings: &'a [Finding],
     /// PPKM vaccination gates per district and period.
     pub gates: &'a [crate::gates::GateRow],
+    /// Changes since the previous run (`export/changes.csv` only when one was given).
+    pub changes: Option<&'a crate::changes::Changes>,
     pub inputs: &'a [FileOutcome],
     pub targets_input: Option<&'a FileOutcome>,
     pub config: &'a serde_json::Value,
@@ -159,6 +180,9 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
         write_atomic(d, "export/findings.csv", &findings_csv(input.findings)?)?,
         write_atomic(d, "export/ppkm_gates.csv", &gates_csv(input.gates)?)?,
     ];
+    if let Some(c) = input.changes {
+        outputs.push(write_atomic(d, "export/changes.csv", &changes_csv(c)?)?);
+    }
     for o in input.officials {
         // The name comes from an official code (digits and dots) and a date.
         let name = crate::safe_file_name(&format!("sitrep-{}-{}.xlsx", o.province_code, o.period));

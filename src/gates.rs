@@ -98,7 +98,7 @@ impl GateRules {
         if gates.is_empty() {
             gates = defaults.gates;
         }
-        gates.sort_by(|a, b| b.from.cmp(&a.from));
+        gates.sort_by_key(|g| std::cmp::Reverse(g.from));
         // Gates chain: each starts where the one before ends, so the level is well defined.
         for w in gates.windows(2) {
             if let [a, b] = w {
@@ -174,7 +174,8 @@ pub fn level(rules: &GateRules, dose1: f64, lansia: f64) -> (u8, Option<Gate>) {
 pub fn compute(rows: &[AttainRow], rules: &GateRules) -> Vec<GateRow> {
     use std::collections::BTreeMap;
     // (period, district) → (province, all dose 1, lansia dose 1)
-    let mut keyed: BTreeMap<(NaiveDate, String), (String, Option<&AttainRow>, Option<&AttainRow>)> = BTreeMap::new();
+    type Pair<'a> = (String, Option<&'a AttainRow>, Option<&'a AttainRow>);
+    let mut keyed: BTreeMap<(NaiveDate, String), Pair> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.dose == 1) {
         let Some(d) = &r.district_code else { continue };
         let e = keyed.entry((r.period, d.clone())).or_insert((r.province_code.clone(), None, None));

@@ -7,6 +7,7 @@
 //! and `export` (Parquet, CSV, manifest). [`Finding`]s travel beside the data.
 
 pub mod attain;
+pub mod changes;
 pub mod checks;
 pub mod config;
 pub mod export;
@@ -251,6 +252,17 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     // Figures that cannot all be right: counts going down, dose 2 above dose 1, >100%,
     // unusual jumps, stale districts.
     findings.extend(checks::run(&observations, &targets, &rows, period, &plan.checks));
+    // What changed since the previous run's export, when one is given.
+    let changes = match &plan.previous {
+        Some(dir) => match changes::read_previous(dir) {
+            Ok(prev) => Some(changes::compare(&prev, &rows, &gates, &findings, period, plan.threshold)),
+            Err(finding) => {
+                findings.push(finding);
+                None
+            }
+        },
+        None => None,
+    };
     // Provinces with figures for the period (a national targets file alone is not a report).
     let provinces: std::collections::BTreeSet<String> =
         rows.iter().filter(|r| r.period == period && r.district_code.is_some() && r.vaccinated.is_some()).map(|r| r.province_code.clone()).collect();
@@ -281,6 +293,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
             findings: &findings,
             gates: &gates,
             gate_rules: &plan.gates,
+            changes: changes.as_ref(),
             files: &outcomes,
             threshold: plan.threshold,
             lang: plan.lang,
@@ -309,6 +322,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         targets: &targets_df,
         findings: &findings,
         gates: &gates,
+        changes: changes.as_ref(),
         inputs: &outcomes,
         targets_input: targets_table.as_ref().map(|t| &t.outcome),
         config: &plan.config_json,

@@ -125,6 +125,9 @@ struct RunArgs {
     /// Output folder (reports at the top, the archival export in export/).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// The previous run's export (or output folder): list what changed since then.
+    #[arg(long)]
+    previous: Option<PathBuf>,
     /// Report period (YYYY-MM-DD); defaults to the latest date in the submissions.
     #[arg(long)]
     period: Option<String>,
@@ -265,7 +268,7 @@ fn progress_bar(args: &RunArgs) -> Option<Bar> {
 fn run(args: RunArgs) -> ExitCode {
     let bar = progress_bar(&args);
     let (verbose, json, timings) = (args.verbose, args.json, args.timings);
-    let raw = RawArgs { inputs: args.submissions, targets: args.targets, out: args.out, period: args.period, config: args.config, lang: args.lang, strict: args.strict, quiet: args.quiet };
+    let raw = RawArgs { inputs: args.submissions, targets: args.targets, out: args.out, previous: args.previous, period: args.period, config: args.config, lang: args.lang, strict: args.strict, quiet: args.quiet };
     let plan = match RunPlan::resolve(raw) {
         Ok(p) => p,
         Err(e) => return fail(e),

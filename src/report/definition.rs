@@ -56,6 +56,9 @@ pub enum SectionKind {
     /// PPKM vaccination gates: the level each district's vaccination permits, the next
     /// gate and the people still needed for it; agglomerations; the children 6–11 rule.
     Ppkm,
+    /// What changed since the previous run's export: revisions, ranks, thresholds,
+    /// PPKM levels, findings that appeared or were resolved.
+    Changes,
 }
 
 /// What a district page of the rakor pack shows, in the order listed.

@@ -30,6 +30,8 @@ pub struct ReportInput<'a> {
     pub gates: &'a [crate::gates::GateRow],
     /// The gates those rows were judged by, for the report's explanation.
     pub gate_rules: &'a crate::gates::GateRules,
+    /// What changed since the previous run's export (`--previous`), when given.
+    pub changes: Option<&'a crate::changes::Changes>,
     pub files: &'a [FileOutcome],
     pub threshold: f64,
     pub lang: Lang,

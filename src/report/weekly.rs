@@ -35,6 +35,7 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
             SectionKind::Monitoring => monitoring(&mut doc, input),
             SectionKind::Dropout => dropout(&mut doc, input, section.level_or(DEFAULT_DROPOUT_LEVEL)),
             SectionKind::Ppkm => ppkm(&mut doc, input),
+            SectionKind::Changes => changes(&mut doc, input),
             // Rakor kinds: a weekly definition that lists one gets the headline figures.
             SectionKind::Summary | SectionKind::Districts => headline(&mut doc, input),
         }
@@ -360,6 +361,101 @@ pub(super) fn ppkm(doc: &mut Doc, input: &ReportInput) {
             false,
             GREY,
         );
+    }
+}
+
+/// How many rows of each kind of change the report shows; the rest are in changes.csv.
+const CHANGES_SHOWN: usize = 40;
+
+/// What changed since the previous report (`--previous`).
+fn changes(doc: &mut Doc, input: &ReportInput) {
+    use crate::changes::ChangeKind as K;
+    let lang = input.lang;
+    let Some(c) = input.changes else {
+        doc.paragraph(
+            &tr(lang, "Tidak ada ekspor laporan sebelumnya untuk dibandingkan (jalankan dengan --previous out-minggu-lalu/export).", "No previous report's export to compare with (run with --previous out-last-week/export)."),
+            9.0,
+            false,
+            GREY,
+        );
+        return;
+    };
+    let prefix = format!("{}.", input.province_code);
+    let districts: Vec<&crate::changes::Change> = c.items.iter().filter(|i| i.district_code.starts_with(&prefix)).collect();
+    let count = |k: K| if matches!(k, K::FindingAppeared | K::FindingResolved) { c.items.iter().filter(|i| i.kind == k).count() } else { districts.iter().filter(|i| i.kind == k).count() };
+    let since = c.previous_period.map(|p| locale::date(p, lang)).unwrap_or_else(|| "–".into());
+    doc.paragraph(
+        &match lang {
+            Lang::Id => format!(
+                "Dibandingkan dengan laporan sebelumnya ({since}): {} angka direvisi, {} perubahan peringkat dosis 1, {} melewati ambang {}, {} perubahan level PPKM menurut vaksinasi, {} catatan baru, {} catatan selesai.",
+                count(K::Revised), count(K::RankChanged), count(K::ThresholdCrossed), input.threshold_pct(), count(K::PpkmLevelChanged), count(K::FindingAppeared), count(K::FindingResolved)
+            ),
+            Lang::En => format!(
+                "Compared with the previous report ({since}): {} figures revised, {} dose 1 rank changes, {} crossings of the {} threshold, {} changes of PPKM level by vaccination, {} new findings, {} resolved.",
+                count(K::Revised), count(K::RankChanged), count(K::ThresholdCrossed), input.threshold_pct(), count(K::PpkmLevelChanged), count(K::FindingAppeared), count(K::FindingResolved)
+            ),
+        },
+        8.5,
+        false,
+        GREY,
+    );
+    if !districts.is_empty() {
+        let cols = vec![
+            TableColumn { title: tr(lang, "Perubahan", "Change"), width: 95.0, align: Align::Left },
+            TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 120.0, align: Align::Left },
+            TableColumn { title: tr(lang, "Minggu", "Week"), width: 65.0, align: Align::Left },
+            TableColumn { title: tr(lang, "Kelompok, dosis", "Group, dose"), width: 95.0, align: Align::Left },
+            TableColumn { title: tr(lang, "Sebelum", "Before"), width: 68.0, align: Align::Right },
+            TableColumn { title: tr(lang, "Sekarang", "Now"), width: 68.0, align: Align::Right },
+        ];
+        let kind_text = |i: &crate::changes::Change| match i.kind {
+            K::Revised => tr(lang, "angka direvisi", "figure revised"),
+            K::RankChanged => tr(lang, "peringkat berubah", "rank changed"),
+            K::ThresholdCrossed if i.detail.starts_with("reached") => tr(lang, "mencapai ambang", "reached the threshold"),
+            K::ThresholdCrossed => tr(lang, "turun di bawah ambang", "fell below the threshold"),
+            K::PpkmLevelChanged => tr(lang, "level PPKM berubah", "PPKM level changed"),
+            K::FindingAppeared | K::FindingResolved => String::new(),
+        };
+        let figure = |i: &crate::changes::Change, s: &str| match i.kind {
+            K::Revised => s.parse::<i64>().map(|n| locale::int(n, lang)).unwrap_or_else(|_| s.to_string()),
+            K::ThresholdCrossed => s.trim_end_matches('%').parse::<f64>().map(|p| locale::pct(p / 100.0, lang)).unwrap_or_else(|_| s.to_string()),
+            _ => s.to_string(),
+        };
+        let body: Vec<Vec<TableCell>> = districts
+            .iter()
+            .take(CHANGES_SHOWN)
+            .map(|i| {
+                let what = match i.dose {
+                    Some(d) => format!("{}, {}", group_label(&i.group, lang), dose_label(d, lang).to_lowercase()),
+                    None => tr(lang, "gerbang PPKM", "PPKM gate"),
+                };
+                vec![
+                    TableCell::plain(kind_text(i)),
+                    TableCell::plain(input.district_name(&i.district_code)),
+                    TableCell::plain(i.period.map(|p| locale::short_date(p, lang)).unwrap_or_default()),
+                    TableCell::plain(what),
+                    TableCell::plain(figure(i, &i.before)),
+                    TableCell { text: figure(i, &i.after), fill: None, bold: true },
+                ]
+            })
+            .collect();
+        doc.table(&cols, &body, 8.0);
+        if districts.len() > CHANGES_SHOWN {
+            doc.paragraph(&format!("… {} {}", districts.len() - CHANGES_SHOWN, tr(lang, "lainnya di export/changes.csv", "more in export/changes.csv")), 8.0, false, GREY);
+        }
+    }
+    for (kind, label) in [(K::FindingAppeared, tr(lang, "Catatan baru", "New findings")), (K::FindingResolved, tr(lang, "Catatan yang sudah selesai", "Findings resolved"))] {
+        let items: Vec<&crate::changes::Change> = c.items.iter().filter(|i| i.kind == kind).collect();
+        if items.is_empty() {
+            continue;
+        }
+        doc.paragraph(&format!("{label} ({})", items.len()), 9.0, true, BLACK);
+        for i in items.iter().take(CHANGES_SHOWN) {
+            doc.bullet(&i.detail, 8.0, BLACK);
+        }
+        if items.len() > CHANGES_SHOWN {
+            doc.paragraph(&format!("… {} {}", items.len() - CHANGES_SHOWN, tr(lang, "lainnya di export/changes.csv", "more in export/changes.csv")), 8.0, false, GREY);
+        }
     }
 }
 

@@ -255,6 +255,7 @@ fn a_large_province_fits_on_the_page() {
         findings: &[],
         gates: &gates,
         gate_rules: &gate_rules,
+        changes: None,
         files: &[],
         threshold: 0.7,
         lang: Lang::Id,
