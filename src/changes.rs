@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Previous {
     /// (period, district, group, dose) → (vaccinated, coverage, rank), district rows only.
-    pub figures: BTreeMap<(NaiveDate, String, String, i32), (Option<i64>, Option<f64>, Option<i32>)>,
+    pub figures: BTreeMap<FigureKey, Figure>,
     /// (period, district) → PPKM level by vaccination.
     pub levels: BTreeMap<(NaiveDate, String), u8>,
     /// Findings as exported, by what they are about, with their message.
@@ -28,6 +28,12 @@ pub struct Previous {
 /// cell when it has none. A finding at the same cell is the same finding next week even
 /// when its message names another date or figure.
 pub type FindingKey = (String, String, String, String);
+
+/// (period, district, group, dose).
+pub type FigureKey = (NaiveDate, String, String, i32);
+
+/// (vaccinated, coverage, rank) as exported.
+pub type Figure = (Option<i64>, Option<f64>, Option<i32>);
 
 fn key(code: &str, source: &str, sheet: &str, cell: &str, message: &str) -> FindingKey {
     let what = if cell.is_empty() { message } else { cell };
