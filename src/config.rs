@@ -26,6 +26,8 @@ pub struct RawArgs {
     pub out: Option<PathBuf>,
     /// The previous run's export (or output folder), to list what changed.
     pub previous: Option<PathBuf>,
+    /// An export of the national application, compared with the submissions (register).
+    pub app: Option<PathBuf>,
     pub period: Option<String>,
     pub config: Option<PathBuf>,
     pub lang: Option<String>,
@@ -59,6 +61,16 @@ pub struct FileConfig {
     /// Data-quality rules: unusual jumps, stale districts, codes to skip.
     #[serde(default)]
     pub checks: crate::checks::ChecksConfig,
+    #[serde(default)]
+    pub sources: SourcesConfig,
+}
+
+/// `[sources]`: other kinds of input beside the submissions.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourcesConfig {
+    /// Folder (or file) of the national application's export, e.g. `"app/"`.
+    pub app: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
@@ -88,6 +100,8 @@ pub struct RunPlan {
     pub out: PathBuf,
     /// The previous run's export, to compare with.
     pub previous: Option<PathBuf>,
+    /// The national application's export, compared with the submissions.
+    pub app: Option<PathBuf>,
     pub period: Option<NaiveDate>,
     pub lang: Lang,
     pub threshold: f64,
@@ -134,6 +148,12 @@ impl RunPlan {
         let targets = args.targets.clone().or(file.targets.clone().map(&in_base)).or(default_targets);
         let out = args.out.clone().or(file.out.clone().map(&in_base));
         let previous = args.previous.clone().or(file.previous.clone().map(&in_base));
+        let app = args.app.clone().or(file.sources.app.clone().map(&in_base));
+        if let Some(a) = &app {
+            if !a.exists() {
+                bail!("the application export {} does not exist", a.display());
+            }
+        }
         if args.inputs.is_empty() {
             bail!("no submissions given: name the files or folders to read, e.g. `sitrep run submissions/ --targets sasaran.xlsx`, or make a working folder with `sitrep init kerja --province 15` and run `sitrep run` inside it");
         }
@@ -181,6 +201,7 @@ impl RunPlan {
             "vocabulary": file.vocabulary,
             "aliases": file.aliases,
             "previous": previous.as_ref().map(|p| p.display().to_string()),
+            "app": app.as_ref().map(|p| p.display().to_string()),
             "ppkm": file.ppkm,
             "checks": file.checks,
             "period": period.map(|p| p.to_string()),
@@ -192,6 +213,7 @@ impl RunPlan {
             targets,
             out: out.unwrap_or_else(|| base.join("out")),
             previous,
+            app,
             period,
             lang,
             threshold,

@@ -149,6 +149,32 @@ pub fn changes_csv(changes: &crate::changes::Changes) -> Result<Vec<u8>> {
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// `export/app_gaps.csv`: register versus application, largest gap first.
+pub fn app_gaps_csv(gaps: &[crate::appgap::AppGap]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "period", "app_period", "district_code", "group", "dose", "register_vaccinated", "app_vaccinated", "gap_people", "gap_pp", "level_by_app", "level_by_register", "closing_changes_gate",
+    ])?;
+    let opt = |x: Option<String>| x.unwrap_or_default();
+    for g in gaps {
+        w.write_record([
+            g.period.to_string(),
+            g.app_period.to_string(),
+            neutralise(&g.district_code).into_owned(),
+            g.group.clone(),
+            g.dose.to_string(),
+            g.register.to_string(),
+            g.app.to_string(),
+            g.gap_people.to_string(),
+            opt(g.gap_pp.map(|p| format!("{:.2}", p * 100.0))),
+            opt(g.level_by_app.map(|l| l.to_string())),
+            opt(g.level_by_register.map(|l| l.to_string())),
+            g.closing_changes_gate().to_string(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 pub struct ExportInput<'a> {
     /// The run's output folder; the export goes to `export/` inside it.
     pub root: PathBuf,
@@ -160,6 +186,8 @@ pub struct ExportInput<'a> {
     pub gates: &'a [crate::gates::GateRow],
     /// Changes since the previous run (`export/changes.csv` only when one was given).
     pub changes: Option<&'a crate::changes::Changes>,
+    /// Register versus application (`export/app_gaps.csv` only when an app export was given).
+    pub app_gaps: Option<&'a [crate::appgap::AppGap]>,
     pub inputs: &'a [FileOutcome],
     pub targets_input: Option<&'a FileOutcome>,
     pub config: &'a serde_json::Value,
@@ -182,6 +210,9 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
     ];
     if let Some(c) = input.changes {
         outputs.push(write_atomic(d, "export/changes.csv", &changes_csv(c)?)?);
+    }
+    if let Some(g) = input.app_gaps {
+        outputs.push(write_atomic(d, "export/app_gaps.csv", &app_gaps_csv(g)?)?);
     }
     for o in input.officials {
         // The name comes from an official code (digits and dots) and a date.

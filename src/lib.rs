@@ -6,6 +6,7 @@
 //! (figures that cannot all be right) → `report` (PDF)
 //! and `export` (Parquet, CSV, manifest). [`Finding`]s travel beside the data.
 
+pub mod appgap;
 pub mod attain;
 pub mod changes;
 pub mod checks;
@@ -252,6 +253,11 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     // Figures that cannot all be right: counts going down, dose 2 above dose 1, >100%,
     // unusual jumps, stale districts.
     findings.extend(checks::run(&observations, &targets, &rows, period, &plan.checks));
+    // Register versus application: where the national application lags the submissions.
+    let app_gaps = match &plan.app {
+        Some(dir) => Some(read_app(dir, plan, &resolver, &targets_df, &rows, &gates, period, &mut findings)?),
+        None => None,
+    };
     // What changed since the previous run's export, when one is given.
     let changes = match &plan.previous {
         Some(dir) => match changes::read_previous(dir) {
@@ -294,6 +300,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
             gates: &gates,
             gate_rules: &plan.gates,
             changes: changes.as_ref(),
+            app_gaps: app_gaps.as_deref(),
             files: &outcomes,
             threshold: plan.threshold,
             lang: plan.lang,
@@ -323,6 +330,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         findings: &findings,
         gates: &gates,
         changes: changes.as_ref(),
+        app_gaps: app_gaps.as_deref(),
         inputs: &outcomes,
         targets_input: targets_table.as_ref().map(|t| &t.outcome),
         config: &plan.config_json,
@@ -342,6 +350,40 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         provinces: provinces.into_iter().collect(),
         districts_reporting,
     })
+}
+
+/// Reads the national application's export like submissions (its findings join the
+/// run's) and compares it with the register's figures.
+#[allow(clippy::too_many_arguments)]
+fn read_app(
+    dir: &Path,
+    plan: &RunPlan,
+    resolver: &Resolver,
+    targets_df: &polars::prelude::DataFrame,
+    rows: &[attain::AttainRow],
+    gates: &[gates::GateRow],
+    period: chrono::NaiveDate,
+    findings: &mut Vec<Finding>,
+) -> Result<Vec<appgap::AppGap>> {
+    let clock = timings::StageClock::default();
+    let paths = collect_inputs(&[dir.to_path_buf()]);
+    let results: Vec<(FileTable, _)> = paths.par_iter().map(|p| read_one(p, Purpose::Submission, plan, resolver, &clock)).collect();
+    let (mut files, mtimes): (Vec<FileTable>, Vec<_>) = results.into_iter().unzip();
+    table::settle_resubmissions(&mut files, &mtimes);
+    table::settle_overlaps(&mut files, &mtimes);
+    let mut observations = Vec::new();
+    for f in &files {
+        findings.extend(f.findings.iter().cloned());
+        observations.extend(f.observations.iter().cloned());
+    }
+    if observations.is_empty() {
+        findings.push(Finding::warning("no_app_figures", &dir.display().to_string(), "no figures could be read from the application export; register and application are not compared"));
+        return Ok(Vec::new());
+    }
+    let obs_df = table::observations_frame(&observations).context("building the application's table")?;
+    let app_rows = report::rows_from_frame(&attain::compute(&obs_df, targets_df, plan.threshold).context("computing the application's attainment")?)?;
+    let app_gates = gates::compute(&app_rows, &plan.gates);
+    Ok(appgap::compare(rows, &app_rows, gates, &app_gates, period))
 }
 
 /// Keeps letters, digits, `-`, `_` and `.`; never a path separator or `..`.

@@ -59,6 +59,9 @@ pub enum SectionKind {
     /// What changed since the previous run's export: revisions, ranks, thresholds,
     /// PPKM levels, findings that appeared or were resolved.
     Changes,
+    /// Register versus the national application: the largest gaps (data entry the
+    /// district can do this week) and whether closing them changes the PPKM gate.
+    Application,
 }
 
 /// What a district page of the rakor pack shows, in the order listed.

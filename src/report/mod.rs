@@ -32,6 +32,8 @@ pub struct ReportInput<'a> {
     pub gate_rules: &'a crate::gates::GateRules,
     /// What changed since the previous run's export (`--previous`), when given.
     pub changes: Option<&'a crate::changes::Changes>,
+    /// Register versus application gaps, largest first, when an app export was given.
+    pub app_gaps: Option<&'a [crate::appgap::AppGap]>,
     pub files: &'a [FileOutcome],
     pub threshold: f64,
     pub lang: Lang,

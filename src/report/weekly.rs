@@ -36,6 +36,7 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
             SectionKind::Dropout => dropout(&mut doc, input, section.level_or(DEFAULT_DROPOUT_LEVEL)),
             SectionKind::Ppkm => ppkm(&mut doc, input),
             SectionKind::Changes => changes(&mut doc, input),
+            SectionKind::Application => application(&mut doc, input),
             // Rakor kinds: a weekly definition that lists one gets the headline figures.
             SectionKind::Summary | SectionKind::Districts => headline(&mut doc, input),
         }
@@ -361,6 +362,87 @@ pub(super) fn ppkm(doc: &mut Doc, input: &ReportInput) {
             false,
             GREY,
         );
+    }
+}
+
+/// How many register-versus-application gaps the report lists; all are in app_gaps.csv.
+const GAPS_SHOWN: usize = 20;
+
+/// Register versus application: the largest gaps first.
+fn application(doc: &mut Doc, input: &ReportInput) {
+    let lang = input.lang;
+    let Some(all) = input.app_gaps else {
+        doc.paragraph(
+            &tr(lang, "Tidak ada ekspor aplikasi nasional untuk dibandingkan (jalankan dengan --app atau [sources] app = \"app/\").", "No export of the national application to compare with (run with --app or [sources] app = \"app/\")."),
+            9.0,
+            false,
+            GREY,
+        );
+        return;
+    };
+    let prefix = format!("{}.", input.province_code);
+    let gaps: Vec<&crate::appgap::AppGap> = all.iter().filter(|g| g.district_code.starts_with(&prefix) && g.gap_people > 0).collect();
+    let changing: Vec<String> = {
+        let set: std::collections::BTreeSet<&str> = gaps.iter().filter(|g| g.closing_changes_gate()).map(|g| g.district_code.as_str()).collect();
+        set.into_iter().map(|c| input.district_name(c)).collect()
+    };
+    let app_date = gaps.first().map(|g| locale::date(g.app_period, lang)).unwrap_or_else(|| "–".into());
+    doc.paragraph(
+        &match lang {
+            Lang::Id => format!("Selisih = divaksin menurut laporan kabupaten/kota (register) − menurut aplikasi (data aplikasi {app_date}): pekerjaan entri data yang dapat diselesaikan minggu ini. {} selisih.", gaps.len()),
+            Lang::En => format!("Gap = vaccinated by the district's register − by the application (application data of {app_date}): data entry the district can do this week. {} gaps.", gaps.len()),
+        },
+        8.5,
+        false,
+        GREY,
+    );
+    if !changing.is_empty() {
+        doc.paragraph(
+            &match lang {
+                Lang::Id => format!("Menutup selisih menurunkan level PPKM menurut vaksinasi: {}.", changing.join(", ")),
+                Lang::En => format!("Closing the gap lowers the PPKM level by vaccination: {}.", changing.join(", ")),
+            },
+            9.0,
+            true,
+            BAR_LOW,
+        );
+    }
+    if gaps.is_empty() {
+        return;
+    }
+    let cols = vec![
+        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 110.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Kelompok, dosis", "Group, dose"), width: 120.0, align: Align::Left },
+        TableColumn { title: "Register".into(), width: 58.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Aplikasi", "Application"), width: 58.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Selisih (orang)", "Gap (people)"), width: 55.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Selisih (pp)", "Gap (pp)"), width: 48.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Level PPKM: aplikasi → register", "PPKM level: app → register"), width: 62.0, align: Align::Center },
+    ];
+    let body: Vec<Vec<TableCell>> = gaps
+        .iter()
+        .take(GAPS_SHOWN)
+        .map(|g| {
+            vec![
+                TableCell::plain(input.district_name(&g.district_code)),
+                TableCell::plain(format!("{}, {}", group_label(&g.group, lang), dose_label(g.dose, lang).to_lowercase())),
+                TableCell::plain(locale::int(g.register, lang)),
+                TableCell::plain(locale::int(g.app, lang)),
+                TableCell { text: locale::int(g.gap_people, lang), fill: None, bold: true },
+                TableCell::plain(g.gap_pp.map(|p| locale::pp(p, lang)).unwrap_or_else(|| "–".into())),
+                TableCell {
+                    // Both levels or none: an export without elderly figures cannot be judged.
+                    text: match (g.level_by_app, g.level_by_register) {
+                        (Some(a), Some(r)) => format!("{a} → {r}"),
+                        _ => "–".into(),
+                    },
+                    fill: g.closing_changes_gate().then_some(YELLOW), bold: g.closing_changes_gate() },
+            ]
+        })
+        .collect();
+    doc.table(&cols, &body, 8.0);
+    if gaps.len() > GAPS_SHOWN {
+        doc.paragraph(&format!("… {} {}", gaps.len() - GAPS_SHOWN, tr(lang, "lainnya di export/app_gaps.csv", "more in export/app_gaps.csv")), 8.0, false, GREY);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests, one binary so polars is linked once.
 
 mod cli;
+mod appgap;
 mod changes;
 mod common;
 mod corpus;

@@ -256,6 +256,7 @@ fn a_large_province_fits_on_the_page() {
         gates: &gates,
         gate_rules: &gate_rules,
         changes: None,
+        app_gaps: None,
         files: &[],
         threshold: 0.7,
         lang: Lang::Id,
