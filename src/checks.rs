@@ -49,7 +49,7 @@ pub fn counts_went_down(obs: &[Observation]) -> Vec<Finding> {
                         "count_went_down",
                         &o.source,
                         format!(
-                            "cumulative count went down: {} dose {dose}: {ln} on {lperiod} ({}, {} {}), {n} on {period}",
+                            "cumulative count went down: {} dose {dose}: {ln} on {lperiod} ({}, {} {}), {n} on {period}; {n} is used for {period} as submitted",
                             describe(p),
                             lo.source,
                             lo.sheet,
@@ -67,21 +67,27 @@ pub fn counts_went_down(obs: &[Observation]) -> Vec<Finding> {
 
 /// More people with dose 2 than with dose 1 at the same place and date.
 pub fn dose2_above_dose1(obs: &[Observation]) -> Vec<Finding> {
+    dose_above_previous(obs, 2, "dose2_above_dose1")
+}
+
+/// More people with a booster (dose 3) than with dose 2 at the same place and date.
+pub fn booster_above_dose2(obs: &[Observation]) -> Vec<Finding> {
+    dose_above_previous(obs, 3, "booster_above_dose2")
+}
+
+fn dose_above_previous(obs: &[Observation], later: u8, code: &'static str) -> Vec<Finding> {
     let c = counts(obs);
     let mut findings = Vec::new();
+    let earlier = later - 1;
     for ((p, dose, period), (n2, o)) in &c {
-        if *dose != 2 {
+        if *dose != later {
             continue;
         }
-        if let Some((n1, o1)) = c.get(&(p.clone(), 1, *period)) {
+        if let Some((n1, o1)) = c.get(&(p.clone(), earlier, *period)) {
             if n2 > n1 {
                 findings.push(
-                    Finding::warning(
-                        "dose2_above_dose1",
-                        &o.source,
-                        format!("dose 2 ({n2}) is above dose 1 ({n1}) for {} on {period}; dose 1 is at {} {}", describe(p), o1.sheet, o1.cell),
-                    )
-                    .at(&o.sheet, Some(o.cell.clone())),
+                    Finding::warning(code, &o.source, format!("dose {later} ({n2}) is above dose {earlier} ({n1}) for {} on {period}; dose {earlier} is at {} {}", describe(p), o1.sheet, o1.cell))
+                        .at(&o.sheet, Some(o.cell.clone())),
                 );
             }
         }
@@ -140,7 +146,7 @@ impl Default for CheckRules {
     }
 }
 
-pub const CODES: [&str; 5] = ["count_went_down", "dose2_above_dose1", "coverage_above_100", "unusual_jump", "stale_district"];
+pub const CODES: [&str; 6] = ["count_went_down", "dose2_above_dose1", "booster_above_dose2", "coverage_above_100", "unusual_jump", "stale_district"];
 
 impl CheckRules {
     pub fn from_config(c: &ChecksConfig) -> anyhow::Result<CheckRules> {
@@ -230,6 +236,7 @@ pub fn stale_districts(obs: &[Observation], period: NaiveDate, days: i64) -> Vec
 pub fn run(obs: &[Observation], targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules) -> Vec<Finding> {
     let mut out = counts_went_down(obs);
     out.extend(dose2_above_dose1(obs));
+    out.extend(booster_above_dose2(obs));
     out.extend(coverage_above_full(rows, period, targets, obs));
     // Jumps up to the report's period: a later week is not this report's business.
     let upto: Vec<Observation> = obs.iter().filter(|o| o.period <= period).cloned().collect();
@@ -272,6 +279,7 @@ mod tests {
         assert_eq!(f[0].source, "kerinci-15.xlsx");
         assert_eq!(f[0].cell.as_deref(), Some("C8"));
         assert!(f[0].message.contains("120 on 2022-01-08") && f[0].message.contains("110 on 2022-01-15"), "{}", f[0].message);
+        assert!(f[0].message.ends_with("110 is used for 2022-01-15 as submitted"), "{}", f[0].message);
         // Another area or dose is not compared with this one.
         assert!(counts_went_down(&[obs(8, "15.01.01", 1, 120, "C7"), obs(15, "15.01.02", 1, 5, "C9"), obs(15, "15.01.01", 2, 5, "D7")]).is_empty());
     }
@@ -283,6 +291,10 @@ mod tests {
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].cell.as_deref(), Some("D7"));
         assert!(f[0].message.contains("dose 2 (101) is above dose 1 (100)"));
+        let o = vec![obs(15, "15.01.01", 2, 100, "D7"), obs(15, "15.01.01", 3, 120, "E7"), obs(15, "15.01.01", 1, 90, "C7")];
+        let f = booster_above_dose2(&o);
+        assert_eq!((f.len(), f[0].code, f[0].cell.as_deref()), (1, "booster_above_dose2", Some("E7")));
+        assert!(f[0].message.contains("dose 3 (120) is above dose 2 (100)"), "{}", f[0].message);
     }
 
     #[test]

@@ -137,6 +137,30 @@ targets = "{targets}"
 # Folder hasil: laporan PDF di sini, arsip (Parquet, CSV, XLSX, manifest) di out/export/.
 out = "out"
 
+# Ekspor hasil minggu lalu: laporan menyebut perubahan sejak itu (revisi, peringkat,
+# ambang, level PPKM, catatan baru/selesai). Last run's export, to list what changed.
+# previous = "out-minggu-lalu/export"
+
+# Gerbang vaksinasi PPKM (bawaan: level 3→2 dosis 1 ≥ 50% dan lansia ≥ 40%; 2→1 ≥ 70%
+# dan ≥ 60%). Regulasi baru cukup diubah di sini. PPKM vaccination gates.
+[ppkm]
+# gate = [{{ from = 3, to = 2, dose1 = 50, lansia_dose1 = 40 }}, {{ from = 2, to = 1, dose1 = 70, lansia_dose1 = 60 }}]
+# agglomeration = [{{ name = "Aglomerasi", districts = ["{code}.71", "{code}.05"] }}]
+# children_dose1 = 70               # anak 6–11 boleh mulai di atas ini…
+# children_lansia_dose1 = 60        # …dan lansia di atas ini
+
+# Aturan kualitas data. Data-quality rules, defaults shown.
+[checks]
+# jump_factor = 6                   # kenaikan > 6 × rata-rata 4 minggu sebelumnya
+# jump_weeks = 4
+# stale_after_days = 7              # data terakhir lebih tua dari ini: basi
+# skip = ["coverage_above_100"]     # kode catatan yang tidak dilaporkan
+
+# Ekspor aplikasi nasional (mis. CSV dasbor), dibanding laporan kabupaten/kota.
+# The national application's export, compared with the submissions (register).
+[sources]
+# app = "app"
+
 # Batas ukuran berkas, agar berkas rusak atau berbahaya ditolak, bukan menghabiskan
 # memori. Limits that refuse hostile files. Defaults shown.
 [limits]
@@ -254,6 +278,11 @@ mod tests {
         assert_eq!(c.vocabulary.groups.get("pra lansia").map(String::as_str), Some("umum_rentan"));
         assert_eq!(c.vocabulary.doses.get("penguat"), Some(&3));
         assert_eq!(c.aliases.get("Tanjabbar").map(String::as_str), Some("15.06"));
+        assert_eq!(crate::gates::GateRules::from_config(&c.ppkm).unwrap().gates, crate::gates::GateRules::default().gates);
+        assert_eq!(c.ppkm.agglomerations[0].districts, ["15.71", "15.05"]);
+        assert_eq!(crate::checks::CheckRules::from_config(&c.checks).unwrap().skip, ["coverage_above_100"]);
+        assert_eq!(c.sources.app.as_deref(), Some(Path::new("app")));
+        assert!(c.previous.is_some());
         for key in ["threshold", "lang", "submissions", "targets", "out", "[limits]", "[vocabulary.groups]", "[vocabulary.doses]", "[aliases]"] {
             assert!(text.contains(key), "{key} is documented");
         }
