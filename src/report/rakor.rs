@@ -376,6 +376,11 @@ pub fn district_points(input: &ReportInput, code: &str, name: &str, group: &str,
             points.push(talk::children_may_start(input.gate_rules.children_dose1, input.gate_rules.children_lansia_dose1, lang));
         }
     }
+    // The district's largest register-versus-application gap: data entry for this week.
+    if let Some(gap) = input.app_gaps.and_then(|gaps| gaps.iter().find(|g| g.district_code == code && g.gap_people > 0)) {
+        let what = format!("{}, {}", super::group_label(&gap.group, lang).to_lowercase(), super::dose_label(gap.dose, lang).to_lowercase());
+        points.push(talk::app_gap(gap.gap_people, &what, gap.closing_changes_gate(), lang));
+    }
     if let Some(p) = facts::progress(&view, input.period, Some(code), group, dose) {
         let of = input.district_rows(input.period, group, dose).iter().filter(|r| r.rank.is_some()).count();
         if let Some(r) = p.now.rank {

@@ -148,6 +148,18 @@ pub fn ppkm_gate(name: &str, level: u8, next: Option<Gate>, need_dose1: i64, nee
     }
 }
 
+/// "5.000 orang (semua kelompok, dosis 1) ada di laporan kabupaten/kota tetapi belum di
+/// aplikasi: selesaikan entri data minggu ini."
+pub fn app_gap(people: i64, what: &str, lowers_level: bool, lang: Lang) -> String {
+    let n = locale::int(people, lang);
+    match (lang, lowers_level) {
+        (Lang::Id, false) => format!("{n} orang ({what}) ada di laporan kabupaten/kota tetapi belum di aplikasi: selesaikan entri data minggu ini."),
+        (Lang::Id, true) => format!("{n} orang ({what}) ada di laporan kabupaten/kota tetapi belum di aplikasi; entri data ini menurunkan level PPKM menurut vaksinasi."),
+        (Lang::En, false) => format!("{n} people ({what}) are in the district's register but not yet in the application: finish the data entry this week."),
+        (Lang::En, true) => format!("{n} people ({what}) are in the district's register but not yet in the application; entering them lowers the PPKM level by vaccination."),
+    }
+}
+
 /// "Vaksinasi anak 6–11 tahun dapat dimulai (dosis 1 di atas 70%, lansia di atas 60%)."
 pub fn children_may_start(dose1: f64, lansia: f64, lang: Lang) -> String {
     let (d1, el) = (locale::pct_short(dose1, lang), locale::pct_short(lansia, lang));
@@ -193,6 +205,10 @@ mod tests {
             "KOTA JAMBI: vaccination permits PPKM level 2; moving to level 1 needs 15 more elderly with dose 1 (≥ 60%)."
         );
         assert_eq!(ppkm_gate("X", 1, None, 0, 0, Lang::Id), "X: vaksinasi memenuhi semua gerbang PPKM (level 1).");
+        assert_eq!(
+            app_gap(5000, "lansia, dosis 1", true, Lang::Id),
+            "5.000 orang (lansia, dosis 1) ada di laporan kabupaten/kota tetapi belum di aplikasi; entri data ini menurunkan level PPKM menurut vaksinasi."
+        );
         assert_eq!(children_may_start(0.7, 0.6, Lang::Id), "Vaksinasi anak 6–11 tahun dapat dimulai (dosis 1 di atas 70%, lansia di atas 60%).");
     }
 }

@@ -42,4 +42,6 @@ fn the_application_lagging_the_register_is_listed_largest_first() {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains("Register kabupaten/kota dibanding aplikasi"), "no application section");
     assert!(flat.contains("KAB. KERINCI Semua kelompok, dosis 1 136.876 131.876 5.000 +2,4 pp –"), "{flat}");
+    let rakor = pdf_text(&out.join("rakor-15-2022-01-15.pdf")).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(rakor.contains("5.000 orang (semua kelompok, dosis 1) ada di laporan kabupaten/kota tetapi belum di aplikasi"), "rakor lacks the data-entry point");
 }
