@@ -45,6 +45,9 @@ pub struct FileConfig {
     /// Folder (or file) of submissions read when none is named on the command line.
     pub submissions: Option<PathBuf>,
     pub targets: Option<PathBuf>,
+    /// The name and version of the targets, stated in every report (e.g. "Kemenkes
+    /// 2022, 234,7 juta termasuk anak 6–11"); default: the targets file and its hash.
+    pub targets_version: Option<String>,
     pub out: Option<PathBuf>,
     /// The previous run's export folder (e.g. `out-last-week/export`), to list changes.
     pub previous: Option<PathBuf>,
@@ -100,6 +103,8 @@ pub struct RunPlan {
     pub out: PathBuf,
     /// The previous run's export, to compare with.
     pub previous: Option<PathBuf>,
+    /// The targets' name and version, as configured.
+    pub targets_version: Option<String>,
     /// The national application's export, compared with the submissions.
     pub app: Option<PathBuf>,
     pub period: Option<NaiveDate>,
@@ -202,6 +207,7 @@ impl RunPlan {
             "aliases": file.aliases,
             "previous": previous.as_ref().map(|p| p.display().to_string()),
             "app": app.as_ref().map(|p| p.display().to_string()),
+            "targets_version": file.targets_version,
             "ppkm": file.ppkm,
             "checks": file.checks,
             "period": period.map(|p| p.to_string()),
@@ -214,6 +220,7 @@ impl RunPlan {
             out: out.unwrap_or_else(|| base.join("out")),
             previous,
             app,
+            targets_version: file.targets_version.clone(),
             period,
             lang,
             threshold,

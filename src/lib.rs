@@ -289,6 +289,13 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         let set: std::collections::BTreeSet<&String> = rows.iter().filter(|r| r.period == period && r.vaccinated.is_some()).filter_map(|r| r.district_code.as_ref()).collect();
         set.into_iter().cloned().collect()
     };
+    // Which targets the coverage is of: the configured version, else the file and its hash.
+    let targets_label = match (&plan.targets_version, &targets_table) {
+        (Some(v), Some(t)) => Some(format!("{v} ({})", file_name(&t.outcome.path))),
+        (Some(v), None) => Some(v.clone()),
+        (None, Some(t)) => Some(format!("{}, SHA-256 {}", file_name(&t.outcome.path), t.outcome.sha256.get(..12).unwrap_or(&t.outcome.sha256))),
+        (None, None) => None,
+    };
     let mut reports = Vec::new();
     for prov in &provinces {
         progress.stage("report");
@@ -301,6 +308,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
             gate_rules: &plan.gates,
             changes: changes.as_ref(),
             app_gaps: app_gaps.as_deref(),
+            targets_label: targets_label.as_deref(),
             files: &outcomes,
             threshold: plan.threshold,
             lang: plan.lang,
@@ -384,6 +392,11 @@ fn read_app(
     let app_rows = report::rows_from_frame(&attain::compute(&obs_df, targets_df, plan.threshold).context("computing the application's attainment")?)?;
     let app_gates = gates::compute(&app_rows, &plan.gates);
     Ok(appgap::compare(rows, &app_rows, gates, &app_gates, period))
+}
+
+/// The last part of a path as given, for a report.
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
 /// Keeps letters, digits, `-`, `_` and `.`; never a path separator or `..`.

@@ -133,6 +133,9 @@ submissions = "{submissions}"
 
 # Buku kerja sasaran (satu baris per kabupaten/kota). The targets workbook.
 targets = "{targets}"
+# Nama dan versi sasaran, disebut di setiap laporan (bawaan: nama berkas dan hash-nya).
+# The targets' name and version, stated in every report.
+# targets_version = "Kemenkes 2022, 234,7 juta"
 
 # Folder hasil: laporan PDF di sini, arsip (Parquet, CSV, XLSX, manifest) di out/export/.
 out = "out"
@@ -283,6 +286,7 @@ mod tests {
         assert_eq!(crate::checks::CheckRules::from_config(&c.checks).unwrap().skip, ["coverage_above_100"]);
         assert_eq!(c.sources.app.as_deref(), Some(Path::new("app")));
         assert!(c.previous.is_some());
+        assert_eq!(c.targets_version.as_deref(), Some("Kemenkes 2022, 234,7 juta"));
         for key in ["threshold", "lang", "submissions", "targets", "out", "[limits]", "[vocabulary.groups]", "[vocabulary.doses]", "[aliases]"] {
             assert!(text.contains(key), "{key} is documented");
         }

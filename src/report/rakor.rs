@@ -105,6 +105,7 @@ fn summary(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, head
         false,
         BLACK,
     );
+    doc.paragraph(&input.targets_sentence(), 9.0, false, BLACK);
     doc.heading(heading);
     weekly::headline(doc, input);
 

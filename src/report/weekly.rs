@@ -73,6 +73,7 @@ fn cover(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, cutoff
         false,
         BLACK,
     );
+    doc.paragraph(&input.targets_sentence(), 9.0, false, BLACK);
     if !missing.is_empty() {
         doc.paragraph(&format!("{} {}", tr(lang, "Belum melapor:", "Not reported:"), missing.join(", ")), 10.0, true, BAR_LOW);
     }

@@ -16,7 +16,7 @@ fn the_application_lagging_the_register_is_listed_largest_first() {
     )
     .unwrap();
     // Told apart by configuration: [sources] app.
-    std::fs::write(dir.path().join("sitrep.toml"), "[sources]\napp = \"kemenkes-dashboard-2022-01-15\"\n").unwrap();
+    std::fs::write(dir.path().join("sitrep.toml"), "targets_version = \"Kemenkes 2022, 234,7 juta\"\n[sources]\napp = \"kemenkes-dashboard-2022-01-15\"\n").unwrap();
     let out = dir.path().join("out");
     let subs = fixtures().join("submissions");
     let targets = fixtures().join("sasaran.xlsx");
@@ -42,6 +42,9 @@ fn the_application_lagging_the_register_is_listed_largest_first() {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains("Register kabupaten/kota dibanding aplikasi"), "no application section");
     assert!(flat.contains("KAB. KERINCI Semua kelompok, dosis 1 136.876 131.876 5.000 +2,4 pp –"), "{flat}");
+    // Every report states the targets it used.
+    assert!(flat.contains("Sasaran yang dipakai: Kemenkes 2022, 234,7 juta (sasaran.xlsx)."), "weekly lacks the targets version");
     let rakor = pdf_text(&out.join("rakor-15-2022-01-15.pdf")).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(rakor.contains("Sasaran yang dipakai: Kemenkes 2022, 234,7 juta (sasaran.xlsx)."), "rakor lacks the targets version");
     assert!(rakor.contains("5.000 orang (semua kelompok, dosis 1) ada di laporan kabupaten/kota tetapi belum di aplikasi"), "rakor lacks the data-entry point");
 }

@@ -38,6 +38,10 @@ fn kerinci_gate_row_matches_the_hand_computation() {
     assert_eq!(rows.len(), 33);
 
     let weekly = pdf_text(&dir.path().join("out/laporan-mingguan-15-2022-01-15.pdf"));
+    // Without a configured version the report names the targets file and its hash.
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/export/manifest.json")).unwrap()).unwrap();
+    let sha = manifest["targets"]["sha256"].as_str().unwrap();
+    assert!(weekly.contains(&format!("Sasaran yang dipakai: sasaran.xlsx, SHA-256 {}.", &sha[..12])), "weekly lacks the targets' hash");
     assert!(weekly.contains("Gerbang vaksinasi PPKM"), "weekly report lacks the PPKM section");
     let rakor = pdf_text(&dir.path().join("out/rakor-15-2022-01-15.pdf"));
     let needed = need(0.7, v1, t1);

@@ -257,6 +257,7 @@ fn a_large_province_fits_on_the_page() {
         gate_rules: &gate_rules,
         changes: None,
         app_gaps: None,
+        targets_label: Some("test targets v1"),
         files: &[],
         threshold: 0.7,
         lang: Lang::Id,
