@@ -2,6 +2,9 @@
 //! cannot be right together: cumulative counts that went down between periods, more
 //! second doses than first doses, coverage above 100%. Each finding names the cell to
 //! look at, so it reaches the report's annex and export/findings.csv like any other.
+//! Two rules of the trusted public pipelines are tuned in `[checks]` of `sitrep.toml`:
+//! an unusual jump (a period's increase far above the mean of the ones before) and a
+//! stale district (its latest figures older than some days).
 
 use crate::attain::AttainRow;
 use crate::findings::Finding;
@@ -46,7 +49,7 @@ pub fn counts_went_down(obs: &[Observation]) -> Vec<Finding> {
                         "count_went_down",
                         &o.source,
                         format!(
-                            "cumulative count went down: {} dose {dose}: {ln} on {lperiod} ({}, {} {}), {n} on {period}",
+                            "cumulative count went down: {} dose {dose}: {ln} on {lperiod} ({}, {} {}), {n} on {period}; {n} is used for {period} as submitted",
                             describe(p),
                             lo.source,
                             lo.sheet,
@@ -64,21 +67,27 @@ pub fn counts_went_down(obs: &[Observation]) -> Vec<Finding> {
 
 /// More people with dose 2 than with dose 1 at the same place and date.
 pub fn dose2_above_dose1(obs: &[Observation]) -> Vec<Finding> {
+    dose_above_previous(obs, 2, "dose2_above_dose1")
+}
+
+/// More people with a booster (dose 3) than with dose 2 at the same place and date.
+pub fn booster_above_dose2(obs: &[Observation]) -> Vec<Finding> {
+    dose_above_previous(obs, 3, "booster_above_dose2")
+}
+
+fn dose_above_previous(obs: &[Observation], later: u8, code: &'static str) -> Vec<Finding> {
     let c = counts(obs);
     let mut findings = Vec::new();
+    let earlier = later - 1;
     for ((p, dose, period), (n2, o)) in &c {
-        if *dose != 2 {
+        if *dose != later {
             continue;
         }
-        if let Some((n1, o1)) = c.get(&(p.clone(), 1, *period)) {
+        if let Some((n1, o1)) = c.get(&(p.clone(), earlier, *period)) {
             if n2 > n1 {
                 findings.push(
-                    Finding::warning(
-                        "dose2_above_dose1",
-                        &o.source,
-                        format!("dose 2 ({n2}) is above dose 1 ({n1}) for {} on {period}; dose 1 is at {} {}", describe(p), o1.sheet, o1.cell),
-                    )
-                    .at(&o.sheet, Some(o.cell.clone())),
+                    Finding::warning(code, &o.source, format!("dose {later} ({n2}) is above dose {earlier} ({n1}) for {} on {period}; dose {earlier} is at {} {}", describe(p), o1.sheet, o1.cell))
+                        .at(&o.sheet, Some(o.cell.clone())),
                 );
             }
         }
@@ -107,11 +116,133 @@ pub fn coverage_above_full(rows: &[AttainRow], period: NaiveDate, targets: &[Tar
     findings
 }
 
-/// All checks, in a stable order.
-pub fn run(obs: &[Observation], targets: &[Target], rows: &[AttainRow], period: NaiveDate) -> Vec<Finding> {
+/// `[checks]` in `sitrep.toml`.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksConfig {
+    /// An increase above this many times the mean of the previous increases is a jump (6).
+    pub jump_factor: Option<f64>,
+    /// How many previous increases make the mean (4); fewer in the input: no check.
+    pub jump_weeks: Option<usize>,
+    /// A district whose latest figures are older than this many days is stale (7).
+    pub stale_after_days: Option<i64>,
+    /// Finding codes not to report, e.g. `["coverage_above_100"]`.
+    #[serde(default)]
+    pub skip: Vec<String>,
+}
+
+/// The rules' settings, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRules {
+    pub jump_factor: f64,
+    pub jump_weeks: usize,
+    pub stale_after_days: i64,
+    pub skip: Vec<String>,
+}
+
+impl Default for CheckRules {
+    fn default() -> Self {
+        CheckRules { jump_factor: 6.0, jump_weeks: 4, stale_after_days: 7, skip: Vec::new() }
+    }
+}
+
+pub const CODES: [&str; 6] = ["count_went_down", "dose2_above_dose1", "booster_above_dose2", "coverage_above_100", "unusual_jump", "stale_district"];
+
+impl CheckRules {
+    pub fn from_config(c: &ChecksConfig) -> anyhow::Result<CheckRules> {
+        let d = CheckRules::default();
+        let rules = CheckRules {
+            jump_factor: c.jump_factor.unwrap_or(d.jump_factor),
+            jump_weeks: c.jump_weeks.unwrap_or(d.jump_weeks),
+            stale_after_days: c.stale_after_days.unwrap_or(d.stale_after_days),
+            skip: c.skip.clone(),
+        };
+        if rules.jump_factor.is_nan() || rules.jump_factor <= 0.0 || rules.jump_weeks == 0 || rules.stale_after_days < 0 {
+            anyhow::bail!("checks: jump_factor must be above 0, jump_weeks at least 1, stale_after_days 0 or more");
+        }
+        if let Some(bad) = rules.skip.iter().find(|s| !CODES.contains(&s.as_str())) {
+            anyhow::bail!("checks: '{bad}' is not a check (use {})", CODES.join(", "));
+        }
+        Ok(rules)
+    }
+}
+
+/// A district's count of one group and dose per period, with its first observation.
+type Series<'a> = BTreeMap<NaiveDate, (i64, &'a Observation)>;
+
+/// Counts per district, group and dose, summed over areas and units, by period.
+fn district_counts(obs: &[Observation]) -> BTreeMap<(String, &'static str, u8), Series<'_>> {
+    let mut out: BTreeMap<(String, &'static str, u8), Series<'_>> = BTreeMap::new();
+    for o in obs {
+        out.entry((o.district_code.clone(), o.group.code(), o.dose)).or_default().entry(o.period).and_modify(|e| e.0 += o.vaccinated).or_insert((o.vaccinated, o));
+    }
+    out
+}
+
+/// A period's increase above `factor` × the mean of the `weeks` increases before it (as
+/// the public pipelines flag batch entries and typos). Needs `weeks` + 1 earlier periods;
+/// a flat history (mean 0) is not compared.
+pub fn unusual_jumps(obs: &[Observation], factor: f64, weeks: usize) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for ((district, group, dose), series) in &district_counts(obs) {
+        let points: Vec<(&NaiveDate, &(i64, &Observation))> = series.iter().collect();
+        for i in (weeks + 1)..points.len() {
+            let increase = |j: usize| points.get(j).zip(j.checked_sub(1).and_then(|k| points.get(k))).map(|(a, b)| a.1 .0 - b.1 .0).unwrap_or(0);
+            let before: Vec<i64> = ((i - weeks)..i).map(increase).collect();
+            let mean = before.iter().sum::<i64>() as f64 / weeks as f64;
+            let now = increase(i);
+            let Some((period, (_, o))) = points.get(i) else { continue };
+            if mean > 0.0 && now as f64 > factor * mean {
+                findings.push(
+                    Finding::warning(
+                        "unusual_jump",
+                        &o.source,
+                        format!(
+                            "unusual jump: {group} dose {dose} in {district} rose by {now} to {period}, more than {factor} × the mean of the {weeks} increases before ({mean:.0}); check for a batch entry or a typo"
+                        ),
+                    )
+                    .at(&o.sheet, Some(o.cell.clone())),
+                );
+            }
+        }
+    }
+    findings
+}
+
+/// Districts whose latest figures are older than `days` before the report's period.
+pub fn stale_districts(obs: &[Observation], period: NaiveDate, days: i64) -> Vec<Finding> {
+    let mut latest: BTreeMap<&str, &Observation> = BTreeMap::new();
+    for o in obs.iter().filter(|o| o.period <= period) {
+        let e = latest.entry(o.district_code.as_str()).or_insert(o);
+        if o.period > e.period {
+            *e = o;
+        }
+    }
+    latest
+        .into_iter()
+        .filter(|(_, o)| (period - o.period).num_days() > days)
+        .map(|(district, o)| {
+            Finding::warning(
+                "stale_district",
+                &o.source,
+                format!("{district} is stale: its latest figures are of {} ({} days before {period}, more than {days})", o.period, (period - o.period).num_days()),
+            )
+            .at(&o.sheet, Some(o.cell.clone()))
+        })
+        .collect()
+}
+
+/// All checks, in a stable order, without those the configuration skips.
+pub fn run(obs: &[Observation], targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules) -> Vec<Finding> {
     let mut out = counts_went_down(obs);
     out.extend(dose2_above_dose1(obs));
+    out.extend(booster_above_dose2(obs));
     out.extend(coverage_above_full(rows, period, targets, obs));
+    // Jumps up to the report's period: a later week is not this report's business.
+    let upto: Vec<Observation> = obs.iter().filter(|o| o.period <= period).cloned().collect();
+    out.extend(unusual_jumps(&upto, rules.jump_factor, rules.jump_weeks));
+    out.extend(stale_districts(obs, period, rules.stale_after_days));
+    out.retain(|f| !rules.skip.iter().any(|s| s == f.code));
     out
 }
 
@@ -148,6 +279,7 @@ mod tests {
         assert_eq!(f[0].source, "kerinci-15.xlsx");
         assert_eq!(f[0].cell.as_deref(), Some("C8"));
         assert!(f[0].message.contains("120 on 2022-01-08") && f[0].message.contains("110 on 2022-01-15"), "{}", f[0].message);
+        assert!(f[0].message.ends_with("110 is used for 2022-01-15 as submitted"), "{}", f[0].message);
         // Another area or dose is not compared with this one.
         assert!(counts_went_down(&[obs(8, "15.01.01", 1, 120, "C7"), obs(15, "15.01.02", 1, 5, "C9"), obs(15, "15.01.01", 2, 5, "D7")]).is_empty());
     }
@@ -159,6 +291,10 @@ mod tests {
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].cell.as_deref(), Some("D7"));
         assert!(f[0].message.contains("dose 2 (101) is above dose 1 (100)"));
+        let o = vec![obs(15, "15.01.01", 2, 100, "D7"), obs(15, "15.01.01", 3, 120, "E7"), obs(15, "15.01.01", 1, 90, "C7")];
+        let f = booster_above_dose2(&o);
+        assert_eq!((f.len(), f[0].code, f[0].cell.as_deref()), (1, "booster_above_dose2", Some("E7")));
+        assert!(f[0].message.contains("dose 3 (120) is above dose 2 (100)"), "{}", f[0].message);
     }
 
     #[test]
@@ -185,5 +321,62 @@ mod tests {
         assert!(f[1].cell.is_none() && f[1].message.contains("check the targets of 15.71"));
         // Other periods are history, not this week's finding.
         assert!(coverage_above_full(&rows, d(8), &[], &[]).is_empty());
+    }
+
+    fn weekly(counts: &[i64]) -> Vec<Observation> {
+        counts
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let mut o = obs(1, "15.01.01", 1, *n, &format!("C{}", 7 + i));
+                o.period = d(1) + chrono::Days::new(7 * i as u64);
+                o.source = format!("week-{i}.xlsx");
+                o
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_increase_above_six_times_the_mean_of_four_is_a_jump() {
+        // Increases 10, 20, 10, 20 (mean 15), then 91 > 6 × 15 = 90.
+        let f = unusual_jumps(&weekly(&[100, 110, 130, 140, 160, 251]), 6.0, 4);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!((f[0].code, f[0].source.as_str(), f[0].cell.as_deref()), ("unusual_jump", "week-5.xlsx", Some("C12")));
+        assert!(f[0].message.contains("rose by 91 to 2022-02-05") && f[0].message.contains("(15)"), "{}", f[0].message);
+        // Exactly 6 × the mean is not above it.
+        assert!(unusual_jumps(&weekly(&[100, 110, 130, 140, 160, 250]), 6.0, 4).is_empty());
+        // Four earlier increases are needed; a flat history is not compared.
+        assert!(unusual_jumps(&weekly(&[100, 110, 130, 140, 500]), 6.0, 4).is_empty());
+        assert!(unusual_jumps(&weekly(&[100, 100, 100, 100, 100, 500]), 6.0, 4).is_empty());
+        // Tuned: a factor of 3 over 2 weeks.
+        assert_eq!(unusual_jumps(&weekly(&[100, 110, 120, 151]), 3.0, 2).len(), 1);
+    }
+
+    #[test]
+    fn a_district_whose_latest_figures_are_too_old_is_stale() {
+        let mut o = weekly(&[100, 110]); // 1 and 8 January
+        let mut other = obs(1, "15.02.01", 1, 5, "D9");
+        other.district_code = "15.02".into();
+        other.period = d(22);
+        o.push(other);
+        let f = stale_districts(&o, d(22), 7);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!((f[0].code, f[0].source.as_str(), f[0].cell.as_deref()), ("stale_district", "week-1.xlsx", Some("C8")));
+        assert!(f[0].message.contains("15.01 is stale: its latest figures are of 2022-01-08 (14 days before 2022-01-22"), "{}", f[0].message);
+        assert!(stale_districts(&o, d(22), 14).is_empty());
+    }
+
+    #[test]
+    fn checks_are_tuned_in_the_configuration() {
+        let c: ChecksConfig = toml::from_str("jump_factor = 3\nstale_after_days = 14\nskip = [\"coverage_above_100\"]").unwrap();
+        let r = CheckRules::from_config(&c).unwrap();
+        assert_eq!((r.jump_factor, r.jump_weeks, r.stale_after_days), (3.0, 4, 14));
+        let bad: ChecksConfig = toml::from_str("skip = [\"typo\"]").unwrap();
+        assert!(CheckRules::from_config(&bad).is_err());
+        // Skipped codes are not reported.
+        let o = vec![obs(15, "15.01.01", 1, 100, "C7"), obs(15, "15.01.01", 2, 101, "D7")];
+        assert_eq!(run(&o, &[], &[], d(15), &CheckRules::default()).len(), 1);
+        let skip = CheckRules { skip: vec!["dose2_above_dose1".into()], ..CheckRules::default() };
+        assert!(run(&o, &[], &[], d(15), &skip).is_empty());
     }
 }

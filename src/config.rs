@@ -24,6 +24,10 @@ pub struct RawArgs {
     pub inputs: Vec<PathBuf>,
     pub targets: Option<PathBuf>,
     pub out: Option<PathBuf>,
+    /// The previous run's export (or output folder), to list what changed.
+    pub previous: Option<PathBuf>,
+    /// An export of the national application, compared with the submissions (register).
+    pub app: Option<PathBuf>,
     pub period: Option<String>,
     /// The receipts log (when each submission was received).
     pub receipts: Option<PathBuf>,
@@ -43,9 +47,14 @@ pub struct FileConfig {
     /// Folder (or file) of submissions read when none is named on the command line.
     pub submissions: Option<PathBuf>,
     pub targets: Option<PathBuf>,
+    /// The name and version of the targets, stated in every report (e.g. "Kemenkes
+    /// 2022, 234,7 juta termasuk anak 6–11"); default: the targets file and its hash.
+    pub targets_version: Option<String>,
     pub out: Option<PathBuf>,
     /// The receipts log: a CSV (or workbook) of `file` and `received` time per submission.
     pub receipts: Option<PathBuf>,
+    /// The previous run's export folder (e.g. `out-last-week/export`), to list changes.
+    pub previous: Option<PathBuf>,
     #[serde(default)]
     pub limits: LimitsConfig,
     #[serde(default)]
@@ -59,6 +68,22 @@ pub struct FileConfig {
     pub campaigns: Vec<CampaignConfig>,
     /// The date thresholds should be reached by (replaces reports/weekly.toml's).
     pub deadline: Option<toml::Value>,
+    /// PPKM vaccination gates, agglomerations, the children 6–11 start rule.
+    #[serde(default)]
+    pub ppkm: crate::gates::PpkmConfig,
+    /// Data-quality rules: unusual jumps, stale districts, codes to skip.
+    #[serde(default)]
+    pub checks: crate::checks::ChecksConfig,
+    #[serde(default)]
+    pub sources: SourcesConfig,
+}
+
+/// `[sources]`: other kinds of input beside the submissions.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourcesConfig {
+    /// Folder (or file) of the national application's export, e.g. `"app/"`.
+    pub app: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
@@ -89,6 +114,12 @@ pub struct RunPlan {
     /// The receipts log; its times override file modification times.
     pub receipts: Option<PathBuf>,
     pub out: PathBuf,
+    /// The previous run's export, to compare with.
+    pub previous: Option<PathBuf>,
+    /// The targets' name and version, as configured.
+    pub targets_version: Option<String>,
+    /// The national application's export, compared with the submissions.
+    pub app: Option<PathBuf>,
     pub period: Option<NaiveDate>,
     pub lang: Lang,
     pub threshold: f64,
@@ -102,6 +133,10 @@ pub struct RunPlan {
     pub rakor: ReportDefinition,
     /// The national report's definition (`reports/national.toml`), used with several provinces.
     pub national: ReportDefinition,
+    /// PPKM vaccination gates (`[ppkm]`, defaults 3→2: 50%/40%, 2→1: 70%/60%).
+    pub gates: crate::gates::GateRules,
+    /// Data-quality rules (`[checks]`).
+    pub checks: crate::checks::CheckRules,
     /// The configuration as resolved, written into the manifest.
     pub config_json: serde_json::Value,
 }
@@ -136,6 +171,13 @@ impl RunPlan {
         if let Some(r) = &receipts {
             if !r.is_file() {
                 bail!("the receipts log {} does not exist", r.display());
+            }
+        }
+        let previous = args.previous.clone().or(file.previous.clone().map(&in_base));
+        let app = args.app.clone().or(file.sources.app.clone().map(&in_base));
+        if let Some(a) = &app {
+            if !a.exists() {
+                bail!("the application export {} does not exist", a.display());
             }
         }
         if args.inputs.is_empty() {
@@ -180,12 +222,19 @@ impl RunPlan {
         let rakor = ReportDefinition::rakor_default()?;
         let mut national = ReportDefinition::national_default()?;
         national.settle(&file.campaigns, file.deadline.as_ref())?;
+        let gates = crate::gates::GateRules::from_config(&file.ppkm)?;
+        let checks = crate::checks::CheckRules::from_config(&file.checks)?;
         let config_json = serde_json::json!({
             "threshold": threshold,
             "lang": lang,
             "limits": limits,
             "vocabulary": file.vocabulary,
             "aliases": file.aliases,
+            "previous": previous.as_ref().map(|p| p.display().to_string()),
+            "app": app.as_ref().map(|p| p.display().to_string()),
+            "targets_version": file.targets_version,
+            "ppkm": file.ppkm,
+            "checks": file.checks,
             "period": period.map(|p| p.to_string()),
             "strict": args.strict,
             "campaigns": report.campaigns.iter().map(|c| c.to_json()).collect::<Vec<_>>(),
@@ -198,6 +247,9 @@ impl RunPlan {
             targets,
             receipts,
             out: out.unwrap_or_else(|| base.join("out")),
+            previous,
+            app,
+            targets_version: file.targets_version.clone(),
             period,
             lang,
             threshold,
@@ -209,6 +261,8 @@ impl RunPlan {
             report,
             rakor,
             national,
+            gates,
+            checks,
             config_json,
         })
     }

@@ -97,6 +97,84 @@ fn findings_csv(findings: &[Finding]) -> Result<Vec<u8>> {
     Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
 }
 
+/// `export/ppkm_gates.csv`: one row per district (then agglomeration) and period.
+pub fn gates_csv(rows: &[crate::gates::GateRow]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "period",
+        "district_code",
+        "dose1_coverage",
+        "lansia_dose1_coverage",
+        "level_by_vaccination",
+        "next_gate",
+        "people_needed_dose1",
+        "people_needed_lansia",
+        "children_6_11_may_start",
+        "agglomeration",
+    ])?;
+    let opt = |x: Option<String>| x.unwrap_or_default();
+    for r in rows {
+        w.write_record([
+            r.period.to_string(),
+            neutralise(&r.district_code).into_owned(),
+            opt(r.dose1_coverage.map(|c| c.to_string())),
+            opt(r.lansia_dose1_coverage.map(|c| c.to_string())),
+            opt(r.level_by_vaccination.map(|l| l.to_string())),
+            opt(r.next_gate.map(|g| g.label())),
+            opt(r.people_needed_dose1.map(|n| n.to_string())),
+            opt(r.people_needed_lansia.map(|n| n.to_string())),
+            opt(r.children_may_start.map(|b| b.to_string())),
+            r.is_agglomeration.to_string(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// `export/changes.csv`: what changed since the previous run's export.
+pub fn changes_csv(changes: &crate::changes::Changes) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["kind", "period", "district_code", "group", "dose", "before", "after", "detail"])?;
+    for c in &changes.items {
+        w.write_record([
+            c.kind.as_str(),
+            &c.period.map(|p| p.to_string()).unwrap_or_default(),
+            &neutralise(&c.district_code),
+            &c.group,
+            &c.dose.map(|d| d.to_string()).unwrap_or_default(),
+            &neutralise(&c.before),
+            &neutralise(&c.after),
+            &neutralise(&c.detail),
+        ])?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// `export/app_gaps.csv`: register versus application, largest gap first.
+pub fn app_gaps_csv(gaps: &[crate::appgap::AppGap]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "period", "app_period", "district_code", "group", "dose", "register_vaccinated", "app_vaccinated", "gap_people", "gap_pp", "level_by_app", "level_by_register", "closing_changes_gate",
+    ])?;
+    let opt = |x: Option<String>| x.unwrap_or_default();
+    for g in gaps {
+        w.write_record([
+            g.period.to_string(),
+            g.app_period.to_string(),
+            neutralise(&g.district_code).into_owned(),
+            g.group.clone(),
+            g.dose.to_string(),
+            g.register.to_string(),
+            g.app.to_string(),
+            g.gap_people.to_string(),
+            opt(g.gap_pp.map(|p| format!("{:.2}", p * 100.0))),
+            opt(g.level_by_app.map(|l| l.to_string())),
+            opt(g.level_by_register.map(|l| l.to_string())),
+            g.closing_changes_gate().to_string(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 pub struct ExportInput<'a> {
     /// The run's output folder; the export goes to `export/` inside it.
     pub root: PathBuf,
@@ -104,6 +182,12 @@ pub struct ExportInput<'a> {
     pub attainment: &'a DataFrame,
     pub targets: &'a DataFrame,
     pub findings: &'a [Finding],
+    /// PPKM vaccination gates per district and period.
+    pub gates: &'a [crate::gates::GateRow],
+    /// Changes since the previous run (`export/changes.csv` only when one was given).
+    pub changes: Option<&'a crate::changes::Changes>,
+    /// Register versus application (`export/app_gaps.csv` only when an app export was given).
+    pub app_gaps: Option<&'a [crate::appgap::AppGap]>,
     pub inputs: &'a [FileOutcome],
     pub targets_input: Option<&'a FileOutcome>,
     pub config: &'a serde_json::Value,
@@ -122,7 +206,14 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
         write_atomic(d, "export/attainment.csv", &csv_bytes(input.attainment)?)?,
         write_atomic(d, "export/targets.csv", &csv_bytes(input.targets)?)?,
         write_atomic(d, "export/findings.csv", &findings_csv(input.findings)?)?,
+        write_atomic(d, "export/ppkm_gates.csv", &gates_csv(input.gates)?)?,
     ];
+    if let Some(c) = input.changes {
+        outputs.push(write_atomic(d, "export/changes.csv", &changes_csv(c)?)?);
+    }
+    if let Some(g) = input.app_gaps {
+        outputs.push(write_atomic(d, "export/app_gaps.csv", &app_gaps_csv(g)?)?);
+    }
     for o in input.officials {
         // The name comes from an official code (digits and dots) and a date.
         let name = crate::safe_file_name(&format!("sitrep-{}-{}.xlsx", o.province_code, o.period));

@@ -6,11 +6,14 @@
 //! (figures that cannot all be right) → `report` (PDF)
 //! and `export` (Parquet, CSV, manifest). [`Finding`]s travel beside the data.
 
+pub mod appgap;
 pub mod attain;
+pub mod changes;
 pub mod checks;
 pub mod config;
 pub mod export;
 pub mod findings;
+pub mod gates;
 pub mod gazetteer;
 pub mod ingest;
 pub mod layout;
@@ -262,8 +265,27 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     timings.record(timings::Stage::Attain, stage);
     let stage = std::time::Instant::now();
     let rows = report::rows_from_frame(&attain_df)?;
-    // Figures that cannot all be right: counts going down, dose 2 above dose 1, >100%.
-    findings.extend(checks::run(&observations, &targets, &rows, period));
+    // What each district's vaccination permits under the PPKM gates.
+    let gates = gates::compute(&rows, &plan.gates);
+    // Figures that cannot all be right: counts going down, dose 2 above dose 1, >100%,
+    // unusual jumps, stale districts.
+    findings.extend(checks::run(&observations, &targets, &rows, period, &plan.checks));
+    // Register versus application: where the national application lags the submissions.
+    let app_gaps = match &plan.app {
+        Some(dir) => Some(read_app(dir, plan, &resolver, &targets_df, &rows, &gates, period, &mut findings)?),
+        None => None,
+    };
+    // What changed since the previous run's export, when one is given.
+    let changes = match &plan.previous {
+        Some(dir) => match changes::read_previous(dir) {
+            Ok(prev) => Some(changes::compare(&prev, &rows, &gates, &findings, period, plan.threshold)),
+            Err(finding) => {
+                findings.push(finding);
+                None
+            }
+        },
+        None => None,
+    };
     // Provinces with figures for the period (a national targets file alone is not a report).
     let provinces: std::collections::BTreeSet<String> =
         rows.iter().filter(|r| r.period == period && r.district_code.is_some() && r.vaccinated.is_some()).map(|r| r.province_code.clone()).collect();
@@ -288,6 +310,13 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         let set: std::collections::BTreeSet<&String> = rows.iter().filter(|r| r.period == period && r.vaccinated.is_some()).filter_map(|r| r.district_code.as_ref()).collect();
         set.into_iter().cloned().collect()
     };
+    // Which targets the coverage is of: the configured version, else the file and its hash.
+    let targets_label = match (&plan.targets_version, &targets_table) {
+        (Some(v), Some(t)) => Some(format!("{v} ({})", file_name(&t.outcome.path))),
+        (Some(v), None) => Some(v.clone()),
+        (None, Some(t)) => Some(format!("{}, SHA-256 {}", file_name(&t.outcome.path), t.outcome.sha256.get(..12).unwrap_or(&t.outcome.sha256))),
+        (None, None) => None,
+    };
     let mut reports = Vec::new();
     for prov in &provinces {
         progress.stage("report");
@@ -296,6 +325,11 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
             period,
             rows: &rows,
             findings: &findings,
+            gates: &gates,
+            gate_rules: &plan.gates,
+            changes: changes.as_ref(),
+            app_gaps: app_gaps.as_deref(),
+            targets_label: targets_label.as_deref(),
             files: &outcomes,
             threshold: plan.threshold,
             lang: plan.lang,
@@ -318,6 +352,12 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
             period,
             rows: &national_rows,
             findings: &findings,
+            // Gates, changes and app gaps are district matters: not in the national report.
+            gates: &[],
+            gate_rules: &plan.gates,
+            changes: None,
+            app_gaps: None,
+            targets_label: targets_label.as_deref(),
             files: &outcomes,
             threshold: plan.threshold,
             lang: plan.lang,
@@ -341,6 +381,9 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         attainment: &attain_df,
         targets: &targets_df,
         findings: &findings,
+        gates: &gates,
+        changes: changes.as_ref(),
+        app_gaps: app_gaps.as_deref(),
         inputs: &outcomes,
         targets_input: targets_table.as_ref().map(|t| &t.outcome),
         config: &plan.config_json,
@@ -360,6 +403,45 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         provinces: provinces.into_iter().collect(),
         districts_reporting,
     })
+}
+
+/// Reads the national application's export like submissions (its findings join the
+/// run's) and compares it with the register's figures.
+#[allow(clippy::too_many_arguments)]
+fn read_app(
+    dir: &Path,
+    plan: &RunPlan,
+    resolver: &Resolver,
+    targets_df: &polars::prelude::DataFrame,
+    rows: &[attain::AttainRow],
+    gates: &[gates::GateRow],
+    period: chrono::NaiveDate,
+    findings: &mut Vec<Finding>,
+) -> Result<Vec<appgap::AppGap>> {
+    let clock = timings::StageClock::default();
+    let paths = collect_inputs(&[dir.to_path_buf()]);
+    let results: Vec<(FileTable, _)> = paths.par_iter().map(|p| read_one(p, Purpose::Submission, plan, resolver, &clock)).collect();
+    let (mut files, mtimes): (Vec<FileTable>, Vec<_>) = results.into_iter().unzip();
+    table::settle_resubmissions(&mut files, &mtimes);
+    table::settle_overlaps(&mut files, &mtimes);
+    let mut observations = Vec::new();
+    for f in &files {
+        findings.extend(f.findings.iter().cloned());
+        observations.extend(f.observations.iter().cloned());
+    }
+    if observations.is_empty() {
+        findings.push(Finding::warning("no_app_figures", &dir.display().to_string(), "no figures could be read from the application export; register and application are not compared"));
+        return Ok(Vec::new());
+    }
+    let obs_df = table::observations_frame(&observations).context("building the application's table")?;
+    let app_rows = report::rows_from_frame(&attain::compute(&obs_df, targets_df, plan.threshold).context("computing the application's attainment")?)?;
+    let app_gates = gates::compute(&app_rows, &plan.gates);
+    Ok(appgap::compare(rows, &app_rows, gates, &app_gates, period))
+}
+
+/// The last part of a path as given, for a report.
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
 /// Keeps letters, digits, `-`, `_` and `.`; never a path separator or `..`.

@@ -129,6 +129,13 @@ struct RunArgs {
     /// files not in it use their modification time.
     #[arg(long)]
     receipts: Option<PathBuf>,
+    /// The previous run's export (or output folder): list what changed since then.
+    #[arg(long)]
+    previous: Option<PathBuf>,
+    /// An export of the national application (e.g. the dashboard CSVs): show where it
+    /// lags behind the submissions.
+    #[arg(long)]
+    app: Option<PathBuf>,
     /// Report period (YYYY-MM-DD); defaults to the latest date in the submissions.
     #[arg(long)]
     period: Option<String>,
@@ -269,7 +276,19 @@ fn progress_bar(args: &RunArgs) -> Option<Bar> {
 fn run(args: RunArgs) -> ExitCode {
     let bar = progress_bar(&args);
     let (verbose, json, timings) = (args.verbose, args.json, args.timings);
-    let raw = RawArgs { inputs: args.submissions, targets: args.targets, out: args.out, period: args.period, receipts: args.receipts, config: args.config, lang: args.lang, strict: args.strict, quiet: args.quiet };
+    let raw = RawArgs {
+        inputs: args.submissions,
+        targets: args.targets,
+        out: args.out,
+        previous: args.previous,
+        app: args.app,
+        period: args.period,
+        receipts: args.receipts,
+        config: args.config,
+        lang: args.lang,
+        strict: args.strict,
+        quiet: args.quiet,
+    };
     let plan = match RunPlan::resolve(raw) {
         Ok(p) => p,
         Err(e) => return fail(e),

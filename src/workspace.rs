@@ -133,6 +133,9 @@ submissions = "{submissions}"
 
 # Buku kerja sasaran (satu baris per kabupaten/kota). The targets workbook.
 targets = "{targets}"
+# Nama dan versi sasaran, disebut di setiap laporan (bawaan: nama berkas dan hash-nya).
+# The targets' name and version, stated in every report.
+# targets_version = "Kemenkes 2022, 234,7 juta"
 
 # Folder hasil: laporan PDF di sini, arsip (Parquet, CSV, XLSX, manifest) di out/export/.
 out = "out"
@@ -148,6 +151,29 @@ out = "out"
 
 # Target kampanye (satu atau lebih); tampil di laporan mingguan. Campaign targets.
 # campaign = [{{ name = "Booster April", dose = 3, group = "all", target = 170000, start = 2022-04-01, end = 2022-04-30 }}]
+# Ekspor hasil minggu lalu: laporan menyebut perubahan sejak itu (revisi, peringkat,
+# ambang, level PPKM, catatan baru/selesai). Last run's export, to list what changed.
+# previous = "out-minggu-lalu/export"
+
+# Gerbang vaksinasi PPKM (bawaan: level 3→2 dosis 1 ≥ 50% dan lansia ≥ 40%; 2→1 ≥ 70%
+# dan ≥ 60%). Regulasi baru cukup diubah di sini. PPKM vaccination gates.
+[ppkm]
+# gate = [{{ from = 3, to = 2, dose1 = 50, lansia_dose1 = 40 }}, {{ from = 2, to = 1, dose1 = 70, lansia_dose1 = 60 }}]
+# agglomeration = [{{ name = "Aglomerasi", districts = ["{code}.71", "{code}.05"] }}]
+# children_dose1 = 70               # anak 6–11 boleh mulai di atas ini…
+# children_lansia_dose1 = 60        # …dan lansia di atas ini
+
+# Aturan kualitas data. Data-quality rules, defaults shown.
+[checks]
+# jump_factor = 6                   # kenaikan > 6 × rata-rata 4 minggu sebelumnya
+# jump_weeks = 4
+# stale_after_days = 7              # data terakhir lebih tua dari ini: basi
+# skip = ["coverage_above_100"]     # kode catatan yang tidak dilaporkan
+
+# Ekspor aplikasi nasional (mis. CSV dasbor), dibanding laporan kabupaten/kota.
+# The national application's export, compared with the submissions (register).
+[sources]
+# app = "app"
 
 # Batas ukuran berkas, agar berkas rusak atau berbahaya ditolak, bukan menghabiskan
 # memori. Limits that refuse hostile files. Defaults shown.
@@ -272,6 +298,12 @@ mod tests {
         assert_eq!(c.campaigns.len(), 1);
         assert!(c.campaigns[0].check().is_ok());
         assert!(c.deadline.is_some());
+        assert_eq!(crate::gates::GateRules::from_config(&c.ppkm).unwrap().gates, crate::gates::GateRules::default().gates);
+        assert_eq!(c.ppkm.agglomerations[0].districts, ["15.71", "15.05"]);
+        assert_eq!(crate::checks::CheckRules::from_config(&c.checks).unwrap().skip, ["coverage_above_100"]);
+        assert_eq!(c.sources.app.as_deref(), Some(Path::new("app")));
+        assert!(c.previous.is_some());
+        assert_eq!(c.targets_version.as_deref(), Some("Kemenkes 2022, 234,7 juta"));
         for key in ["threshold", "lang", "submissions", "targets", "out", "[limits]", "[vocabulary.groups]", "[vocabulary.doses]", "[aliases]"] {
             assert!(text.contains(key), "{key} is documented");
         }

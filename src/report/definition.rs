@@ -140,6 +140,15 @@ pub enum SectionKind {
     Districts,
     /// Which districts sent a submission for the period, when, and whether before the cut-off.
     Timeliness,
+    /// PPKM vaccination gates: the level each district's vaccination permits, the next
+    /// gate and the people still needed for it; agglomerations; the children 6–11 rule.
+    Ppkm,
+    /// What changed since the previous run's export: revisions, ranks, thresholds,
+    /// PPKM levels, findings that appeared or were resolved.
+    Changes,
+    /// Register versus the national application: the largest gaps (data entry the
+    /// district can do this week) and whether closing them changes the PPKM gate.
+    Application,
 }
 
 /// What a district page of the rakor pack shows, in the order listed.

@@ -28,6 +28,16 @@ pub struct ReportInput<'a> {
     pub period: NaiveDate,
     pub rows: &'a [AttainRow],
     pub findings: &'a [Finding],
+    /// PPKM vaccination gates of every district and period (and agglomerations).
+    pub gates: &'a [crate::gates::GateRow],
+    /// The gates those rows were judged by, for the report's explanation.
+    pub gate_rules: &'a crate::gates::GateRules,
+    /// What changed since the previous run's export (`--previous`), when given.
+    pub changes: Option<&'a crate::changes::Changes>,
+    /// Register versus application gaps, largest first, when an app export was given.
+    pub app_gaps: Option<&'a [crate::appgap::AppGap]>,
+    /// The targets used: name and version (configured), else file and hash.
+    pub targets_label: Option<&'a str>,
     pub files: &'a [FileOutcome],
     pub threshold: f64,
     pub lang: Lang,
@@ -36,6 +46,19 @@ pub struct ReportInput<'a> {
 }
 
 impl ReportInput<'_> {
+    /// This period's gate rows of the province's districts (not agglomerations).
+    pub fn gate(&self, code: &str) -> Option<&crate::gates::GateRow> {
+        self.gates.iter().find(|g| g.period == self.period && !g.is_agglomeration && g.district_code == code)
+    }
+    /// "Sasaran: …" / "Targets: …": which targets every coverage figure is of.
+    pub fn targets_sentence(&self) -> String {
+        match (self.targets_label, self.lang) {
+            (Some(l), Lang::Id) => format!("Sasaran yang dipakai: {l}."),
+            (Some(l), Lang::En) => format!("Targets used: {l}."),
+            (None, Lang::Id) => "Sasaran yang dipakai: dari kolom sasaran dalam kiriman.".into(),
+            (None, Lang::En) => "Targets used: from target columns in the submissions.".into(),
+        }
+    }
     pub fn lang_code(&self) -> &'static str {
         if self.lang == Lang::Id { "id" } else { "en" }
     }

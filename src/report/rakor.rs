@@ -67,6 +67,11 @@ fn layout(input: &ReportInput, def: &ReportDefinition, pages: &BTreeMap<String, 
                 doc.bookmark(&heading);
                 weekly::timeliness(&mut doc, input, &super::timeliness::Cutoff::from_config(&def.cutoff));
             }
+            SectionKind::Ppkm => {
+                doc.heading(&heading);
+                doc.bookmark(&heading);
+                weekly::ppkm(&mut doc, input);
+            }
             // The other weekly kinds are not part of a briefing pack; a definition that lists
             // one gets its heading and the headline figures rather than nothing.
             _ => {
@@ -100,6 +105,7 @@ fn summary(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, head
         false,
         BLACK,
     );
+    doc.paragraph(&input.targets_sentence(), 9.0, false, BLACK);
     doc.heading(heading);
     weekly::headline(doc, input);
 
@@ -361,6 +367,20 @@ pub fn district_points(input: &ReportInput, code: &str, name: &str, group: &str,
             (Some(_), Some(n)) => points.push(talk::below_threshold(name, input.threshold, n, d, p.reach, lang)),
             _ => {}
         }
+    }
+    // What the district's vaccination permits under the PPKM gates.
+    if let Some(g) = input.gate(code) {
+        if let (Some(level), Some(n1), Some(nl)) = (g.level_by_vaccination, g.people_needed_dose1, g.people_needed_lansia) {
+            points.push(talk::ppkm_gate(name, level, g.next_gate, n1, nl, lang));
+        }
+        if g.children_may_start == Some(true) {
+            points.push(talk::children_may_start(input.gate_rules.children_dose1, input.gate_rules.children_lansia_dose1, lang));
+        }
+    }
+    // The district's largest register-versus-application gap: data entry for this week.
+    if let Some(gap) = input.app_gaps.and_then(|gaps| gaps.iter().find(|g| g.district_code == code && g.gap_people > 0)) {
+        let what = format!("{}, {}", super::group_label(&gap.group, lang).to_lowercase(), super::dose_label(gap.dose, lang).to_lowercase());
+        points.push(talk::app_gap(gap.gap_people, &what, gap.closing_changes_gate(), lang));
     }
     if let Some(p) = facts::progress(&view, input.period, Some(code), group, dose) {
         let of = input.district_rows(input.period, group, dose).iter().filter(|r| r.rank.is_some()).count();

@@ -7,6 +7,7 @@ use super::definition::Campaign;
 use super::facts::Reach;
 use super::{dose_label, locale};
 use crate::config::Lang;
+use crate::gates::Gate;
 use chrono::NaiveDate;
 
 fn dose_word(dose: i32, lang: Lang) -> String {
@@ -168,6 +169,61 @@ pub fn campaign(c: &Campaign, p: &CampaignProgress, lang: Lang) -> String {
     }
 }
 
+/// "KAB. KERINCI: vaksinasi memungkinkan PPKM level 2; untuk turun ke level 1 perlu
+/// 100 orang lagi dosis 1 (≥ 70%) dan 15 lansia lagi dosis 1 (≥ 60%)."
+pub fn ppkm_gate(name: &str, level: u8, next: Option<Gate>, need_dose1: i64, need_lansia: i64, lang: Lang) -> String {
+    let Some(g) = next else {
+        return match lang {
+            Lang::Id => format!("{name}: vaksinasi memenuhi semua gerbang PPKM (level {level})."),
+            Lang::En => format!("{name}: vaccination meets every PPKM gate (level {level})."),
+        };
+    };
+    let (d1, el) = (locale::pct_short(g.dose1, lang), locale::pct_short(g.lansia_dose1, lang));
+    let (n1, nl) = (locale::int(need_dose1, lang), locale::int(need_lansia, lang));
+    let mut parts = Vec::new();
+    match lang {
+        Lang::Id => {
+            if need_dose1 > 0 {
+                parts.push(format!("{n1} orang lagi dosis 1 (≥ {d1})"));
+            }
+            if need_lansia > 0 {
+                parts.push(format!("{nl} lansia lagi dosis 1 (≥ {el})"));
+            }
+            format!("{name}: vaksinasi memungkinkan PPKM level {level}; untuk turun ke level {} perlu {}.", g.to, parts.join(" dan "))
+        }
+        Lang::En => {
+            if need_dose1 > 0 {
+                parts.push(format!("{n1} more people with dose 1 (≥ {d1})"));
+            }
+            if need_lansia > 0 {
+                parts.push(format!("{nl} more elderly with dose 1 (≥ {el})"));
+            }
+            format!("{name}: vaccination permits PPKM level {level}; moving to level {} needs {}.", g.to, parts.join(" and "))
+        }
+    }
+}
+
+/// "5.000 orang (semua kelompok, dosis 1) ada di laporan kabupaten/kota tetapi belum di
+/// aplikasi: selesaikan entri data minggu ini."
+pub fn app_gap(people: i64, what: &str, lowers_level: bool, lang: Lang) -> String {
+    let n = locale::int(people, lang);
+    match (lang, lowers_level) {
+        (Lang::Id, false) => format!("{n} orang ({what}) ada di laporan kabupaten/kota tetapi belum di aplikasi: selesaikan entri data minggu ini."),
+        (Lang::Id, true) => format!("{n} orang ({what}) ada di laporan kabupaten/kota tetapi belum di aplikasi; entri data ini menurunkan level PPKM menurut vaksinasi."),
+        (Lang::En, false) => format!("{n} people ({what}) are in the district's register but not yet in the application: finish the data entry this week."),
+        (Lang::En, true) => format!("{n} people ({what}) are in the district's register but not yet in the application; entering them lowers the PPKM level by vaccination."),
+    }
+}
+
+/// "Vaksinasi anak 6–11 tahun dapat dimulai (dosis 1 di atas 70%, lansia di atas 60%)."
+pub fn children_may_start(dose1: f64, lansia: f64, lang: Lang) -> String {
+    let (d1, el) = (locale::pct_short(dose1, lang), locale::pct_short(lansia, lang));
+    match lang {
+        Lang::Id => format!("Vaksinasi anak 6–11 tahun dapat dimulai (dosis 1 di atas {d1}, lansia di atas {el})."),
+        Lang::En => format!("Vaccinating children 6–11 may start (dose 1 above {d1}, elderly above {el})."),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +261,23 @@ mod tests {
         assert_eq!(rank(4, 9, None, 2, Lang::En), "Ranked 4 of 9 districts for dose 2.");
         assert!(dropout(0.2382, 32_560, 0.2, Lang::Id).starts_with("Putus dosis 1 → dosis 2: 23,8% (32.560 orang belum mendapat dosis 2), di atas batas 20%"));
         assert_eq!(week_gain(2628, 0.0124, 1, Lang::Id), "Minggu ini 2.628 orang mendapat dosis 1 (+1,2 pp).");
+    }
+    #[test]
+    fn ppkm_gate_sentences() {
+        let g = Gate { from: 2, to: 1, dose1: 0.7, lansia_dose1: 0.6 };
+        assert_eq!(
+            ppkm_gate("KAB. KERINCI", 2, Some(g), 1_100, 15, Lang::Id),
+            "KAB. KERINCI: vaksinasi memungkinkan PPKM level 2; untuk turun ke level 1 perlu 1.100 orang lagi dosis 1 (≥ 70%) dan 15 lansia lagi dosis 1 (≥ 60%)."
+        );
+        assert_eq!(
+            ppkm_gate("KOTA JAMBI", 2, Some(g), 0, 15, Lang::En),
+            "KOTA JAMBI: vaccination permits PPKM level 2; moving to level 1 needs 15 more elderly with dose 1 (≥ 60%)."
+        );
+        assert_eq!(ppkm_gate("X", 1, None, 0, 0, Lang::Id), "X: vaksinasi memenuhi semua gerbang PPKM (level 1).");
+        assert_eq!(
+            app_gap(5000, "lansia, dosis 1", true, Lang::Id),
+            "5.000 orang (lansia, dosis 1) ada di laporan kabupaten/kota tetapi belum di aplikasi; entri data ini menurunkan level PPKM menurut vaksinasi."
+        );
+        assert_eq!(children_may_start(0.7, 0.6, Lang::Id), "Vaksinasi anak 6–11 tahun dapat dimulai (dosis 1 di atas 70%, lansia di atas 60%).");
     }
 }

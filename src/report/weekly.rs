@@ -41,6 +41,9 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
             SectionKind::Monitoring => monitoring(&mut doc, input),
             SectionKind::Dropout => dropout(&mut doc, input, section.level_or(DEFAULT_DROPOUT_LEVEL)),
             SectionKind::Campaign => campaigns_section(&mut doc, input, &campaigns),
+            SectionKind::Ppkm => ppkm(&mut doc, input),
+            SectionKind::Changes => changes(&mut doc, input),
+            SectionKind::Application => application(&mut doc, input),
             // Rakor kinds: a weekly definition that lists one gets the headline figures.
             SectionKind::Summary | SectionKind::Districts => headline(&mut doc, input),
         }
@@ -85,6 +88,7 @@ fn cover(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, cutoff
         false,
         BLACK,
     );
+    doc.paragraph(&input.targets_sentence(), 9.0, false, BLACK);
     if !missing.is_empty() {
         doc.paragraph(&format!("{} {}", tr(lang, "Belum melapor:", "Not reported:"), missing.join(", ")), 10.0, true, BAR_LOW);
     }
@@ -377,6 +381,260 @@ fn campaigns_section(doc: &mut Doc, input: &ReportInput, campaigns: &[&Campaign]
         doc.bullet(&p, 9.0, BLACK);
     }
     doc.y += 4.0;
+}
+
+/// PPKM vaccination gates: furthest from the next level first, then the agglomerations.
+pub(super) fn ppkm(doc: &mut Doc, input: &ReportInput) {
+    let lang = input.lang;
+    let rules = input.gate_rules;
+    let gates: Vec<String> = rules
+        .gates
+        .iter()
+        .map(|g| match lang {
+            Lang::Id => format!("level {} → {}: dosis 1 ≥ {} dan lansia dosis 1 ≥ {}", g.from, g.to, locale::pct_short(g.dose1, lang), locale::pct_short(g.lansia_dose1, lang)),
+            Lang::En => format!("level {} → {}: dose 1 ≥ {} and elderly dose 1 ≥ {}", g.from, g.to, locale::pct_short(g.dose1, lang), locale::pct_short(g.lansia_dose1, lang)),
+        })
+        .collect();
+    let (c1, cl) = (locale::pct_short(rules.children_dose1, lang), locale::pct_short(rules.children_lansia_dose1, lang));
+    doc.paragraph(
+        &match lang {
+            Lang::Id => format!("Syarat vaksinasi untuk turun level PPKM: {}. Vaksinasi anak 6–11 tahun dapat dimulai bila dosis 1 di atas {c1} dan lansia di atas {cl}. Kekurangan = orang yang masih perlu divaksin untuk gerbang berikutnya.", gates.join("; ")),
+            Lang::En => format!("Vaccination needed to move down a PPKM level: {}. Vaccinating children 6–11 may start where dose 1 is above {c1} and elderly above {cl}. Still needed = people to vaccinate for the next gate.", gates.join("; ")),
+        },
+        8.5,
+        false,
+        GREY,
+    );
+    let codes = input.expected_districts();
+    let mut rows: Vec<&crate::gates::GateRow> = input.gates.iter().filter(|g| g.period == input.period && !g.is_agglomeration && codes.contains(&g.district_code)).collect();
+    // Furthest behind first: highest level, then the most people still needed.
+    rows.sort_by_key(|g| (g.level_by_vaccination.is_none(), std::cmp::Reverse(g.level_by_vaccination), std::cmp::Reverse(g.people_needed_dose1.unwrap_or(0) + g.people_needed_lansia.unwrap_or(0)), g.district_code.clone()));
+    let agglomerations = input.gates.iter().filter(|g| g.period == input.period && g.is_agglomeration && g.province_code == input.province_code);
+    let cols = vec![
+        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 120.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Dosis 1", "Dose 1"), width: 50.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Lansia dosis 1", "Elderly dose 1"), width: 55.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Level menurut vaksinasi", "Level by vaccination"), width: 60.0, align: Align::Center },
+        TableColumn { title: tr(lang, "Gerbang berikut", "Next gate"), width: 50.0, align: Align::Center },
+        TableColumn { title: tr(lang, "Kekurangan dosis 1", "Still needed, dose 1"), width: 65.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Kekurangan lansia", "Still needed, elderly"), width: 61.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Anak 6–11 boleh mulai", "Children 6–11 may start"), width: 50.0, align: Align::Center },
+    ];
+    let level_fill = |l: Option<u8>| match (l, rules.gates.first(), rules.gates.last()) {
+        (Some(l), Some(top), _) if l >= top.from => Some(RED),
+        (Some(l), _, Some(bottom)) if l <= bottom.to => Some(GREEN),
+        (Some(_), _, _) => Some(YELLOW),
+        _ => None,
+    };
+    let mut body: Vec<Vec<TableCell>> = Vec::new();
+    for g in rows.into_iter().chain(agglomerations) {
+        let name = if g.is_agglomeration { g.district_code.clone() } else { input.district_name(&g.district_code) };
+        let no_figures = g.level_by_vaccination.is_none();
+        let yes_no = |b: Option<bool>| match b {
+            Some(true) => tr(lang, "ya", "yes"),
+            Some(false) => tr(lang, "tidak", "no"),
+            None => "–".into(),
+        };
+        body.push(vec![
+            TableCell { text: name, fill: None, bold: g.is_agglomeration },
+            TableCell::plain(input.pct(g.dose1_coverage)),
+            TableCell::plain(input.pct(g.lansia_dose1_coverage)),
+            TableCell { text: g.level_by_vaccination.map(|l| l.to_string()).unwrap_or_else(|| "–".into()), fill: level_fill(g.level_by_vaccination), bold: true },
+            TableCell::plain(match (g.next_gate, no_figures) {
+                (_, true) => tr(lang, "tanpa data", "no data"),
+                (Some(n), _) => n.label(),
+                (None, _) => tr(lang, "semua terpenuhi", "all met"),
+            }),
+            TableCell::plain(input.num(g.people_needed_dose1)),
+            TableCell::plain(input.num(g.people_needed_lansia)),
+            TableCell::plain(yes_no(g.children_may_start)),
+        ]);
+    }
+    doc.table(&cols, &body, 8.0);
+    if input.gates.iter().any(|g| g.period == input.period && g.is_agglomeration && g.province_code == input.province_code) {
+        doc.paragraph(
+            &tr(lang, "Aglomerasi (tebal) dinilai dari anggota terendah; kekurangannya dijumlah atas semua anggota.", "Agglomerations (bold) are judged by their lowest member; what they still need is summed over the members."),
+            8.0,
+            false,
+            GREY,
+        );
+    }
+}
+
+/// How many register-versus-application gaps the report lists; all are in app_gaps.csv.
+const GAPS_SHOWN: usize = 20;
+
+/// Register versus application: the largest gaps first.
+fn application(doc: &mut Doc, input: &ReportInput) {
+    let lang = input.lang;
+    let Some(all) = input.app_gaps else {
+        doc.paragraph(
+            &tr(lang, "Tidak ada ekspor aplikasi nasional untuk dibandingkan (jalankan dengan --app atau [sources] app = \"app/\").", "No export of the national application to compare with (run with --app or [sources] app = \"app/\")."),
+            9.0,
+            false,
+            GREY,
+        );
+        return;
+    };
+    let prefix = format!("{}.", input.province_code);
+    let gaps: Vec<&crate::appgap::AppGap> = all.iter().filter(|g| g.district_code.starts_with(&prefix) && g.gap_people > 0).collect();
+    let changing: Vec<String> = {
+        let set: std::collections::BTreeSet<&str> = gaps.iter().filter(|g| g.closing_changes_gate()).map(|g| g.district_code.as_str()).collect();
+        set.into_iter().map(|c| input.district_name(c)).collect()
+    };
+    let app_date = gaps.first().map(|g| locale::date(g.app_period, lang)).unwrap_or_else(|| "–".into());
+    doc.paragraph(
+        &match lang {
+            Lang::Id => format!("Selisih = divaksin menurut laporan kabupaten/kota (register) − menurut aplikasi (data aplikasi {app_date}): pekerjaan entri data yang dapat diselesaikan minggu ini. {} selisih.", gaps.len()),
+            Lang::En => format!("Gap = vaccinated by the district's register − by the application (application data of {app_date}): data entry the district can do this week. {} gaps.", gaps.len()),
+        },
+        8.5,
+        false,
+        GREY,
+    );
+    if !changing.is_empty() {
+        doc.paragraph(
+            &match lang {
+                Lang::Id => format!("Menutup selisih menurunkan level PPKM menurut vaksinasi: {}.", changing.join(", ")),
+                Lang::En => format!("Closing the gap lowers the PPKM level by vaccination: {}.", changing.join(", ")),
+            },
+            9.0,
+            true,
+            BAR_LOW,
+        );
+    }
+    if gaps.is_empty() {
+        return;
+    }
+    let cols = vec![
+        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 110.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Kelompok, dosis", "Group, dose"), width: 120.0, align: Align::Left },
+        TableColumn { title: "Register".into(), width: 58.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Aplikasi", "Application"), width: 58.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Selisih (orang)", "Gap (people)"), width: 55.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Selisih (pp)", "Gap (pp)"), width: 48.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Level PPKM: aplikasi → register", "PPKM level: app → register"), width: 62.0, align: Align::Center },
+    ];
+    let body: Vec<Vec<TableCell>> = gaps
+        .iter()
+        .take(GAPS_SHOWN)
+        .map(|g| {
+            vec![
+                TableCell::plain(input.district_name(&g.district_code)),
+                TableCell::plain(format!("{}, {}", group_label(&g.group, lang), dose_label(g.dose, lang).to_lowercase())),
+                TableCell::plain(locale::int(g.register, lang)),
+                TableCell::plain(locale::int(g.app, lang)),
+                TableCell { text: locale::int(g.gap_people, lang), fill: None, bold: true },
+                TableCell::plain(g.gap_pp.map(|p| locale::pp(p, lang)).unwrap_or_else(|| "–".into())),
+                TableCell {
+                    // Both levels or none: an export without elderly figures cannot be judged.
+                    text: match (g.level_by_app, g.level_by_register) {
+                        (Some(a), Some(r)) => format!("{a} → {r}"),
+                        _ => "–".into(),
+                    },
+                    fill: g.closing_changes_gate().then_some(YELLOW), bold: g.closing_changes_gate() },
+            ]
+        })
+        .collect();
+    doc.table(&cols, &body, 8.0);
+    if gaps.len() > GAPS_SHOWN {
+        doc.paragraph(&format!("… {} {}", gaps.len() - GAPS_SHOWN, tr(lang, "lainnya di export/app_gaps.csv", "more in export/app_gaps.csv")), 8.0, false, GREY);
+    }
+}
+
+/// How many rows of each kind of change the report shows; the rest are in changes.csv.
+const CHANGES_SHOWN: usize = 40;
+
+/// What changed since the previous report (`--previous`).
+fn changes(doc: &mut Doc, input: &ReportInput) {
+    use crate::changes::ChangeKind as K;
+    let lang = input.lang;
+    let Some(c) = input.changes else {
+        doc.paragraph(
+            &tr(lang, "Tidak ada ekspor laporan sebelumnya untuk dibandingkan (jalankan dengan --previous out-minggu-lalu/export).", "No previous report's export to compare with (run with --previous out-last-week/export)."),
+            9.0,
+            false,
+            GREY,
+        );
+        return;
+    };
+    let prefix = format!("{}.", input.province_code);
+    let districts: Vec<&crate::changes::Change> = c.items.iter().filter(|i| i.district_code.starts_with(&prefix)).collect();
+    let count = |k: K| if matches!(k, K::FindingAppeared | K::FindingResolved) { c.items.iter().filter(|i| i.kind == k).count() } else { districts.iter().filter(|i| i.kind == k).count() };
+    let since = c.previous_period.map(|p| locale::date(p, lang)).unwrap_or_else(|| "–".into());
+    doc.paragraph(
+        &match lang {
+            Lang::Id => format!(
+                "Dibandingkan dengan laporan sebelumnya ({since}): {} angka direvisi, {} perubahan peringkat dosis 1, {} melewati ambang {}, {} perubahan level PPKM menurut vaksinasi, {} catatan baru, {} catatan selesai.",
+                count(K::Revised), count(K::RankChanged), count(K::ThresholdCrossed), input.threshold_pct(), count(K::PpkmLevelChanged), count(K::FindingAppeared), count(K::FindingResolved)
+            ),
+            Lang::En => format!(
+                "Compared with the previous report ({since}): {} figures revised, {} dose 1 rank changes, {} crossings of the {} threshold, {} changes of PPKM level by vaccination, {} new findings, {} resolved.",
+                count(K::Revised), count(K::RankChanged), count(K::ThresholdCrossed), input.threshold_pct(), count(K::PpkmLevelChanged), count(K::FindingAppeared), count(K::FindingResolved)
+            ),
+        },
+        8.5,
+        false,
+        GREY,
+    );
+    if !districts.is_empty() {
+        let cols = vec![
+            TableColumn { title: tr(lang, "Perubahan", "Change"), width: 95.0, align: Align::Left },
+            TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 120.0, align: Align::Left },
+            TableColumn { title: tr(lang, "Minggu", "Week"), width: 65.0, align: Align::Left },
+            TableColumn { title: tr(lang, "Kelompok, dosis", "Group, dose"), width: 95.0, align: Align::Left },
+            TableColumn { title: tr(lang, "Sebelum", "Before"), width: 68.0, align: Align::Right },
+            TableColumn { title: tr(lang, "Sekarang", "Now"), width: 68.0, align: Align::Right },
+        ];
+        let kind_text = |i: &crate::changes::Change| match i.kind {
+            K::Revised => tr(lang, "angka direvisi", "figure revised"),
+            K::RankChanged => tr(lang, "peringkat berubah", "rank changed"),
+            K::ThresholdCrossed if i.detail.starts_with("reached") => tr(lang, "mencapai ambang", "reached the threshold"),
+            K::ThresholdCrossed => tr(lang, "turun di bawah ambang", "fell below the threshold"),
+            K::PpkmLevelChanged => tr(lang, "level PPKM berubah", "PPKM level changed"),
+            K::FindingAppeared | K::FindingResolved => String::new(),
+        };
+        let figure = |i: &crate::changes::Change, s: &str| match i.kind {
+            K::Revised => s.parse::<i64>().map(|n| locale::int(n, lang)).unwrap_or_else(|_| s.to_string()),
+            K::ThresholdCrossed => s.trim_end_matches('%').parse::<f64>().map(|p| locale::pct(p / 100.0, lang)).unwrap_or_else(|_| s.to_string()),
+            _ => s.to_string(),
+        };
+        let body: Vec<Vec<TableCell>> = districts
+            .iter()
+            .take(CHANGES_SHOWN)
+            .map(|i| {
+                let what = match i.dose {
+                    Some(d) => format!("{}, {}", group_label(&i.group, lang), dose_label(d, lang).to_lowercase()),
+                    None => tr(lang, "gerbang PPKM", "PPKM gate"),
+                };
+                vec![
+                    TableCell::plain(kind_text(i)),
+                    TableCell::plain(input.district_name(&i.district_code)),
+                    TableCell::plain(i.period.map(|p| locale::short_date(p, lang)).unwrap_or_default()),
+                    TableCell::plain(what),
+                    TableCell::plain(figure(i, &i.before)),
+                    TableCell { text: figure(i, &i.after), fill: None, bold: true },
+                ]
+            })
+            .collect();
+        doc.table(&cols, &body, 8.0);
+        if districts.len() > CHANGES_SHOWN {
+            doc.paragraph(&format!("… {} {}", districts.len() - CHANGES_SHOWN, tr(lang, "lainnya di export/changes.csv", "more in export/changes.csv")), 8.0, false, GREY);
+        }
+    }
+    for (kind, label) in [(K::FindingAppeared, tr(lang, "Catatan baru", "New findings")), (K::FindingResolved, tr(lang, "Catatan yang sudah selesai", "Findings resolved"))] {
+        let items: Vec<&crate::changes::Change> = c.items.iter().filter(|i| i.kind == kind).collect();
+        if items.is_empty() {
+            continue;
+        }
+        doc.paragraph(&format!("{label} ({})", items.len()), 9.0, true, BLACK);
+        for i in items.iter().take(CHANGES_SHOWN) {
+            doc.bullet(&i.detail, 8.0, BLACK);
+        }
+        if items.len() > CHANGES_SHOWN {
+            doc.paragraph(&format!("… {} {}", items.len() - CHANGES_SHOWN, tr(lang, "lainnya di export/changes.csv", "more in export/changes.csv")), 8.0, false, GREY);
+        }
+    }
 }
 
 const DEFAULT_DROPOUT_LEVEL: f64 = 0.2;

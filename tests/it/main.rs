@@ -2,9 +2,12 @@
 
 mod campaign;
 mod cli;
+mod appgap;
+mod changes;
 mod common;
 mod corpus;
 mod dashboard;
+mod gates;
 mod hostile;
 mod national;
 mod officials;

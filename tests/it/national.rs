@@ -73,11 +73,17 @@ fn provinces_are_ranked_and_the_ones_below_the_threshold_listed() {
         }
     }
     let rows = national::rows(&rows, 0.7);
+    let rules = sitrep::gates::GateRules::default();
     let input = ReportInput {
         province_code: national::CODE,
         period: d(15),
         rows: &rows,
         findings: &[],
+        gates: &[],
+        gate_rules: &rules,
+        changes: None,
+        app_gaps: None,
+        targets_label: None,
         files: &[],
         threshold: 0.7,
         lang: Lang::Id,

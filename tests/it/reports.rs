@@ -246,11 +246,18 @@ fn a_large_province_fits_on_the_page() {
             rows.push(AttainRow { period: *period, province_code: "35".into(), district_code: None, group: "all".into(), dose, vaccinated: Some(v), target: Some(t), coverage: Some(v as f64 / t as f64), people_needed: None, rank: None });
         }
     }
+    let gate_rules = sitrep::gates::GateRules::default();
+    let gates = sitrep::gates::compute(&rows, &gate_rules);
     let input = ReportInput {
         province_code: "35",
         period: periods[2],
         rows: &rows,
         findings: &[],
+        gates: &gates,
+        gate_rules: &gate_rules,
+        changes: None,
+        app_gaps: None,
+        targets_label: Some("test targets v1"),
         files: &[],
         threshold: 0.7,
         lang: Lang::Id,

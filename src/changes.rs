@@ -1,0 +1,318 @@
+//! What changed since the last report: given the previous run's export (its
+//! `attainment.csv`, `findings.csv` and `ppkm_gates.csv`), the figures of a past week
+//! that were revised (a district resubmitted it), districts that changed rank, crossed
+//! the coverage threshold or changed PPKM level by vaccination, and findings that
+//! appeared or were resolved. Reading the previous export is the only I/O here; the
+//! comparison is a pure function.
+
+use crate::attain::AttainRow;
+use crate::export::neutralise;
+use crate::findings::Finding;
+use crate::gates::GateRow;
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The figures of the previous run that matter for a comparison.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Previous {
+    /// (period, district, group, dose) → (vaccinated, coverage, rank), district rows only.
+    pub figures: BTreeMap<FigureKey, Figure>,
+    /// (period, district) → PPKM level by vaccination.
+    pub levels: BTreeMap<(NaiveDate, String), u8>,
+    /// Findings as exported, by what they are about, with their message.
+    pub findings: BTreeMap<FindingKey, String>,
+}
+
+/// What a finding is about: (code, source, sheet, cell), or the message in place of the
+/// cell when it has none. A finding at the same cell is the same finding next week even
+/// when its message names another date or figure.
+pub type FindingKey = (String, String, String, String);
+
+/// (period, district, group, dose).
+pub type FigureKey = (NaiveDate, String, String, i32);
+
+/// (vaccinated, coverage, rank) as exported.
+pub type Figure = (Option<i64>, Option<f64>, Option<i32>);
+
+fn key(code: &str, source: &str, sheet: &str, cell: &str, message: &str) -> FindingKey {
+    let what = if cell.is_empty() { message } else { cell };
+    (code.to_string(), source.to_string(), sheet.to_string(), what.to_string())
+}
+
+impl Previous {
+    /// The period the previous report was about: its latest.
+    pub fn period(&self) -> Option<NaiveDate> {
+        self.figures.keys().map(|k| k.0).max()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ChangeKind {
+    /// A past week's figure differs from the previous run's.
+    Revised,
+    RankChanged,
+    ThresholdCrossed,
+    PpkmLevelChanged,
+    FindingAppeared,
+    FindingResolved,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Revised => "revised",
+            ChangeKind::RankChanged => "rank_changed",
+            ChangeKind::ThresholdCrossed => "threshold_crossed",
+            ChangeKind::PpkmLevelChanged => "ppkm_level_changed",
+            ChangeKind::FindingAppeared => "finding_appeared",
+            ChangeKind::FindingResolved => "finding_resolved",
+        }
+    }
+}
+
+/// One change; `before` and `after` as plain text (a count, a rank, a coverage, a level).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub period: Option<NaiveDate>,
+    pub district_code: String,
+    pub group: String,
+    pub dose: Option<i32>,
+    pub before: String,
+    pub after: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changes {
+    /// The period of the previous report.
+    pub previous_period: Option<NaiveDate>,
+    pub items: Vec<Change>,
+}
+
+/// The export folder of a run: `DIR/export` when given the run's output folder.
+fn export_folder(dir: &Path) -> PathBuf {
+    let inner = dir.join("export");
+    if !dir.join("attainment.csv").is_file() && inner.join("attainment.csv").is_file() {
+        inner
+    } else {
+        dir.to_path_buf()
+    }
+}
+
+fn rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>, String> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let headers = r.headers().map_err(|e| format!("cannot read {}: {e}", path.display()))?.clone();
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        out.push(headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect());
+    }
+    Ok(out)
+}
+
+fn field<'a>(row: &'a BTreeMap<String, String>, name: &str) -> &'a str {
+    row.get(name).map(String::as_str).unwrap_or("")
+}
+
+/// Reads the previous run's export. An unreadable export is a finding, not a failed run.
+pub fn read_previous(dir: &Path) -> Result<Previous, Finding> {
+    let folder = export_folder(dir);
+    let display = folder.display().to_string();
+    let unreadable = |m: String| Finding::error("previous_unreadable", &display, format!("the previous run's export cannot be compared: {m}; give --previous the out/export folder of last week's run"));
+    let mut prev = Previous::default();
+    for r in rows(&folder.join("attainment.csv")).map_err(unreadable)? {
+        let district = field(&r, "district_code");
+        let Ok(period) = NaiveDate::parse_from_str(field(&r, "period"), "%Y-%m-%d") else { continue };
+        let Ok(dose) = field(&r, "dose").parse::<i32>() else { continue };
+        if district.is_empty() {
+            continue;
+        }
+        prev.figures.insert(
+            (period, district.to_string(), field(&r, "group").to_string(), dose),
+            (field(&r, "vaccinated").parse().ok(), field(&r, "coverage").parse().ok().filter(|c: &f64| c.is_finite()), field(&r, "rank_in_province").parse().ok()),
+        );
+    }
+    if prev.figures.is_empty() {
+        return Err(unreadable(format!("{} has no district figures", folder.join("attainment.csv").display())));
+    }
+    for r in rows(&folder.join("findings.csv")).map_err(unreadable)? {
+        let k = key(field(&r, "code"), field(&r, "source"), field(&r, "sheet"), field(&r, "cell"), field(&r, "message"));
+        prev.findings.entry(k).or_insert_with(|| field(&r, "message").to_string());
+    }
+    // Exports written before the gates existed have no ppkm_gates.csv: no level changes.
+    if let Ok(gates) = rows(&folder.join("ppkm_gates.csv")) {
+        for r in gates.iter().filter(|r| field(r, "agglomeration") != "true") {
+            if let (Ok(p), Ok(l)) = (NaiveDate::parse_from_str(field(r, "period"), "%Y-%m-%d"), field(r, "level_by_vaccination").parse::<u8>()) {
+                prev.levels.insert((p, field(r, "district_code").to_string()), l);
+            }
+        }
+    }
+    Ok(prev)
+}
+
+/// A finding's key as the export writes it, so it compares with the previous export's.
+pub fn finding_key(f: &Finding) -> FindingKey {
+    key(f.code, &neutralise(&f.source), &neutralise(f.sheet.as_deref().unwrap_or("")), f.cell.as_deref().unwrap_or(""), &neutralise(&f.message))
+}
+
+fn pct(c: f64) -> String {
+    format!("{:.1}%", c * 100.0)
+}
+
+/// Compares this run (its rows, gates and findings, reporting on `period`) with the previous.
+pub fn compare(prev: &Previous, rows: &[AttainRow], gates: &[GateRow], findings: &[Finding], period: NaiveDate, threshold: f64) -> Changes {
+    let mut items = Vec::new();
+    let before_period = prev.period();
+    let change = |kind, period, district: &str, group: &str, dose, before: String, after: String, detail: String| Change {
+        kind,
+        period,
+        district_code: district.to_string(),
+        group: group.to_string(),
+        dose,
+        before,
+        after,
+        detail,
+    };
+    // Revisions: the same week, district, group and dose, another count.
+    for r in rows.iter().filter(|r| r.period <= period) {
+        let Some(d) = &r.district_code else { continue };
+        let Some((Some(was), _, _)) = prev.figures.get(&(r.period, d.clone(), r.group.clone(), r.dose)) else { continue };
+        if let Some(now) = r.vaccinated.filter(|now| now != was) {
+            items.push(change(ChangeKind::Revised, Some(r.period), d, &r.group, Some(r.dose), was.to_string(), now.to_string(), format!("difference {:+}", now - was)));
+        }
+    }
+    // Rank and threshold: this report's period against the previous report's.
+    if let Some(pp) = before_period {
+        for r in rows.iter().filter(|r| r.period == period && r.group == "all") {
+            let Some(d) = &r.district_code else { continue };
+            let Some((_, was_cov, was_rank)) = prev.figures.get(&(pp, d.clone(), r.group.clone(), r.dose)) else { continue };
+            if let (1, Some(a), Some(b)) = (r.dose, *was_rank, r.rank) {
+                if a != b {
+                    let detail = if b < a { format!("up {}", a - b) } else { format!("down {}", b - a) };
+                    items.push(change(ChangeKind::RankChanged, Some(period), d, &r.group, Some(r.dose), a.to_string(), b.to_string(), detail));
+                }
+            }
+            if let (Some(a), Some(b)) = (*was_cov, r.coverage) {
+                let detail = if a < threshold && b >= threshold {
+                    "reached the threshold"
+                } else if a >= threshold && b < threshold {
+                    "fell below the threshold"
+                } else {
+                    continue;
+                };
+                items.push(change(ChangeKind::ThresholdCrossed, Some(period), d, &r.group, Some(r.dose), pct(a), pct(b), format!("{detail} {}", pct(threshold))));
+            }
+        }
+        for g in gates.iter().filter(|g| g.period == period && !g.is_agglomeration) {
+            if let (Some(a), Some(b)) = (prev.levels.get(&(pp, g.district_code.clone())), g.level_by_vaccination) {
+                if *a != b {
+                    let detail = if b < *a { "vaccination permits a lower level" } else { "vaccination permits only a higher level" };
+                    items.push(change(ChangeKind::PpkmLevelChanged, Some(period), &g.district_code, "all", None, a.to_string(), b.to_string(), detail.to_string()));
+                }
+            }
+        }
+    }
+    // Findings: appeared (in this run only) and resolved (in the previous only).
+    let mut now: BTreeMap<FindingKey, String> = BTreeMap::new();
+    for f in findings {
+        now.entry(finding_key(f)).or_insert_with(|| neutralise(&f.message).into_owned());
+    }
+    for (kind, set, other) in [(ChangeKind::FindingAppeared, &now, &prev.findings), (ChangeKind::FindingResolved, &prev.findings, &now)] {
+        for (k, message) in set.iter().filter(|(k, _)| !other.contains_key(*k)) {
+            // The cell when there is one (the message already says the rest).
+            let cell = if k.3 == *message { "" } else { k.3.as_str() };
+            let place = [k.1.as_str(), k.2.as_str(), cell].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" / ");
+            items.push(change(kind, None, "", "", None, String::new(), String::new(), format!("[{}] {place}: {message}", k.0)));
+        }
+    }
+    items.sort_by(|a, b| (a.kind, a.period, &a.district_code, &a.group, a.dose).cmp(&(b.kind, b.period, &b.district_code, &b.group, b.dose)));
+    Changes { previous_period: before_period, items }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2022, 1, day).unwrap()
+    }
+    fn row(period: NaiveDate, district: &str, dose: i32, v: i64, t: i64, rank: i32) -> AttainRow {
+        AttainRow {
+            period,
+            province_code: "15".into(),
+            district_code: Some(district.into()),
+            group: "all".into(),
+            dose,
+            vaccinated: Some(v),
+            target: Some(t),
+            coverage: Some(v as f64 / t as f64),
+            people_needed: None,
+            rank: Some(rank),
+        }
+    }
+
+    #[test]
+    fn revisions_ranks_thresholds_and_findings_by_hand() {
+        let mut prev = Previous::default();
+        prev.figures.insert((d(1), "15.01".into(), "all".into(), 1), (Some(500), Some(0.5), Some(1)));
+        prev.figures.insert((d(8), "15.01".into(), "all".into(), 1), (Some(650), Some(0.65), Some(2)));
+        prev.figures.insert((d(8), "15.02".into(), "all".into(), 1), (Some(700), Some(0.7), Some(1)));
+        prev.levels.insert((d(8), "15.01".into()), 2);
+        prev.findings.insert(key("count_went_down", "a.xlsx", "S", "C7", "old"), "old".into());
+        // The same cell with another message (another date) is the same finding.
+        let kept = Finding::warning("coverage_above_100", "sasaran.xlsx", "on 2022-01-15").at("Sasaran", Some("D11".into()));
+        prev.findings.insert(key("coverage_above_100", "sasaran.xlsx", "Sasaran", "D11", "on 2022-01-08"), "on 2022-01-08".into());
+
+        let rows = vec![
+            row(d(1), "15.01", 1, 520, 1000, 1), // resubmitted: 500 → 520
+            row(d(8), "15.01", 1, 650, 1000, 2), // unchanged
+            row(d(15), "15.01", 1, 720, 1000, 1), // 65% → 72%: crossed 70%, rank 2 → 1
+            row(d(15), "15.02", 1, 710, 1000, 2), // rank 1 → 2, still above
+        ];
+        let gates = vec![GateRow {
+            period: d(15),
+            province_code: "15".into(),
+            district_code: "15.01".into(),
+            is_agglomeration: false,
+            dose1_coverage: Some(0.72),
+            lansia_dose1_coverage: Some(0.61),
+            level_by_vaccination: Some(1),
+            next_gate: None,
+            people_needed_dose1: Some(0),
+            people_needed_lansia: Some(0),
+            children_may_start: Some(true),
+            dose1: None,
+            lansia: None,
+        }];
+        let findings = vec![kept, Finding::warning("unusual_jump", "c.xlsx", "new")];
+        let c = compare(&prev, &rows, &gates, &findings, d(15), 0.7);
+        assert_eq!(c.previous_period, Some(d(8)));
+        let kinds: Vec<(&str, &str, &str, &str)> = c.items.iter().map(|i| (i.kind.as_str(), i.district_code.as_str(), i.before.as_str(), i.after.as_str())).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("revised", "15.01", "500", "520"),
+                ("rank_changed", "15.01", "2", "1"),
+                ("rank_changed", "15.02", "1", "2"),
+                ("threshold_crossed", "15.01", "65.0%", "72.0%"),
+                ("ppkm_level_changed", "15.01", "2", "1"),
+                ("finding_appeared", "", "", ""),
+                ("finding_resolved", "", "", ""),
+            ]
+        );
+        assert_eq!(c.items[0].period, Some(d(1)));
+        assert_eq!(c.items[0].detail, "difference +20");
+        assert_eq!(c.items[1].detail, "up 1");
+        assert_eq!(c.items[3].detail, "reached the threshold 70.0%");
+        assert_eq!(c.items[5].detail, "[unusual_jump] c.xlsx: new");
+        assert_eq!(c.items[6].detail, "[count_went_down] a.xlsx / S / C7: old");
+    }
+
+    #[test]
+    fn an_export_that_is_not_there_is_a_finding() {
+        let f = read_previous(Path::new("/nonexistent/out")).unwrap_err();
+        assert_eq!(f.code, "previous_unreadable");
+    }
+}
