@@ -68,6 +68,8 @@ pub struct FileConfig {
     pub campaigns: Vec<CampaignConfig>,
     /// The date thresholds should be reached by (replaces reports/weekly.toml's).
     pub deadline: Option<toml::Value>,
+    /// `[cutoff]`: the daily cut-off for submissions (replaces the report definitions').
+    pub cutoff: Option<crate::report::definition::CutoffConfig>,
     /// PPKM vaccination gates, agglomerations, the children 6–11 start rule.
     #[serde(default)]
     pub ppkm: crate::gates::PpkmConfig,
@@ -219,13 +221,18 @@ impl RunPlan {
         vocab.extend(&groups, &doses);
         let mut report = ReportDefinition::weekly_default()?;
         report.settle(&file.campaigns, file.deadline.as_ref())?;
-        let rakor = ReportDefinition::rakor_default()?;
+        let mut rakor = ReportDefinition::rakor_default()?;
+        if let Some(c) = &file.cutoff {
+            report.cutoff = c.clone();
+            rakor.cutoff = c.clone();
+        }
         let mut national = ReportDefinition::national_default()?;
         national.settle(&file.campaigns, file.deadline.as_ref())?;
         let gates = crate::gates::GateRules::from_config(&file.ppkm)?;
         let checks = crate::checks::CheckRules::from_config(&file.checks)?;
         let config_json = serde_json::json!({
             "threshold": threshold,
+            "cutoff": file.cutoff,
             "lang": lang,
             "limits": limits,
             "vocabulary": file.vocabulary,

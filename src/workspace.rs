@@ -149,6 +149,9 @@ out = "out"
 # Deadline for the threshold: the attention list shows the people per day needed.
 # deadline = 2022-03-31
 
+# Batas waktu kiriman harian (bawaan 17:00 WIB pada tanggal data). Daily cut-off.
+# cutoff = {{ time = "17:00", utc_offset_hours = 7, days_after_period = 0 }}
+
 # Target kampanye (satu atau lebih); tampil di laporan mingguan. Campaign targets.
 # campaign = [{{ name = "Booster April", dose = 3, group = "all", target = 170000, start = 2022-04-01, end = 2022-04-30 }}]
 # Ekspor hasil minggu lalu: laporan menyebut perubahan sejak itu (revisi, peringkat,

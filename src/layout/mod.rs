@@ -237,9 +237,13 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
     let mut bad: Vec<String> = Vec::new();
     match shape {
         Shape::Wide | Shape::Targets => {
+            // A targets table in long form (one row per district and group): the
+            // group of a plain "Sasaran" column comes from the row's group cell.
+            let row_group = col_of(roles, Role::GroupName).and_then(|c| vocab.group_in(&vocab::normalise(&sheet.get(r, c).text())));
             for (c, role) in roles.iter().enumerate() {
                 let (kind, group, dose) = match *role {
                     Role::Count(g, d) if shape == Shape::Wide => (ValueKind::Count, g, d),
+                    Role::Target(Group::All) if row_group.is_some() => (ValueKind::Target, row_group.unwrap_or(Group::All), 0),
                     Role::Target(g) => (ValueKind::Target, g, 0),
                     _ => continue,
                 };

@@ -105,8 +105,9 @@ impl CampaignConfig {
     }
 }
 
-/// `[cutoff]`: the daily cut-off for submissions, in local time.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `[cutoff]`: the daily cut-off for submissions, in local time (in a report definition,
+/// or in sitrep.toml, which wins).
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CutoffConfig {
     /// `"17:00"`.

@@ -155,3 +155,37 @@ fn exit_status_for_nothing_to_do_and_strict() {
     let (code, _, _) = sitrep(&["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap(), "--strict", "-q"], dir.path());
     assert_eq!(code, 1, "the demo week has error findings, so --strict exits 1");
 }
+
+#[test]
+fn targets_in_long_form_give_the_same_figures() {
+    // The demo's targets rewritten as one row per district and group (semicolon CSV,
+    // Indonesian numbers): attainment must not change.
+    let dir = tempfile::tempdir().unwrap();
+    let (a, _) = run_demo("id");
+    let wide = read_csv(&a.path().join("out/export/targets.csv"));
+    let mut long = String::from("TARGET SASARAN VAKSINASI PROVINSI JAMBI\nKode Wilayah;Kabupaten/Kota;Kelompok Sasaran;Jumlah Sasaran\n");
+    let label = |g: &str| match g {
+        "sdmk" => "SDM Kesehatan",
+        "petugas_publik" => "Petugas Publik",
+        "lansia" => "Lansia",
+        "umum_rentan" => "Masyarakat Umum & Rentan",
+        "remaja" => "Remaja 12-17",
+        "anak" => "Anak 6-11",
+        _ => "",
+    };
+    for t in wide.iter().filter(|t| t["group"] != "all") {
+        let n: i64 = t["target"].parse().unwrap();
+        long.push_str(&format!("{};{};{};{}\n", t["district_code"], t["district_code"], label(&t["group"]), sitrep::report::locale::int(n, sitrep::config::Lang::Id)));
+    }
+    std::fs::write(dir.path().join("sasaran_panjang.csv"), long).unwrap();
+    let subs = fixtures().join("submissions");
+    let (code, stdout, stderr) = sitrep(&["run", subs.to_str().unwrap(), "--targets", "sasaran_panjang.csv", "--out", "out", "-q"], dir.path());
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let attainment = |p: &std::path::Path| {
+        let mut rows: Vec<(String, String, String, String, String)> =
+            read_csv(&p.join("export/attainment.csv")).into_iter().map(|r| (r["period"].clone(), r["district_code"].clone(), r["group"].clone(), r["dose"].clone(), r["target"].clone())).collect();
+        rows.sort();
+        rows
+    };
+    assert_eq!(attainment(&dir.path().join("out")), attainment(&a.path().join("out")));
+}

@@ -125,3 +125,21 @@ fn a_receipts_workbook_with_text_and_date_time_numbers() {
     // 35 files, 2 in the log.
     assert_eq!(findings.iter().filter(|f| f["code"] == "no_receipt").count(), 33, "{findings:?}");
 }
+
+#[test]
+fn the_cut_off_time_is_set_in_sitrep_toml() {
+    // Kerinci's last file arrived at 19.05 (receipts log): late against 17:00, on time
+    // against a cut-off of 20:00 set in the run's configuration.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sitrep.toml"), "[cutoff]\ntime = \"20:00\"\n").unwrap();
+    let subs = fixtures().join("submissions");
+    let (targets, receipts) = (fixtures().join("sasaran.xlsx"), fixtures().join("receipts.csv"));
+    let (code, stdout, stderr) = sitrep(
+        &["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--receipts", receipts.to_str().unwrap(), "--out", "out", "-q"],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let text = pdf_text(&dir.path().join("out/laporan-mingguan-15-2022-01-15.pdf")).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("tepat waktu 11, terlambat 0"), "{text}");
+    assert!(text.contains("20:00") || text.contains("20.00"), "the cut-off is stated: {text}");
+}
