@@ -29,6 +29,8 @@ pub struct RawArgs {
     pub lang: Option<String>,
     pub strict: bool,
     pub quiet: bool,
+    /// `--archive DIR`: keep the canonical table as partitioned Parquet there.
+    pub archive: Option<PathBuf>,
 }
 
 /// `sitrep.toml`. Every key is optional; unknown keys are an error so typos are caught.
@@ -89,6 +91,8 @@ pub struct RunPlan {
     pub rakor: ReportDefinition,
     /// The configuration as resolved, written into the manifest.
     pub config_json: serde_json::Value,
+    /// Where the canonical table is archived (`--archive`), if anywhere.
+    pub archive: Option<PathBuf>,
 }
 
 impl RunPlan {
@@ -180,6 +184,7 @@ impl RunPlan {
             report,
             rakor,
             config_json,
+            archive: args.archive,
         })
     }
 }

@@ -6,6 +6,7 @@
 //! (figures that cannot all be right) → `report` (PDF)
 //! and `export` (Parquet, CSV, manifest). [`Finding`]s travel beside the data.
 
+pub mod archive;
 pub mod attain;
 pub mod checks;
 pub mod config;
@@ -184,8 +185,30 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     }
     progress.stage("targets");
     let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver, &clock).0);
-    let mut timings = timings::Timings::from_parallel(&clock, run_started.elapsed());
+    let timings = timings::Timings::from_parallel(&clock, run_started.elapsed());
+    let read = consolidate(files, targets_table, plan);
+    if let Some(dir) = &plan.archive {
+        archive::write(dir, &read)?;
+    }
+    report_and_export(plan, read, timings, run_started, progress)
+}
 
+/// The submissions as read and settled, with everything the later stages need: what
+/// [`run`] gets from the files and `sitrep report --archive` from the archive.
+#[derive(Debug, Clone, Default)]
+pub struct Consolidated {
+    pub files: Vec<FileOutcome>,
+    pub targets_file: Option<FileOutcome>,
+    /// Findings of reading (the checks on the figures are added later).
+    pub findings: Vec<Finding>,
+    pub observations: Vec<table::Observation>,
+    pub targets: Vec<table::Target>,
+    /// A seed for the PDF /ID: the same inputs and configuration give the same bytes.
+    pub id_seed: [u8; 16],
+}
+
+/// Gathers the files' observations, targets and findings into one table.
+fn consolidate(files: Vec<FileTable>, targets_table: Option<FileTable>, plan: &RunPlan) -> Consolidated {
     let mut findings: Vec<Finding> = Vec::new();
     let mut observations = Vec::new();
     let mut targets = Vec::new();
@@ -212,11 +235,54 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
             }
         }
     }
-    let outcomes: Vec<FileOutcome> = files.iter().map(|f| f.outcome.clone()).collect();
+    let outcomes: Vec<FileOutcome> = files.into_iter().map(|f| f.outcome).collect();
+    let mut h = Sha256::new();
+    for f in &outcomes {
+        h.update(f.sha256.as_bytes());
+    }
+    if let Some(t) = &targets_table {
+        h.update(t.outcome.sha256.as_bytes());
+    }
+    h.update(plan.config_json.to_string().as_bytes());
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    let mut id_seed = [0u8; 16];
+    id_seed.copy_from_slice(&h.finalize()[..16]);
+    Consolidated { files: outcomes, targets_file: targets_table.map(|t| t.outcome), findings, observations, targets, id_seed }
+}
+
+/// `sitrep report --archive DIR --period P`: the reports and the export of a past period
+/// from the archive alone (targets from `--targets` when given, else as archived).
+pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate) -> Result<RunSummary> {
+    let run_started = std::time::Instant::now();
+    let mut read = archive::read(dir, period)?;
+    if let Some(path) = &plan.targets {
+        let gazetteer = gazetteer::embedded();
+        let resolver = Resolver { gazetteer, aliases: &plan.aliases };
+        let clock = timings::StageClock::default();
+        let t = read_one(path, Purpose::Targets, plan, &resolver, &clock).0;
+        // The archived targets and what was said about them give way to the new file's.
+        let old = read.targets_file.take().map(|o| o.path);
+        read.findings.retain(|f| f.code != "no_targets" && Some(&f.source) != old.as_ref());
+        read.findings.extend(t.findings.iter().cloned());
+        if t.targets.is_empty() {
+            read.findings.push(Finding::error("no_targets", &t.outcome.path, "no targets (sasaran) could be read from this file; coverage cannot be computed"));
+        }
+        read.targets = t.targets;
+        read.targets_file = Some(t.outcome);
+    }
+    let timings = timings::Timings::from_parallel(&timings::StageClock::default(), run_started.elapsed());
+    report_and_export(plan, read, timings, run_started, &())
+}
+
+/// Attainment, checks, reports and export: the pipeline after reading, shared by
+/// [`run`] and [`report_from_archive`].
+fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::Timings, run_started: std::time::Instant, progress: &dyn Progress) -> Result<RunSummary> {
+    let gazetteer = gazetteer::embedded();
+    let Consolidated { files: outcomes, targets_file, mut findings, observations, targets, id_seed } = read;
     if observations.is_empty() {
         return Ok(RunSummary {
             files: outcomes,
-            targets: targets_table.map(|t| t.outcome),
+            targets: targets_file,
             findings,
             reports: Vec::new(),
             exports: Vec::new(),
@@ -251,17 +317,6 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let provinces: std::collections::BTreeSet<String> =
         rows.iter().filter(|r| r.period == period && r.district_code.is_some() && r.vaccinated.is_some()).map(|r| r.province_code.clone()).collect();
 
-    // A seed for the PDF /ID: the same inputs and configuration give the same bytes.
-    let mut h = Sha256::new();
-    for f in &outcomes {
-        h.update(f.sha256.as_bytes());
-    }
-    if let Some(t) = &targets_table {
-        h.update(t.outcome.sha256.as_bytes());
-    }
-    h.update(plan.config_json.to_string().as_bytes());
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    let seed = h.finalize();
 
     let districts_reporting: Vec<String> = {
         let set: std::collections::BTreeSet<&String> = rows.iter().filter(|r| r.period == period && r.vaccinated.is_some()).filter_map(|r| r.district_code.as_ref()).collect();
@@ -279,7 +334,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
             threshold: plan.threshold,
             lang: plan.lang,
             gazetteer,
-            id_seed: &seed[..16],
+            id_seed: &id_seed,
         };
         let bytes = report::weekly::render(&input, &plan.report);
         // The name comes from an official code (digits only), never from file contents.
@@ -303,7 +358,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         targets: &targets_df,
         findings: &findings,
         inputs: &outcomes,
-        targets_input: targets_table.as_ref().map(|t| &t.outcome),
+        targets_input: targets_file.as_ref(),
         config: &plan.config_json,
         reports: &reports,
         officials: &officials,
@@ -312,7 +367,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     timings.total = run_started.elapsed();
     Ok(RunSummary {
         files: outcomes,
-        targets: targets_table.map(|t| t.outcome),
+        targets: targets_file,
         findings,
         reports,
         exports,

@@ -1,5 +1,6 @@
 //! Integration tests, one binary so polars is linked once.
 
+mod archive;
 mod cli;
 mod common;
 mod corpus;
