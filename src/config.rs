@@ -31,6 +31,8 @@ pub struct RawArgs {
     pub quiet: bool,
     /// `--archive DIR`: keep the canonical table as partitioned Parquet there.
     pub archive: Option<PathBuf>,
+    /// `--no-cache`: read every file afresh and keep no cache.
+    pub no_cache: bool,
 }
 
 /// `sitrep.toml`. Every key is optional; unknown keys are an error so typos are caught.
@@ -93,6 +95,8 @@ pub struct RunPlan {
     pub config_json: serde_json::Value,
     /// Where the canonical table is archived (`--archive`), if anywhere.
     pub archive: Option<PathBuf>,
+    /// The incremental cache (`<out>/.cache`), unless `--no-cache`.
+    pub cache: Option<PathBuf>,
 }
 
 impl RunPlan {
@@ -169,10 +173,12 @@ impl RunPlan {
             "strict": args.strict,
             "config_file": config_path.as_ref().map(|p| p.display().to_string()),
         });
+        let out = out.unwrap_or_else(|| base.join("out"));
         Ok(RunPlan {
             inputs: args.inputs,
             targets,
-            out: out.unwrap_or_else(|| base.join("out")),
+            cache: (!args.no_cache).then(|| out.join(".cache")),
+            out,
             period,
             lang,
             threshold,

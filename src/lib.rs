@@ -8,6 +8,7 @@
 
 pub mod archive;
 pub mod attain;
+pub mod cache;
 pub mod checks;
 pub mod config;
 pub mod export;
@@ -112,6 +113,44 @@ fn read_one_explained(
             return (table::unreadable(&f, Finding::error("unreadable_file", &display, format!("cannot read the file: {e}"))), None, None);
         }
     };
+    read_loaded(file, started, purpose, plan, resolver, clock)
+}
+
+/// A submission through the cache: the file is loaded and hashed; a hit skips ingest,
+/// layout and table. Returns the table, the file time and the cache key.
+fn read_through_cache(
+    path: &Path,
+    plan: &RunPlan,
+    resolver: &Resolver,
+    clock: &timings::StageClock,
+    cache: &cache::Cache,
+    hits: &std::sync::atomic::AtomicUsize,
+) -> (FileTable, Option<chrono::DateTime<chrono::Utc>>, Option<String>) {
+    let started = std::time::Instant::now();
+    let Ok(file) = load(path) else {
+        // Unreadable: said as without a cache, and not cached.
+        let (t, m) = read_one(path, Purpose::Submission, plan, resolver, clock);
+        return (t, m, None);
+    };
+    let key = cache.key(&file.sha256, &file.display);
+    if let Some(t) = cache.take(&key) {
+        clock.add(timings::Stage::Ingest, started);
+        hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return (t, file.modified, Some(key));
+    }
+    let (t, _, modified) = read_loaded(file, started, Purpose::Submission, plan, resolver, clock);
+    (t, modified, Some(key))
+}
+
+/// Ingest, layout and table of a file already loaded.
+fn read_loaded(
+    file: SourceFile,
+    started: std::time::Instant,
+    purpose: Purpose,
+    plan: &RunPlan,
+    resolver: &Resolver,
+    clock: &timings::StageClock,
+) -> (FileTable, Option<layout::FileLayout>, Option<chrono::DateTime<chrono::Utc>>) {
     let grid = ingest::read(&file, &plan.limits);
     let ingested = clock.add(timings::Stage::Ingest, started);
     let grid = match grid {
@@ -169,15 +208,36 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let clock = timings::StageClock::default();
     let run_started = std::time::Instant::now();
     progress.files(paths.len());
-    let results: Vec<(FileTable, _)> = paths
+    let cache = plan.cache.as_ref().map(|dir| cache::Cache::load(dir, &plan.config_json));
+    let hits = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<(FileTable, _, Option<String>)> = paths
         .par_iter()
         .map(|p| {
-            let r = read_one(p, Purpose::Submission, plan, &resolver, &clock);
+            let r = match &cache {
+                Some(c) => read_through_cache(p, plan, &resolver, &clock, c, &hits),
+                None => {
+                    let (t, m) = read_one(p, Purpose::Submission, plan, &resolver, &clock);
+                    (t, m, None)
+                }
+            };
             progress.file_read(p);
             r
         })
         .collect();
-    let (mut files, mtimes): (Vec<FileTable>, Vec<_>) = results.into_iter().unzip();
+    let hits = hits.into_inner();
+    if let Some(c) = &cache {
+        // Rewritten only when something changed: a file read afresh, or one gone.
+        if hits < paths.len() || c.left_over() > 0 {
+            let entries: Vec<(String, &FileTable)> = results.iter().filter_map(|(t, _, k)| k.clone().map(|k| (k, t))).collect();
+            c.save(&entries)?;
+        }
+    }
+    let mut files = Vec::with_capacity(results.len());
+    let mut mtimes = Vec::with_capacity(results.len());
+    for (t, m, _) in results {
+        files.push(t);
+        mtimes.push(m);
+    }
     table::settle_resubmissions(&mut files, &mtimes);
     table::settle_overlaps(&mut files, &mtimes);
     for (f, received) in files.iter_mut().zip(&mtimes) {
@@ -185,7 +245,8 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     }
     progress.stage("targets");
     let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver, &clock).0);
-    let timings = timings::Timings::from_parallel(&clock, run_started.elapsed());
+    let mut timings = timings::Timings::from_parallel(&clock, run_started.elapsed());
+    timings.files_cached = (hits, paths.len());
     let read = consolidate(files, targets_table, plan);
     if let Some(dir) = &plan.archive {
         archive::write(dir, &read)?;

@@ -159,6 +159,10 @@ struct RunArgs {
     /// period (DIR/province_code=15/period=2022-01-15/part-0.parquet).
     #[arg(long, value_name = "DIR")]
     archive: Option<PathBuf>,
+    /// Read every file afresh (by default what earlier runs read is reused from OUT/.cache
+    /// when the file, the configuration and sitrep are unchanged).
+    #[arg(long)]
+    no_cache: bool,
 }
 
 #[derive(Args)]
@@ -311,6 +315,7 @@ fn run(args: RunArgs) -> ExitCode {
         strict: args.strict,
         quiet: args.quiet,
         archive: args.archive,
+        no_cache: args.no_cache,
     };
     let plan = match RunPlan::resolve(raw) {
         Ok(p) => p,

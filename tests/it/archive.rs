@@ -65,7 +65,7 @@ fn a_period_not_in_the_archive_is_a_clear_error() {
     assert!(err.contains("not a sitrep archive"), "{err}");
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();

@@ -1,6 +1,7 @@
 //! Integration tests, one binary so polars is linked once.
 
 mod archive;
+mod cache;
 mod cli;
 mod common;
 mod corpus;
