@@ -383,34 +383,46 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
         let set: std::collections::BTreeSet<&String> = rows.iter().filter(|r| r.period == period && r.vaccinated.is_some()).filter_map(|r| r.district_code.as_ref()).collect();
         set.into_iter().cloned().collect()
     };
+    // Each province's report sees only its own rows (lookups scan them), and the
+    // provinces are rendered in parallel; files are written in province order.
+    let mut rows_of: std::collections::BTreeMap<&str, Vec<report::AttainRow>> = provinces.iter().map(|p| (p.as_str(), Vec::new())).collect();
+    for r in &rows {
+        if let Some(v) = rows_of.get_mut(r.province_code.as_str()) {
+            v.push(r.clone());
+        }
+    }
+    progress.stage("report");
+    let rendered: Vec<(&str, Vec<u8>, Vec<u8>)> = rows_of
+        .par_iter()
+        .map(|(prov, prov_rows)| {
+            let input = report::ReportInput {
+                province_code: prov,
+                period,
+                rows: prov_rows,
+                findings: &findings,
+                files: &outcomes,
+                threshold: plan.threshold,
+                lang: plan.lang,
+                gazetteer,
+                id_seed: &id_seed,
+            };
+            (*prov, report::weekly::render(&input, &plan.report), report::rakor::render(&input, &plan.rakor))
+        })
+        .collect();
     let mut reports = Vec::new();
-    for prov in &provinces {
-        progress.stage("report");
-        let input = report::ReportInput {
-            province_code: prov,
-            period,
-            rows: &rows,
-            findings: &findings,
-            files: &outcomes,
-            threshold: plan.threshold,
-            lang: plan.lang,
-            gazetteer,
-            id_seed: &id_seed,
-        };
-        let bytes = report::weekly::render(&input, &plan.report);
+    for (prov, weekly, rakor) in rendered {
         // The name comes from an official code (digits only), never from file contents.
         let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
-        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
-        let bytes = report::rakor::render(&input, &plan.rakor);
+        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &weekly)?);
         let name = format!("{}-{}-{}.pdf", plan.rakor.file_prefix, prov, period);
-        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
+        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &rakor)?);
     }
     timings.record(timings::Stage::Report, stage);
     let stage = std::time::Instant::now();
     progress.stage("export");
     let officials: Vec<export::xlsx::OfficialsInput> = provinces
         .iter()
-        .map(|prov| export::xlsx::OfficialsInput { province_code: prov, period, rows: &rows, findings: &findings, threshold: plan.threshold, lang: plan.lang, gazetteer })
+        .map(|prov| export::xlsx::OfficialsInput { province_code: prov, period, rows: rows_of.get(prov.as_str()).map(Vec::as_slice).unwrap_or_default(), findings: &findings, threshold: plan.threshold, lang: plan.lang, gazetteer })
         .collect();
     let exports = export::write(&export::ExportInput {
         root: plan.out.clone(),
