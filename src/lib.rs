@@ -395,12 +395,19 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
     let rendered: Vec<(&str, Vec<u8>, Vec<u8>)> = rows_of
         .par_iter()
         .map(|(prov, prov_rows)| {
+            // A province's report lists its own files and what was found in them, and the
+            // files no province could be given to (unreadable, several districts, none).
+            let prefix = format!("{prov}.");
+            let own = |f: &FileOutcome| f.district_code.as_deref().is_none_or(|d| d.starts_with(&prefix) || !d.contains('.'));
+            let prov_files: Vec<FileOutcome> = outcomes.iter().filter(|f| own(f)).cloned().collect();
+            let others: std::collections::HashSet<&str> = outcomes.iter().filter(|f| !own(f)).map(|f| f.path.as_str()).collect();
+            let prov_findings: Vec<Finding> = findings.iter().filter(|f| !others.contains(f.source.as_str())).cloned().collect();
             let input = report::ReportInput {
                 province_code: prov,
                 period,
                 rows: prov_rows,
-                findings: &findings,
-                files: &outcomes,
+                findings: &prov_findings,
+                files: &prov_files,
                 threshold: plan.threshold,
                 lang: plan.lang,
                 gazetteer,
