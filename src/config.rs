@@ -35,6 +35,10 @@ pub struct RawArgs {
     pub lang: Option<String>,
     pub strict: bool,
     pub quiet: bool,
+    /// `--archive DIR`: keep the canonical table as partitioned Parquet there.
+    pub archive: Option<PathBuf>,
+    /// `--no-cache`: read every file afresh and keep no cache.
+    pub no_cache: bool,
 }
 
 /// `sitrep.toml`. Every key is optional; unknown keys are an error so typos are caught.
@@ -141,6 +145,10 @@ pub struct RunPlan {
     pub checks: crate::checks::CheckRules,
     /// The configuration as resolved, written into the manifest.
     pub config_json: serde_json::Value,
+    /// Where the canonical table is archived (`--archive`), if anywhere.
+    pub archive: Option<PathBuf>,
+    /// The incremental cache (`<out>/.cache`), unless `--no-cache`.
+    pub cache: Option<PathBuf>,
 }
 
 impl RunPlan {
@@ -249,11 +257,13 @@ impl RunPlan {
             "receipts": receipts.as_ref().map(|p| p.display().to_string()),
             "config_file": config_path.as_ref().map(|p| p.display().to_string()),
         });
+        let out = out.unwrap_or_else(|| base.join("out"));
         Ok(RunPlan {
             inputs: args.inputs,
             targets,
             receipts,
-            out: out.unwrap_or_else(|| base.join("out")),
+            cache: (!args.no_cache).then(|| out.join(".cache")),
+            out,
             previous,
             app,
             targets_version: file.targets_version.clone(),
@@ -271,6 +281,7 @@ impl RunPlan {
             gates,
             checks,
             config_json,
+            archive: args.archive,
         })
     }
 }

@@ -67,7 +67,7 @@ fn neutralised_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
     DataFrame::new(df.height(), cols)
 }
 
-fn parquet_bytes(df: &DataFrame) -> Result<Vec<u8>> {
+pub(crate) fn parquet_bytes(df: &DataFrame) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     let mut df = df.clone();
     ParquetWriter::new(&mut buf).finish(&mut df)?;

@@ -1,9 +1,9 @@
 //! Findings: everything the run noticed about its input, carried beside the data from
 //! ingest to the report annex, the export and the command-line summary.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -21,12 +21,16 @@ impl Severity {
     }
 }
 
+/// A finding's code (an alias, so serde does not borrow it from the input when read back).
+pub type Code = &'static str;
+
 /// One thing a data officer should know about, located as precisely as the input allows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub severity: Severity,
     /// Stable machine-readable code, e.g. `unknown_district`, `total_mismatch`.
-    pub code: &'static str,
+    #[serde(deserialize_with = "static_code")]
+    pub code: Code,
     /// Input file path as given on the command line (or found in a folder).
     pub source: String,
     pub sheet: Option<String>,
@@ -89,4 +93,18 @@ mod tests {
         assert_eq!(cell_ref(0, 26), "AA1");
         assert_eq!(cell_ref(1048575, 16383), "XFD1048576");
     }
+}
+
+/// A finding's code read back (archive, cache): codes are few and fixed, so each
+/// distinct one is kept once for the life of the process.
+fn static_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    static CODES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let s = String::deserialize(d)?;
+    let mut codes = CODES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = codes.iter().find(|c| **c == s) {
+        return Ok(c);
+    }
+    let c: &'static str = Box::leak(s.into_boxed_str());
+    codes.push(c);
+    Ok(c)
 }

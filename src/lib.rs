@@ -7,7 +7,9 @@
 //! and `export` (Parquet, CSV, manifest). [`Finding`]s travel beside the data.
 
 pub mod appgap;
+pub mod archive;
 pub mod attain;
+pub mod cache;
 pub mod changes;
 pub mod checks;
 pub mod config;
@@ -126,6 +128,44 @@ fn read_one_explained(
             return (table::unreadable(&f, Finding::error("unreadable_file", &display, format!("cannot read the file: {e}"))), None, None);
         }
     };
+    read_loaded(file, started, purpose, plan, resolver, clock)
+}
+
+/// A submission through the cache: the file is loaded and hashed; a hit skips ingest,
+/// layout and table. Returns the table, the file time and the cache key.
+fn read_through_cache(
+    path: &Path,
+    plan: &RunPlan,
+    resolver: &Resolver,
+    clock: &timings::StageClock,
+    cache: &cache::Cache,
+    hits: &std::sync::atomic::AtomicUsize,
+) -> (FileTable, Option<chrono::DateTime<chrono::Utc>>, Option<String>) {
+    let started = std::time::Instant::now();
+    let Ok(file) = load(path) else {
+        // Unreadable: said as without a cache, and not cached.
+        let (t, m) = read_one(path, Purpose::Submission, plan, resolver, clock);
+        return (t, m, None);
+    };
+    let key = cache.key(&file.sha256, &file.display);
+    if let Some(t) = cache.take(&key) {
+        clock.add(timings::Stage::Ingest, started);
+        hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return (t, file.modified, Some(key));
+    }
+    let (t, _, modified) = read_loaded(file, started, Purpose::Submission, plan, resolver, clock);
+    (t, modified, Some(key))
+}
+
+/// Ingest, layout and table of a file already loaded.
+fn read_loaded(
+    file: SourceFile,
+    started: std::time::Instant,
+    purpose: Purpose,
+    plan: &RunPlan,
+    resolver: &Resolver,
+    clock: &timings::StageClock,
+) -> (FileTable, Option<layout::FileLayout>, Option<chrono::DateTime<chrono::Utc>>) {
     let grid = ingest::read(&file, &plan.limits);
     let ingested = clock.add(timings::Stage::Ingest, started);
     let grid = match grid {
@@ -162,7 +202,6 @@ pub fn validate(plan: &RunPlan) -> Result<Vec<validate::Validation>> {
         layouts.push(l);
         mtimes.push(m);
     }
-    let mtimes: Vec<_> = received_times(plan, &files, mtimes).0.into_iter().map(|r| r.at).collect();
     table::settle_resubmissions(&mut files, &mtimes);
     table::settle_overlaps(&mut files, &mtimes);
     Ok(files.into_iter().zip(layouts).map(|(table, layout)| validate::Validation { table, layout }).collect())
@@ -184,15 +223,36 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let clock = timings::StageClock::default();
     let run_started = std::time::Instant::now();
     progress.files(paths.len());
-    let results: Vec<(FileTable, _)> = paths
+    let cache = plan.cache.as_ref().map(|dir| cache::Cache::load(dir, &plan.config_json));
+    let hits = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<(FileTable, _, Option<String>)> = paths
         .par_iter()
         .map(|p| {
-            let r = read_one(p, Purpose::Submission, plan, &resolver, &clock);
+            let r = match &cache {
+                Some(c) => read_through_cache(p, plan, &resolver, &clock, c, &hits),
+                None => {
+                    let (t, m) = read_one(p, Purpose::Submission, plan, &resolver, &clock);
+                    (t, m, None)
+                }
+            };
             progress.file_read(p);
             r
         })
         .collect();
-    let (mut files, mtimes): (Vec<FileTable>, Vec<_>) = results.into_iter().unzip();
+    let hits = hits.into_inner();
+    if let Some(c) = &cache {
+        // Rewritten only when something changed: a file read afresh, or one gone.
+        if hits < paths.len() || c.left_over() > 0 {
+            let entries: Vec<(String, &FileTable)> = results.iter().filter_map(|(t, _, k)| k.clone().map(|k| (k, t))).collect();
+            c.save(&entries)?;
+        }
+    }
+    let mut files = Vec::with_capacity(results.len());
+    let mut mtimes = Vec::with_capacity(results.len());
+    for (t, m, _) in results {
+        files.push(t);
+        mtimes.push(m);
+    }
     // A receipts log, when given, says when files arrived (newest resubmission wins).
     let (received, receipt_findings) = received_times(plan, &files, mtimes);
     let mtimes: Vec<_> = received.iter().map(|r| r.at).collect();
@@ -205,7 +265,30 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     progress.stage("targets");
     let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver, &clock).0);
     let mut timings = timings::Timings::from_parallel(&clock, run_started.elapsed());
+    timings.files_cached = (hits, paths.len());
+    let read = consolidate(files, targets_table, receipt_findings, plan);
+    if let Some(dir) = &plan.archive {
+        archive::write(dir, &read)?;
+    }
+    report_and_export(plan, read, timings, run_started, progress)
+}
 
+/// The submissions as read and settled, with everything the later stages need: what
+/// [`run`] gets from the files and `sitrep report --archive` from the archive.
+#[derive(Debug, Clone, Default)]
+pub struct Consolidated {
+    pub files: Vec<FileOutcome>,
+    pub targets_file: Option<FileOutcome>,
+    /// Findings of reading (the checks on the figures are added later).
+    pub findings: Vec<Finding>,
+    pub observations: Vec<table::Observation>,
+    pub targets: Vec<table::Target>,
+    /// A seed for the PDF /ID: the same inputs and configuration give the same bytes.
+    pub id_seed: [u8; 16],
+}
+
+/// Gathers the files' observations, targets and findings into one table.
+fn consolidate(files: Vec<FileTable>, targets_table: Option<FileTable>, receipt_findings: Vec<Finding>, plan: &RunPlan) -> Consolidated {
     let mut findings: Vec<Finding> = receipt_findings;
     let mut observations = Vec::new();
     let mut targets = Vec::new();
@@ -232,11 +315,58 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
             }
         }
     }
-    let outcomes: Vec<FileOutcome> = files.iter().map(|f| f.outcome.clone()).collect();
+    let outcomes: Vec<FileOutcome> = files.into_iter().map(|f| f.outcome).collect();
+    let mut h = Sha256::new();
+    for f in &outcomes {
+        h.update(f.sha256.as_bytes());
+    }
+    if let Some(t) = &targets_table {
+        h.update(t.outcome.sha256.as_bytes());
+    }
+    h.update(plan.config_json.to_string().as_bytes());
+    // The receipts log changes what the timeliness section says.
+    if let Some(r) = &plan.receipts {
+        h.update(std::fs::read(r).unwrap_or_default());
+    }
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    let mut id_seed = [0u8; 16];
+    id_seed.copy_from_slice(&h.finalize()[..16]);
+    Consolidated { files: outcomes, targets_file: targets_table.map(|t| t.outcome), findings, observations, targets, id_seed }
+}
+
+/// `sitrep report --archive DIR --period P`: the reports and the export of a past period
+/// from the archive alone (targets from `--targets` when given, else as archived).
+pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate) -> Result<RunSummary> {
+    let run_started = std::time::Instant::now();
+    let mut read = archive::read(dir, period)?;
+    if let Some(path) = &plan.targets {
+        let gazetteer = gazetteer::embedded();
+        let resolver = Resolver { gazetteer, aliases: &plan.aliases };
+        let clock = timings::StageClock::default();
+        let t = read_one(path, Purpose::Targets, plan, &resolver, &clock).0;
+        // The archived targets and what was said about them give way to the new file's.
+        let old = read.targets_file.take().map(|o| o.path);
+        read.findings.retain(|f| f.code != "no_targets" && Some(&f.source) != old.as_ref());
+        read.findings.extend(t.findings.iter().cloned());
+        if t.targets.is_empty() {
+            read.findings.push(Finding::error("no_targets", &t.outcome.path, "no targets (sasaran) could be read from this file; coverage cannot be computed"));
+        }
+        read.targets = t.targets;
+        read.targets_file = Some(t.outcome);
+    }
+    let timings = timings::Timings::from_parallel(&timings::StageClock::default(), run_started.elapsed());
+    report_and_export(plan, read, timings, run_started, &())
+}
+
+/// Attainment, checks, reports and export: the pipeline after reading, shared by
+/// [`run`] and [`report_from_archive`].
+fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::Timings, run_started: std::time::Instant, progress: &dyn Progress) -> Result<RunSummary> {
+    let gazetteer = gazetteer::embedded();
+    let Consolidated { files: outcomes, targets_file, mut findings, observations, targets, id_seed } = read;
     if observations.is_empty() {
         return Ok(RunSummary {
             files: outcomes,
-            targets: targets_table.map(|t| t.outcome),
+            targets: targets_file,
             findings,
             reports: Vec::new(),
             exports: Vec::new(),
@@ -272,7 +402,10 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     findings.extend(checks::run(&observations, &targets, &rows, period, &plan.checks));
     // Register versus application: where the national application lags the submissions.
     let app_gaps = match &plan.app {
-        Some(dir) => Some(read_app(dir, plan, &resolver, &targets_df, &rows, &gates, period, &mut findings)?),
+        Some(dir) => {
+            let resolver = Resolver { gazetteer, aliases: &plan.aliases };
+            Some(read_app(dir, plan, &resolver, &targets_df, &rows, &gates, period, &mut findings)?)
+        }
         None => None,
     };
     // What changed since the previous run's export, when one is given.
@@ -290,59 +423,63 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let provinces: std::collections::BTreeSet<String> =
         rows.iter().filter(|r| r.period == period && r.district_code.is_some() && r.vaccinated.is_some()).map(|r| r.province_code.clone()).collect();
 
-    // A seed for the PDF /ID: the same inputs and configuration give the same bytes.
-    let mut h = Sha256::new();
-    for f in &outcomes {
-        h.update(f.sha256.as_bytes());
-    }
-    if let Some(t) = &targets_table {
-        h.update(t.outcome.sha256.as_bytes());
-    }
-    h.update(plan.config_json.to_string().as_bytes());
-    // The receipts log changes what the timeliness section says.
-    if let Some(r) = &plan.receipts {
-        h.update(std::fs::read(r).unwrap_or_default());
-    }
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    let seed = h.finalize();
 
     let districts_reporting: Vec<String> = {
         let set: std::collections::BTreeSet<&String> = rows.iter().filter(|r| r.period == period && r.vaccinated.is_some()).filter_map(|r| r.district_code.as_ref()).collect();
         set.into_iter().cloned().collect()
     };
     // Which targets the coverage is of: the configured version, else the file and its hash.
-    let targets_label = match (&plan.targets_version, &targets_table) {
-        (Some(v), Some(t)) => Some(format!("{v} ({})", file_name(&t.outcome.path))),
+    let targets_label = match (&plan.targets_version, &targets_file) {
+        (Some(v), Some(t)) => Some(format!("{v} ({})", file_name(&t.path))),
         (Some(v), None) => Some(v.clone()),
-        (None, Some(t)) => Some(format!("{}, SHA-256 {}", file_name(&t.outcome.path), t.outcome.sha256.get(..12).unwrap_or(&t.outcome.sha256))),
+        (None, Some(t)) => Some(format!("{}, SHA-256 {}", file_name(&t.path), t.sha256.get(..12).unwrap_or(&t.sha256))),
         (None, None) => None,
     };
+    // Each province's report sees only its own rows (lookups scan them), and the
+    // provinces are rendered in parallel; files are written in province order.
+    let mut rows_of: std::collections::BTreeMap<&str, Vec<report::AttainRow>> = provinces.iter().map(|p| (p.as_str(), Vec::new())).collect();
+    for r in &rows {
+        if let Some(v) = rows_of.get_mut(r.province_code.as_str()) {
+            v.push(r.clone());
+        }
+    }
+    progress.stage("report");
+    let rendered: Vec<(&str, Vec<u8>, Vec<u8>)> = rows_of
+        .par_iter()
+        .map(|(prov, prov_rows)| {
+            // A province's report lists its own files and what was found in them, and the
+            // files no province could be given to (unreadable, several districts, none).
+            let prefix = format!("{prov}.");
+            let own = |f: &FileOutcome| f.district_code.as_deref().is_none_or(|d| d.starts_with(&prefix) || !d.contains('.'));
+            let prov_files: Vec<FileOutcome> = outcomes.iter().filter(|f| own(f)).cloned().collect();
+            let others: std::collections::HashSet<&str> = outcomes.iter().filter(|f| !own(f)).map(|f| f.path.as_str()).collect();
+            let prov_findings: Vec<Finding> = findings.iter().filter(|f| !others.contains(f.source.as_str())).cloned().collect();
+            let input = report::ReportInput {
+                province_code: prov,
+                period,
+                rows: prov_rows,
+                findings: &prov_findings,
+                gates: &gates,
+                gate_rules: &plan.gates,
+                changes: changes.as_ref(),
+                app_gaps: app_gaps.as_deref(),
+                targets_label: targets_label.as_deref(),
+                files: &prov_files,
+                threshold: plan.threshold,
+                lang: plan.lang,
+                gazetteer,
+                id_seed: &id_seed,
+            };
+            (*prov, report::weekly::render(&input, &plan.report), report::rakor::render(&input, &plan.rakor))
+        })
+        .collect();
     let mut reports = Vec::new();
-    for prov in &provinces {
-        progress.stage("report");
-        let input = report::ReportInput {
-            province_code: prov,
-            period,
-            rows: &rows,
-            findings: &findings,
-            gates: &gates,
-            gate_rules: &plan.gates,
-            changes: changes.as_ref(),
-            app_gaps: app_gaps.as_deref(),
-            targets_label: targets_label.as_deref(),
-            files: &outcomes,
-            threshold: plan.threshold,
-            lang: plan.lang,
-            gazetteer,
-            id_seed: &seed[..16],
-        };
-        let bytes = report::weekly::render(&input, &plan.report);
+    for (prov, weekly, rakor) in rendered {
         // The name comes from an official code (digits only), never from file contents.
         let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
-        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
-        let bytes = report::rakor::render(&input, &plan.rakor);
+        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &weekly)?);
         let name = format!("{}-{}-{}.pdf", plan.rakor.file_prefix, prov, period);
-        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
+        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &rakor)?);
     }
     // Several provinces: a national report ranking them, with the same sections.
     if provinces.len() > 1 {
@@ -362,7 +499,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
             threshold: plan.threshold,
             lang: plan.lang,
             gazetteer,
-            id_seed: &seed[..16],
+            id_seed: &id_seed,
         };
         let bytes = report::weekly::render(&input, &plan.national);
         let name = format!("{}-{}.pdf", plan.national.file_prefix, period);
@@ -373,7 +510,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     progress.stage("export");
     let officials: Vec<export::xlsx::OfficialsInput> = provinces
         .iter()
-        .map(|prov| export::xlsx::OfficialsInput { province_code: prov, period, rows: &rows, findings: &findings, threshold: plan.threshold, lang: plan.lang, gazetteer })
+        .map(|prov| export::xlsx::OfficialsInput { province_code: prov, period, rows: rows_of.get(prov.as_str()).map(Vec::as_slice).unwrap_or_default(), findings: &findings, threshold: plan.threshold, lang: plan.lang, gazetteer })
         .collect();
     let exports = export::write(&export::ExportInput {
         root: plan.out.clone(),
@@ -385,7 +522,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         changes: changes.as_ref(),
         app_gaps: app_gaps.as_deref(),
         inputs: &outcomes,
-        targets_input: targets_table.as_ref().map(|t| &t.outcome),
+        targets_input: targets_file.as_ref(),
         config: &plan.config_json,
         reports: &reports,
         officials: &officials,
@@ -394,7 +531,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     timings.total = run_started.elapsed();
     Ok(RunSummary {
         files: outcomes,
-        targets: targets_table.map(|t| t.outcome),
+        targets: targets_file,
         findings,
         reports,
         exports,

@@ -44,6 +44,12 @@ Examples:
   sitrep run minggu-3/*.xlsx --targets sasaran.xlsx --period 2022-01-15 --lang en
   sitrep run submissions/ --targets sasaran.xlsx --json > ringkasan.json")]
     Run(RunArgs),
+    /// Re-render the reports and the export of a past period from an archive written by
+    /// `sitrep run --archive DIR`, without the submissions.
+    #[command(after_help = "Examples:
+  sitrep report --archive arsip/ --period 2022-01-15 --out out-15jan/
+  sitrep report --archive arsip/ --period 2022-01-15 --targets sasaran-baru.xlsx --lang en")]
+    Report(ReportArgs),
     /// Make a working folder for a province: sitrep.toml, sasaran.xlsx, templates, submissions/.
     #[command(after_help = "Creates, in DIR:
   sitrep.toml               the settings, every key explained (threshold, language, limits,
@@ -160,12 +166,46 @@ struct RunArgs {
     /// Print the time and peak memory of each pipeline stage (used by `make bench`).
     #[arg(long)]
     timings: bool,
+    /// Also keep the canonical table as Parquet in DIR, partitioned by province and
+    /// period (DIR/province_code=15/period=2022-01-15/part-0.parquet).
+    #[arg(long, value_name = "DIR")]
+    archive: Option<PathBuf>,
+    /// Read every file afresh (by default what earlier runs read is reused from OUT/.cache
+    /// when the file, the configuration and sitrep are unchanged).
+    #[arg(long)]
+    no_cache: bool,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// The archive written by `sitrep run --archive DIR`.
+    #[arg(long, value_name = "DIR")]
+    archive: PathBuf,
+    /// The period to report on (YYYY-MM-DD).
+    #[arg(long)]
+    period: String,
+    /// A targets (sasaran) workbook to use instead of the archived targets.
+    #[arg(long)]
+    targets: Option<PathBuf>,
+    /// Output folder (reports at the top, the export in export/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Configuration file (defaults to ./sitrep.toml when present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Report language: id (default) or en.
+    #[arg(long)]
+    lang: Option<String>,
+    /// Print only the final line.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Report(args) => report(args),
         Command::Validate { files, config } => validate(files, config),
         Command::Template { province, district, period, out } => template(province, district, period, out),
         Command::Init { dir, province, period } => init(dir, province, period),
@@ -288,6 +328,8 @@ fn run(args: RunArgs) -> ExitCode {
         lang: args.lang,
         strict: args.strict,
         quiet: args.quiet,
+        archive: args.archive,
+        no_cache: args.no_cache,
     };
     let plan = match RunPlan::resolve(raw) {
         Ok(p) => p,
@@ -300,6 +342,32 @@ fn run(args: RunArgs) -> ExitCode {
     if let Some(b) = &bar {
         b.0.finish_and_clear();
     }
+    conclude(&plan, result, verbose, json, timings)
+}
+
+fn report(args: ReportArgs) -> ExitCode {
+    // The archive stands where the submissions would: the plan resolves as for a run.
+    let raw = RawArgs {
+        inputs: vec![args.archive.clone()],
+        targets: args.targets,
+        out: args.out,
+        period: Some(args.period),
+        config: args.config,
+        lang: args.lang,
+        quiet: args.quiet,
+        ..Default::default()
+    };
+    let plan = match RunPlan::resolve(raw) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let Some(period) = plan.period else { return fail(anyhow::anyhow!("--period is needed")) };
+    let result = sitrep::report_from_archive(&plan, &args.archive, period);
+    conclude(&plan, result, false, false, false)
+}
+
+/// The summary, the findings and the exit status of a run (or a re-render).
+fn conclude(plan: &RunPlan, result: anyhow::Result<sitrep::RunSummary>, verbose: bool, json: bool, timings: bool) -> ExitCode {
     let summary = match result {
         Ok(s) => s,
         Err(e) => return fail(e),

@@ -25,7 +25,7 @@ pub struct Observation {
     pub cell: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Target {
     pub province_code: String,
     pub district_code: String,
@@ -38,7 +38,7 @@ pub struct Target {
 }
 
 /// How one input file was read, for the summary line and the manifest.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileOutcome {
     pub path: String,
     pub sha256: String,
@@ -56,10 +56,15 @@ pub struct FileOutcome {
     pub note: String,
     /// When the submission was received (UTC): the receipts log's time, else the file's
     /// modification time.
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "from_rfc3339", default)]
     pub received: Option<chrono::DateTime<chrono::Utc>>,
     /// Where `received` comes from: `receipts`, `file_time`, or empty when unknown.
     pub received_from: String,
+}
+
+fn from_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error> {
+    let s: Option<String> = serde::Deserialize::deserialize(d)?;
+    s.map(|s| chrono::DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&chrono::Utc)).map_err(serde::de::Error::custom)).transpose()
 }
 
 fn rfc3339<S: serde::Serializer>(t: &Option<chrono::DateTime<chrono::Utc>>, s: S) -> Result<S::Ok, S::Error> {
@@ -504,6 +509,41 @@ pub fn observations_frame(obs: &[Observation]) -> polars::prelude::PolarsResult<
             Column::new("cell".into(), s(&|o| o.cell.clone())),
         ],
     )
+}
+
+/// The canonical table read back (from the archive or the cache) as observations.
+pub fn observations_from_frame(df: &polars::prelude::DataFrame) -> polars::prelude::PolarsResult<Vec<Observation>> {
+    use polars::prelude::*;
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let period = df.column("period")?.cast(&DataType::Int32)?;
+    let period = period.i32()?;
+    let dose = df.column("dose")?.cast(&DataType::Int32)?;
+    let dose = dose.i32()?;
+    let vaccinated = df.column("vaccinated")?.cast(&DataType::Int64)?;
+    let vaccinated = vaccinated.i64()?;
+    let (province, district, area, unit) = (df.column("province_code")?.str()?, df.column("district_code")?.str()?, df.column("area_code")?.str()?, df.column("unit")?.str()?);
+    let (group, source, sheet, cell) = (df.column("group")?.str()?, df.column("source")?.str()?, df.column("sheet")?.str()?, df.column("cell")?.str()?);
+    let text = |c: &StringChunked, i: usize| c.get(i).unwrap_or_default().to_string();
+    let mut out = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let (Some(days), Some(g)) = (period.get(i), group.get(i).and_then(Group::from_code)) else {
+            polars_bail!(ComputeError: "row {i}: no period or an unknown group");
+        };
+        out.push(Observation {
+            period: epoch + chrono::Days::new(days.max(0) as u64),
+            province_code: text(province, i),
+            district_code: text(district, i),
+            area_code: area.get(i).map(str::to_string),
+            unit: unit.get(i).map(str::to_string),
+            group: g,
+            dose: dose.get(i).and_then(|d| u8::try_from(d).ok()).unwrap_or_default(),
+            vaccinated: vaccinated.get(i).unwrap_or_default(),
+            source: text(source, i),
+            sheet: text(sheet, i),
+            cell: text(cell, i),
+        });
+    }
+    Ok(out)
 }
 
 pub fn targets_frame(targets: &[Target]) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {

@@ -47,6 +47,8 @@ pub struct Timings {
     pub total: Duration,
     /// Peak resident memory after each stage (KB, Linux), in stage order.
     pub peak_kb: Vec<(&'static str, u64)>,
+    /// Submissions taken from the incremental cache, of all submissions.
+    pub files_cached: (usize, usize),
 }
 
 /// Peak resident set size of this process so far (Linux `VmHWM`), in KB.
@@ -96,6 +98,7 @@ impl Timings {
             format!("export:               {:8.1} ms", ms(self.export)),
             format!("total:                {:8.1} ms", ms(self.total)),
         ];
+        out.push(format!("cache: {} of {} files reused", self.files_cached.0, self.files_cached.1));
         let peaks: Vec<String> = self.peak_kb.iter().map(|(s, kb)| format!("{s} {} MB", kb / 1024)).collect();
         out.push(format!("peak memory after: {}", peaks.join(", ")));
         out

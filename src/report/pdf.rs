@@ -18,14 +18,48 @@ static BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/SitrepSans-Bold.ttf"
 struct Fonts {
     regular: ParsedFont,
     bold: ParsedFont,
+    /// Advance widths (font units) of the codepoints below [`TABLED`], per face: text is
+    /// measured for every cell and word, and the font's own maps are B-trees.
+    widths: [Vec<u32>; 2],
 }
+
+/// Codepoints measured from a table (Latin, punctuation, arrows, the ▲▼ shapes).
+const TABLED: u32 = 0x2600;
 
 fn fonts() -> &'static Fonts {
     static F: OnceLock<Fonts> = OnceLock::new();
     F.get_or_init(|| {
         let parse = |b: &[u8]| ParsedFont::from_bytes(b, 0, &mut Vec::new()).expect("the shipped font parses");
-        Fonts { regular: parse(REGULAR_TTF), bold: parse(BOLD_TTF) }
+        let (regular, bold) = (parse(REGULAR_TTF), parse(BOLD_TTF));
+        let table = |f: &ParsedFont| (0..TABLED).map(|c| glyph_advance(f, c)).collect();
+        let widths = [table(&regular), table(&bold)];
+        Fonts { regular, bold, widths }
     })
+}
+
+fn glyph_advance(f: &ParsedFont, c: u32) -> u32 {
+    let gid = f.codepoint_to_glyph.get(&c).copied().unwrap_or(0);
+    f.glyph_widths.get(&gid).copied().unwrap_or(0) as u32
+}
+
+/// The advance width of a character in font units.
+fn advance(c: char, bold: bool) -> u32 {
+    let fs = fonts();
+    match fs.widths[bold as usize].get(c as usize) {
+        Some(w) => *w,
+        None => glyph_advance(if bold { &fs.bold } else { &fs.regular }, c as u32),
+    }
+}
+
+/// The width of a text in font units (whole numbers, so widths add up exactly).
+fn units(s: &str, bold: bool) -> u32 {
+    s.chars().map(|c| advance(c, bold)).sum()
+}
+
+/// Font units to points, as [`text_width`] computes them.
+fn points(units: u32, size: f32, bold: bool) -> f32 {
+    let f = if bold { &fonts().bold } else { &fonts().regular };
+    units as f32 / f.units_per_em.max(1) as f32 * size
 }
 
 const REGULAR_ID: &str = "SRSANS";
@@ -53,16 +87,7 @@ pub const BAR_LOW: Rgb3 = Rgb3(0.84, 0.3, 0.3);
 
 /// Width of a text in points (no kerning; DejaVu digits are tabular).
 pub fn text_width(s: &str, size: f32, bold: bool) -> f32 {
-    let f = if bold { &fonts().bold } else { &fonts().regular };
-    let upm = f.units_per_em.max(1) as f32;
-    s.chars()
-        .map(|c| {
-            let gid = f.codepoint_to_glyph.get(&(c as u32)).copied().unwrap_or(0);
-            f.glyph_widths.get(&gid).copied().unwrap_or(0) as f32
-        })
-        .sum::<f32>()
-        / upm
-        * size
+    points(units(s, bold), size, bold)
 }
 
 /// Replaces characters the shipped Latin subset cannot draw.
@@ -73,31 +98,44 @@ fn drawable(s: &str) -> String {
 
 /// Breaks a text into lines no wider than `width`.
 pub fn wrap(s: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
+    // Widths are added word by word (exact in font units) rather than re-measuring the line.
+    let fits = |u: u32| points(u, size, bold) <= width;
+    let space = advance(' ', bold);
     let mut lines = Vec::new();
     let mut cur = String::new();
+    let mut cur_units = 0;
     for word in s.split_whitespace() {
-        let candidate = if cur.is_empty() { word.to_string() } else { format!("{cur} {word}") };
-        if text_width(&candidate, size, bold) <= width || cur.is_empty() {
-            cur = candidate;
+        let word_units = units(word, bold);
+        if cur.is_empty() {
+            cur = word.to_string();
+            cur_units = word_units;
+        } else if fits(cur_units + space + word_units) {
+            cur.push(' ');
+            cur.push_str(word);
+            cur_units += space + word_units;
         } else {
             lines.push(std::mem::take(&mut cur));
             cur = word.to_string();
+            cur_units = word_units;
         }
         // A single word wider than the line (a long path) is cut, wherever it falls.
-        while text_width(&cur, size, bold) > width && cur.chars().count() > 1 {
-            let mut head = String::new();
+        while !fits(cur_units) && cur.chars().count() > 1 {
+            let (mut head_units, mut head_len) = (0, 0);
             for ch in cur.chars() {
-                if text_width(&format!("{head}{ch}"), size, bold) > width {
+                if !fits(head_units + advance(ch, bold)) {
                     break;
                 }
-                head.push(ch);
+                head_units += advance(ch, bold);
+                head_len += ch.len_utf8();
             }
-            if head.is_empty() {
+            if head_len == 0 {
                 break;
             }
-            let rest = cur[head.len()..].to_string();
-            lines.push(head);
+            let rest = cur[head_len..].to_string();
+            cur.truncate(head_len);
+            lines.push(std::mem::take(&mut cur));
             cur = rest;
+            cur_units = units(&cur, bold);
         }
     }
     if !cur.is_empty() {

@@ -1,5 +1,7 @@
 //! Integration tests, one binary so polars is linked once.
 
+mod archive;
+mod cache;
 mod campaign;
 mod cli;
 mod appgap;

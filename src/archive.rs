@@ -1,0 +1,125 @@
+//! Archive: the canonical table kept as Parquet partitioned by province and period, in
+//! the hive layout every engine reads (`DIR/province_code=15/period=2022-01-15/part-0.parquet`;
+//! the partition columns live in the folder names, not in the files), and beside it, in
+//! `DIR/_runs/<period>.json`, what a re-render needs that is not a figure: the files read,
+//! the findings, the targets and the seed of the PDF /ID. Engines skip `_` folders and
+//! the `.json` files. `sitrep report --archive` renders a past period from this alone.
+
+use crate::export::{parquet_bytes, write_atomic};
+use crate::findings::Finding;
+use crate::table::{self, FileOutcome, Observation, Target};
+use crate::Consolidated;
+use anyhow::{bail, Context, Result};
+use chrono::NaiveDate;
+use polars::prelude::*;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What `DIR/_runs/<period>.json` holds.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RunRecord {
+    sitrep_version: String,
+    period: NaiveDate,
+    files: Vec<FileOutcome>,
+    targets_file: Option<FileOutcome>,
+    findings: Vec<Finding>,
+    targets: Vec<Target>,
+    id_seed: String,
+}
+
+/// Writes the run's observations, one Parquet file per province and period (replacing
+/// those partitions), and the run record under the latest period. Returns the files written.
+pub fn write(dir: &Path, read: &Consolidated) -> Result<Vec<PathBuf>> {
+    let mut parts: BTreeMap<(&str, NaiveDate), Vec<IdxSize>> = BTreeMap::new();
+    for (i, o) in read.observations.iter().enumerate() {
+        parts.entry((o.province_code.as_str(), o.period)).or_default().push(i as IdxSize);
+    }
+    let Some(latest) = parts.keys().map(|(_, p)| *p).max() else { return Ok(Vec::new()) };
+    let frame = table::observations_frame(&read.observations)?.drop_many(["province_code", "period"]);
+    let mut written: Vec<PathBuf> = parts
+        .into_par_iter()
+        .map(|((province, period), rows)| -> Result<PathBuf> {
+            let part = frame.take(&IdxCa::from_vec("idx".into(), rows))?;
+            // The province code comes from the embedded gazetteer (digits), never a file.
+            let rel = format!("province_code={}/period={period}/part-0.parquet", crate::safe_file_name(province));
+            write_atomic(dir, &rel, &parquet_bytes(&part)?)?;
+            Ok(dir.join(rel))
+        })
+        .collect::<Result<_>>()?;
+    let record = RunRecord {
+        sitrep_version: env!("CARGO_PKG_VERSION").to_string(),
+        period: latest,
+        files: read.files.clone(),
+        targets_file: read.targets_file.clone(),
+        findings: read.findings.clone(),
+        targets: read.targets.clone(),
+        id_seed: hex::encode(read.id_seed),
+    };
+    let rel = format!("_runs/{latest}.json");
+    write_atomic(dir, &rel, serde_json::to_string(&record)?.as_bytes())?;
+    written.push(dir.join(rel));
+    Ok(written)
+}
+
+/// The history up to `period` (every partition dated on or before it) and the record of
+/// the run that reported on it (or, failing that, of the first later run, which read it).
+pub fn read(dir: &Path, period: NaiveDate) -> Result<Consolidated> {
+    let record = run_record(dir, period)?;
+    let mut parts: Vec<(NaiveDate, String, PathBuf)> = Vec::new();
+    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read the archive {}", dir.display()))?;
+    for prov in entries.flatten() {
+        let name = prov.file_name().to_string_lossy().into_owned();
+        let Some(code) = name.strip_prefix("province_code=") else { continue };
+        for per in std::fs::read_dir(prov.path())?.flatten() {
+            let name = per.file_name().to_string_lossy().into_owned();
+            let Some(date) = name.strip_prefix("period=").and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()) else { continue };
+            if date > period {
+                continue;
+            }
+            let mut files: Vec<PathBuf> = std::fs::read_dir(per.path())?.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "parquet")).collect();
+            files.sort();
+            parts.extend(files.into_iter().map(|f| (date, code.to_string(), f)));
+        }
+    }
+    parts.sort();
+    let frames: Vec<Vec<Observation>> = parts
+        .par_iter()
+        .map(|(date, code, path)| -> Result<Vec<Observation>> {
+            let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            let mut df = anyhow::Context::with_context(ParquetReader::new(file).finish(), || format!("{} is not a readable Parquet file", path.display()))?;
+            let n = df.height();
+            let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+            let days = (*date - epoch).num_days() as i32;
+            df.with_column(Column::new("province_code".into(), vec![code.as_str(); n]))?;
+            df.with_column(Int32Chunked::from_vec("period".into(), vec![days; n]).into_date().into_series().into_column())?;
+            anyhow::Context::with_context(table::observations_from_frame(&df), || format!("{} does not hold sitrep's canonical table", path.display()))
+        })
+        .collect::<Result<_>>()?;
+    let id_seed = hex::decode(&record.id_seed).ok().and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok()).unwrap_or_default();
+    Ok(Consolidated {
+        files: record.files,
+        targets_file: record.targets_file,
+        findings: record.findings,
+        observations: frames.into_iter().flatten().collect(),
+        targets: record.targets,
+        id_seed,
+    })
+}
+
+fn run_record(dir: &Path, period: NaiveDate) -> Result<RunRecord> {
+    let runs = dir.join("_runs");
+    let mut dates: Vec<NaiveDate> = std::fs::read_dir(&runs)
+        .with_context(|| format!("{} is not a sitrep archive (no _runs folder): write one with `sitrep run … --archive {}`", dir.display(), dir.display()))?
+        .flatten()
+        .filter_map(|e| e.path().file_stem().and_then(|s| s.to_str()).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()))
+        .filter(|d| *d >= period)
+        .collect();
+    dates.sort();
+    let Some(date) = dates.first() else {
+        bail!("the archive {} holds no run covering {period}", dir.display());
+    };
+    let path = runs.join(format!("{date}.json"));
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not a sitrep run record", path.display()))
+}

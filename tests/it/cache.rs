@@ -1,0 +1,69 @@
+//! The incremental cache: a second run over the same folder reads nothing afresh and
+//! writes the same bytes; a changed file is read again, and only it.
+
+use crate::archive::copy_dir;
+use crate::common::*;
+use std::path::Path;
+
+fn run(subs: &Path, out: &Path, extra: &[&str]) -> String {
+    let targets = fixtures().join("sasaran.xlsx");
+    let mut args = vec!["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet", "--timings"];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = sitrep(&args, subs);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    stdout.lines().find(|l| l.starts_with("cache:")).unwrap_or_else(|| panic!("no cache line in\n{stdout}")).to_string()
+}
+
+fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file() && !e.path().components().any(|c| c.as_os_str() == ".cache"))
+        .map(|e| (e.path().strip_prefix(dir).unwrap().display().to_string(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_second_run_reuses_every_file_and_writes_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("submissions");
+    copy_dir(&fixtures().join("submissions"), &subs);
+    let out = dir.path().join("out");
+    assert_eq!(run(&subs, &out, &[]), "cache: 0 of 35 files reused");
+    let first = files_under(&out);
+    assert!(out.join(".cache/observations.parquet").is_file());
+    assert_eq!(run(&subs, &out, &[]), "cache: 35 of 35 files reused");
+    let second = files_under(&out);
+    assert_eq!(first.len(), second.len());
+    for ((name, a), (_, b)) in first.iter().zip(&second) {
+        assert!(a == b, "{name} differs on the cached run");
+    }
+
+    // One file changed: read again, the others still reused, and its figures are used.
+    let changed = subs.join("2022-01-15/rekap_kerinci_2022-01-15.xlsx");
+    assert!(changed.is_file());
+    std::fs::copy(fixtures().join("submissions/2022-01-08/rekap_kerinci_2022-01-08.xlsx"), &changed).unwrap();
+    assert_eq!(run(&subs, &out, &[]), "cache: 34 of 35 files reused");
+    let fresh = dir.path().join("fresh");
+    assert_eq!(run(&subs, &fresh, &["--no-cache"]), "cache: 0 of 35 files reused");
+    assert!(!fresh.join(".cache").exists());
+    let (a, b) = (std::fs::read(out.join("export/attainment.csv")).unwrap(), std::fs::read(fresh.join("export/attainment.csv")).unwrap());
+    assert!(a == b, "the cached run and a fresh one disagree after a file changed");
+}
+
+#[test]
+fn a_changed_vocabulary_reads_every_file_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("submissions");
+    copy_dir(&fixtures().join("submissions/2022-01-15"), &subs);
+    let out = dir.path().join("out");
+    let n = std::fs::read_dir(&subs).unwrap().count();
+    assert_eq!(run(&subs, &out, &[]), format!("cache: 0 of {n} files reused"));
+    let config = dir.path().join("sitrep.toml");
+    std::fs::write(&config, "[vocabulary.groups]\n\"pra lansia\" = \"umum_rentan\"\n").unwrap();
+    assert_eq!(run(&subs, &out, &["--config", config.to_str().unwrap()]), format!("cache: 0 of {n} files reused"));
+    assert_eq!(run(&subs, &out, &["--config", config.to_str().unwrap()]), format!("cache: {n} of {n} files reused"));
+}
