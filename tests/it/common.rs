@@ -5,6 +5,19 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The workplace's shared material (`../shared` beside the project, as in CI), or where
+/// `SITREP_SHARED` says.
+pub fn shared() -> PathBuf {
+    if let Ok(dir) = std::env::var("SITREP_SHARED") {
+        return PathBuf::from(dir);
+    }
+    let beside = root().join("../shared");
+    if beside.exists() {
+        return beside;
+    }
+    PathBuf::from("/work/shared")
+}
+
 pub fn fixtures() -> PathBuf {
     root().join("fixtures/jambi")
 }

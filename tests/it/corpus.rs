@@ -5,7 +5,7 @@ use crate::common::*;
 
 #[test]
 fn calamine_hostile_files_never_crash_the_run() {
-    let corpus = root().join("../shared/corpus/calamine");
+    let corpus = shared().join("corpus/calamine");
     if !corpus.exists() {
         eprintln!("skipped: {} not present", corpus.display());
         return;
@@ -54,7 +54,7 @@ fn extent_bomb() -> Vec<u8> {
 /// totals row, or rejected: the three counts add up to the rows read.
 #[test]
 fn every_corpus_file_ends_with_a_result_and_every_row_is_accounted_for() {
-    let corpus = root().join("../shared/corpus");
+    let corpus = shared().join("corpus");
     if !corpus.exists() {
         eprintln!("skipped: {} not present", corpus.display());
         return;

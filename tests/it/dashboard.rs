@@ -6,7 +6,7 @@ use crate::common::*;
 use std::collections::HashMap;
 
 fn corpus() -> std::path::PathBuf {
-    root().join("../shared/corpus/kemenkes-dashboard-2021-07-13")
+    shared().join("corpus/kemenkes-dashboard-2021-07-13")
 }
 
 #[test]

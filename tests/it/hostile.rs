@@ -58,7 +58,7 @@ fn oversized_files_and_sheets_are_refused_under_configurable_limits() {
 fn encrypted_workbooks_macros_links_and_uncomputed_formulas_are_findings() {
     let dir = tempfile::tempdir().unwrap();
     let good = good_file(dir.path());
-    let corpus = root().join("../shared/corpus/calamine");
+    let corpus = shared().join("corpus/calamine");
     std::fs::copy(corpus.join("pass_protected.xlsx"), dir.path().join("locked.xlsx")).unwrap();
     std::fs::copy(corpus.join("vba.xlsm"), dir.path().join("macro.xlsm")).unwrap();
     // A district file whose D1 total for one sub-district is a formula saved without
