@@ -98,6 +98,15 @@ fn received_times(plan: &RunPlan, files: &[FileTable], file_times: Vec<Option<ch
     (times, findings)
 }
 
+/// The plan's submission files, or an error saying where none was found.
+fn submission_paths(plan: &RunPlan) -> Result<Vec<PathBuf>> {
+    let paths = collect_inputs(&plan.inputs);
+    if paths.is_empty() {
+        bail!("no submission files (.xlsx .xlsm .xls .xlsb .ods .csv .tsv) found in {}", plan.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    Ok(paths)
+}
+
 fn load(path: &Path) -> std::io::Result<SourceFile> {
     let bytes = std::fs::read(path)?;
     let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok().map(chrono::DateTime::<chrono::Utc>::from);
@@ -188,10 +197,7 @@ fn read_loaded(
 pub fn validate(plan: &RunPlan) -> Result<Vec<validate::Validation>> {
     let gazetteer = gazetteer::embedded();
     let resolver = Resolver { gazetteer, aliases: &plan.aliases };
-    let paths = collect_inputs(&plan.inputs);
-    if paths.is_empty() {
-        bail!("no submission files (.xlsx .xlsm .xls .xlsb .ods .csv .tsv) found in {}", plan.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
-    }
+    let paths = submission_paths(plan)?;
     let clock = timings::StageClock::default();
     let results: Vec<_> = paths.par_iter().map(|p| read_one_explained(p, Purpose::Submission, plan, &resolver, &clock)).collect();
     let mut files = Vec::new();
@@ -215,10 +221,7 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
 pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let gazetteer = gazetteer::embedded();
     let resolver = Resolver { gazetteer, aliases: &plan.aliases };
-    let paths = collect_inputs(&plan.inputs);
-    if paths.is_empty() {
-        bail!("no submission files (.xlsx .xlsm .xls .xlsb .ods .csv .tsv) found in {}", plan.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
-    }
+    let paths = submission_paths(plan)?;
     // Stage 1–3 per file, in parallel; results keep the sorted input order.
     let clock = timings::StageClock::default();
     let run_started = std::time::Instant::now();
