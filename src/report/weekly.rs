@@ -21,6 +21,11 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
         if section.kind == SectionKind::Campaign && campaigns.is_empty() {
             continue;
         }
+        // Nothing to compare with (no previous export, no application export): the
+        // report goes to officials, so the section is left out rather than explained.
+        if (section.kind == SectionKind::Changes && input.changes.is_none()) || (section.kind == SectionKind::Application && input.app_gaps.is_none()) {
+            continue;
+        }
         let heading = text(&section.title, input.lang_code()).to_string();
         let group = section.group.clone().unwrap_or_else(|| "all".into());
         let dose = section.dose.unwrap_or(1) as i32;
