@@ -29,6 +29,12 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
         let heading = text(&section.title, input.lang_code()).to_string();
         let group = section.group.clone().unwrap_or_else(|| "all".into());
         let dose = section.dose.unwrap_or(1) as i32;
+        // A chart is drawn whole: keep its heading on the page it fits on.
+        match section.kind {
+            SectionKind::Chart => doc.ensure(14.0 * input.district_rows(input.period, &group, dose).len() as f32 + 90.0),
+            SectionKind::Monitoring => doc.ensure(260.0),
+            _ => {}
+        }
         if section.kind != SectionKind::Cover {
             doc.heading(&heading);
             doc.bookmark(&heading);
