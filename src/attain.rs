@@ -63,6 +63,10 @@ fn left(on: &[&str]) -> (Vec<Expr>, JoinArgs) {
 /// `period, province_code, district_code (null for the province row), group, dose,
 /// vaccinated, target, coverage, threshold, people_needed, rank_in_province, districts_reporting`.
 pub fn compute(obs: &DataFrame, targets: &DataFrame, threshold: f64) -> PolarsResult<DataFrame> {
+    // An institution's staff (agency submissions) are reported on their own
+    // (src/institutions.rs), never added to the district's population figures.
+    let obs = &obs.clone().lazy().filter(col("unit").is_null()).collect()?;
+    let targets = &targets.clone().lazy().filter(col("unit").is_null()).collect()?;
     // Figures given without a group (`Dosis 1` columns only) are counted once, in `all`.
     let by_group = obs
         .clone()

@@ -311,7 +311,7 @@ mod tests {
             people_needed: Some(0),
             rank: Some(1),
         };
-        let target = Target { province_code: "15".into(), district_code: "15.71".into(), area_code: None, group: Group::Sdmk, target: 3248, source: "sasaran.xlsx".into(), sheet: "Sasaran".into(), cell: "C12".into() };
+        let target = Target { province_code: "15".into(), district_code: "15.71".into(), area_code: None, unit: None, group: Group::Sdmk, target: 3248, source: "sasaran.xlsx".into(), sheet: "Sasaran".into(), cell: "C12".into() };
         let rows = vec![row("sdmk", 3313, 3248), row("lansia", 100, 200), row("all", 10, 5)];
         let f = coverage_above_full(&rows, d(15), &[target], &[]);
         assert_eq!(f.len(), 2, "{f:?}");

@@ -17,6 +17,7 @@ pub mod export;
 pub mod findings;
 pub mod gates;
 pub mod gazetteer;
+pub mod institutions;
 pub mod ingest;
 pub mod layout;
 pub mod receipts;
@@ -303,6 +304,10 @@ fn consolidate(files: Vec<FileTable>, targets_table: Option<FileTable>, receipt_
         Some(t) => {
             findings.extend(t.findings.iter().cloned());
             targets.extend(t.targets.iter().cloned());
+            // Institutions' headcounts come with their own submissions.
+            for f in &files {
+                targets.extend(f.targets.iter().filter(|x| x.unit.is_some()).cloned());
+            }
             if t.targets.is_empty() {
                 findings.push(Finding::error("no_targets", &t.outcome.path, "no targets (sasaran) could be read from this file; coverage cannot be computed: fill in its target cells (one row per district, one column per group) and run again"));
             }
@@ -400,6 +405,8 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
     let rows = report::rows_from_frame(&attain_df)?;
     // What each district's vaccination permits under the PPKM gates.
     let gates = gates::compute(&rows, &plan.gates);
+    // Staff vaccinated per institution, from agency submissions.
+    let institutions = institutions::compute(&observations, &targets);
     // Figures that cannot all be right: counts going down, dose 2 above dose 1, >100%,
     // unusual jumps, stale districts.
     findings.extend(checks::run(&observations, &targets, &rows, period, &plan.checks));
@@ -467,6 +474,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
                 changes: changes.as_ref(),
                 app_gaps: app_gaps.as_deref(),
                 targets_label: targets_label.as_deref(),
+                institutions: &institutions,
                 files: &prov_files,
                 threshold: plan.threshold,
                 lang: plan.lang,
@@ -498,6 +506,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
             changes: None,
             app_gaps: None,
             targets_label: targets_label.as_deref(),
+            institutions: &institutions,
             files: &outcomes,
             threshold: plan.threshold,
             lang: plan.lang,

@@ -30,6 +30,9 @@ pub struct Target {
     pub province_code: String,
     pub district_code: String,
     pub area_code: Option<String>,
+    /// The institution whose headcount this is (agency submissions), else `None`.
+    #[serde(default)]
+    pub unit: Option<String>,
     pub group: Group,
     pub target: i64,
     pub source: String,
@@ -261,7 +264,8 @@ fn resolve_table(
                 continue;
             }
         };
-        let area = resolve_area(row, &district, resolver, src, sheet, &mut out.findings);
+        // An institution's row (an agency's staff) belongs to the district, not to an area.
+        let area = if row.unit.is_some() { None } else { resolve_area(row, &district, resolver, src, sheet, &mut out.findings) };
         let province_code = district.province_code().to_string();
         if table.shape == Shape::Targets || row.values.iter().all(|v| v.kind == ValueKind::Target) {
             for v in row.values.iter().filter(|v| v.kind == ValueKind::Target) {
@@ -269,6 +273,7 @@ fn resolve_table(
                     province_code: province_code.clone(),
                     district_code: district.code.clone(),
                     area_code: area.clone(),
+                    unit: row.unit.clone(),
                     group: v.group,
                     target: v.amount,
                     source: src.to_string(),
@@ -294,7 +299,7 @@ fn resolve_table(
                     province_code: province_code.clone(),
                     district_code: district.code.clone(),
                     area_code: area.clone(),
-                    unit: None,
+                    unit: row.unit.clone(),
                     group: v.group,
                     dose: v.dose,
                     vaccinated: v.amount,
@@ -306,6 +311,7 @@ fn resolve_table(
                     province_code: province_code.clone(),
                     district_code: district.code.clone(),
                     area_code: area.clone(),
+                    unit: row.unit.clone(),
                     group: v.group,
                     target: v.amount,
                     source: src.to_string(),
@@ -372,7 +378,9 @@ fn check_total(row: &RowReading, running: &BTreeMap<usize, i64>, src: &str, shee
 /// The same submission twice is counted once; two different files for the same
 /// district and period: the newer one (file time, then name) is used.
 pub fn settle_resubmissions(files: &mut [FileTable], mtimes: &[Option<chrono::DateTime<chrono::Utc>>]) {
-    let mut by_key: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    // An agency's file and the district's own file for the same week are not
+    // resubmissions of each other: whether a file counts institutions is in the key.
+    let mut by_key: BTreeMap<(String, String, bool), Vec<usize>> = BTreeMap::new();
     for (i, f) in files.iter().enumerate() {
         if f.outcome.status != "ok" || f.observations.is_empty() {
             continue;
@@ -382,10 +390,11 @@ pub fn settle_resubmissions(files: &mut [FileTable], mtimes: &[Option<chrono::Da
         if ds.len() == 1 && ps.len() == 1 {
             let d = ds.into_iter().next().cloned().unwrap_or_default();
             let p = ps.into_iter().next().map(|p| p.to_string()).unwrap_or_default();
-            by_key.entry((d, p)).or_default().push(i);
+            let units = f.observations.iter().any(|o| o.unit.is_some());
+            by_key.entry((d, p, units)).or_default().push(i);
         }
     }
-    for ((district, period), mut idx) in by_key {
+    for ((district, period, _), mut idx) in by_key {
         if idx.len() < 2 {
             continue;
         }
@@ -416,7 +425,7 @@ pub fn settle_resubmissions(files: &mut [FileTable], mtimes: &[Option<chrono::Da
 pub fn settle_overlaps(files: &mut [FileTable], mtimes: &[Option<chrono::DateTime<chrono::Utc>>]) {
     const SHOWN: usize = 20;
     type Key = (NaiveDate, String, Option<String>, Option<String>, Group, u8);
-    type TKey = (String, Option<String>, Group);
+    type TKey = (String, Option<String>, Option<String>, Group);
     let mut order: Vec<usize> = (0..files.len()).filter(|i| files[*i].outcome.status == "ok").collect();
     order.sort_by(|a, b| mtimes.get(*b).cmp(&mtimes.get(*a)).then(files[*b].outcome.path.cmp(&files[*a].outcome.path)));
     let mut seen: std::collections::HashMap<Key, (usize, i64, String)> = Default::default();
@@ -451,7 +460,7 @@ pub fn settle_overlaps(files: &mut [FileTable], mtimes: &[Option<chrono::DateTim
         let targets = std::mem::take(&mut files[i].targets);
         let mut kept_targets = Vec::with_capacity(targets.len());
         for t in targets {
-            let k: TKey = (t.district_code.clone(), t.area_code.clone(), t.group);
+            let k: TKey = (t.district_code.clone(), t.area_code.clone(), t.unit.clone(), t.group);
             match seen_targets.get(&k) {
                 None => {
                     seen_targets.insert(k, (i, t.target, format!("sheet '{}' cell {}", t.sheet, t.cell)));
@@ -555,6 +564,7 @@ pub fn targets_frame(targets: &[Target]) -> polars::prelude::PolarsResult<polars
             Column::new("province_code".into(), s(&|t| t.province_code.clone())),
             Column::new("district_code".into(), s(&|t| t.district_code.clone())),
             Column::new("area_code".into(), targets.iter().map(|t| t.area_code.clone()).collect::<Vec<Option<String>>>()),
+            Column::new("unit".into(), targets.iter().map(|t| t.unit.clone()).collect::<Vec<Option<String>>>()),
             Column::new("group".into(), s(&|t| t.group.code().to_string())),
             Column::new("target".into(), targets.iter().map(|t| t.target).collect::<Vec<i64>>()),
             Column::new("source".into(), s(&|t| t.source.clone())),

@@ -32,6 +32,7 @@ pub fn role_text(role: &Role) -> String {
         Role::DistrictName => "district (Kabupaten/Kota) name".into(),
         Role::AreaName => "sub-district (Kecamatan) name".into(),
         Role::AreaCode => "region code".into(),
+        Role::Unit => "institution (agency) name".into(),
         Role::GroupName => "target group of the row".into(),
         Role::DoseNumber => "dose of the row".into(),
         Role::CountValue => "people vaccinated (group and dose from the row)".into(),

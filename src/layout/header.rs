@@ -95,7 +95,7 @@ pub fn find(sheet: &Sheet, vocab: &Vocabulary, purpose: Purpose) -> Option<Heade
         let mut roles = dedupe_naming_roles(roles);
         single_count_in_context(&mut roles, context);
         let useful = roles.iter().any(|r| matches!(r, Role::Count(..) | Role::Target(_) | Role::CountValue));
-        let named = roles.iter().any(|r| matches!(r, Role::AreaName | Role::AreaCode | Role::DistrictName));
+        let named = roles.iter().any(|r| matches!(r, Role::AreaName | Role::AreaCode | Role::DistrictName | Role::Unit));
         if useful && named {
             return Some(Header { first, last, labels, roles, context, province_only: false, notes });
         }
@@ -199,7 +199,7 @@ fn number_of(cell: &Cell) -> Option<f64> {
 
 /// Keeps the first column of each naming role; later duplicates are ignored.
 fn dedupe_naming_roles(mut roles: Vec<Role>) -> Vec<Role> {
-    for want in [Role::AreaName, Role::AreaCode, Role::DistrictName, Role::GroupName, Role::DoseNumber, Role::CountValue, Role::RowNumber] {
+    for want in [Role::AreaName, Role::AreaCode, Role::DistrictName, Role::Unit, Role::GroupName, Role::DoseNumber, Role::CountValue, Role::RowNumber] {
         let mut seen = false;
         for r in roles.iter_mut() {
             if *r == want {

@@ -76,6 +76,8 @@ pub struct RowReading {
     pub province_text: Option<String>,
     pub area_name: Option<String>,
     pub area_code: Option<String>,
+    /// The institution a row counts the staff of (agency submissions).
+    pub unit: Option<String>,
     /// Cell that names the row (for findings about the name).
     pub label_cell: String,
     pub values: Vec<Value>,
@@ -197,8 +199,10 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
     let province_text = text_at(col_of(roles, Role::ProvinceName));
     let area_name = text_at(area_col);
     let area_code = text_at(code_col);
+    let unit_col = col_of(roles, Role::Unit);
+    let unit = text_at(unit_col);
     // The label is the first naming cell with text, else the first text cell of the row.
-    let (label_col, label) = [area_col, district_col, code_col]
+    let (label_col, label) = [area_col, unit_col, district_col, code_col]
         .into_iter()
         .flatten()
         .find_map(|c| text_at(Some(c)).map(|t| (c, t)))
@@ -230,7 +234,7 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
             return None; // a footnote or a stray remark, not a data row
         }
     }
-    let mut reading = RowReading { row: r, kind: RowKind::Data, district_text, province_text, area_name, area_code, label_cell, values: Vec::new() };
+    let mut reading = RowReading { row: r, kind: RowKind::Data, district_text, province_text, area_name, area_code, unit, label_cell, values: Vec::new() };
     if is_total {
         reading.kind = RowKind::Total;
     }

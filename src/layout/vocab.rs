@@ -45,6 +45,8 @@ pub enum Role {
     DistrictName,
     AreaName,
     AreaCode,
+    /// An institution (government agency, health centre, prison) whose staff are counted.
+    Unit,
     /// Long layout: the group of the row.
     GroupName,
     /// Long layout: the dose of the row.
@@ -119,6 +121,9 @@ const ROLES: &[(&str, Role)] = &[
     ("nama daerah", Role::DistrictName), ("daerah", Role::DistrictName),
     ("kecamatan", Role::AreaName), ("kec", Role::AreaName), ("nama kecamatan", Role::AreaName), ("wilayah", Role::AreaName),
     ("nama wilayah", Role::AreaName), ("sub district", Role::AreaName), ("subdistrict", Role::AreaName),
+    ("instansi", Role::Unit), ("nama instansi", Role::Unit), ("opd", Role::Unit), ("nama opd", Role::Unit), ("skpd", Role::Unit),
+    ("unit kerja", Role::Unit), ("satuan kerja", Role::Unit), ("perangkat daerah", Role::Unit), ("nama unit", Role::Unit),
+    ("agency", Role::Unit), ("institution", Role::Unit), ("instansi opd", Role::Unit),
     ("kode", Role::AreaCode), ("kode wilayah", Role::AreaCode), ("kode kecamatan", Role::AreaCode), ("kode kec", Role::AreaCode),
     ("kode kemendagri", Role::AreaCode), ("code", Role::AreaCode), ("kode kab", Role::AreaCode), ("kode kabupaten", Role::AreaCode),
     ("kelompok", Role::GroupName), ("kelompok sasaran", Role::GroupName), ("group", Role::GroupName), ("target group", Role::GroupName),
@@ -271,7 +276,7 @@ impl Vocabulary {
                 _ => Role::Ignore,
             },
             (None, None) => {
-                let role_words = [("kecamatan", Role::AreaName), ("kode", Role::AreaCode), ("kabupaten", Role::DistrictName), ("kelompok", Role::GroupName)];
+                let role_words = [("kecamatan", Role::AreaName), ("kode", Role::AreaCode), ("kabupaten", Role::DistrictName), ("kelompok", Role::GroupName), ("instansi", Role::Unit)];
                 role_words.iter().find(|(w, _)| contains_phrase(&norm, w)).map(|(_, r)| *r).unwrap_or(Role::Ignore)
             }
         }

@@ -150,6 +150,7 @@ pub enum SectionKind {
     /// Register versus the national application: the largest gaps (data entry the
     /// district can do this week) and whether closing them changes the PPKM gate.
     Application,
+    Institutions,
 }
 
 /// What a district page of the rakor pack shows, in the order listed.

@@ -38,6 +38,8 @@ pub struct ReportInput<'a> {
     pub app_gaps: Option<&'a [crate::appgap::AppGap]>,
     /// The targets used: name and version (configured), else file and hash.
     pub targets_label: Option<&'a str>,
+    /// Institutional compliance (agency submissions), all provinces and periods.
+    pub institutions: &'a [crate::institutions::Institution],
     pub files: &'a [FileOutcome],
     pub threshold: f64,
     pub lang: Lang,

@@ -26,6 +26,9 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
         if (section.kind == SectionKind::Changes && input.changes.is_none()) || (section.kind == SectionKind::Application && input.app_gaps.is_none()) {
             continue;
         }
+        if section.kind == SectionKind::Institutions && own_institutions(input).is_empty() {
+            continue;
+        }
         let heading = text(&section.title, input.lang_code()).to_string();
         let group = section.group.clone().unwrap_or_else(|| "all".into());
         let dose = section.dose.unwrap_or(1) as i32;
@@ -55,6 +58,7 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
             SectionKind::Ppkm => ppkm(&mut doc, input),
             SectionKind::Changes => changes(&mut doc, input),
             SectionKind::Application => application(&mut doc, input),
+            SectionKind::Institutions => institutions(&mut doc, input, section.level.unwrap_or(1.0)),
             // Rakor kinds: a weekly definition that lists one gets the headline figures.
             SectionKind::Summary | SectionKind::Districts => headline(&mut doc, input),
         }
@@ -918,4 +922,57 @@ fn annex(doc: &mut Doc, input: &ReportInput) {
         })
         .collect();
     doc.table(&cols, &body, 7.0);
+}
+
+/// This province's institutions with figures for the report's period.
+fn own_institutions<'a>(input: &'a ReportInput) -> Vec<&'a crate::institutions::Institution> {
+    let prefix = format!("{}.", input.province_code);
+    input.institutions.iter().filter(|i| i.period == input.period && i.district_code.starts_with(&prefix)).collect()
+}
+
+/// Institutional compliance: staff vaccinated per institution against its headcount,
+/// furthest behind first, coloured against the institutions' target (`level`, 100%).
+fn institutions(doc: &mut Doc, input: &ReportInput, target: f64) {
+    let lang = input.lang;
+    let mut units = own_institutions(input);
+    units.sort_by(|a, b| a.coverage(1).unwrap_or(0.0).total_cmp(&b.coverage(1).unwrap_or(0.0)).then(a.unit.cmp(&b.unit)));
+    let below = units.iter().filter(|u| u.coverage(1).is_some_and(|c| c < target)).count();
+    doc.paragraph(
+        &match lang {
+            Lang::Id => format!("{} instansi melapor; {} di bawah target {} untuk dosis 1. Pegawai = jumlah pegawai yang dilaporkan instansi.", units.len(), below, locale::pct(target, lang)),
+            Lang::En => format!("{} institutions reported; {} below the {} target for dose 1. Staff = the headcount the institution reported.", units.len(), below, locale::pct(target, lang)),
+        },
+        8.5,
+        false,
+        GREY,
+    );
+    let cols = vec![
+        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 110.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Instansi", "Institution"), width: 150.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Pegawai", "Staff"), width: 55.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Dosis 1", "Dose 1"), width: 98.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Dosis 2", "Dose 2"), width: 98.0, align: Align::Right },
+    ];
+    let colour = |c: Option<f64>| c.map(|c| if c >= target { GREEN } else if c >= target - 0.2 { YELLOW } else { RED });
+    let body: Vec<Vec<TableCell>> = units
+        .iter()
+        .map(|u| {
+            let dose = |d: usize| {
+                let text = match (u.doses[d - 1], u.coverage(d)) {
+                    (Some(v), Some(c)) => format!("{} ({})", locale::int(v, lang), locale::pct(c, lang)),
+                    (Some(v), None) => locale::int(v, lang),
+                    _ => "–".into(),
+                };
+                TableCell { text, fill: colour(u.coverage(d)), bold: false }
+            };
+            vec![
+                TableCell::plain(input.district_name(&u.district_code)),
+                TableCell::plain(u.unit.clone()),
+                TableCell::plain(input.num(u.headcount)),
+                dose(1),
+                dose(2),
+            ]
+        })
+        .collect();
+    doc.table(&cols, &body, 8.0);
 }

@@ -11,6 +11,7 @@ mod corpus;
 mod dashboard;
 mod gates;
 mod hostile;
+mod institutions;
 mod national;
 mod officials;
 mod pipeline;

@@ -84,6 +84,7 @@ fn provinces_are_ranked_and_the_ones_below_the_threshold_listed() {
         changes: None,
         app_gaps: None,
         targets_label: None,
+        institutions: &[],
         files: &[],
         threshold: 0.7,
         lang: Lang::Id,

@@ -258,6 +258,7 @@ fn a_large_province_fits_on_the_page() {
         changes: None,
         app_gaps: None,
         targets_label: Some("test targets v1"),
+        institutions: &[],
         files: &[],
         threshold: 0.7,
         lang: Lang::Id,
