@@ -10,32 +10,63 @@ pub struct Bar {
 
 /// Horizontal bars of coverage (0..1+) with a dashed threshold line, one bar per row.
 pub fn coverage_bars(doc: &mut Doc, bars: &[Bar], threshold: f64, threshold_label: &str, value_label: &dyn Fn(f64) -> String) {
+    let groups: Vec<BarGroup> = bars.iter().map(|b| BarGroup { label: b.label.clone(), bars: vec![Some((b.value, b.color))] }).collect();
+    grouped_bars(doc, &groups, &[], threshold, threshold_label, value_label);
+}
+
+/// A row label with one or more bars (e.g. a target group with a bar per dose); `None`
+/// leaves the slot empty.
+pub struct BarGroup {
+    pub label: String,
+    pub bars: Vec<Option<(f64, Rgb3)>>,
+}
+
+/// Horizontal bars of coverage, grouped under row labels, with a dashed threshold line
+/// and, when given, a legend naming the bars of a group.
+pub fn grouped_bars(doc: &mut Doc, groups: &[BarGroup], legend: &[(String, Rgb3)], threshold: f64, threshold_label: &str, value_label: &dyn Fn(f64) -> String) {
     let label_w = 150.0;
-    let row_h = 14.0;
+    let per_group = groups.iter().map(|g| g.bars.len()).max().unwrap_or(1).max(1);
+    let bar_h = if per_group == 1 { 14.0 } else { 9.0 };
+    let group_h = bar_h * per_group as f32 + if per_group == 1 { 0.0 } else { 5.0 };
     let x0 = MARGIN + label_w;
     let plot_w = PAGE_W - MARGIN - x0 - 40.0;
-    let max = bars.iter().map(|b| b.value).fold(1.0f64, f64::max).min(2.0);
+    let max = groups.iter().flat_map(|g| g.bars.iter().flatten().map(|(v, _)| *v)).fold(1.0f64, f64::max).min(2.0);
     let scale = |v: f64| x0 + (v.clamp(0.0, max) / max) as f32 * plot_w;
-    let height = bars.len() as f32 * row_h + 30.0;
-    doc.ensure(height);
+    let legend_h = if legend.is_empty() { 0.0 } else { 14.0 };
+    let plot_h = groups.len() as f32 * group_h;
+    doc.ensure(plot_h + legend_h + 30.0);
+    if !legend.is_empty() {
+        // From the left margin, clear of the threshold label drawn above the plot.
+        let mut x = MARGIN;
+        for (name, colour) in legend {
+            doc.rect(x, doc.y, 9.0, 7.0, *colour);
+            doc.text_at(x + 12.0, doc.y + 6.5, 7.0, false, BLACK, name);
+            x += 12.0 + super::pdf::text_width(name, 7.0, false) + 14.0;
+        }
+        doc.y += legend_h;
+    }
     let top = doc.y;
-    // Grid every 10%.
+    // Grid every 10% (20% when some coverage is far above 100%).
     let mut tick = 0.0;
     while tick <= max + 1e-9 {
         let x = scale(tick);
-        doc.line(&[(x, top), (x, top + bars.len() as f32 * row_h)], LIGHT, 0.5, false);
-        doc.text_aligned(x - 15.0, 30.0, top + bars.len() as f32 * row_h + 10.0, 6.5, false, GREY, Align::Center, &format!("{}%", (tick * 100.0).round()));
+        doc.line(&[(x, top), (x, top + plot_h)], LIGHT, 0.5, false);
+        doc.text_aligned(x - 15.0, 30.0, top + plot_h + 10.0, 6.5, false, GREY, Align::Center, &format!("{}%", (tick * 100.0).round()));
         tick += if max > 1.2 { 0.2 } else { 0.1 };
     }
-    for (i, b) in bars.iter().enumerate() {
-        let y = top + i as f32 * row_h;
-        doc.text_aligned(MARGIN, label_w - 6.0, y + row_h * 0.7, 7.5, false, BLACK, Align::Right, &b.label);
-        let w = scale(b.value) - x0;
-        doc.rect(x0, y + 2.0, w.max(0.5), row_h - 4.0, b.color);
-        doc.text_at(x0 + w + 3.0, y + row_h * 0.7, 7.0, false, BLACK, &value_label(b.value));
+    for (i, g) in groups.iter().enumerate() {
+        let y = top + i as f32 * group_h;
+        doc.text_aligned(MARGIN, label_w - 6.0, y + (bar_h * g.bars.len() as f32) / 2.0 + 2.5, 7.5, false, BLACK, Align::Right, &g.label);
+        for (k, bar) in g.bars.iter().enumerate() {
+            let Some((value, colour)) = bar else { continue };
+            let by = y + k as f32 * bar_h;
+            let w = scale(*value) - x0;
+            doc.rect(x0, by + 1.5, w.max(0.5), bar_h - 3.0, *colour);
+            doc.text_at(x0 + w + 3.0, by + bar_h * 0.72, if per_group == 1 { 7.0 } else { 6.0 }, false, BLACK, &value_label(*value));
+        }
     }
     let tx = scale(threshold);
-    let bottom = top + bars.len() as f32 * row_h;
+    let bottom = top + plot_h;
     doc.line(&[(tx, top - 4.0), (tx, bottom + 2.0)], Rgb3(0.8, 0.1, 0.1), 1.2, true);
     doc.text_at(tx + 3.0, top - 5.0, 7.0, true, Rgb3(0.8, 0.1, 0.1), threshold_label);
     doc.y = bottom + 22.0;

@@ -833,6 +833,22 @@ fn groups(doc: &mut Doc, input: &ReportInput) {
     }
     doc.paragraph(tr(lang, "Divaksin (cakupan terhadap sasaran kelompok).", "Vaccinated (coverage of the group's target).").as_str(), 8.5, false, GREY);
     doc.table(&cols, &body, 8.5);
+    // The same figures as a chart: a bar per dose for each group, against the threshold.
+    let colours = [Rgb3(0.16, 0.29, 0.48), Rgb3(0.27, 0.56, 0.36), Rgb3(0.85, 0.55, 0.15)];
+    let chart_groups: Vec<super::chart::BarGroup> = ["sdmk", "petugas_publik", "lansia", "umum_rentan", "remaja", "anak", "all"]
+        .iter()
+        .filter(|g| (1..=3).any(|d| input.province_row(input.period, g, d).is_some_and(|r| r.coverage.is_some())))
+        .map(|g| super::chart::BarGroup {
+            label: group_label(g, lang),
+            bars: (1..=3).map(|d| input.province_row(input.period, g, d).and_then(|r| r.coverage).map(|c| (c, colours[d as usize - 1]))).collect(),
+        })
+        .collect();
+    if !chart_groups.is_empty() {
+        let legend: Vec<(String, Rgb3)> = (1..=3).map(|d| (dose_label(d, lang), colours[d as usize - 1])).collect();
+        let label = format!("{} {}", tr(lang, "Target", "Target"), input.threshold_pct());
+        doc.y += 6.0;
+        super::chart::grouped_bars(doc, &chart_groups, &legend, input.threshold, &label, &|v| locale::pct(v, lang));
+    }
 }
 
 fn files(doc: &mut Doc, input: &ReportInput) {

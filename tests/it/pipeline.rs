@@ -189,3 +189,16 @@ fn targets_in_long_form_give_the_same_figures() {
     };
     assert_eq!(attainment(&dir.path().join("out")), attainment(&a.path().join("out")));
 }
+
+#[test]
+fn target_groups_by_dose_are_charted_as_well_as_tabled() {
+    let (dir, _) = run_demo("id");
+    let text = pdf_text(&dir.path().join("out/laporan-mingguan-15-2022-01-15.pdf"));
+    let exp = expected();
+    let p = exp["province"].as_array().unwrap().iter().find(|e| e["period"] == "2022-01-15" && e["group"] == "lansia" && e["dose"] == 3).unwrap();
+    let pct = format!("{:.1}%", (p["coverage"].as_f64().unwrap() * 1000.0).round() / 10.0).replace('.', ",");
+    // Once in the table, once as the bar's label.
+    assert!(text.matches(pct.as_str()).count() >= 2, "{pct} should label a bar too:\n{text}");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("Dosis 1 Dosis 2 Dosis 3 (booster)"), "chart legend missing");
+}
