@@ -482,15 +482,8 @@ const GAPS_SHOWN: usize = 20;
 /// Register versus application: the largest gaps first.
 fn application(doc: &mut Doc, input: &ReportInput) {
     let lang = input.lang;
-    let Some(all) = input.app_gaps else {
-        doc.paragraph(
-            &tr(lang, "Tidak ada ekspor aplikasi nasional untuk dibandingkan (jalankan dengan --app atau [sources] app = \"app/\").", "No export of the national application to compare with (run with --app or [sources] app = \"app/\")."),
-            9.0,
-            false,
-            GREY,
-        );
-        return;
-    };
+    // `render` leaves the section out when no application export was given.
+    let Some(all) = input.app_gaps else { return };
     let prefix = format!("{}.", input.province_code);
     let gaps: Vec<&crate::appgap::AppGap> = all.iter().filter(|g| g.district_code.starts_with(&prefix) && g.gap_people > 0).collect();
     let changing: Vec<String> = {
@@ -564,15 +557,8 @@ const CHANGES_SHOWN: usize = 40;
 fn changes(doc: &mut Doc, input: &ReportInput) {
     use crate::changes::ChangeKind as K;
     let lang = input.lang;
-    let Some(c) = input.changes else {
-        doc.paragraph(
-            &tr(lang, "Tidak ada ekspor laporan sebelumnya untuk dibandingkan (jalankan dengan --previous out-minggu-lalu/export).", "No previous report's export to compare with (run with --previous out-last-week/export)."),
-            9.0,
-            false,
-            GREY,
-        );
-        return;
-    };
+    // `render` leaves the section out when no previous export was given.
+    let Some(c) = input.changes else { return };
     let prefix = format!("{}.", input.province_code);
     let districts: Vec<&crate::changes::Change> = c.items.iter().filter(|i| i.district_code.starts_with(&prefix)).collect();
     let count = |k: K| if matches!(k, K::FindingAppeared | K::FindingResolved) { c.items.iter().filter(|i| i.kind == k).count() } else { districts.iter().filter(|i| i.kind == k).count() };
