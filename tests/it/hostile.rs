@@ -201,3 +201,23 @@ fn an_xls_declaring_a_huge_sheet_is_refused_before_calamine_aborts() {
     assert!(f["message"].contains("declares") && f["message"].contains("max_cells"), "{f:?}");
     assert!(tebo_accepted(&stdout), "{stdout}");
 }
+
+#[test]
+fn the_largest_file_the_default_limits_allow_stays_well_under_a_gigabyte() {
+    // Just under the default cell limit (2 million): a 1.9-million-cell CSV.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::with_capacity(20 << 20);
+    for i in 0..950_000u32 {
+        text.push_str(&format!("baris {i};{}\n", i % 977));
+    }
+    std::fs::write(dir.path().join("besar.csv"), text).unwrap();
+    let (code, stdout, stderr) = sitrep(&["run", "besar.csv", "--out", "out", "--timings", "--no-cache"], dir.path());
+    assert!(code == 0 || code == 2, "{stdout}{stderr}");
+    let peaks = stdout.lines().find(|l| l.starts_with("peak memory after:")).unwrap_or_else(|| panic!("no timings:\n{stdout}"));
+    let worst = peaks
+        .split(',')
+        .filter_map(|p| p.split_whitespace().rev().nth(1).and_then(|n| n.parse::<u64>().ok()))
+        .max()
+        .unwrap();
+    assert!(worst < 700, "peak {worst} MB: {peaks}");
+}
