@@ -23,6 +23,8 @@ pub enum Lang {
 pub struct RawArgs {
     pub inputs: Vec<PathBuf>,
     pub targets: Option<PathBuf>,
+    /// A second targets file, compared with the first in an annex.
+    pub compare_targets: Option<PathBuf>,
     pub out: Option<PathBuf>,
     /// The previous run's export (or output folder), to list what changed.
     pub previous: Option<PathBuf>,
@@ -117,6 +119,8 @@ pub struct VocabularyConfig {
 pub struct RunPlan {
     pub inputs: Vec<PathBuf>,
     pub targets: Option<PathBuf>,
+    /// A second target version: attainment under it goes to an annex.
+    pub compare_targets: Option<PathBuf>,
     /// The receipts log; its times override file modification times.
     pub receipts: Option<PathBuf>,
     pub out: PathBuf,
@@ -261,6 +265,7 @@ impl RunPlan {
         Ok(RunPlan {
             inputs: args.inputs,
             targets,
+            compare_targets: args.compare_targets.clone(),
             receipts,
             cache: (!args.no_cache).then(|| out.join(".cache")),
             out,

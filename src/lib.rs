@@ -405,6 +405,17 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
     let rows = report::rows_from_frame(&attain_df)?;
     // What each district's vaccination permits under the PPKM gates.
     let gates = gates::compute(&rows, &plan.gates);
+    // A second target version (`--targets` twice): attainment under it, for an annex.
+    let compared = match &plan.compare_targets {
+        Some(path) => {
+            let resolver = Resolver { gazetteer, aliases: &plan.aliases };
+            let t = read_one(path, Purpose::Targets, plan, &resolver, &timings::StageClock::default()).0;
+            findings.extend(t.findings.iter().cloned());
+            let alt = attain::compute(&obs_df, &table::targets_frame(&t.targets)?, plan.threshold)?;
+            Some((report::rows_from_frame(&alt)?, file_name(&t.outcome.path).to_string()))
+        }
+        None => None,
+    };
     // Staff vaccinated per institution, from agency submissions.
     let institutions = institutions::compute(&observations, &targets);
     // Figures that cannot all be right: counts going down, dose 2 above dose 1, >100%,
@@ -475,6 +486,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
                 app_gaps: app_gaps.as_deref(),
                 targets_label: targets_label.as_deref(),
                 institutions: &institutions,
+                compared: compared.as_ref().map(|(r, l)| (r.as_slice(), l.as_str())),
                 files: &prov_files,
                 threshold: plan.threshold,
                 lang: plan.lang,
@@ -507,6 +519,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
             app_gaps: None,
             targets_label: targets_label.as_deref(),
             institutions: &institutions,
+            compared: compared.as_ref().map(|(r, l)| (r.as_slice(), l.as_str())),
             files: &outcomes,
             threshold: plan.threshold,
             lang: plan.lang,

@@ -125,9 +125,10 @@ struct RunArgs {
     /// Submission files or folders (read recursively); in a working folder made by
     /// `sitrep init`, defaults to its submissions/ folder.
     submissions: Vec<PathBuf>,
-    /// The targets (sasaran) workbook; in a working folder, its sasaran.xlsx.
-    #[arg(long)]
-    targets: Option<PathBuf>,
+    /// The targets (sasaran) workbook; in a working folder, its sasaran.xlsx. Given twice,
+    /// the second is a target version compared with the first in an annex.
+    #[arg(long, action = clap::ArgAction::Append)]
+    targets: Vec<PathBuf>,
     /// Output folder (reports at the top, the archival export in export/).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -316,9 +317,14 @@ fn progress_bar(args: &RunArgs) -> Option<Bar> {
 fn run(args: RunArgs) -> ExitCode {
     let bar = progress_bar(&args);
     let (verbose, json, timings) = (args.verbose, args.json, args.timings);
+    if args.targets.len() > 2 {
+        return fail(anyhow::anyhow!("--targets may be given at most twice: the targets used, and a version to compare them with"));
+    }
+    let mut targets = args.targets.into_iter();
     let raw = RawArgs {
         inputs: args.submissions,
-        targets: args.targets,
+        targets: targets.next(),
+        compare_targets: targets.next(),
         out: args.out,
         previous: args.previous,
         app: args.app,

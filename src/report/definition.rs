@@ -151,6 +151,7 @@ pub enum SectionKind {
     /// district can do this week) and whether closing them changes the PPKM gate.
     Application,
     Institutions,
+    Versions,
 }
 
 /// What a district page of the rakor pack shows, in the order listed.

@@ -40,6 +40,8 @@ pub struct ReportInput<'a> {
     pub targets_label: Option<&'a str>,
     /// Institutional compliance (agency submissions), all provinces and periods.
     pub institutions: &'a [crate::institutions::Institution],
+    /// Attainment under a second target version and its name (`--targets` twice).
+    pub compared: Option<(&'a [AttainRow], &'a str)>,
     pub files: &'a [FileOutcome],
     pub threshold: f64,
     pub lang: Lang,

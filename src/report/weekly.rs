@@ -29,6 +29,9 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
         if section.kind == SectionKind::Institutions && own_institutions(input).is_empty() {
             continue;
         }
+        if section.kind == SectionKind::Versions && input.compared.is_none() {
+            continue;
+        }
         let heading = text(&section.title, input.lang_code()).to_string();
         let group = section.group.clone().unwrap_or_else(|| "all".into());
         let dose = section.dose.unwrap_or(1) as i32;
@@ -59,6 +62,7 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
             SectionKind::Changes => changes(&mut doc, input),
             SectionKind::Application => application(&mut doc, input),
             SectionKind::Institutions => institutions(&mut doc, input, section.level.unwrap_or(1.0)),
+            SectionKind::Versions => versions(&mut doc, input),
             // Rakor kinds: a weekly definition that lists one gets the headline figures.
             SectionKind::Summary | SectionKind::Districts => headline(&mut doc, input),
         }
@@ -976,5 +980,54 @@ fn institutions(doc: &mut Doc, input: &ReportInput, target: f64) {
             ]
         })
         .collect();
+    doc.table(&cols, &body, 8.0);
+}
+
+/// Attainment under a second target version (`--targets` twice), beside the one used.
+fn versions(doc: &mut Doc, input: &ReportInput) {
+    let lang = input.lang;
+    let Some((alt, alt_label)) = input.compared else { return };
+    let used = input.targets_label.unwrap_or("");
+    doc.paragraph(
+        &match lang {
+            Lang::Id => format!("Cakupan menurut sasaran yang dipakai ({used}) dan menurut {alt_label}. Angka vaksinasi sama; hanya sasarannya berbeda."),
+            Lang::En => format!("Coverage under the targets used ({used}) and under {alt_label}. The vaccination figures are the same; only the targets differ."),
+        },
+        8.5,
+        false,
+        GREY,
+    );
+    let cols = vec![
+        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 131.0, align: Align::Left },
+        TableColumn { title: tr(lang, "Dosis 1: dipakai", "Dose 1: used"), width: 95.0, align: Align::Right },
+        TableColumn { title: format!("{}: {alt_label}", tr(lang, "Dosis 1", "Dose 1")), width: 95.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Dosis 2: dipakai", "Dose 2: used"), width: 95.0, align: Align::Right },
+        TableColumn { title: format!("{}: {alt_label}", tr(lang, "Dosis 2", "Dose 2")), width: 95.0, align: Align::Right },
+    ];
+    let find = |rows: &[AttainRow], district: Option<&str>, dose: i32| {
+        rows.iter().find(|r| r.period == input.period && r.province_code == input.province_code && r.district_code.as_deref() == district && r.group == "all" && r.dose == dose).and_then(|r| r.coverage)
+    };
+    let cell = |c: Option<f64>| TableCell { text: input.pct(c), fill: input.status_color(c), bold: false };
+    let mut districts: Vec<String> = input.district_rows(input.period, "all", 1).iter().filter_map(|r| r.district_code.clone()).collect();
+    districts.sort();
+    let mut body: Vec<Vec<TableCell>> = districts
+        .iter()
+        .map(|d| {
+            vec![
+                TableCell::plain(input.district_name(d)),
+                cell(find(input.rows, Some(d), 1)),
+                cell(find(alt, Some(d), 1)),
+                cell(find(input.rows, Some(d), 2)),
+                cell(find(alt, Some(d), 2)),
+            ]
+        })
+        .collect();
+    body.push(vec![
+        TableCell { text: input.province_name(), fill: None, bold: true },
+        cell(find(input.rows, None, 1)),
+        cell(find(alt, None, 1)),
+        cell(find(input.rows, None, 2)),
+        cell(find(alt, None, 2)),
+    ]);
     doc.table(&cols, &body, 8.0);
 }

@@ -85,6 +85,7 @@ fn provinces_are_ranked_and_the_ones_below_the_threshold_listed() {
         app_gaps: None,
         targets_label: None,
         institutions: &[],
+        compared: None,
         files: &[],
         threshold: 0.7,
         lang: Lang::Id,

@@ -202,3 +202,38 @@ fn target_groups_by_dose_are_charted_as_well_as_tabled() {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains("Dosis 1 Dosis 2 Dosis 3 (booster)"), "chart legend missing");
 }
+
+#[test]
+fn a_second_target_version_is_compared_in_an_annex() {
+    // The demo's targets doubled, as a second version: coverage under it is halved.
+    let dir = tempfile::tempdir().unwrap();
+    let (a, _) = run_demo("id");
+    let mut csv = String::from("SASARAN VERSI B\nKode;Kabupaten/Kota;SDMK;Petugas Publik;Lansia;Masyarakat Umum & Rentan;Remaja;Anak 6-11\n");
+    let wide = read_csv(&a.path().join("out/export/targets.csv"));
+    let mut by_district: std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>> = Default::default();
+    for t in &wide {
+        by_district.entry(t["district_code"].clone()).or_default().insert(t["group"].clone(), t["target"].parse::<i64>().unwrap() * 2);
+    }
+    for (d, g) in &by_district {
+        let v = |k: &str| g.get(k).copied().unwrap_or(0).to_string();
+        csv.push_str(&format!("{d};{d};{};{};{};{};{};{}\n", v("sdmk"), v("petugas_publik"), v("lansia"), v("umum_rentan"), v("remaja"), v("anak")));
+    }
+    std::fs::write(dir.path().join("sasaran_b.csv"), csv).unwrap();
+    let subs = fixtures().join("submissions");
+    let targets = fixtures().join("sasaran.xlsx");
+    let (code, stdout, stderr) = sitrep(&["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--targets", "sasaran_b.csv", "--out", "out", "-q"], dir.path());
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let text = pdf_text(&dir.path().join("out/laporan-mingguan-15-2022-01-15.pdf"));
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("cakupan menurut versi sasaran lain"), "{flat}");
+    let exp = expected();
+    let k = exp["attainment"].as_array().unwrap().iter().find(|e| e["period"] == "2022-01-15" && e["district_code"] == "15.01" && e["group"] == "all" && e["dose"] == 1).unwrap();
+    let pct = |c: f64| format!("{:.1}%", (c * 1000.0).round() / 10.0).replace('.', ",");
+    let used = pct(k["coverage"].as_f64().unwrap());
+    let halved = pct(k["vaccinated"].as_f64().unwrap() / (2.0 * k["target"].as_f64().unwrap()));
+    assert!(flat.contains(&format!("KAB. KERINCI {used} {halved}")), "Kerinci {used} / {halved} not in:\n{flat}");
+    // The figures used by the rest of the report are those of the first targets.
+    let rows = read_csv(&dir.path().join("out/export/attainment.csv"));
+    let got = rows.iter().find(|r| r["period"] == "2022-01-15" && r["district_code"] == "15.01" && r["group"] == "all" && r["dose"] == "1").unwrap();
+    assert_eq!(got["target"], k["target"].to_string());
+}

@@ -259,6 +259,7 @@ fn a_large_province_fits_on_the_page() {
         app_gaps: None,
         targets_label: Some("test targets v1"),
         institutions: &[],
+        compared: None,
         files: &[],
         threshold: 0.7,
         lang: Lang::Id,
