@@ -453,6 +453,8 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
     let targets_label = match (&plan.targets_version, &targets_file) {
         (Some(v), Some(t)) => Some(format!("{v} ({})", file_name(&t.path))),
         (Some(v), None) => Some(v.clone()),
+        // The targets file's own title block names its version ("SASARAN … TAHUN 2022").
+        (None, Some(t)) if !t.title.is_empty() => Some(format!("{} ({}, SHA-256 {})", t.title.replace(" | ", " "), file_name(&t.path), t.sha256.get(..12).unwrap_or(&t.sha256))),
         (None, Some(t)) => Some(format!("{}, SHA-256 {}", file_name(&t.path), t.sha256.get(..12).unwrap_or(&t.sha256))),
         (None, None) => None,
     };

@@ -57,6 +57,9 @@ pub struct FileOutcome {
     pub rows_rejected: usize,
     pub observations: usize,
     pub note: String,
+    /// The title block above the first table (a targets file's name and version).
+    #[serde(default)]
+    pub title: String,
     /// When the submission was received (UTC): the receipts log's time, else the file's
     /// modification time.
     #[serde(serialize_with = "rfc3339", deserialize_with = "from_rfc3339", default)]
@@ -162,6 +165,7 @@ pub fn resolve_file(file: &SourceFile, how: &str, layout: &FileLayout, resolver:
         out.findings.push(Finding::error("no_table", src, "no table of vaccination figures found in any sheet: sitrep looks for a header row naming the areas (Kecamatan, Kabupaten/Kota, Kode) and groups or doses (Lansia, Dosis 1…)"));
     }
     out.outcome.layout = shapes.into_iter().collect::<Vec<_>>().join("+");
+    out.outcome.title = layout.tables.first().map(|t| t.title.clone()).unwrap_or_default();
     out.outcome.district_code = (districts.len() == 1).then(|| districts.iter().next().cloned()).flatten().or_else(|| (districts.len() > 1).then(|| format!("{} districts", districts.len())));
     out.outcome.period = match periods.len() {
         0 => None,
