@@ -129,10 +129,10 @@ pub fn check_cfb(bytes: &[u8], limits: &Limits) -> Result<(), String> {
         }
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.eq_ignore_ascii_case("Workbook") || name.eq_ignore_ascii_case("Book") {
-            if let Some(cells) = largest_declared_extent(&data) {
+            if let Some(cells) = largest_declared_extent(&data).into_iter().chain(largest_cell_extent(&data)).max() {
                 if cells > limits.max_cells as u64 * 4 {
                     return Err(format!(
-                        "refused: a sheet declares {cells} cells, above the limit of {} (limits.max_cells); the file is damaged or hostile",
+                        "refused: a sheet declares or spans {cells} cells, above the limit of {} (limits.max_cells); the file is damaged or hostile",
                         limits.max_cells
                     ));
                 }
@@ -184,6 +184,58 @@ fn largest_declared_extent(stream: &[u8]) -> Option<u64> {
                 }
             }
             i = r + len as usize;
+        }
+    }
+    largest
+}
+
+/// The largest extent spanned by the cells an xls sheet actually holds (the bounding box
+/// of its cell records, per sheet). calamine lays a sheet out densely over that box: a
+/// forged cell at a far row and column made it take 19 GB (found by fuzzing).
+fn largest_cell_extent(stream: &[u8]) -> Option<u64> {
+    let u16_at = |i: usize| stream.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]) as u64);
+    let u32_at = |i: usize| stream.get(i..i + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as u64);
+    // Sheet substreams start where BOUNDSHEET records (in the globals) say.
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while let (Some(typ), Some(len)) = (u16_at(i), u16_at(i + 2)) {
+        if typ == 0x0085 {
+            if let Some(pos) = u32_at(i + 4) {
+                starts.push(pos as usize);
+            }
+        }
+        if typ == 0x000A {
+            break; // end of the globals
+        }
+        i += 4 + len as usize;
+    }
+    let mut largest: Option<u64> = None;
+    for start in starts {
+        let (mut rmin, mut rmax, mut cmin, mut cmax) = (u64::MAX, 0u64, u64::MAX, 0u64);
+        let mut i = start;
+        while let (Some(typ), Some(len)) = (u16_at(i), u16_at(i + 2)) {
+            let r = i + 4;
+            let len = len as usize;
+            // Cell records begin with row and column; MULRK/MULBLANK end with the last column.
+            let cell = match typ {
+                0x0006 | 0x0201 | 0x0203 | 0x0204 | 0x0205 | 0x027E | 0x00FD | 0x00D6 => u16_at(r).zip(u16_at(r + 2)).map(|(row, col)| (row, col, col)),
+                0x00BD | 0x00BE if len >= 6 => u16_at(r).zip(u16_at(r + 2)).zip(u16_at(r + len - 2)).map(|((row, first), last)| (row, first, last.max(first))),
+                _ => None,
+            };
+            if let Some((row, first, last)) = cell {
+                rmin = rmin.min(row);
+                rmax = rmax.max(row);
+                cmin = cmin.min(first);
+                cmax = cmax.max(last);
+            }
+            if typ == 0x000A && i > start {
+                break; // end of this sheet
+            }
+            i = r + len;
+        }
+        if rmin <= rmax && cmin <= cmax {
+            let cells = (rmax - rmin + 1).saturating_mul(cmax - cmin + 1);
+            largest = Some(largest.map_or(cells, |l| l.max(cells)));
         }
     }
     largest

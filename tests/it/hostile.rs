@@ -221,3 +221,17 @@ fn the_largest_file_the_default_limits_allow_stays_well_under_a_gigabyte() {
         .unwrap();
     assert!(worst < 700, "peak {worst} MB: {peaks}");
 }
+
+#[test]
+fn an_xls_whose_cells_span_a_huge_sheet_is_refused_before_calamine_lays_it_out() {
+    // Found by fuzzing: a 10 KB xls whose cell records sit far apart; calamine lays the
+    // sheet out densely and took 19 GB. The cells' bounding box is checked first.
+    let dir = tempfile::tempdir().unwrap();
+    let good = good_file(dir.path());
+    std::fs::copy(root().join("fixtures/hostile/fuzz-oom-cell-extent.xls"), dir.path().join("spread.xls")).unwrap();
+    let (code, stdout, stderr, findings) = run_in(dir.path(), &[good, "spread.xls"], "");
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let f = finding(&findings, "refused_file", "spread.xls");
+    assert!(f["message"].contains("spans") && f["message"].contains("max_cells"), "{f:?}");
+    assert!(tebo_accepted(&stdout), "{stdout}");
+}
