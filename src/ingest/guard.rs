@@ -142,101 +142,97 @@ pub fn check_cfb(bytes: &[u8], limits: &Limits) -> Result<(), String> {
     Ok(())
 }
 
+/// BIFF records of an xls Workbook stream from `start`: (type, data). Stops at the end
+/// of the stream or at a record running past it.
+fn records(stream: &[u8], start: usize) -> impl Iterator<Item = (u16, &[u8])> + '_ {
+    let mut i = start;
+    std::iter::from_fn(move || {
+        let head = stream.get(i..i + 4)?;
+        let typ = u16::from_le_bytes([head[0], head[1]]);
+        let len = u16::from_le_bytes([head[2], head[3]]) as usize;
+        let data = stream.get(i + 4..(i + 4 + len).min(stream.len()))?;
+        i += 4 + len;
+        Some((typ, data))
+    })
+}
+
+fn u16_in(data: &[u8], at: usize) -> Option<u64> {
+    data.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as u64)
+}
+
+fn u32_in(data: &[u8], at: usize) -> Option<u64> {
+    data.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64)
+}
+
+/// Where the sheet substreams start: the BOUNDSHEET records (0x0085) of the globals.
+fn sheet_starts(stream: &[u8]) -> Vec<usize> {
+    records(stream, 0)
+        .take_while(|(typ, _)| *typ != 0x000A)
+        .filter(|(typ, _)| *typ == 0x0085)
+        .filter_map(|(_, data)| u32_in(data, 0).map(|p| p as usize))
+        .filter(|p| *p < stream.len())
+        .collect()
+}
+
 /// The largest sheet extent declared by a DIMENSIONS record (BIFF 0x0200) in an xls
 /// Workbook stream, computed as calamine does. calamine reserves that many cells up
 /// front, and a forged record asks for terabytes: an abort `catch_unwind` cannot stop
 /// (found by fuzzing). Records are walked the way calamine walks them: from the start
-/// of the stream, and from every sheet offset that a BOUNDSHEET record (0x0085) gives.
+/// of the stream, and from every sheet offset that a BOUNDSHEET record gives.
 fn largest_declared_extent(stream: &[u8]) -> Option<u64> {
-    let u16_at = |i: usize| stream.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]) as u64);
-    let u32_at = |i: usize| stream.get(i..i + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as u64);
     let mut starts = vec![0usize];
-    let mut largest: Option<u64> = None;
-    let mut k = 0;
-    while let Some(&start) = starts.get(k) {
-        k += 1;
-        let mut i = start;
-        while let (Some(typ), Some(len)) = (u16_at(i), u16_at(i + 2)) {
-            let r = i + 4;
-            if typ == 0x0085 && start == 0 {
-                if let Some(pos) = u32_at(r) {
-                    if (pos as usize) < stream.len() && !starts.contains(&(pos as usize)) {
-                        starts.push(pos as usize);
-                    }
-                }
+    starts.extend(sheet_starts(stream).into_iter().filter(|p| *p != 0));
+    starts.dedup();
+    starts
+        .into_iter()
+        .flat_map(|start| records(stream, start))
+        .filter(|(typ, _)| *typ == 0x0200)
+        .filter_map(|(_, r)| {
+            let (rf, rl, cf, cl) = match r.len() {
+                10 => (u16_in(r, 0)?, u16_in(r, 2)?, u16_in(r, 4)?, u16_in(r, 6)?),
+                14 | 16 => (u32_in(r, 0)?, u32_in(r, 4)?, u16_in(r, 8)?, u16_in(r, 10)?),
+                _ => return None,
+            };
+            let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+            if rl < 1 || cl < 1 {
+                return None;
             }
-            if typ == 0x0200 {
-                let fields = match len {
-                    10 => Some((u16_at(r), u16_at(r + 2), u16_at(r + 4), u16_at(r + 6))),
-                    14 | 16 => Some((u32_at(r), u32_at(r + 4), u16_at(r + 8), u16_at(r + 10))),
-                    _ => None,
-                };
-                if let Some((Some(rf), Some(rl), Some(cf), Some(cl))) = fields {
-                    let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
-                    if rl >= 1 && cl >= 1 {
-                        // u32 arithmetic that wraps, as calamine's does in a release
-                        // build: an end before the start is a huge extent.
-                        let rows = ((rl - 1) as u32).wrapping_sub(rf as u32).wrapping_add(1) as u64;
-                        let cols = ((cl - 1) as u32).wrapping_sub(cf as u32).wrapping_add(1) as u64;
-                        let cells = rows.saturating_mul(cols);
-                        largest = Some(largest.map_or(cells, |l| l.max(cells)));
-                    }
-                }
-            }
-            i = r + len as usize;
-        }
-    }
-    largest
+            // u32 arithmetic that wraps, as calamine's does in a release build: an end
+            // before the start is a huge extent.
+            let rows = ((rl - 1) as u32).wrapping_sub(rf as u32).wrapping_add(1) as u64;
+            let cols = ((cl - 1) as u32).wrapping_sub(cf as u32).wrapping_add(1) as u64;
+            Some(rows.saturating_mul(cols))
+        })
+        .max()
 }
 
 /// The largest extent spanned by the cells an xls sheet actually holds (the bounding box
 /// of its cell records, per sheet). calamine lays a sheet out densely over that box: a
 /// forged cell at a far row and column made it take 19 GB (found by fuzzing).
 fn largest_cell_extent(stream: &[u8]) -> Option<u64> {
-    let u16_at = |i: usize| stream.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]) as u64);
-    let u32_at = |i: usize| stream.get(i..i + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as u64);
-    // Sheet substreams start where BOUNDSHEET records (in the globals) say.
-    let mut starts = Vec::new();
-    let mut i = 0;
-    while let (Some(typ), Some(len)) = (u16_at(i), u16_at(i + 2)) {
-        if typ == 0x0085 {
-            if let Some(pos) = u32_at(i + 4) {
-                starts.push(pos as usize);
+    sheet_starts(stream)
+        .into_iter()
+        .filter_map(|start| {
+            let (mut rmin, mut rmax, mut cmin, mut cmax) = (u64::MAX, 0u64, u64::MAX, 0u64);
+            // The sheet runs from its BOF to its EOF record.
+            for (k, (typ, r)) in records(stream, start).enumerate() {
+                if typ == 0x000A && k > 0 {
+                    break;
+                }
+                // Cell records begin with row and column; MULRK/MULBLANK end with the last column.
+                let cell = match typ {
+                    0x0006 | 0x0201 | 0x0203 | 0x0204 | 0x0205 | 0x027E | 0x00FD | 0x00D6 => u16_in(r, 0).zip(u16_in(r, 2)).map(|(row, col)| (row, col, col)),
+                    0x00BD | 0x00BE if r.len() >= 6 => u16_in(r, 0).zip(u16_in(r, 2)).zip(u16_in(r, r.len() - 2)).map(|((row, first), last)| (row, first, last.max(first))),
+                    _ => None,
+                };
+                if let Some((row, first, last)) = cell {
+                    rmin = rmin.min(row);
+                    rmax = rmax.max(row);
+                    cmin = cmin.min(first);
+                    cmax = cmax.max(last);
+                }
             }
-        }
-        if typ == 0x000A {
-            break; // end of the globals
-        }
-        i += 4 + len as usize;
-    }
-    let mut largest: Option<u64> = None;
-    for start in starts {
-        let (mut rmin, mut rmax, mut cmin, mut cmax) = (u64::MAX, 0u64, u64::MAX, 0u64);
-        let mut i = start;
-        while let (Some(typ), Some(len)) = (u16_at(i), u16_at(i + 2)) {
-            let r = i + 4;
-            let len = len as usize;
-            // Cell records begin with row and column; MULRK/MULBLANK end with the last column.
-            let cell = match typ {
-                0x0006 | 0x0201 | 0x0203 | 0x0204 | 0x0205 | 0x027E | 0x00FD | 0x00D6 => u16_at(r).zip(u16_at(r + 2)).map(|(row, col)| (row, col, col)),
-                0x00BD | 0x00BE if len >= 6 => u16_at(r).zip(u16_at(r + 2)).zip(u16_at(r + len - 2)).map(|((row, first), last)| (row, first, last.max(first))),
-                _ => None,
-            };
-            if let Some((row, first, last)) = cell {
-                rmin = rmin.min(row);
-                rmax = rmax.max(row);
-                cmin = cmin.min(first);
-                cmax = cmax.max(last);
-            }
-            if typ == 0x000A && i > start {
-                break; // end of this sheet
-            }
-            i = r + len;
-        }
-        if rmin <= rmax && cmin <= cmax {
-            let cells = (rmax - rmin + 1).saturating_mul(cmax - cmin + 1);
-            largest = Some(largest.map_or(cells, |l| l.max(cells)));
-        }
-    }
-    largest
+            (rmin <= rmax && cmin <= cmax).then(|| (rmax - rmin + 1).saturating_mul(cmax - cmin + 1))
+        })
+        .max()
 }
