@@ -299,6 +299,11 @@ impl Doc {
         }
     }
 
+    /// A small grey explanatory line under a heading (how a figure is computed).
+    pub fn note(&mut self, s: &str) {
+        self.paragraph(s, 8.5, false, GREY);
+    }
+
     /// A table; rows that do not fit continue on the next page under a repeated header.
     pub fn table(&mut self, columns: &[TableColumn], rows: &[Vec<TableCell>], size: f32) {
         let pad = 3.0;

@@ -132,14 +132,11 @@ fn summary(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, head
 
     // The table of contents: the district pages in order of urgency.
     doc.heading(&tr(lang, "Daftar isi: kabupaten/kota menurut urgensi", "Contents: districts by urgency"));
-    doc.paragraph(
+    doc.note(
         &match lang {
             Lang::Id => format!("Diurutkan dari yang paling jauh di bawah {t} ({}, {dose_word}).", group_label(group, lang).to_lowercase()),
             Lang::En => format!("Furthest below {t} first ({}, {dose_word}).", group_label(group, lang).to_lowercase()),
         },
-        8.5,
-        false,
-        GREY,
     );
     let cols = vec![
         TableColumn { title: tr(lang, "No", "No"), width: 24.0, align: Align::Right },
@@ -226,7 +223,7 @@ fn district_page(doc: &mut Doc, input: &ReportInput, section: &Section, code: &s
         _ => talk::no_report(&name, input.period, lang),
     };
     doc.paragraph(&line, 9.5, true, BLACK);
-    doc.paragraph(&format!("{} {}", tr(lang, "Keadaan s.d.", "As of"), locale::day_date(input.period, lang)), 8.5, false, GREY);
+    doc.note(&format!("{} {}", tr(lang, "Keadaan s.d.", "As of"), locale::day_date(input.period, lang)));
     let all_parts = [DistrictPart::Figures, DistrictPart::Trend, DistrictPart::Gaps, DistrictPart::TalkingPoints];
     let parts = section.parts.clone().unwrap_or_else(|| all_parts.to_vec());
     for part in parts {

@@ -198,7 +198,7 @@ fn ranking(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
             ]
         })
         .collect();
-    doc.paragraph(&format!("{} — {}", group_label(group, lang), dose_label(dose, lang)), 8.5, false, GREY);
+    doc.note(&format!("{} — {}", group_label(group, lang), dose_label(dose, lang)));
     doc.table(&cols, &body, 8.5);
     legend(doc, input);
 }
@@ -338,14 +338,11 @@ fn monitoring(doc: &mut Doc, input: &ReportInput) {
         .map(|(d, color)| chart_bar::Series { label: dose_label(*d, lang), color, values: periods.iter().map(|p| view.row(*p, None, "all", *d).and_then(|r| r.coverage)).collect() })
         .filter(|s| s.values.iter().any(Option::is_some))
         .collect();
-    doc.paragraph(
+    doc.note(
         &match lang {
             Lang::Id => format!("Cakupan kumulatif {} per minggu, semua kelompok ({} minggu dalam data masukan).", if input.is_national() { "nasional" } else { "provinsi" }, periods.len()),
             Lang::En => format!("{} cumulative coverage per week, all groups ({} weeks in the input).", if input.is_national() { "National" } else { "Province" }, periods.len()),
         },
-        8.5,
-        false,
-        GREY,
     );
     let label = format!("{} {}", tr(lang, "Target", "Target"), locale::pct_short(input.threshold, lang));
     chart_bar::trend_lines(doc, &labels, &series, input.threshold, &label, &|v| locale::pct(v, lang), 150.0);
@@ -386,14 +383,11 @@ fn campaigns_section(doc: &mut Doc, input: &ReportInput, campaigns: &[&Campaign]
         ]);
         points.push(talk::campaign(c, &p, lang));
     }
-    doc.paragraph(
+    doc.note(
         &match lang {
             Lang::Id => format!("Angka provinsi s.d. {}. Capaian = divaksin sekarang − divaksin pada data terakhir sebelum atau pada hari mulai; perkiraan = capaian + laju minggu lalu × sisa hari.", locale::date(input.period, lang)),
             Lang::En => format!("Province figures as of {}. Done = vaccinated now − vaccinated at the last figure on or before the start; projected = done + last week's pace × days left.", locale::date(input.period, lang)),
         },
-        8.5,
-        false,
-        GREY,
     );
     doc.table(&cols, &body, 8.0);
     for p in points {
@@ -415,14 +409,11 @@ pub(super) fn ppkm(doc: &mut Doc, input: &ReportInput) {
         })
         .collect();
     let (c1, cl) = (locale::pct_short(rules.children_dose1, lang), locale::pct_short(rules.children_lansia_dose1, lang));
-    doc.paragraph(
+    doc.note(
         &match lang {
             Lang::Id => format!("Syarat vaksinasi untuk turun level PPKM: {}. Vaksinasi anak 6–11 tahun dapat dimulai bila dosis 1 di atas {c1} dan lansia di atas {cl}. Kekurangan = orang yang masih perlu divaksin untuk gerbang berikutnya.", gates.join("; ")),
             Lang::En => format!("Vaccination needed to move down a PPKM level: {}. Vaccinating children 6–11 may start where dose 1 is above {c1} and elderly above {cl}. Still needed = people to vaccinate for the next gate.", gates.join("; ")),
         },
-        8.5,
-        false,
-        GREY,
     );
     let codes = input.expected_districts();
     let mut rows: Vec<&crate::gates::GateRow> = input.gates.iter().filter(|g| g.period == input.period && !g.is_agglomeration && codes.contains(&g.district_code)).collect();
@@ -495,14 +486,11 @@ fn application(doc: &mut Doc, input: &ReportInput) {
         set.into_iter().map(|c| input.district_name(c)).collect()
     };
     let app_date = gaps.first().map(|g| locale::date(g.app_period, lang)).unwrap_or_else(|| "–".into());
-    doc.paragraph(
+    doc.note(
         &match lang {
             Lang::Id => format!("Selisih = divaksin menurut laporan kabupaten/kota (register) − menurut aplikasi (data aplikasi {app_date}): pekerjaan entri data yang dapat diselesaikan minggu ini. {} selisih.", gaps.len()),
             Lang::En => format!("Gap = vaccinated by the district's register − by the application (application data of {app_date}): data entry the district can do this week. {} gaps.", gaps.len()),
         },
-        8.5,
-        false,
-        GREY,
     );
     if !changing.is_empty() {
         doc.paragraph(
@@ -567,7 +555,7 @@ fn changes(doc: &mut Doc, input: &ReportInput) {
     let districts: Vec<&crate::changes::Change> = c.items.iter().filter(|i| i.district_code.starts_with(&prefix)).collect();
     let count = |k: K| if matches!(k, K::FindingAppeared | K::FindingResolved) { c.items.iter().filter(|i| i.kind == k).count() } else { districts.iter().filter(|i| i.kind == k).count() };
     let since = c.previous_period.map(|p| locale::date(p, lang)).unwrap_or_else(|| "–".into());
-    doc.paragraph(
+    doc.note(
         &match lang {
             Lang::Id => format!(
                 "Dibandingkan dengan laporan sebelumnya ({since}): {} angka direvisi, {} perubahan peringkat dosis 1, {} melewati ambang {}, {} perubahan level PPKM menurut vaksinasi, {} catatan baru, {} catatan selesai.",
@@ -578,9 +566,6 @@ fn changes(doc: &mut Doc, input: &ReportInput) {
                 count(K::Revised), count(K::RankChanged), count(K::ThresholdCrossed), input.threshold_pct(), count(K::PpkmLevelChanged), count(K::FindingAppeared), count(K::FindingResolved)
             ),
         },
-        8.5,
-        false,
-        GREY,
     );
     if !districts.is_empty() {
         let cols = vec![
@@ -716,14 +701,11 @@ pub(super) fn timeliness(doc: &mut Doc, input: &ReportInput, cutoff: &Cutoff) {
     let subs = timeliness::submissions(input, cutoff);
     let (on_time, late, unknown, missing) = timeliness::tally(&subs);
     let due = cutoff.local(cutoff.due(input.period), lang);
-    doc.paragraph(
+    doc.note(
         &(match lang {
             Lang::Id => format!("Batas pengiriman: {due}. Tepat waktu {on_time}, terlambat {late}, waktu tidak diketahui {unknown}, belum mengirim {missing} (dari {}).", subs.len()),
             Lang::En => format!("Cut-off: {due}. On time {on_time}, late {late}, time unknown {unknown}, missing {missing} (of {}).", subs.len()),
         } + &received_note(&subs, lang)),
-        8.5,
-        false,
-        GREY,
     );
     let cols = vec![
         TableColumn { title: input.area_label(), width: 112.0, align: Align::Left },
@@ -821,7 +803,7 @@ fn groups(doc: &mut Doc, input: &ReportInput) {
             body.push(row);
         }
     }
-    doc.paragraph(tr(lang, "Divaksin (cakupan terhadap sasaran kelompok).", "Vaccinated (coverage of the group's target).").as_str(), 8.5, false, GREY);
+    doc.note(tr(lang, "Divaksin (cakupan terhadap sasaran kelompok).", "Vaccinated (coverage of the group's target).").as_str());
     doc.table(&cols, &body, 8.5);
     // The same figures as a chart: a bar per dose for each group, against the threshold.
     let colours = [Rgb3(0.16, 0.29, 0.48), Rgb3(0.27, 0.56, 0.36), Rgb3(0.85, 0.55, 0.15)];
@@ -857,14 +839,11 @@ fn files(doc: &mut Doc, input: &ReportInput) {
     let shown: Vec<&FileOutcome> = input.files.iter().filter(|f| f.period.as_deref().is_none_or(|p| p.contains(&period))).collect();
     let history = input.files.len() - shown.len();
     if history > 0 {
-        doc.paragraph(
+        doc.note(
             &match lang {
                 Lang::Id => format!("Berkas untuk {} ({} berkas minggu sebelumnya dibaca sebagai riwayat).", locale::date(input.period, lang), history),
                 Lang::En => format!("Files for {} ({} files of earlier weeks read as history).", locale::date(input.period, lang), history),
             },
-            8.5,
-            false,
-            GREY,
         );
     }
     let body: Vec<Vec<TableCell>> = shown
@@ -943,14 +922,11 @@ fn institutions(doc: &mut Doc, input: &ReportInput, target: f64) {
     let mut units = own_institutions(input);
     units.sort_by(|a, b| a.coverage(1).unwrap_or(0.0).total_cmp(&b.coverage(1).unwrap_or(0.0)).then(a.unit.cmp(&b.unit)));
     let below = units.iter().filter(|u| u.coverage(1).is_some_and(|c| c < target)).count();
-    doc.paragraph(
+    doc.note(
         &match lang {
             Lang::Id => format!("{} instansi melapor; {} di bawah target {} untuk dosis 1. Pegawai = jumlah pegawai yang dilaporkan instansi.", units.len(), below, locale::pct(target, lang)),
             Lang::En => format!("{} institutions reported; {} below the {} target for dose 1. Staff = the headcount the institution reported.", units.len(), below, locale::pct(target, lang)),
         },
-        8.5,
-        false,
-        GREY,
     );
     let cols = vec![
         TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 110.0, align: Align::Left },
@@ -988,14 +964,11 @@ fn versions(doc: &mut Doc, input: &ReportInput) {
     let lang = input.lang;
     let Some((alt, alt_label)) = input.compared else { return };
     let used = input.targets_label.unwrap_or("");
-    doc.paragraph(
+    doc.note(
         &match lang {
             Lang::Id => format!("Cakupan menurut sasaran yang dipakai ({used}) dan menurut {alt_label}. Angka vaksinasi sama; hanya sasarannya berbeda."),
             Lang::En => format!("Coverage under the targets used ({used}) and under {alt_label}. The vaccination figures are the same; only the targets differ."),
         },
-        8.5,
-        false,
-        GREY,
     );
     let cols = vec![
         TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 131.0, align: Align::Left },
