@@ -7,7 +7,7 @@
 
 use crate::export::{parquet_bytes, write_atomic};
 use crate::findings::Finding;
-use crate::table::{self, FileOutcome, Observation, Target};
+use crate::table::{self, FileOutcome, Observation, ReportedStatus, Target};
 use crate::Consolidated;
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
@@ -25,6 +25,8 @@ struct RunRecord {
     targets_file: Option<FileOutcome>,
     findings: Vec<Finding>,
     targets: Vec<Target>,
+    #[serde(default)]
+    statuses: Vec<ReportedStatus>,
     id_seed: String,
 }
 
@@ -54,6 +56,7 @@ pub fn write(dir: &Path, read: &Consolidated) -> Result<Vec<PathBuf>> {
         targets_file: read.targets_file.clone(),
         findings: read.findings.clone(),
         targets: read.targets.clone(),
+        statuses: read.statuses.clone(),
         id_seed: hex::encode(read.id_seed),
     };
     let rel = format!("_runs/{latest}.json");
@@ -103,6 +106,7 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<Consolidated> {
         findings: record.findings,
         observations: frames.into_iter().flatten().collect(),
         targets: record.targets,
+        statuses: record.statuses,
         id_seed,
     })
 }

@@ -8,7 +8,7 @@
 
 use crate::export::{parquet_bytes, sha256_hex, write_atomic};
 use crate::findings::Finding;
-use crate::table::{self, FileOutcome, FileTable, Target};
+use crate::table::{self, FileOutcome, FileTable, ReportedStatus, Target};
 use anyhow::Result;
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -24,6 +24,8 @@ struct Entry {
     outcome: FileOutcome,
     findings: Vec<Finding>,
     targets: Vec<Target>,
+    #[serde(default)]
+    statuses: Vec<ReportedStatus>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -65,7 +67,7 @@ impl Cache {
         let mut by_key: HashMap<String, FileTable> = index
             .entries
             .into_iter()
-            .map(|e| (e.key, FileTable { outcome: e.outcome, observations: Vec::new(), targets: e.targets, findings: e.findings }))
+            .map(|e| (e.key, FileTable { outcome: e.outcome, observations: Vec::new(), targets: e.targets, statuses: e.statuses, findings: e.findings }))
             .collect();
         for (key, o) in keys.into_iter().zip(observations) {
             by_key.get_mut(&key)?.observations.push(o);
@@ -104,7 +106,7 @@ impl Cache {
             observations_sha256: sha256_hex(&bytes),
             entries: files
                 .iter()
-                .map(|(key, f)| Entry { key: key.clone(), outcome: f.outcome.clone(), findings: f.findings.clone(), targets: f.targets.clone() })
+                .map(|(key, f)| Entry { key: key.clone(), outcome: f.outcome.clone(), findings: f.findings.clone(), targets: f.targets.clone(), statuses: f.statuses.clone() })
                 .collect(),
         };
         write_atomic(&self.dir, OBSERVATIONS, &bytes)?;

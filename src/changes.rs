@@ -285,6 +285,7 @@ mod tests {
             children_may_start: Some(true),
             dose1: None,
             lansia: None,
+            reported: None,
         }];
         let findings = vec![kept, Finding::warning("unusual_jump", "c.xlsx", "new")];
         let c = compare(&prev, &rows, &gates, &findings, d(15), 0.7);

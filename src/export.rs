@@ -111,6 +111,9 @@ pub fn gates_csv(rows: &[crate::gates::GateRow]) -> Result<Vec<u8>> {
         "people_needed_lansia",
         "children_6_11_may_start",
         "agglomeration",
+        "reported_ppkm_level",
+        "reported_zone",
+        "reported_at",
     ])?;
     let opt = |x: Option<String>| x.unwrap_or_default();
     for r in rows {
@@ -125,6 +128,10 @@ pub fn gates_csv(rows: &[crate::gates::GateRow]) -> Result<Vec<u8>> {
             opt(r.people_needed_lansia.map(|n| n.to_string())),
             opt(r.children_may_start.map(|b| b.to_string())),
             r.is_agglomeration.to_string(),
+            opt(r.reported.as_ref().and_then(|s| s.ppkm_level).map(|l| l.to_string())),
+            opt(r.reported.as_ref().and_then(|s| s.zone).map(|z| z.names().0.to_string())),
+            // The file name and sheet come from the submission.
+            opt(r.reported.as_ref().map(|s| neutralise(&s.at).into_owned())),
         ])?;
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))

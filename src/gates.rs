@@ -6,6 +6,9 @@
 //! Pure functions of the attainment rows.
 
 use crate::attain::AttainRow;
+use crate::findings::Finding;
+use crate::layout::cells::Zone;
+use crate::table::ReportedStatus;
 use anyhow::{bail, Result};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -137,6 +140,20 @@ pub struct GateRow {
     /// (vaccinated, target) behind the two coverages.
     pub dose1: Option<(i64, i64)>,
     pub lansia: Option<(i64, i64)>,
+    /// The level or zone colour the submissions report for the district, if any.
+    pub reported: Option<Reported>,
+}
+
+/// What the submissions say of a district's PPKM level and zone, beside what its
+/// vaccination permits (the level also depends on cases, beds and tracing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reported {
+    pub ppkm_level: Option<u8>,
+    pub zone: Option<Zone>,
+    /// Where it was read: `file, sheet 'S' cell D7` (the first of several).
+    pub at: String,
+    /// Only sub-district rows carried it and their zones differ: the worst is shown.
+    pub worst_of_areas: bool,
 }
 
 /// ceil(threshold × target) − vaccinated, never below zero. The epsilon keeps 0.5 × 10
@@ -202,6 +219,7 @@ pub fn compute(rows: &[AttainRow], rules: &GateRules) -> Vec<GateRow> {
             children_may_start: None,
             dose1: a,
             lansia: l,
+            reported: None,
         };
         if let (Some((av, at)), Some((lv, lt)), Some(c1), Some(cl)) = (a, l, row.dose1_coverage, row.lansia_dose1_coverage) {
             let (lvl, next) = level(rules, c1, cl);
@@ -245,6 +263,7 @@ fn agglomeration(a: &Agglomeration, period: NaiveDate, members: &[&GateRow]) -> 
         children_may_start: None,
         dose1: None,
         lansia: None,
+        reported: None,
     };
     // A member without figures leaves the agglomeration without a level: it cannot be judged.
     let Some(worst) = members.iter().filter(|_| complete).max_by_key(|m| m.level_by_vaccination) else { return row };
@@ -258,6 +277,50 @@ fn agglomeration(a: &Agglomeration, period: NaiveDate, members: &[&GateRow]) -> 
     row.people_needed_dose1 = Some(worst.next_gate.map(|g| members.iter().map(|m| need(g.dose1, m.dose1)).sum()).unwrap_or(0));
     row.people_needed_lansia = Some(worst.next_gate.map(|g| members.iter().map(|m| need(g.lansia_dose1, m.lansia)).sum()).unwrap_or(0));
     row
+}
+
+/// Puts beside each district's gate what its submissions report for the same period.
+/// District-level rows win over sub-district rows; of several, the strictest level and
+/// the worst zone are shown, and district-level reports that disagree are a finding.
+pub fn attach_reported(rows: &mut [GateRow], statuses: &[ReportedStatus]) -> Vec<Finding> {
+    use std::collections::BTreeMap;
+    let mut by_district: BTreeMap<(NaiveDate, &str), Vec<&ReportedStatus>> = BTreeMap::new();
+    for s in statuses {
+        by_district.entry((s.period, s.district_code.as_str())).or_default().push(s);
+    }
+    let mut findings = Vec::new();
+    for row in rows.iter_mut().filter(|r| !r.is_agglomeration) {
+        let Some(all) = by_district.get(&(row.period, row.district_code.as_str())) else { continue };
+        let district_level: Vec<&ReportedStatus> = all.iter().copied().filter(|s| s.area_code.is_none()).collect();
+        let from_areas = district_level.is_empty();
+        let chosen = if from_areas { all.clone() } else { district_level };
+        let ppkm_level = chosen.iter().filter_map(|s| s.ppkm_level).max();
+        let zone = chosen.iter().filter_map(|s| s.zone).max();
+        let at = |s: &ReportedStatus| format!("{}, sheet '{}' cell {}", s.source, s.sheet, s.cell);
+        let Some(first) = chosen.iter().find(|s| s.ppkm_level == ppkm_level && ppkm_level.is_some()).or(chosen.first()) else { continue };
+        // Sub-districts may differ (each has its own zone); district-level reports may not.
+        let levels: std::collections::BTreeSet<u8> = chosen.iter().filter_map(|s| s.ppkm_level).collect();
+        let zones: std::collections::BTreeSet<Zone> = chosen.iter().filter_map(|s| s.zone).collect();
+        if !from_areas && (levels.len() > 1 || zones.len() > 1) || from_areas && levels.len() > 1 {
+            let said: Vec<String> = chosen.iter().map(|s| format!("{} ({})", describe(s.ppkm_level, s.zone), at(s))).collect();
+            findings.push(
+                Finding::warning(
+                    "ppkm_status_conflict",
+                    &first.source,
+                    format!("{} on {}: the submissions report different PPKM levels or zones: {}; the strictest, {}, is shown", row.district_code, row.period, said.join("; "), describe(ppkm_level, zone)),
+                )
+                .at(&first.sheet, Some(first.cell.clone())),
+            );
+        }
+        row.reported = Some(Reported { ppkm_level, zone, at: at(first), worst_of_areas: from_areas && zones.len() > 1 });
+    }
+    findings
+}
+
+/// `level 3, zona merah` for findings.
+fn describe(level: Option<u8>, zone: Option<Zone>) -> String {
+    let parts: Vec<String> = level.map(|l| format!("level {l}")).into_iter().chain(zone.map(|z| format!("zona {}", z.names().0))).collect();
+    parts.join(", ")
 }
 
 #[cfg(test)]
@@ -357,5 +420,44 @@ mod tests {
         let broken: PpkmConfig = toml::from_str("[[gate]]\nfrom = 3\nto = 2\ndose1 = 50\nlansia_dose1 = 40\n[[gate]]\nfrom = 1\nto = 0\ndose1 = 70\nlansia_dose1 = 60").unwrap();
         assert!(GateRules::from_config(&broken).unwrap_err().to_string().contains("chain"));
         assert!(toml::from_str::<PpkmConfig>("[[gate]]\nfrom = 3\nto = 2\ndose = 50\nlansia_dose1 = 40").is_err());
+    }
+
+    fn status(district: &str, area: Option<&str>, level: Option<u8>, zone: Option<Zone>, cell: &str) -> ReportedStatus {
+        ReportedStatus { period: d(), district_code: district.into(), area_code: area.map(Into::into), ppkm_level: level, zone, source: "f.xlsx".into(), sheet: "S".into(), cell: cell.into() }
+    }
+
+    #[test]
+    fn reported_level_and_zone_sit_beside_the_gate() {
+        let mut rows = district("15.01", (600, 1000), (45, 100));
+        rows.extend(district("15.02", (600, 1000), (45, 100)));
+        rows.extend(district("15.03", (600, 1000), (45, 100)));
+        let mut g = compute(&rows, &GateRules::default());
+        let statuses = vec![
+            // 15.01: one district-level report.
+            status("15.01", None, Some(3), Some(Zone::Oranye), "E5"),
+            // 15.02: sub-district rows only, zones differ (normal), one level.
+            status("15.02", Some("15.02.01"), Some(2), Some(Zone::Kuning), "E5"),
+            status("15.02", Some("15.02.02"), Some(2), Some(Zone::Merah), "E6"),
+            // 15.03: two district-level reports that disagree.
+            status("15.03", None, Some(2), None, "E5"),
+            status("15.03", None, Some(4), None, "E9"),
+        ];
+        let findings = attach_reported(&mut g, &statuses);
+        let r1 = find(&g, "15.01").reported.clone().unwrap();
+        assert_eq!((r1.ppkm_level, r1.zone, r1.worst_of_areas, r1.at.as_str()), (Some(3), Some(Zone::Oranye), false, "f.xlsx, sheet 'S' cell E5"));
+        // Vaccination alone permits level 2; the reported level is what the district is at.
+        assert_eq!(find(&g, "15.01").level_by_vaccination, Some(2));
+        let r2 = find(&g, "15.02").reported.clone().unwrap();
+        assert_eq!((r2.ppkm_level, r2.zone, r2.worst_of_areas), (Some(2), Some(Zone::Merah), true));
+        let r3 = find(&g, "15.03").reported.clone().unwrap();
+        assert_eq!((r3.ppkm_level, r3.at.as_str()), (Some(4), "f.xlsx, sheet 'S' cell E9"));
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0].message.contains("15.03") && findings[0].message.contains("the strictest, level 4, is shown"), "{}", findings[0].message);
+        // A status of another period is not shown.
+        let mut g = compute(&district("15.01", (600, 1000), (45, 100)), &GateRules::default());
+        let mut other = status("15.01", None, Some(3), None, "E5");
+        other.period = NaiveDate::from_ymd_opt(2022, 1, 8).unwrap();
+        assert!(attach_reported(&mut g, &[other]).is_empty());
+        assert_eq!(g[0].reported, None);
     }
 }

@@ -287,6 +287,8 @@ pub struct Consolidated {
     pub findings: Vec<Finding>,
     pub observations: Vec<table::Observation>,
     pub targets: Vec<table::Target>,
+    /// PPKM levels and zone colours the submissions report (shown beside the gates).
+    pub statuses: Vec<table::ReportedStatus>,
     /// A seed for the PDF /ID: the same inputs and configuration give the same bytes.
     pub id_seed: [u8; 16],
 }
@@ -296,9 +298,11 @@ fn consolidate(files: Vec<FileTable>, targets_table: Option<FileTable>, receipt_
     let mut findings: Vec<Finding> = receipt_findings;
     let mut observations = Vec::new();
     let mut targets = Vec::new();
+    let mut statuses = Vec::new();
     for f in &files {
         findings.extend(f.findings.iter().cloned());
         observations.extend(f.observations.iter().cloned());
+        statuses.extend(f.statuses.iter().cloned());
     }
     match &targets_table {
         Some(t) => {
@@ -339,7 +343,7 @@ fn consolidate(files: Vec<FileTable>, targets_table: Option<FileTable>, receipt_
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     let mut id_seed = [0u8; 16];
     id_seed.copy_from_slice(&h.finalize()[..16]);
-    Consolidated { files: outcomes, targets_file: targets_table.map(|t| t.outcome), findings, observations, targets, id_seed }
+    Consolidated { files: outcomes, targets_file: targets_table.map(|t| t.outcome), findings, observations, targets, statuses, id_seed }
 }
 
 /// `sitrep report --archive DIR --period P`: the reports and the export of a past period
@@ -370,7 +374,7 @@ pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate
 /// [`run`] and [`report_from_archive`].
 fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::Timings, run_started: std::time::Instant, progress: &dyn Progress) -> Result<RunSummary> {
     let gazetteer = gazetteer::embedded();
-    let Consolidated { files: outcomes, targets_file, mut findings, observations, targets, id_seed } = read;
+    let Consolidated { files: outcomes, targets_file, mut findings, observations, targets, statuses, id_seed } = read;
     if observations.is_empty() {
         return Ok(RunSummary {
             files: outcomes,
@@ -404,7 +408,9 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
     let stage = std::time::Instant::now();
     let rows = report::rows_from_frame(&attain_df)?;
     // What each district's vaccination permits under the PPKM gates.
-    let gates = gates::compute(&rows, &plan.gates);
+    let mut gates = gates::compute(&rows, &plan.gates);
+    // Beside it, the level or zone colour the submissions themselves report.
+    findings.extend(gates::attach_reported(&mut gates, &statuses));
     // A second target version (`--targets` twice): attainment under it, for an annex.
     let compared = match &plan.compare_targets {
         Some(path) => {

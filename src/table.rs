@@ -6,7 +6,8 @@ use crate::findings::{Finding, Severity};
 use crate::gazetteer::{self, Gazetteer, Region, Unresolved};
 use crate::ingest::SourceFile;
 use crate::layout::vocab::Group;
-use crate::layout::{cells, FileLayout, RowKind, RowReading, Shape, TableReading, ValueKind};
+use crate::layout::cells::{self, Zone};
+use crate::layout::{FileLayout, RowKind, RowReading, Shape, TableReading, ValueKind};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,6 +36,20 @@ pub struct Target {
     pub unit: Option<String>,
     pub group: Group,
     pub target: i64,
+    pub source: String,
+    pub sheet: String,
+    pub cell: String,
+}
+
+/// The PPKM level or zone colour a submission reports for a district (or one of its
+/// sub-districts) in one period: shown beside the gate sitrep computes, never used in it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReportedStatus {
+    pub period: NaiveDate,
+    pub district_code: String,
+    pub area_code: Option<String>,
+    pub ppkm_level: Option<u8>,
+    pub zone: Option<Zone>,
     pub source: String,
     pub sheet: String,
     pub cell: String,
@@ -86,6 +101,7 @@ pub struct FileTable {
     pub outcome: FileOutcome,
     pub observations: Vec<Observation>,
     pub targets: Vec<Target>,
+    pub statuses: Vec<ReportedStatus>,
     pub findings: Vec<Finding>,
 }
 
@@ -296,6 +312,9 @@ fn resolve_table(
         districts.insert(district.code.clone());
         periods.insert(period);
         out.outcome.rows_accepted += 1;
+        if let Some(status) = reported_status(row, period, &district.code, &area, src, sheet, &mut out.findings) {
+            out.statuses.push(status);
+        }
         for v in &row.values {
             match v.kind {
                 ValueKind::Count => out.observations.push(Observation {
@@ -327,6 +346,36 @@ fn resolve_table(
     }
 }
 
+/// The PPKM level and zone colour a row reports, if it reports either. A cell that is
+/// neither is a finding; the row's figures are used all the same.
+fn reported_status(row: &RowReading, period: NaiveDate, district: &str, area: &Option<String>, src: &str, sheet: &str, findings: &mut Vec<Finding>) -> Option<ReportedStatus> {
+    let level = understood(&row.ppkm_level, cells::ppkm_level, "a PPKM level (1–4, e.g. 'Level 3')", src, sheet, findings);
+    let zone = understood(&row.zone, cells::zone, "a zone colour (merah, oranye, kuning or hijau)", src, sheet, findings);
+    let cell = level.as_ref().map(|(_, c)| c).or(zone.as_ref().map(|(_, c)| c))?.clone();
+    Some(ReportedStatus {
+        period,
+        district_code: district.to_string(),
+        area_code: area.clone(),
+        ppkm_level: level.map(|(l, _)| l),
+        zone: zone.map(|(z, _)| z),
+        source: src.to_string(),
+        sheet: sheet.to_string(),
+        cell,
+    })
+}
+
+/// A written cell read by `parse`, with its reference; a finding when it cannot be.
+fn understood<T>(written: &Option<crate::layout::WrittenCell>, parse: fn(&str) -> Option<T>, what: &str, src: &str, sheet: &str, findings: &mut Vec<Finding>) -> Option<(T, String)> {
+    let w = written.as_ref()?;
+    match parse(&w.text) {
+        Some(v) => Some((v, w.cell.clone())),
+        None => {
+            findings.push(Finding::warning("bad_ppkm_status", src, format!("'{}' is not {what}; not shown beside the gate (the row's figures were used)", w.text)).at(sheet, Some(w.cell.clone())));
+            None
+        }
+    }
+}
+
 /// The sub-district of a row, or `None` for district-level rows. An unknown name keeps
 /// the row (its figures still count for the district) with a finding.
 fn resolve_area(row: &RowReading, district: &Region, resolver: &Resolver, src: &str, sheet: &str, findings: &mut Vec<Finding>) -> Option<String> {
@@ -341,7 +390,10 @@ fn resolve_area(row: &RowReading, district: &Region, resolver: &Resolver, src: &
             }
         }
     }
-    if row.area_name.as_deref().is_some_and(|n| resolver.gazetteer.names_district(n, district)) {
+    // A name that is the district's own is a district-level row, unless a sub-district
+    // code says otherwise (kecamatan Sungai Penuh, 15.72.01, in Kota Sungai Penuh).
+    let sub_district_code = row.area_code.as_deref().and_then(gazetteer::normalise_code).is_some_and(|c| c.len() > 5);
+    if !sub_district_code && row.area_name.as_deref().is_some_and(|n| resolver.gazetteer.names_district(n, district)) {
         return None;
     }
     match resolver.gazetteer.area(&district.code, row.area_name.as_deref(), row.area_code.as_deref()) {
@@ -414,6 +466,7 @@ pub fn settle_resubmissions(files: &mut [FileTable], mtimes: &[Option<chrono::Da
             f.outcome.rows_rejected += f.outcome.rows_accepted;
             f.outcome.rows_accepted = 0;
             f.observations.clear();
+            f.statuses.clear();
             f.outcome.observations = 0;
             let msg = f.outcome.note.clone();
             f.findings.push(Finding::warning(if same { "duplicate_file" } else { "superseded_file" }, &f.outcome.path.clone(), msg));

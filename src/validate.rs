@@ -39,6 +39,8 @@ pub fn role_text(role: &Role) -> String {
         Role::Count(g, d) => format!("people vaccinated: group {}, dose {d}", g.code()),
         Role::Target(g) => format!("target (sasaran): group {}", g.code()),
         Role::Percent => "percentage (ignored: recomputed)".into(),
+        Role::PpkmLevel => "PPKM level (shown beside the gate)".into(),
+        Role::Zone => "zone colour (shown beside the gate)".into(),
         Role::Ignore => "ignored".into(),
     }
 }

@@ -10,6 +10,8 @@ fuzz_target!(|data: &[u8]| {
         let _ = cells::find_date(s);
         let _ = cells::read_number(&Cell::Text(s.to_string()));
         let _ = cells::cell_date(&Cell::Text(s.to_string()));
+        let _ = cells::ppkm_level(s);
+        let _ = cells::zone(s);
     }
     if data.len() == 8 {
         let mut b = [0u8; 8];

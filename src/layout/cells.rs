@@ -215,6 +215,66 @@ pub fn cell_date(cell: &Cell) -> Option<NaiveDate> {
     }
 }
 
+/// A risk-zone colour of the COVID-19 task force, least to most risk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Zone {
+    Hijau,
+    Kuning,
+    Oranye,
+    Merah,
+}
+
+impl Zone {
+    /// The colour as Indonesian officials write it (`merah`), and in English (`red`).
+    pub fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Zone::Hijau => ("hijau", "green"),
+            Zone::Kuning => ("kuning", "yellow"),
+            Zone::Oranye => ("oranye", "orange"),
+            Zone::Merah => ("merah", "red"),
+        }
+    }
+}
+
+/// A PPKM level as districts write it: `3`, `Level 3`, `PPKM Level III`, `L-3`, `lvl 3`.
+/// Levels run 1–4; anything else is not a level.
+pub fn ppkm_level(text: &str) -> Option<u8> {
+    let norm = crate::layout::vocab::normalise(text);
+    let words: Vec<&str> = norm.split_whitespace().filter(|w| !matches!(*w, "ppkm" | "level" | "lvl" | "l" | "tingkat" | "jawa" | "bali" | "luar")).collect();
+    let level = match words.as_slice() {
+        [w] => match *w {
+            "1" | "i" | "satu" => 1,
+            "2" | "ii" | "dua" => 2,
+            "3" | "iii" | "tiga" => 3,
+            "4" | "iv" | "empat" => 4,
+            // `L3`, `lv3`, `level3`
+            w => match w.strip_prefix("level").or_else(|| w.strip_prefix("lvl")).or_else(|| w.strip_prefix("lv")).or_else(|| w.strip_prefix('l')) {
+                Some(d @ ("1" | "2" | "3" | "4")) => d.parse().ok()?,
+                _ => return None,
+            },
+        },
+        _ => return None,
+    };
+    Some(level)
+}
+
+/// A zone colour: `Zona Merah`, `merah`, `Red zone`, `oranye`/`orange`, `kuning`, `hijau`.
+pub fn zone(text: &str) -> Option<Zone> {
+    let norm = crate::layout::vocab::normalise(text);
+    let words: Vec<&str> = norm.split_whitespace().filter(|w| !matches!(*w, "zona" | "zone" | "zonasi" | "risiko" | "risk" | "resiko")).collect();
+    match words.as_slice() {
+        [w] => match *w {
+            "hijau" | "green" => Some(Zone::Hijau),
+            "kuning" | "yellow" => Some(Zone::Kuning),
+            "oranye" | "orange" | "orens" | "jingga" => Some(Zone::Oranye),
+            "merah" | "red" => Some(Zone::Merah),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +297,21 @@ mod tests {
         assert_eq!(n("abc"), None);
         assert_eq!(n("1.23.4"), None);
         assert_eq!(n("12.34.567"), None);
+    }
+    #[test]
+    fn ppkm_levels_and_zone_colours_as_written() {
+        for (t, want) in [("3", Some(3)), ("Level 3", Some(3)), ("PPKM Level III", Some(3)), ("L-2", Some(2)), ("L2", Some(2)), ("level4", Some(4)), ("Level 1 ", Some(1)), ("tiga", Some(3))] {
+            assert_eq!(ppkm_level(t), want, "{t}");
+        }
+        for t in ["5", "Level 0", "3 atau 4", "", "merah", "12"] {
+            assert_eq!(ppkm_level(t), None, "{t}");
+        }
+        assert_eq!(zone("Zona Merah"), Some(Zone::Merah));
+        assert_eq!(zone("ORANYE"), Some(Zone::Oranye));
+        assert_eq!(zone("Yellow zone"), Some(Zone::Kuning));
+        assert_eq!(zone("hijau"), Some(Zone::Hijau));
+        assert_eq!(zone("merah muda"), None);
+        assert!(Zone::Merah > Zone::Oranye && Zone::Kuning > Zone::Hijau);
     }
     #[test]
     fn dates_in_titles_and_file_names() {

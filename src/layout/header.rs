@@ -199,7 +199,7 @@ fn number_of(cell: &Cell) -> Option<f64> {
 
 /// Keeps the first column of each naming role; later duplicates are ignored.
 fn dedupe_naming_roles(mut roles: Vec<Role>) -> Vec<Role> {
-    for want in [Role::AreaName, Role::AreaCode, Role::DistrictName, Role::Unit, Role::GroupName, Role::DoseNumber, Role::CountValue, Role::RowNumber] {
+    for want in [Role::AreaName, Role::AreaCode, Role::DistrictName, Role::Unit, Role::GroupName, Role::DoseNumber, Role::CountValue, Role::RowNumber, Role::PpkmLevel, Role::Zone] {
         let mut seen = false;
         for r in roles.iter_mut() {
             if *r == want {

@@ -81,6 +81,16 @@ pub struct RowReading {
     /// Cell that names the row (for findings about the name).
     pub label_cell: String,
     pub values: Vec<Value>,
+    /// The PPKM level and zone colour the row reports, as written, with their cells.
+    pub ppkm_level: Option<WrittenCell>,
+    pub zone: Option<WrittenCell>,
+}
+
+/// A cell's text with its reference (`D7`), read as written and understood later.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrittenCell {
+    pub text: String,
+    pub cell: String,
 }
 
 /// One table found in one sheet.
@@ -201,6 +211,8 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
     let area_code = text_at(code_col);
     let unit_col = col_of(roles, Role::Unit);
     let unit = text_at(unit_col);
+    let written = |role: Role| col_of(roles, role).and_then(|c| text_at(Some(c)).map(|text| WrittenCell { text, cell: cell_ref(r, c) }));
+    let (ppkm_level, zone) = (written(Role::PpkmLevel), written(Role::Zone));
     // The label is the first naming cell with text, else the first text cell of the row.
     let (label_col, label) = [area_col, unit_col, district_col, code_col]
         .into_iter()
@@ -234,7 +246,7 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
             return None; // a footnote or a stray remark, not a data row
         }
     }
-    let mut reading = RowReading { row: r, kind: RowKind::Data, district_text, province_text, area_name, area_code, unit, label_cell, values: Vec::new() };
+    let mut reading = RowReading { row: r, kind: RowKind::Data, district_text, province_text, area_name, area_code, unit, label_cell, values: Vec::new(), ppkm_level, zone };
     if is_total {
         reading.kind = RowKind::Total;
     }

@@ -59,6 +59,10 @@ pub enum Role {
     Target(Group),
     /// Percentages and attainment: recomputed, never trusted.
     Percent,
+    /// The district's PPKM level as the submission reports it (shown beside the gate).
+    PpkmLevel,
+    /// The risk-zone colour the submission reports (merah, oranye, kuning, hijau).
+    Zone,
     Ignore,
 }
 
@@ -134,6 +138,10 @@ const ROLES: &[(&str, Role)] = &[
     ("jumlah divaksin", Role::CountValue), ("vaccinated", Role::CountValue), ("count", Role::CountValue), ("realisasi", Role::CountValue),
     ("jumlah orang", Role::CountValue), ("people vaccinated", Role::CountValue), ("number vaccinated", Role::CountValue),
     ("total vaccinated", Role::CountValue), ("doses given", Role::CountValue), ("jumlah vaksinasi", Role::CountValue),
+    ("level ppkm", Role::PpkmLevel), ("ppkm", Role::PpkmLevel), ("level", Role::PpkmLevel), ("ppkm level", Role::PpkmLevel),
+    ("status ppkm", Role::PpkmLevel), ("level ppkm saat ini", Role::PpkmLevel), ("tingkat ppkm", Role::PpkmLevel), ("ppkm status", Role::PpkmLevel),
+    ("zona", Role::Zone), ("zona risiko", Role::Zone), ("warna zona", Role::Zone), ("zonasi", Role::Zone), ("status zona", Role::Zone),
+    ("zone", Role::Zone), ("risk zone", Role::Zone), ("zona resiko", Role::Zone),
     ("kelompok umur", Role::GroupName), ("sasaran kelompok", Role::GroupName), ("population group", Role::GroupName),
     ("sasaran", Role::Target(Group::All)), ("target", Role::Target(Group::All)), ("jumlah sasaran", Role::Target(Group::All)),
     ("total sasaran", Role::Target(Group::All)), ("total", Role::Target(Group::All)),
@@ -276,7 +284,7 @@ impl Vocabulary {
                 _ => Role::Ignore,
             },
             (None, None) => {
-                let role_words = [("kecamatan", Role::AreaName), ("kode", Role::AreaCode), ("kabupaten", Role::DistrictName), ("kelompok", Role::GroupName), ("instansi", Role::Unit)];
+                let role_words = [("ppkm", Role::PpkmLevel), ("zona", Role::Zone), ("kecamatan", Role::AreaName), ("kode", Role::AreaCode), ("kabupaten", Role::DistrictName), ("kelompok", Role::GroupName), ("instansi", Role::Unit)];
                 role_words.iter().find(|(w, _)| contains_phrase(&norm, w)).map(|(_, r)| *r).unwrap_or(Role::Ignore)
             }
         }
@@ -316,6 +324,9 @@ mod tests {
         assert_eq!(v.classify("Total", true), Role::Target(Group::All));
         assert_eq!(v.classify("No", false), Role::RowNumber);
         assert_eq!(v.classify("dosis", false), Role::DoseNumber);
+        assert_eq!(v.classify("Level PPKM", false), Role::PpkmLevel);
+        assert_eq!(v.classify("Level PPKM Kabupaten", false), Role::PpkmLevel);
+        assert_eq!(v.classify("Zona Risiko", false), Role::Zone);
     }
     #[test]
     fn compound_roman_and_english_headers() {

@@ -370,6 +370,9 @@ pub fn district_points(input: &ReportInput, code: &str, name: &str, group: &str,
         if let (Some(level), Some(n1), Some(nl)) = (g.level_by_vaccination, g.people_needed_dose1, g.people_needed_lansia) {
             points.push(talk::ppkm_gate(name, level, g.next_gate, n1, nl, lang));
         }
+        if let Some(r) = &g.reported {
+            points.extend(talk::ppkm_reported(r.ppkm_level, r.zone.map(|z| z.names()), g.level_by_vaccination, lang));
+        }
         if g.children_may_start == Some(true) {
             points.push(talk::children_may_start(input.gate_rules.children_dose1, input.gate_rules.children_lansia_dose1, lang));
         }

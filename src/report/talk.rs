@@ -169,6 +169,35 @@ pub fn campaign(c: &Campaign, p: &CampaignProgress, lang: Lang) -> String {
     }
 }
 
+/// The level the district reports beside the one its vaccination permits: "Daerah
+/// melaporkan PPKM level 3 (zona oranye); vaksinasi saja memungkinkan level 2, jadi level
+/// ini ditahan oleh indikator lain (kasus, keterisian tempat tidur, pelacakan)."
+pub fn ppkm_reported(reported: Option<u8>, zone: Option<(&str, &str)>, by_vaccination: Option<u8>, lang: Lang) -> Option<String> {
+    let zone = zone.map(|(id, en)| match lang {
+        Lang::Id => format!("zona {id}"),
+        Lang::En => format!("{en} zone"),
+    });
+    let said = match (reported, &zone, lang) {
+        (Some(l), Some(z), Lang::Id) => format!("Daerah melaporkan PPKM level {l} ({z})"),
+        (Some(l), Some(z), Lang::En) => format!("The district reports PPKM level {l} ({z})"),
+        (Some(l), None, Lang::Id) => format!("Daerah melaporkan PPKM level {l}"),
+        (Some(l), None, Lang::En) => format!("The district reports PPKM level {l}"),
+        (None, Some(z), Lang::Id) => format!("Daerah melaporkan {z}"),
+        (None, Some(z), Lang::En) => format!("The district reports a {z}"),
+        (None, None, _) => return None,
+    };
+    let comparison = match (reported, by_vaccination, lang) {
+        (Some(r), Some(v), Lang::Id) if r > v => format!("; vaksinasi saja memungkinkan level {v}, jadi level ini ditahan oleh indikator lain (kasus, keterisian tempat tidur, pelacakan)"),
+        (Some(r), Some(v), Lang::En) if r > v => format!("; vaccination alone would permit level {v}, so other indicators (cases, bed occupancy, tracing) hold it there"),
+        (Some(r), Some(v), Lang::Id) if r < v => format!(", lebih longgar dari level {v} yang dimungkinkan vaksinasi: periksa laporan atau angkanya"),
+        (Some(r), Some(v), Lang::En) if r < v => format!(", looser than the level {v} vaccination permits: check the report or the figures"),
+        (Some(_), Some(_), Lang::Id) => ", sama dengan yang dimungkinkan vaksinasi".to_string(),
+        (Some(_), Some(_), Lang::En) => ", the same as vaccination permits".to_string(),
+        _ => String::new(),
+    };
+    Some(format!("{said}{comparison}."))
+}
+
 /// "KAB. KERINCI: vaksinasi memungkinkan PPKM level 2; untuk turun ke level 1 perlu
 /// 100 orang lagi dosis 1 (≥ 70%) dan 15 lansia lagi dosis 1 (≥ 60%)."
 pub fn ppkm_gate(name: &str, level: u8, next: Option<Gate>, need_dose1: i64, need_lansia: i64, lang: Lang) -> String {
@@ -261,6 +290,18 @@ mod tests {
         assert_eq!(rank(4, 9, None, 2, Lang::En), "Ranked 4 of 9 districts for dose 2.");
         assert!(dropout(0.2382, 32_560, 0.2, Lang::Id).starts_with("Putus dosis 1 → dosis 2: 23,8% (32.560 orang belum mendapat dosis 2), di atas batas 20%"));
         assert_eq!(week_gain(2628, 0.0124, 1, Lang::Id), "Minggu ini 2.628 orang mendapat dosis 1 (+1,2 pp).");
+    }
+    #[test]
+    fn reported_level_beside_the_vaccination_level() {
+        let orange = Some(("oranye", "orange"));
+        assert_eq!(
+            ppkm_reported(Some(3), orange, Some(2), Lang::Id).unwrap(),
+            "Daerah melaporkan PPKM level 3 (zona oranye); vaksinasi saja memungkinkan level 2, jadi level ini ditahan oleh indikator lain (kasus, keterisian tempat tidur, pelacakan)."
+        );
+        assert_eq!(ppkm_reported(Some(1), None, Some(2), Lang::En).unwrap(), "The district reports PPKM level 1, looser than the level 2 vaccination permits: check the report or the figures.");
+        assert_eq!(ppkm_reported(None, Some(("merah", "red")), Some(2), Lang::En).unwrap(), "The district reports a red zone.");
+        assert_eq!(ppkm_reported(Some(2), None, Some(2), Lang::Id).unwrap(), "Daerah melaporkan PPKM level 2, sama dengan yang dimungkinkan vaksinasi.");
+        assert_eq!(ppkm_reported(None, None, Some(2), Lang::Id), None);
     }
     #[test]
     fn ppkm_gate_sentences() {

@@ -420,16 +420,23 @@ pub(super) fn ppkm(doc: &mut Doc, input: &ReportInput) {
     // Furthest behind first: highest level, then the most people still needed.
     rows.sort_by_key(|g| (g.level_by_vaccination.is_none(), std::cmp::Reverse(g.level_by_vaccination), std::cmp::Reverse(g.people_needed_dose1.unwrap_or(0) + g.people_needed_lansia.unwrap_or(0)), g.district_code.clone()));
     let agglomerations = input.gates.iter().filter(|g| g.period == input.period && g.is_agglomeration && g.province_code == input.province_code);
-    let cols = vec![
-        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: 120.0, align: Align::Left },
-        TableColumn { title: tr(lang, "Dosis 1", "Dose 1"), width: 50.0, align: Align::Right },
-        TableColumn { title: tr(lang, "Lansia dosis 1", "Elderly dose 1"), width: 55.0, align: Align::Right },
-        TableColumn { title: tr(lang, "Level menurut vaksinasi", "Level by vaccination"), width: 60.0, align: Align::Center },
+    // The level or zone the submissions report, when any of them does.
+    let any_reported = rows.iter().any(|g| g.reported.is_some());
+    // Narrower figure columns make room for it (the page is 511 pt wide either way).
+    let (wide, narrow) = if any_reported { (92.0, 44.0) } else { (120.0, 55.0) };
+    let mut cols = vec![
+        TableColumn { title: tr(lang, "Kabupaten/Kota", "District"), width: wide, align: Align::Left },
+        TableColumn { title: tr(lang, "Dosis 1", "Dose 1"), width: narrow, align: Align::Right },
+        TableColumn { title: tr(lang, "Lansia dosis 1", "Elderly dose 1"), width: narrow, align: Align::Right },
+        TableColumn { title: tr(lang, "Level menurut vaksinasi", "Level by vaccination"), width: 50.0, align: Align::Center },
         TableColumn { title: tr(lang, "Gerbang berikut", "Next gate"), width: 50.0, align: Align::Center },
-        TableColumn { title: tr(lang, "Kekurangan dosis 1", "Still needed, dose 1"), width: 65.0, align: Align::Right },
-        TableColumn { title: tr(lang, "Kekurangan lansia", "Still needed, elderly"), width: 61.0, align: Align::Right },
-        TableColumn { title: tr(lang, "Anak 6–11 boleh mulai", "Children 6–11 may start"), width: 50.0, align: Align::Center },
+        TableColumn { title: tr(lang, "Kekurangan dosis 1", "Still needed, dose 1"), width: 63.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Kekurangan lansia", "Still needed, elderly"), width: 63.0, align: Align::Right },
+        TableColumn { title: tr(lang, "Anak 6–11 boleh mulai", "Children 6–11 may start"), width: 55.0, align: Align::Center },
     ];
+    if any_reported {
+        cols.insert(4, TableColumn { title: tr(lang, "Laporan daerah", "District reports"), width: 50.0, align: Align::Center });
+    }
     let level_fill = |l: Option<u8>| match (l, rules.gates.first(), rules.gates.last()) {
         (Some(l), Some(top), _) if l >= top.from => Some(RED),
         (Some(l), _, Some(bottom)) if l <= bottom.to => Some(GREEN),
@@ -445,11 +452,16 @@ pub(super) fn ppkm(doc: &mut Doc, input: &ReportInput) {
             Some(false) => tr(lang, "tidak", "no"),
             None => "–".into(),
         };
-        body.push(vec![
+        let mut cells = vec![
             TableCell { text: name, fill: None, bold: g.is_agglomeration },
             TableCell::plain(input.pct(g.dose1_coverage)),
             TableCell::plain(input.pct(g.lansia_dose1_coverage)),
             TableCell { text: g.level_by_vaccination.map(|l| l.to_string()).unwrap_or_else(|| "–".into()), fill: level_fill(g.level_by_vaccination), bold: true },
+        ];
+        if any_reported {
+            cells.push(reported_cell(g.reported.as_ref(), lang, level_fill));
+        }
+        cells.extend([
             TableCell::plain(match (g.next_gate, no_figures) {
                 (_, true) => tr(lang, "tanpa data", "no data"),
                 (Some(n), _) => n.label(),
@@ -459,8 +471,16 @@ pub(super) fn ppkm(doc: &mut Doc, input: &ReportInput) {
             TableCell::plain(input.num(g.people_needed_lansia)),
             TableCell::plain(yes_no(g.children_may_start)),
         ]);
+        body.push(cells);
     }
     doc.table(&cols, &body, 8.0);
+    if any_reported {
+        doc.note(&tr(
+            lang,
+            "Laporan daerah: level PPKM dan/atau warna zona yang tertulis di berkas kiriman (* = terburuk dari baris kecamatan). Level PPKM juga bergantung pada kasus, keterisian tempat tidur dan pelacakan, jadi bisa lebih ketat dari yang dimungkinkan vaksinasi.",
+            "District reports: the PPKM level and/or zone colour written in the submissions (* = worst of the sub-district rows). The PPKM level also depends on cases, bed occupancy and tracing, so it can be stricter than vaccination alone permits.",
+        ));
+    }
     if input.gates.iter().any(|g| g.period == input.period && g.is_agglomeration && g.province_code == input.province_code) {
         doc.paragraph(
             &tr(lang, "Aglomerasi (tebal) dinilai dari anggota terendah; kekurangannya dijumlah atas semua anggota.", "Agglomerations (bold) are judged by their lowest member; what they still need is summed over the members."),
@@ -469,6 +489,28 @@ pub(super) fn ppkm(doc: &mut Doc, input: &ReportInput) {
             GREY,
         );
     }
+}
+
+/// `3 · merah`: the level and zone a district reports, coloured like the computed level
+/// (or by the zone's own colour when only a zone is given).
+fn reported_cell(r: Option<&crate::gates::Reported>, lang: Lang, level_fill: impl Fn(Option<u8>) -> Option<Rgb3>) -> TableCell {
+    use crate::layout::cells::Zone;
+    let Some(r) = r else { return TableCell::plain("–") };
+    let zone = r.zone.map(|z| if lang == Lang::Id { z.names().0 } else { z.names().1 });
+    let text = match (r.ppkm_level, zone) {
+        (Some(l), Some(z)) => format!("{l} · {z}"),
+        (Some(l), None) => l.to_string(),
+        (None, Some(z)) => z.to_string(),
+        (None, None) => "–".into(),
+    };
+    let fill = match (r.ppkm_level, r.zone) {
+        (Some(l), _) => level_fill(Some(l)),
+        (None, Some(Zone::Merah | Zone::Oranye)) => Some(RED),
+        (None, Some(Zone::Kuning)) => Some(YELLOW),
+        (None, Some(Zone::Hijau)) => Some(GREEN),
+        (None, None) => None,
+    };
+    TableCell { text: if r.worst_of_areas { format!("{text}*") } else { text }, fill, bold: false }
 }
 
 /// How many register-versus-application gaps the report lists; all are in app_gaps.csv.

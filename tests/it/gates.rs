@@ -53,3 +53,54 @@ fn kerinci_gate_row_matches_the_hand_computation() {
     let words = format!("KAB. KERINCI: vaksinasi memungkinkan PPKM level 2; untuk turun ke level 1 perlu {}.{:03} orang", needed / 1000, needed % 1000);
     assert!(rakor.split_whitespace().collect::<Vec<_>>().join(" ").contains(&words), "rakor lacks: {words}");
 }
+
+#[test]
+fn the_level_and_zones_a_submission_writes_sit_beside_the_gate() {
+    // Sungai Penuh's last file carries `level_ppkm` (Level 3 on every row) and each
+    // sub-district's `zona`; the worst zone of its sub-districts is merah.
+    let (dir, _) = run_demo("id");
+    let rows = read_csv(&dir.path().join("out/export/ppkm_gates.csv"));
+    let sp = rows.iter().find(|r| r["period"] == "2022-01-15" && r["district_code"] == "15.72").expect("Sungai Penuh row");
+    assert_eq!((sp["reported_ppkm_level"].as_str(), sp["reported_zone"].as_str()), ("3", "merah"));
+    assert!(sp["reported_at"].ends_with("kota_sungai_penuh_2022-01-15.csv, sheet 'kota_sungai_penuh_2022-01-15' cell F2"), "{}", sp["reported_at"]);
+    // Earlier weeks and other districts report nothing.
+    let earlier = rows.iter().find(|r| r["period"] == "2022-01-08" && r["district_code"] == "15.72").unwrap();
+    assert_eq!(earlier["reported_ppkm_level"], "");
+    assert_eq!(rows.iter().filter(|r| !r["reported_ppkm_level"].is_empty()).count(), 1);
+    let level = sp["level_by_vaccination"].parse::<u8>().unwrap();
+    assert!(level < 3, "the fixture's story: vaccination alone permits a lower level than the one reported");
+
+    let flat = |p: &str| pdf_text(&dir.path().join(p)).split_whitespace().collect::<Vec<_>>().join(" ");
+    let weekly = flat("out/laporan-mingguan-15-2022-01-15.pdf");
+    assert!(weekly.contains("Laporan daerah: level PPKM"), "weekly lacks the reported column");
+    assert!(weekly.contains("3 · merah*"), "weekly lacks Sungai Penuh's reported level and worst zone");
+    let rakor = flat("out/rakor-15-2022-01-15.pdf");
+    let point = format!("Daerah melaporkan PPKM level 3 (zona merah); vaksinasi saja memungkinkan level {level}, jadi level ini ditahan oleh indikator lain");
+    assert!(rakor.contains(&point), "rakor lacks: {point}");
+}
+
+#[test]
+fn a_ppkm_cell_that_is_neither_level_nor_colour_is_a_finding_and_the_row_still_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("subs");
+    std::fs::create_dir(&subs).unwrap();
+    // District-level rows of two cities; one writes its level in a way sitrep cannot read.
+    std::fs::write(
+        subs.join("rekap_2022-01-15.csv"),
+        "Kabupaten/Kota;Lansia Dosis 1;Level PPKM;Zona\nKota Jambi;40.000;Level 2;Kuning\nKota Sungai Penuh;5.000;tinggi;Merah\n",
+    )
+    .unwrap();
+    let (code, _, stderr, findings) = crate::common::run_in(dir.path(), &[subs.to_str().unwrap()], "");
+    assert_eq!(code, 0, "{stderr}");
+    let bad: Vec<_> = findings.iter().filter(|f| f["code"] == "bad_ppkm_status").collect();
+    assert_eq!(bad.len(), 1, "{findings:?}");
+    assert_eq!(bad[0]["cell"], "C3");
+    assert!(bad[0]["message"].contains("'tinggi' is not a PPKM level"), "{}", bad[0]["message"]);
+    let rows = read_csv(&dir.path().join("out/export/ppkm_gates.csv"));
+    let row = |code: &str| rows.iter().find(|r| r["district_code"] == code).unwrap().clone();
+    assert_eq!((row("15.71")["reported_ppkm_level"].as_str(), row("15.71")["reported_zone"].as_str()), ("2", "kuning"));
+    // The unreadable level is left out; the zone of the same row is still shown.
+    assert_eq!((row("15.72")["reported_ppkm_level"].as_str(), row("15.72")["reported_zone"].as_str()), ("", "merah"));
+    let observations = read_csv(&dir.path().join("out/export/observations.csv"));
+    assert_eq!(observations.iter().filter(|o| o["district_code"] == "15.72").count(), 1, "the row's figure still counts");
+}
