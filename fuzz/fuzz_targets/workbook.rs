@@ -2,15 +2,20 @@
 //! Whole files through the guarded reader (format sniffing, zip pre-check, calamine
 //! under a cell budget) and layout detection.
 use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
 use sitrep_fuzz::ingest::{self, Limits, SourceFile};
 use sitrep_fuzz::layout::{self, vocab::Vocabulary, Purpose};
 
+/// Built once, as a run does (building it normalises every phrase).
+static VOCAB: OnceLock<Vocabulary> = OnceLock::new();
+
 fuzz_target!(|data: &[u8]| {
+    let vocab = VOCAB.get_or_init(Vocabulary::default);
     let limits = Limits { max_file_bytes: 1 << 20, max_unzipped_bytes: 8 << 20, max_cells: 50_000, max_seconds: 10 };
     for name in ["f.xlsx", "f.xls", "f.ods", "f.csv"] {
         let file = SourceFile { path: name.into(), display: name.into(), bytes: data.to_vec(), sha256: String::new(), modified: None };
         if let Ok(grid) = ingest::read(&file, &limits) {
-            let _ = layout::read(&grid, name, Purpose::Submission, &Vocabulary::default());
+            let _ = layout::read(&grid, name, Purpose::Submission, vocab);
         }
     }
 });
