@@ -10,8 +10,10 @@ DATA="${BENCH_DATA:-$HOME/.cache/sitrep-bench}"
 WEEKS_LONG="${WEEKS_LONG:-52}"
 cargo build --release --quiet
 cargo build --release --quiet --example calamine_floor
-BIN="${CARGO_TARGET_DIR:-target}/release/sitrep"
-FLOOR="${CARGO_TARGET_DIR:-target}/release/examples/calamine_floor"
+# Wherever cargo puts its builds (CARGO_TARGET_DIR, a cargo config, or ./target).
+TARGET="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+BIN="$TARGET/release/sitrep"
+FLOOR="$TARGET/release/examples/calamine_floor"
 [ -d "$DATA/week1" ] || python3 bench/make_national.py "$DATA/week1" 1
 [ -d "$DATA/year" ] || python3 bench/make_national.py "$DATA/year" "$WEEKS_LONG"
 out=bench/results.md

@@ -99,15 +99,26 @@ fn dose_above_previous(obs: &[Observation], later: u8, code: &'static str) -> Ve
 /// counts too high. Located at the target's cell when one cell holds it.
 pub fn coverage_above_full(rows: &[AttainRow], period: NaiveDate, targets: &[Target], obs: &[Observation]) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for r in rows.iter().filter(|r| r.period == period) {
+    let above: Vec<&AttainRow> = rows.iter().filter(|r| r.period == period && r.coverage.is_some_and(|c| c > 1.0)).collect();
+    if above.is_empty() {
+        return findings;
+    }
+    // One pass over each table (a year of observations is millions of rows): the first
+    // file that counted each district this period, and each district's target cells.
+    let mut first_source: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for o in obs.iter().filter(|o| o.period == period) {
+        first_source.entry(o.district_code.as_str()).or_insert(o.source.as_str());
+    }
+    let mut target_cells: std::collections::HashMap<(&str, &str), Vec<&Target>> = std::collections::HashMap::new();
+    for x in targets {
+        target_cells.entry((x.district_code.as_str(), x.group.code())).or_default().push(x);
+    }
+    for r in above {
         let (Some(district), Some(c), Some(v), Some(t)) = (&r.district_code, r.coverage, r.vaccinated, r.target) else { continue };
-        if c <= 1.0 {
-            continue;
-        }
-        let cells: Vec<&Target> = targets.iter().filter(|x| &x.district_code == district && x.group.code() == r.group).collect();
-        let counted_in = obs.iter().find(|o| &o.district_code == district && o.period == period).map(|o| o.source.clone()).unwrap_or_default();
+        let cells: &[&Target] = target_cells.get(&(district.as_str(), r.group.as_str())).map(|v| v.as_slice()).unwrap_or(&[]);
+        let counted_in = first_source.get(district.as_str()).map(|s| s.to_string()).unwrap_or_default();
         let what = format!("coverage above 100% for {} dose {} in {district} on {period}: {v} vaccinated, target {t} ({:.1}%)", r.group, r.dose, c * 100.0);
-        let finding = match cells.as_slice() {
+        let finding = match cells {
             [one] => Finding::warning("coverage_above_100", &one.source, format!("{what}; check this target or the counts in {counted_in}")).at(&one.sheet, Some(one.cell.clone())),
             _ => Finding::warning("coverage_above_100", &counted_in, format!("{what}; check the targets of {district} or these counts")),
         };
