@@ -21,6 +21,8 @@ struct Fonts {
     /// Advance widths (font units) of the codepoints below [`TABLED`], per face: text is
     /// measured for every cell and word, and the font's own maps are B-trees.
     widths: [Vec<u32>; 2],
+    /// The two font programs deflated, as every PDF embeds them.
+    deflated: [Vec<u8>; 2],
 }
 
 /// Codepoints measured from a table (Latin, punctuation, arrows, the ▲▼ shapes).
@@ -33,8 +35,41 @@ fn fonts() -> &'static Fonts {
         let (regular, bold) = (parse(REGULAR_TTF), parse(BOLD_TTF));
         let table = |f: &ParsedFont| (0..TABLED).map(|c| glyph_advance(f, c)).collect();
         let widths = [table(&regular), table(&bold)];
-        Fonts { regular, bold, widths }
+        Fonts { regular, bold, widths, deflated: [deflate(REGULAR_TTF), deflate(BOLD_TTF)] }
     })
+}
+
+/// zlib at a fast level: lopdf's own pass deflates at the slowest, which was a fifth of
+/// a national run; PDFs come out a little larger.
+fn deflate(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::new(3));
+    // Writing to a Vec cannot fail.
+    let _ = z.write_all(bytes);
+    z.finish().unwrap_or_default()
+}
+
+/// Deflates every stream not yet filtered, as `lopdf::Document::compress` does; the font
+/// programs, the same bytes in every PDF, are deflated once per run.
+fn compress_streams(doc: &mut lopdf::Document) {
+    let f = fonts();
+    for object in doc.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else { continue };
+        if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
+            continue;
+        }
+        let compressed = if stream.content == REGULAR_TTF {
+            f.deflated[0].clone()
+        } else if stream.content == BOLD_TTF {
+            f.deflated[1].clone()
+        } else {
+            deflate(&stream.content)
+        };
+        if compressed.len() + 19 < stream.content.len() {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(compressed);
+        }
+    }
 }
 
 fn glyph_advance(f: &ParsedFont, c: u32) -> u32 {
@@ -390,7 +425,7 @@ impl Doc {
         let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
         let id = lopdf::Object::String(id_seed.to_vec(), lopdf::StringFormat::Hexadecimal);
         lo.trailer.set("ID", lopdf::Object::Array(vec![id.clone(), id]));
-        lo.compress();
+        compress_streams(&mut lo);
         let mut bytes = Vec::new();
         if lo.save_to(&mut bytes).is_err() {
             bytes.clear();
