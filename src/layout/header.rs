@@ -33,13 +33,9 @@ fn is_header_word(cell: &Cell, vocab: &Vocabulary) -> bool {
     if super::cells::parse_number_text(t).is_some() {
         return false;
     }
-    let norm = normalise(t);
-    vocab.exact_role(&norm).is_some()
-        || vocab.group_in(&norm).is_some()
-        || vocab.dose_in(&norm).is_some()
-        || vocab.is_percent(&norm)
-        || vocab.is_target(&norm)
-        || vocab.classify(t, false) != Role::Ignore
+    // A role word, a percentage, a target or a dose all classify as something; a group
+    // alone (no dose, not a target) classifies as nothing but is still a header word.
+    vocab.classify(t, false) != Role::Ignore || vocab.group_in(&normalise(t)).is_some()
 }
 
 fn is_numeric(cell: &Cell) -> bool {
@@ -276,4 +272,26 @@ pub fn is_repeated_header(sheet: &Sheet, r: usize, header: &Header) -> bool {
         }
     }
     compared >= 2 && matches * 2 > compared
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_header_word_is_anything_the_vocabulary_classifies_or_a_group() {
+        let v = Vocabulary::default();
+        // The long form this replaced, checked against the short one on many labels.
+        let long_form = |t: &str| {
+            let norm = normalise(t);
+            v.exact_role(&norm).is_some() || v.group_in(&norm).is_some() || v.dose_in(&norm).is_some() || v.is_percent(&norm) || v.is_target(&norm) || v.classify(t, false) != Role::Ignore
+        };
+        let words = ["Kecamatan", "Lansia", "Dosis 1", "% capaian", "Sasaran", "Total", "JUMLAH", "Level PPKM", "zona", "Sungai Penuh", "kode", "12-17", "booster", "x", "1.234", "", "Remaja 12-17 D2", "instansi"];
+        for a in words {
+            for b in words {
+                let label = format!("{a} {b}");
+                assert_eq!(is_header_word(&Cell::Text(label.clone()), &v), super::super::cells::parse_number_text(&label).is_none() && long_form(&label), "'{label}'");
+            }
+        }
+    }
 }
