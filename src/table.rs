@@ -364,16 +364,18 @@ fn reported_status(row: &RowReading, period: NaiveDate, district: &str, area: &O
     })
 }
 
-/// A written cell read by `parse`, with its reference; a finding when it cannot be.
+/// A written cell read by `parse`, with its reference; a finding when it cannot be
+/// (once per sheet and text: a long table repeats the district's level on every row).
 fn understood<T>(written: &Option<crate::layout::WrittenCell>, parse: fn(&str) -> Option<T>, what: &str, src: &str, sheet: &str, findings: &mut Vec<Finding>) -> Option<(T, String)> {
     let w = written.as_ref()?;
-    match parse(&w.text) {
-        Some(v) => Some((v, w.cell.clone())),
-        None => {
-            findings.push(Finding::warning("bad_ppkm_status", src, format!("'{}' is not {what}; not shown beside the gate (the row's figures were used)", w.text)).at(sheet, Some(w.cell.clone())));
-            None
-        }
+    if let Some(v) = parse(&w.text) {
+        return Some((v, w.cell.clone()));
     }
+    let message = format!("'{}' is not {what}; not shown beside the gate (the row's figures were used)", w.text);
+    if !findings.iter().any(|f| f.code == "bad_ppkm_status" && f.sheet.as_deref() == Some(sheet) && f.message == message) {
+        findings.push(Finding::warning("bad_ppkm_status", src, message).at(sheet, Some(w.cell.clone())));
+    }
+    None
 }
 
 /// The sub-district of a row, or `None` for district-level rows. An unknown name keeps
