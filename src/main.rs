@@ -203,6 +203,15 @@ struct ReportArgs {
 }
 
 fn main() -> ExitCode {
+    // A parser that panics on a damaged file is caught and the file gets a finding that
+    // names it and the panic's message; the default hook's backtrace on the terminal
+    // would only alarm the data officer. Panics anywhere else still print.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some(sitrep::ingest::READER_THREAD) {
+            default_hook(info);
+        }
+    }));
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run(args),

@@ -165,9 +165,19 @@ fn parse(format: Format, path: &Path, bytes: &[u8], limits: &Limits, src: &str) 
     }
 }
 
-fn reader_failed(src: &str) -> Finding {
-    Finding::error("unreadable_file", src, "the spreadsheet reader failed on this file (it is probably damaged); open and re-save it, or ask the sender for a new copy")
+fn reader_failed(src: &str, why: Option<String>) -> Finding {
+    let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
+    Finding::error("unreadable_file", src, format!("the spreadsheet reader failed on this file{why}; it is probably damaged: open and re-save it, or ask the sender for a new copy"))
 }
+
+/// The message a parser panicked with, for the finding (the panic hook prints nothing
+/// for reader threads: see `main`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<String> {
+    payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned())
+}
+
+/// The name of the threads parsers run on (the panic hook stays quiet on them).
+pub const READER_THREAD: &str = "sitrep-read";
 
 /// Runs a parser on its own thread, under `catch_unwind` and a time limit. A damaged
 /// file can send a parser into a loop (found by fuzzing calamine's xls reader): the run
@@ -181,16 +191,17 @@ fn with_deadline(
     let src = file.display.clone();
     let (path, bytes, lim, name) = (file.path.clone(), file.bytes.clone(), *limits, src.clone());
     let (tx, rx) = std::sync::mpsc::channel();
-    let spawned = std::thread::Builder::new().name("sitrep-read".into()).spawn(move || {
+    let spawned = std::thread::Builder::new().name(READER_THREAD.into()).spawn(move || {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(&path, &bytes, &lim, &name)));
         let _ = tx.send(result);
     });
     if spawned.is_err() {
-        return Err(reader_failed(&src));
+        return Err(reader_failed(&src, None));
     }
     match rx.recv_timeout(std::time::Duration::from_secs(limits.max_seconds.max(1))) {
         Ok(Ok(result)) => result,
-        Ok(Err(_)) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(reader_failed(&src)),
+        Ok(Err(payload)) => Err(reader_failed(&src, panic_message(payload.as_ref()))),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(reader_failed(&src, None)),
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Finding::error(
             "read_timeout",
             &src,

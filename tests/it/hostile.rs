@@ -227,3 +227,19 @@ fn assert_xls_refused(fixture: &str, as_name: &str, says: &[&str]) {
     assert!(says.iter().all(|w| f["message"].contains(w)), "{f:?}");
     assert!(tebo_accepted(&stdout), "{stdout}");
 }
+
+#[test]
+fn an_xls_on_which_calamine_panics_is_a_finding_with_the_reason_and_no_backtrace() {
+    // Found by fuzzing: a damaged CFB container whose sector lies past the end of the
+    // file; calamine's reader panics (slicing out of range). The panic is caught on the
+    // reader thread; the file gets a finding, the batch goes on, the terminal stays quiet.
+    let dir = tempfile::tempdir().unwrap();
+    let good = good_file(dir.path());
+    std::fs::copy(root().join("fixtures/hostile/fuzz-panic-cfb-sector.xls"), dir.path().join("rusak.xls")).unwrap();
+    let (code, stdout, stderr, findings) = run_in(dir.path(), &[good, "rusak.xls"], "");
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let f = finding(&findings, "unreadable_file", "rusak.xls");
+    assert!(f["message"].starts_with("the spreadsheet reader failed on this file (slice index starts at 4480 but ends at 8)"), "{f:?}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+    assert!(tebo_accepted(&stdout), "{stdout}");
+}
