@@ -1,89 +1,18 @@
-//! PDF primitives over printpdf: A4 pages, text in the embedded font with measured
-//! widths, filled boxes, lines, tables that continue on the next page with their header,
-//! page footers, bookmarks, and byte-identical output (own ids, fixed dates, `/ID` from
-//! the content).
+//! PDF layout: A4 pages, text in the embedded font with measured widths, filled boxes,
+//! lines, tables that continue on the next page with their header, page footers and
+//! bookmarks. `pdf_file` encodes what is drawn and writes the file.
 
-use printpdf::*;
-use std::sync::OnceLock;
+use super::fonts::face;
+use super::pdf_file::Content;
 
 pub const PAGE_W: f32 = 595.28;
 pub const PAGE_H: f32 = 841.89;
 pub const MARGIN: f32 = 42.0;
 const BOTTOM: f32 = 54.0;
 
-static REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/SitrepSans.ttf");
-static BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/SitrepSans-Bold.ttf");
-
-/// The two faces, parsed once per process.
-struct Fonts {
-    regular: ParsedFont,
-    bold: ParsedFont,
-    /// Advance widths (font units) of the codepoints below [`TABLED`], per face: text is
-    /// measured for every cell and word, and the font's own maps are B-trees.
-    widths: [Vec<u32>; 2],
-    /// The two font programs deflated, as every PDF embeds them.
-    deflated: [Vec<u8>; 2],
-}
-
-/// Codepoints measured from a table (Latin, punctuation, arrows, the ▲▼ shapes).
-const TABLED: u32 = 0x2600;
-
-fn fonts() -> &'static Fonts {
-    static F: OnceLock<Fonts> = OnceLock::new();
-    F.get_or_init(|| {
-        let parse = |b: &[u8]| ParsedFont::from_bytes(b, 0, &mut Vec::new()).expect("the shipped font parses");
-        let (regular, bold) = (parse(REGULAR_TTF), parse(BOLD_TTF));
-        let table = |f: &ParsedFont| (0..TABLED).map(|c| glyph_advance(f, c)).collect();
-        let widths = [table(&regular), table(&bold)];
-        Fonts { regular, bold, widths, deflated: [deflate(REGULAR_TTF), deflate(BOLD_TTF)] }
-    })
-}
-
-/// zlib at a fast level: lopdf's own pass deflates at the slowest, which was a fifth of
-/// a national run; PDFs come out a little larger.
-fn deflate(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut z = flate2::write::ZlibEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::new(3));
-    // Writing to a Vec cannot fail.
-    let _ = z.write_all(bytes);
-    z.finish().unwrap_or_default()
-}
-
-/// Deflates every stream not yet filtered, as `lopdf::Document::compress` does; the font
-/// programs, the same bytes in every PDF, are deflated once per run.
-fn compress_streams(doc: &mut lopdf::Document) {
-    let f = fonts();
-    for object in doc.objects.values_mut() {
-        let lopdf::Object::Stream(stream) = object else { continue };
-        if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
-            continue;
-        }
-        let compressed = if stream.content == REGULAR_TTF {
-            f.deflated[0].clone()
-        } else if stream.content == BOLD_TTF {
-            f.deflated[1].clone()
-        } else {
-            deflate(&stream.content)
-        };
-        if compressed.len() + 19 < stream.content.len() {
-            stream.dict.set("Filter", "FlateDecode");
-            stream.set_content(compressed);
-        }
-    }
-}
-
-fn glyph_advance(f: &ParsedFont, c: u32) -> u32 {
-    let gid = f.codepoint_to_glyph.get(&c).copied().unwrap_or(0);
-    f.glyph_widths.get(&gid).copied().unwrap_or(0) as u32
-}
-
 /// The advance width of a character in font units.
 fn advance(c: char, bold: bool) -> u32 {
-    let fs = fonts();
-    match fs.widths[bold as usize].get(c as usize) {
-        Some(w) => *w,
-        None => glyph_advance(if bold { &fs.bold } else { &fs.regular }, c as u32),
-    }
+    face(bold).advance(c)
 }
 
 /// The width of a text in font units (whole numbers, so widths add up exactly).
@@ -93,19 +22,15 @@ fn units(s: &str, bold: bool) -> u32 {
 
 /// Font units to points, as [`text_width`] computes them.
 fn points(units: u32, size: f32, bold: bool) -> f32 {
-    let f = if bold { &fonts().bold } else { &fonts().regular };
-    units as f32 / f.units_per_em.max(1) as f32 * size
+    units as f32 / face(bold).units_per_em() * size
 }
-
-const REGULAR_ID: &str = "SRSANS";
-const BOLD_ID: &str = "SRSANB";
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rgb3(pub f32, pub f32, pub f32);
 
 impl Rgb3 {
-    fn color(self) -> Color {
-        Color::Rgb(Rgb::new(self.0, self.1, self.2, None))
+    fn rgb(self) -> (f32, f32, f32) {
+        (self.0, self.1, self.2)
     }
 }
 
@@ -123,12 +48,6 @@ pub const BAR_LOW: Rgb3 = Rgb3(0.84, 0.3, 0.3);
 /// Width of a text in points (no kerning; DejaVu digits are tabular).
 pub fn text_width(s: &str, size: f32, bold: bool) -> f32 {
     points(units(s, bold), size, bold)
-}
-
-/// Replaces characters the shipped Latin subset cannot draw.
-fn drawable(s: &str) -> String {
-    let f = &fonts().regular;
-    s.chars().map(|c| if f.codepoint_to_glyph.contains_key(&(c as u32)) { c } else { '?' }).collect()
 }
 
 /// Breaks a text into lines no wider than `width`.
@@ -213,8 +132,9 @@ impl TableCell {
 
 /// A document being laid out top to bottom. `y` is the distance from the page top.
 pub struct Doc {
-    pages: Vec<Vec<Op>>,
-    ops: Vec<Op>,
+    pages: Vec<Content>,
+    /// The page being drawn.
+    ops: Content,
     pub y: f32,
     bookmarks: Vec<(String, usize)>,
     running_title: String,
@@ -222,7 +142,7 @@ pub struct Doc {
 
 impl Doc {
     pub fn new(running_title: &str) -> Doc {
-        Doc { pages: Vec::new(), ops: Vec::new(), y: MARGIN, bookmarks: Vec::new(), running_title: running_title.to_string() }
+        Doc { pages: Vec::new(), ops: Content::default(), y: MARGIN, bookmarks: Vec::new(), running_title: running_title.to_string() }
     }
 
     pub fn page_number(&self) -> usize {
@@ -255,15 +175,7 @@ impl Doc {
     }
 
     pub fn text_at(&mut self, x: f32, y_top: f32, size: f32, bold: bool, color: Rgb3, s: &str) {
-        let id = if bold { BOLD_ID } else { REGULAR_ID };
-        self.ops.extend([
-            Op::StartTextSection,
-            Op::SetFillColor { col: color.color() },
-            Op::SetFont { font: PdfFontHandle::External(FontId(id.into())), size: Pt(size) },
-            Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(x), Pt(PAGE_H - y_top)) },
-            Op::ShowText { items: vec![TextItem::Text(drawable(s))] },
-            Op::EndTextSection,
-        ]);
+        self.ops.text(x, PAGE_H - y_top, size, bold, color.rgb(), s);
     }
 
     pub fn text_aligned(&mut self, x: f32, width: f32, y_top: f32, size: f32, bold: bool, color: Rgb3, align: Align, s: &str) {
@@ -277,27 +189,13 @@ impl Doc {
     }
 
     pub fn rect(&mut self, x: f32, y_top: f32, w: f32, h: f32, fill: Rgb3) {
-        self.ops.push(Op::SetFillColor { col: fill.color() });
-        self.ops.push(Op::DrawRectangle {
-            rectangle: Rect { x: Pt(x), y: Pt(PAGE_H - y_top - h), width: Pt(w), height: Pt(h), mode: Some(PaintMode::Fill), winding_order: Some(WindingOrder::NonZero) },
-        });
+        self.ops.rect(x, PAGE_H - y_top - h, w, h, fill.rgb());
     }
 
     /// A polyline through points given as (x, y from top).
     pub fn line(&mut self, points: &[(f32, f32)], color: Rgb3, thickness: f32, dashed: bool) {
-        self.ops.push(Op::SaveGraphicsState);
-        self.ops.push(Op::SetOutlineColor { col: color.color() });
-        self.ops.push(Op::SetOutlineThickness { pt: Pt(thickness) });
-        if dashed {
-            self.ops.push(Op::SetLineDashPattern { dash: LineDashPattern::new(0.0, &[4.0, 3.0]) });
-        }
-        self.ops.push(Op::DrawLine {
-            line: Line {
-                points: points.iter().map(|(x, y)| LinePoint { p: Point { x: Pt(*x), y: Pt(PAGE_H - *y) }, bezier: false }).collect(),
-                is_closed: false,
-            },
-        });
-        self.ops.push(Op::RestoreGraphicsState);
+        let points: Vec<(f32, f32)> = points.iter().map(|(x, y)| (*x, PAGE_H - *y)).collect();
+        self.ops.polyline(&points, color.rgb(), thickness, dashed);
     }
 
     /// A section heading, kept on the same page as the start of what follows it.
@@ -399,38 +297,19 @@ impl Doc {
         }
         let n = self.pages.len();
         let running = self.running_title.clone();
-        let pages: Vec<Vec<Op>> = std::mem::take(&mut self.pages);
-        let mut out_pages = Vec::with_capacity(n);
-        for (i, ops) in pages.into_iter().enumerate() {
-            self.ops = ops;
+        let mut pages = std::mem::take(&mut self.pages);
+        for (i, page) in pages.iter_mut().enumerate() {
+            self.ops = std::mem::take(page);
             let label = page_label(i + 1, n);
             let y = PAGE_H - 28.0;
             self.line(&[(MARGIN, y - 10.0), (PAGE_W - MARGIN, y - 10.0)], GREY, 0.4, false);
             self.text_at(MARGIN, y, 7.5, false, GREY, &running);
             self.text_aligned(MARGIN, PAGE_W - 2.0 * MARGIN, y, 7.5, false, GREY, Align::Right, &label);
-            out_pages.push(PdfPage::new(Mm(210.0), Mm(297.0), std::mem::take(&mut self.ops)));
+            *page = std::mem::take(&mut self.ops);
         }
-        let mut doc = PdfDocument::new(title);
-        let f = fonts();
-        doc.resources.fonts.map.insert(FontId(REGULAR_ID.into()), PdfFont::new(f.regular.clone()));
-        doc.resources.fonts.map.insert(FontId(BOLD_ID.into()), PdfFont::new(f.bold.clone()));
-        doc.metadata.info.creator = "sitrep".into();
-        doc.metadata.info.producer = format!("sitrep {}", env!("CARGO_PKG_VERSION"));
-        doc.with_pages(out_pages);
-        for (i, (name, page)) in self.bookmarks.iter().enumerate() {
-            doc.bookmarks.map.insert(PageAnnotId(format!("bm{i:04}")), PageAnnotation { name: name.clone(), page: *page });
-        }
-        let opts = PdfSaveOptions { subset_fonts: false, ..Default::default() };
-        let mut warnings = Vec::new();
-        let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
-        let id = lopdf::Object::String(id_seed.to_vec(), lopdf::StringFormat::Hexadecimal);
-        lo.trailer.set("ID", lopdf::Object::Array(vec![id.clone(), id]));
-        compress_streams(&mut lo);
-        let mut bytes = Vec::new();
-        if lo.save_to(&mut bytes).is_err() {
-            bytes.clear();
-        }
-        bytes
+        // Bookmarks hold page numbers from 1.
+        let bookmarks: Vec<(String, usize)> = self.bookmarks.iter().map(|(name, page)| (name.clone(), page.saturating_sub(1))).collect();
+        super::pdf_file::write(&pages, &bookmarks, title, &format!("sitrep {}", env!("CARGO_PKG_VERSION")), id_seed)
     }
 }
 

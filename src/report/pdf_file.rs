@@ -1,0 +1,279 @@
+//! Writes the PDF file: page content streams encoded operator by operator as the layout
+//! draws, then the file around them (catalog, pages, outline, info, the fonts' objects
+//! built once per run, cross-reference table). Object numbers, the `/ID` and the absence
+//! of dates are ours, so the same inputs give the same bytes.
+//!
+//! printpdf builds the font objects (`fonts.rs`); its own serialisation, formatting every
+//! operator and collecting the glyphs of every document, was most of a national run.
+
+use super::fonts::{self, fonts, FIRST_FONT_OBJECT};
+
+/// zlib at a fast level; the stored streams come out a little larger than at level 9.
+pub fn deflate(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::with_capacity(bytes.len() / 3 + 64), flate2::Compression::new(3));
+    // Writing to a Vec cannot fail.
+    let _ = z.write_all(bytes);
+    z.finish().unwrap_or_default()
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// `<…>`, a string as hex digits.
+pub fn hex_string(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.push(b'<');
+    for b in bytes {
+        out.push(HEX[(b >> 4) as usize]);
+        out.push(HEX[(b & 15) as usize]);
+    }
+    out.push(b'>');
+}
+
+/// A text string for the info dictionary and the outline: UTF-16BE with its mark.
+fn text_string(out: &mut Vec<u8>, s: &str) {
+    let mut bytes = vec![0xFE, 0xFF];
+    for u in s.encode_utf16() {
+        bytes.extend_from_slice(&u.to_be_bytes());
+    }
+    hex_string(out, &bytes);
+}
+
+/// A number with at most `places` decimals (2 for positions, 3 for colours), written
+/// without exponent or trailing zeros.
+fn number(out: &mut Vec<u8>, v: f32, places: u32) {
+    let scale = 10i64.pow(places);
+    let n = (v as f64 * scale as f64).round() as i64;
+    if n < 0 {
+        out.push(b'-');
+    }
+    let n = n.unsigned_abs();
+    let (whole, mut frac) = (n / scale as u64, n % scale as u64);
+    out.extend_from_slice(whole.to_string().as_bytes());
+    if frac != 0 {
+        out.push(b'.');
+        let mut digits = places;
+        while frac % 10 == 0 {
+            frac /= 10;
+            digits -= 1;
+        }
+        let s = frac.to_string();
+        for _ in s.len()..digits as usize {
+            out.push(b'0');
+        }
+        out.extend_from_slice(s.as_bytes());
+    }
+}
+
+/// One page's content stream, in PDF coordinates (origin bottom left).
+#[derive(Default)]
+pub struct Content {
+    bytes: Vec<u8>,
+}
+
+impl Content {
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    fn nums(&mut self, values: &[f32], places: u32) {
+        for v in values {
+            number(&mut self.bytes, *v, places);
+            self.bytes.push(b' ');
+        }
+    }
+
+    fn color(&mut self, (r, g, b): (f32, f32, f32), op: &[u8]) {
+        self.nums(&[r, g, b], 3);
+        self.bytes.extend_from_slice(op);
+        self.bytes.push(b'\n');
+    }
+
+    /// Text in one of the two faces; characters the subset lacks are drawn as '?'.
+    pub fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, color: (f32, f32, f32), s: &str) {
+        self.bytes.extend_from_slice(b"BT\n");
+        self.color(color, b"rg");
+        self.bytes.push(b'/');
+        self.bytes.extend_from_slice(fonts::NAMES[bold as usize].as_bytes());
+        self.bytes.push(b' ');
+        self.nums(&[size], 2);
+        self.bytes.extend_from_slice(b"Tf\n1 0 0 1 ");
+        self.nums(&[x, y], 2);
+        self.bytes.extend_from_slice(b"Tm\n<");
+        let face = fonts::face(bold);
+        let unknown = face.gid('?').unwrap_or(0);
+        for c in s.chars() {
+            let g = face.gid(c).unwrap_or(unknown);
+            for shift in [12, 8, 4, 0] {
+                self.bytes.push(HEX[((g >> shift) & 15) as usize]);
+            }
+        }
+        self.bytes.extend_from_slice(b"> Tj\nET\n");
+    }
+
+    pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: (f32, f32, f32)) {
+        self.color(fill, b"rg");
+        self.nums(&[x, y, w, h], 2);
+        self.bytes.extend_from_slice(b"re\nf\n");
+    }
+
+    pub fn polyline(&mut self, points: &[(f32, f32)], color: (f32, f32, f32), thickness: f32, dashed: bool) {
+        self.bytes.extend_from_slice(b"q\n");
+        self.color(color, b"RG");
+        self.nums(&[thickness], 2);
+        self.bytes.extend_from_slice(b"w\n");
+        if dashed {
+            self.bytes.extend_from_slice(b"[4 3] 0 d\n");
+        }
+        for (i, (x, y)) in points.iter().enumerate() {
+            self.nums(&[*x, *y], 2);
+            self.bytes.extend_from_slice(if i == 0 { b"m\n" } else { b"l\n" });
+        }
+        self.bytes.extend_from_slice(b"S\nQ\n");
+    }
+}
+
+/// The file: one A4 page per content stream, the outline's entries (title, page index
+/// from 0), the document title, and the `/ID`.
+pub fn write(pages: &[Content], bookmarks: &[(String, usize)], title: &str, creator: &str, id: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let f = fonts();
+    let n_fonts = f.objects.len() as u32;
+    let first_page = FIRST_FONT_OBJECT + n_fonts;
+    // Each page is two objects: the page, then its content stream.
+    let page_obj = |i: usize| first_page + 2 * i as u32;
+    let outline = first_page + 2 * pages.len() as u32;
+    // The highest object number.
+    let size = if bookmarks.is_empty() { outline - 1 } else { outline + bookmarks.len() as u32 };
+    let mut out: Vec<u8> = Vec::with_capacity(16_384 + pages.len() * 4096);
+    let mut offsets: Vec<usize> = Vec::with_capacity(size as usize);
+    out.extend_from_slice(b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n");
+    let mut begin = |out: &mut Vec<u8>, n: u32| {
+        debug_assert_eq!(offsets.len() as u32 + 1, n);
+        offsets.push(out.len());
+        let _ = write!(out, "{n} 0 obj\n");
+    };
+    begin(&mut out, 1);
+    out.extend_from_slice(b"<</Type/Catalog/Pages 2 0 R");
+    if !bookmarks.is_empty() {
+        let _ = write!(out, "/Outlines {outline} 0 R/PageMode/UseOutlines");
+    }
+    out.extend_from_slice(b">>\nendobj\n");
+    begin(&mut out, 2);
+    let _ = write!(out, "<</Type/Pages/Count {}/Kids[", pages.len());
+    for i in 0..pages.len() {
+        let _ = write!(out, "{}{} 0 R", if i > 0 { " " } else { "" }, page_obj(i));
+    }
+    out.extend_from_slice(b"]>>\nendobj\n");
+    begin(&mut out, 3);
+    out.extend_from_slice(b"<</Title");
+    text_string(&mut out, title);
+    out.extend_from_slice(b"/Creator");
+    text_string(&mut out, "sitrep");
+    out.extend_from_slice(b"/Producer");
+    text_string(&mut out, creator);
+    out.extend_from_slice(b">>\nendobj\n");
+    begin(&mut out, 4);
+    let _ = write!(out, "<</Font<</{} {} 0 R/{} {} 0 R>>>>\nendobj\n", fonts::NAMES[0], f.font_refs[0], fonts::NAMES[1], f.font_refs[1]);
+    for (k, object) in f.objects.iter().enumerate() {
+        begin(&mut out, FIRST_FONT_OBJECT + k as u32);
+        out.extend_from_slice(object);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    for (i, page) in pages.iter().enumerate() {
+        let n = page_obj(i);
+        begin(&mut out, n);
+        let _ = write!(out, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595.28 841.89]/Resources 4 0 R/Contents {} 0 R>>\nendobj\n", n + 1);
+        begin(&mut out, n + 1);
+        let stream = deflate(&page.bytes);
+        let _ = write!(out, "<</Length {}/Filter/FlateDecode>>\nstream\n", stream.len());
+        out.extend_from_slice(&stream);
+        out.extend_from_slice(b"\nendstream\nendobj\n");
+    }
+    if !bookmarks.is_empty() {
+        let last = pages.len().saturating_sub(1);
+        begin(&mut out, outline);
+        let _ = write!(out, "<</Type/Outlines/Count {}/First {} 0 R/Last {} 0 R>>\nendobj\n", bookmarks.len(), outline + 1, outline + bookmarks.len() as u32);
+        for (k, (name, page)) in bookmarks.iter().enumerate() {
+            let n = outline + 1 + k as u32;
+            begin(&mut out, n);
+            let _ = write!(out, "<</Parent {outline} 0 R/Title");
+            text_string(&mut out, name);
+            let _ = write!(out, "/Dest[{} 0 R/XYZ null null null]", page_obj((*page).min(last)));
+            if k > 0 {
+                let _ = write!(out, "/Prev {} 0 R", n - 1);
+            }
+            if k + 1 < bookmarks.len() {
+                let _ = write!(out, "/Next {} 0 R", n + 1);
+            }
+            out.extend_from_slice(b">>\nendobj\n");
+        }
+    }
+    let xref = out.len();
+    let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", size + 1);
+    for o in &offsets {
+        let _ = write!(out, "{o:010} 00000 n \n");
+    }
+    let _ = write!(out, "trailer\n<</Size {}/Root 1 0 R/Info 3 0 R/ID[", size + 1);
+    hex_string(&mut out, id);
+    hex_string(&mut out, id);
+    let _ = write!(out, "]>>\nstartxref\n{xref}\n%%EOF\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn num(v: f32, places: u32) -> String {
+        let mut out = Vec::new();
+        number(&mut out, v, places);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn numbers_are_plain_decimals() {
+        assert_eq!(num(42.0, 2), "42");
+        assert_eq!(num(772.29004, 2), "772.29");
+        assert_eq!(num(0.05, 2), "0.05");
+        assert_eq!(num(-3.5, 2), "-3.5");
+        assert_eq!(num(0.16, 3), "0.16");
+        assert_eq!(num(0.004, 2), "0");
+        assert_eq!(num(841.89, 2), "841.89");
+    }
+
+    /// Every cross-reference entry points at its object, and every stream's length ends
+    /// at its `endstream`: viewers that repair a broken table would hide a mistake here.
+    #[test]
+    fn the_cross_reference_table_and_stream_lengths_are_exact() {
+        let mut pages = vec![Content::default(), Content::default()];
+        pages[0].text(42.0, 800.0, 10.0, false, (0.0, 0.0, 0.0), "Halaman satu — ≥ 70%");
+        pages[1].rect(10.0, 10.0, 20.0, 5.0, (0.9, 0.9, 0.9));
+        pages[1].polyline(&[(0.0, 0.0), (5.0, 5.0)], (0.2, 0.2, 0.2), 0.5, true);
+        let bytes = write(&pages, &[("Satu".into(), 0), ("Dua".into(), 1)], "Judul", "sitrep test", &[7; 16]);
+        // One character per byte, so positions in the text are offsets in the file.
+        let text: String = bytes.iter().map(|b| if b.is_ascii() { *b as char } else { '.' }).collect();
+        let at = text.rfind("startxref\n").unwrap();
+        let xref: usize = text[at + 10..].lines().next().unwrap().parse().unwrap();
+        let mut lines = text[xref..].lines();
+        assert_eq!(lines.next(), Some("xref"));
+        let count: usize = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+        lines.next();
+        for n in 1..count {
+            let offset: usize = lines.next().unwrap()[..10].parse().unwrap();
+            assert!(text[offset..].starts_with(&format!("{n} 0 obj\n")), "object {n}");
+        }
+        assert!(lines.next().unwrap().starts_with("trailer"));
+        let mut streams = 0;
+        for (i, _) in text.match_indices(">>\nstream\n") {
+            let dict_start = text[..i].rfind("<<").unwrap();
+            let dict = &text[dict_start..i];
+            let len: usize = dict[dict.find("/Length ").unwrap() + 8..].split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap();
+            let end = i + ">>\nstream\n".len() + len;
+            assert_eq!(&bytes[end..end + 10], b"\nendstream", "stream at {i}");
+            streams += 1;
+        }
+        // Two pages and the fonts' programs and maps.
+        assert!(streams >= 6, "{streams} streams");
+        assert_eq!(write(&pages, &[], "Judul", "sitrep test", &[7; 16]), write(&pages, &[], "Judul", "sitrep test", &[7; 16]));
+    }
+}
