@@ -12,15 +12,15 @@ use crate::table::{Observation, Target};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
-/// Where a count belongs, apart from period and dose.
-type Place = (String, Option<String>, Option<String>, &'static str);
+/// Where a count belongs, apart from period and dose (borrowed: a year holds millions).
+type Place<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'static str);
 
-fn place(o: &Observation) -> Place {
-    (o.district_code.clone(), o.area_code.clone(), o.unit.clone(), o.group.code())
+fn place(o: &Observation) -> Place<'_> {
+    (&o.district_code, o.area_code.as_deref(), o.unit.as_deref(), o.group.code())
 }
 
 fn describe(p: &Place) -> String {
-    let mut s = format!("{} in {}", p.3, p.1.as_deref().unwrap_or(&p.0));
+    let mut s = format!("{} in {}", p.3, p.1.unwrap_or(p.0));
     if let Some(u) = &p.2 {
         s.push_str(&format!(" ({u})"));
     }
@@ -29,8 +29,10 @@ fn describe(p: &Place) -> String {
 
 /// Counts per place, dose and period, summed; each keeps its first observation for the
 /// location of a finding.
-fn counts(obs: &[Observation]) -> BTreeMap<(Place, u8, NaiveDate), (i64, &Observation)> {
-    let mut out: BTreeMap<(Place, u8, NaiveDate), (i64, &Observation)> = BTreeMap::new();
+type Counts<'a> = BTreeMap<(Place<'a>, u8, NaiveDate), (i64, &'a Observation)>;
+
+fn counts(obs: &[Observation]) -> Counts<'_> {
+    let mut out: Counts = BTreeMap::new();
     for o in obs {
         out.entry((place(o), o.dose, o.period)).and_modify(|e| e.0 += o.vaccinated).or_insert((o.vaccinated, o));
     }
@@ -39,9 +41,13 @@ fn counts(obs: &[Observation]) -> BTreeMap<(Place, u8, NaiveDate), (i64, &Observ
 
 /// A cumulative count that is lower than in the period before.
 pub fn counts_went_down(obs: &[Observation]) -> Vec<Finding> {
+    went_down(&counts(obs))
+}
+
+fn went_down(counts: &Counts) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut last: Option<(&Place, u8, NaiveDate, i64, &Observation)> = None;
-    for ((p, dose, period), (n, o)) in &counts(obs) {
+    for ((p, dose, period), (n, o)) in counts {
         if let Some((lp, ld, lperiod, ln, lo)) = last {
             if lp == p && ld == *dose && *n < ln {
                 findings.push(
@@ -67,23 +73,22 @@ pub fn counts_went_down(obs: &[Observation]) -> Vec<Finding> {
 
 /// More people with dose 2 than with dose 1 at the same place and date.
 pub fn dose2_above_dose1(obs: &[Observation]) -> Vec<Finding> {
-    dose_above_previous(obs, 2, "dose2_above_dose1")
+    dose_above_previous(&counts(obs), 2, "dose2_above_dose1")
 }
 
 /// More people with a booster (dose 3) than with dose 2 at the same place and date.
 pub fn booster_above_dose2(obs: &[Observation]) -> Vec<Finding> {
-    dose_above_previous(obs, 3, "booster_above_dose2")
+    dose_above_previous(&counts(obs), 3, "booster_above_dose2")
 }
 
-fn dose_above_previous(obs: &[Observation], later: u8, code: &'static str) -> Vec<Finding> {
-    let c = counts(obs);
+fn dose_above_previous(c: &Counts, later: u8, code: &'static str) -> Vec<Finding> {
     let mut findings = Vec::new();
     let earlier = later - 1;
-    for ((p, dose, period), (n2, o)) in &c {
+    for ((p, dose, period), (n2, o)) in c {
         if *dose != later {
             continue;
         }
-        if let Some((n1, o1)) = c.get(&(p.clone(), earlier, *period)) {
+        if let Some((n1, o1)) = c.get(&(*p, earlier, *period)) {
             if n2 > n1 {
                 findings.push(
                     Finding::warning(code, &o.source, format!("dose {later} ({n2}) is above dose {earlier} ({n1}) for {} on {period}; dose {earlier} is at {} {}", describe(p), o1.sheet, o1.cell))
@@ -182,10 +187,10 @@ impl CheckRules {
 type Series<'a> = BTreeMap<NaiveDate, (i64, &'a Observation)>;
 
 /// Counts per district, group and dose, summed over areas and units, by period.
-fn district_counts(obs: &[Observation]) -> BTreeMap<(String, &'static str, u8), Series<'_>> {
-    let mut out: BTreeMap<(String, &'static str, u8), Series<'_>> = BTreeMap::new();
+fn district_counts<'a>(obs: impl Iterator<Item = &'a Observation>) -> BTreeMap<(&'a str, &'static str, u8), Series<'a>> {
+    let mut out: BTreeMap<(&str, &'static str, u8), Series> = BTreeMap::new();
     for o in obs {
-        out.entry((o.district_code.clone(), o.group.code(), o.dose)).or_default().entry(o.period).and_modify(|e| e.0 += o.vaccinated).or_insert((o.vaccinated, o));
+        out.entry((o.district_code.as_str(), o.group.code(), o.dose)).or_default().entry(o.period).and_modify(|e| e.0 += o.vaccinated).or_insert((o.vaccinated, o));
     }
     out
 }
@@ -194,6 +199,10 @@ fn district_counts(obs: &[Observation]) -> BTreeMap<(String, &'static str, u8), 
 /// the public pipelines flag batch entries and typos). Needs `weeks` + 1 earlier periods;
 /// a flat history (mean 0) is not compared.
 pub fn unusual_jumps(obs: &[Observation], factor: f64, weeks: usize) -> Vec<Finding> {
+    jumps(obs.iter(), factor, weeks)
+}
+
+fn jumps<'a>(obs: impl Iterator<Item = &'a Observation>, factor: f64, weeks: usize) -> Vec<Finding> {
     let mut findings = Vec::new();
     for ((district, group, dose), series) in &district_counts(obs) {
         let points: Vec<(&NaiveDate, &(i64, &Observation))> = series.iter().collect();
@@ -245,13 +254,14 @@ pub fn stale_districts(obs: &[Observation], period: NaiveDate, days: i64) -> Vec
 
 /// All checks, in a stable order, without those the configuration skips.
 pub fn run(obs: &[Observation], targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules) -> Vec<Finding> {
-    let mut out = counts_went_down(obs);
-    out.extend(dose2_above_dose1(obs));
-    out.extend(booster_above_dose2(obs));
+    let c = counts(obs);
+    let mut out = went_down(&c);
+    out.extend(dose_above_previous(&c, 2, "dose2_above_dose1"));
+    out.extend(dose_above_previous(&c, 3, "booster_above_dose2"));
+    drop(c);
     out.extend(coverage_above_full(rows, period, targets, obs));
     // Jumps up to the report's period: a later week is not this report's business.
-    let upto: Vec<Observation> = obs.iter().filter(|o| o.period <= period).cloned().collect();
-    out.extend(unusual_jumps(&upto, rules.jump_factor, rules.jump_weeks));
+    out.extend(jumps(obs.iter().filter(|o| o.period <= period), rules.jump_factor, rules.jump_weeks));
     out.extend(stale_districts(obs, period, rules.stale_after_days));
     out.retain(|f| !rules.skip.iter().any(|s| s == f.code));
     out
