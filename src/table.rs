@@ -482,35 +482,66 @@ pub fn settle_resubmissions(files: &mut [FileTable], mtimes: &[Option<chrono::Da
 /// resubmissions); within a file the first one read. Equal figures are noted once per
 /// pair of files; different figures are warnings naming both cells.
 pub fn settle_overlaps(files: &mut [FileTable], mtimes: &[Option<chrono::DateTime<chrono::Utc>>]) {
+    settle_overlaps_hashed(files, mtimes, &place_hash)
+}
+
+/// A hash of where an observation belongs (period, district, area, unit, group, dose).
+fn place_hash(o: &Observation) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (o.period, &o.district_code, &o.area_code, &o.unit, o.group, o.dose).hash(&mut h);
+    h.finish()
+}
+
+fn settle_overlaps_hashed(files: &mut [FileTable], mtimes: &[Option<chrono::DateTime<chrono::Utc>>], hash: &dyn Fn(&Observation) -> u64) {
     const SHOWN: usize = 20;
     type Key = (NaiveDate, String, Option<String>, Option<String>, Group, u8);
     type TKey = (String, Option<String>, Option<String>, Group);
+    let key = |o: &Observation| (o.period, o.district_code.clone(), o.area_code.clone(), o.unit.clone(), o.group, o.dose);
+    let same_place = |a: &Observation, b: &Observation| (a.period, &a.district_code, &a.area_code, &a.unit, a.group, a.dose) == (b.period, &b.district_code, &b.area_code, &b.unit, b.group, b.dose);
     let mut order: Vec<usize> = (0..files.len()).filter(|i| files[*i].outcome.status == "ok").collect();
     order.sort_by(|a, b| mtimes.get(*b).cmp(&mtimes.get(*a)).then(files[*b].outcome.path.cmp(&files[*a].outcome.path)));
-    let mut seen: std::collections::HashMap<Key, (usize, i64, String)> = Default::default();
+    // The first observation of each place, as (file, index among its kept observations),
+    // by a hash of the place: a year holds millions, and owned keys were most of its
+    // memory. Places whose hash another place already holds go to `collided`.
+    let mut seen: std::collections::HashMap<u64, (usize, usize)> = Default::default();
+    let mut collided: std::collections::HashMap<Key, (usize, usize)> = Default::default();
     let mut seen_targets: std::collections::HashMap<TKey, (usize, i64, String)> = Default::default();
     for &i in &order {
         // (other file, same value?) → figures; differing ones described.
         let mut same: BTreeMap<usize, usize> = BTreeMap::new();
         let mut differ: BTreeMap<usize, Vec<(String, String, String)>> = BTreeMap::new();
         let obs = std::mem::take(&mut files[i].observations);
-        let mut kept = Vec::with_capacity(obs.len());
+        let mut kept: Vec<Observation> = Vec::with_capacity(obs.len());
         for o in obs {
-            let k: Key = (o.period, o.district_code.clone(), o.area_code.clone(), o.unit.clone(), o.group, o.dose);
-            let here = format!("sheet '{}' cell {}", o.sheet, o.cell);
-            match seen.get(&k) {
+            let h = hash(&o);
+            let first = |files: &[FileTable], kept: &[Observation], (j, k): (usize, usize)| -> Option<Observation> {
+                let list = if j == i { kept } else { &files[j].observations };
+                list.get(k).filter(|p| same_place(p, &o)).cloned()
+            };
+            let earlier = match seen.get(&h) {
                 None => {
-                    seen.insert(k, (i, o.vaccinated, here));
-                    kept.push(o);
+                    seen.insert(h, (i, kept.len()));
+                    None
                 }
-                Some((j, v, there)) if *v == o.vaccinated => {
-                    let _ = there;
-                    *same.entry(*j).or_default() += 1;
-                }
-                Some((j, v, there)) => differ.entry(*j).or_default().push((
+                Some(&at) => match first(files, &kept, at) {
+                    Some(p) => Some((at.0, p)),
+                    None => match collided.get(&key(&o)) {
+                        Some(&at) => first(files, &kept, at).map(|p| (at.0, p)),
+                        None => {
+                            collided.insert(key(&o), (i, kept.len()));
+                            None
+                        }
+                    },
+                },
+            };
+            match earlier {
+                None => kept.push(o),
+                Some((j, p)) if p.vaccinated == o.vaccinated => *same.entry(j).or_default() += 1,
+                Some((j, p)) => differ.entry(j).or_default().push((
                     o.cell.clone(),
                     o.sheet.clone(),
-                    format!("{} {} dose {} on {}: {} here, {} in {there}", o.district_code, o.group.code(), o.dose, o.period, o.vaccinated, v),
+                    format!("{} {} dose {} on {}: {} here, {} in sheet '{}' cell {}", o.district_code, o.group.code(), o.dose, o.period, o.vaccinated, p.vaccinated, p.sheet, p.cell),
                 )),
             }
         }
@@ -559,22 +590,23 @@ pub fn observations_frame(obs: &[Observation]) -> polars::prelude::PolarsResult<
     use polars::prelude::*;
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let days: Vec<i32> = obs.iter().map(|o| (o.period - epoch).num_days() as i32).collect();
-    let s = |f: &dyn Fn(&Observation) -> String| obs.iter().map(f).collect::<Vec<String>>();
-    let o = |f: &dyn Fn(&Observation) -> Option<String>| obs.iter().map(f).collect::<Vec<Option<String>>>();
+    // Strings are copied straight into the columns (no owned copy of each first).
+    let s = |name: &str, f: &dyn Fn(&Observation) -> &str| -> Column { StringChunked::from_iter_values(name.into(), obs.iter().map(f)).into_series().into() };
+    let o = |name: &str, f: &dyn Fn(&Observation) -> Option<&str>| -> Column { StringChunked::from_iter_options(name.into(), obs.iter().map(f)).into_series().into() };
     DataFrame::new(
         obs.len(),
         vec![
             Int32Chunked::from_vec("period".into(), days).into_date().into_series().into(),
-            Column::new("province_code".into(), s(&|o| o.province_code.clone())),
-            Column::new("district_code".into(), s(&|o| o.district_code.clone())),
-            Column::new("area_code".into(), o(&|o| o.area_code.clone())),
-            Column::new("unit".into(), o(&|o| o.unit.clone())),
-            Column::new("group".into(), s(&|o| o.group.code().to_string())),
+            s("province_code", &|o| &o.province_code),
+            s("district_code", &|o| &o.district_code),
+            o("area_code", &|o| o.area_code.as_deref()),
+            o("unit", &|o| o.unit.as_deref()),
+            s("group", &|o| o.group.code()),
             Column::new("dose".into(), obs.iter().map(|o| o.dose as i32).collect::<Vec<i32>>()),
             Column::new("vaccinated".into(), obs.iter().map(|o| o.vaccinated).collect::<Vec<i64>>()),
-            Column::new("source".into(), s(&|o| o.source.clone())),
-            Column::new("sheet".into(), s(&|o| o.sheet.clone())),
-            Column::new("cell".into(), s(&|o| o.cell.clone())),
+            s("source", &|o| &o.source),
+            s("sheet", &|o| &o.sheet),
+            s("cell", &|o| &o.cell),
         ],
     )
 }
@@ -631,4 +663,68 @@ pub fn targets_frame(targets: &[Target]) -> polars::prelude::PolarsResult<polars
             Column::new("cell".into(), s(&|t| t.cell.clone())),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(area: &str, n: i64, cell: &str) -> Observation {
+        Observation {
+            period: NaiveDate::from_ymd_opt(2022, 1, 15).unwrap(),
+            province_code: "15".into(),
+            district_code: "15.01".into(),
+            area_code: Some(area.into()),
+            unit: None,
+            group: Group::Lansia,
+            dose: 1,
+            vaccinated: n,
+            source: String::new(),
+            sheet: "Sheet1".into(),
+            cell: cell.into(),
+        }
+    }
+
+    fn file(path: &str, observations: Vec<Observation>) -> FileTable {
+        let mut f = FileTable { observations, ..Default::default() };
+        f.outcome.path = path.into();
+        f.outcome.status = "ok".into();
+        f
+    }
+
+    /// A dashboard table and its map export give the same places: equal figures count
+    /// once, a different figure is a warning at its cell, the newer file's figure wins.
+    fn settle(hash: &dyn Fn(&Observation) -> u64) -> Vec<FileTable> {
+        let older = file("tabel.xlsx", vec![obs("15.01.01", 100, "C5"), obs("15.01.02", 200, "C6"), obs("15.01.03", 300, "C7")]);
+        let newer = file("peta.xlsx", vec![obs("15.01.01", 100, "D9"), obs("15.01.02", 250, "D10"), obs("15.01.04", 400, "D11")]);
+        let mut files = vec![older, newer];
+        let at = |d: u32| Some(chrono::DateTime::<chrono::Utc>::from_timestamp(1_640_000_000 + d as i64 * 86_400, 0).unwrap());
+        settle_overlaps_hashed(&mut files, &[at(1), at(2)], hash);
+        files
+    }
+
+    fn check(files: &[FileTable]) {
+        fn cells(f: &FileTable) -> Vec<(&str, i64)> {
+            f.observations.iter().map(|o| (o.cell.as_str(), o.vaccinated)).collect()
+        }
+        assert_eq!(cells(&files[1]), vec![("D9", 100), ("D10", 250), ("D11", 400)]);
+        assert_eq!(cells(&files[0]), vec![("C7", 300)]);
+        let codes: Vec<(&str, Option<&str>)> = files[0].findings.iter().map(|f| (f.code, f.cell.as_deref())).collect();
+        assert!(codes.contains(&("repeated_figures", None)), "{codes:?}");
+        assert!(codes.contains(&("conflicting_figures", Some("C6"))), "{codes:?}");
+        let conflict = files[0].findings.iter().find(|f| f.code == "conflicting_figures").unwrap();
+        assert!(conflict.message.contains("200 here, 250 in sheet 'Sheet1' cell D10"), "{}", conflict.message);
+        assert!(files[1].findings.is_empty());
+    }
+
+    #[test]
+    fn figures_given_twice_count_once_and_the_newer_file_wins() {
+        check(&settle(&place_hash));
+    }
+
+    /// Places are found by hash; two places with one hash must not be taken as one.
+    #[test]
+    fn places_whose_hashes_collide_stay_apart() {
+        check(&settle(&|_| 42));
+    }
 }
