@@ -94,12 +94,10 @@ impl Cache {
     /// read). `files` are as read, before resubmissions and overlaps are settled.
     pub fn save(&self, files: &[(String, &FileTable)]) -> Result<()> {
         let mut keys = Vec::new();
-        let mut observations = Vec::new();
         for (key, f) in files {
             keys.extend(std::iter::repeat_n(key.as_str(), f.observations.len()));
-            observations.extend(f.observations.iter().cloned());
         }
-        let mut df = table::observations_frame(&observations)?;
+        let mut df = table::observations_frame(files.iter().flat_map(|(_, f)| f.observations.iter()))?;
         df.with_column(Column::new("key".into(), keys))?;
         let bytes = parquet_bytes(&df)?;
         let index = Index {

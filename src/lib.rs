@@ -294,15 +294,17 @@ pub struct Consolidated {
 }
 
 /// Gathers the files' observations, targets and findings into one table.
-fn consolidate(files: Vec<FileTable>, targets_table: Option<FileTable>, receipt_findings: Vec<Finding>, plan: &RunPlan) -> Consolidated {
+fn consolidate(mut files: Vec<FileTable>, targets_table: Option<FileTable>, receipt_findings: Vec<Finding>, plan: &RunPlan) -> Consolidated {
     let mut findings: Vec<Finding> = receipt_findings;
     let mut observations = Vec::new();
     let mut targets = Vec::new();
     let mut statuses = Vec::new();
-    for f in &files {
-        findings.extend(f.findings.iter().cloned());
-        observations.extend(f.observations.iter().cloned());
-        statuses.extend(f.statuses.iter().cloned());
+    // Moved, not copied: a year of observations is most of a run's memory.
+    observations.reserve(files.iter().map(|f| f.observations.len()).sum());
+    for f in &mut files {
+        findings.append(&mut f.findings);
+        observations.append(&mut f.observations);
+        statuses.append(&mut f.statuses);
     }
     match &targets_table {
         Some(t) => {

@@ -586,15 +586,23 @@ fn settle_overlaps_hashed(files: &mut [FileTable], mtimes: &[Option<chrono::Date
 }
 
 /// The canonical long table as a polars frame (column names as in DESIGN.md).
-pub fn observations_frame(obs: &[Observation]) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+/// Takes any walk over the observations (one pass per column), so that callers holding
+/// them in several lists need not copy them into one.
+pub fn observations_frame<'a, I>(obs: I) -> polars::prelude::PolarsResult<polars::prelude::DataFrame>
+where
+    I: IntoIterator<Item = &'a Observation>,
+    I::IntoIter: Clone,
+{
     use polars::prelude::*;
+    let obs = obs.into_iter();
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    let days: Vec<i32> = obs.iter().map(|o| (o.period - epoch).num_days() as i32).collect();
+    let days: Vec<i32> = obs.clone().map(|o| (o.period - epoch).num_days() as i32).collect();
+    let len = days.len();
     // Strings are copied straight into the columns (no owned copy of each first).
-    let s = |name: &str, f: &dyn Fn(&Observation) -> &str| -> Column { StringChunked::from_iter_values(name.into(), obs.iter().map(f)).into_series().into() };
-    let o = |name: &str, f: &dyn Fn(&Observation) -> Option<&str>| -> Column { StringChunked::from_iter_options(name.into(), obs.iter().map(f)).into_series().into() };
+    let s = |name: &str, f: &dyn Fn(&Observation) -> &str| -> Column { StringChunked::from_iter_values(name.into(), obs.clone().map(f)).into_series().into() };
+    let o = |name: &str, f: &dyn Fn(&Observation) -> Option<&str>| -> Column { StringChunked::from_iter_options(name.into(), obs.clone().map(f)).into_series().into() };
     DataFrame::new(
-        obs.len(),
+        len,
         vec![
             Int32Chunked::from_vec("period".into(), days).into_date().into_series().into(),
             s("province_code", &|o| &o.province_code),
@@ -602,8 +610,8 @@ pub fn observations_frame(obs: &[Observation]) -> polars::prelude::PolarsResult<
             o("area_code", &|o| o.area_code.as_deref()),
             o("unit", &|o| o.unit.as_deref()),
             s("group", &|o| o.group.code()),
-            Column::new("dose".into(), obs.iter().map(|o| o.dose as i32).collect::<Vec<i32>>()),
-            Column::new("vaccinated".into(), obs.iter().map(|o| o.vaccinated).collect::<Vec<i64>>()),
+            Column::new("dose".into(), obs.clone().map(|o| o.dose as i32).collect::<Vec<i32>>()),
+            Column::new("vaccinated".into(), obs.clone().map(|o| o.vaccinated).collect::<Vec<i64>>()),
             s("source", &|o| &o.source),
             s("sheet", &|o| &o.sheet),
             s("cell", &|o| &o.cell),
