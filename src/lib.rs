@@ -485,7 +485,9 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
             let prov_files: Vec<FileOutcome> = outcomes.iter().filter(|f| own(f)).cloned().collect();
             let others: std::collections::HashSet<&str> = outcomes.iter().filter(|f| !own(f)).map(|f| f.path.as_str()).collect();
             let prov_findings: Vec<Finding> = findings.iter().filter(|f| !others.contains(f.source.as_str())).cloned().collect();
+            let index = report::facts::Index::new(prov_rows, prov);
             let input = report::ReportInput {
+                index: Some(&index),
                 province_code: prov,
                 period,
                 rows: prov_rows,
@@ -517,7 +519,9 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
     // Several provinces: a national report ranking them, with the same sections.
     if provinces.len() > 1 {
         let national_rows = report::national::rows(&rows, plan.threshold);
+        let index = report::facts::Index::new(&national_rows, report::national::CODE);
         let input = report::ReportInput {
+            index: Some(&index),
             province_code: report::national::CODE,
             period,
             rows: &national_rows,

@@ -77,7 +77,7 @@ mod tests {
     #[test]
     fn done_needed_and_projected_in_the_window() {
         let rows = vec![row(d(4, 2), 1_000), row(d(4, 9), 2_400), row(d(4, 16), 4_500)];
-        let view = View { rows: &rows, province: "15" };
+        let view = View { rows: &rows, province: "15", index: None };
         let p = progress(&view, d(4, 16), &campaign(d(4, 2), d(4, 30)));
         assert_eq!(p.baseline, Some((d(4, 2), 1_000)));
         assert_eq!(p.done, Some(3_500));
@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn before_the_start_and_after_the_end() {
         let rows = vec![row(d(4, 2), 1_000), row(d(4, 9), 2_400)];
-        let view = View { rows: &rows, province: "15" };
+        let view = View { rows: &rows, province: "15", index: None };
         // Not started: nothing done, the whole window (10–30 April, 21 days) ahead.
         let p = progress(&view, d(4, 9), &campaign(d(4, 10), d(4, 30)));
         assert_eq!((p.done, p.days_left), (Some(0), 21));

@@ -9,18 +9,56 @@ use chrono::NaiveDate;
 pub struct View<'a> {
     pub rows: &'a [AttainRow],
     pub province: &'a str,
+    /// Lookups by key, when the report built them (a year holds many periods of rows).
+    pub index: Option<&'a Index<'a>>,
+}
+
+type RowKey<'a> = (NaiveDate, Option<&'a str>, &'a str, i32);
+
+/// The province's rows by period, district, group and dose, and its periods.
+#[derive(Default)]
+pub struct Index<'a> {
+    rows: std::collections::HashMap<RowKey<'a>, &'a AttainRow>,
+    districts: std::collections::HashMap<(NaiveDate, &'a str, i32), Vec<&'a AttainRow>>,
+    periods: Vec<NaiveDate>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(rows: &'a [AttainRow], province: &str) -> Index<'a> {
+        let mut index = Index::default();
+        let mut periods = std::collections::BTreeSet::new();
+        for r in rows.iter().filter(|r| r.province_code == province) {
+            periods.insert(r.period);
+            // The first row of a key, as a scan finds it.
+            index.rows.entry((r.period, r.district_code.as_deref(), r.group.as_str(), r.dose)).or_insert(r);
+            if r.district_code.is_some() {
+                index.districts.entry((r.period, r.group.as_str(), r.dose)).or_default().push(r);
+            }
+        }
+        index.periods = periods.into_iter().collect();
+        index
+    }
 }
 
 impl<'a> View<'a> {
     /// The periods of this province in the input, oldest first.
     pub fn periods(&self) -> Vec<NaiveDate> {
+        if let Some(ix) = self.index {
+            return ix.periods.clone();
+        }
         let set: std::collections::BTreeSet<NaiveDate> = self.rows.iter().filter(|r| r.province_code == self.province).map(|r| r.period).collect();
         set.into_iter().collect()
     }
     pub fn previous(&self, period: NaiveDate) -> Option<NaiveDate> {
+        if let Some(ix) = self.index {
+            return ix.periods.iter().copied().filter(|p| *p < period).max();
+        }
         self.periods().into_iter().filter(|p| *p < period).max()
     }
     pub fn districts(&self, period: NaiveDate, group: &str, dose: i32) -> Vec<&'a AttainRow> {
+        if let Some(ix) = self.index {
+            return ix.districts.get(&(period, group, dose)).cloned().unwrap_or_default();
+        }
         self.rows
             .iter()
             .filter(|r| r.period == period && r.district_code.is_some() && r.group == group && r.dose == dose && r.province_code == self.province)
@@ -28,6 +66,9 @@ impl<'a> View<'a> {
     }
     /// One district's row, or the province's own row when `district` is `None`.
     pub fn row(&self, period: NaiveDate, district: Option<&str>, group: &str, dose: i32) -> Option<&'a AttainRow> {
+        if let Some(ix) = self.index {
+            return ix.rows.get(&(period, district, group, dose)).copied();
+        }
         self.rows
             .iter()
             .find(|r| r.period == period && r.district_code.as_deref() == district && r.group == group && r.dose == dose && r.province_code == self.province)
@@ -128,7 +169,7 @@ mod tests {
     fn pace_and_date_from_the_week_before() {
         // Kerinci in the demo data: 134.248 → 136.876 in a week, 10.914 still needed.
         let rows = vec![row(d(1, 8), Some(134_248), 211_128, Some(11)), row(d(1, 15), Some(136_876), 211_128, Some(11))];
-        let view = View { rows: &rows, province: "15" };
+        let view = View { rows: &rows, province: "15", index: None };
         let p = progress(&view, d(1, 15), Some("15.01"), "all", 1).unwrap();
         assert_eq!(p.now.people_needed, Some(10_914));
         assert_eq!(p.gain(), Some(2_628));
@@ -141,13 +182,13 @@ mod tests {
     #[test]
     fn no_pace_without_history_or_growth() {
         let rows = vec![row(d(1, 15), Some(100), 1000, None)];
-        let view = View { rows: &rows, province: "15" };
+        let view = View { rows: &rows, province: "15", index: None };
         assert_eq!(progress(&view, d(1, 15), Some("15.01"), "all", 1).unwrap().reach, Reach::NoHistory);
         let rows = vec![row(d(1, 8), Some(100), 1000, None), row(d(1, 15), Some(90), 1000, None)];
-        let view = View { rows: &rows, province: "15" };
+        let view = View { rows: &rows, province: "15", index: None };
         assert_eq!(progress(&view, d(1, 15), Some("15.01"), "all", 1).unwrap().reach, Reach::NotAtPace);
         let rows = vec![row(d(1, 8), Some(100), 1000, None), row(d(1, 15), Some(800), 1000, None)];
-        let view = View { rows: &rows, province: "15" };
+        let view = View { rows: &rows, province: "15", index: None };
         assert_eq!(progress(&view, d(1, 15), Some("15.01"), "all", 1).unwrap().reach, Reach::Already);
     }
 
@@ -163,5 +204,28 @@ mod tests {
         assert_eq!(rate_needed(10_914, 16), Some(682.125));
         assert_eq!(rate_needed(10_914, 0), None);
         assert_eq!(rate_needed(-5, 3), Some(0.0));
+    }
+
+    /// The index a report builds answers every lookup as a scan of the rows does.
+    #[test]
+    fn indexed_lookups_match_scans() {
+        let mut rows = vec![row(d(1, 8), Some(10), 100, Some(2)), row(d(1, 15), Some(20), 100, Some(1)), row(d(1, 15), Some(30), 200, Some(2))];
+        rows[2].district_code = Some("15.02".into());
+        rows.push(AttainRow { district_code: None, ..row(d(1, 15), Some(50), 300, None) });
+        rows.push(AttainRow { province_code: "16".into(), ..row(d(1, 22), Some(1), 10, None) });
+        let index = Index::new(&rows, "15");
+        let (scan, fast) = (View { rows: &rows, province: "15", index: None }, View { rows: &rows, province: "15", index: Some(&index) });
+        assert_eq!(scan.periods(), fast.periods());
+        assert_eq!(fast.periods(), vec![d(1, 8), d(1, 15)]);
+        assert_eq!(scan.previous(d(1, 15)), fast.previous(d(1, 15)));
+        for p in [d(1, 8), d(1, 15), d(1, 22)] {
+            let codes = |v: &View| v.districts(p, "all", 1).iter().map(|r| r.district_code.clone()).collect::<Vec<_>>();
+            assert_eq!(codes(&scan), codes(&fast));
+            for district in [None, Some("15.01"), Some("15.02"), Some("15.09")] {
+                let vacc = |v: &View| v.row(p, district, "all", 1).map(|r| r.vaccinated);
+                assert_eq!(vacc(&scan), vacc(&fast), "{p} {district:?}");
+            }
+        }
+        assert_eq!(fast.districts(d(1, 15), "all", 1).len(), 2);
     }
 }

@@ -49,6 +49,8 @@ pub struct ReportInput<'a> {
     pub lang: Lang,
     pub gazetteer: &'a Gazetteer,
     pub id_seed: &'a [u8],
+    /// The rows by key, built once per report (`None`: lookups scan the rows).
+    pub index: Option<&'a facts::Index<'a>>,
 }
 
 impl ReportInput<'_> {
@@ -72,13 +74,10 @@ impl ReportInput<'_> {
         self.rows.iter().map(|r| r.period).filter(|p| *p < self.period).max()
     }
     pub fn district_rows(&self, period: NaiveDate, group: &str, dose: i32) -> Vec<&AttainRow> {
-        self.rows
-            .iter()
-            .filter(|r| r.period == period && r.district_code.is_some() && r.group == group && r.dose == dose && r.province_code == self.province_code)
-            .collect()
+        self.view().districts(period, group, dose)
     }
     pub fn province_row(&self, period: NaiveDate, group: &str, dose: i32) -> Option<&AttainRow> {
-        self.rows.iter().find(|r| r.period == period && r.district_code.is_none() && r.group == group && r.dose == dose && r.province_code == self.province_code)
+        self.view().row(period, None, group, dose)
     }
     pub fn district_name(&self, code: &str) -> String {
         self.gazetteer.region(code).map(|r| r.name.clone()).unwrap_or_else(|| code.to_string())
@@ -96,7 +95,7 @@ impl ReportInput<'_> {
         locale::pct(self.threshold, self.lang)
     }
     pub fn view(&self) -> facts::View<'_> {
-        facts::View { rows: self.rows, province: self.province_code }
+        facts::View { rows: self.rows, province: self.province_code, index: self.index }
     }
     pub fn province_name(&self) -> String {
         if self.is_national() {

@@ -75,6 +75,7 @@ fn provinces_are_ranked_and_the_ones_below_the_threshold_listed() {
     let rows = national::rows(&rows, 0.7);
     let rules = sitrep::gates::GateRules::default();
     let input = ReportInput {
+        index: None,
         province_code: national::CODE,
         period: d(15),
         rows: &rows,

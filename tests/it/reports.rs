@@ -249,6 +249,7 @@ fn a_large_province_fits_on_the_page() {
     let gate_rules = sitrep::gates::GateRules::default();
     let gates = sitrep::gates::compute(&rows, &gate_rules);
     let input = ReportInput {
+        index: None,
         province_code: "35",
         period: periods[2],
         rows: &rows,
