@@ -27,16 +27,31 @@ fn describe(p: &Place) -> String {
     s
 }
 
-/// Counts per place, dose and period, summed; each keeps its first observation for the
-/// location of a finding.
-type Counts<'a> = BTreeMap<(Place<'a>, u8, NaiveDate), (i64, &'a Observation)>;
+/// Counts per place and dose: by period (oldest first), summed, each with its first
+/// observation for the location of a finding. Places are the map's keys and periods a
+/// sorted list, not one key per figure: a year holds millions of figures.
+type Counts<'a> = BTreeMap<(Place<'a>, u8), Vec<(NaiveDate, i64, &'a Observation)>>;
 
 fn counts(obs: &[Observation]) -> Counts<'_> {
-    let mut out: Counts = BTreeMap::new();
+    let mut by_place: std::collections::HashMap<(Place, u8), Vec<(NaiveDate, i64, &Observation)>> = Default::default();
     for o in obs {
-        out.entry((place(o), o.dose, o.period)).and_modify(|e| e.0 += o.vaccinated).or_insert((o.vaccinated, o));
+        by_place.entry((place(o), o.dose)).or_default().push((o.period, o.vaccinated, o));
     }
-    out
+    by_place
+        .into_iter()
+        .map(|(key, mut series)| {
+            // Stable: within a period the first observation read stays first.
+            series.sort_by_key(|(period, _, _)| *period);
+            let mut summed: Vec<(NaiveDate, i64, &Observation)> = Vec::with_capacity(series.len());
+            for (period, n, o) in series {
+                match summed.last_mut() {
+                    Some(last) if last.0 == period => last.1 += n,
+                    _ => summed.push((period, n, o)),
+                }
+            }
+            (key, summed)
+        })
+        .collect()
 }
 
 /// A cumulative count that is lower than in the period before.
@@ -46,10 +61,10 @@ pub fn counts_went_down(obs: &[Observation]) -> Vec<Finding> {
 
 fn went_down(counts: &Counts) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut last: Option<(&Place, u8, NaiveDate, i64, &Observation)> = None;
-    for ((p, dose, period), (n, o)) in counts {
-        if let Some((lp, ld, lperiod, ln, lo)) = last {
-            if lp == p && ld == *dose && *n < ln {
+    for ((p, dose), series) in counts {
+        for pair in series.windows(2) {
+            let ((lperiod, ln, lo), (period, n, o)) = (pair[0], pair[1]);
+            if n < ln {
                 findings.push(
                     Finding::warning(
                         "count_went_down",
@@ -66,7 +81,6 @@ fn went_down(counts: &Counts) -> Vec<Finding> {
                 );
             }
         }
-        last = Some((p, *dose, *period, *n, o));
     }
     findings
 }
@@ -84,12 +98,12 @@ pub fn booster_above_dose2(obs: &[Observation]) -> Vec<Finding> {
 fn dose_above_previous(c: &Counts, later: u8, code: &'static str) -> Vec<Finding> {
     let mut findings = Vec::new();
     let earlier = later - 1;
-    for ((p, dose, period), (n2, o)) in c {
-        if *dose != later {
-            continue;
-        }
-        if let Some((n1, o1)) = c.get(&(*p, earlier, *period)) {
-            if n2 > n1 {
+    for ((p, _), series) in c.iter().filter(|((_, dose), _)| *dose == later) {
+        let Some(before) = c.get(&(*p, earlier)) else { continue };
+        for (period, n2, o) in series {
+            let Ok(k) = before.binary_search_by_key(period, |(q, _, _)| *q) else { continue };
+            let (_, n1, o1) = before[k];
+            if *n2 > n1 {
                 findings.push(
                     Finding::warning(code, &o.source, format!("dose {later} ({n2}) is above dose {earlier} ({n1}) for {} on {period}; dose {earlier} is at {} {}", describe(p), o1.sheet, o1.cell))
                         .at(&o.sheet, Some(o.cell.clone())),
