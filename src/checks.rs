@@ -27,31 +27,79 @@ fn describe(p: &Place) -> String {
     s
 }
 
-/// Counts per place and dose: by period (oldest first), summed, each with its first
-/// observation for the location of a finding. Places are the map's keys and periods a
-/// sorted list, not one key per figure: a year holds millions of figures.
-type Counts<'a> = BTreeMap<(Place<'a>, u8), Vec<(NaiveDate, i64, &'a Observation)>>;
+/// A count per period (oldest first), summed, each with its first observation for the
+/// location of a finding.
+type Series<'a> = Vec<(NaiveDate, i64, &'a Observation)>;
+
+/// Ids of strings in their sorted order, so that figures sort by integers (a year holds
+/// millions of figures; comparing their strings was most of the checks' time).
+struct Ranks<'a>(rustc_hash::FxHashMap<&'a str, u32>);
+
+impl<'a> Ranks<'a> {
+    /// Id 0 is "none"; the strings get 1, 2, … in sorted order.
+    fn new(values: impl Iterator<Item = &'a str>) -> Ranks<'a> {
+        let set: rustc_hash::FxHashSet<&str> = values.collect();
+        let mut sorted: Vec<&str> = set.into_iter().collect();
+        sorted.sort_unstable();
+        Ranks(sorted.into_iter().enumerate().map(|(i, s)| (s, i as u32 + 1)).collect())
+    }
+    fn of(&self, s: Option<&str>) -> u32 {
+        s.and_then(|s| self.0.get(s)).copied().unwrap_or(0)
+    }
+}
+
+/// The observations' strings ranked, for grouping keys.
+struct Keys<'a> {
+    district: Ranks<'a>,
+    area: Ranks<'a>,
+    unit: Ranks<'a>,
+    group: Ranks<'a>,
+}
+
+impl<'a> Keys<'a> {
+    fn new(obs: &'a [Observation]) -> Keys<'a> {
+        Keys {
+            district: Ranks::new(obs.iter().map(|o| o.district_code.as_str())),
+            area: Ranks::new(obs.iter().filter_map(|o| o.area_code.as_deref())),
+            unit: Ranks::new(obs.iter().filter_map(|o| o.unit.as_deref())),
+            group: Ranks::new(obs.iter().map(|o| o.group.code())),
+        }
+    }
+    /// Place and dose: what a count belongs to, apart from its period.
+    fn place(&self, o: &Observation) -> [u32; 5] {
+        [self.district.of(Some(&o.district_code)), self.area.of(o.area_code.as_deref()), self.unit.of(o.unit.as_deref()), self.group.of(Some(o.group.code())), o.dose as u32]
+    }
+    /// District, group and dose: a district's count summed over its areas and units.
+    fn district(&self, o: &Observation) -> [u32; 5] {
+        [self.district.of(Some(&o.district_code)), 0, 0, self.group.of(Some(o.group.code())), o.dose as u32]
+    }
+}
+
+/// The figures grouped by `key`, in key order, each group a [`Series`]. Figures of one
+/// key and period are summed; the first read of them locates a finding.
+fn grouped<'a>(obs: impl Iterator<Item = &'a Observation>, key: impl Fn(&Observation) -> [u32; 5]) -> Vec<([u32; 5], Series<'a>)> {
+    let mut keyed: Vec<([u32; 5], NaiveDate, usize, &Observation)> = obs.enumerate().map(|(i, o)| (key(o), o.period, i, o)).collect();
+    keyed.sort_unstable_by_key(|(k, period, i, _)| (*k, *period, *i));
+    let mut out: Vec<([u32; 5], Series)> = Vec::new();
+    for (k, period, _, o) in keyed {
+        if out.last().is_none_or(|(last, _)| *last != k) {
+            out.push((k, Vec::new()));
+        }
+        let Some((_, series)) = out.last_mut() else { continue };
+        match series.last_mut() {
+            Some(last) if last.0 == period => last.1 += o.vaccinated,
+            _ => series.push((period, o.vaccinated, o)),
+        }
+    }
+    out
+}
+
+/// Counts per place and dose, by period.
+type Counts<'a> = Vec<([u32; 5], Series<'a>)>;
 
 fn counts(obs: &[Observation]) -> Counts<'_> {
-    let mut by_place: std::collections::HashMap<(Place, u8), Vec<(NaiveDate, i64, &Observation)>> = Default::default();
-    for o in obs {
-        by_place.entry((place(o), o.dose)).or_default().push((o.period, o.vaccinated, o));
-    }
-    by_place
-        .into_iter()
-        .map(|(key, mut series)| {
-            // Stable: within a period the first observation read stays first.
-            series.sort_by_key(|(period, _, _)| *period);
-            let mut summed: Vec<(NaiveDate, i64, &Observation)> = Vec::with_capacity(series.len());
-            for (period, n, o) in series {
-                match summed.last_mut() {
-                    Some(last) if last.0 == period => last.1 += n,
-                    _ => summed.push((period, n, o)),
-                }
-            }
-            (key, summed)
-        })
-        .collect()
+    let keys = Keys::new(obs);
+    grouped(obs.iter(), |o| keys.place(o))
 }
 
 /// A cumulative count that is lower than in the period before.
@@ -61,9 +109,10 @@ pub fn counts_went_down(obs: &[Observation]) -> Vec<Finding> {
 
 fn went_down(counts: &Counts) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for ((p, dose), series) in counts {
+    for (_, series) in counts {
         for pair in series.windows(2) {
             let ((lperiod, ln, lo), (period, n, o)) = (pair[0], pair[1]);
+            let dose = o.dose;
             if n < ln {
                 findings.push(
                     Finding::warning(
@@ -71,7 +120,7 @@ fn went_down(counts: &Counts) -> Vec<Finding> {
                         &o.source,
                         format!(
                             "cumulative count went down: {} dose {dose}: {ln} on {lperiod} ({}, {} {}), {n} on {period}; {n} is used for {period} as submitted",
-                            describe(p),
+                            describe(&place(o)),
                             lo.source,
                             lo.sheet,
                             lo.cell
@@ -98,14 +147,17 @@ pub fn booster_above_dose2(obs: &[Observation]) -> Vec<Finding> {
 fn dose_above_previous(c: &Counts, later: u8, code: &'static str) -> Vec<Finding> {
     let mut findings = Vec::new();
     let earlier = later - 1;
-    for ((p, _), series) in c.iter().filter(|((_, dose), _)| *dose == later) {
-        let Some(before) = c.get(&(*p, earlier)) else { continue };
+    for (key, series) in c.iter().filter(|(k, _)| k[4] == later as u32) {
+        let mut key_before = *key;
+        key_before[4] = earlier as u32;
+        let Ok(at) = c.binary_search_by_key(&key_before, |(k, _)| *k) else { continue };
+        let before = &c[at].1;
         for (period, n2, o) in series {
             let Ok(k) = before.binary_search_by_key(period, |(q, _, _)| *q) else { continue };
             let (_, n1, o1) = before[k];
             if *n2 > n1 {
                 findings.push(
-                    Finding::warning(code, &o.source, format!("dose {later} ({n2}) is above dose {earlier} ({n1}) for {} on {period}; dose {earlier} is at {} {}", describe(p), o1.sheet, o1.cell))
+                    Finding::warning(code, &o.source, format!("dose {later} ({n2}) is above dose {earlier} ({n1}) for {} on {period}; dose {earlier} is at {} {}", describe(&place(o)), o1.sheet, o1.cell))
                         .at(&o.sheet, Some(o.cell.clone())),
                 );
             }
@@ -197,29 +249,21 @@ impl CheckRules {
     }
 }
 
-/// A district's count of one group and dose per period, with its first observation.
-type Series<'a> = BTreeMap<NaiveDate, (i64, &'a Observation)>;
-
-/// Counts per district, group and dose, summed over areas and units, by period.
-fn district_counts<'a>(obs: impl Iterator<Item = &'a Observation>) -> BTreeMap<(&'a str, &'static str, u8), Series<'a>> {
-    let mut out: BTreeMap<(&str, &'static str, u8), Series> = BTreeMap::new();
-    for o in obs {
-        out.entry((o.district_code.as_str(), o.group.code(), o.dose)).or_default().entry(o.period).and_modify(|e| e.0 += o.vaccinated).or_insert((o.vaccinated, o));
-    }
-    out
-}
-
 /// A period's increase above `factor` × the mean of the `weeks` increases before it (as
 /// the public pipelines flag batch entries and typos). Needs `weeks` + 1 earlier periods;
 /// a flat history (mean 0) is not compared.
 pub fn unusual_jumps(obs: &[Observation], factor: f64, weeks: usize) -> Vec<Finding> {
-    jumps(obs.iter(), factor, weeks)
+    let keys = Keys::new(obs);
+    jumps(grouped(obs.iter(), |o| keys.district(o)), factor, weeks)
 }
 
-fn jumps<'a>(obs: impl Iterator<Item = &'a Observation>, factor: f64, weeks: usize) -> Vec<Finding> {
+/// `series`: each district's counts of one group and dose, summed over areas and units.
+fn jumps(series: Vec<([u32; 5], Series)>, factor: f64, weeks: usize) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for ((district, group, dose), series) in &district_counts(obs) {
-        let points: Vec<(&NaiveDate, &(i64, &Observation))> = series.iter().collect();
+    for (_, series) in &series {
+        let Some((_, _, first)) = series.first() else { continue };
+        let (district, group, dose) = (&first.district_code, first.group.code(), first.dose);
+        let points: Vec<(&NaiveDate, (i64, &Observation))> = series.iter().map(|(p, n, o)| (p, (*n, *o))).collect();
         for i in (weeks + 1)..points.len() {
             let increase = |j: usize| points.get(j).zip(j.checked_sub(1).and_then(|k| points.get(k))).map(|(a, b)| a.1 .0 - b.1 .0).unwrap_or(0);
             let before: Vec<i64> = ((i - weeks)..i).map(increase).collect();
@@ -268,14 +312,16 @@ pub fn stale_districts(obs: &[Observation], period: NaiveDate, days: i64) -> Vec
 
 /// All checks, in a stable order, without those the configuration skips.
 pub fn run(obs: &[Observation], targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules) -> Vec<Finding> {
-    let c = counts(obs);
+    let keys = Keys::new(obs);
+    let c = grouped(obs.iter(), |o| keys.place(o));
     let mut out = went_down(&c);
     out.extend(dose_above_previous(&c, 2, "dose2_above_dose1"));
     out.extend(dose_above_previous(&c, 3, "booster_above_dose2"));
     drop(c);
     out.extend(coverage_above_full(rows, period, targets, obs));
     // Jumps up to the report's period: a later week is not this report's business.
-    out.extend(jumps(obs.iter().filter(|o| o.period <= period), rules.jump_factor, rules.jump_weeks));
+    let by_district = grouped(obs.iter().filter(|o| o.period <= period), |o| keys.district(o));
+    out.extend(jumps(by_district, rules.jump_factor, rules.jump_weeks));
     out.extend(stale_districts(obs, period, rules.stale_after_days));
     out.retain(|f| !rules.skip.iter().any(|s| s == f.code));
     out
