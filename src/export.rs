@@ -2,6 +2,7 @@
 //! CSV, and a manifest tying every output to its inputs by SHA-256. Every file is
 //! written atomically (temporary file in the same folder, then rename).
 
+use rayon::prelude::*;
 use crate::findings::Finding;
 use crate::table::FileOutcome;
 use anyhow::{Context, Result};
@@ -206,26 +207,29 @@ pub struct ExportInput<'a> {
 /// Writes the archival export and returns the outputs, manifest last.
 pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
     let d = input.root.as_path();
-    let mut outputs = vec![
-        write_atomic(d, "export/observations.parquet", &parquet_bytes(input.observations)?)?,
-        write_atomic(d, "export/observations.csv", &csv_bytes(input.observations)?)?,
-        write_atomic(d, "export/attainment.parquet", &parquet_bytes(input.attainment)?)?,
-        write_atomic(d, "export/attainment.csv", &csv_bytes(input.attainment)?)?,
-        write_atomic(d, "export/targets.csv", &csv_bytes(input.targets)?)?,
-        write_atomic(d, "export/findings.csv", &findings_csv(input.findings)?)?,
-        write_atomic(d, "export/ppkm_gates.csv", &gates_csv(input.gates)?)?,
+    // Each file is made and written on its own (in parallel), listed in this order.
+    type Make<'a> = Box<dyn Fn() -> Result<Vec<u8>> + Send + Sync + 'a>;
+    let mut jobs: Vec<(String, Make)> = vec![
+        ("export/observations.parquet".into(), Box::new(|| parquet_bytes(input.observations))),
+        ("export/observations.csv".into(), Box::new(|| csv_bytes(input.observations))),
+        ("export/attainment.parquet".into(), Box::new(|| parquet_bytes(input.attainment))),
+        ("export/attainment.csv".into(), Box::new(|| csv_bytes(input.attainment))),
+        ("export/targets.csv".into(), Box::new(|| csv_bytes(input.targets))),
+        ("export/findings.csv".into(), Box::new(|| findings_csv(input.findings))),
+        ("export/ppkm_gates.csv".into(), Box::new(|| gates_csv(input.gates))),
     ];
     if let Some(c) = input.changes {
-        outputs.push(write_atomic(d, "export/changes.csv", &changes_csv(c)?)?);
+        jobs.push(("export/changes.csv".into(), Box::new(move || changes_csv(c))));
     }
     if let Some(g) = input.app_gaps {
-        outputs.push(write_atomic(d, "export/app_gaps.csv", &app_gaps_csv(g)?)?);
+        jobs.push(("export/app_gaps.csv".into(), Box::new(move || app_gaps_csv(g))));
     }
     for o in input.officials {
         // The name comes from an official code (digits and dots) and a date.
         let name = crate::safe_file_name(&format!("sitrep-{}-{}.xlsx", o.province_code, o.period));
-        outputs.push(write_atomic(d, &format!("export/{name}"), &xlsx::workbook(o)?)?);
+        jobs.push((format!("export/{name}"), Box::new(move || xlsx::workbook(o))));
     }
+    let mut outputs = jobs.par_iter().map(|(name, make)| write_atomic(d, name, &make()?)).collect::<Result<Vec<Output>>>()?;
     let totals = serde_json::json!({
         "files": input.inputs.len(),
         "files_read": input.inputs.iter().filter(|f| f.status == "ok").count(),
