@@ -68,6 +68,10 @@ fn number(out: &mut Vec<u8>, v: f32, places: u32) {
 #[derive(Default)]
 pub struct Content {
     bytes: Vec<u8>,
+    /// The fill colour and font last set: set again only when they change (both last
+    /// across text objects; lines are drawn inside q…Q and leave them alone).
+    fill: Option<(f32, f32, f32)>,
+    font: Option<(bool, f32)>,
 }
 
 impl Content {
@@ -82,6 +86,13 @@ impl Content {
         }
     }
 
+    fn set_fill(&mut self, color: (f32, f32, f32)) {
+        if self.fill != Some(color) {
+            self.fill = Some(color);
+            self.color(color, b"rg");
+        }
+    }
+
     fn color(&mut self, (r, g, b): (f32, f32, f32), op: &[u8]) {
         self.nums(&[r, g, b], 3);
         self.bytes.extend_from_slice(op);
@@ -90,13 +101,17 @@ impl Content {
 
     /// Text in one of the two faces; characters the subset lacks are drawn as '?'.
     pub fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, color: (f32, f32, f32), s: &str) {
+        self.set_fill(color);
         self.bytes.extend_from_slice(b"BT\n");
-        self.color(color, b"rg");
-        self.bytes.push(b'/');
-        self.bytes.extend_from_slice(fonts::NAMES[bold as usize].as_bytes());
-        self.bytes.push(b' ');
-        self.nums(&[size], 2);
-        self.bytes.extend_from_slice(b"Tf\n1 0 0 1 ");
+        if self.font != Some((bold, size)) {
+            self.font = Some((bold, size));
+            self.bytes.push(b'/');
+            self.bytes.extend_from_slice(fonts::NAMES[bold as usize].as_bytes());
+            self.bytes.push(b' ');
+            self.nums(&[size], 2);
+            self.bytes.extend_from_slice(b"Tf\n");
+        }
+        self.bytes.extend_from_slice(b"1 0 0 1 ");
         self.nums(&[x, y], 2);
         self.bytes.extend_from_slice(b"Tm\n<");
         let face = fonts::face(bold);
@@ -111,7 +126,7 @@ impl Content {
     }
 
     pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: (f32, f32, f32)) {
-        self.color(fill, b"rg");
+        self.set_fill(fill);
         self.nums(&[x, y, w, h], 2);
         self.bytes.extend_from_slice(b"re\nf\n");
     }
