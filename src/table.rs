@@ -488,7 +488,7 @@ pub fn settle_overlaps(files: &mut [FileTable], mtimes: &[Option<chrono::DateTim
 /// A hash of where an observation belongs (period, district, area, unit, group, dose).
 fn place_hash(o: &Observation) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = rustc_hash::FxHasher::default();
     (o.period, &o.district_code, &o.area_code, &o.unit, o.group, o.dose).hash(&mut h);
     h.finish()
 }
@@ -504,7 +504,7 @@ fn settle_overlaps_hashed(files: &mut [FileTable], mtimes: &[Option<chrono::Date
     // The first observation of each place, as (file, index among its kept observations),
     // by a hash of the place: a year holds millions, and owned keys were most of its
     // memory. Places whose hash another place already holds go to `collided`.
-    let mut seen: std::collections::HashMap<u64, (usize, usize)> = Default::default();
+    let mut seen: rustc_hash::FxHashMap<u64, (usize, usize)> = Default::default();
     let mut collided: std::collections::HashMap<Key, (usize, usize)> = Default::default();
     let mut seen_targets: std::collections::HashMap<TKey, (usize, i64, String)> = Default::default();
     for &i in &order {
