@@ -126,7 +126,7 @@ fn went_down(counts: &Counts) -> Vec<Finding> {
                             lo.cell
                         ),
                     )
-                    .at(&o.sheet, Some(o.cell.clone())),
+                    .at(&o.sheet, Some(o.cell.to_string())),
                 );
             }
         }
@@ -158,7 +158,7 @@ fn dose_above_previous(c: &Counts, later: u8, code: &'static str) -> Vec<Finding
             if *n2 > n1 {
                 findings.push(
                     Finding::warning(code, &o.source, format!("dose {later} ({n2}) is above dose {earlier} ({n1}) for {} on {period}; dose {earlier} is at {} {}", describe(&place(o)), o1.sheet, o1.cell))
-                        .at(&o.sheet, Some(o.cell.clone())),
+                        .at(&o.sheet, Some(o.cell.to_string())),
                 );
             }
         }
@@ -178,7 +178,7 @@ pub fn coverage_above_full(rows: &[AttainRow], period: NaiveDate, targets: &[Tar
     // file that counted each district this period, and each district's target cells.
     let mut first_source: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
     for o in obs.iter().filter(|o| o.period == period) {
-        first_source.entry(o.district_code.as_str()).or_insert(o.source.as_str());
+        first_source.entry(o.district_code.as_str()).or_insert(&*o.source);
     }
     let mut target_cells: std::collections::HashMap<(&str, &str), Vec<&Target>> = std::collections::HashMap::new();
     for x in targets {
@@ -279,7 +279,7 @@ fn jumps(series: Vec<([u32; 5], Series)>, factor: f64, weeks: usize) -> Vec<Find
                             "unusual jump: {group} dose {dose} in {district} rose by {now} to {period}, more than {factor} × the mean of the {weeks} increases before ({mean:.0}); check for a batch entry or a typo"
                         ),
                     )
-                    .at(&o.sheet, Some(o.cell.clone())),
+                    .at(&o.sheet, Some(o.cell.to_string())),
                 );
             }
         }
@@ -305,7 +305,7 @@ pub fn stale_districts(obs: &[Observation], period: NaiveDate, days: i64) -> Vec
                 &o.source,
                 format!("{district} is stale: its latest figures are of {} ({} days before {period}, more than {days})", o.period, (period - o.period).num_days()),
             )
-            .at(&o.sheet, Some(o.cell.clone()))
+            .at(&o.sheet, Some(o.cell.to_string()))
         })
         .collect()
 }
@@ -345,7 +345,7 @@ mod tests {
             group: Group::Lansia,
             dose,
             vaccinated: n,
-            source: format!("kerinci-{day}.xlsx"),
+            source: format!("kerinci-{day}.xlsx").into(),
             sheet: "Sheet1".into(),
             cell: cell.into(),
         }
@@ -411,7 +411,7 @@ mod tests {
             .map(|(i, n)| {
                 let mut o = obs(1, "15.01.01", 1, *n, &format!("C{}", 7 + i));
                 o.period = d(1) + chrono::Days::new(7 * i as u64);
-                o.source = format!("week-{i}.xlsx");
+                o.source = format!("week-{i}.xlsx").into();
                 o
             })
             .collect()

@@ -42,7 +42,7 @@ pub fn compute(observations: &[Observation], targets: &[Target]) -> Vec<Institut
         if !(1..=3).contains(&d) {
             continue;
         }
-        let entry = counts.entry((o.period, o.district_code.clone(), unit.clone())).or_insert_with(|| ([(0, 0, false, false); 3], o.source.clone()));
+        let entry = counts.entry((o.period, o.district_code.to_string(), unit.to_string())).or_insert_with(|| ([(0, 0, false, false); 3], o.source.to_string()));
         let slot = &mut entry.0[d - 1];
         if o.group == Group::All {
             slot.1 += o.vaccinated;

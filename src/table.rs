@@ -11,19 +11,24 @@ use crate::layout::{FileLayout, RowKind, RowReading, Shape, TableReading, ValueK
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// A short text kept inline (codes, cell references, most sheet names): a year holds
+/// millions of observations, and one allocation per field was most of their memory.
+pub type Short = compact_str::CompactString;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
     pub period: NaiveDate,
-    pub province_code: String,
-    pub district_code: String,
-    pub area_code: Option<String>,
-    pub unit: Option<String>,
+    pub province_code: Short,
+    pub district_code: Short,
+    pub area_code: Option<Short>,
+    pub unit: Option<Short>,
     pub group: Group,
     pub dose: u8,
     pub vaccinated: i64,
-    pub source: String,
-    pub sheet: String,
-    pub cell: String,
+    /// The file, shared by all of its observations.
+    pub source: std::sync::Arc<str>,
+    pub sheet: Short,
+    pub cell: Short,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -211,6 +216,8 @@ fn resolve_table(
     periods: &mut BTreeSet<NaiveDate>,
 ) {
     let sheet = table.sheet.as_str();
+    // Shared by the table's observations.
+    let source: std::sync::Arc<str> = src.into();
     // The district of the whole table: title block first, then the file name.
     let title_district = match resolver.gazetteer.district_in_text(&table.title) {
         Some(Ok(r)) => Some(Ok(r.clone())),
@@ -319,16 +326,16 @@ fn resolve_table(
             match v.kind {
                 ValueKind::Count => out.observations.push(Observation {
                     period,
-                    province_code: province_code.clone(),
-                    district_code: district.code.clone(),
-                    area_code: area.clone(),
-                    unit: row.unit.clone(),
+                    province_code: province_code.as_str().into(),
+                    district_code: district.code.as_str().into(),
+                    area_code: area.as_deref().map(Short::from),
+                    unit: row.unit.as_deref().map(Short::from),
                     group: v.group,
                     dose: v.dose,
                     vaccinated: v.amount,
-                    source: src.to_string(),
-                    sheet: sheet.to_string(),
-                    cell: v.cell.clone(),
+                    source: source.clone(),
+                    sheet: sheet.into(),
+                    cell: v.cell.as_str().into(),
                 }),
                 ValueKind::Target => out.targets.push(Target {
                     province_code: province_code.clone(),
@@ -443,10 +450,10 @@ pub fn settle_resubmissions(files: &mut [FileTable], mtimes: &[Option<chrono::Da
         if f.outcome.status != "ok" || f.observations.is_empty() {
             continue;
         }
-        let ds: BTreeSet<&String> = f.observations.iter().map(|o| &o.district_code).collect();
+        let ds: BTreeSet<&str> = f.observations.iter().map(|o| o.district_code.as_str()).collect();
         let ps: BTreeSet<NaiveDate> = f.observations.iter().map(|o| o.period).collect();
         if ds.len() == 1 && ps.len() == 1 {
-            let d = ds.into_iter().next().cloned().unwrap_or_default();
+            let d = ds.into_iter().next().unwrap_or_default().to_string();
             let p = ps.into_iter().next().map(|p| p.to_string()).unwrap_or_default();
             let units = f.observations.iter().any(|o| o.unit.is_some());
             by_key.entry((d, p, units)).or_default().push(i);
@@ -495,7 +502,7 @@ fn place_hash(o: &Observation) -> u64 {
 
 fn settle_overlaps_hashed(files: &mut [FileTable], mtimes: &[Option<chrono::DateTime<chrono::Utc>>], hash: &dyn Fn(&Observation) -> u64) {
     const SHOWN: usize = 20;
-    type Key = (NaiveDate, String, Option<String>, Option<String>, Group, u8);
+    type Key = (NaiveDate, Short, Option<Short>, Option<Short>, Group, u8);
     type TKey = (String, Option<String>, Option<String>, Group);
     let key = |o: &Observation| (o.period, o.district_code.clone(), o.area_code.clone(), o.unit.clone(), o.group, o.dose);
     let same_place = |a: &Observation, b: &Observation| (a.period, &a.district_code, &a.area_code, &a.unit, a.group, a.dose) == (b.period, &b.district_code, &b.area_code, &b.unit, b.group, b.dose);
@@ -539,8 +546,8 @@ fn settle_overlaps_hashed(files: &mut [FileTable], mtimes: &[Option<chrono::Date
                 None => kept.push(o),
                 Some((j, p)) if p.vaccinated == o.vaccinated => *same.entry(j).or_default() += 1,
                 Some((j, p)) => differ.entry(j).or_default().push((
-                    o.cell.clone(),
-                    o.sheet.clone(),
+                    o.cell.to_string(),
+                    o.sheet.to_string(),
                     format!("{} {} dose {} on {}: {} here, {} in sheet '{}' cell {}", o.district_code, o.group.code(), o.dose, o.period, o.vaccinated, p.vaccinated, p.sheet, p.cell),
                 )),
             }
@@ -631,7 +638,9 @@ pub fn observations_from_frame(df: &polars::prelude::DataFrame) -> polars::prelu
     let vaccinated = vaccinated.i64()?;
     let (province, district, area, unit) = (df.column("province_code")?.str()?, df.column("district_code")?.str()?, df.column("area_code")?.str()?, df.column("unit")?.str()?);
     let (group, source, sheet, cell) = (df.column("group")?.str()?, df.column("source")?.str()?, df.column("sheet")?.str()?, df.column("cell")?.str()?);
-    let text = |c: &StringChunked, i: usize| c.get(i).unwrap_or_default().to_string();
+    let text = |c: &StringChunked, i: usize| Short::from(c.get(i).unwrap_or_default());
+    // One shared text per file, as when the observations were read.
+    let mut sources: rustc_hash::FxHashMap<&str, std::sync::Arc<str>> = Default::default();
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let (Some(days), Some(g)) = (period.get(i), group.get(i).and_then(Group::from_code)) else {
@@ -641,12 +650,15 @@ pub fn observations_from_frame(df: &polars::prelude::DataFrame) -> polars::prelu
             period: epoch + chrono::Days::new(days.max(0) as u64),
             province_code: text(province, i),
             district_code: text(district, i),
-            area_code: area.get(i).map(str::to_string),
-            unit: unit.get(i).map(str::to_string),
+            area_code: area.get(i).map(Short::from),
+            unit: unit.get(i).map(Short::from),
             group: g,
             dose: dose.get(i).and_then(|d| u8::try_from(d).ok()).unwrap_or_default(),
             vaccinated: vaccinated.get(i).unwrap_or_default(),
-            source: text(source, i),
+            source: {
+                let s = source.get(i).unwrap_or_default();
+                sources.entry(s).or_insert_with(|| s.into()).clone()
+            },
             sheet: text(sheet, i),
             cell: text(cell, i),
         });
@@ -687,7 +699,7 @@ mod tests {
             group: Group::Lansia,
             dose: 1,
             vaccinated: n,
-            source: String::new(),
+            source: "".into(),
             sheet: "Sheet1".into(),
             cell: cell.into(),
         }
