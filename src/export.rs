@@ -28,13 +28,22 @@ pub struct Output {
 /// The output is recorded by its path relative to `root`, so manifests of identical
 /// runs into different folders are identical.
 pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> Result<Output> {
+    write_atomic_with(root, rel, &|w| Ok(w.write_all(bytes)?))
+}
+
+/// [`write_atomic`] for an output written piece by piece (the large tables are streamed
+/// to their file rather than built in memory first); hashed as it is written.
+pub fn write_atomic_with(root: &Path, rel: &str, write: &dyn Fn(&mut dyn std::io::Write) -> Result<()>) -> Result<Output> {
     let path = &root.join(rel);
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
     // No fsync: the rename already protects against a killed run, and syncing every
     // PDF of a national run costs seconds on slow disks.
-    std::io::Write::write_all(&mut tmp, bytes)?;
+    let mut out = Hashing { inner: std::io::BufWriter::with_capacity(1 << 16, tmp), hash: Sha256::new(), bytes: 0 };
+    write(&mut out)?;
+    let Hashing { inner, hash, bytes } = out;
+    let tmp = inner.into_inner().map_err(|e| e.into_error())?;
     let file = tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
     // Reports are handed around: readable by others, like any file the user saves.
     #[cfg(unix)]
@@ -42,7 +51,26 @@ pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> Result<Output> {
         use std::os::unix::fs::PermissionsExt;
         file.set_permissions(std::fs::Permissions::from_mode(0o644)).ok();
     }
-    Ok(Output { path: rel.to_string(), sha256: sha256_hex(bytes), bytes: bytes.len() as u64 })
+    Ok(Output { path: rel.to_string(), sha256: hex::encode(hash.finalize()), bytes })
+}
+
+/// A writer that hashes and counts what passes through it.
+struct Hashing<W: std::io::Write> {
+    inner: W,
+    hash: Sha256,
+    bytes: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Text a spreadsheet would run as a formula gets a leading apostrophe.
@@ -56,10 +84,12 @@ pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
 
 fn neutralised_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
     let mut cols = Vec::with_capacity(df.width());
+    let formula_like = |s: &str| matches!(neutralise(s), std::borrow::Cow::Owned(_));
     for c in df.columns() {
-        if c.dtype() == &DataType::String {
+        // Only a column holding formula-like text is rebuilt (codes and cells never do).
+        if c.dtype() == &DataType::String && c.str()?.iter().any(|v| v.is_some_and(formula_like)) {
             let ca = c.str()?;
-            let fixed: StringChunked = (0..ca.len()).map(|i| ca.get(i).map(|s| neutralise(s).into_owned())).collect();
+            let fixed: StringChunked = ca.iter().map(|v| v.map(neutralise)).collect();
             cols.push(fixed.with_name(c.name().clone()).into_series().into());
         } else {
             cols.push(c.clone());
@@ -75,11 +105,15 @@ pub(crate) fn parquet_bytes(df: &DataFrame) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-fn csv_bytes(df: &DataFrame) -> Result<Vec<u8>> {
-    let mut buf = Vec::new();
+fn csv_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
     let mut df = neutralised_frame(df)?;
-    CsvWriter::new(&mut buf).include_header(true).finish(&mut df)?;
-    Ok(buf)
+    CsvWriter::new(w).include_header(true).finish(&mut df)?;
+    Ok(())
+}
+
+fn parquet_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
+    ParquetWriter::new(w).finish(&mut df.clone())?;
+    Ok(())
 }
 
 fn findings_csv(findings: &[Finding]) -> Result<Vec<u8>> {
@@ -208,28 +242,29 @@ pub struct ExportInput<'a> {
 pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
     let d = input.root.as_path();
     // Each file is made and written on its own (in parallel), listed in this order.
-    type Make<'a> = Box<dyn Fn() -> Result<Vec<u8>> + Send + Sync + 'a>;
+    type Make<'a> = Box<dyn Fn(&mut dyn std::io::Write) -> Result<()> + Send + Sync + 'a>;
+    let bytes = |make: fn(&_) -> Result<Vec<u8>>| move |w: &mut dyn std::io::Write| Ok(w.write_all(&make(input)?)?);
     let mut jobs: Vec<(String, Make)> = vec![
-        ("export/observations.parquet".into(), Box::new(|| parquet_bytes(input.observations))),
-        ("export/observations.csv".into(), Box::new(|| csv_bytes(input.observations))),
-        ("export/attainment.parquet".into(), Box::new(|| parquet_bytes(input.attainment))),
-        ("export/attainment.csv".into(), Box::new(|| csv_bytes(input.attainment))),
-        ("export/targets.csv".into(), Box::new(|| csv_bytes(input.targets))),
-        ("export/findings.csv".into(), Box::new(|| findings_csv(input.findings))),
-        ("export/ppkm_gates.csv".into(), Box::new(|| gates_csv(input.gates))),
+        ("export/observations.parquet".into(), Box::new(|w| parquet_to(input.observations, w))),
+        ("export/observations.csv".into(), Box::new(|w| csv_to(input.observations, w))),
+        ("export/attainment.parquet".into(), Box::new(|w| parquet_to(input.attainment, w))),
+        ("export/attainment.csv".into(), Box::new(|w| csv_to(input.attainment, w))),
+        ("export/targets.csv".into(), Box::new(|w| csv_to(input.targets, w))),
+        ("export/findings.csv".into(), Box::new(bytes(|i: &ExportInput| findings_csv(i.findings)))),
+        ("export/ppkm_gates.csv".into(), Box::new(bytes(|i: &ExportInput| gates_csv(i.gates)))),
     ];
     if let Some(c) = input.changes {
-        jobs.push(("export/changes.csv".into(), Box::new(move || changes_csv(c))));
+        jobs.push(("export/changes.csv".into(), Box::new(move |w| Ok(w.write_all(&changes_csv(c)?)?))));
     }
     if let Some(g) = input.app_gaps {
-        jobs.push(("export/app_gaps.csv".into(), Box::new(move || app_gaps_csv(g))));
+        jobs.push(("export/app_gaps.csv".into(), Box::new(move |w| Ok(w.write_all(&app_gaps_csv(g)?)?))));
     }
     for o in input.officials {
         // The name comes from an official code (digits and dots) and a date.
         let name = crate::safe_file_name(&format!("sitrep-{}-{}.xlsx", o.province_code, o.period));
-        jobs.push((format!("export/{name}"), Box::new(move || xlsx::workbook(o))));
+        jobs.push((format!("export/{name}"), Box::new(move |w| Ok(w.write_all(&xlsx::workbook(o)?)?))));
     }
-    let mut outputs = jobs.par_iter().map(|(name, make)| write_atomic(d, name, &make()?)).collect::<Result<Vec<Output>>>()?;
+    let mut outputs = jobs.par_iter().map(|(name, make)| write_atomic_with(d, name, make.as_ref())).collect::<Result<Vec<Output>>>()?;
     let totals = serde_json::json!({
         "files": input.inputs.len(),
         "files_read": input.inputs.iter().filter(|f| f.status == "ok").count(),

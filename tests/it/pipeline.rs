@@ -70,6 +70,15 @@ fn every_row_is_accounted_for_per_file() {
         assert_eq!(got["sha256"].as_str().unwrap().len(), 64);
     }
     assert!(stdout.contains("rows accepted"), "{stdout}");
+    // Every output is listed with the hash and size of the file written (the large
+    // tables are hashed as they are streamed to disk).
+    let outputs = manifest["outputs"].as_array().unwrap();
+    assert!(outputs.iter().any(|o| o["path"] == "export/observations.csv"));
+    for o in outputs {
+        let bytes = std::fs::read(dir.path().join("out").join(o["path"].as_str().unwrap())).unwrap();
+        assert_eq!(o["sha256"].as_str().unwrap(), sitrep::export::sha256_hex(&bytes), "{}", o["path"]);
+        assert_eq!(o["bytes"].as_u64().unwrap(), bytes.len() as u64, "{}", o["path"]);
+    }
 }
 
 #[test]
