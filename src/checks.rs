@@ -12,16 +12,10 @@ use crate::table::{Observation, Target};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
-/// Where a count belongs, apart from period and dose (borrowed: a year holds millions).
-type Place<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'static str);
-
-fn place(o: &Observation) -> Place<'_> {
-    (&o.district_code, o.area_code.as_deref(), o.unit.as_deref(), o.group.code())
-}
-
-fn describe(p: &Place) -> String {
-    let mut s = format!("{} in {}", p.3, p.1.unwrap_or(p.0));
-    if let Some(u) = &p.2 {
+/// Where a count belongs, apart from period and dose: "lansia in 15.01.02 (unit)".
+fn describe(o: &Observation) -> String {
+    let mut s = format!("{} in {}", o.group.code(), o.area_code.as_deref().unwrap_or(&o.district_code));
+    if let Some(u) = &o.unit {
         s.push_str(&format!(" ({u})"));
     }
     s
@@ -120,7 +114,7 @@ fn went_down(counts: &Counts) -> Vec<Finding> {
                         &o.source,
                         format!(
                             "cumulative count went down: {} dose {dose}: {ln} on {lperiod} ({}, {} {}), {n} on {period}; {n} is used for {period} as submitted",
-                            describe(&place(o)),
+                            describe(o),
                             lo.source,
                             lo.sheet,
                             lo.cell
@@ -157,7 +151,7 @@ fn dose_above_previous(c: &Counts, later: u8, code: &'static str) -> Vec<Finding
             let (_, n1, o1) = before[k];
             if *n2 > n1 {
                 findings.push(
-                    Finding::warning(code, &o.source, format!("dose {later} ({n2}) is above dose {earlier} ({n1}) for {} on {period}; dose {earlier} is at {} {}", describe(&place(o)), o1.sheet, o1.cell))
+                    Finding::warning(code, &o.source, format!("dose {later} ({n2}) is above dose {earlier} ({n1}) for {} on {period}; dose {earlier} is at {} {}", describe(o), o1.sheet, o1.cell))
                         .at(&o.sheet, Some(o.cell.to_string())),
                 );
             }
