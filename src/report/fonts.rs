@@ -178,18 +178,15 @@ fn write_object(out: &mut Vec<u8>, o: &lopdf::Object, number: &dyn Fn(lopdf::Obj
         }
         Dictionary(d) => write_dict(out, d.iter(), number),
         Stream(s) => {
-            let content = if s.dict.get(b"Filter").is_ok() { s.content.clone() } else { super::pdf_file::deflate(&s.content) };
-            let mut dict: Vec<(&Vec<u8>, &lopdf::Object)> = s.dict.iter().filter(|(k, _)| !matches!(k.as_slice(), b"Length" | b"Filter")).collect();
+            // Deflated here unless printpdf already filtered it.
+            let (content, filter) = match s.dict.get(b"Filter") {
+                Ok(f) => (s.content.clone(), f.clone()),
+                Err(_) => (super::pdf_file::deflate(&s.content), Name(b"FlateDecode".to_vec())),
+            };
             let length = Integer(content.len() as i64);
-            let filter = Name(b"FlateDecode".to_vec());
             let (lk, fk) = (b"Length".to_vec(), b"Filter".to_vec());
-            if s.dict.get(b"Filter").is_err() {
-                dict.push((&fk, &filter));
-            } else if let Ok(f) = s.dict.get(b"Filter") {
-                dict.push((&fk, f));
-            }
-            dict.push((&lk, &length));
-            write_dict(out, dict.into_iter(), number);
+            let kept = s.dict.iter().filter(|(k, _)| !matches!(k.as_slice(), b"Length" | b"Filter"));
+            write_dict(out, kept.chain([(&fk, &filter), (&lk, &length)]), number);
             out.extend_from_slice(b"\nstream\n");
             out.extend_from_slice(&content);
             out.extend_from_slice(b"\nendstream");
