@@ -98,6 +98,11 @@ fn neutralised_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
     DataFrame::new(df.height(), cols)
 }
 
+/// Writes an output made whole in memory (the small ones).
+fn whole(w: &mut dyn std::io::Write, bytes: Result<Vec<u8>>) -> Result<()> {
+    Ok(w.write_all(&bytes?)?)
+}
+
 pub(crate) fn parquet_bytes(df: &DataFrame) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     let mut df = df.clone();
@@ -243,26 +248,25 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
     let d = input.root.as_path();
     // Each file is made and written on its own (in parallel), listed in this order.
     type Make<'a> = Box<dyn Fn(&mut dyn std::io::Write) -> Result<()> + Send + Sync + 'a>;
-    let bytes = |make: fn(&_) -> Result<Vec<u8>>| move |w: &mut dyn std::io::Write| Ok(w.write_all(&make(input)?)?);
     let mut jobs: Vec<(String, Make)> = vec![
         ("export/observations.parquet".into(), Box::new(|w| parquet_to(input.observations, w))),
         ("export/observations.csv".into(), Box::new(|w| csv_to(input.observations, w))),
         ("export/attainment.parquet".into(), Box::new(|w| parquet_to(input.attainment, w))),
         ("export/attainment.csv".into(), Box::new(|w| csv_to(input.attainment, w))),
         ("export/targets.csv".into(), Box::new(|w| csv_to(input.targets, w))),
-        ("export/findings.csv".into(), Box::new(bytes(|i: &ExportInput| findings_csv(i.findings)))),
-        ("export/ppkm_gates.csv".into(), Box::new(bytes(|i: &ExportInput| gates_csv(i.gates)))),
+        ("export/findings.csv".into(), Box::new(|w| whole(w, findings_csv(input.findings)))),
+        ("export/ppkm_gates.csv".into(), Box::new(|w| whole(w, gates_csv(input.gates)))),
     ];
     if let Some(c) = input.changes {
-        jobs.push(("export/changes.csv".into(), Box::new(move |w| Ok(w.write_all(&changes_csv(c)?)?))));
+        jobs.push(("export/changes.csv".into(), Box::new(move |w| whole(w, changes_csv(c)))));
     }
     if let Some(g) = input.app_gaps {
-        jobs.push(("export/app_gaps.csv".into(), Box::new(move |w| Ok(w.write_all(&app_gaps_csv(g)?)?))));
+        jobs.push(("export/app_gaps.csv".into(), Box::new(move |w| whole(w, app_gaps_csv(g)))));
     }
     for o in input.officials {
         // The name comes from an official code (digits and dots) and a date.
         let name = crate::safe_file_name(&format!("sitrep-{}-{}.xlsx", o.province_code, o.period));
-        jobs.push((format!("export/{name}"), Box::new(move |w| Ok(w.write_all(&xlsx::workbook(o)?)?))));
+        jobs.push((format!("export/{name}"), Box::new(move |w| whole(w, xlsx::workbook(o)))));
     }
     let mut outputs = jobs.par_iter().map(|(name, make)| write_atomic_with(d, name, make.as_ref())).collect::<Result<Vec<Output>>>()?;
     let totals = serde_json::json!({

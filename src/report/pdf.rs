@@ -134,7 +134,7 @@ impl TableCell {
 pub struct Doc {
     pages: Vec<Content>,
     /// The page being drawn.
-    ops: Content,
+    page: Content,
     pub y: f32,
     bookmarks: Vec<(String, usize)>,
     running_title: String,
@@ -142,7 +142,7 @@ pub struct Doc {
 
 impl Doc {
     pub fn new(running_title: &str) -> Doc {
-        Doc { pages: Vec::new(), ops: Content::default(), y: MARGIN, bookmarks: Vec::new(), running_title: running_title.to_string() }
+        Doc { pages: Vec::new(), page: Content::default(), y: MARGIN, bookmarks: Vec::new(), running_title: running_title.to_string() }
     }
 
     pub fn page_number(&self) -> usize {
@@ -155,14 +155,14 @@ impl Doc {
     }
 
     pub fn new_page(&mut self) {
-        let ops = std::mem::take(&mut self.ops);
-        self.pages.push(ops);
+        let page = std::mem::take(&mut self.page);
+        self.pages.push(page);
         self.y = MARGIN;
     }
 
     /// Starts the next thing on a fresh page (no blank page when this one is still empty).
     pub fn start_page(&mut self) {
-        if !self.ops.is_empty() {
+        if !self.page.is_empty() {
             self.new_page();
         }
     }
@@ -175,7 +175,7 @@ impl Doc {
     }
 
     pub fn text_at(&mut self, x: f32, y_top: f32, size: f32, bold: bool, color: Rgb3, s: &str) {
-        self.ops.text(x, PAGE_H - y_top, size, bold, color.rgb(), s);
+        self.page.text(x, PAGE_H - y_top, size, bold, color.rgb(), s);
     }
 
     pub fn text_aligned(&mut self, x: f32, width: f32, y_top: f32, size: f32, bold: bool, color: Rgb3, align: Align, s: &str) {
@@ -189,13 +189,13 @@ impl Doc {
     }
 
     pub fn rect(&mut self, x: f32, y_top: f32, w: f32, h: f32, fill: Rgb3) {
-        self.ops.rect(x, PAGE_H - y_top - h, w, h, fill.rgb());
+        self.page.rect(x, PAGE_H - y_top - h, w, h, fill.rgb());
     }
 
     /// A polyline through points given as (x, y from top).
     pub fn line(&mut self, points: &[(f32, f32)], color: Rgb3, thickness: f32, dashed: bool) {
         let points: Vec<(f32, f32)> = points.iter().map(|(x, y)| (*x, PAGE_H - *y)).collect();
-        self.ops.polyline(&points, color.rgb(), thickness, dashed);
+        self.page.polyline(&points, color.rgb(), thickness, dashed);
     }
 
     /// A section heading, kept on the same page as the start of what follows it.
@@ -292,20 +292,20 @@ impl Doc {
     /// Lays out footers ("Halaman x dari N") and writes the PDF bytes. The `/ID` comes
     /// from `id_seed` (a hash of the inputs), so the same inputs give the same bytes.
     pub fn finish(mut self, title: &str, page_label: &dyn Fn(usize, usize) -> String, id_seed: &[u8]) -> Vec<u8> {
-        if !self.ops.is_empty() || self.pages.is_empty() {
+        if !self.page.is_empty() || self.pages.is_empty() {
             self.new_page();
         }
         let n = self.pages.len();
         let running = self.running_title.clone();
         let mut pages = std::mem::take(&mut self.pages);
         for (i, page) in pages.iter_mut().enumerate() {
-            self.ops = std::mem::take(page);
+            self.page = std::mem::take(page);
             let label = page_label(i + 1, n);
             let y = PAGE_H - 28.0;
             self.line(&[(MARGIN, y - 10.0), (PAGE_W - MARGIN, y - 10.0)], GREY, 0.4, false);
             self.text_at(MARGIN, y, 7.5, false, GREY, &running);
             self.text_aligned(MARGIN, PAGE_W - 2.0 * MARGIN, y, 7.5, false, GREY, Align::Right, &label);
-            *page = std::mem::take(&mut self.ops);
+            *page = std::mem::take(&mut self.page);
         }
         // Bookmarks hold page numbers from 1.
         let bookmarks: Vec<(String, usize)> = self.bookmarks.iter().map(|(name, page)| (name.clone(), page.saturating_sub(1))).collect();

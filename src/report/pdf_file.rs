@@ -149,7 +149,7 @@ impl Content {
 
 /// The file: one A4 page per content stream, the outline's entries (title, page index
 /// from 0), the document title, and the `/ID`.
-pub fn write(pages: &[Content], bookmarks: &[(String, usize)], title: &str, creator: &str, id: &[u8]) -> Vec<u8> {
+pub fn write(pages: &[Content], bookmarks: &[(String, usize)], title: &str, producer: &str, id: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let f = fonts();
     let n_fonts = f.objects.len() as u32;
@@ -185,7 +185,7 @@ pub fn write(pages: &[Content], bookmarks: &[(String, usize)], title: &str, crea
     out.extend_from_slice(b"/Creator");
     text_string(&mut out, "sitrep");
     out.extend_from_slice(b"/Producer");
-    text_string(&mut out, creator);
+    text_string(&mut out, producer);
     out.extend_from_slice(b">>\nendobj\n");
     begin(&mut out, 4);
     let _ = write!(out, "<</Font<</{} {} 0 R/{} {} 0 R>>>>\nendobj\n", fonts::NAMES[0], f.font_refs[0], fonts::NAMES[1], f.font_refs[1]);
