@@ -149,13 +149,6 @@ fn people_needed(threshold: f64) -> Expr {
     when(gap.clone().lt(lit(0i64))).then(lit(0i64)).otherwise(gap).alias("people_needed")
 }
 
-/// The periods present, newest last.
-pub fn periods(obs: &DataFrame) -> PolarsResult<Vec<NaiveDate>> {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    let set: BTreeSet<i32> = obs.column("period")?.cast(&DataType::Int32)?.i32()?.into_no_null_iter().collect();
-    Ok(set.into_iter().map(|d| epoch + chrono::Days::new(d as u64)).collect())
-}
-
 /// One row of the attainment frame, typed for the reports and the checks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttainRow {

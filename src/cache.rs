@@ -6,7 +6,7 @@
 //! aliases). Stored in `<out>/.cache/`: the observations as Parquet, the rest as JSON.
 //! A missing, stale or damaged cache is simply not used.
 
-use crate::export::{parquet_bytes, sha256_hex, write_atomic};
+use crate::export::{parquet_batches, BATCH, sha256_hex, write_atomic, write_atomic_with};
 use crate::findings::Finding;
 use crate::table::{self, FileOutcome, FileTable, ReportedStatus, Target};
 use anyhow::Result;
@@ -17,6 +17,8 @@ use std::sync::Mutex;
 
 const OBSERVATIONS: &str = "observations.parquet";
 const FILES: &str = "files.json";
+/// The observations' column naming the index entry they belong to.
+const ENTRY: &str = "entry";
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Entry {
@@ -62,17 +64,17 @@ impl Cache {
             return None;
         }
         let df = ParquetReader::new(std::io::Cursor::new(bytes)).finish().ok()?;
-        let keys: Vec<String> = df.column("key").ok()?.str().ok()?.iter().map(|k| k.unwrap_or_default().to_string()).collect();
+        let entry_of = df.column(ENTRY).ok()?.u32().ok()?.clone();
         let observations = table::observations_from_frame(&df).ok()?;
-        let mut by_key: HashMap<String, FileTable> = index
+        let mut tables: Vec<(String, FileTable)> = index
             .entries
             .into_iter()
             .map(|e| (e.key, FileTable { outcome: e.outcome, observations: Vec::new(), targets: e.targets, statuses: e.statuses, findings: e.findings }))
             .collect();
-        for (key, o) in keys.into_iter().zip(observations) {
-            by_key.get_mut(&key)?.observations.push(o);
+        for (entry, o) in entry_of.iter().zip(observations) {
+            tables.get_mut(entry? as usize)?.1.observations.push(o);
         }
-        Some(by_key)
+        Some(tables.into_iter().collect())
     }
 
     /// The key of a file's content as read under `path` (as shown).
@@ -93,21 +95,30 @@ impl Cache {
     /// Replaces the cache with the files of this run (so it never holds files no longer
     /// read). `files` are as read, before resubmissions and overlaps are settled.
     pub fn save(&self, files: &[(String, &FileTable)]) -> Result<()> {
-        let mut keys = Vec::new();
-        for (key, f) in files {
-            keys.extend(std::iter::repeat_n(key.as_str(), f.observations.len()));
-        }
-        let mut df = table::observations_frame(files.iter().flat_map(|(_, f)| f.observations.iter()))?;
-        df.with_column(Column::new("key".into(), keys))?;
-        let bytes = parquet_bytes(&df)?;
+        // The observations in frames of at most BATCH rows, each with its entry's place
+        // in the index (not its 64-character key), streamed to the file.
+        let frames = || {
+            let mut rows = files.iter().enumerate().flat_map(|(i, (_, f))| f.observations.iter().map(move |o| (i as u32, o))).peekable();
+            let mut first = true;
+            std::iter::from_fn(move || {
+                if !std::mem::take(&mut first) && rows.peek().is_none() {
+                    return None;
+                }
+                let part: Vec<(u32, &table::Observation)> = rows.by_ref().take(BATCH).collect();
+                Some(table::observations_frame(part.iter().map(|(_, o)| *o)).and_then(|mut df| {
+                    df.with_column(Column::new(ENTRY.into(), part.iter().map(|(e, _)| *e).collect::<Vec<u32>>()))?;
+                    Ok(df)
+                }))
+            })
+        };
+        let written = write_atomic_with(&self.dir, OBSERVATIONS, &|w| parquet_batches(frames(), w))?;
         let index = Index {
-            observations_sha256: sha256_hex(&bytes),
+            observations_sha256: written.sha256,
             entries: files
                 .iter()
                 .map(|(key, f)| Entry { key: key.clone(), outcome: f.outcome.clone(), findings: f.findings.clone(), targets: f.targets.clone(), statuses: f.statuses.clone() })
                 .collect(),
         };
-        write_atomic(&self.dir, OBSERVATIONS, &bytes)?;
         write_atomic(&self.dir, FILES, &serde_json::to_vec(&index)?)?;
         Ok(())
     }

@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 use crate::findings::Finding;
-use crate::table::FileOutcome;
+use crate::table::{self, FileOutcome, Observation};
 use anyhow::{Context, Result};
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
@@ -110,10 +110,45 @@ pub(crate) fn parquet_bytes(df: &DataFrame) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-fn csv_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
-    let mut df = neutralised_frame(df)?;
-    CsvWriter::new(w).include_header(true).finish(&mut df)?;
+/// Rows per frame when the canonical table is streamed to a file: a year holds millions
+/// of rows, and a frame of all of them was the largest thing a run held.
+pub(crate) const BATCH: usize = 1 << 17;
+
+/// The canonical table as frames of at most [`BATCH`] rows (one empty frame when there
+/// are no rows, so the file still has its columns).
+pub(crate) fn observation_batches(obs: &[Observation]) -> impl Iterator<Item = PolarsResult<DataFrame>> + '_ {
+    let n = obs.len().div_ceil(BATCH).max(1);
+    (0..n).map(move |i| table::observations_frame(&obs[(i * BATCH).min(obs.len())..((i + 1) * BATCH).min(obs.len())]))
+}
+
+/// Writes frames of one schema as one Parquet file, a row group per frame.
+pub(crate) fn parquet_batches(mut frames: impl Iterator<Item = PolarsResult<DataFrame>>, w: &mut dyn std::io::Write) -> Result<()> {
+    let Some(first) = frames.next() else { return Ok(()) };
+    let first = first?;
+    let mut writer = ParquetWriter::new(w).batched(first.schema())?;
+    writer.write_batch(&first)?;
+    for df in frames {
+        writer.write_batch(&df?)?;
+    }
+    writer.finish()?;
     Ok(())
+}
+
+/// Writes frames of one schema as one CSV file (one header), formula-like text neutralised.
+fn csv_batches(mut frames: impl Iterator<Item = PolarsResult<DataFrame>>, w: &mut dyn std::io::Write) -> Result<()> {
+    let Some(first) = frames.next() else { return Ok(()) };
+    let first = neutralised_frame(&first?)?;
+    let mut writer = CsvWriter::new(w).include_header(true).batched(first.schema())?;
+    writer.write_batch(&first)?;
+    for df in frames {
+        writer.write_batch(&neutralised_frame(&df?)?)?;
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+fn csv_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
+    csv_batches(std::iter::once(Ok(df.clone())), w)
 }
 
 fn parquet_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
@@ -225,7 +260,8 @@ pub fn app_gaps_csv(gaps: &[crate::appgap::AppGap]) -> Result<Vec<u8>> {
 pub struct ExportInput<'a> {
     /// The run's output folder; the export goes to `export/` inside it.
     pub root: PathBuf,
-    pub observations: &'a DataFrame,
+    /// The canonical table, written in batches (never as one frame).
+    pub observations: &'a [Observation],
     pub attainment: &'a DataFrame,
     pub targets: &'a DataFrame,
     pub findings: &'a [Finding],
@@ -249,8 +285,8 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
     // Each file is made and written on its own (in parallel), listed in this order.
     type Make<'a> = Box<dyn Fn(&mut dyn std::io::Write) -> Result<()> + Send + Sync + 'a>;
     let mut jobs: Vec<(String, Make)> = vec![
-        ("export/observations.parquet".into(), Box::new(|w| parquet_to(input.observations, w))),
-        ("export/observations.csv".into(), Box::new(|w| csv_to(input.observations, w))),
+        ("export/observations.parquet".into(), Box::new(|w| parquet_batches(observation_batches(input.observations), w))),
+        ("export/observations.csv".into(), Box::new(|w| csv_batches(observation_batches(input.observations), w))),
         ("export/attainment.parquet".into(), Box::new(|w| parquet_to(input.attainment, w))),
         ("export/attainment.csv".into(), Box::new(|w| csv_to(input.attainment, w))),
         ("export/targets.csv".into(), Box::new(|w| csv_to(input.targets, w))),
@@ -275,7 +311,7 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
         "rows_accepted": input.inputs.iter().map(|f| f.rows_accepted).sum::<usize>(),
         "rows_totals": input.inputs.iter().map(|f| f.rows_totals).sum::<usize>(),
         "rows_rejected": input.inputs.iter().map(|f| f.rows_rejected).sum::<usize>(),
-        "observations": input.observations.height(),
+        "observations": input.observations.len(),
         "findings": input.findings.len(),
     });
     let mut all_outputs: Vec<Output> = input.reports.to_vec();

@@ -23,6 +23,7 @@ pub mod layout;
 pub mod receipts;
 pub mod report;
 pub mod summary;
+pub mod sym;
 pub mod table;
 pub mod template;
 pub mod timings;
@@ -393,10 +394,11 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
 
     progress.stage("attainment");
     let stage = std::time::Instant::now();
-    let obs_df = table::observations_frame(&observations).context("building the canonical table")?;
+    // Attainment reads the districts' sums; the canonical table itself is only written out.
+    let figures_df = table::district_figures_frame(&observations).context("summing the districts' figures")?;
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
-    let attain_df = attain::compute(&obs_df, &targets_df, plan.threshold).context("computing attainment")?;
-    let periods = attain::periods(&obs_df)?;
+    let attain_df = attain::compute(&figures_df, &targets_df, plan.threshold).context("computing attainment")?;
+    let periods = table::periods(&observations);
     let period = match plan.period {
         Some(p) => {
             if !periods.contains(&p) {
@@ -419,7 +421,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
             let resolver = Resolver { gazetteer, aliases: &plan.aliases };
             let t = read_one(path, Purpose::Targets, plan, &resolver, &timings::StageClock::default()).0;
             findings.extend(t.findings.iter().cloned());
-            let alt = attain::compute(&obs_df, &table::targets_frame(&t.targets)?, plan.threshold)?;
+            let alt = attain::compute(&figures_df, &table::targets_frame(&t.targets)?, plan.threshold)?;
             Some((report::rows_from_frame(&alt)?, file_name(&t.outcome.path).to_string()))
         }
         None => None,
@@ -553,7 +555,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
         .collect();
     let exports = export::write(&export::ExportInput {
         root: plan.out.clone(),
-        observations: &obs_df,
+        observations: &observations,
         attainment: &attain_df,
         targets: &targets_df,
         findings: &findings,
@@ -609,8 +611,8 @@ fn read_app(
         findings.push(Finding::warning("no_app_figures", &dir.display().to_string(), "no figures could be read from the application export; register and application are not compared"));
         return Ok(Vec::new());
     }
-    let obs_df = table::observations_frame(&observations).context("building the application's table")?;
-    let app_rows = report::rows_from_frame(&attain::compute(&obs_df, targets_df, plan.threshold).context("computing the application's attainment")?)?;
+    let figures_df = table::district_figures_frame(&observations).context("summing the application's figures")?;
+    let app_rows = report::rows_from_frame(&attain::compute(&figures_df, targets_df, plan.threshold).context("computing the application's attainment")?)?;
     let app_gates = gates::compute(&app_rows, &plan.gates);
     Ok(appgap::compare(rows, &app_rows, gates, &app_gates, period))
 }

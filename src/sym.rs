@@ -1,0 +1,172 @@
+//! Interned texts. A year holds millions of observations but few distinct codes, file
+//! names, sheets and cell references: each text is stored once for the life of the
+//! process, and an observation holds an 8-byte reference to it. Texts are never freed;
+//! a run's distinct texts are bounded by the size of its files.
+//!
+//! Equal texts are the same reference, so equality compares addresses. Hashing and
+//! ordering use the text itself, so maps and sorted lists come out the same on every run.
+
+use rustc_hash::FxHashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::{LazyLock, Mutex};
+
+/// A text stored once (see the module's comment). Dereferences to `&str`.
+#[derive(Clone, Copy)]
+pub struct Sym(&'static Stored);
+
+/// The stored text behind a thin reference (a `&str` would take 16 bytes).
+struct Stored(Box<str>);
+
+/// Shards, so that parallel readers rarely wait for one another.
+const SHARDS: usize = 16;
+
+static TABLE: LazyLock<[Mutex<FxHashMap<&'static str, Sym>>; SHARDS]> = LazyLock::new(|| std::array::from_fn(|_| Mutex::new(FxHashMap::default())));
+
+impl Sym {
+    /// The stored text equal to `s`, stored now if it is new.
+    pub fn new(s: &str) -> Sym {
+        let shard = (rustc_hash::FxBuildHasher.hash_one(s) >> 60) as usize % SHARDS;
+        // Nothing panics while the lock is held, so a poisoned lock is still consistent.
+        let mut map = TABLE[shard].lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&sym) = map.get(s) {
+            return sym;
+        }
+        let stored: &'static Stored = Box::leak(Box::new(Stored(s.into())));
+        let sym = Sym(stored);
+        map.insert(&stored.0, sym);
+        sym
+    }
+
+    pub fn as_str(self) -> &'static str {
+        &self.0 .0
+    }
+}
+
+/// Interns a run of texts in which the same text often comes again right away (a file's
+/// name or a district code on every row of a table read back): those skip the table.
+#[derive(Default)]
+pub struct Recent(Option<Sym>);
+
+impl Recent {
+    pub fn get(&mut self, s: &str) -> Sym {
+        match self.0 {
+            Some(sym) if sym.as_str() == s => sym,
+            _ => *self.0.insert(Sym::new(s)),
+        }
+    }
+}
+
+impl std::ops::Deref for Sym {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Sym {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// Hashes as its text does, so a map keyed by `Sym` can be looked up with a `&str`.
+impl std::borrow::Borrow<str> for Sym {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Sym {
+    fn eq(&self, other: &Sym) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for Sym {}
+
+impl Hash for Sym {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl Ord for Sym {
+    fn cmp(&self, other: &Sym) -> std::cmp::Ordering {
+        if self == other {
+            return std::cmp::Ordering::Equal;
+        }
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for Sym {
+    fn partial_cmp(&self, other: &Sym) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq<str> for Sym {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Sym {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl From<&str> for Sym {
+    fn from(s: &str) -> Sym {
+        Sym::new(s)
+    }
+}
+
+impl From<&String> for Sym {
+    fn from(s: &String) -> Sym {
+        Sym::new(s)
+    }
+}
+
+impl From<String> for Sym {
+    fn from(s: String) -> Sym {
+        Sym::new(&s)
+    }
+}
+
+impl std::fmt::Debug for Sym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Sym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_texts_are_one_reference_and_order_by_text() {
+        let a = Sym::new(&String::from("15.01"));
+        let b = Sym::new("15.01");
+        assert!(std::ptr::eq(a.as_str(), b.as_str()));
+        assert_eq!(a, b);
+        assert_ne!(a, Sym::new("15.02"));
+        assert_eq!(std::mem::size_of::<Option<Sym>>(), 8);
+        let mut v = vec![Sym::new("b"), Sym::new("a"), Sym::new("c"), Sym::new("a")];
+        v.sort();
+        assert_eq!(v.iter().map(|s| s.as_str()).collect::<Vec<_>>(), ["a", "a", "b", "c"]);
+        // Looked up by text in a map keyed by Sym.
+        let m: std::collections::HashMap<Sym, u32> = [(a, 1)].into_iter().collect();
+        assert_eq!(m.get("15.01"), Some(&1));
+        let mut recent = Recent::default();
+        assert_eq!(recent.get("x"), recent.get("x"));
+        assert_eq!(recent.get("y"), Sym::new("y"));
+    }
+}
