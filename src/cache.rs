@@ -4,11 +4,15 @@
 //! shown (dates and districts are also read from file and folder names), the sitrep
 //! version and build, and the configuration that affects reading (limits, vocabulary,
 //! aliases). Stored in `<out>/.cache/`: the observations as Parquet, the rest as JSON.
+//! The observations' texts (codes, files, sheets, cells) are numbers into a list of texts
+//! kept in the JSON, so that loading a year is decoding integers, not millions of strings.
 //! A missing, stale or damaged cache is simply not used.
 
 use crate::export::{parquet_batches, BATCH, sha256_hex, write_atomic, write_atomic_with};
 use crate::findings::Finding;
-use crate::table::{self, FileOutcome, FileTable, ReportedStatus, Target};
+use crate::layout::vocab::Group;
+use crate::sym::Sym;
+use crate::table::{FileOutcome, FileTable, Observation, ReportedStatus, Target};
 use anyhow::Result;
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -35,7 +39,91 @@ struct Index {
     /// SHA-256 of the observations file written with this index: a pair that does not
     /// match (a run killed between the two writes) is not used.
     observations_sha256: String,
+    /// The texts the observations' text columns number (from 0).
+    texts: Vec<String>,
     entries: Vec<Entry>,
+}
+
+/// The observations' columns holding numbers into [`Index::texts`].
+const TEXT_COLUMNS: [&str; 8] = ["province_code", "district_code", "area_code", "unit", "group", "source", "sheet", "cell"];
+
+/// Numbers texts in the order first seen, by their interned ids.
+#[derive(Default)]
+struct Numbering {
+    of: rustc_hash::FxHashMap<usize, u32>,
+    texts: Vec<&'static str>,
+}
+
+impl Numbering {
+    fn number(&mut self, s: Sym) -> u32 {
+        let next = self.texts.len() as u32;
+        *self.of.entry(s.id()).or_insert_with(|| {
+            self.texts.push(s.as_str());
+            next
+        })
+    }
+}
+
+/// A frame of observations with their texts numbered.
+fn numbered_frame(rows: &[(u32, &Observation)], numbering: &mut Numbering) -> PolarsResult<DataFrame> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let mut texts: [Vec<Option<u32>>; 8] = Default::default();
+    for (_, o) in rows {
+        let values = [Some(o.province_code), Some(o.district_code), o.area_code, o.unit, Some(Sym::new(o.group.code())), Some(o.source), Some(o.sheet), Some(o.cell)];
+        for (column, v) in texts.iter_mut().zip(values) {
+            column.push(v.map(|s| numbering.number(s)));
+        }
+    }
+    let mut columns: Vec<Column> = vec![
+        Int32Chunked::from_vec("period".into(), rows.iter().map(|(_, o)| (o.period - epoch).num_days() as i32).collect()).into_series().into(),
+        Column::new("dose".into(), rows.iter().map(|(_, o)| o.dose as i32).collect::<Vec<i32>>()),
+        Column::new("vaccinated".into(), rows.iter().map(|(_, o)| o.vaccinated).collect::<Vec<i64>>()),
+        Column::new(ENTRY.into(), rows.iter().map(|(e, _)| *e).collect::<Vec<u32>>()),
+    ];
+    for (name, values) in TEXT_COLUMNS.iter().zip(texts) {
+        columns.push(UInt32Chunked::from_iter_options((*name).into(), values.into_iter()).into_series().into());
+    }
+    DataFrame::new(rows.len(), columns)
+}
+
+/// The observations of a numbered frame, each with its entry; `None` when a number is
+/// out of range or a column is missing.
+fn observations_of(df: &DataFrame, texts: &[String]) -> Option<Vec<(u32, Observation)>> {
+    let syms: Vec<Sym> = texts.iter().map(Sym::from).collect();
+    let groups: Vec<Option<Group>> = texts.iter().map(|t| Group::from_code(t)).collect();
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let ints = |name: &str| -> Option<Vec<Option<u32>>> { Some(df.column(name).ok()?.u32().ok()?.iter().collect()) };
+    let [province, district, area, unit, group, source, sheet, cell] = TEXT_COLUMNS.map(ints);
+    let (province, district, area, unit, group, source, sheet, cell) = (province?, district?, area?, unit?, group?, source?, sheet?, cell?);
+    let period: Vec<Option<i32>> = df.column("period").ok()?.i32().ok()?.iter().collect();
+    let dose: Vec<Option<i32>> = df.column("dose").ok()?.i32().ok()?.iter().collect();
+    let vaccinated: Vec<Option<i64>> = df.column("vaccinated").ok()?.i64().ok()?.iter().collect();
+    let entry: Vec<Option<u32>> = df.column(ENTRY).ok()?.u32().ok()?.iter().collect();
+    let text = |id: Option<u32>| syms.get(id? as usize).copied();
+    let mut out = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let o = Observation {
+            period: epoch + chrono::Days::new(u64::try_from(period[i]?).ok()?),
+            province_code: text(province[i])?,
+            district_code: text(district[i])?,
+            area_code: match area[i] {
+                Some(id) => Some(text(Some(id))?),
+                None => None,
+            },
+            unit: match unit[i] {
+                Some(id) => Some(text(Some(id))?),
+                None => None,
+            },
+            group: (*groups.get(group[i]? as usize)?)?,
+            dose: u8::try_from(dose[i]?).ok()?,
+            vaccinated: vaccinated[i]?,
+            source: text(source[i])?,
+            sheet: text(sheet[i])?,
+            cell: text(cell[i])?,
+        };
+        out.push((entry[i]?, o));
+    }
+    Some(out)
 }
 
 /// The cache of one run: the entries found on disk, taken as files are read.
@@ -64,15 +152,15 @@ impl Cache {
             return None;
         }
         let df = ParquetReader::new(std::io::Cursor::new(bytes)).finish().ok()?;
-        let entry_of = df.column(ENTRY).ok()?.u32().ok()?.clone();
-        let observations = table::observations_from_frame(&df).ok()?;
+        let observations = observations_of(&df, &index.texts)?;
+        drop(df);
         let mut tables: Vec<(String, FileTable)> = index
             .entries
             .into_iter()
             .map(|e| (e.key, FileTable { outcome: e.outcome, observations: Vec::new(), targets: e.targets, statuses: e.statuses, findings: e.findings }))
             .collect();
-        for (entry, o) in entry_of.iter().zip(observations) {
-            tables.get_mut(entry? as usize)?.1.observations.push(o);
+        for (entry, o) in observations {
+            tables.get_mut(entry as usize)?.1.observations.push(o);
         }
         Some(tables.into_iter().collect())
     }
@@ -97,6 +185,8 @@ impl Cache {
     pub fn save(&self, files: &[(String, &FileTable)]) -> Result<()> {
         // The observations in frames of at most BATCH rows, each with its entry's place
         // in the index (not its 64-character key), streamed to the file.
+        let numbering = std::cell::RefCell::new(Numbering::default());
+        let numbers = &numbering;
         let frames = || {
             let mut rows = files.iter().enumerate().flat_map(|(i, (_, f))| f.observations.iter().map(move |o| (i as u32, o))).peekable();
             let mut first = true;
@@ -104,16 +194,14 @@ impl Cache {
                 if !std::mem::take(&mut first) && rows.peek().is_none() {
                     return None;
                 }
-                let part: Vec<(u32, &table::Observation)> = rows.by_ref().take(BATCH).collect();
-                Some(table::observations_frame(part.iter().map(|(_, o)| *o)).and_then(|mut df| {
-                    df.with_column(Column::new(ENTRY.into(), part.iter().map(|(e, _)| *e).collect::<Vec<u32>>()))?;
-                    Ok(df)
-                }))
+                let part: Vec<(u32, &Observation)> = rows.by_ref().take(BATCH).collect();
+                Some(numbered_frame(&part, &mut numbers.borrow_mut()))
             })
         };
         let written = write_atomic_with(&self.dir, OBSERVATIONS, &|w| parquet_batches(frames(), w))?;
         let index = Index {
             observations_sha256: written.sha256,
+            texts: numbering.into_inner().texts.into_iter().map(String::from).collect(),
             entries: files
                 .iter()
                 .map(|(key, f)| Entry { key: key.clone(), outcome: f.outcome.clone(), findings: f.findings.clone(), targets: f.targets.clone(), statuses: f.statuses.clone() })

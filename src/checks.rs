@@ -8,9 +8,11 @@
 
 use crate::attain::AttainRow;
 use crate::findings::Finding;
+use crate::layout::vocab::Group;
+use crate::sym::Sym;
 use crate::table::{Observation, Target};
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
+use rayon::prelude::*;
 
 /// Where a count belongs, apart from period and dose: "lansia in 15.01.02 (unit)".
 fn describe(o: &Observation) -> String {
@@ -25,55 +27,65 @@ fn describe(o: &Observation) -> String {
 /// location of a finding.
 type Series<'a> = Vec<(NaiveDate, i64, &'a Observation)>;
 
-/// Ids of strings in their sorted order, so that figures sort by integers (a year holds
+/// Ids of texts in their sorted order, so that figures sort by integers (a year holds
 /// millions of figures; comparing their strings was most of the checks' time).
-struct Ranks<'a>(rustc_hash::FxHashMap<&'a str, u32>);
+struct Ranks(rustc_hash::FxHashMap<usize, u32>);
 
-impl<'a> Ranks<'a> {
-    /// Id 0 is "none"; the strings get 1, 2, … in sorted order.
-    fn new(values: impl Iterator<Item = &'a str>) -> Ranks<'a> {
-        let set: rustc_hash::FxHashSet<&str> = values.collect();
-        let mut sorted: Vec<&str> = set.into_iter().collect();
+impl Ranks {
+    /// Id 0 is "none"; the texts get 1, 2, … in sorted order.
+    fn new(values: impl Iterator<Item = Sym>) -> Ranks {
+        let set: rustc_hash::FxHashMap<usize, Sym> = values.map(|s| (s.id(), s)).collect();
+        let mut sorted: Vec<Sym> = set.into_values().collect();
         sorted.sort_unstable();
-        Ranks(sorted.into_iter().enumerate().map(|(i, s)| (s, i as u32 + 1)).collect())
+        Ranks(sorted.into_iter().enumerate().map(|(i, s)| (s.id(), i as u32 + 1)).collect())
     }
-    fn of(&self, s: Option<&str>) -> u32 {
-        s.and_then(|s| self.0.get(s)).copied().unwrap_or(0)
+    fn of(&self, s: Option<Sym>) -> u32 {
+        s.and_then(|s| self.0.get(&s.id())).copied().unwrap_or(0)
     }
 }
 
-/// The observations' strings ranked, for grouping keys.
-struct Keys<'a> {
-    district: Ranks<'a>,
-    area: Ranks<'a>,
-    unit: Ranks<'a>,
-    group: Ranks<'a>,
+/// The observations' texts ranked, for grouping keys.
+struct Keys {
+    district: Ranks,
+    area: Ranks,
+    unit: Ranks,
 }
 
-impl<'a> Keys<'a> {
-    fn new(obs: &'a [Observation]) -> Keys<'a> {
+impl Keys {
+    fn new(obs: &[Observation]) -> Keys {
         Keys {
-            district: Ranks::new(obs.iter().map(|o| o.district_code.as_str())),
-            area: Ranks::new(obs.iter().filter_map(|o| o.area_code.as_deref())),
-            unit: Ranks::new(obs.iter().filter_map(|o| o.unit.as_deref())),
-            group: Ranks::new(obs.iter().map(|o| o.group.code())),
+            district: Ranks::new(obs.iter().map(|o| o.district_code)),
+            area: Ranks::new(obs.iter().filter_map(|o| o.area_code)),
+            unit: Ranks::new(obs.iter().filter_map(|o| o.unit)),
         }
     }
     /// Place and dose: what a count belongs to, apart from its period.
     fn place(&self, o: &Observation) -> [u32; 5] {
-        [self.district.of(Some(&o.district_code)), self.area.of(o.area_code.as_deref()), self.unit.of(o.unit.as_deref()), self.group.of(Some(o.group.code())), o.dose as u32]
+        [self.district.of(Some(o.district_code)), self.area.of(o.area_code), self.unit.of(o.unit), group_rank(o.group), o.dose as u32]
     }
     /// District, group and dose: a district's count summed over its areas and units.
     fn district(&self, o: &Observation) -> [u32; 5] {
-        [self.district.of(Some(&o.district_code)), 0, 0, self.group.of(Some(o.group.code())), o.dose as u32]
+        [self.district.of(Some(o.district_code)), 0, 0, group_rank(o.group), o.dose as u32]
     }
+}
+
+/// Groups in the order of their codes, as the findings have always been ordered.
+fn group_rank(g: Group) -> u32 {
+    static RANKS: std::sync::LazyLock<Vec<(Group, u32)>> = std::sync::LazyLock::new(|| {
+        let mut all: Vec<Group> = Group::SPECIFIC.to_vec();
+        all.push(Group::All);
+        all.sort_by_key(|g| g.code());
+        all.into_iter().enumerate().map(|(i, g)| (g, i as u32 + 1)).collect()
+    });
+    RANKS.iter().find(|(x, _)| *x == g).map(|(_, r)| *r).unwrap_or(0)
 }
 
 /// The figures grouped by `key`, in key order, each group a [`Series`]. Figures of one
 /// key and period are summed; the first read of them locates a finding.
 fn grouped<'a>(obs: impl Iterator<Item = &'a Observation>, key: impl Fn(&Observation) -> [u32; 5]) -> Vec<([u32; 5], Series<'a>)> {
     let mut keyed: Vec<([u32; 5], NaiveDate, usize, &Observation)> = obs.enumerate().map(|(i, o)| (key(o), o.period, i, o)).collect();
-    keyed.sort_unstable_by_key(|(k, period, i, _)| (*k, *period, *i));
+    // Sorted in parallel; the index makes the order total, so it is the same every run.
+    keyed.par_sort_unstable_by_key(|(k, period, i, _)| (*k, *period, *i));
     let mut out: Vec<([u32; 5], Series)> = Vec::new();
     for (k, period, _, o) in keyed {
         if out.last().is_none_or(|(last, _)| *last != k) {
@@ -283,13 +295,15 @@ fn jumps(series: Vec<([u32; 5], Series)>, factor: f64, weeks: usize) -> Vec<Find
 
 /// Districts whose latest figures are older than `days` before the report's period.
 pub fn stale_districts(obs: &[Observation], period: NaiveDate, days: i64) -> Vec<Finding> {
-    let mut latest: BTreeMap<&str, &Observation> = BTreeMap::new();
+    let mut latest: rustc_hash::FxHashMap<usize, &Observation> = Default::default();
     for o in obs.iter().filter(|o| o.period <= period) {
-        let e = latest.entry(o.district_code.as_str()).or_insert(o);
+        let e = latest.entry(o.district_code.id()).or_insert(o);
         if o.period > e.period {
             *e = o;
         }
     }
+    let mut latest: Vec<(&str, &Observation)> = latest.into_values().map(|o| (o.district_code.as_str(), o)).collect();
+    latest.sort_unstable_by_key(|(district, _)| *district);
     latest
         .into_iter()
         .filter(|(_, o)| (period - o.period).num_days() > days)

@@ -33,7 +33,7 @@ pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> Result<Output> {
 
 /// [`write_atomic`] for an output written piece by piece (the large tables are streamed
 /// to their file rather than built in memory first); hashed as it is written.
-pub fn write_atomic_with(root: &Path, rel: &str, write: &dyn Fn(&mut dyn std::io::Write) -> Result<()>) -> Result<Output> {
+pub fn write_atomic_with(root: &Path, rel: &str, write: &dyn Fn(&mut (dyn std::io::Write + Send)) -> Result<()>) -> Result<Output> {
     let path = &root.join(rel);
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -145,6 +145,36 @@ fn csv_batches(mut frames: impl Iterator<Item = PolarsResult<DataFrame>>, w: &mu
     }
     writer.finish()?;
     Ok(())
+}
+
+/// `export/observations.parquet` and `.csv`, written together so that each batch's frame
+/// is built once for both.
+fn observations_to(d: &Path, obs: &[Observation]) -> Result<(Output, Output)> {
+    let csv = std::cell::RefCell::new(None);
+    let parquet = write_atomic_with(d, "export/observations.parquet", &|to_parquet| {
+        let to_parquet = std::cell::RefCell::new(to_parquet);
+        let written = write_atomic_with(d, "export/observations.csv", &|to_csv| {
+            let mut to_parquet = to_parquet.borrow_mut();
+            let mut frames = observation_batches(obs);
+            let Some(first) = frames.next() else { return Ok(()) };
+            let first = first?;
+            let mut parquet = ParquetWriter::new(&mut **to_parquet).batched(first.schema())?;
+            let mut csv = CsvWriter::new(to_csv).include_header(true).batched(first.schema())?;
+            for df in std::iter::once(Ok(first)).chain(frames) {
+                let df = df?;
+                let (a, b) = rayon::join(|| parquet.write_batch(&df), || neutralised_frame(&df).and_then(|n| csv.write_batch(&n)));
+                a?;
+                b?;
+            }
+            parquet.finish()?;
+            csv.finish()?;
+            Ok(())
+        })?;
+        *csv.borrow_mut() = Some(written);
+        Ok(())
+    })?;
+    let csv = csv.into_inner().context("the observations' CSV was not written")?;
+    Ok((parquet, csv))
 }
 
 fn csv_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
@@ -283,10 +313,8 @@ pub struct ExportInput<'a> {
 pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
     let d = input.root.as_path();
     // Each file is made and written on its own (in parallel), listed in this order.
-    type Make<'a> = Box<dyn Fn(&mut dyn std::io::Write) -> Result<()> + Send + Sync + 'a>;
+    type Make<'a> = Box<dyn Fn(&mut (dyn std::io::Write + Send)) -> Result<()> + Send + Sync + 'a>;
     let mut jobs: Vec<(String, Make)> = vec![
-        ("export/observations.parquet".into(), Box::new(|w| parquet_batches(observation_batches(input.observations), w))),
-        ("export/observations.csv".into(), Box::new(|w| csv_batches(observation_batches(input.observations), w))),
         ("export/attainment.parquet".into(), Box::new(|w| parquet_to(input.attainment, w))),
         ("export/attainment.csv".into(), Box::new(|w| csv_to(input.attainment, w))),
         ("export/targets.csv".into(), Box::new(|w| csv_to(input.targets, w))),
@@ -304,7 +332,11 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
         let name = crate::safe_file_name(&format!("sitrep-{}-{}.xlsx", o.province_code, o.period));
         jobs.push((format!("export/{name}"), Box::new(move |w| whole(w, xlsx::workbook(o)))));
     }
-    let mut outputs = jobs.par_iter().map(|(name, make)| write_atomic_with(d, name, make.as_ref())).collect::<Result<Vec<Output>>>()?;
+    // The canonical table (the largest outputs) beside the rest, listed first.
+    let (table, rest) = rayon::join(|| observations_to(d, input.observations), || jobs.par_iter().map(|(name, make)| write_atomic_with(d, name, make.as_ref())).collect::<Result<Vec<Output>>>());
+    let (parquet, csv) = table?;
+    let mut outputs = vec![parquet, csv];
+    outputs.extend(rest?);
     let totals = serde_json::json!({
         "files": input.inputs.len(),
         "files_read": input.inputs.iter().filter(|f| f.status == "ok").count(),

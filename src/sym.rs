@@ -40,6 +40,12 @@ impl Sym {
     pub fn as_str(self) -> &'static str {
         &self.0 .0
     }
+
+    /// A number naming the text for the life of the process (its address): equal for
+    /// equal texts, cheap to hash. Differs between runs, so never order output by it.
+    pub fn id(self) -> usize {
+        self.0 as *const Stored as usize
+    }
 }
 
 /// Interns a run of texts in which the same text often comes again right away (a file's
@@ -157,6 +163,7 @@ mod tests {
         let b = Sym::new("15.01");
         assert!(std::ptr::eq(a.as_str(), b.as_str()));
         assert_eq!(a, b);
+        assert_eq!(a.id(), b.id());
         assert_ne!(a, Sym::new("15.02"));
         assert_eq!(std::mem::size_of::<Option<Sym>>(), 8);
         let mut v = vec![Sym::new("b"), Sym::new("a"), Sym::new("c"), Sym::new("a")];

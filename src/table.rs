@@ -497,7 +497,8 @@ pub fn settle_overlaps(files: &mut [FileTable], mtimes: &[Option<chrono::DateTim
 fn place_hash(o: &Observation) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
-    (o.period, &o.district_code, &o.area_code, &o.unit, o.group, o.dose).hash(&mut h);
+    // Interned texts: their ids stand for them (the hash only groups, never orders).
+    (o.period, o.district_code.id(), o.area_code.map(Sym::id), o.unit.map(Sym::id), o.group, o.dose).hash(&mut h);
     h.finish()
 }
 
