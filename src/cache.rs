@@ -39,6 +39,10 @@ struct Index {
     /// SHA-256 of the observations file written with this index: a pair that does not
     /// match (a run killed between the two writes) is not used.
     observations_sha256: String,
+    /// SHA-256 of the salt of the run that wrote it: another build or configuration
+    /// would find none of its keys, so its observations are not loaded at all.
+    #[serde(default)]
+    salt_sha256: String,
     /// The texts the observations' text columns number (from 0).
     texts: Vec<String>,
     entries: Vec<Entry>,
@@ -86,44 +90,49 @@ fn numbered_frame(rows: &[(u32, &Observation)], numbering: &mut Numbering) -> Po
     DataFrame::new(rows.len(), columns)
 }
 
-/// The observations of a numbered frame, each with its entry; `None` when a number is
-/// out of range or a column is missing.
-fn observations_of(df: &DataFrame, texts: &[String]) -> Option<Vec<(u32, Observation)>> {
+/// Hands each observation of a numbered frame to `add` with its entry, column by column
+/// without copies (a year is millions of rows); `None` when a number is out of range or a
+/// column is missing.
+fn observations_of(df: &DataFrame, texts: &[String], mut add: impl FnMut(u32, Observation) -> Option<()>) -> Option<()> {
     let syms: Vec<Sym> = texts.iter().map(Sym::from).collect();
     let groups: Vec<Option<Group>> = texts.iter().map(|t| Group::from_code(t)).collect();
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    let ints = |name: &str| -> Option<Vec<Option<u32>>> { Some(df.column(name).ok()?.u32().ok()?.iter().collect()) };
-    let [province, district, area, unit, group, source, sheet, cell] = TEXT_COLUMNS.map(ints);
-    let (province, district, area, unit, group, source, sheet, cell) = (province?, district?, area?, unit?, group?, source?, sheet?, cell?);
-    let period: Vec<Option<i32>> = df.column("period").ok()?.i32().ok()?.iter().collect();
-    let dose: Vec<Option<i32>> = df.column("dose").ok()?.i32().ok()?.iter().collect();
-    let vaccinated: Vec<Option<i64>> = df.column("vaccinated").ok()?.i64().ok()?.iter().collect();
-    let entry: Vec<Option<u32>> = df.column(ENTRY).ok()?.u32().ok()?.iter().collect();
-    let text = |id: Option<u32>| syms.get(id? as usize).copied();
-    let mut out = Vec::with_capacity(df.height());
-    for i in 0..df.height() {
-        let o = Observation {
-            period: epoch + chrono::Days::new(u64::try_from(period[i]?).ok()?),
-            province_code: text(province[i])?,
-            district_code: text(district[i])?,
-            area_code: match area[i] {
-                Some(id) => Some(text(Some(id))?),
-                None => None,
-            },
-            unit: match unit[i] {
-                Some(id) => Some(text(Some(id))?),
-                None => None,
-            },
-            group: (*groups.get(group[i]? as usize)?)?,
-            dose: u8::try_from(dose[i]?).ok()?,
-            vaccinated: vaccinated[i]?,
-            source: text(source[i])?,
-            sheet: text(sheet[i])?,
-            cell: text(cell[i])?,
+    let [province, district, area, unit, group, source, sheet, cell] = TEXT_COLUMNS.map(|name| df.column(name).ok().and_then(|c| c.u32().ok()));
+    let mut numbers = [province?.iter(), district?.iter(), area?.iter(), unit?.iter(), group?.iter(), source?.iter(), sheet?.iter(), cell?.iter()];
+    let mut period = df.column("period").ok()?.i32().ok()?.iter();
+    let mut dose = df.column("dose").ok()?.i32().ok()?.iter();
+    let mut vaccinated = df.column("vaccinated").ok()?.i64().ok()?.iter();
+    let mut entry = df.column(ENTRY).ok()?.u32().ok()?.iter();
+    for _ in 0..df.height() {
+        // Each text column's next number (None: a null), then its text.
+        let mut ids = [None; 8];
+        for (slot, column) in ids.iter_mut().zip(numbers.iter_mut()) {
+            *slot = column.next()?.map(|id| id as usize);
+        }
+        let text = |id: Option<usize>| -> Option<Option<Sym>> {
+            match id {
+                Some(id) => Some(Some(*syms.get(id)?)),
+                None => Some(None),
+            }
         };
-        out.push((entry[i]?, o));
+        let [province, district, area, unit, group, source, sheet, cell] = ids;
+        let (province, district, area, unit, source, sheet, cell) = (text(province)?, text(district)?, text(area)?, text(unit)?, text(source)?, text(sheet)?, text(cell)?);
+        let o = Observation {
+            period: epoch + chrono::Days::new(u64::try_from(period.next()??).ok()?),
+            province_code: province?,
+            district_code: district?,
+            area_code: area,
+            unit,
+            group: (*groups.get(group?)?)?,
+            dose: u8::try_from(dose.next()??).ok()?,
+            vaccinated: vaccinated.next()??,
+            source: source?,
+            sheet: sheet?,
+            cell: cell?,
+        };
+        add(entry.next()??, o)?;
     }
-    Some(out)
+    Some(())
 }
 
 /// The cache of one run: the entries found on disk, taken as files are read.
@@ -141,27 +150,29 @@ impl Cache {
         let build = std::env::current_exe().and_then(std::fs::metadata).map(|m| format!("{}:{:?}", m.len(), m.modified().ok())).unwrap_or_default();
         let reading = serde_json::json!([config.get("limits"), config.get("vocabulary"), config.get("aliases")]);
         let salt = format!("{}\n{build}\n{reading}", env!("CARGO_PKG_VERSION"));
-        let entries = Self::read(dir).unwrap_or_default();
+        let entries = Self::read(dir, &sha256_hex(salt.as_bytes())).unwrap_or_default();
         Cache { dir: dir.to_path_buf(), salt, entries: Mutex::new(entries) }
     }
 
-    fn read(dir: &Path) -> Option<HashMap<String, FileTable>> {
+    fn read(dir: &Path, salt_sha256: &str) -> Option<HashMap<String, FileTable>> {
         let index: Index = serde_json::from_slice(&std::fs::read(dir.join(FILES)).ok()?).ok()?;
+        if index.salt_sha256 != salt_sha256 {
+            return None;
+        }
         let bytes = std::fs::read(dir.join(OBSERVATIONS)).ok()?;
         if sha256_hex(&bytes) != index.observations_sha256 {
             return None;
         }
         let df = ParquetReader::new(std::io::Cursor::new(bytes)).finish().ok()?;
-        let observations = observations_of(&df, &index.texts)?;
-        drop(df);
         let mut tables: Vec<(String, FileTable)> = index
             .entries
             .into_iter()
-            .map(|e| (e.key, FileTable { outcome: e.outcome, observations: Vec::new(), targets: e.targets, statuses: e.statuses, findings: e.findings }))
+            .map(|e| (e.key, FileTable { observations: Vec::with_capacity(e.outcome.observations), outcome: e.outcome, targets: e.targets, statuses: e.statuses, findings: e.findings }))
             .collect();
-        for (entry, o) in observations {
+        observations_of(&df, &index.texts, |entry, o| {
             tables.get_mut(entry as usize)?.1.observations.push(o);
-        }
+            Some(())
+        })?;
         Some(tables.into_iter().collect())
     }
 
@@ -201,6 +212,7 @@ impl Cache {
         let written = write_atomic_with(&self.dir, OBSERVATIONS, &|w| parquet_batches(frames(), w))?;
         let index = Index {
             observations_sha256: written.sha256,
+            salt_sha256: sha256_hex(self.salt.as_bytes()),
             texts: numbering.into_inner().texts.into_iter().map(String::from).collect(),
             entries: files
                 .iter()
