@@ -179,10 +179,44 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<String> {
 /// The name of the threads parsers run on (the panic hook stays quiet on them).
 pub const READER_THREAD: &str = "sitrep-read";
 
-/// Runs a parser on its own thread, under `catch_unwind` and a time limit. A damaged
+/// A parse to run on a reader thread.
+type Job = Box<dyn FnOnce() -> Result<Grid, Finding> + Send>;
+
+/// A parser thread, kept for the next file by the thread that started it: spawning a
+/// thread per file cost more than parsing a small file.
+struct Reader {
+    jobs: std::sync::mpsc::Sender<Job>,
+    results: std::sync::mpsc::Receiver<std::thread::Result<Result<Grid, Finding>>>,
+}
+
+impl Reader {
+    fn spawn() -> Option<Reader> {
+        let (jobs, job_rx) = std::sync::mpsc::channel::<Job>();
+        let (result_tx, results) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name(READER_THREAD.into())
+            .spawn(move || {
+                for job in job_rx {
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                    if result_tx.send(result).is_err() {
+                        break;
+                    }
+                }
+            })
+            .ok()?;
+        Some(Reader { jobs, results })
+    }
+}
+
+thread_local! {
+    /// This thread's reader, when it has one that is not stuck.
+    static READER: std::cell::RefCell<Option<Reader>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs a parser on a reader thread, under `catch_unwind` and a time limit. A damaged
 /// file can send a parser into a loop (found by fuzzing calamine's xls reader): the run
 /// gives up on that file with a finding and goes on; the stuck thread is left behind
-/// and ends with the process.
+/// (the next file gets a new reader) and ends with the process.
 fn with_deadline(
     file: &SourceFile,
     limits: &Limits,
@@ -190,15 +224,19 @@ fn with_deadline(
 ) -> Result<Grid, Finding> {
     let src = file.display.clone();
     let (path, bytes, lim, name) = (file.path.clone(), file.bytes.clone(), *limits, src.clone());
-    let (tx, rx) = std::sync::mpsc::channel();
-    let spawned = std::thread::Builder::new().name(READER_THREAD.into()).spawn(move || {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(&path, &bytes, &lim, &name)));
-        let _ = tx.send(result);
-    });
-    if spawned.is_err() {
+    let job: Job = Box::new(move || parse(&path, &bytes, &lim, &name));
+    let Some(reader) = READER.with(|r| r.borrow_mut().take()).or_else(Reader::spawn) else {
+        return Err(reader_failed(&src, None));
+    };
+    if reader.jobs.send(job).is_err() {
         return Err(reader_failed(&src, None));
     }
-    match rx.recv_timeout(std::time::Duration::from_secs(limits.max_seconds.max(1))) {
+    let result = reader.results.recv_timeout(std::time::Duration::from_secs(limits.max_seconds.max(1)));
+    if matches!(result, Ok(_)) {
+        // Finished (even by a panic, which was caught): free for the next file.
+        READER.with(|r| *r.borrow_mut() = Some(reader));
+    }
+    match result {
         Ok(Ok(result)) => result,
         Ok(Err(payload)) => Err(reader_failed(&src, panic_message(payload.as_ref()))),
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(reader_failed(&src, None)),
@@ -229,6 +267,9 @@ mod tests {
         let finding = result.unwrap_err();
         assert_eq!(finding.code, "read_timeout");
         assert!(finding.message.contains("limits.max_seconds"));
+        // The stuck reader is left behind; the next file gets a new one.
+        let next = with_deadline(&file, &limits, |_, _, _, _| Err(Finding::error("test_done", "stuck.xls", "read")));
+        assert_eq!(next.unwrap_err().code, "test_done");
     }
 
     #[test]
@@ -236,5 +277,8 @@ mod tests {
         let file = SourceFile { path: "bad.xls".into(), display: "bad.xls".into(), bytes: vec![], sha256: String::new(), modified: None };
         let result = with_deadline(&file, &Limits::default(), |_, _, _, _| panic!("parser bug"));
         assert_eq!(result.unwrap_err().code, "unreadable_file");
+        // The reader survived the panic and reads the next file.
+        let next = with_deadline(&file, &Limits::default(), |_, _, _, _| Err(Finding::error("test_done", "bad.xls", "read")));
+        assert_eq!(next.unwrap_err().code, "test_done");
     }
 }
