@@ -33,16 +33,16 @@ struct RunRecord {
 /// Writes the run's observations, one Parquet file per province and period (replacing
 /// those partitions), and the run record under the latest period. Returns the files written.
 pub fn write(dir: &Path, read: &Consolidated) -> Result<Vec<PathBuf>> {
-    let mut parts: BTreeMap<(&str, NaiveDate), Vec<usize>> = BTreeMap::new();
-    for (i, o) in read.observations.iter().enumerate() {
-        parts.entry((o.province_code.as_str(), o.period)).or_default().push(i);
+    let mut parts: BTreeMap<(&str, NaiveDate), Vec<&Observation>> = BTreeMap::new();
+    for o in &read.observations {
+        parts.entry((o.province_code.as_str(), o.period)).or_default().push(o);
     }
     let Some(latest) = parts.keys().map(|(_, p)| *p).max() else { return Ok(Vec::new()) };
     let mut written: Vec<PathBuf> = parts
         .into_par_iter()
         .map(|((province, period), rows)| -> Result<PathBuf> {
             // Each partition's frame on its own: one frame of a year's rows was gigabytes.
-            let part = table::observations_frame(rows.iter().map(|&i| &read.observations[i]))?.drop_many(["province_code", "period"]);
+            let part = table::observations_frame(rows.iter().copied())?.drop_many(["province_code", "period"]);
             // The province code comes from the embedded gazetteer (digits), never a file.
             let rel = format!("province_code={}/period={period}/part-0.parquet", crate::safe_file_name(province));
             write_atomic(dir, &rel, &parquet_bytes(&part)?)?;
@@ -104,7 +104,10 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<Consolidated> {
         files: record.files,
         targets_file: record.targets_file,
         findings: record.findings,
-        observations: frames.into_iter().flatten().collect(),
+        observations: frames.into_iter().fold(table::Observations::default(), |mut all, part| {
+            all.push(part);
+            all
+        }),
         targets: record.targets,
         statuses: record.statuses,
         id_seed,

@@ -52,11 +52,11 @@ struct Keys {
 }
 
 impl Keys {
-    fn new(obs: &[Observation]) -> Keys {
+    fn new<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy) -> Keys {
         Keys {
-            district: Ranks::new(obs.iter().map(|o| o.district_code)),
-            area: Ranks::new(obs.iter().filter_map(|o| o.area_code)),
-            unit: Ranks::new(obs.iter().filter_map(|o| o.unit)),
+            district: Ranks::new(obs.into_iter().map(|o| o.district_code)),
+            area: Ranks::new(obs.into_iter().filter_map(|o| o.area_code)),
+            unit: Ranks::new(obs.into_iter().filter_map(|o| o.unit)),
         }
     }
     /// Place and dose: what a count belongs to, apart from its period.
@@ -82,8 +82,11 @@ fn group_rank(g: Group) -> u32 {
 
 /// The figures grouped by `key`, in key order, each group a [`Series`]. Figures of one
 /// key and period are summed; the first read of them locates a finding.
-fn grouped<'a>(obs: impl Iterator<Item = &'a Observation>, key: impl Fn(&Observation) -> [u32; 5]) -> Vec<([u32; 5], Series<'a>)> {
-    let mut keyed: Vec<([u32; 5], NaiveDate, usize, &Observation)> = obs.enumerate().map(|(i, o)| (key(o), o.period, i, o)).collect();
+fn grouped<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy, keep: impl Fn(&Observation) -> bool, key: impl Fn(&Observation) -> [u32; 5]) -> Vec<([u32; 5], Series<'a>)> {
+    // Counted first: the files' lists give no exact length, and a list grown by doubling
+    // held twice a year's keys at its peak.
+    let mut keyed: Vec<([u32; 5], NaiveDate, usize, &Observation)> = Vec::with_capacity(obs.into_iter().filter(|o| keep(o)).count());
+    keyed.extend(obs.into_iter().filter(|o| keep(o)).enumerate().map(|(i, o)| (key(o), o.period, i, o)));
     // Sorted in parallel; the index makes the order total, so it is the same every run.
     keyed.par_sort_unstable_by_key(|(k, period, i, _)| (*k, *period, *i));
     let mut out: Vec<([u32; 5], Series)> = Vec::new();
@@ -103,13 +106,13 @@ fn grouped<'a>(obs: impl Iterator<Item = &'a Observation>, key: impl Fn(&Observa
 /// Counts per place and dose, by period.
 type Counts<'a> = Vec<([u32; 5], Series<'a>)>;
 
-fn counts(obs: &[Observation]) -> Counts<'_> {
+fn counts<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy) -> Counts<'a> {
     let keys = Keys::new(obs);
-    grouped(obs.iter(), |o| keys.place(o))
+    grouped(obs, |_| true, |o| keys.place(o))
 }
 
 /// A cumulative count that is lower than in the period before.
-pub fn counts_went_down(obs: &[Observation]) -> Vec<Finding> {
+pub fn counts_went_down<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy) -> Vec<Finding> {
     went_down(&counts(obs))
 }
 
@@ -141,12 +144,12 @@ fn went_down(counts: &Counts) -> Vec<Finding> {
 }
 
 /// More people with dose 2 than with dose 1 at the same place and date.
-pub fn dose2_above_dose1(obs: &[Observation]) -> Vec<Finding> {
+pub fn dose2_above_dose1<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy) -> Vec<Finding> {
     dose_above_previous(&counts(obs), 2, "dose2_above_dose1")
 }
 
 /// More people with a booster (dose 3) than with dose 2 at the same place and date.
-pub fn booster_above_dose2(obs: &[Observation]) -> Vec<Finding> {
+pub fn booster_above_dose2<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy) -> Vec<Finding> {
     dose_above_previous(&counts(obs), 3, "booster_above_dose2")
 }
 
@@ -174,7 +177,7 @@ fn dose_above_previous(c: &Counts, later: u8, code: &'static str) -> Vec<Finding
 
 /// Districts whose coverage is above 100% in the period: the target is too low or the
 /// counts too high. Located at the target's cell when one cell holds it.
-pub fn coverage_above_full(rows: &[AttainRow], period: NaiveDate, targets: &[Target], obs: &[Observation]) -> Vec<Finding> {
+pub fn coverage_above_full<'a>(rows: &[AttainRow], period: NaiveDate, targets: &[Target], obs: impl IntoIterator<Item = &'a Observation>) -> Vec<Finding> {
     let mut findings = Vec::new();
     let above: Vec<&AttainRow> = rows.iter().filter(|r| r.period == period && r.coverage.is_some_and(|c| c > 1.0)).collect();
     if above.is_empty() {
@@ -183,7 +186,7 @@ pub fn coverage_above_full(rows: &[AttainRow], period: NaiveDate, targets: &[Tar
     // One pass over each table (a year of observations is millions of rows): the first
     // file that counted each district this period, and each district's target cells.
     let mut first_source: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
-    for o in obs.iter().filter(|o| o.period == period) {
+    for o in obs.into_iter().filter(|o| o.period == period) {
         first_source.entry(o.district_code.as_str()).or_insert(&*o.source);
     }
     let mut target_cells: std::collections::HashMap<(&str, &str), Vec<&Target>> = std::collections::HashMap::new();
@@ -258,9 +261,9 @@ impl CheckRules {
 /// A period's increase above `factor` × the mean of the `weeks` increases before it (as
 /// the public pipelines flag batch entries and typos). Needs `weeks` + 1 earlier periods;
 /// a flat history (mean 0) is not compared.
-pub fn unusual_jumps(obs: &[Observation], factor: f64, weeks: usize) -> Vec<Finding> {
+pub fn unusual_jumps<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy, factor: f64, weeks: usize) -> Vec<Finding> {
     let keys = Keys::new(obs);
-    jumps(grouped(obs.iter(), |o| keys.district(o)), factor, weeks)
+    jumps(grouped(obs, |_| true, |o| keys.district(o)), factor, weeks)
 }
 
 /// `series`: each district's counts of one group and dose, summed over areas and units.
@@ -294,9 +297,9 @@ fn jumps(series: Vec<([u32; 5], Series)>, factor: f64, weeks: usize) -> Vec<Find
 }
 
 /// Districts whose latest figures are older than `days` before the report's period.
-pub fn stale_districts(obs: &[Observation], period: NaiveDate, days: i64) -> Vec<Finding> {
+pub fn stale_districts<'a>(obs: impl IntoIterator<Item = &'a Observation>, period: NaiveDate, days: i64) -> Vec<Finding> {
     let mut latest: rustc_hash::FxHashMap<usize, &Observation> = Default::default();
-    for o in obs.iter().filter(|o| o.period <= period) {
+    for o in obs.into_iter().filter(|o| o.period <= period) {
         let e = latest.entry(o.district_code.id()).or_insert(o);
         if o.period > e.period {
             *e = o;
@@ -319,16 +322,16 @@ pub fn stale_districts(obs: &[Observation], period: NaiveDate, days: i64) -> Vec
 }
 
 /// All checks, in a stable order, without those the configuration skips.
-pub fn run(obs: &[Observation], targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules) -> Vec<Finding> {
+pub fn run<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy, targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules) -> Vec<Finding> {
     let keys = Keys::new(obs);
-    let c = grouped(obs.iter(), |o| keys.place(o));
+    let c = grouped(obs, |_| true, |o| keys.place(o));
     let mut out = went_down(&c);
     out.extend(dose_above_previous(&c, 2, "dose2_above_dose1"));
     out.extend(dose_above_previous(&c, 3, "booster_above_dose2"));
     drop(c);
     out.extend(coverage_above_full(rows, period, targets, obs));
     // Jumps up to the report's period: a later week is not this report's business.
-    let by_district = grouped(obs.iter().filter(|o| o.period <= period), |o| keys.district(o));
+    let by_district = grouped(obs, |o| o.period <= period, |o| keys.district(o));
     out.extend(jumps(by_district, rules.jump_factor, rules.jump_weeks));
     out.extend(stale_districts(obs, period, rules.stale_after_days));
     out.retain(|f| !rules.skip.iter().any(|s| s == f.code));

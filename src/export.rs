@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 use crate::findings::Finding;
-use crate::table::{self, FileOutcome, Observation};
+use crate::table::{self, FileOutcome, Observations};
 use anyhow::{Context, Result};
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
@@ -116,9 +116,8 @@ pub(crate) const BATCH: usize = 1 << 17;
 
 /// The canonical table as frames of at most [`BATCH`] rows (one empty frame when there
 /// are no rows, so the file still has its columns).
-pub(crate) fn observation_batches(obs: &[Observation]) -> impl Iterator<Item = PolarsResult<DataFrame>> + '_ {
-    let n = obs.len().div_ceil(BATCH).max(1);
-    (0..n).map(move |i| table::observations_frame(&obs[(i * BATCH).min(obs.len())..((i + 1) * BATCH).min(obs.len())]))
+pub(crate) fn observation_batches(obs: &Observations) -> impl Iterator<Item = PolarsResult<DataFrame>> + '_ {
+    obs.groups(BATCH).map(|group| table::observations_frame(group.iter().copied()))
 }
 
 /// Writes frames of one schema as one Parquet file, a row group per frame.
@@ -149,7 +148,7 @@ fn csv_batches(mut frames: impl Iterator<Item = PolarsResult<DataFrame>>, w: &mu
 
 /// `export/observations.parquet` and `.csv`, written together so that each batch's frame
 /// is built once for both.
-fn observations_to(d: &Path, obs: &[Observation]) -> Result<(Output, Output)> {
+fn observations_to(d: &Path, obs: &Observations) -> Result<(Output, Output)> {
     let csv = std::cell::RefCell::new(None);
     let parquet = write_atomic_with(d, "export/observations.parquet", &|to_parquet| {
         let to_parquet = std::cell::RefCell::new(to_parquet);
@@ -291,7 +290,7 @@ pub struct ExportInput<'a> {
     /// The run's output folder; the export goes to `export/` inside it.
     pub root: PathBuf,
     /// The canonical table, written in batches (never as one frame).
-    pub observations: &'a [Observation],
+    pub observations: &'a Observations,
     pub attainment: &'a DataFrame,
     pub targets: &'a DataFrame,
     pub findings: &'a [Finding],

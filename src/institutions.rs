@@ -33,7 +33,7 @@ impl Institution {
 
 /// Per (period, district, institution): vaccinated per dose (the groups summed, or the
 /// group-less figure when that is all there is) and the headcount.
-pub fn compute(observations: &[Observation], targets: &[Target]) -> Vec<Institution> {
+pub fn compute<'a>(observations: impl IntoIterator<Item = &'a Observation>, targets: &[Target]) -> Vec<Institution> {
     // (period, district, unit) -> per dose: (sum of specific groups, sum of `all`)
     let mut counts: BTreeMap<(NaiveDate, String, String), ([(i64, i64, bool, bool); 3], String)> = BTreeMap::new();
     for o in observations {

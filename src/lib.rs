@@ -286,7 +286,7 @@ pub struct Consolidated {
     pub targets_file: Option<FileOutcome>,
     /// Findings of reading (the checks on the figures are added later).
     pub findings: Vec<Finding>,
-    pub observations: Vec<table::Observation>,
+    pub observations: table::Observations,
     pub targets: Vec<table::Target>,
     /// PPKM levels and zone colours the submissions report (shown beside the gates).
     pub statuses: Vec<table::ReportedStatus>,
@@ -297,14 +297,13 @@ pub struct Consolidated {
 /// Gathers the files' observations, targets and findings into one table.
 fn consolidate(mut files: Vec<FileTable>, targets_table: Option<FileTable>, receipt_findings: Vec<Finding>, plan: &RunPlan) -> Consolidated {
     let mut findings: Vec<Finding> = receipt_findings;
-    let mut observations = Vec::new();
+    let mut observations = table::Observations::default();
     let mut targets = Vec::new();
     let mut statuses = Vec::new();
-    // Moved, not copied: a year of observations is most of a run's memory.
-    observations.reserve(files.iter().map(|f| f.observations.len()).sum());
     for f in &mut files {
         findings.append(&mut f.findings);
-        observations.append(&mut f.observations);
+        // Moved, not copied: a year of observations is most of a run's memory.
+        observations.push(std::mem::take(&mut f.observations));
         statuses.append(&mut f.statuses);
     }
     match &targets_table {
@@ -602,10 +601,10 @@ fn read_app(
     let (mut files, mtimes): (Vec<FileTable>, Vec<_>) = results.into_iter().unzip();
     table::settle_resubmissions(&mut files, &mtimes);
     table::settle_overlaps(&mut files, &mtimes);
-    let mut observations = Vec::new();
+    let mut observations = table::Observations::default();
     for f in &files {
         findings.extend(f.findings.iter().cloned());
-        observations.extend(f.observations.iter().cloned());
+        observations.push(f.observations.clone());
     }
     if observations.is_empty() {
         findings.push(Finding::warning("no_app_figures", &dir.display().to_string(), "no figures could be read from the application export; register and application are not compared"));

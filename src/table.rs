@@ -31,6 +31,57 @@ pub struct Observation {
     pub cell: Sym,
 }
 
+/// The canonical table: the files' lists of observations, in file order. A year's lists
+/// are not copied into one: that copy doubled a year's peak memory.
+#[derive(Debug, Clone, Default)]
+pub struct Observations(Vec<Vec<Observation>>);
+
+impl Observations {
+    /// Adds a file's observations after those already held.
+    pub fn push(&mut self, list: Vec<Observation>) {
+        if !list.is_empty() {
+            self.0.push(list);
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Observation> + Clone {
+        self.0.iter().flatten()
+    }
+    /// The observations in groups of at most `n`, in order; one empty group when there
+    /// are none (so a file written from them still gets its columns).
+    pub fn groups(&self, n: usize) -> impl Iterator<Item = Vec<&Observation>> {
+        let mut rows = self.iter().peekable();
+        let mut first = true;
+        std::iter::from_fn(move || {
+            if !std::mem::take(&mut first) && rows.peek().is_none() {
+                return None;
+            }
+            Some(rows.by_ref().take(n).collect())
+        })
+    }
+}
+
+impl From<Vec<Observation>> for Observations {
+    fn from(list: Vec<Observation>) -> Observations {
+        let mut o = Observations::default();
+        o.push(list);
+        o
+    }
+}
+
+impl<'a> IntoIterator for &'a Observations {
+    type Item = &'a Observation;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<Observation>>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().flatten()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Target {
     pub province_code: String,
@@ -629,8 +680,8 @@ where
 }
 
 /// The periods of the observations, oldest first.
-pub fn periods(obs: &[Observation]) -> Vec<NaiveDate> {
-    let mut periods: Vec<NaiveDate> = obs.iter().map(|o| o.period).collect();
+pub fn periods<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> Vec<NaiveDate> {
+    let mut periods: Vec<NaiveDate> = obs.into_iter().map(|o| o.period).collect();
     periods.sort_unstable();
     periods.dedup();
     periods
@@ -640,10 +691,10 @@ pub fn periods(obs: &[Observation]) -> Vec<NaiveDate> {
 /// attainment queries read (the columns of [`observations_frame`] they use), a few
 /// hundred thousand rows for a year instead of millions. Institutions' staff figures are
 /// left out, as attainment leaves them out.
-pub fn district_figures_frame(obs: &[Observation]) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+pub fn district_figures_frame<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
     use polars::prelude::*;
     let mut sums: rustc_hash::FxHashMap<(NaiveDate, Sym, Sym, Group, u8), i64> = Default::default();
-    for o in obs.iter().filter(|o| o.unit.is_none()) {
+    for o in obs.into_iter().filter(|o| o.unit.is_none()) {
         *sums.entry((o.period, o.province_code, o.district_code, o.group, o.dose)).or_default() += o.vaccinated;
     }
     let mut rows: Vec<_> = sums.into_iter().collect();
