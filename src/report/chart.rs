@@ -81,6 +81,14 @@ pub struct Series {
 
 pub const LINE_COLORS: [Rgb3; 4] = [Rgb3(0.16, 0.29, 0.48), Rgb3(0.27, 0.62, 0.36), Rgb3(0.85, 0.55, 0.1), Rgb3(0.55, 0.35, 0.65)];
 
+/// Which of `n` period labels, `label_w` wide on slots `slot` apart, are shown: all when
+/// they fit, else every k-th counted back from the last (the report's own period), so that
+/// a year's 52 labels do not run into one another.
+fn labelled(n: usize, slot: f32, label_w: f32) -> Vec<usize> {
+    let every = ((label_w / slot).ceil() as usize).max(1);
+    (0..n).filter(|i| (n - 1 - i) % every == 0).collect()
+}
+
 /// Coverage per period as lines with markers, a dashed threshold line, the periods on the
 /// x axis and a legend on the right; `height` is the plot's height in points.
 pub fn trend_lines(doc: &mut Doc, periods: &[String], series: &[Series], threshold: f64, threshold_label: &str, value_label: &dyn Fn(f64) -> String, height: f32) {
@@ -107,8 +115,9 @@ pub fn trend_lines(doc: &mut Doc, periods: &[String], series: &[Series], thresho
         tick += 0.2;
     }
     doc.line(&[(x0, top), (x0, bottom), (x1, bottom)], GREY, 0.6, false);
-    for (i, p) in periods.iter().enumerate() {
-        doc.text_aligned(x_of(i) - slot / 2.0, slot, bottom + 10.0, 6.5, false, GREY, Align::Center, p);
+    let label_w = periods.iter().map(|p| super::pdf::text_width(p, 6.5, false)).fold(0.0f32, f32::max) + 4.0;
+    for i in labelled(periods.len(), slot, label_w) {
+        doc.text_aligned(x_of(i) - label_w.max(slot) / 2.0, label_w.max(slot), bottom + 10.0, 6.5, false, GREY, Align::Center, &periods[i]);
     }
     let ty = y_of(threshold);
     let red = Rgb3(0.8, 0.1, 0.1);
@@ -151,4 +160,21 @@ pub fn trend_lines(doc: &mut Doc, periods: &[String], series: &[Series], thresho
     doc.line(&[(lx, ly), (lx + 14.0, ly)], red, 1.0, true);
     doc.text_at(lx + 18.0, ly + 2.5, 7.0, true, red, threshold_label);
     doc.y = bottom + 20.0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::labelled;
+
+    #[test]
+    fn a_years_period_labels_are_thinned_and_the_last_is_shown() {
+        // Three weeks fit: every label.
+        assert_eq!(labelled(3, 100.0, 30.0), vec![0, 1, 2]);
+        // 52 weeks on a 380-point axis with 25-point labels: none overlap, the last is there.
+        let slot = 380.0 / 52.0;
+        let shown = labelled(52, slot, 25.0);
+        assert_eq!(shown.last(), Some(&51));
+        assert!(shown.windows(2).all(|w| (w[1] - w[0]) as f32 * slot >= 25.0));
+        assert!(shown.len() >= 10);
+    }
 }
