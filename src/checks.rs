@@ -202,7 +202,7 @@ pub fn coverage_above_full<'a>(rows: &[AttainRow], period: NaiveDate, targets: &
             [one] => Finding::warning("coverage_above_100", &one.source, format!("{what}; check this target or the counts in {counted_in}")).at(&one.sheet, Some(one.cell.clone())),
             _ => Finding::warning("coverage_above_100", &counted_in, format!("{what}; check the targets of {district} or these counts")),
         };
-        findings.push(finding);
+        findings.push(finding.about(district));
     }
     findings
 }

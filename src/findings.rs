@@ -37,11 +37,24 @@ pub struct Finding {
     /// A1-style cell reference, when a single cell is at fault.
     pub cell: Option<String>,
     pub message: String,
+    /// The district it is about, when that is not plain from its file: what a national
+    /// targets file says of one district goes to that district's province's report only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
 }
 
 impl Finding {
     pub fn new(severity: Severity, code: &'static str, source: &str, message: impl Into<String>) -> Self {
-        Finding { severity, code, source: source.to_string(), sheet: None, cell: None, message: message.into() }
+        Finding { severity, code, source: source.to_string(), sheet: None, cell: None, message: message.into(), district: None }
+    }
+    /// Names the district the finding is about (see [`Finding::district`]).
+    pub fn about(mut self, district: &str) -> Self {
+        self.district = Some(district.to_string());
+        self
+    }
+    /// Whether a province's report shows it: not when it is about another province's district.
+    pub fn concerns_province(&self, province_code: &str) -> bool {
+        self.district.as_deref().is_none_or(|d| d.split('.').next() == Some(province_code))
     }
     pub fn error(code: &'static str, source: &str, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, code, source, message)

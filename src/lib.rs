@@ -479,13 +479,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
     let rendered: Vec<(&str, Vec<u8>, Vec<u8>)> = rows_of
         .par_iter()
         .map(|(prov, prov_rows)| {
-            // A province's report lists its own files and what was found in them, and the
-            // files no province could be given to (unreadable, several districts, none).
-            let prefix = format!("{prov}.");
-            let own = |f: &FileOutcome| f.district_code.as_deref().is_none_or(|d| d.starts_with(&prefix) || !d.contains('.'));
-            let prov_files: Vec<FileOutcome> = outcomes.iter().filter(|f| own(f)).cloned().collect();
-            let others: std::collections::HashSet<&str> = outcomes.iter().filter(|f| !own(f)).map(|f| f.path.as_str()).collect();
-            let prov_findings: Vec<Finding> = findings.iter().filter(|f| !others.contains(f.source.as_str())).cloned().collect();
+            let (prov_files, prov_findings) = province_share(prov, &outcomes, &findings);
             let index = report::facts::Index::new(prov_rows, prov);
             let input = report::ReportInput {
                 index: Some(&index),
@@ -548,9 +542,12 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
     timings.record(timings::Stage::Report, stage);
     let stage = std::time::Instant::now();
     progress.stage("export");
+    // Each province's workbook holds what its report holds.
+    let findings_of: Vec<Vec<Finding>> = provinces.iter().map(|prov| province_share(prov, &outcomes, &findings).1).collect();
     let officials: Vec<export::xlsx::OfficialsInput> = provinces
         .iter()
-        .map(|prov| export::xlsx::OfficialsInput { province_code: prov, period, rows: rows_of.get(prov.as_str()).map(Vec::as_slice).unwrap_or_default(), findings: &findings, threshold: plan.threshold, lang: plan.lang, gazetteer })
+        .zip(&findings_of)
+        .map(|(prov, prov_findings)| export::xlsx::OfficialsInput { province_code: prov, period, rows: rows_of.get(prov.as_str()).map(Vec::as_slice).unwrap_or_default(), findings: prov_findings, threshold: plan.threshold, lang: plan.lang, gazetteer })
         .collect();
     let exports = export::write(&export::ExportInput {
         root: plan.out.clone(),
@@ -580,6 +577,18 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
         provinces: provinces.into_iter().collect(),
         districts_reporting,
     })
+}
+
+/// What a province's report and workbook show: its own files and the files no province
+/// could be given to (unreadable, several districts, none), and the findings about them,
+/// leaving out what a shared file (national targets) says of other provinces' districts.
+fn province_share(prov: &str, outcomes: &[FileOutcome], findings: &[Finding]) -> (Vec<FileOutcome>, Vec<Finding>) {
+    let prefix = format!("{prov}.");
+    let own = |f: &FileOutcome| f.district_code.as_deref().is_none_or(|d| d.starts_with(&prefix) || !d.contains('.'));
+    let files: Vec<FileOutcome> = outcomes.iter().filter(|f| own(f)).cloned().collect();
+    let others: std::collections::HashSet<&str> = outcomes.iter().filter(|f| !own(f)).map(|f| f.path.as_str()).collect();
+    let findings = findings.iter().filter(|f| !others.contains(f.source.as_str()) && f.concerns_province(prov)).cloned().collect();
+    (files, findings)
 }
 
 /// Reads the national application's export like submissions (its findings join the

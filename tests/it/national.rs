@@ -107,3 +107,28 @@ fn provinces_are_ranked_and_the_ones_below_the_threshold_listed() {
     assert!(f.contains("BENGKULU masih di bawah 70%: perlu 500 orang lagi untuk dosis 1; dengan laju minggu lalu tercapai 19 Februari 2022."), "{text}");
     assert!(f.contains("Perlu perhatian: provinsi di bawah target") && f.contains("NASIONAL"), "{text}");
 }
+
+/// A national targets file belongs to every province, but what it says about one
+/// district is that district's province's business: Bengkulu's report lists coverage
+/// above 100% in Kota Bengkulu, not in Majene (Sulawesi Barat); the national report both.
+#[test]
+fn a_province_report_lists_only_its_own_districts_target_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let targets = dir.path().join("sasaran.csv");
+    std::fs::write(
+        &targets,
+        "SASARAN VAKSINASI NASIONAL;;\nNo;Kode;Kabupaten/Kota;SDMK;Petugas Publik;Lansia;Masyarakat Umum & Rentan;Remaja;Anak 6-11\n1;17.71;KOTA BENGKULU;100;100;100;100;100;100\n2;76.05;KAB. MAJENE;100;100;100;100;100;100\n",
+    )
+    .unwrap();
+    let subs = root().join("fixtures/reader/submissions");
+    let (code, stdout, stderr) = sitrep(&["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let bengkulu = flat(&pdf_text(&out.join("laporan-mingguan-17-2022-03-12.pdf")));
+    assert!(bengkulu.contains("coverage above 100% for all dose 1 in 17.71"), "{bengkulu}");
+    assert!(!bengkulu.contains("in 76.05"), "Majene's target finding in Bengkulu's report:\n{bengkulu}");
+    let majene = flat(&pdf_text(&out.join("laporan-mingguan-76-2022-03-12.pdf")));
+    assert!(majene.contains("in 76.05") && !majene.contains("in 17.71"), "{majene}");
+    let national = flat(&pdf_text(&out.join("laporan-mingguan-nasional-2022-03-12.pdf")));
+    assert!(national.contains("in 17.71") && national.contains("in 76.05"), "{national}");
+}
