@@ -12,7 +12,7 @@ use crate::export::{parquet_batches, BATCH, sha256_hex, write_atomic, write_atom
 use crate::findings::Finding;
 use crate::layout::vocab::Group;
 use crate::sym::Sym;
-use crate::table::{FileOutcome, FileTable, Observation, ReportedStatus, Target};
+use crate::table::{self, FileOutcome, FileTable, Observation, ReportedStatus, Target};
 use anyhow::Result;
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -199,15 +199,8 @@ impl Cache {
         let numbering = std::cell::RefCell::new(Numbering::default());
         let numbers = &numbering;
         let frames = || {
-            let mut rows = files.iter().enumerate().flat_map(|(i, (_, f))| f.observations.iter().map(move |o| (i as u32, o))).peekable();
-            let mut first = true;
-            std::iter::from_fn(move || {
-                if !std::mem::take(&mut first) && rows.peek().is_none() {
-                    return None;
-                }
-                let part: Vec<(u32, &Observation)> = rows.by_ref().take(BATCH).collect();
-                Some(numbered_frame(&part, &mut numbers.borrow_mut()))
-            })
+            let rows = files.iter().enumerate().flat_map(|(i, (_, f))| f.observations.iter().map(move |o| (i as u32, o)));
+            table::in_groups(rows, BATCH).map(|part| numbered_frame(&part, &mut numbers.borrow_mut()))
         };
         let written = write_atomic_with(&self.dir, OBSERVATIONS, &|w| parquet_batches(frames(), w))?;
         let index = Index {

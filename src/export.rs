@@ -117,7 +117,7 @@ pub(crate) const BATCH: usize = 1 << 17;
 /// The canonical table as frames of at most [`BATCH`] rows (one empty frame when there
 /// are no rows, so the file still has its columns).
 pub(crate) fn observation_batches(obs: &Observations) -> impl Iterator<Item = PolarsResult<DataFrame>> + '_ {
-    obs.groups(BATCH).map(|group| table::observations_frame(group.iter().copied()))
+    table::in_groups(obs.iter(), BATCH).map(|group| table::observations_frame(group.iter().copied()))
 }
 
 /// Writes frames of one schema as one Parquet file, a row group per frame.
@@ -128,19 +128,6 @@ pub(crate) fn parquet_batches(mut frames: impl Iterator<Item = PolarsResult<Data
     writer.write_batch(&first)?;
     for df in frames {
         writer.write_batch(&df?)?;
-    }
-    writer.finish()?;
-    Ok(())
-}
-
-/// Writes frames of one schema as one CSV file (one header), formula-like text neutralised.
-fn csv_batches(mut frames: impl Iterator<Item = PolarsResult<DataFrame>>, w: &mut dyn std::io::Write) -> Result<()> {
-    let Some(first) = frames.next() else { return Ok(()) };
-    let first = neutralised_frame(&first?)?;
-    let mut writer = CsvWriter::new(w).include_header(true).batched(first.schema())?;
-    writer.write_batch(&first)?;
-    for df in frames {
-        writer.write_batch(&neutralised_frame(&df?)?)?;
     }
     writer.finish()?;
     Ok(())
@@ -177,7 +164,9 @@ fn observations_to(d: &Path, obs: &Observations) -> Result<(Output, Output)> {
 }
 
 fn csv_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
-    csv_batches(std::iter::once(Ok(df.clone())), w)
+    let mut df = neutralised_frame(df)?;
+    CsvWriter::new(w).include_header(true).finish(&mut df)?;
+    Ok(())
 }
 
 fn parquet_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {

@@ -52,18 +52,19 @@ impl Observations {
     pub fn iter(&self) -> impl Iterator<Item = &Observation> + Clone {
         self.0.iter().flatten()
     }
-    /// The observations in groups of at most `n`, in order; one empty group when there
-    /// are none (so a file written from them still gets its columns).
-    pub fn groups(&self, n: usize) -> impl Iterator<Item = Vec<&Observation>> {
-        let mut rows = self.iter().peekable();
-        let mut first = true;
-        std::iter::from_fn(move || {
-            if !std::mem::take(&mut first) && rows.peek().is_none() {
-                return None;
-            }
-            Some(rows.by_ref().take(n).collect())
-        })
-    }
+}
+
+/// `items` in groups of at most `n`, in order; one empty group when there are none (so
+/// a file written from the groups still gets its columns).
+pub fn in_groups<T>(items: impl Iterator<Item = T>, n: usize) -> impl Iterator<Item = Vec<T>> {
+    let mut items = items.peekable();
+    let mut first = true;
+    std::iter::from_fn(move || {
+        if !std::mem::take(&mut first) && items.peek().is_none() {
+            return None;
+        }
+        Some(items.by_ref().take(n).collect())
+    })
 }
 
 impl<'a> IntoIterator for &'a Observations {
