@@ -104,10 +104,7 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<Consolidated> {
         files: record.files,
         targets_file: record.targets_file,
         findings: record.findings,
-        observations: frames.into_iter().fold(table::Observations::default(), |mut all, part| {
-            all.push(part);
-            all
-        }),
+        observations: frames.into_iter().collect(),
         targets: record.targets,
         statuses: record.statuses,
         id_seed,

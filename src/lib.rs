@@ -475,11 +475,13 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
             v.push(r.clone());
         }
     }
+    // What each province's report and workbook show of the files and findings.
+    let share_of: std::collections::BTreeMap<&str, (Vec<FileOutcome>, Vec<Finding>)> = provinces.iter().map(|p| (p.as_str(), province_share(p, &outcomes, &findings))).collect();
     progress.stage("report");
     let rendered: Vec<(&str, Vec<u8>, Vec<u8>)> = rows_of
         .par_iter()
         .map(|(prov, prov_rows)| {
-            let (prov_files, prov_findings) = province_share(prov, &outcomes, &findings);
+            let (prov_files, prov_findings) = &share_of[prov];
             let index = report::facts::Index::new(prov_rows, prov);
             let input = report::ReportInput {
                 index: Some(&index),
@@ -542,12 +544,9 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
     timings.record(timings::Stage::Report, stage);
     let stage = std::time::Instant::now();
     progress.stage("export");
-    // Each province's workbook holds what its report holds.
-    let findings_of: Vec<Vec<Finding>> = provinces.iter().map(|prov| province_share(prov, &outcomes, &findings).1).collect();
     let officials: Vec<export::xlsx::OfficialsInput> = provinces
         .iter()
-        .zip(&findings_of)
-        .map(|(prov, prov_findings)| export::xlsx::OfficialsInput { province_code: prov, period, rows: rows_of.get(prov.as_str()).map(Vec::as_slice).unwrap_or_default(), findings: prov_findings, threshold: plan.threshold, lang: plan.lang, gazetteer })
+        .map(|prov| export::xlsx::OfficialsInput { province_code: prov, period, rows: rows_of.get(prov.as_str()).map(Vec::as_slice).unwrap_or_default(), findings: &share_of[prov.as_str()].1, threshold: plan.threshold, lang: plan.lang, gazetteer })
         .collect();
     let exports = export::write(&export::ExportInput {
         root: plan.out.clone(),

@@ -67,6 +67,16 @@ pub fn in_groups<T>(items: impl Iterator<Item = T>, n: usize) -> impl Iterator<I
     })
 }
 
+impl FromIterator<Vec<Observation>> for Observations {
+    fn from_iter<I: IntoIterator<Item = Vec<Observation>>>(lists: I) -> Observations {
+        let mut all = Observations::default();
+        for list in lists {
+            all.push(list);
+        }
+        all
+    }
+}
+
 impl<'a> IntoIterator for &'a Observations {
     type Item = &'a Observation;
     type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<Observation>>>;
