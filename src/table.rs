@@ -50,21 +50,8 @@ impl Observations {
         self.0.is_empty()
     }
     pub fn iter(&self) -> impl Iterator<Item = &Observation> + Clone {
-        self.0.iter().flatten()
+        self.into_iter()
     }
-}
-
-/// `items` in groups of at most `n`, in order; one empty group when there are none (so
-/// a file written from the groups still gets its columns).
-pub fn in_groups<T>(items: impl Iterator<Item = T>, n: usize) -> impl Iterator<Item = Vec<T>> {
-    let mut items = items.peekable();
-    let mut first = true;
-    std::iter::from_fn(move || {
-        if !std::mem::take(&mut first) && items.peek().is_none() {
-            return None;
-        }
-        Some(items.by_ref().take(n).collect())
-    })
 }
 
 impl FromIterator<Vec<Observation>> for Observations {
@@ -83,6 +70,19 @@ impl<'a> IntoIterator for &'a Observations {
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter().flatten()
     }
+}
+
+/// `items` in groups of at most `n`, in order; one empty group when there are none (so
+/// a file written from the groups still gets its columns).
+pub fn in_groups<T>(items: impl Iterator<Item = T>, n: usize) -> impl Iterator<Item = Vec<T>> {
+    let mut items = items.peekable();
+    let mut first = true;
+    std::iter::from_fn(move || {
+        if !std::mem::take(&mut first) && items.peek().is_none() {
+            return None;
+        }
+        Some(items.by_ref().take(n).collect())
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
