@@ -80,27 +80,76 @@ fn group_rank(g: Group) -> u32 {
     RANKS.iter().find(|(x, _)| *x == g).map(|(_, r)| *r).unwrap_or(0)
 }
 
-/// The figures grouped by `key`, in key order, each group a [`Series`]. Figures of one
-/// key and period are summed; the first read of them locates a finding.
-fn grouped<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy, keep: impl Fn(&Observation) -> bool, key: impl Fn(&Observation) -> [u32; 5]) -> Vec<([u32; 5], Series<'a>)> {
-    // Counted first: the files' lists give no exact length, and a list grown by doubling
-    // held twice a year's keys at its peak.
-    let mut keyed: Vec<([u32; 5], NaiveDate, usize, &Observation)> = Vec::with_capacity(obs.into_iter().filter(|o| keep(o)).count());
-    keyed.extend(obs.into_iter().filter(|o| keep(o)).enumerate().map(|(i, o)| (key(o), o.period, i, o)));
-    // Sorted in parallel; the index makes the order total, so it is the same every run.
-    keyed.par_sort_unstable_by_key(|(k, period, i, _)| (*k, *period, *i));
-    let mut out: Vec<([u32; 5], Series)> = Vec::new();
-    for (k, period, _, o) in keyed {
-        if out.last().is_none_or(|(last, _)| *last != k) {
-            out.push((k, Vec::new()));
-        }
-        let Some((_, series)) = out.last_mut() else { continue };
-        match series.last_mut() {
-            Some(last) if last.0 == period => last.1 += o.vaccinated,
-            _ => series.push((period, o.vaccinated, o)),
-        }
+/// Where a figure is counted, by interned ids (0: none): district, area, unit, group
+/// and dose. Grouping by ids needs no lookups; [`Keys`] orders the groups afterwards.
+type Place = (usize, usize, usize, Group, u8);
+
+fn place_ids(o: &Observation) -> Place {
+    (o.district_code.id(), o.area_code.map_or(0, Sym::id), o.unit.map_or(0, Sym::id), o.group, o.dose)
+}
+
+fn district_ids(o: &Observation) -> Place {
+    (o.district_code.id(), 0, 0, o.group, o.dose)
+}
+
+/// The figures grouped by `place`, in the order of their `key` (texts' order), each
+/// group a [`Series`]. Figures of one place and period are summed; the first read of
+/// them locates a finding. A place starts with its district.
+fn grouped<'a>(
+    obs: impl IntoIterator<Item = &'a Observation> + Copy,
+    keep: impl Fn(&Observation) -> bool,
+    place: impl Fn(&Observation) -> Place + Sync,
+    key: impl Fn(&Observation) -> [u32; 5] + Sync,
+) -> Vec<([u32; 5], Series<'a>)> {
+    // Figures go to their district's list, sorted on its own and in parallel: a year is
+    // millions of figures, but a district's fit in a core's cache. The lists hold only
+    // references (a list of sort keys was hundreds of MB of fresh pages for a year).
+    let mut districts: rustc_hash::FxHashMap<usize, usize> = Default::default();
+    let mut by_district: Vec<Vec<&'a Observation>> = Vec::new();
+    let mut last: Option<(usize, usize)> = None;
+    for o in obs.into_iter().filter(|o| keep(o)) {
+        let id = o.district_code.id();
+        // A file's rows are mostly of one district: its list is looked up once per file.
+        let at = match last {
+            Some((last_id, at)) if last_id == id => at,
+            _ => {
+                let next = by_district.len();
+                let at = *districts.entry(id).or_insert(next);
+                if at == next {
+                    by_district.push(Vec::new());
+                }
+                last = Some((id, at));
+                at
+            }
+        };
+        by_district[at].push(o);
     }
-    out
+    let mut per_district: Vec<Vec<([u32; 5], Series)>> = by_district
+        .into_par_iter()
+        .map(|mut list| {
+            // Stable: figures of one place and period stay in input order, so the first
+            // read stays first and the order is the same every run.
+            list.sort_by_key(|o| (place(o), o.period));
+            let mut out: Vec<([u32; 5], Series)> = Vec::new();
+            let mut last_place = None;
+            for o in list {
+                let p = place(o);
+                if last_place != Some(p) {
+                    last_place = Some(p);
+                    out.push((key(o), Vec::new()));
+                }
+                let Some((_, series)) = out.last_mut() else { continue };
+                match series.last_mut() {
+                    Some(last) if last.0 == o.period => last.1 += o.vaccinated,
+                    _ => series.push((o.period, o.vaccinated, o)),
+                }
+            }
+            out.sort_unstable_by_key(|(k, _)| *k);
+            out
+        })
+        .collect();
+    per_district.sort_unstable_by_key(|groups| groups.first().map(|(k, _)| k[0]));
+    per_district.into_iter().flatten().collect()
 }
 
 /// Counts per place and dose, by period.
@@ -108,7 +157,7 @@ type Counts<'a> = Vec<([u32; 5], Series<'a>)>;
 
 fn counts<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy) -> Counts<'a> {
     let keys = Keys::new(obs);
-    grouped(obs, |_| true, |o| keys.place(o))
+    grouped(obs, |_| true, place_ids, |o| keys.place(o))
 }
 
 /// A cumulative count that is lower than in the period before.
@@ -263,7 +312,7 @@ impl CheckRules {
 /// a flat history (mean 0) is not compared.
 pub fn unusual_jumps<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy, factor: f64, weeks: usize) -> Vec<Finding> {
     let keys = Keys::new(obs);
-    jumps(grouped(obs, |_| true, |o| keys.district(o)), factor, weeks)
+    jumps(grouped(obs, |_| true, district_ids, |o| keys.district(o)), factor, weeks)
 }
 
 /// `series`: each district's counts of one group and dose, summed over areas and units.
@@ -324,14 +373,14 @@ pub fn stale_districts<'a>(obs: impl IntoIterator<Item = &'a Observation>, perio
 /// All checks, in a stable order, without those the configuration skips.
 pub fn run<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy, targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules) -> Vec<Finding> {
     let keys = Keys::new(obs);
-    let c = grouped(obs, |_| true, |o| keys.place(o));
+    let c = grouped(obs, |_| true, place_ids, |o| keys.place(o));
     let mut out = went_down(&c);
     out.extend(dose_above_previous(&c, 2, "dose2_above_dose1"));
     out.extend(dose_above_previous(&c, 3, "booster_above_dose2"));
     drop(c);
     out.extend(coverage_above_full(rows, period, targets, obs));
     // Jumps up to the report's period: a later week is not this report's business.
-    let by_district = grouped(obs, |o| o.period <= period, |o| keys.district(o));
+    let by_district = grouped(obs, |o| o.period <= period, district_ids, |o| keys.district(o));
     out.extend(jumps(by_district, rules.jump_factor, rules.jump_weeks));
     out.extend(stale_districts(obs, period, rules.stale_after_days));
     out.retain(|f| !rules.skip.iter().any(|s| s == f.code));

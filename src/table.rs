@@ -500,16 +500,12 @@ fn check_total(row: &RowReading, running: &BTreeMap<usize, i64>, src: &str, shee
 pub fn settle_resubmissions(files: &mut [FileTable], mtimes: &[Option<chrono::DateTime<chrono::Utc>>]) {
     // An agency's file and the district's own file for the same week are not
     // resubmissions of each other: whether a file counts institutions is in the key.
-    let mut by_key: BTreeMap<(String, String, bool), Vec<usize>> = BTreeMap::new();
+    let mut by_key: BTreeMap<(Sym, NaiveDate, bool), Vec<usize>> = BTreeMap::new();
     for (i, f) in files.iter().enumerate() {
-        if f.outcome.status != "ok" || f.observations.is_empty() {
+        if f.outcome.status != "ok" {
             continue;
         }
-        let ds: BTreeSet<&str> = f.observations.iter().map(|o| o.district_code.as_str()).collect();
-        let ps: BTreeSet<NaiveDate> = f.observations.iter().map(|o| o.period).collect();
-        if ds.len() == 1 && ps.len() == 1 {
-            let d = ds.into_iter().next().unwrap_or_default().to_string();
-            let p = ps.into_iter().next().map(|p| p.to_string()).unwrap_or_default();
+        if let Some((d, p)) = one_district_and_period(&f.observations) {
             let units = f.observations.iter().any(|o| o.unit.is_some());
             by_key.entry((d, p, units)).or_default().push(i);
         }
@@ -538,13 +534,77 @@ pub fn settle_resubmissions(files: &mut [FileTable], mtimes: &[Option<chrono::Da
     }
 }
 
+/// The district and period of a file's observations when they are all of one.
+fn one_district_and_period(obs: &[Observation]) -> Option<(Sym, NaiveDate)> {
+    let first = obs.first()?;
+    obs.iter().all(|o| o.district_code == first.district_code && o.period == first.period).then_some((first.district_code, first.period))
+}
+
 /// The same figure given twice is counted once: by two files (a dashboard's table and
 /// its map export), or by two sheets of one workbook (dose sheets and a summary sheet).
 /// Across files the newer file's figure is used (file time, then name, as for
 /// resubmissions); within a file the first one read. Equal figures are noted once per
 /// pair of files; different figures are warnings naming both cells.
 pub fn settle_overlaps(files: &mut [FileTable], mtimes: &[Option<chrono::DateTime<chrono::Utc>>]) {
-    settle_overlaps_hashed(files, mtimes, &place_hash)
+    // Files that share no district and period (nor a target's district) cannot repeat
+    // each other's figures: each group of files that do is settled on its own, in
+    // parallel, so a year is thousands of small settlements rather than one of millions.
+    let mut groups: Vec<(Vec<FileTable>, Vec<Option<chrono::DateTime<chrono::Utc>>>, Vec<usize>)> = overlap_groups(files)
+        .into_iter()
+        .map(|members| {
+            let tables = members.iter().map(|&i| std::mem::take(&mut files[i])).collect();
+            let times = members.iter().map(|&i| mtimes.get(i).copied().flatten()).collect();
+            (tables, times, members)
+        })
+        .collect();
+    use rayon::prelude::*;
+    groups.par_iter_mut().for_each(|(tables, times, _)| settle_overlaps_hashed(tables, times, &place_hash));
+    for (tables, _, members) in groups {
+        for (t, i) in tables.into_iter().zip(members) {
+            files[i] = t;
+        }
+    }
+}
+
+/// The files read (status ok) in groups that may overlap: linked by a district and
+/// period both have figures for, or a district both give targets for. Each group lists
+/// its files in input order.
+fn overlap_groups(files: &[FileTable]) -> Vec<Vec<usize>> {
+    #[derive(Hash, PartialEq, Eq)]
+    enum Link {
+        Figures(Sym, NaiveDate),
+        Targets(String),
+    }
+    // Union-find over files: each link joins the files that have it.
+    let mut parent: Vec<usize> = (0..files.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut first_with: rustc_hash::FxHashMap<Link, usize> = Default::default();
+    for (i, f) in files.iter().enumerate().filter(|(_, f)| f.outcome.status == "ok") {
+        let mut last = None;
+        let figures = f.observations.iter().filter_map(|o| {
+            // Rows of a file mostly share their district and period: each link once in a row.
+            let link = (o.district_code, o.period);
+            (last.replace(link) != Some(link)).then_some(Link::Figures(link.0, link.1))
+        });
+        let targets = f.targets.iter().map(|t| Link::Targets(t.district_code.clone()));
+        for link in figures.chain(targets) {
+            let j = *first_with.entry(link).or_insert(i);
+            let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+            parent[a.max(b)] = a.min(b);
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in (0..files.len()).filter(|&i| files[i].outcome.status == "ok") {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    groups.into_values().collect()
 }
 
 /// A hash of where an observation belongs (period, district, area, unit, group, dose).
