@@ -898,6 +898,47 @@ mod tests {
         check(&settle(&place_hash));
     }
 
+    /// Files are settled in groups: those sharing a district and period, or a district's
+    /// targets, directly or through another file; a file sharing nothing is alone.
+    #[test]
+    fn files_that_can_overlap_are_settled_together() {
+        let other_district = |o: Observation| Observation { district_code: "15.02".into(), ..o };
+        let target = |district: &str| Target {
+            province_code: "15".into(),
+            district_code: district.into(),
+            area_code: None,
+            unit: None,
+            group: Group::Lansia,
+            target: 1,
+            source: String::new(),
+            sheet: String::new(),
+            cell: String::new(),
+        };
+        let a = file("a.xlsx", vec![obs("15.01.01", 1, "C5")]);
+        let b = FileTable { targets: vec![target("15.72")], ..file("b.xlsx", vec![obs("15.01.02", 2, "C6")]) };
+        let c = file("c.xlsx", vec![other_district(obs("15.02.01", 3, "C7"))]);
+        let d = FileTable { targets: vec![target("15.72")], ..file("d.xlsx", Vec::new()) };
+        let mut unread = file("e.xlsx", vec![obs("15.01.01", 1, "C5")]);
+        unread.outcome.status = "unreadable".into();
+        assert_eq!(overlap_groups(&[a, b, c, d, unread]), vec![vec![0, 1, 3], vec![2]]);
+    }
+
+    /// Settled group by group, with a file of another district between them, the two
+    /// overlapping files come out as settled on their own.
+    #[test]
+    fn settling_in_groups_gives_the_same_figures_and_findings() {
+        let older = file("tabel.xlsx", vec![obs("15.01.01", 100, "C5"), obs("15.01.02", 200, "C6"), obs("15.01.03", 300, "C7")]);
+        let apart = file("lain.xlsx", vec![Observation { district_code: "15.02".into(), ..obs("15.02.01", 7, "C5") }]);
+        let newer = file("peta.xlsx", vec![obs("15.01.01", 100, "D9"), obs("15.01.02", 250, "D10"), obs("15.01.04", 400, "D11")]);
+        let mut files = vec![older, apart, newer];
+        let at = |d: u32| Some(chrono::DateTime::<chrono::Utc>::from_timestamp(1_640_000_000 + d as i64 * 86_400, 0).unwrap());
+        settle_overlaps(&mut files, &[at(1), at(3), at(2)]);
+        assert_eq!(files[1].observations.len(), 1);
+        assert!(files[1].findings.is_empty());
+        files.remove(1);
+        check(&files);
+    }
+
     /// Places are found by hash; two places with one hash must not be taken as one.
     #[test]
     fn places_whose_hashes_collide_stay_apart() {
