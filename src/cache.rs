@@ -3,10 +3,17 @@
 //! only what changed. An entry's key is the SHA-256 of the file's content, its path as
 //! shown (dates and districts are also read from file and folder names), the sitrep
 //! version and build, and the configuration that affects reading (limits, vocabulary,
-//! aliases). Stored in `<out>/.cache/`: the observations as Parquet, the rest as JSON.
+//! aliases).
+//!
+//! Stored in `<out>/.cache/` as segments, one per run that read something afresh:
+//! `segment-N.parquet` holds the observations, `segment-N.json` the rest. A run writes
+//! only what it read afresh as a new segment, so a weekly run over a year's folder
+//! writes a week, not the year. A segment holding a file that is gone or changed is
+//! folded into the new segment (so the cache never holds files no longer read), as are
+//! all of them once there are more than [`SEGMENTS_MAX`].
 //! The observations' texts (codes, files, sheets, cells) are numbers into a list of texts
 //! kept in the JSON, so that loading a year is decoding integers, not millions of strings.
-//! A missing, stale or damaged cache is simply not used.
+//! A missing, stale or damaged segment is simply not used.
 
 use crate::export::{parquet_batches, BATCH, sha256_hex, write_atomic, write_atomic_with};
 use crate::findings::Finding;
@@ -19,8 +26,23 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-const OBSERVATIONS: &str = "observations.parquet";
-const FILES: &str = "files.json";
+/// More segments than this are folded into one by the next run that writes.
+const SEGMENTS_MAX: usize = 64;
+
+/// The single files of the cache before segments (removed by the next run that writes).
+const UNSEGMENTED: [&str; 2] = ["observations.parquet", "files.json"];
+
+/// A segment's two files: the observations and the index.
+fn segment_files(number: u64) -> (String, String) {
+    (format!("segment-{number}.parquet"), format!("segment-{number}.json"))
+}
+
+/// The number of a segment's file (`segment-7.json` → 7), or `None` for other files.
+fn segment_number(file_name: &str) -> Option<u64> {
+    let stem = file_name.strip_prefix("segment-")?;
+    let number = stem.strip_suffix(".json").or_else(|| stem.strip_suffix(".parquet"))?;
+    number.parse().ok()
+}
 /// The observations' column naming the index entry they belong to.
 const ENTRY: &str = "entry";
 
@@ -141,25 +163,47 @@ pub struct Cache {
     /// What is common to every key of this run (version, build, configuration).
     salt: String,
     entries: Mutex<HashMap<String, FileTable>>,
+    /// The segments loaded (by number), with their entries' keys.
+    segments: Vec<(u64, Vec<String>)>,
 }
 
 impl Cache {
-    /// Loads `dir` (an empty cache when there is none or it cannot be used).
+    /// Loads the segments in `dir` (an empty cache when there are none or none can be used).
     pub fn load(dir: &Path, config: &serde_json::Value) -> Cache {
         // The build, so a rebuilt sitrep does not reuse what an older one read.
         let build = std::env::current_exe().and_then(std::fs::metadata).map(|m| format!("{}:{:?}", m.len(), m.modified().ok())).unwrap_or_default();
         let reading = serde_json::json!([config.get("limits"), config.get("vocabulary"), config.get("aliases")]);
         let salt = format!("{}\n{build}\n{reading}", env!("CARGO_PKG_VERSION"));
-        let entries = Self::read(dir, &sha256_hex(salt.as_bytes())).unwrap_or_default();
-        Cache { dir: dir.to_path_buf(), salt, entries: Mutex::new(entries) }
+        let salt_sha256 = sha256_hex(salt.as_bytes());
+        let mut numbers: Vec<u64> = Self::files(dir).into_iter().filter(|(name, _)| name.ends_with(".json")).map(|(_, n)| n).collect();
+        numbers.sort_unstable();
+        // Segments are read in parallel: a year is fifty of them.
+        let read: Vec<(u64, Vec<(String, FileTable)>)> = {
+            use rayon::prelude::*;
+            numbers.par_iter().filter_map(|&n| Some((n, Self::read(dir, n, &salt_sha256)?))).collect()
+        };
+        let mut entries = HashMap::new();
+        let mut segments = Vec::new();
+        for (number, tables) in read {
+            segments.push((number, tables.iter().map(|(k, _)| k.clone()).collect()));
+            entries.extend(tables);
+        }
+        Cache { dir: dir.to_path_buf(), salt, entries: Mutex::new(entries), segments }
     }
 
-    fn read(dir: &Path, salt_sha256: &str) -> Option<HashMap<String, FileTable>> {
-        let index: Index = serde_json::from_slice(&std::fs::read(dir.join(FILES)).ok()?).ok()?;
+    /// The segments' files in `dir`, by name, with their segment's number.
+    fn files(dir: &Path) -> Vec<(String, u64)> {
+        let Ok(listing) = std::fs::read_dir(dir) else { return Vec::new() };
+        listing.flatten().filter_map(|e| e.file_name().to_str().and_then(|name| Some((name.to_string(), segment_number(name)?)))).collect()
+    }
+
+    fn read(dir: &Path, number: u64, salt_sha256: &str) -> Option<Vec<(String, FileTable)>> {
+        let (observations, index) = segment_files(number);
+        let index: Index = serde_json::from_slice(&std::fs::read(dir.join(index)).ok()?).ok()?;
         if index.salt_sha256 != salt_sha256 {
             return None;
         }
-        let bytes = std::fs::read(dir.join(OBSERVATIONS)).ok()?;
+        let bytes = std::fs::read(dir.join(observations)).ok()?;
         if sha256_hex(&bytes) != index.observations_sha256 {
             return None;
         }
@@ -173,7 +217,7 @@ impl Cache {
             tables.get_mut(entry as usize)?.1.observations.push(o);
             Some(())
         })?;
-        Some(tables.into_iter().collect())
+        Some(tables)
     }
 
     /// The key of a file's content as read under `path` (as shown).
@@ -191,9 +235,40 @@ impl Cache {
         self.entries.lock().map(|e| e.len()).unwrap_or(0)
     }
 
-    /// Replaces the cache with the files of this run (so it never holds files no longer
-    /// read). `files` are as read, before resubmissions and overlaps are settled.
+    /// Brings the cache up to date with the files of this run (all of them, as read,
+    /// before resubmissions and overlaps are settled): the segments whose files were all
+    /// taken stay; what this run read afresh, and the files of the other segments, go
+    /// into a new segment; other segments' files are removed.
     pub fn save(&self, files: &[(String, &FileTable)]) -> Result<()> {
+        let left_over: std::collections::HashSet<String> = self.entries.lock().map(|e| e.keys().cloned().collect()).unwrap_or_default();
+        let fold_all = self.segments.len() >= SEGMENTS_MAX;
+        let kept: Vec<&(u64, Vec<String>)> = self.segments.iter().filter(|(_, keys)| !fold_all && !keys.iter().any(|k| left_over.contains(k))).collect();
+        let in_kept: std::collections::HashSet<&str> = kept.iter().flat_map(|(_, keys)| keys.iter().map(String::as_str)).collect();
+        let new: Vec<(String, &FileTable)> = files.iter().filter(|(k, _)| !in_kept.contains(k.as_str())).map(|(k, f)| (k.clone(), *f)).collect();
+        let mut keep: std::collections::HashSet<u64> = kept.iter().map(|(n, _)| *n).collect();
+        let on_disk = Self::files(&self.dir);
+        if !new.is_empty() {
+            let number = on_disk.iter().map(|(_, n)| n + 1).max().unwrap_or(0);
+            self.write_segment(number, &new)?;
+            keep.insert(number);
+        }
+        // Folded, stale or half-written segments: their files go (a failure to remove
+        // one only leaves a file the next run ignores).
+        for (name, number) in on_disk {
+            if !keep.contains(&number) {
+                std::fs::remove_file(self.dir.join(name)).ok();
+            }
+        }
+        for name in UNSEGMENTED {
+            std::fs::remove_file(self.dir.join(name)).ok();
+        }
+        Ok(())
+    }
+
+    /// Writes one segment: its observations first, then the index naming their hash
+    /// (a run killed between the two leaves a segment that is not used).
+    fn write_segment(&self, number: u64, files: &[(String, &FileTable)]) -> Result<()> {
+        let (observations, index_file) = segment_files(number);
         // The observations in frames of at most BATCH rows, each with its entry's place
         // in the index (not its 64-character key), streamed to the file.
         let numbering = std::cell::RefCell::new(Numbering::default());
@@ -202,7 +277,7 @@ impl Cache {
             let rows = files.iter().enumerate().flat_map(|(i, (_, f))| f.observations.iter().map(move |o| (i as u32, o)));
             table::in_groups(rows, BATCH).map(|part| numbered_frame(&part, &mut numbers.borrow_mut()))
         };
-        let written = write_atomic_with(&self.dir, OBSERVATIONS, &|w| parquet_batches(frames(), w))?;
+        let written = write_atomic_with(&self.dir, &observations, &|w| parquet_batches(frames(), w))?;
         let index = Index {
             observations_sha256: written.sha256,
             salt_sha256: sha256_hex(self.salt.as_bytes()),
@@ -212,7 +287,22 @@ impl Cache {
                 .map(|(key, f)| Entry { key: key.clone(), outcome: f.outcome.clone(), findings: f.findings.clone(), targets: f.targets.clone(), statuses: f.statuses.clone() })
                 .collect(),
         };
-        write_atomic(&self.dir, FILES, &serde_json::to_vec(&index)?)?;
+        write_atomic(&self.dir, &index_file, &serde_json::to_vec(&index)?)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_segment_files_are_the_caches_to_remove() {
+        assert_eq!(segment_number("segment-7.json"), Some(7));
+        assert_eq!(segment_number("segment-12.parquet"), Some(12));
+        assert_eq!(segment_number("segment-x.json"), None);
+        assert_eq!(segment_number("segment-7.json.tmp"), None);
+        assert_eq!(segment_number("CACHEDIR.TAG"), None);
+        assert_eq!(segment_files(3), ("segment-3.parquet".to_string(), "segment-3.json".to_string()));
     }
 }

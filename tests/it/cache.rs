@@ -34,8 +34,9 @@ fn a_second_run_reuses_every_file_and_writes_the_same_bytes() {
     let out = dir.path().join("out");
     assert_eq!(run(&subs, &out, &[]), "cache: 0 of 35 files reused");
     let first = files_under(&out);
-    assert!(out.join(".cache/observations.parquet").is_file());
+    assert_eq!(segments(&out), vec![(0, 35)]);
     assert_eq!(run(&subs, &out, &[]), "cache: 35 of 35 files reused");
+    assert_eq!(segments(&out), vec![(0, 35)], "nothing changed: nothing rewritten");
     let second = files_under(&out);
     assert_eq!(first.len(), second.len());
     for ((name, a), (_, b)) in first.iter().zip(&second) {
@@ -47,11 +48,47 @@ fn a_second_run_reuses_every_file_and_writes_the_same_bytes() {
     assert!(changed.is_file());
     std::fs::copy(fixtures().join("submissions/2022-01-08/rekap_kerinci_2022-01-08.xlsx"), &changed).unwrap();
     assert_eq!(run(&subs, &out, &[]), "cache: 34 of 35 files reused");
+    // The segment held the file as it was: folded into a new one without it.
+    assert_eq!(segments(&out), vec![(1, 35)]);
     let fresh = dir.path().join("fresh");
     assert_eq!(run(&subs, &fresh, &["--no-cache"]), "cache: 0 of 35 files reused");
     assert!(!fresh.join(".cache").exists());
     let (a, b) = (std::fs::read(out.join("export/attainment.csv")).unwrap(), std::fs::read(fresh.join("export/attainment.csv")).unwrap());
     assert!(a == b, "the cached run and a fresh one disagree after a file changed");
+}
+
+/// The cache's segments: (number, files in it), from their indexes.
+fn segments(out: &Path) -> Vec<(u64, usize)> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(out.join(".cache")).unwrap().flatten() {
+        let name = e.file_name().to_str().unwrap().to_string();
+        let Some(number) = name.strip_prefix("segment-").and_then(|n| n.strip_suffix(".json")) else { continue };
+        let index: serde_json::Value = serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
+        assert!(out.join(format!(".cache/segment-{number}.parquet")).is_file());
+        found.push((number.parse().unwrap(), index["entries"].as_array().unwrap().len()));
+    }
+    found.sort();
+    found
+}
+
+/// A weekly run over a folder that holds the earlier weeks writes only the new week.
+#[test]
+fn a_new_week_is_cached_beside_the_earlier_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("submissions");
+    copy_dir(&fixtures().join("submissions/2022-01-08"), &subs.join("2022-01-08"));
+    let out = dir.path().join("out");
+    let n = std::fs::read_dir(subs.join("2022-01-08")).unwrap().count();
+    assert_eq!(run(&subs, &out, &[]), format!("cache: 0 of {n} files reused"));
+    copy_dir(&fixtures().join("submissions/2022-01-15"), &subs.join("2022-01-15"));
+    let m = std::fs::read_dir(subs.join("2022-01-15")).unwrap().count();
+    assert_eq!(run(&subs, &out, &[]), format!("cache: {n} of {} files reused", n + m));
+    assert_eq!(segments(&out), vec![(0, n), (1, m)]);
+    assert_eq!(run(&subs, &out, &[]), format!("cache: {0} of {0} files reused", n + m));
+    // A week taken away: its segment goes.
+    std::fs::remove_dir_all(subs.join("2022-01-08")).unwrap();
+    assert_eq!(run(&subs, &out, &[]), format!("cache: {m} of {m} files reused"));
+    assert_eq!(segments(&out), vec![(1, m)]);
 }
 
 #[test]
