@@ -171,9 +171,9 @@ impl Cache {
     /// Loads the segments in `dir` (an empty cache when there are none or none can be used).
     pub fn load(dir: &Path, config: &serde_json::Value) -> Cache {
         // The build, so a rebuilt sitrep does not reuse what an older one read.
-        let build = std::env::current_exe().and_then(std::fs::metadata).map(|m| format!("{}:{:?}", m.len(), m.modified().ok())).unwrap_or_default();
+        let build = crate::build_stamp();
         let reading = serde_json::json!([config.get("limits"), config.get("vocabulary"), config.get("aliases")]);
-        let salt = format!("{}\n{build}\n{reading}", env!("CARGO_PKG_VERSION"));
+        let salt = format!("{build}\n{reading}");
         let salt_sha256 = sha256_hex(salt.as_bytes());
         let mut numbers: Vec<u64> = Self::files(dir).into_iter().filter(|(name, _)| name.ends_with(".json")).map(|(_, n)| n).collect();
         numbers.sort_unstable();

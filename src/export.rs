@@ -17,7 +17,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// An output written so far: where, and its hash for the manifest.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Output {
     pub path: String,
     pub sha256: String,
@@ -114,12 +114,6 @@ pub(crate) fn parquet_bytes(df: &DataFrame) -> Result<Vec<u8>> {
 /// of rows, and a frame of all of them was the largest thing a run held.
 pub(crate) const BATCH: usize = 1 << 17;
 
-/// The canonical table as frames of at most [`BATCH`] rows (one empty frame when there
-/// are no rows, so the file still has its columns).
-pub(crate) fn observation_batches(obs: &Observations) -> impl Iterator<Item = PolarsResult<DataFrame>> + '_ {
-    table::in_groups(obs.iter(), BATCH).map(|group| table::observations_frame(group.iter().copied()))
-}
-
 /// Writes frames of one schema as one Parquet file, a row group per frame.
 pub(crate) fn parquet_batches(mut frames: impl Iterator<Item = PolarsResult<DataFrame>>, w: &mut dyn std::io::Write) -> Result<()> {
     let Some(first) = frames.next() else { return Ok(()) };
@@ -133,34 +127,101 @@ pub(crate) fn parquet_batches(mut frames: impl Iterator<Item = PolarsResult<Data
     Ok(())
 }
 
-/// `export/observations.parquet` and `.csv`, written together so that each batch's frame
-/// is built once for both.
-fn observations_to(d: &Path, obs: &Observations) -> Result<(Output, Output)> {
-    let csv = std::cell::RefCell::new(None);
-    let parquet = write_atomic_with(d, "export/observations.parquet", &|to_parquet| {
-        let to_parquet = std::cell::RefCell::new(to_parquet);
-        let written = write_atomic_with(d, "export/observations.csv", &|to_csv| {
-            let mut to_parquet = to_parquet.borrow_mut();
-            let mut frames = observation_batches(obs);
-            let Some(first) = frames.next() else { return Ok(()) };
-            let first = first?;
-            let mut parquet = ParquetWriter::new(&mut **to_parquet).batched(first.schema())?;
-            let mut csv = CsvWriter::new(to_csv).include_header(true).batched(first.schema())?;
-            for df in std::iter::once(Ok(first)).chain(frames) {
-                let df = df?;
-                let (a, b) = rayon::join(|| parquet.write_batch(&df), || neutralised_frame(&df).and_then(|n| csv.write_batch(&n)));
-                a?;
-                b?;
+/// The canonical table, one Parquet file per period: a folder every engine reads as one
+/// table (`export/observations/*.parquet`).
+const OBSERVATIONS_DIR: &str = "export/observations";
+/// The canonical table, one CSV per period: a week opens in a spreadsheet (a year in one
+/// CSV did not, at a gigabyte).
+const OBSERVATIONS_CSV_DIR: &str = "export/observations_csv";
+
+/// One period's part of the canonical table, as the manifest records it. A run whose
+/// rows for a period have the same fingerprint as the previous run's (and whose files
+/// are still there) leaves them as they are: a weekly run over a year writes a week.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Partition {
+    pub period: chrono::NaiveDate,
+    pub rows: usize,
+    /// SHA-256 of the build and of every field of every row, in order.
+    pub fingerprint: String,
+    pub parquet: Output,
+    pub csv: Output,
+}
+
+/// What a period's files are made from: the build writing them and their rows.
+fn fingerprint(build: &str, rows: &[&table::Observation]) -> String {
+    let mut hash = Sha256::new();
+    hash.update(build.as_bytes());
+    let mut row = Vec::with_capacity(256);
+    for o in rows {
+        row.clear();
+        row.extend_from_slice(&chrono::Datelike::num_days_from_ce(&o.period).to_le_bytes());
+        let texts = [Some(o.province_code.as_str()), Some(o.district_code.as_str()), o.area_code.as_deref(), o.unit.as_deref(), Some(o.group.code()), Some(o.source.as_str()), Some(o.sheet.as_str()), Some(o.cell.as_str())];
+        for t in texts {
+            // Length-prefixed, so that no two rows' fields run together the same way.
+            match t {
+                Some(t) => {
+                    row.extend_from_slice(&(t.len() as u32).to_le_bytes());
+                    row.extend_from_slice(t.as_bytes());
+                }
+                None => row.extend_from_slice(&u32::MAX.to_le_bytes()),
             }
-            parquet.finish()?;
-            csv.finish()?;
-            Ok(())
-        })?;
-        *csv.borrow_mut() = Some(written);
-        Ok(())
-    })?;
-    let csv = csv.into_inner().context("the observations' CSV was not written")?;
-    Ok((parquet, csv))
+        }
+        row.push(o.dose);
+        row.extend_from_slice(&o.vaccinated.to_le_bytes());
+        hash.update(&row);
+    }
+    hex::encode(hash.finalize())
+}
+
+/// The partitions the previous run into `root` recorded in its manifest (none when
+/// there is no readable manifest).
+fn previous_partitions(root: &Path) -> Vec<Partition> {
+    let Ok(bytes) = std::fs::read(root.join("export/manifest.json")) else { return Vec::new() };
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|m| serde_json::from_value(m.get("observation_partitions")?.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// The canonical table under `export/observations/` and `export/observations_csv/`, one
+/// Parquet file and one CSV per period, written in parallel; a period whose rows did not
+/// change since the previous run is not written again. Files of periods no longer in
+/// the table are removed.
+fn observations_to(d: &Path, obs: &Observations, build: &str) -> Result<Vec<Partition>> {
+    let mut by_period: std::collections::BTreeMap<chrono::NaiveDate, Vec<&table::Observation>> = Default::default();
+    for o in obs {
+        by_period.entry(o.period).or_default().push(o);
+    }
+    let before: std::collections::HashMap<chrono::NaiveDate, Partition> = previous_partitions(d).into_iter().map(|p| (p.period, p)).collect();
+    let unchanged = |o: &Output| std::fs::metadata(d.join(&o.path)).is_ok_and(|m| m.len() == o.bytes);
+    let partitions: Vec<Partition> = by_period
+        .into_par_iter()
+        .map(|(period, rows)| -> Result<Partition> {
+            let fingerprint = fingerprint(build, &rows);
+            if let Some(p) = before.get(&period).filter(|p| p.fingerprint == fingerprint && unchanged(&p.parquet) && unchanged(&p.csv)) {
+                return Ok(p.clone());
+            }
+            let df = table::observations_frame(rows.iter().copied())?;
+            let (parquet, csv) = rayon::join(
+                || write_atomic_with(d, &format!("{OBSERVATIONS_DIR}/{period}.parquet"), &|w| parquet_to(&df, w)),
+                || write_atomic_with(d, &format!("{OBSERVATIONS_CSV_DIR}/{period}.csv"), &|w| csv_to(&df, w)),
+            );
+            Ok(Partition { period, rows: rows.len(), fingerprint, parquet: parquet?, csv: csv? })
+        })
+        .collect::<Result<_>>()?;
+    // What an earlier run left: other periods, and the single files of older versions.
+    let current: std::collections::HashSet<std::path::PathBuf> = partitions.iter().flat_map(|p| [d.join(&p.parquet.path), d.join(&p.csv.path)]).collect();
+    for dir in [OBSERVATIONS_DIR, OBSERVATIONS_CSV_DIR] {
+        for e in std::fs::read_dir(d.join(dir)).into_iter().flatten().flatten() {
+            if e.file_type().is_ok_and(|t| t.is_file()) && !current.contains(&e.path()) {
+                std::fs::remove_file(e.path()).ok();
+            }
+        }
+    }
+    for old in ["export/observations.parquet", "export/observations.csv"] {
+        std::fs::remove_file(d.join(old)).ok();
+    }
+    Ok(partitions)
 }
 
 fn csv_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
@@ -321,9 +382,9 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
         jobs.push((format!("export/{name}"), Box::new(move |w| whole(w, xlsx::workbook(o)))));
     }
     // The canonical table (the largest outputs) beside the rest, listed first.
-    let (table, rest) = rayon::join(|| observations_to(d, input.observations), || jobs.par_iter().map(|(name, make)| write_atomic_with(d, name, make.as_ref())).collect::<Result<Vec<Output>>>());
-    let (parquet, csv) = table?;
-    let mut outputs = vec![parquet, csv];
+    let (table, rest) = rayon::join(|| observations_to(d, input.observations, &crate::build_stamp()), || jobs.par_iter().map(|(name, make)| write_atomic_with(d, name, make.as_ref())).collect::<Result<Vec<Output>>>());
+    let partitions = table?;
+    let mut outputs: Vec<Output> = partitions.iter().flat_map(|p| [p.parquet.clone(), p.csv.clone()]).collect();
     outputs.extend(rest?);
     let totals = serde_json::json!({
         "files": input.inputs.len(),
@@ -343,6 +404,7 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
         "targets": input.targets_input,
         "totals": totals,
         "csv_formula_neutralisation": "text cells starting with = + - @ tab or carriage return are prefixed with an apostrophe in CSV exports",
+        "observation_partitions": partitions,
         "outputs": all_outputs,
     });
     let text = serde_json::to_string_pretty(&manifest)?;

@@ -67,6 +67,13 @@ pub trait Progress: Sync {
 
 impl Progress for () {}
 
+/// This sitrep: its version and its build (the executable's size and time), so that what
+/// one build wrote (the cache, the export's partitions) is not taken as another's.
+pub fn build_stamp() -> String {
+    let build = std::env::current_exe().and_then(std::fs::metadata).map(|m| format!("{}:{:?}", m.len(), m.modified().ok())).unwrap_or_default();
+    format!("{}\n{build}", env!("CARGO_PKG_VERSION"))
+}
+
 /// Every submission file under the given paths, sorted, without following links out.
 pub fn collect_inputs(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut files = Vec::new();

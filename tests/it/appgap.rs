@@ -1,7 +1,7 @@
 //! Register versus application on the Jambi fixtures: an export of the national
 //! application (the dashboard's CSV kind) that lags two districts' registers.
 
-use crate::common::{fixtures, pdf_text, read_csv, sitrep};
+use crate::common::{fixtures, pdf_text, read_csv, read_observations, sitrep};
 
 #[test]
 fn the_application_lagging_the_register_is_listed_largest_first() {
@@ -35,7 +35,7 @@ fn the_application_lagging_the_register_is_listed_largest_first() {
     // Only dose 1 of the application's districts is compared, and the observations of the
     // submissions are not changed by it.
     assert_eq!(rows.len(), 2);
-    let obs = read_csv(&out.join("export/observations.csv"));
+    let obs = read_observations(&out);
     assert!(obs.iter().all(|o| !o["source"].contains("Dashboard")));
 
     let text = pdf_text(&out.join("laporan-mingguan-15-2022-01-15.pdf"));

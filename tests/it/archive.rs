@@ -53,7 +53,7 @@ fn the_archive_partition_holds_the_canonical_rows_without_the_partition_columns(
     let kerinci = df.column("district_code").unwrap().str().unwrap().iter().filter(|d| *d == Some("15.01")).count();
     assert!(kerinci > 0);
     // The same rows as the run's own canonical table for the period.
-    let export = read_csv(&dir.path().join("out/export/observations.csv"));
+    let export = read_observations(&dir.path().join("out"));
     assert_eq!(export.iter().filter(|r| r["period"] == "2022-01-15").count(), df.height());
 }
 

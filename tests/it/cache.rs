@@ -91,6 +91,50 @@ fn a_new_week_is_cached_beside_the_earlier_ones() {
     assert_eq!(segments(&out), vec![(1, m)]);
 }
 
+/// The file's identity on disk: a file written again (atomically, by rename) is a new one.
+fn inode(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).ino()
+}
+
+/// The export's canonical table is written per period, and a period whose rows did not
+/// change is left as it is; a damaged file is written again; a period gone is removed.
+#[test]
+fn only_the_periods_that_changed_are_exported_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("submissions");
+    copy_dir(&fixtures().join("submissions"), &subs);
+    let out = dir.path().join("out");
+    let part = |period: &str| (out.join(format!("export/observations/{period}.parquet")), out.join(format!("export/observations_csv/{period}.csv")));
+    run(&subs, &out, &[]);
+    let before: Vec<(u64, u64)> = ["2022-01-01", "2022-01-08", "2022-01-15"].iter().map(|p| part(p)).map(|(a, b)| (inode(&a), inode(&b))).collect();
+    // A file of the last week taken away: only that week is written again.
+    std::fs::remove_file(subs.join("2022-01-15/rekap_kerinci_2022-01-15.xlsx")).unwrap();
+    run(&subs, &out, &[]);
+    let (a, b) = part("2022-01-01");
+    assert_eq!((inode(&a), inode(&b)), before[0]);
+    let (a, b) = part("2022-01-08");
+    assert_eq!((inode(&a), inode(&b)), before[1]);
+    let (a, b) = part("2022-01-15");
+    assert!(inode(&a) != before[2].0 && inode(&b) != before[2].1, "the changed week was not written again");
+    // A file damaged by hand is written again, with the same bytes as a fresh run.
+    let (_, csv) = part("2022-01-08");
+    std::fs::write(&csv, "period\n").unwrap();
+    run(&subs, &out, &[]);
+    let fresh = dir.path().join("fresh");
+    run(&subs, &fresh, &["--no-cache"]);
+    for period in ["2022-01-01", "2022-01-08", "2022-01-15"] {
+        let ((a, b), (c, d)) = (part(period), (fresh.join(format!("export/observations/{period}.parquet")), fresh.join(format!("export/observations_csv/{period}.csv"))));
+        assert!(std::fs::read(&a).unwrap() == std::fs::read(&c).unwrap(), "{period} parquet");
+        assert!(std::fs::read(&b).unwrap() == std::fs::read(&d).unwrap(), "{period} csv");
+    }
+    // A week no longer in the submissions: its files go.
+    std::fs::remove_dir_all(subs.join("2022-01-01")).unwrap();
+    run(&subs, &out, &[]);
+    let (a, b) = part("2022-01-01");
+    assert!(!a.exists() && !b.exists());
+}
+
 #[test]
 fn a_changed_vocabulary_reads_every_file_again() {
     let dir = tempfile::tempdir().unwrap();

@@ -54,6 +54,14 @@ pub fn pdf_text(path: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The canonical table of a run's output folder: its per-period CSVs, oldest first, as
+/// one list of rows.
+pub fn read_observations(out: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(out.join("export/observations_csv")).expect("export/observations_csv").map(|e| e.unwrap().path()).collect();
+    parts.sort();
+    parts.iter().flat_map(|p| read_csv(p)).collect()
+}
+
 pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
     let mut r = csv::Reader::from_path(path).expect("open csv");
     let headers = r.headers().expect("headers").clone();

@@ -20,7 +20,7 @@ fn the_national_dashboard_export_is_read_per_district() {
     let (code, stdout, stderr) = sitrep(&["run", corpus().to_str().unwrap(), "--out", out.to_str().unwrap()], dir.path());
     assert_eq!(code, 0, "{stdout}\n{stderr}");
 
-    let obs = read_csv(&out.join("export/observations.csv"));
+    let obs = read_observations(&out);
     // (district, dose) → vaccinated; every figure is dated from the folder name.
     let mut got: HashMap<(String, String), Vec<i64>> = HashMap::new();
     for o in &obs {

@@ -1,7 +1,7 @@
 //! PPKM vaccination gates on the Jambi fixtures, against figures computed by hand from
 //! fixtures/jambi/expected.json.
 
-use crate::common::{fixtures, pdf_text, read_csv, run_demo};
+use crate::common::{fixtures, pdf_text, read_csv, read_observations, run_demo};
 
 /// (vaccinated, target) of a district's figure in expected.json.
 fn expected(period: &str, district: &str, group: &str, dose: i64) -> (i64, i64) {
@@ -102,6 +102,6 @@ fn a_ppkm_cell_that_is_neither_level_nor_colour_is_a_finding_and_the_row_still_c
     assert_eq!((row("15.71")["reported_ppkm_level"].as_str(), row("15.71")["reported_zone"].as_str()), ("2", "kuning"));
     // The unreadable level is left out; the zone of the same row is still shown.
     assert_eq!((row("15.72")["reported_ppkm_level"].as_str(), row("15.72")["reported_zone"].as_str()), ("", "merah"));
-    let observations = read_csv(&dir.path().join("out/export/observations.csv"));
+    let observations = read_observations(&dir.path().join("out"));
     assert_eq!(observations.iter().filter(|o| o["district_code"] == "15.72").count(), 1, "the row's figure still counts");
 }

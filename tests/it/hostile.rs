@@ -82,7 +82,7 @@ fn encrypted_workbooks_macros_links_and_uncomputed_formulas_are_findings() {
     assert_eq!(f["cell"], "B5");
     assert!(f["message"].contains("formula saved without its result"), "{f:?}");
     // The other cells of the file still count; the uncomputed one is not a silent zero.
-    let obs = read_csv(&dir.path().join("out/export/observations.csv"));
+    let obs = read_observations(&dir.path().join("out"));
     let cells: Vec<&str> = obs.iter().filter(|o| o["source"] == "formula.xlsx").map(|o| o["cell"].as_str()).collect();
     assert_eq!(cells, vec!["C5", "B6", "C6"]);
 }
@@ -132,7 +132,7 @@ fn exported_text_cannot_run_as_a_formula() {
     std::fs::copy(src, dir.path().join("=1+1.csv")).unwrap();
     let (code, stdout, stderr, _) = run_in(dir.path(), &["=1+1.csv"], "");
     assert_eq!(code, 0, "{stdout}{stderr}");
-    let obs = read_csv(&dir.path().join("out/export/observations.csv"));
+    let obs = read_observations(&dir.path().join("out"));
     assert!(!obs.is_empty());
     assert!(obs.iter().all(|o| o["source"] == "'=1+1.csv"), "{:?}", obs[0]);
     let manifest = std::fs::read_to_string(dir.path().join("out/export/manifest.json")).unwrap();

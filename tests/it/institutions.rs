@@ -40,7 +40,7 @@ fn agency_staff_are_reported_against_headcount_and_kept_out_of_district_totals()
     let manifest = std::fs::read_to_string(dir.path().join("out/export/manifest.json")).unwrap();
     assert!(!manifest.contains("superseded"), "{manifest}");
     // The observations keep the institution, with provenance.
-    let obs = read_csv(&dir.path().join("out/export/observations.csv"));
+    let obs = read_observations(&dir.path().join("out"));
     let setda: Vec<_> = obs.iter().filter(|o| o["unit"] == "Sekretariat Daerah").collect();
     assert_eq!(setda.len(), 2, "{setda:?}");
     assert!(setda.iter().all(|o| o["area_code"].is_empty() && o["district_code"] == "15.01"));

@@ -73,7 +73,15 @@ fn every_row_is_accounted_for_per_file() {
     // Every output is listed with the hash and size of the file written (the large
     // tables are hashed as they are streamed to disk).
     let outputs = manifest["outputs"].as_array().unwrap();
-    assert!(outputs.iter().any(|o| o["path"] == "export/observations.csv"));
+    // The canonical table: one Parquet file and one CSV per period, its rows all there.
+    for period in ["2022-01-01", "2022-01-08", "2022-01-15"] {
+        assert!(outputs.iter().any(|o| o["path"] == format!("export/observations/{period}.parquet")), "{period}");
+        assert!(outputs.iter().any(|o| o["path"] == format!("export/observations_csv/{period}.csv")), "{period}");
+    }
+    let partitions = manifest["observation_partitions"].as_array().unwrap();
+    let rows: u64 = partitions.iter().map(|p| p["rows"].as_u64().unwrap()).sum();
+    assert_eq!(rows, manifest["totals"]["observations"].as_u64().unwrap());
+    assert_eq!(rows as usize, read_observations(&dir.path().join("out")).len());
     for o in outputs {
         let bytes = std::fs::read(dir.path().join("out").join(o["path"].as_str().unwrap())).unwrap();
         assert_eq!(o["sha256"].as_str().unwrap(), sitrep::export::sha256_hex(&bytes), "{}", o["path"]);

@@ -28,7 +28,7 @@ fn expected() -> Value {
 #[test]
 fn figures_from_unfamiliar_layouts_match_the_generator() {
     let (dir, _) = run_reader();
-    let obs = read_csv(&dir.path().join("out/export/observations.csv"));
+    let obs = read_observations(&dir.path().join("out"));
     let mut got: BTreeMap<(String, String, String), i64> = BTreeMap::new();
     for o in &obs {
         assert_eq!(o["period"], expected()["date"].as_str().unwrap(), "{o:?}");

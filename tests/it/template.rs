@@ -130,7 +130,7 @@ fn a_filled_template_is_read_back_with_no_finding_and_the_right_totals() {
         assert_eq!(got["vaccinated"], want.to_string(), "{district} {} dose {dose}", group.code());
     }
     // Every count cell became one observation with its sub-district code.
-    let obs = read_csv(&out.join("export/observations.csv"));
+    let obs = read_observations(&out);
     let cells = 17 * (g.areas_of("15.01").count() + g.areas_of("15.71").count());
     assert_eq!(obs.len(), cells);
     assert!(obs.iter().all(|o| o["area_code"].len() == 8), "every row names its sub-district");
