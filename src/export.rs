@@ -194,21 +194,26 @@ fn observations_to(d: &Path, obs: &Observations, build: &str) -> Result<Vec<Part
     }
     let before: std::collections::HashMap<chrono::NaiveDate, Partition> = previous_partitions(d).into_iter().map(|p| (p.period, p)).collect();
     let unchanged = |o: &Output| std::fs::metadata(d.join(&o.path)).is_ok_and(|m| m.len() == o.bytes);
-    let partitions: Vec<Partition> = by_period
-        .into_par_iter()
-        .map(|(period, rows)| -> Result<Partition> {
-            let fingerprint = fingerprint(build, &rows);
-            if let Some(p) = before.get(&period).filter(|p| p.fingerprint == fingerprint && unchanged(&p.parquet) && unchanged(&p.csv)) {
-                return Ok(p.clone());
-            }
-            let df = table::observations_frame(rows.iter().copied())?;
-            let (parquet, csv) = rayon::join(
-                || write_atomic_with(d, &format!("{OBSERVATIONS_DIR}/{period}.parquet"), &|w| parquet_to(&df, w)),
-                || write_atomic_with(d, &format!("{OBSERVATIONS_CSV_DIR}/{period}.csv"), &|w| csv_to(&df, w)),
-            );
-            Ok(Partition { period, rows: rows.len(), fingerprint, parquet: parquet?, csv: csv? })
-        })
-        .collect::<Result<_>>()?;
+    let by_period: Vec<(chrono::NaiveDate, Vec<&table::Observation>)> = by_period.into_iter().collect();
+    let write = |(period, rows): &(chrono::NaiveDate, Vec<&table::Observation>)| -> Result<Partition> {
+        let period = *period;
+        let fingerprint = fingerprint(build, &rows);
+        if let Some(p) = before.get(&period).filter(|p| p.fingerprint == fingerprint && unchanged(&p.parquet) && unchanged(&p.csv)) {
+            return Ok(p.clone());
+        }
+        let df = table::observations_frame(rows.iter().copied())?;
+        let (parquet, csv) = rayon::join(
+            || write_atomic_with(d, &format!("{OBSERVATIONS_DIR}/{period}.parquet"), &|w| parquet_to(&df, w)),
+            || write_atomic_with(d, &format!("{OBSERVATIONS_CSV_DIR}/{period}.csv"), &|w| csv_to(&df, w)),
+        );
+        Ok(Partition { period, rows: rows.len(), fingerprint, parquet: parquet?, csv: csv? })
+    };
+    // As many periods at once as there are threads, no more: a thread waiting for its
+    // CSV would otherwise start further periods, and a year's frames were gigabytes.
+    let mut partitions = Vec::with_capacity(by_period.len());
+    for some in by_period.chunks(rayon::current_num_threads().max(1)) {
+        partitions.extend(some.par_iter().map(write).collect::<Result<Vec<Partition>>>()?);
+    }
     // What an earlier run left: other periods, and the single files of older versions.
     let current: std::collections::HashSet<std::path::PathBuf> = partitions.iter().flat_map(|p| [d.join(&p.parquet.path), d.join(&p.csv.path)]).collect();
     for dir in [OBSERVATIONS_DIR, OBSERVATIONS_CSV_DIR] {
