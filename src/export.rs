@@ -183,11 +183,13 @@ fn previous_partitions(root: &Path) -> Vec<Partition> {
         .unwrap_or_default()
 }
 
-/// The canonical table under `export/observations/` and `export/observations_csv/`, one
-/// Parquet file and one CSV per period, written in parallel; a period whose rows did not
-/// change since the previous run is not written again. Files of periods no longer in
-/// the table are removed.
-fn observations_to(d: &Path, obs: &Observations, build: &str) -> Result<Vec<Partition>> {
+/// The canonical table under `export/observations/` and `export/observations_csv/` of
+/// `d`, one Parquet file and one CSV per period, written in parallel; a period whose rows
+/// did not change since the previous run is not written again. Files of periods no
+/// longer in the table are removed. Needs nothing but the table, so a run writes it
+/// while it computes and renders the rest; [`write`] lists it in the manifest.
+pub fn canonical_table(d: &Path, obs: &Observations) -> Result<Vec<Partition>> {
+    let build = &crate::build_stamp();
     let mut by_period: std::collections::BTreeMap<chrono::NaiveDate, Vec<&table::Observation>> = Default::default();
     for o in obs {
         by_period.entry(o.period).or_default().push(o);
@@ -344,8 +346,8 @@ pub fn app_gaps_csv(gaps: &[crate::appgap::AppGap]) -> Result<Vec<u8>> {
 pub struct ExportInput<'a> {
     /// The run's output folder; the export goes to `export/` inside it.
     pub root: PathBuf,
-    /// The canonical table, written in batches (never as one frame).
-    pub observations: &'a Observations,
+    /// The canonical table's files, as [`canonical_table`] wrote them.
+    pub partitions: &'a [Partition],
     pub attainment: &'a DataFrame,
     pub targets: &'a DataFrame,
     pub findings: &'a [Finding],
@@ -386,18 +388,17 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
         let name = crate::safe_file_name(&format!("sitrep-{}-{}.xlsx", o.province_code, o.period));
         jobs.push((format!("export/{name}"), Box::new(move |w| whole(w, xlsx::workbook(o)))));
     }
-    // The canonical table (the largest outputs) beside the rest, listed first.
-    let (table, rest) = rayon::join(|| observations_to(d, input.observations, &crate::build_stamp()), || jobs.par_iter().map(|(name, make)| write_atomic_with(d, name, make.as_ref())).collect::<Result<Vec<Output>>>());
-    let partitions = table?;
+    // The canonical table (the largest outputs) listed first.
+    let partitions = input.partitions;
     let mut outputs: Vec<Output> = partitions.iter().flat_map(|p| [p.parquet.clone(), p.csv.clone()]).collect();
-    outputs.extend(rest?);
+    outputs.extend(jobs.par_iter().map(|(name, make)| write_atomic_with(d, name, make.as_ref())).collect::<Result<Vec<Output>>>()?);
     let totals = serde_json::json!({
         "files": input.inputs.len(),
         "files_read": input.inputs.iter().filter(|f| f.status == "ok").count(),
         "rows_accepted": input.inputs.iter().map(|f| f.rows_accepted).sum::<usize>(),
         "rows_totals": input.inputs.iter().map(|f| f.rows_totals).sum::<usize>(),
         "rows_rejected": input.inputs.iter().map(|f| f.rows_rejected).sum::<usize>(),
-        "observations": input.observations.len(),
+        "observations": partitions.iter().map(|p| p.rows).sum::<usize>(),
         "findings": input.findings.len(),
     });
     let mut all_outputs: Vec<Output> = input.reports.to_vec();

@@ -381,10 +381,9 @@ pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate
 
 /// Attainment, checks, reports and export: the pipeline after reading, shared by
 /// [`run`] and [`report_from_archive`].
-fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::Timings, run_started: std::time::Instant, progress: &dyn Progress) -> Result<RunSummary> {
-    let gazetteer = gazetteer::embedded();
-    let Consolidated { files: outcomes, targets_file, mut findings, observations, targets, statuses, id_seed } = read;
-    if observations.is_empty() {
+fn report_and_export(plan: &RunPlan, read: Consolidated, timings: timings::Timings, run_started: std::time::Instant, progress: &dyn Progress) -> Result<RunSummary> {
+    if read.observations.is_empty() {
+        let Consolidated { files: outcomes, targets_file, findings, .. } = read;
         return Ok(RunSummary {
             files: outcomes,
             targets: targets_file,
@@ -398,22 +397,53 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
         });
     }
 
+    let period = report_period(plan, &read.observations)?;
+    let mut read = read;
+    let observations = std::mem::take(&mut read.observations);
+    std::thread::scope(|scope| {
+        // The canonical table needs nothing else: it is written while attainment, the
+        // checks and the reports are computed (a year's table takes seconds to write).
+        let table = scope.spawn(|| {
+            let started = std::time::Instant::now();
+            export::canonical_table(&plan.out, &observations).map(|p| (p, started.elapsed()))
+        });
+        let table = || table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped")));
+        attain_report_export(plan, read, &observations, period, timings, run_started, progress, table)
+    })
+}
+
+/// The period the reports are about: the plan's, which must be one of the submissions'
+/// dates, else the latest of them.
+fn report_period(plan: &RunPlan, observations: &table::Observations) -> Result<chrono::NaiveDate> {
+    let periods = table::periods(observations);
+    match plan.period {
+        Some(p) if !periods.contains(&p) => bail!("no submission is dated {p}; the dates found are {}", periods.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
+        Some(p) => Ok(p),
+        None => periods.last().copied().context("no dated observations"),
+    }
+}
+
+/// Attainment, checks, reports and the export other than the canonical table, which
+/// `table` finishes writing (it is being written meanwhile).
+#[allow(clippy::too_many_arguments)]
+fn attain_report_export(
+    plan: &RunPlan,
+    read: Consolidated,
+    observations: &table::Observations,
+    period: chrono::NaiveDate,
+    mut timings: timings::Timings,
+    run_started: std::time::Instant,
+    progress: &dyn Progress,
+    table: impl FnOnce() -> Result<(Vec<export::Partition>, std::time::Duration)>,
+) -> Result<RunSummary> {
+    let gazetteer = gazetteer::embedded();
+    let Consolidated { files: outcomes, targets_file, mut findings, observations: _, targets, statuses, id_seed } = read;
     progress.stage("attainment");
     let stage = std::time::Instant::now();
     // Attainment reads the districts' sums; the canonical table itself is only written out.
-    let figures_df = table::district_figures_frame(&observations).context("summing the districts' figures")?;
+    let figures_df = table::district_figures_frame(observations).context("summing the districts' figures")?;
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
     let attain_df = attain::compute(&figures_df, &targets_df, plan.threshold).context("computing attainment")?;
-    let periods = table::periods(&observations);
-    let period = match plan.period {
-        Some(p) => {
-            if !periods.contains(&p) {
-                bail!("no submission is dated {p}; the dates found are {}", periods.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "));
-            }
-            p
-        }
-        None => *periods.last().context("no dated observations")?,
-    };
     timings.record(timings::Stage::Attain, stage);
     let stage = std::time::Instant::now();
     let rows = report::rows_from_frame(&attain_df)?;
@@ -433,10 +463,10 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
         None => None,
     };
     // Staff vaccinated per institution, from agency submissions.
-    let institutions = institutions::compute(&observations, &targets);
+    let institutions = institutions::compute(observations, &targets);
     // Figures that cannot all be right: counts going down, dose 2 above dose 1, >100%,
     // unusual jumps, stale districts.
-    findings.extend(checks::run(&observations, &targets, &rows, period, &plan.checks));
+    findings.extend(checks::run(observations, &targets, &rows, period, &plan.checks));
     // Register versus application: where the national application lags the submissions.
     let app_gaps = match &plan.app {
         Some(dir) => {
@@ -555,9 +585,11 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, mut timings: timings::T
         .iter()
         .map(|prov| export::xlsx::OfficialsInput { province_code: prov, period, rows: rows_of.get(prov.as_str()).map(Vec::as_slice).unwrap_or_default(), findings: &share_of[prov.as_str()].1, threshold: plan.threshold, lang: plan.lang, gazetteer })
         .collect();
+    let (partitions, table_took) = table()?;
+    timings.table_export = table_took;
     let exports = export::write(&export::ExportInput {
         root: plan.out.clone(),
-        observations: &observations,
+        partitions: &partitions,
         attainment: &attain_df,
         targets: &targets_df,
         findings: &findings,

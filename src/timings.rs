@@ -44,6 +44,8 @@ pub struct Timings {
     pub attain: Duration,
     pub report: Duration,
     pub export: Duration,
+    /// The canonical table's export, written beside attainment and the reports.
+    pub table_export: Duration,
     pub total: Duration,
     /// Peak resident memory after each stage (KB, Linux), in stage order.
     pub peak_kb: Vec<(&'static str, u64)>,
@@ -96,6 +98,7 @@ impl Timings {
             format!("attain:               {:8.1} ms", ms(self.attain)),
             format!("report:               {:8.1} ms", ms(self.report)),
             format!("export:               {:8.1} ms", ms(self.export)),
+            format!("  canonical table:    {:8.1} ms (written beside attain and report)", ms(self.table_export)),
             format!("total:                {:8.1} ms", ms(self.total)),
         ];
         out.push(format!("cache: {} of {} files reused", self.files_cached.0, self.files_cached.1));
