@@ -10,15 +10,11 @@ use std::collections::BTreeSet;
 /// (then `vaccinated` is null: "no report" must not read as "0 doses").
 fn keys_frame(obs: &DataFrame, targets: &DataFrame) -> PolarsResult<DataFrame> {
     let periods: BTreeSet<i32> = obs.column("period")?.cast(&DataType::Int32)?.i32()?.into_no_null_iter().collect();
-    let mut districts: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut districts: BTreeSet<(&str, &str)> = BTreeSet::new();
     for df in [obs, targets] {
         let p = df.column("province_code")?.str()?;
         let d = df.column("district_code")?.str()?;
-        for i in 0..df.height() {
-            if let (Some(p), Some(d)) = (p.get(i), d.get(i)) {
-                districts.insert((p.to_string(), d.to_string()));
-            }
-        }
+        districts.extend(p.iter().zip(d.iter()).filter_map(|(p, d)| Some((p?, d?))));
     }
     let mut combos: BTreeSet<(usize, i32)> = (1..=3).map(|d| (6usize, d)).collect(); // (group order, dose); 6 = all
     let g = obs.column("group")?.str()?;
@@ -35,9 +31,9 @@ fn keys_frame(obs: &DataFrame, targets: &DataFrame) -> PolarsResult<DataFrame> {
         for (prov, d) in &districts {
             for (gi, dose) in &combos {
                 cp.push(*p);
-                cprov.push(prov.clone());
-                cd.push(d.clone());
-                cg.push(if *gi == 6 { "all" } else { Group::SPECIFIC[*gi].code() }.to_string());
+                cprov.push(*prov);
+                cd.push(*d);
+                cg.push(if *gi == 6 { "all" } else { Group::SPECIFIC[*gi].code() });
                 cdose.push(*dose);
             }
         }
@@ -46,9 +42,9 @@ fn keys_frame(obs: &DataFrame, targets: &DataFrame) -> PolarsResult<DataFrame> {
         cp.len(),
         vec![
             Int32Chunked::from_vec("period".into(), cp).into_date().into_series().into(),
-            Column::new("province_code".into(), cprov),
-            Column::new("district_code".into(), cd),
-            Column::new("group".into(), cg),
+            StringChunked::from_iter_values("province_code".into(), cprov.into_iter()).into_series().into(),
+            StringChunked::from_iter_values("district_code".into(), cd.into_iter()).into_series().into(),
+            StringChunked::from_iter_values("group".into(), cg.into_iter()).into_series().into(),
             Column::new("dose".into(), cdose),
         ],
     )
@@ -116,7 +112,11 @@ pub fn compute(obs: &DataFrame, targets: &DataFrame, threshold: f64) -> PolarsRe
         .with_columns([
             people_needed(threshold),
             rank,
-        ]);
+        ])
+        // Collected once: the province rows are summed from it (polars, built without
+        // common-subplan elimination, would compute it twice).
+        .collect()?
+        .lazy();
     let province = districts
         .clone()
         .group_by_stable([col("period"), col("province_code"), col("group"), col("dose")])
