@@ -12,7 +12,6 @@ use crate::Consolidated;
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use polars::prelude::*;
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -38,17 +37,15 @@ pub fn write(dir: &Path, read: &Consolidated) -> Result<Vec<PathBuf>> {
         parts.entry((o.province_code.as_str(), o.period)).or_default().push(o);
     }
     let Some(latest) = parts.keys().map(|(_, p)| *p).max() else { return Ok(Vec::new()) };
-    let mut written: Vec<PathBuf> = parts
-        .into_par_iter()
-        .map(|((province, period), rows)| -> Result<PathBuf> {
-            // Each partition's frame on its own: one frame of a year's rows was gigabytes.
-            let part = table::observations_frame(rows.iter().copied())?.drop_many(["province_code", "period"]);
-            // The province code comes from the embedded gazetteer (digits), never a file.
-            let rel = format!("province_code={}/period={period}/part-0.parquet", crate::safe_file_name(province));
-            write_atomic(dir, &rel, &parquet_bytes(&part)?)?;
-            Ok(dir.join(rel))
-        })
-        .collect::<Result<_>>()?;
+    let parts: Vec<((&str, NaiveDate), Vec<&Observation>)> = parts.into_iter().collect();
+    let mut written: Vec<PathBuf> = crate::par_map_bounded(&parts, |((province, period), rows)| -> Result<PathBuf> {
+        // Each partition's frame on its own: one frame of a year's rows was gigabytes.
+        let part = table::observations_frame(rows.iter().copied())?.drop_many(["province_code", "period"]);
+        // The province code comes from the embedded gazetteer (digits), never a file.
+        let rel = format!("province_code={}/period={period}/part-0.parquet", crate::safe_file_name(province));
+        write_atomic(dir, &rel, &parquet_bytes(&part)?)?;
+        Ok(dir.join(rel))
+    })?;
     let record = RunRecord {
         sitrep_version: env!("CARGO_PKG_VERSION").to_string(),
         period: latest,
@@ -86,19 +83,16 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<Consolidated> {
         }
     }
     parts.sort();
-    let frames: Vec<Vec<Observation>> = parts
-        .par_iter()
-        .map(|(date, code, path)| -> Result<Vec<Observation>> {
-            let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-            let mut df = anyhow::Context::with_context(ParquetReader::new(file).finish(), || format!("{} is not a readable Parquet file", path.display()))?;
-            let n = df.height();
-            let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-            let days = (*date - epoch).num_days() as i32;
-            df.with_column(Column::new("province_code".into(), vec![code.as_str(); n]))?;
-            df.with_column(Int32Chunked::from_vec("period".into(), vec![days; n]).into_date().into_series().into_column())?;
-            anyhow::Context::with_context(table::observations_from_frame(&df), || format!("{} does not hold sitrep's canonical table", path.display()))
-        })
-        .collect::<Result<_>>()?;
+    let frames: Vec<Vec<Observation>> = crate::par_map_bounded(&parts, |(date, code, path)| -> Result<Vec<Observation>> {
+        let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut df = anyhow::Context::with_context(ParquetReader::new(file).finish(), || format!("{} is not a readable Parquet file", path.display()))?;
+        let n = df.height();
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+        let days = (*date - epoch).num_days() as i32;
+        df.with_column(Column::new("province_code".into(), vec![code.as_str(); n]))?;
+        df.with_column(Int32Chunked::from_vec("period".into(), vec![days; n]).into_date().into_series().into_column())?;
+        anyhow::Context::with_context(table::observations_from_frame(&df), || format!("{} does not hold sitrep's canonical table", path.display()))
+    })?;
     let id_seed = hex::decode(&record.id_seed).ok().and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok()).unwrap_or_default();
     Ok(Consolidated {
         files: record.files,

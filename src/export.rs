@@ -210,12 +210,7 @@ pub fn canonical_table(d: &Path, obs: &Observations) -> Result<Vec<Partition>> {
         );
         Ok(Partition { period, rows: rows.len(), fingerprint, parquet: parquet?, csv: csv? })
     };
-    // As many periods at once as there are threads, no more: a thread waiting for its
-    // CSV would otherwise start further periods, and a year's frames were gigabytes.
-    let mut partitions = Vec::with_capacity(by_period.len());
-    for some in by_period.chunks(rayon::current_num_threads().max(1)) {
-        partitions.extend(some.par_iter().map(write).collect::<Result<Vec<Partition>>>()?);
-    }
+    let partitions = crate::par_map_bounded(&by_period, write)?;
     // What an earlier run left: other periods, and the single files of older versions.
     let current: std::collections::HashSet<std::path::PathBuf> = partitions.iter().flat_map(|p| [d.join(&p.parquet.path), d.join(&p.csv.path)]).collect();
     for dir in [OBSERVATIONS_DIR, OBSERVATIONS_CSV_DIR] {

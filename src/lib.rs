@@ -67,6 +67,18 @@ pub trait Progress: Sync {
 
 impl Progress for () {}
 
+/// `f` over `items` in parallel, as many at once as there are threads and no more. For
+/// work that calls polars: a thread waiting for polars' own pool takes up further items
+/// meanwhile, and over a year's partitions their frames piled up to gigabytes and their
+/// stacks overflowed (`--archive` of a national year aborted).
+pub(crate) fn par_map_bounded<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Result<R> + Sync) -> Result<Vec<R>> {
+    let mut out = Vec::with_capacity(items.len());
+    for some in items.chunks(rayon::current_num_threads().max(1)) {
+        out.extend(some.par_iter().map(&f).collect::<Result<Vec<R>>>()?);
+    }
+    Ok(out)
+}
+
 /// This sitrep: its version and its build (the executable's size and time), so that what
 /// one build wrote (the cache, the export's partitions) is not taken as another's.
 pub fn build_stamp() -> String {
@@ -672,4 +684,31 @@ fn file_name(path: &str) -> &str {
 pub fn safe_file_name(name: &str) -> String {
     let cleaned: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
     cleaned.trim_start_matches('.').replace("..", "_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Work that waits for another pool (as polars' calls do) is not started beyond
+    /// the threads there are: each waiting thread would otherwise take up more items.
+    #[test]
+    fn parallel_work_that_waits_for_another_pool_stays_bounded() {
+        let other = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let mine = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let (now, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let items: Vec<usize> = (0..40).collect();
+        let done = mine.install(|| {
+            par_map_bounded(&items, |i| {
+                let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(n, Ordering::SeqCst);
+                other.install(|| std::thread::sleep(std::time::Duration::from_millis(2)));
+                now.fetch_sub(1, Ordering::SeqCst);
+                Ok(*i)
+            })
+        });
+        assert_eq!(done.unwrap(), items);
+        assert!(most.load(Ordering::SeqCst) <= 2, "{} items at once", most.load(Ordering::SeqCst));
+    }
 }
