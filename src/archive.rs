@@ -29,8 +29,20 @@ struct RunRecord {
     id_seed: String,
 }
 
+/// What `DIR/_partitions.json` holds of each partition written: the fingerprint of its
+/// rows (as the export's) and its size, so that a run whose rows for a province and
+/// period did not change leaves the file as it is.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Written {
+    fingerprint: String,
+    bytes: u64,
+}
+
+const PARTITIONS: &str = "_partitions.json";
+
 /// Writes the run's observations, one Parquet file per province and period (replacing
-/// those partitions), and the run record under the latest period. Returns the files written.
+/// those partitions, unless their rows are the same), and the run record under the
+/// latest period. Returns the run's partition files and its record.
 pub fn write(dir: &Path, read: &Consolidated) -> Result<Vec<PathBuf>> {
     let mut parts: BTreeMap<(&str, NaiveDate), Vec<&Observation>> = BTreeMap::new();
     for o in &read.observations {
@@ -38,14 +50,23 @@ pub fn write(dir: &Path, read: &Consolidated) -> Result<Vec<PathBuf>> {
     }
     let Some(latest) = parts.keys().map(|(_, p)| *p).max() else { return Ok(Vec::new()) };
     let parts: Vec<((&str, NaiveDate), Vec<&Observation>)> = parts.into_iter().collect();
-    let mut written: Vec<PathBuf> = crate::par_map_bounded(&parts, |((province, period), rows)| -> Result<PathBuf> {
-        // Each partition's frame on its own: one frame of a year's rows was gigabytes.
-        let part = table::observations_frame(rows.iter().copied())?.drop_many(["province_code", "period"]);
+    let build = crate::build_stamp();
+    let mut known: BTreeMap<String, Written> = std::fs::read(dir.join(PARTITIONS)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    let done: Vec<(String, Written)> = crate::par_map_bounded(&parts, |((province, period), rows)| -> Result<(String, Written)> {
         // The province code comes from the embedded gazetteer (digits), never a file.
         let rel = format!("province_code={}/period={period}/part-0.parquet", crate::safe_file_name(province));
-        write_atomic(dir, &rel, &parquet_bytes(&part)?)?;
-        Ok(dir.join(rel))
+        let fingerprint = crate::export::fingerprint(&build, rows);
+        if let Some(w) = known.get(&rel).filter(|w| w.fingerprint == fingerprint && std::fs::metadata(dir.join(&rel)).is_ok_and(|m| m.len() == w.bytes)) {
+            return Ok((rel, w.clone()));
+        }
+        // Each partition's frame on its own: one frame of a year's rows was gigabytes.
+        let part = table::observations_frame(rows.iter().copied())?.drop_many(["province_code", "period"]);
+        let out = write_atomic(dir, &rel, &parquet_bytes(&part)?)?;
+        Ok((rel, Written { fingerprint, bytes: out.bytes }))
     })?;
+    let mut written: Vec<PathBuf> = done.iter().map(|(rel, _)| dir.join(rel)).collect();
+    known.extend(done);
+    write_atomic(dir, PARTITIONS, &serde_json::to_vec(&known)?)?;
     let record = RunRecord {
         sitrep_version: env!("CARGO_PKG_VERSION").to_string(),
         period: latest,

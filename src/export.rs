@@ -148,7 +148,7 @@ pub struct Partition {
 }
 
 /// What a period's files are made from: the build writing them and their rows.
-fn fingerprint(build: &str, rows: &[&table::Observation]) -> String {
+pub(crate) fn fingerprint(build: &str, rows: &[&table::Observation]) -> String {
     let mut hash = Sha256::new();
     hash.update(build.as_bytes());
     let mut row = Vec::with_capacity(256);

@@ -292,7 +292,9 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     timings.files_cached = (hits, paths.len());
     let read = consolidate(files, targets_table, receipt_findings, plan);
     if let Some(dir) = &plan.archive {
+        let started = std::time::Instant::now();
         archive::write(dir, &read)?;
+        timings.archive = started.elapsed();
     }
     report_and_export(plan, read, timings, run_started, progress)
 }

@@ -44,6 +44,8 @@ pub struct Timings {
     pub attain: Duration,
     pub report: Duration,
     pub export: Duration,
+    /// The archive (`--archive`), written after the read.
+    pub archive: Duration,
     /// The canonical table's export, written beside attainment and the reports.
     pub table_export: Duration,
     pub total: Duration,
@@ -95,6 +97,7 @@ impl Timings {
             format!("  ingest (thread sum): {:8.1} ms", ms(self.per_file[0])),
             format!("  layout (thread sum): {:8.1} ms", ms(self.per_file[1])),
             format!("  table  (thread sum): {:8.1} ms", ms(self.per_file[2])),
+            format!("archive:              {:8.1} ms", ms(self.archive)),
             format!("attain:               {:8.1} ms", ms(self.attain)),
             format!("report:               {:8.1} ms", ms(self.report)),
             format!("export:               {:8.1} ms", ms(self.export)),
