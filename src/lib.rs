@@ -294,7 +294,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     if let Some(dir) = &plan.archive {
         let started = std::time::Instant::now();
         archive::write(dir, &read)?;
-        timings.archive = started.elapsed();
+        timings.record(timings::Stage::Archive, started);
     }
     report_and_export(plan, read, timings, run_started, progress)
 }

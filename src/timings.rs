@@ -10,6 +10,7 @@ pub enum Stage {
     Ingest,
     Layout,
     Table,
+    Archive,
     Attain,
     Report,
     Export,
@@ -51,8 +52,25 @@ pub struct Timings {
     pub total: Duration,
     /// Peak resident memory after each stage (KB, Linux), in stage order.
     pub peak_kb: Vec<(&'static str, u64)>,
+    /// CPU time of the process (all threads, user and system) at the end of each stage,
+    /// in stage order.
+    pub cpu_after: Vec<(&'static str, Duration)>,
     /// Submissions taken from the incremental cache, of all submissions.
     pub files_cached: (usize, usize),
+}
+
+/// CPU time this process has used so far, all threads, user and system.
+pub fn cpu_time() -> Duration {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is always valid.
+    let usage = unsafe {
+        if libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) != 0 {
+            return Duration::ZERO;
+        }
+        usage.assume_init()
+    };
+    let time = |t: libc::timeval| Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64);
+    time(usage.ru_utime) + time(usage.ru_stime)
 }
 
 /// Peak resident set size of this process so far (Linux `VmHWM`), in KB.
@@ -66,12 +84,16 @@ pub fn peak_rss_kb() -> u64 {
 impl Timings {
     pub fn from_parallel(clock: &StageClock, wall: Duration) -> Timings {
         let get = |i: usize| Duration::from_nanos(clock.nanos[i].load(Ordering::Relaxed));
-        Timings { per_file: [get(0), get(1), get(2)], read_wall: wall, peak_kb: vec![("read", peak_rss_kb())], ..Default::default() }
+        Timings { per_file: [get(0), get(1), get(2)], read_wall: wall, peak_kb: vec![("read", peak_rss_kb())], cpu_after: vec![("read", cpu_time())], ..Default::default() }
     }
 
     pub fn record(&mut self, stage: Stage, since: Instant) {
         let d = since.elapsed();
         let name = match stage {
+            Stage::Archive => {
+                self.archive = d;
+                "archive"
+            }
             Stage::Attain => {
                 self.attain = d;
                 "attain"
@@ -87,6 +109,7 @@ impl Timings {
             _ => return,
         };
         self.peak_kb.push((name, peak_rss_kb()));
+        self.cpu_after.push((name, cpu_time()));
     }
 
     /// The lines printed by `--timings`.
@@ -105,6 +128,19 @@ impl Timings {
             format!("total:                {:8.1} ms", ms(self.total)),
         ];
         out.push(format!("cache: {} of {} files reused", self.files_cached.0, self.files_cached.1));
+        // Each stage's CPU: the difference from the stage before (the canonical table's
+        // export counts where it ran, in attain and report).
+        let mut before = Duration::ZERO;
+        let cpu: Vec<String> = self
+            .cpu_after
+            .iter()
+            .map(|(s, at)| {
+                let spent = at.saturating_sub(before);
+                before = *at;
+                format!("{s} {:.1} ms", ms(spent))
+            })
+            .collect();
+        out.push(format!("cpu (all threads): {}", cpu.join(", ")));
         let peaks: Vec<String> = self.peak_kb.iter().map(|(s, kb)| format!("{s} {} MB", kb / 1024)).collect();
         out.push(format!("peak memory after: {}", peaks.join(", ")));
         out
