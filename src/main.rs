@@ -15,6 +15,26 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+unsafe extern "C" {
+    /// mimalloc's `mi_option_set` (linked by the mimalloc crate).
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+/// `mi_option_purge_delay` in mimalloc.h (the v3 sources libmimalloc-sys 0.1.49 builds).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+/// Memory a run frees is handed back to the kernel after 100 ms rather than mimalloc's
+/// 10 ms: a run frees and allocates again within moments, and each page handed back
+/// was zeroed by the kernel again when reused (a year's run spent seconds in
+/// `clear_page`). Measured on a year: 18–23 s → 16.8 s at the same peak (1.23 GB);
+/// never handing back (-1) was no faster and peaked 300 MB higher.
+/// `MIMALLOC_PURGE_DELAY` in the environment still decides, when set.
+fn keep_freed_memory() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: setting an option is allowed at any time; 15 is purge_delay (ms).
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 100) }
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "sitrep",
@@ -208,6 +228,7 @@ struct ReportArgs {
 }
 
 fn main() -> ExitCode {
+    keep_freed_memory();
     // A parser that panics on a damaged file is caught and the file gets a finding that
     // names it and the panic's message; the default hook's backtrace on the terminal
     // would only alarm the data officer. Panics anywhere else still print.
