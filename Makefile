@@ -17,7 +17,7 @@ test:
 	$(CARGO) test
 
 # Generates a national corpus and times sitrep against the reading floor
-# (release build; writes bench/results.md). Not part of `make test`.
+# (release build; writes bench/latest.md). Not part of `make test`.
 bench:
 	bash bench/run.sh
 
