@@ -248,6 +248,9 @@ pub fn resolve_file(file: &SourceFile, how: &str, layout: &FileLayout, resolver:
         _ => Some(periods.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(",")),
     };
     out.outcome.observations = out.observations.len();
+    // Held until the run ends: a list grown by doubling holds up to twice its rows, and
+    // a year is millions of them.
+    out.observations.shrink_to_fit();
     out
 }
 
