@@ -44,10 +44,7 @@ const PARTITIONS: &str = "_partitions.json";
 /// those partitions, unless their rows are the same), and the run record under the
 /// latest period. Returns the run's partition files and its record.
 pub fn write(dir: &Path, read: &Consolidated) -> Result<Vec<PathBuf>> {
-    let mut parts: BTreeMap<(&str, NaiveDate), Vec<&Observation>> = BTreeMap::new();
-    for o in &read.observations {
-        parts.entry((o.province_code.as_str(), o.period)).or_default().push(o);
-    }
+    let parts: BTreeMap<(&str, NaiveDate), Vec<&Observation>> = table::partitioned(&read.observations, |o| (o.province_code.as_str(), o.period));
     let Some(latest) = parts.keys().map(|(_, p)| *p).max() else { return Ok(Vec::new()) };
     let parts: Vec<((&str, NaiveDate), Vec<&Observation>)> = parts.into_iter().collect();
     let build = crate::build_stamp();

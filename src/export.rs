@@ -190,10 +190,7 @@ fn previous_partitions(root: &Path) -> Vec<Partition> {
 /// while it computes and renders the rest; [`write`] lists it in the manifest.
 pub fn canonical_table(d: &Path, obs: &Observations) -> Result<Vec<Partition>> {
     let build = &crate::build_stamp();
-    let mut by_period: std::collections::BTreeMap<chrono::NaiveDate, Vec<&table::Observation>> = Default::default();
-    for o in obs {
-        by_period.entry(o.period).or_default().push(o);
-    }
+    let by_period = table::partitioned(obs, |o| o.period);
     let before: std::collections::HashMap<chrono::NaiveDate, Partition> = previous_partitions(d).into_iter().map(|p| (p.period, p)).collect();
     let unchanged = |o: &Output| std::fs::metadata(d.join(&o.path)).is_ok_and(|m| m.len() == o.bytes);
     let by_period: Vec<(chrono::NaiveDate, Vec<&table::Observation>)> = by_period.into_iter().collect();

@@ -745,6 +745,28 @@ where
     )
 }
 
+/// The observations by `key` (a partition of the export or the archive), each list in
+/// the table's order. Consecutive rows mostly share their key (a file's rows), so the
+/// map is looked up once per run of rows, not once per row.
+pub fn partitioned<'a, K: Ord + Copy>(obs: &'a Observations, key: impl Fn(&Observation) -> K) -> BTreeMap<K, Vec<&'a Observation>> {
+    let mut parts: BTreeMap<K, Vec<&'a Observation>> = BTreeMap::new();
+    let mut run: Vec<&'a Observation> = Vec::new();
+    let mut run_key: Option<K> = None;
+    for o in obs {
+        let k = key(o);
+        if run_key != Some(k) {
+            if let Some(done) = run_key.replace(k) {
+                parts.entry(done).or_default().append(&mut run);
+            }
+        }
+        run.push(o);
+    }
+    if let Some(done) = run_key {
+        parts.entry(done).or_default().append(&mut run);
+    }
+    parts
+}
+
 /// The periods of the observations, oldest first.
 pub fn periods<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> Vec<NaiveDate> {
     let mut periods: Vec<NaiveDate> = obs.into_iter().map(|o| o.period).collect();
@@ -940,6 +962,16 @@ mod tests {
         assert!(files[1].findings.is_empty());
         files.remove(1);
         check(&files);
+    }
+
+    /// Partitions keep the table's order within each list, across runs of rows.
+    #[test]
+    fn partitions_keep_the_tables_order() {
+        let at = |area: &str, cell: &str, day: u32| Observation { period: NaiveDate::from_ymd_opt(2022, 1, day).unwrap(), ..obs(area, 1, cell) };
+        let table: Observations = vec![vec![at("15.01.01", "C1", 1), at("15.01.02", "C2", 1)], vec![at("15.01.01", "C3", 8), at("15.01.02", "C4", 1)]].into_iter().collect();
+        let parts = partitioned(&table, |o| o.period);
+        let cells: Vec<(u32, Vec<&str>)> = parts.iter().map(|(p, rows)| (chrono::Datelike::day(p), rows.iter().map(|o| o.cell.as_str()).collect())).collect();
+        assert_eq!(cells, vec![(1, vec!["C1", "C2", "C4"]), (8, vec!["C3"])]);
     }
 
     /// Places are found by hash; two places with one hash must not be taken as one.
