@@ -91,12 +91,6 @@ fn a_new_week_is_cached_beside_the_earlier_ones() {
     assert_eq!(segments(&out), vec![(1, m)]);
 }
 
-/// The file's identity on disk: a file written again (atomically, by rename) is a new one.
-fn inode(path: &Path) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).ino()
-}
-
 /// The export's canonical table is written per period, and a period whose rows did not
 /// change is left as it is; a damaged file is written again; a period gone is removed.
 #[test]

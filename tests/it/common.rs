@@ -62,6 +62,12 @@ pub fn read_observations(out: &Path) -> Vec<std::collections::HashMap<String, St
     parts.iter().flat_map(|p| read_csv(p)).collect()
 }
 
+/// The file's identity on disk: a file written again (atomically, by rename) is a new one.
+pub fn inode(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).ino()
+}
+
 pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
     let mut r = csv::Reader::from_path(path).expect("open csv");
     let headers = r.headers().expect("headers").clone();
