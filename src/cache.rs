@@ -180,11 +180,10 @@ impl Cache {
         let salt_sha256 = sha256_hex(salt.as_bytes());
         let mut numbers: Vec<u64> = Self::files(dir).into_iter().filter(|(name, _)| name.ends_with(".json")).map(|(_, n)| n).collect();
         numbers.sort_unstable();
-        // Segments are read in parallel: a year is fifty of them.
-        let read: Vec<(u64, Vec<(String, FileTable)>)> = {
-            use rayon::prelude::*;
-            numbers.par_iter().filter_map(|&n| Some((n, Self::read(dir, n, &salt_sha256)?))).collect()
-        };
+        // Segments are read in parallel (a year is fifty of them), as many at once as
+        // there are threads: each is decoded by polars.
+        let read: Vec<(u64, Vec<(String, FileTable)>)> =
+            crate::par_map_bounded(&numbers, |&n| Ok(Self::read(dir, n, &salt_sha256).map(|tables| (n, tables)))).unwrap_or_default().into_iter().flatten().collect();
         let mut entries = HashMap::new();
         let mut segments = Vec::new();
         for (number, tables) in read {
