@@ -5,7 +5,7 @@
 //! the findings, the targets and the seed of the PDF /ID. Engines skip `_` folders and
 //! the `.json` files. `sitrep report --archive` renders a past period from this alone.
 
-use crate::export::{parquet_bytes, write_atomic};
+use crate::export::{parquet_bytes, write_atomic, Periods};
 use crate::findings::Finding;
 use crate::table::{self, FileOutcome, Observation, ReportedStatus, Target};
 use crate::Consolidated;
@@ -30,40 +30,20 @@ struct RunRecord {
 }
 
 /// What `DIR/_partitions.json` holds of each partition written: the fingerprint of its
-/// rows (as the export's) and its size, so that a run whose rows for a province and
-/// period did not change leaves the file as it is.
+/// period's rows (as the export's) and its size, so that a run whose rows for a period
+/// did not change leaves that period's partitions as they are.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Written {
-    fingerprint: String,
+    period_fingerprint: String,
     bytes: u64,
 }
 
 const PARTITIONS: &str = "_partitions.json";
 
-/// Writes the run's observations, one Parquet file per province and period (replacing
-/// those partitions, unless their rows are the same), and the run record under the
-/// latest period. Returns the run's partition files and its record.
-pub fn write(dir: &Path, read: &Consolidated) -> Result<Vec<PathBuf>> {
-    let parts: BTreeMap<(&str, NaiveDate), Vec<&Observation>> = table::partitioned(&read.observations, |o| (o.province_code.as_str(), o.period));
-    let Some(latest) = parts.keys().map(|(_, p)| *p).max() else { return Ok(Vec::new()) };
-    let parts: Vec<((&str, NaiveDate), Vec<&Observation>)> = parts.into_iter().collect();
-    let build = crate::build_stamp();
-    let mut known: BTreeMap<String, Written> = std::fs::read(dir.join(PARTITIONS)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-    let done: Vec<(String, Written)> = crate::par_map_bounded(&parts, |((province, period), rows)| -> Result<(String, Written)> {
-        // The province code comes from the embedded gazetteer (digits), never a file.
-        let rel = format!("province_code={}/period={period}/part-0.parquet", crate::safe_file_name(province));
-        let fingerprint = crate::export::fingerprint(&build, rows);
-        if let Some(w) = known.get(&rel).filter(|w| w.fingerprint == fingerprint && std::fs::metadata(dir.join(&rel)).is_ok_and(|m| m.len() == w.bytes)) {
-            return Ok((rel, w.clone()));
-        }
-        // Each partition's frame on its own: one frame of a year's rows was gigabytes.
-        let part = table::observations_frame(rows.iter().copied())?.drop_many(["province_code", "period"]);
-        let out = write_atomic(dir, &rel, &parquet_bytes(&part)?)?;
-        Ok((rel, Written { fingerprint, bytes: out.bytes }))
-    })?;
-    let mut written: Vec<PathBuf> = done.iter().map(|(rel, _)| dir.join(rel)).collect();
-    known.extend(done);
-    write_atomic(dir, PARTITIONS, &serde_json::to_vec(&known)?)?;
+/// Writes the run record under the latest period: what a re-render needs that is not a
+/// figure. Returns its file.
+pub fn write_record(dir: &Path, read: &Consolidated) -> Result<Option<PathBuf>> {
+    let Some(latest) = table::periods(&read.observations).last().copied() else { return Ok(None) };
     let record = RunRecord {
         sitrep_version: env!("CARGO_PKG_VERSION").to_string(),
         period: latest,
@@ -76,7 +56,34 @@ pub fn write(dir: &Path, read: &Consolidated) -> Result<Vec<PathBuf>> {
     };
     let rel = format!("_runs/{latest}.json");
     write_atomic(dir, &rel, serde_json::to_string(&record)?.as_bytes())?;
-    written.push(dir.join(rel));
+    Ok(Some(dir.join(rel)))
+}
+
+/// Writes the run's observations, one Parquet file per province and period, replacing
+/// those partitions unless their period's rows are the same as when they were written.
+/// Returns the run's partition files.
+pub fn write_partitions(dir: &Path, periods: &Periods) -> Result<Vec<PathBuf>> {
+    let mut known: BTreeMap<String, Written> = std::fs::read(dir.join(PARTITIONS)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    let mut parts: Vec<(String, &str, Vec<&Observation>)> = Vec::new();
+    for period in periods.iter() {
+        for (province, rows) in table::partitioned(period.rows.iter().copied(), |o| o.province_code.as_str()) {
+            // The province code comes from the embedded gazetteer (digits), never a file.
+            let rel = format!("province_code={}/period={}/part-0.parquet", crate::safe_file_name(province), period.period);
+            parts.push((rel, &period.fingerprint, rows));
+        }
+    }
+    let done: Vec<(String, Written)> = crate::par_map_bounded(&parts, |(rel, fingerprint, rows)| -> Result<(String, Written)> {
+        if let Some(w) = known.get(rel).filter(|w| w.period_fingerprint == **fingerprint && std::fs::metadata(dir.join(rel)).is_ok_and(|m| m.len() == w.bytes)) {
+            return Ok((rel.clone(), w.clone()));
+        }
+        // Each partition's frame on its own: one frame of a year's rows was gigabytes.
+        let part = table::observations_frame(rows.iter().copied())?.drop_many(["province_code", "period"]);
+        let out = write_atomic(dir, rel, &parquet_bytes(&part)?)?;
+        Ok((rel.clone(), Written { period_fingerprint: fingerprint.to_string(), bytes: out.bytes }))
+    })?;
+    let written: Vec<PathBuf> = done.iter().map(|(rel, _)| dir.join(rel)).collect();
+    known.extend(done);
+    write_atomic(dir, PARTITIONS, &serde_json::to_vec(&known)?)?;
     Ok(written)
 }
 

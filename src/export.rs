@@ -148,7 +148,7 @@ pub struct Partition {
 }
 
 /// What a period's files are made from: the build writing them and their rows.
-pub(crate) fn fingerprint(build: &str, rows: &[&table::Observation]) -> String {
+fn fingerprint(build: &str, rows: &[&table::Observation]) -> String {
     let mut hash = Sha256::new();
     hash.update(build.as_bytes());
     let mut row = Vec::with_capacity(256);
@@ -183,21 +183,41 @@ fn previous_partitions(root: &Path) -> Vec<Partition> {
         .unwrap_or_default()
 }
 
+/// One period of the canonical table: its rows, in the table's order, and their
+/// fingerprint.
+pub struct Period<'a> {
+    pub period: chrono::NaiveDate,
+    pub rows: Vec<&'a table::Observation>,
+    pub fingerprint: String,
+}
+
+/// The canonical table cut by period, each part fingerprinted once: what the export and
+/// the archive compare with what they wrote before.
+pub struct Periods<'a>(Vec<Period<'a>>);
+
+impl<'a> Periods<'a> {
+    pub fn new(obs: &'a Observations) -> Periods<'a> {
+        let build = crate::build_stamp();
+        let parts: Vec<(chrono::NaiveDate, Vec<&table::Observation>)> = table::partitioned(obs, |o| o.period).into_iter().collect();
+        Periods(parts.into_par_iter().map(|(period, rows)| Period { period, fingerprint: fingerprint(&build, &rows), rows }).collect())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Period<'a>> {
+        self.0.iter()
+    }
+}
+
 /// The canonical table under `export/observations/` and `export/observations_csv/` of
 /// `d`, one Parquet file and one CSV per period, written in parallel; a period whose rows
 /// did not change since the previous run is not written again. Files of periods no
 /// longer in the table are removed. Needs nothing but the table, so a run writes it
 /// while it computes and renders the rest; [`write`] lists it in the manifest.
-pub fn canonical_table(d: &Path, obs: &Observations) -> Result<Vec<Partition>> {
-    let build = &crate::build_stamp();
-    let by_period = table::partitioned(obs, |o| o.period);
+pub fn canonical_table(d: &Path, periods: &Periods) -> Result<Vec<Partition>> {
     let before: std::collections::HashMap<chrono::NaiveDate, Partition> = previous_partitions(d).into_iter().map(|p| (p.period, p)).collect();
     let unchanged = |o: &Output| std::fs::metadata(d.join(&o.path)).is_ok_and(|m| m.len() == o.bytes);
-    let by_period: Vec<(chrono::NaiveDate, Vec<&table::Observation>)> = by_period.into_iter().collect();
-    let write = |(period, rows): &(chrono::NaiveDate, Vec<&table::Observation>)| -> Result<Partition> {
-        let period = *period;
-        let fingerprint = fingerprint(build, &rows);
-        if let Some(p) = before.get(&period).filter(|p| p.fingerprint == fingerprint && unchanged(&p.parquet) && unchanged(&p.csv)) {
+    let write = |part: &&Period| -> Result<Partition> {
+        let (period, rows) = (part.period, &part.rows);
+        if let Some(p) = before.get(&period).filter(|p| p.fingerprint == part.fingerprint && unchanged(&p.parquet) && unchanged(&p.csv)) {
             return Ok(p.clone());
         }
         let df = table::observations_frame(rows.iter().copied())?;
@@ -205,9 +225,9 @@ pub fn canonical_table(d: &Path, obs: &Observations) -> Result<Vec<Partition>> {
             || write_atomic_with(d, &format!("{OBSERVATIONS_DIR}/{period}.parquet"), &|w| parquet_to(&df, w)),
             || write_atomic_with(d, &format!("{OBSERVATIONS_CSV_DIR}/{period}.csv"), &|w| csv_to(&df, w)),
         );
-        Ok(Partition { period, rows: rows.len(), fingerprint, parquet: parquet?, csv: csv? })
+        Ok(Partition { period, rows: rows.len(), fingerprint: part.fingerprint.clone(), parquet: parquet?, csv: csv? })
     };
-    let partitions = crate::par_map_bounded(&by_period, write)?;
+    let partitions = crate::par_map_bounded(&periods.iter().collect::<Vec<_>>(), write)?;
     // What an earlier run left: other periods, and the single files of older versions.
     let current: std::collections::HashSet<std::path::PathBuf> = partitions.iter().flat_map(|p| [d.join(&p.parquet.path), d.join(&p.csv.path)]).collect();
     for dir in [OBSERVATIONS_DIR, OBSERVATIONS_CSV_DIR] {

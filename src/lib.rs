@@ -291,12 +291,11 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let mut timings = timings::Timings::from_parallel(&clock, run_started.elapsed());
     timings.files_cached = (hits, paths.len());
     let read = consolidate(files, targets_table, receipt_findings, plan);
+    // The archive's run record now; its partitions are written beside the export's.
     if let Some(dir) = &plan.archive {
-        let started = std::time::Instant::now();
-        archive::write(dir, &read)?;
-        timings.record(timings::Stage::Archive, started);
+        archive::write_record(dir, &read)?;
     }
-    report_and_export(plan, read, timings, run_started, progress)
+    report_and_export(plan, read, plan.archive.as_deref(), timings, run_started, progress)
 }
 
 /// The submissions as read and settled, with everything the later stages need: what
@@ -390,12 +389,14 @@ pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate
         read.targets_file = Some(t.outcome);
     }
     let timings = timings::Timings::from_parallel(&timings::StageClock::default(), run_started.elapsed());
-    report_and_export(plan, read, timings, run_started, &())
+    report_and_export(plan, read, None, timings, run_started, &())
 }
 
 /// Attainment, checks, reports and export: the pipeline after reading, shared by
 /// [`run`] and [`report_from_archive`].
-fn report_and_export(plan: &RunPlan, read: Consolidated, timings: timings::Timings, run_started: std::time::Instant, progress: &dyn Progress) -> Result<RunSummary> {
+/// The canonical table (and the archive's partitions, when `archive` names one) are
+/// written beside the rest.
+fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>, timings: timings::Timings, run_started: std::time::Instant, progress: &dyn Progress) -> Result<RunSummary> {
     if read.observations.is_empty() {
         let Consolidated { files: outcomes, targets_file, findings, .. } = read;
         return Ok(RunSummary {
@@ -415,11 +416,16 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, timings: timings::Timin
     let mut read = read;
     let observations = std::mem::take(&mut read.observations);
     std::thread::scope(|scope| {
-        // The canonical table needs nothing else: it is written while attainment, the
-        // checks and the reports are computed (a year's table takes seconds to write).
+        // The canonical table needs nothing else: it is written (to the export, and to
+        // the archive) while attainment, the checks and the reports are computed (a
+        // year's table takes seconds to write).
         let table = scope.spawn(|| {
             let started = std::time::Instant::now();
-            export::canonical_table(&plan.out, &observations).map(|p| (p, started.elapsed()))
+            let periods = export::Periods::new(&observations);
+            if let Some(dir) = archive {
+                archive::write_partitions(dir, &periods)?;
+            }
+            export::canonical_table(&plan.out, &periods).map(|p| (p, started.elapsed()))
         });
         let table = || table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped")));
         attain_report_export(plan, read, &observations, period, timings, run_started, progress, table)

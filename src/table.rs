@@ -748,7 +748,7 @@ where
 /// The observations by `key` (a partition of the export or the archive), each list in
 /// the table's order. Consecutive rows mostly share their key (a file's rows), so the
 /// map is looked up once per run of rows, not once per row.
-pub fn partitioned<'a, K: Ord + Copy>(obs: &'a Observations, key: impl Fn(&Observation) -> K) -> BTreeMap<K, Vec<&'a Observation>> {
+pub fn partitioned<'a, K: Ord + Copy>(obs: impl IntoIterator<Item = &'a Observation>, key: impl Fn(&Observation) -> K) -> BTreeMap<K, Vec<&'a Observation>> {
     let mut parts: BTreeMap<K, Vec<&'a Observation>> = BTreeMap::new();
     let mut run: Vec<&'a Observation> = Vec::new();
     let mut run_key: Option<K> = None;

@@ -10,7 +10,6 @@ pub enum Stage {
     Ingest,
     Layout,
     Table,
-    Archive,
     Attain,
     Report,
     Export,
@@ -45,9 +44,8 @@ pub struct Timings {
     pub attain: Duration,
     pub report: Duration,
     pub export: Duration,
-    /// The archive (`--archive`), written after the read.
-    pub archive: Duration,
-    /// The canonical table's export, written beside attainment and the reports.
+    /// The canonical table's export (and the archive's partitions), written beside
+    /// attainment and the reports.
     pub table_export: Duration,
     pub total: Duration,
     /// Peak resident memory after each stage (KB, Linux), in stage order.
@@ -90,10 +88,6 @@ impl Timings {
     pub fn record(&mut self, stage: Stage, since: Instant) {
         let d = since.elapsed();
         let name = match stage {
-            Stage::Archive => {
-                self.archive = d;
-                "archive"
-            }
             Stage::Attain => {
                 self.attain = d;
                 "attain"
@@ -120,11 +114,10 @@ impl Timings {
             format!("  ingest (thread sum): {:8.1} ms", ms(self.per_file[0])),
             format!("  layout (thread sum): {:8.1} ms", ms(self.per_file[1])),
             format!("  table  (thread sum): {:8.1} ms", ms(self.per_file[2])),
-            format!("archive:              {:8.1} ms", ms(self.archive)),
             format!("attain:               {:8.1} ms", ms(self.attain)),
             format!("report:               {:8.1} ms", ms(self.report)),
             format!("export:               {:8.1} ms", ms(self.export)),
-            format!("  canonical table:    {:8.1} ms (written beside attain and report)", ms(self.table_export)),
+            format!("  canonical table:    {:8.1} ms (export and archive, written beside attain and report)", ms(self.table_export)),
             format!("total:                {:8.1} ms", ms(self.total)),
         ];
         out.push(format!("cache: {} of {} files reused", self.files_cached.0, self.files_cached.1));
