@@ -92,11 +92,6 @@ pub fn compute(obs: &DataFrame, targets: &DataFrame, threshold: f64) -> PolarsRe
         .group_by_stable([col("district_code"), col("group")])
         .agg([col("target").first()]);
 
-    let rank = col("coverage")
-        .rank(RankOptions { method: RankMethod::Ordinal, descending: true }, None)
-        .over([col("period"), col("province_code"), col("group"), col("dose")])?
-        .cast(DataType::Int32)
-        .alias("rank_in_province");
     let (k1, a1) = left(&["period", "district_code", "group", "dose"]);
     let (k2, a2) = left(&["district_code", "group"]);
     let districts = keys_frame(obs, targets)?
@@ -109,14 +104,12 @@ pub fn compute(obs: &DataFrame, targets: &DataFrame, threshold: f64) -> PolarsRe
             lit(threshold).alias("threshold"),
             col("vaccinated").is_not_null().cast(DataType::Int32).alias("districts_reporting"),
         ])
-        .with_columns([
-            people_needed(threshold),
-            rank,
-        ])
+        .with_columns([people_needed(threshold)])
         // Collected once: the province rows are summed from it (polars, built without
         // common-subplan elimination, would compute it twice).
-        .collect()?
-        .lazy();
+        .collect()?;
+    let rank = rank_in_province(&districts)?;
+    let districts = districts.hstack(&[rank])?.lazy();
     let province = districts
         .clone()
         .group_by_stable([col("period"), col("province_code"), col("group"), col("dose")])
@@ -138,6 +131,30 @@ pub fn compute(obs: &DataFrame, targets: &DataFrame, threshold: f64) -> PolarsRe
             SortMultipleOptions::default().with_nulls_last(false),
         )
         .collect()
+}
+
+/// Each district's rank in its province per period, group and dose, by coverage,
+/// highest first (no coverage: no rank; ties: the frame's order, as polars' ordinal
+/// rank). Computed here rather than with polars' `rank().over(…)`, which took 0.75 s
+/// for a year's 37,000 small groups; a test holds the two to the same ranks.
+fn rank_in_province(df: &DataFrame) -> PolarsResult<Column> {
+    let period = df.column("period")?.cast(&DataType::Int32)?;
+    let (period, province, group, dose, coverage) = (period.i32()?, df.column("province_code")?.str()?, df.column("group")?.str()?, df.column("dose")?.i32()?, df.column("coverage")?.f64()?);
+    let mut groups: std::collections::HashMap<(Option<i32>, Option<&str>, Option<&str>, Option<i32>), Vec<(f64, usize)>> = Default::default();
+    for (i, (((p, prov), g), d)) in period.iter().zip(province.iter()).zip(group.iter()).zip(dose.iter()).enumerate() {
+        if let Some(c) = coverage.get(i) {
+            groups.entry((p, prov, g, d)).or_default().push((c, i));
+        }
+    }
+    let mut rank: Vec<Option<i32>> = vec![None; df.height()];
+    for members in groups.values_mut() {
+        // Stable, highest first; NaN (0 of a target of 0) above every number, as polars sorts it.
+        members.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (r, (_, i)) in members.iter().enumerate() {
+            rank[*i] = Some(r as i32 + 1);
+        }
+    }
+    Ok(Int32Chunked::from_iter_options("rank_in_province".into(), rank.into_iter()).into_column())
 }
 
 /// People still needed to reach the threshold: ceil(threshold × target) − vaccinated,
@@ -196,3 +213,44 @@ pub fn rows_from_frame(df: &DataFrame) -> PolarsResult<Vec<AttainRow>> {
     Ok(out)
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ranks are polars' `rank(Ordinal, descending).over(period, province, group,
+    /// dose)`: ties, nulls, NaN, infinity and two provinces interleaved.
+    #[test]
+    fn ranks_in_province_are_polars_ordinal_ranks() {
+        let n = 12;
+        let df = DataFrame::new(
+            n,
+            vec![
+                Column::new("period".into(), [1i32, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2]),
+                Column::new("province_code".into(), ["15", "16", "15", "15", "16", "15", "15", "15", "16", "15", "15", "15"]),
+                Column::new("group".into(), ["all"; 12]),
+                Column::new("dose".into(), [1i32, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1]),
+                Column::new(
+                    "coverage".into(),
+                    [Some(0.5), Some(0.5), Some(0.7), None, Some(0.2), Some(0.5), Some(f64::NAN), Some(0.1), Some(f64::INFINITY), Some(0.0), Some(0.3), Some(0.3)],
+                ),
+            ],
+        )
+        .unwrap();
+        let ours = rank_in_province(&df).unwrap();
+        let theirs = df
+            .clone()
+            .lazy()
+            .select([col("coverage")
+                .rank(RankOptions { method: RankMethod::Ordinal, descending: true }, None)
+                .over([col("period"), col("province_code"), col("group"), col("dose")])
+                .unwrap()
+                .cast(DataType::Int32)])
+            .collect()
+            .unwrap();
+        let ours: Vec<Option<i32>> = ours.i32().unwrap().iter().collect();
+        let theirs: Vec<Option<i32>> = theirs.column("coverage").unwrap().i32().unwrap().iter().collect();
+        assert_eq!(ours, theirs);
+        assert_eq!(ours[3], None, "no coverage, no rank");
+    }
+}
