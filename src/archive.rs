@@ -73,7 +73,7 @@ pub fn write_partitions(dir: &Path, periods: &Periods) -> Result<Vec<PathBuf>> {
         }
     }
     let done: Vec<(String, Written)> = crate::par_map_bounded(&parts, |(rel, fingerprint, rows)| -> Result<(String, Written)> {
-        if let Some(w) = known.get(rel).filter(|w| w.period_fingerprint == **fingerprint && std::fs::metadata(dir.join(rel)).is_ok_and(|m| m.len() == w.bytes)) {
+        if let Some(w) = known.get(rel).filter(|w| w.period_fingerprint == **fingerprint && crate::export::still_there(dir, rel, w.bytes)) {
             return Ok((rel.clone(), w.clone()));
         }
         // Each partition's frame on its own: one frame of a year's rows was gigabytes.

@@ -173,6 +173,13 @@ fn fingerprint(build: &str, rows: &[&table::Observation]) -> String {
     hex::encode(hash.finalize())
 }
 
+/// Whether a file written before is still there at the size it was written: a
+/// partition whose rows are unchanged is only kept when it is (a file damaged or
+/// deleted by hand is written again).
+pub(crate) fn still_there(root: &Path, rel: &str, bytes: u64) -> bool {
+    std::fs::metadata(root.join(rel)).is_ok_and(|m| m.len() == bytes)
+}
+
 /// The partitions the previous run into `root` recorded in its manifest (none when
 /// there is no readable manifest).
 fn previous_partitions(root: &Path) -> Vec<Partition> {
@@ -214,10 +221,9 @@ impl<'a> Periods<'a> {
 /// while it computes and renders the rest; [`write`] lists it in the manifest.
 pub fn canonical_table(d: &Path, periods: &Periods) -> Result<Vec<Partition>> {
     let before: std::collections::HashMap<chrono::NaiveDate, Partition> = previous_partitions(d).into_iter().map(|p| (p.period, p)).collect();
-    let unchanged = |o: &Output| std::fs::metadata(d.join(&o.path)).is_ok_and(|m| m.len() == o.bytes);
     let write = |part: &&Period| -> Result<Partition> {
         let (period, rows) = (part.period, &part.rows);
-        if let Some(p) = before.get(&period).filter(|p| p.fingerprint == part.fingerprint && unchanged(&p.parquet) && unchanged(&p.csv)) {
+        if let Some(p) = before.get(&period).filter(|p| p.fingerprint == part.fingerprint && still_there(d, &p.parquet.path, p.parquet.bytes) && still_there(d, &p.csv.path, p.csv.bytes)) {
             return Ok(p.clone());
         }
         let df = table::observations_frame(rows.iter().copied())?;
