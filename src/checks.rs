@@ -104,26 +104,7 @@ fn grouped<'a>(
     // Figures go to their district's list, sorted on its own and in parallel: a year is
     // millions of figures, but a district's fit in a core's cache. The lists hold only
     // references (a list of sort keys was hundreds of MB of fresh pages for a year).
-    let mut districts: rustc_hash::FxHashMap<usize, usize> = Default::default();
-    let mut by_district: Vec<Vec<&'a Observation>> = Vec::new();
-    let mut last: Option<(usize, usize)> = None;
-    for o in obs.into_iter().filter(|o| keep(o)) {
-        let id = o.district_code.id();
-        // A file's rows are mostly of one district: its list is looked up once per file.
-        let at = match last {
-            Some((last_id, at)) if last_id == id => at,
-            _ => {
-                let next = by_district.len();
-                let at = *districts.entry(id).or_insert(next);
-                if at == next {
-                    by_district.push(Vec::new());
-                }
-                last = Some((id, at));
-                at
-            }
-        };
-        by_district[at].push(o);
-    }
+    let by_district = crate::table::partitioned(obs.into_iter().filter(|o| keep(o)), |o| o.district_code.id()).into_values().collect::<Vec<_>>();
     let mut per_district: Vec<Vec<([u32; 5], Series)>> = by_district
         .into_par_iter()
         .map(|mut list| {
