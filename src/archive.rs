@@ -43,7 +43,7 @@ const PARTITIONS: &str = "_partitions.json";
 /// Writes the run record under the latest period: what a re-render needs that is not a
 /// figure. Returns its file.
 pub fn write_record(dir: &Path, read: &Consolidated) -> Result<Option<PathBuf>> {
-    let Some(latest) = table::periods(&read.observations).last().copied() else { return Ok(None) };
+    let Some(latest) = read.observations.iter().map(|o| o.period).max() else { return Ok(None) };
     let record = RunRecord {
         sitrep_version: env!("CARGO_PKG_VERSION").to_string(),
         period: latest,
