@@ -526,14 +526,17 @@ fn attain_report_export(
     };
     // Each province's report sees only its own rows (lookups scan them), and the
     // provinces are rendered in parallel; files are written in province order.
+    // The national report's rows are summed first: the rows are then moved, not copied
+    // (a year's are half a million).
+    let national_rows = (provinces.len() > 1).then(|| report::national::rows(&rows, plan.threshold));
     let mut rows_of: std::collections::BTreeMap<&str, Vec<report::AttainRow>> = provinces.iter().map(|p| (p.as_str(), Vec::new())).collect();
-    for r in &rows {
+    for r in rows {
         if let Some(v) = rows_of.get_mut(r.province_code.as_str()) {
-            v.push(r.clone());
+            v.push(r);
         }
     }
     // What each province's report and workbook show of the files and findings.
-    let share_of: std::collections::BTreeMap<&str, (Vec<FileOutcome>, Vec<Finding>)> = provinces.iter().map(|p| (p.as_str(), province_share(p, &outcomes, &findings))).collect();
+    let share_of: std::collections::BTreeMap<&str, (Vec<FileOutcome>, Vec<Finding>)> = province_shares(&provinces, &outcomes, &findings);
     progress.stage("report");
     let rendered: Vec<(&str, Vec<u8>, Vec<u8>)> = rows_of
         .par_iter()
@@ -571,8 +574,7 @@ fn attain_report_export(
         reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &rakor)?);
     }
     // Several provinces: a national report ranking them, with the same sections.
-    if provinces.len() > 1 {
-        let national_rows = report::national::rows(&rows, plan.threshold);
+    if let Some(national_rows) = national_rows {
         let index = report::facts::Index::new(&national_rows, report::national::CODE);
         let input = report::ReportInput {
             index: Some(&index),
@@ -637,16 +639,31 @@ fn attain_report_export(
     })
 }
 
-/// What a province's report and workbook show: its own files and the files no province
-/// could be given to (unreadable, several districts, none), and the findings about them,
-/// leaving out what a shared file (national targets) says of other provinces' districts.
-fn province_share(prov: &str, outcomes: &[FileOutcome], findings: &[Finding]) -> (Vec<FileOutcome>, Vec<Finding>) {
-    let prefix = format!("{prov}.");
-    let own = |f: &FileOutcome| f.district_code.as_deref().is_none_or(|d| d.starts_with(&prefix) || !d.contains('.'));
-    let files: Vec<FileOutcome> = outcomes.iter().filter(|f| own(f)).cloned().collect();
-    let others: std::collections::HashSet<&str> = outcomes.iter().filter(|f| !own(f)).map(|f| f.path.as_str()).collect();
-    let findings = findings.iter().filter(|f| !others.contains(f.source.as_str()) && f.concerns_province(prov)).cloned().collect();
-    (files, findings)
+/// What each province's report and workbook show: its own files and the files no
+/// province could be given to (unreadable, several districts, none), and the findings
+/// about them, leaving out what a shared file (national targets) says of other
+/// provinces' districts. One pass over the files: a year has 26,000.
+fn province_shares<'a>(provinces: &'a std::collections::BTreeSet<String>, outcomes: &[FileOutcome], findings: &[Finding]) -> std::collections::BTreeMap<&'a str, (Vec<FileOutcome>, Vec<Finding>)> {
+    // A file's province: the part of its district code before the dot; none when shared.
+    let owner = |f: &FileOutcome| f.district_code.as_deref().filter(|d| d.contains('.')).and_then(|d| d.split('.').next()).map(str::to_string);
+    let mut shares: std::collections::BTreeMap<&str, (Vec<FileOutcome>, Vec<Finding>)> = provinces.iter().map(|p| (p.as_str(), Default::default())).collect();
+    let mut owners: rustc_hash::FxHashMap<&str, String> = Default::default();
+    for f in outcomes {
+        match owner(f) {
+            Some(prov) => {
+                if let Some((files, _)) = shares.get_mut(prov.as_str()) {
+                    files.push(f.clone());
+                }
+                owners.insert(f.path.as_str(), prov);
+            }
+            None => shares.values_mut().for_each(|(files, _)| files.push(f.clone())),
+        }
+    }
+    for (prov, (_, said)) in shares.iter_mut() {
+        let from_elsewhere = |f: &Finding| owners.get(f.source.as_str()).is_some_and(|o| o != prov);
+        said.extend(findings.iter().filter(|f| !from_elsewhere(f) && f.concerns_province(prov)).cloned());
+    }
+    shares
 }
 
 /// Reads the national application's export like submissions (its findings join the
