@@ -6,33 +6,57 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use std::collections::BTreeSet;
 
+/// The districts and the (group, dose) pairs every period gets a row for: those of all
+/// periods' figures and of the targets. A period's attainment depends on its own
+/// figures, the targets and this scope, never on other periods'.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scope {
+    /// (province code, district code), sorted.
+    pub districts: Vec<(String, String)>,
+    /// (group's position in [`Group::SPECIFIC`], 6 for `all`; dose), sorted.
+    pub combos: Vec<(usize, i32)>,
+}
+
+impl Scope {
+    /// The scope of the figures and targets (an institution's rows, which have a unit,
+    /// are not counted, as in [`compute`]).
+    pub fn of(obs: &DataFrame, targets: &DataFrame) -> PolarsResult<Scope> {
+        let mut districts: rustc_hash::FxHashSet<(&str, &str)> = Default::default();
+        for df in [obs, targets] {
+            let (p, d, unit) = (df.column("province_code")?.str()?, df.column("district_code")?.str()?, df.column("unit")?);
+            let no_unit = unit.is_null();
+            for ((p, d), keep) in p.iter().zip(d.iter()).zip(no_unit.iter()) {
+                if let (Some(p), Some(d), Some(true)) = (p, d, keep) {
+                    districts.insert((p, d));
+                }
+            }
+        }
+        let mut combos: BTreeSet<(usize, i32)> = (1..=3).map(|d| (6usize, d)).collect(); // 6 = all
+        let (g, ds, no_unit) = (obs.column("group")?.str()?, obs.column("dose")?.i32()?, obs.column("unit")?.is_null());
+        let order = |code: &str| Group::SPECIFIC.iter().position(|g| g.code() == code).unwrap_or(6);
+        for ((g, d), keep) in g.iter().zip(ds.iter()).zip(no_unit.iter()) {
+            if let (Some(g), Some(d), Some(true)) = (g, d, keep) {
+                combos.insert((order(g), d));
+                combos.insert((6, d));
+            }
+        }
+        let mut districts: Vec<(String, String)> = districts.into_iter().map(|(p, d)| (p.to_string(), d.to_string())).collect();
+        districts.sort_unstable();
+        Ok(Scope { districts, combos: combos.into_iter().collect() })
+    }
+}
+
 /// The keys every district gets a row for, even when it sent nothing that period
 /// (then `vaccinated` is null: "no report" must not read as "0 doses").
-fn keys_frame(obs: &DataFrame, targets: &DataFrame) -> PolarsResult<DataFrame> {
+fn keys_frame(obs: &DataFrame, scope: &Scope) -> PolarsResult<DataFrame> {
     let periods: BTreeSet<i32> = obs.column("period")?.cast(&DataType::Int32)?.i32()?.into_no_null_iter().collect();
-    let mut districts: BTreeSet<(&str, &str)> = BTreeSet::new();
-    for df in [obs, targets] {
-        let p = df.column("province_code")?.str()?;
-        let d = df.column("district_code")?.str()?;
-        districts.extend(p.iter().zip(d.iter()).filter_map(|(p, d)| Some((p?, d?))));
-    }
-    let mut combos: BTreeSet<(usize, i32)> = (1..=3).map(|d| (6usize, d)).collect(); // (group order, dose); 6 = all
-    let g = obs.column("group")?.str()?;
-    let ds = obs.column("dose")?.i32()?;
-    let order = |code: &str| Group::SPECIFIC.iter().position(|g| g.code() == code).unwrap_or(6);
-    for i in 0..obs.height() {
-        if let (Some(g), Some(d)) = (g.get(i), ds.get(i)) {
-            combos.insert((order(g), d));
-            combos.insert((6, d));
-        }
-    }
     let (mut cp, mut cprov, mut cd, mut cg, mut cdose) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for p in &periods {
-        for (prov, d) in &districts {
-            for (gi, dose) in &combos {
+        for (prov, d) in &scope.districts {
+            for (gi, dose) in &scope.combos {
                 cp.push(*p);
-                cprov.push(*prov);
-                cd.push(*d);
+                cprov.push(prov.as_str());
+                cd.push(d.as_str());
                 cg.push(if *gi == 6 { "all" } else { Group::SPECIFIC[*gi].code() });
                 cdose.push(*dose);
             }
@@ -59,6 +83,12 @@ fn left(on: &[&str]) -> (Vec<Expr>, JoinArgs) {
 /// `period, province_code, district_code (null for the province row), group, dose,
 /// vaccinated, target, coverage, threshold, people_needed, rank_in_province, districts_reporting`.
 pub fn compute(obs: &DataFrame, targets: &DataFrame, threshold: f64) -> PolarsResult<DataFrame> {
+    compute_in(obs, targets, threshold, &Scope::of(obs, targets)?)
+}
+
+/// [`compute`] for the periods of `obs`, with the districts and groups of `scope` (those
+/// of every period, when `obs` holds only some).
+pub fn compute_in(obs: &DataFrame, targets: &DataFrame, threshold: f64, scope: &Scope) -> PolarsResult<DataFrame> {
     // An institution's staff (agency submissions) are reported on their own
     // (src/institutions.rs), never added to the district's population figures.
     let obs = &obs.clone().lazy().filter(col("unit").is_null()).collect()?;
@@ -94,7 +124,7 @@ pub fn compute(obs: &DataFrame, targets: &DataFrame, threshold: f64) -> PolarsRe
 
     let (k1, a1) = left(&["period", "district_code", "group", "dose"]);
     let (k2, a2) = left(&["district_code", "group"]);
-    let districts = keys_frame(obs, targets)?
+    let districts = keys_frame(obs, scope)?
         .lazy()
         .join(vaccinated, k1.clone(), k1, a1)
         .join(target, k2.clone(), k2, a2)

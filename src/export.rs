@@ -308,13 +308,13 @@ fn observations_csv(rows: &[&table::Observation], w: &mut dyn std::io::Write) ->
     Ok(())
 }
 
-fn csv_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
+pub(crate) fn csv_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
     let mut df = neutralised_frame(df)?;
     CsvWriter::new(w).include_header(true).finish(&mut df)?;
     Ok(())
 }
 
-fn parquet_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
+pub(crate) fn parquet_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
     ParquetWriter::new(w).finish(&mut df.clone())?;
     Ok(())
 }

@@ -9,6 +9,7 @@
 pub mod appgap;
 pub mod archive;
 pub mod attain;
+pub mod attain_cache;
 pub mod cache;
 pub mod changes;
 pub mod checks;
@@ -463,7 +464,11 @@ fn attain_report_export(
     // Attainment reads the districts' sums; the canonical table itself is only written out.
     let figures_df = table::district_figures_frame(observations).context("summing the districts' figures")?;
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
-    let attain_df = attain::compute(&figures_df, &targets_df, plan.threshold).context("computing attainment")?;
+    let attain_df = match &plan.cache {
+        // Periods whose figures and targets are unchanged come from the cache.
+        Some(dir) => attain_cache::compute(&figures_df, &targets_df, plan.threshold, &dir.join("attainment")).context("computing attainment")?,
+        None => attain::compute(&figures_df, &targets_df, plan.threshold).context("computing attainment")?,
+    };
     timings.record(timings::Stage::Attain, stage);
     let stage = std::time::Instant::now();
     let rows = report::rows_from_frame(&attain_df)?;

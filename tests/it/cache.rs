@@ -84,6 +84,10 @@ fn a_new_week_is_cached_beside_the_earlier_ones() {
     let m = std::fs::read_dir(subs.join("2022-01-15")).unwrap().count();
     assert_eq!(run(&subs, &out, &[]), format!("cache: {n} of {} files reused", n + m));
     assert_eq!(segments(&out), vec![(0, n), (1, m)]);
+    // Attainment is kept per week too.
+    let weeks: Vec<String> = std::fs::read_dir(out.join(".cache/attainment")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy()[..10].to_string()).collect();
+    assert_eq!(weeks.len(), 2, "{weeks:?}");
+    assert!(weeks.contains(&"2022-01-08".to_string()) && weeks.contains(&"2022-01-15".to_string()));
     assert_eq!(run(&subs, &out, &[]), format!("cache: {0} of {0} files reused", n + m));
     // A week taken away: its segment goes.
     std::fs::remove_dir_all(subs.join("2022-01-08")).unwrap();

@@ -1,0 +1,227 @@
+//! Attainment of each period kept between runs, so that a weekly run over a year's
+//! folder computes attainment for the week that is new, not for the year.
+//!
+//! A period's attainment depends only on that period's district figures, the targets,
+//! the districts and groups of all periods ([`attain::Scope`]), the threshold and the
+//! build. Their SHA-256 names the period's file: `<cache>/attainment/<period>-<key>.parquet`.
+//! A file whose name is not a key of this run is not used, and is removed; a file that
+//! cannot be read is computed again. No index: the name is the whole record, so a run
+//! killed halfway leaves nothing that could be taken for something else.
+
+use crate::attain::{self, Scope};
+use crate::export::{parquet_to, write_atomic_with};
+use anyhow::Result;
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What changes the meaning of a stored file: bumped when attainment is computed otherwise.
+const FORMAT: &str = "sitrep attainment per period, 1";
+
+/// [`attain::compute`] of `figures` (as `table::district_figures_frame` gives them),
+/// taking the periods whose inputs are unchanged from `dir` and writing there those
+/// computed afresh. The same frame as [`attain::compute`], row for row.
+pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &Path) -> Result<DataFrame> {
+    let scope = Scope::of(figures, targets)?;
+    let keys = period_keys(figures, &common_key(targets, threshold, &scope)?)?;
+    let file_of = |days: i32, key: &str| format!("{}-{key}.parquet", date_of(days));
+    let mut frames: BTreeMap<i32, DataFrame> = BTreeMap::new();
+    for (days, key) in &keys {
+        let path = dir.join(file_of(*days, key));
+        // Damaged or from another run: computed again below.
+        if let Some(df) = std::fs::File::open(&path).ok().and_then(|f| ParquetReader::new(f).finish().ok()) {
+            frames.insert(*days, df);
+        }
+    }
+    let missing: Vec<i32> = keys.keys().filter(|d| !frames.contains_key(d)).copied().collect();
+    if !missing.is_empty() {
+        let mask: BooleanChunked = figures.column("period")?.cast(&DataType::Int32)?.i32()?.iter().map(|p| p.is_some_and(|p| missing.contains(&p))).collect();
+        let fresh = attain::compute_in(&figures.filter(&mask)?, targets, threshold, &scope)?;
+        // Sorted by period first: each period's rows follow one another.
+        let periods = fresh.column("period")?.cast(&DataType::Int32)?;
+        let periods: Vec<Option<i32>> = periods.i32()?.iter().collect();
+        let mut start = 0;
+        while start < periods.len() {
+            let end = start + periods[start..].iter().take_while(|p| **p == periods[start]).count();
+            let part = fresh.slice(start as i64, end - start);
+            if let Some((days, key)) = periods[start].and_then(|d| Some((d, keys.get(&d)?))) {
+                write_atomic_with(dir, &file_of(days, key), &|w| parquet_to(&part, w))?;
+                frames.insert(days, part);
+            }
+            start = end;
+        }
+    }
+    remove_others(dir, &keys.iter().map(|(d, k)| file_of(*d, k)).collect::<Vec<_>>());
+    let mut all = frames.into_values();
+    let Some(mut out) = all.next() else { return Ok(attain::compute_in(figures, targets, threshold, &scope)?) };
+    for df in all {
+        out.vstack_mut(&df)?;
+    }
+    // One chunk, as computed in one go: the export's Parquet is the same bytes every run.
+    out.rechunk_mut();
+    Ok(out)
+}
+
+/// The part of every period's key that is not its own figures.
+fn common_key(targets: &DataFrame, threshold: f64, scope: &Scope) -> Result<Sha256> {
+    let mut h = Sha256::new();
+    h.update(FORMAT);
+    h.update(crate::build_stamp());
+    h.update(threshold.to_bits().to_le_bytes());
+    for (prov, district) in &scope.districts {
+        text(&mut h, Some(prov));
+        text(&mut h, Some(district));
+    }
+    for (group, dose) in &scope.combos {
+        h.update((*group as u64).to_le_bytes());
+        h.update(dose.to_le_bytes());
+    }
+    let mut csv = Vec::new();
+    crate::export::csv_to(targets, &mut csv)?;
+    h.update((csv.len() as u64).to_le_bytes());
+    h.update(&csv);
+    Ok(h)
+}
+
+/// Each period's key: the common part and every one of its figures.
+fn period_keys(figures: &DataFrame, common: &Sha256) -> PolarsResult<BTreeMap<i32, String>> {
+    let period = figures.column("period")?.cast(&DataType::Int32)?;
+    let (dose, vaccinated) = (figures.column("dose")?.cast(&DataType::Int32)?, figures.column("vaccinated")?.cast(&DataType::Int64)?);
+    let texts = ["province_code", "district_code", "unit", "group"].map(|c| figures.column(c).and_then(|c| c.str().cloned()));
+    let [province, district, unit, group] = texts;
+    let (province, district, unit, group) = (province?, district?, unit?, group?);
+    let mut hashers: BTreeMap<i32, Sha256> = BTreeMap::new();
+    let rows = period.i32()?.iter().zip(province.iter()).zip(district.iter()).zip(unit.iter()).zip(group.iter()).zip(dose.i32()?.iter()).zip(vaccinated.i64()?.iter());
+    for ((((((p, prov), district), unit), group), dose), n) in rows {
+        let Some(p) = p else { continue };
+        let h = hashers.entry(p).or_insert_with(|| common.clone());
+        for t in [prov, district, unit, group] {
+            text(h, t);
+        }
+        h.update(dose.map_or([0xff; 4], i32::to_le_bytes));
+        h.update([n.is_some() as u8]);
+        h.update(n.unwrap_or(0).to_le_bytes());
+    }
+    Ok(hashers.into_iter().map(|(p, h)| (p, hex::encode(h.finalize()))).collect())
+}
+
+/// A text or none, told apart from every other (0xff is never in UTF-8).
+fn text(h: &mut Sha256, t: Option<&str>) {
+    match t {
+        Some(t) => {
+            h.update([1]);
+            h.update(t);
+            h.update([0xff]);
+        }
+        None => h.update([0]),
+    }
+}
+
+fn date_of(days: i32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default() + chrono::Days::new(days.max(0) as u64)
+}
+
+/// Removes the stored periods other than `keep` (periods gone, keys changed) and the
+/// temporary files of an interrupted write.
+fn remove_others(dir: &Path, keep: &[String]) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if !keep.contains(&name) && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::vocab::Group;
+    use crate::table::Target;
+
+    /// District figures as `table::district_figures_frame` gives them: (day, district, dose, vaccinated).
+    fn figures(rows: &[(i32, &str, i32, i64)]) -> DataFrame {
+        let n = rows.len();
+        DataFrame::new(
+            n,
+            vec![
+                Int32Chunked::from_vec("period".into(), rows.iter().map(|r| r.0).collect()).into_date().into_series().into(),
+                Column::new("province_code".into(), vec!["15"; n]),
+                Column::new("district_code".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+                Column::full_null("unit".into(), n, &DataType::String),
+                Column::new("group".into(), vec!["lansia"; n]),
+                Column::new("dose".into(), rows.iter().map(|r| r.2).collect::<Vec<_>>()),
+                Column::new("vaccinated".into(), rows.iter().map(|r| r.3).collect::<Vec<_>>()),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn targets(n: i64) -> DataFrame {
+        let t = |d: &str| Target { province_code: "15".into(), district_code: d.into(), area_code: None, unit: None, group: Group::Lansia, target: n, source: "sasaran.csv".into(), sheet: "".into(), cell: "B2".into() };
+        crate::table::targets_frame(&[t("15.01"), t("15.02")]).unwrap()
+    }
+
+    fn stored(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+        v.sort();
+        v
+    }
+
+    /// Taken from the cache or not, the frame is attainment's own; a period is computed
+    /// again only when its figures, the targets or the districts of the run change.
+    #[test]
+    fn cached_periods_give_the_same_attainment_and_change_with_their_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        let weeks = figures(&[(19000, "15.01", 1, 100), (19000, "15.02", 1, 50), (19007, "15.01", 1, 150), (19007, "15.02", 1, 70)]);
+        let first = compute(&weeks, &targets(1000), 0.7, dir).unwrap();
+        assert!(first.equals_missing(&attain::compute(&weeks, &targets(1000), 0.7).unwrap()));
+        let files = stored(dir);
+        assert_eq!(files.len(), 2);
+        assert!(files[0].starts_with("2022-01-08-") && files[1].starts_with("2022-01-15-"), "{files:?}");
+
+        // Unchanged: read back, the same frame, nothing rewritten.
+        let modified = |f: &str| std::fs::metadata(dir.join(f)).unwrap().modified().unwrap();
+        let before: Vec<_> = files.iter().map(|f| modified(f)).collect();
+        assert!(compute(&weeks, &targets(1000), 0.7, dir).unwrap().equals_missing(&first));
+        assert_eq!(files.iter().map(|f| modified(f)).collect::<Vec<_>>(), before);
+
+        // A new week: only it is added; the earlier files stay.
+        let three = figures(&[(19000, "15.01", 1, 100), (19000, "15.02", 1, 50), (19007, "15.01", 1, 150), (19007, "15.02", 1, 70), (19014, "15.01", 1, 160)]);
+        let got = compute(&three, &targets(1000), 0.7, dir).unwrap();
+        assert!(got.equals_missing(&attain::compute(&three, &targets(1000), 0.7).unwrap()));
+        let now = stored(dir);
+        assert_eq!(now.len(), 3);
+        assert_eq!(&now[..2], &files[..]);
+
+        // A week's figures changed: that week is computed again, its old file removed.
+        let changed = figures(&[(19000, "15.01", 1, 100), (19000, "15.02", 1, 50), (19007, "15.01", 1, 150), (19007, "15.02", 1, 90), (19014, "15.01", 1, 160)]);
+        let got = compute(&changed, &targets(1000), 0.7, dir).unwrap();
+        assert!(got.equals_missing(&attain::compute(&changed, &targets(1000), 0.7).unwrap()));
+        assert!(!got.equals_missing(&attain::compute(&three, &targets(1000), 0.7).unwrap()));
+        let after = stored(dir);
+        assert_eq!(after.len(), 3);
+        assert_eq!(after[0], now[0]);
+        assert!(after[1] != now[1] && after[2] == now[2]);
+
+        // A district first seen in the new week gets (empty) rows in every week; new
+        // targets change every week.
+        let newcomer = figures(&[(19000, "15.01", 1, 100), (19000, "15.02", 1, 50), (19007, "15.01", 1, 150), (19007, "15.02", 1, 90), (19014, "15.03", 1, 10)]);
+        for (figs, t) in [(&newcomer, targets(1000)), (&newcomer, targets(2000))] {
+            let got = compute(figs, &t, 0.7, dir).unwrap();
+            assert!(got.equals_missing(&attain::compute(figs, &t, 0.7).unwrap()));
+            let files = stored(dir);
+            assert_eq!(files.len(), 3);
+            assert!(files.iter().all(|f| !after.contains(f)));
+        }
+
+        // A damaged file is computed again.
+        let victim = dir.join(&stored(dir)[0]);
+        std::fs::write(&victim, b"not parquet").unwrap();
+        let got = compute(&newcomer, &targets(2000), 0.7, dir).unwrap();
+        assert!(got.equals_missing(&attain::compute(&newcomer, &targets(2000), 0.7).unwrap()));
+        assert!(std::fs::read(&victim).unwrap() != b"not parquet");
+    }
+}
