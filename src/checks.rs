@@ -32,9 +32,8 @@ type Series<'a> = Vec<(NaiveDate, i64, &'a Observation)>;
 struct Ranks(rustc_hash::FxHashMap<usize, u32>);
 
 impl Ranks {
-    /// Id 0 is "none"; the texts get 1, 2, … in sorted order.
-    fn new(values: impl Iterator<Item = Sym>) -> Ranks {
-        let set: rustc_hash::FxHashMap<usize, Sym> = values.map(|s| (s.id(), s)).collect();
+    /// Id 0 is "none"; the texts (by id) get 1, 2, … in sorted order.
+    fn new(set: rustc_hash::FxHashMap<usize, Sym>) -> Ranks {
         let mut sorted: Vec<Sym> = set.into_values().collect();
         sorted.sort_unstable();
         Ranks(sorted.into_iter().enumerate().map(|(i, s)| (s.id(), i as u32 + 1)).collect())
@@ -53,11 +52,19 @@ struct Keys {
 
 impl Keys {
     fn new<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy) -> Keys {
-        Keys {
-            district: Ranks::new(obs.into_iter().map(|o| o.district_code)),
-            area: Ranks::new(obs.into_iter().filter_map(|o| o.area_code)),
-            unit: Ranks::new(obs.into_iter().filter_map(|o| o.unit)),
+        // One pass; a text like the previous row's (most are) is not looked up again.
+        let mut sets: [rustc_hash::FxHashMap<usize, Sym>; 3] = Default::default();
+        let mut last = [None; 3];
+        for o in obs {
+            for ((set, last), text) in sets.iter_mut().zip(&mut last).zip([Some(o.district_code), o.area_code, o.unit]) {
+                if let Some(t) = text.filter(|t| *last != Some(t.id())) {
+                    *last = Some(t.id());
+                    set.insert(t.id(), t);
+                }
+            }
         }
+        let [district, area, unit] = sets.map(Ranks::new);
+        Keys { district, area, unit }
     }
     /// Place and dose: what a count belongs to, apart from its period.
     fn place(&self, o: &Observation) -> [u32; 5] {
@@ -107,24 +114,27 @@ fn grouped<'a>(
     let by_district = crate::table::partitioned(obs.into_iter().filter(|o| keep(o)), |o| o.district_code.id()).into_values().collect::<Vec<_>>();
     let mut per_district: Vec<Vec<([u32; 5], Series)>> = by_district
         .into_par_iter()
-        .map(|mut list| {
-            // Stable: figures of one place and period stay in input order, so the first
-            // read stays first and the order is the same every run.
-            list.sort_by_key(|o| (place(o), o.period));
-            let mut out: Vec<([u32; 5], Series)> = Vec::new();
-            let mut last_place = None;
+        .map(|list| {
+            // Each place's figures in input order, then sorted by period (stable: figures
+            // of one place and period stay in input order, so the first read stays first
+            // and the order is the same every run). Lists mostly come in period order.
+            let mut places: rustc_hash::FxHashMap<Place, Vec<&Observation>> = Default::default();
             for o in list {
-                let p = place(o);
-                if last_place != Some(p) {
-                    last_place = Some(p);
-                    out.push((key(o), Vec::new()));
-                }
-                let Some((_, series)) = out.last_mut() else { continue };
-                match series.last_mut() {
-                    Some(last) if last.0 == o.period => last.1 += o.vaccinated,
-                    _ => series.push((o.period, o.vaccinated, o)),
-                }
+                places.entry(place(o)).or_default().push(o);
             }
+            let mut out: Vec<([u32; 5], Series)> = Vec::with_capacity(places.len());
+            for (_, mut figures) in places {
+                figures.sort_by_key(|o| o.period);
+                let mut series: Series = Vec::new();
+                for &o in &figures {
+                    match series.last_mut() {
+                        Some(last) if last.0 == o.period => last.1 += o.vaccinated,
+                        _ => series.push((o.period, o.vaccinated, o)),
+                    }
+                }
+                out.push((key(figures[0]), series));
+            }
+            // Keys are one per place (ranks of the same ids).
             out.sort_unstable_by_key(|(k, _)| *k);
             out
         })
@@ -147,30 +157,27 @@ pub fn counts_went_down<'a>(obs: impl IntoIterator<Item = &'a Observation> + Cop
 }
 
 fn went_down(counts: &Counts) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for (_, series) in counts {
-        for pair in series.windows(2) {
-            let ((lperiod, ln, lo), (period, n, o)) = (pair[0], pair[1]);
-            let dose = o.dose;
-            if n < ln {
-                findings.push(
-                    Finding::warning(
-                        "count_went_down",
-                        &o.source,
-                        format!(
-                            "cumulative count went down: {} dose {dose}: {ln} on {lperiod} ({}, {} {}), {n} on {period}; {n} is used for {period} as submitted",
-                            describe(o),
-                            lo.source,
-                            lo.sheet,
-                            lo.cell
-                        ),
-                    )
-                    .at(&o.sheet, Some(o.cell.to_string())),
-                );
-            }
-        }
-    }
-    findings
+    // In parallel, in order: a year is millions of pairs.
+    counts.par_iter().flat_map_iter(|(_, series)| series.windows(2).filter_map(went_down_between)).collect()
+}
+
+fn went_down_between(pair: &[(NaiveDate, i64, &Observation)]) -> Option<Finding> {
+    let ((lperiod, ln, lo), (period, n, o)) = (pair[0], pair[1]);
+    let dose = o.dose;
+    (n < ln).then(|| {
+        Finding::warning(
+            "count_went_down",
+            &o.source,
+            format!(
+                "cumulative count went down: {} dose {dose}: {ln} on {lperiod} ({}, {} {}), {n} on {period}; {n} is used for {period} as submitted",
+                describe(o),
+                lo.source,
+                lo.sheet,
+                lo.cell
+            ),
+        )
+        .at(&o.sheet, Some(o.cell.to_string()))
+    })
 }
 
 /// More people with dose 2 than with dose 1 at the same place and date.
@@ -184,12 +191,12 @@ pub fn booster_above_dose2<'a>(obs: impl IntoIterator<Item = &'a Observation> + 
 }
 
 fn dose_above_previous(c: &Counts, later: u8, code: &'static str) -> Vec<Finding> {
-    let mut findings = Vec::new();
     let earlier = later - 1;
-    for (key, series) in c.iter().filter(|(k, _)| k[4] == later as u32) {
+    let above = |(key, series): &([u32; 5], Series)| -> Vec<Finding> {
+        let mut findings = Vec::new();
         let mut key_before = *key;
         key_before[4] = earlier as u32;
-        let Ok(at) = c.binary_search_by_key(&key_before, |(k, _)| *k) else { continue };
+        let Ok(at) = c.binary_search_by_key(&key_before, |(k, _)| *k) else { return findings };
         let before = &c[at].1;
         for (period, n2, o) in series {
             let Ok(k) = before.binary_search_by_key(period, |(q, _, _)| *q) else { continue };
@@ -201,8 +208,10 @@ fn dose_above_previous(c: &Counts, later: u8, code: &'static str) -> Vec<Finding
                 );
             }
         }
-    }
-    findings
+        findings
+    };
+    // In parallel, in order.
+    c.par_iter().filter(|(k, _)| k[4] == later as u32).flat_map_iter(above).collect()
 }
 
 /// Districts whose coverage is above 100% in the period: the target is too low or the
