@@ -4,6 +4,7 @@
 
 use rayon::prelude::*;
 use crate::findings::Finding;
+use crate::sym::Sym;
 use crate::table::{self, FileOutcome, Observations};
 use anyhow::{Context, Result};
 use polars::prelude::*;
@@ -151,21 +152,29 @@ pub struct Partition {
 fn fingerprint(build: &str, rows: &[&table::Observation]) -> String {
     let mut hash = Sha256::new();
     hash.update(build.as_bytes());
+    hash.update(b"rows, a text like the previous row's as one marker");
     let mut row = Vec::with_capacity(256);
+    let mut previous: [Option<Sym>; 7] = [None; 7];
     for o in rows {
         row.clear();
         row.extend_from_slice(&chrono::Datelike::num_days_from_ce(&o.period).to_le_bytes());
-        let texts = [Some(o.province_code.as_str()), Some(o.district_code.as_str()), o.area_code.as_deref(), o.unit.as_deref(), Some(o.group.code()), Some(o.source.as_str()), Some(o.sheet.as_str()), Some(o.cell.as_str())];
-        for t in texts {
-            // Length-prefixed, so that no two rows' fields run together the same way.
+        let texts = [Some(o.province_code), Some(o.district_code), o.area_code, o.unit, Some(o.source), Some(o.sheet), Some(o.cell)];
+        for (t, before) in texts.into_iter().zip(&mut previous) {
+            // Length-prefixed, so that no two rows' fields run together the same way; a
+            // text equal to the one above (a file's name, its district: most are) is a
+            // marker, which reads back as that text. A quarter of the bytes to hash.
             match t {
+                Some(t) if Some(t) == *before => row.extend_from_slice(&(u32::MAX - 1).to_le_bytes()),
                 Some(t) => {
                     row.extend_from_slice(&(t.len() as u32).to_le_bytes());
                     row.extend_from_slice(t.as_bytes());
                 }
                 None => row.extend_from_slice(&u32::MAX.to_le_bytes()),
             }
+            *before = t;
         }
+        row.extend_from_slice(o.group.code().as_bytes());
+        row.push(0xff);
         row.push(o.dose);
         row.extend_from_slice(&o.vaccinated.to_le_bytes());
         hash.update(&row);
@@ -500,6 +509,39 @@ mod tests {
     use super::*;
     use crate::layout::vocab::Group;
     use crate::table::Observation;
+
+    /// A period's fingerprint changes with any field of any row, including a text that
+    /// the fingerprint writes as "like the row above".
+    #[test]
+    fn a_fingerprint_changes_with_every_field() {
+        let row = |source: &str, area: Option<&str>, n: i64| Observation {
+            period: chrono::NaiveDate::from_ymd_opt(2022, 1, 8).unwrap(),
+            province_code: "15".into(),
+            district_code: "15.01".into(),
+            area_code: area.map(Into::into),
+            unit: None,
+            group: Group::Lansia,
+            dose: 1,
+            vaccinated: n,
+            source: source.into(),
+            sheet: "S".into(),
+            cell: "C7".into(),
+        };
+        let lists = [
+            vec![row("a.xlsx", Some("15.01.01"), 5), row("a.xlsx", Some("15.01.02"), 6)],
+            vec![row("a.xlsx", Some("15.01.01"), 5), row("b.xlsx", Some("15.01.02"), 6)],
+            vec![row("a.xlsx", Some("15.01.01"), 5), row("a.xlsx", Some("15.01.01"), 6)],
+            vec![row("a.xlsx", Some("15.01.01"), 5), row("a.xlsx", None, 6)],
+            vec![row("a.xlsx", None, 5), row("a.xlsx", None, 6)],
+            vec![row("a.xlsx", Some("15.01.01"), 5), row("a.xlsx", Some("15.01.02"), 7)],
+            vec![row("a.xlsx", Some("15.01.01"), 5)],
+        ];
+        let prints: Vec<String> = lists.iter().map(|l| fingerprint("build", &l.iter().collect::<Vec<_>>())).collect();
+        let distinct: std::collections::BTreeSet<&String> = prints.iter().collect();
+        assert_eq!(distinct.len(), lists.len(), "{prints:?}");
+        assert_eq!(prints[0], fingerprint("build", &lists[0].iter().collect::<Vec<_>>()));
+        assert_ne!(prints[0], fingerprint("another build", &lists[0].iter().collect::<Vec<_>>()));
+    }
 
     /// The canonical table's CSV, written straight from the observations, is the bytes
     /// polars writes for their frame: quoting, formula-like text, empty fields, texts
