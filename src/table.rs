@@ -769,10 +769,16 @@ pub fn partitioned<'a, K: Ord + Copy>(obs: impl IntoIterator<Item = &'a Observat
 
 /// The periods of the observations, oldest first.
 pub fn periods<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> Vec<NaiveDate> {
-    let mut periods: Vec<NaiveDate> = obs.into_iter().map(|o| o.period).collect();
-    periods.sort_unstable();
-    periods.dedup();
-    periods
+    // A run of rows mostly shares its period (a file's): the set is touched once per run.
+    let mut periods = std::collections::BTreeSet::new();
+    let mut last = None;
+    for o in obs {
+        if last != Some(o.period) {
+            last = Some(o.period);
+            periods.insert(o.period);
+        }
+    }
+    periods.into_iter().collect()
 }
 
 /// Each district's figures per period, group and dose, summed over its areas: what the
