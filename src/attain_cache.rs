@@ -36,8 +36,13 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
     }
     let missing: Vec<i32> = keys.keys().filter(|d| !frames.contains_key(d)).copied().collect();
     if !missing.is_empty() {
-        let mask: BooleanChunked = figures.column("period")?.cast(&DataType::Int32)?.i32()?.iter().map(|p| p.is_some_and(|p| missing.contains(&p))).collect();
-        let fresh = attain::compute_in(&figures.filter(&mask)?, targets, threshold, &scope)?;
+        let some = if missing.len() == keys.len() {
+            figures.clone()
+        } else {
+            let mask: BooleanChunked = figures.column("period")?.cast(&DataType::Int32)?.i32()?.iter().map(|p| p.is_some_and(|p| missing.contains(&p))).collect();
+            figures.filter(&mask)?
+        };
+        let fresh = attain::compute_in(&some, targets, threshold, &scope)?;
         // Sorted by period first: each period's rows follow one another.
         let periods = fresh.column("period")?.cast(&DataType::Int32)?;
         let periods: Vec<Option<i32>> = periods.i32()?.iter().collect();

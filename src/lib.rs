@@ -650,13 +650,15 @@ fn attain_report_export(
 /// provinces' districts. One pass over the files: a year has 26,000.
 fn province_shares<'a>(provinces: &'a std::collections::BTreeSet<String>, outcomes: &[FileOutcome], findings: &[Finding]) -> std::collections::BTreeMap<&'a str, (Vec<FileOutcome>, Vec<Finding>)> {
     // A file's province: the part of its district code before the dot; none when shared.
-    let owner = |f: &FileOutcome| f.district_code.as_deref().filter(|d| d.contains('.')).and_then(|d| d.split('.').next()).map(str::to_string);
+    fn owner(f: &FileOutcome) -> Option<&str> {
+        f.district_code.as_deref().and_then(|d| d.split_once('.')).map(|(prov, _)| prov)
+    }
     let mut shares: std::collections::BTreeMap<&str, (Vec<FileOutcome>, Vec<Finding>)> = provinces.iter().map(|p| (p.as_str(), Default::default())).collect();
-    let mut owners: rustc_hash::FxHashMap<&str, String> = Default::default();
+    let mut owners: rustc_hash::FxHashMap<&str, &str> = Default::default();
     for f in outcomes {
         match owner(f) {
             Some(prov) => {
-                if let Some((files, _)) = shares.get_mut(prov.as_str()) {
+                if let Some((files, _)) = shares.get_mut(prov) {
                     files.push(f.clone());
                 }
                 owners.insert(f.path.as_str(), prov);
