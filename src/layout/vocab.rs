@@ -67,7 +67,7 @@ pub enum Role {
 }
 
 /// The group and dose a whole sheet is about, from its name or title block.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct SheetContext {
     pub group: Option<Group>,
     pub dose: Option<u8>,
@@ -83,6 +83,48 @@ pub struct Vocabulary {
     pub target: Vec<String>,
     pub totals: Vec<String>,
     pub notes: Vec<String>,
+    /// Labels already classified (see [`Classified`]).
+    pub classified: Classified,
+}
+
+/// The roles of labels already classified, so that a label is matched against the
+/// phrases once per run: a national folder repeats the same headers (and sub-district
+/// names) in every file of every week, and matching was a tenth of reading a year.
+/// Emptied when the phrases change; holds at most [`Classified::MOST`] labels.
+#[derive(Default)]
+pub struct Classified(std::sync::Mutex<rustc_hash::FxHashMap<Box<str>, Vec<(bool, SheetContext, Role)>>>);
+
+impl Classified {
+    const MOST: usize = 1 << 16;
+
+    fn get(&self, label: &str, targets_file: bool, ctx: SheetContext) -> Option<Role> {
+        let known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        known.get(label)?.iter().find(|(t, c, _)| *t == targets_file && *c == ctx).map(|(_, _, r)| *r)
+    }
+
+    fn put(&self, label: &str, targets_file: bool, ctx: SheetContext, role: Role) {
+        let mut known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if known.len() < Self::MOST || known.contains_key(label) {
+            known.entry(label.into()).or_default().push((targets_file, ctx, role));
+        }
+    }
+
+    fn clear(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+/// A copy starts empty (it may be given other phrases).
+impl Clone for Classified {
+    fn clone(&self) -> Self {
+        Classified::default()
+    }
+}
+
+impl std::fmt::Debug for Classified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Classified")
+    }
 }
 
 const GROUPS: &[(&str, Group)] = &[
@@ -161,6 +203,7 @@ impl Default for Vocabulary {
             target: own(&["sasaran", "target", "populasi", "jumlah penduduk", "peserta vaksinasi", "jumlah peserta", "population", "headcount", "jumlah pegawai"]),
             totals: own(&["jumlah", "total", "grand total", "sub total", "subtotal", "jumlah total", "total keseluruhan", "jumlah kab", "jumlah kabupaten", "jumlah kota", "jumlah provinsi", "total provinsi"]),
             notes: own(&["sumber", "catatan", "keterangan", "ket", "note", "notes", "source", "dicetak", "diolah"]),
+            classified: Classified::default(),
         }
     }
 }
@@ -260,6 +303,16 @@ impl Vocabulary {
     /// As [`classify`](Self::classify), with the group or dose the sheet name or title
     /// gives for columns that name only one of them (one sheet per dose or per group).
     pub fn classify_in(&self, label: &str, targets_file: bool, ctx: SheetContext) -> Role {
+        if let Some(role) = self.classified.get(label, targets_file, ctx) {
+            return role;
+        }
+        let role = self.match_phrases(label, targets_file, ctx);
+        self.classified.put(label, targets_file, ctx, role);
+        role
+    }
+
+    /// [`classify_in`](Self::classify_in) without the memory of labels seen.
+    fn match_phrases(&self, label: &str, targets_file: bool, ctx: SheetContext) -> Role {
         let norm = normalise(label);
         if norm.trim().is_empty() {
             return Role::Ignore;
@@ -292,6 +345,7 @@ impl Vocabulary {
 
     /// Adds words from the configuration: `group` phrases and `dose` phrases.
     pub fn extend(&mut self, groups: &[(String, Group)], doses: &[(String, u8)]) {
+        self.classified.clear();
         // User words go first so they win over the built-in ones.
         let mut g: Vec<(String, Group)> = groups.iter().map(|(p, g)| (normalise(p), *g)).collect();
         g.extend(std::mem::take(&mut self.groups));
@@ -305,6 +359,23 @@ impl Vocabulary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A label classified before gets the same role from memory, per sheet context;
+    /// phrases added later are heard (the memory is emptied).
+    #[test]
+    fn labels_seen_before_keep_their_role_until_the_phrases_change() {
+        let mut v = Vocabulary::default();
+        let dose1 = SheetContext { group: None, dose: Some(1) };
+        assert_eq!(v.classify("Lansia Dosis 1", false), Role::Count(Group::Lansia, 1));
+        assert_eq!(v.classify("Lansia Dosis 1", false), Role::Count(Group::Lansia, 1));
+        assert_eq!(v.classify_in("Lansia", false, SheetContext::default()), Role::Ignore);
+        assert_eq!(v.classify_in("Lansia", false, dose1), Role::Count(Group::Lansia, 1));
+        assert_eq!(v.classify_in("Lansia", false, SheetContext::default()), Role::Ignore);
+        assert_eq!(v.classify("Suntikan Lansia", false), Role::Ignore);
+        v.extend(&[], &[("suntikan".to_string(), 2)]);
+        assert_eq!(v.classify("Suntikan Lansia", false), Role::Count(Group::Lansia, 2));
+    }
+
     #[test]
     fn headers_in_many_spellings() {
         let v = Vocabulary::default();
