@@ -21,6 +21,9 @@ pub struct Header {
     pub province_only: bool,
     /// Columns whose role was changed after looking at the data below, and why.
     pub notes: Vec<(usize, String)>,
+    /// Each column's label and the text of the header's first row, normalised once:
+    /// every data row is compared with them ([`is_repeated_header`]).
+    pub normalised: Vec<(String, String)>,
 }
 
 const SEARCH_ROWS: usize = 40;
@@ -92,11 +95,12 @@ pub fn find(sheet: &Sheet, vocab: &Vocabulary, purpose: Purpose) -> Option<Heade
         single_count_in_context(&mut roles, context);
         let useful = roles.iter().any(|r| matches!(r, Role::Count(..) | Role::Target(_) | Role::CountValue));
         let named = roles.iter().any(|r| matches!(r, Role::AreaName | Role::AreaCode | Role::DistrictName | Role::Unit));
+        let normalised = || labels.iter().enumerate().map(|(c, l)| (normalise(l), normalise(&sheet.get(first, c).text()))).collect();
         if useful && named {
-            return Some(Header { first, last, labels, roles, context, province_only: false, notes });
+            return Some(Header { first, last, normalised: normalised(), labels, roles, context, province_only: false, notes });
         }
         if useful && province_table.is_none() && roles.contains(&Role::ProvinceName) {
-            province_table = Some(Header { first, last, labels, roles, context, province_only: true, notes });
+            province_table = Some(Header { first, last, normalised: normalised(), labels, roles, context, province_only: true, notes });
         }
     }
     province_table
@@ -260,14 +264,14 @@ fn span_start(sheet: &Sheet, r: usize, c: usize) -> Option<usize> {
 pub fn is_repeated_header(sheet: &Sheet, r: usize, header: &Header) -> bool {
     let mut matches = 0;
     let mut compared = 0;
-    for (c, label) in header.labels.iter().enumerate() {
+    for ((c, label), (norm_label, norm_first_row)) in header.labels.iter().enumerate().zip(&header.normalised) {
         let t = sheet.get(r, c).text();
         if label.is_empty() || t.is_empty() {
             continue;
         }
         compared += 1;
-        let first_row_text = sheet.get(header.first, c).text();
-        if normalise(&t) == normalise(label) || normalise(&t) == normalise(&first_row_text) {
+        let norm = normalise(&t);
+        if norm == *norm_label || norm == *norm_first_row {
             matches += 1;
         }
     }
