@@ -90,27 +90,38 @@ pub struct Vocabulary {
 /// The roles of labels already classified, so that a label is matched against the
 /// phrases once per run: a national folder repeats the same headers (and sub-district
 /// names) in every file of every week, and matching was a tenth of reading a year.
-/// Emptied when the phrases change; holds at most [`Classified::MOST`] labels.
+/// Emptied when the phrases change; holds at most 65,536 labels.
+/// In shards by the label's hash, so that many reading threads rarely wait for one another.
 #[derive(Default)]
-pub struct Classified(std::sync::Mutex<rustc_hash::FxHashMap<Box<str>, Vec<(bool, SheetContext, Role)>>>);
+pub struct Classified([std::sync::Mutex<rustc_hash::FxHashMap<Box<str>, Vec<(bool, SheetContext, Role)>>>; Classified::SHARDS]);
 
 impl Classified {
-    const MOST: usize = 1 << 16;
+    const SHARDS: usize = 16;
+    /// Labels kept per shard.
+    const MOST: usize = (1 << 16) / Self::SHARDS;
+
+    fn shard(&self, label: &str) -> std::sync::MutexGuard<'_, rustc_hash::FxHashMap<Box<str>, Vec<(bool, SheetContext, Role)>>> {
+        use std::hash::BuildHasher;
+        let i = (rustc_hash::FxBuildHasher.hash_one(label) >> 60) as usize % Self::SHARDS;
+        // Nothing panics while a shard is locked, so a poisoned one is still consistent.
+        self.0[i].lock().unwrap_or_else(|e| e.into_inner())
+    }
 
     fn get(&self, label: &str, targets_file: bool, ctx: SheetContext) -> Option<Role> {
-        let known = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        known.get(label)?.iter().find(|(t, c, _)| *t == targets_file && *c == ctx).map(|(_, _, r)| *r)
+        self.shard(label).get(label)?.iter().find(|(t, c, _)| *t == targets_file && *c == ctx).map(|(_, _, r)| *r)
     }
 
     fn put(&self, label: &str, targets_file: bool, ctx: SheetContext, role: Role) {
-        let mut known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut known = self.shard(label);
         if known.len() < Self::MOST || known.contains_key(label) {
             known.entry(label.into()).or_default().push((targets_file, ctx, role));
         }
     }
 
     fn clear(&self) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        for shard in &self.0 {
+            shard.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
     }
 }
 
