@@ -57,7 +57,9 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
             start = end;
         }
     }
-    remove_others(dir, &keys.iter().map(|(d, k)| file_of(*d, k)).collect::<Vec<_>>());
+    // Periods gone, keys changed, and the temporary files of an interrupted write.
+    let keep: Vec<String> = keys.iter().map(|(d, k)| file_of(*d, k)).collect();
+    crate::export::remove_files_except(dir, |path| path.file_name().is_some_and(|n| keep.iter().any(|k| n == k.as_str())));
     let mut all = frames.into_values();
     let Some(mut out) = all.next() else { return Ok(attain::compute_in(figures, targets, threshold, &scope)?) };
     for df in all {
@@ -125,18 +127,6 @@ fn text(h: &mut Sha256, t: Option<&str>) {
 
 fn date_of(days: i32) -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default() + chrono::Days::new(days.max(0) as u64)
-}
-
-/// Removes the stored periods other than `keep` (periods gone, keys changed) and the
-/// temporary files of an interrupted write.
-fn remove_others(dir: &Path, keep: &[String]) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().to_string();
-        if !keep.contains(&name) && entry.file_type().is_ok_and(|t| t.is_file()) {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
 }
 
 #[cfg(test)]

@@ -245,16 +245,22 @@ pub fn canonical_table(d: &Path, periods: &Periods) -> Result<Vec<Partition>> {
     // What an earlier run left: other periods, and the single files of older versions.
     let current: std::collections::HashSet<std::path::PathBuf> = partitions.iter().flat_map(|p| [d.join(&p.parquet.path), d.join(&p.csv.path)]).collect();
     for dir in [OBSERVATIONS_DIR, OBSERVATIONS_CSV_DIR] {
-        for e in std::fs::read_dir(d.join(dir)).into_iter().flatten().flatten() {
-            if e.file_type().is_ok_and(|t| t.is_file()) && !current.contains(&e.path()) {
-                std::fs::remove_file(e.path()).ok();
-            }
-        }
+        remove_files_except(&d.join(dir), |path| current.contains(path));
     }
     for old in ["export/observations.parquet", "export/observations.csv"] {
         std::fs::remove_file(d.join(old)).ok();
     }
     Ok(partitions)
+}
+
+/// Removes the files directly in `dir` that `keep` does not want (a missing folder has
+/// none); folders in it are left alone.
+pub(crate) fn remove_files_except(dir: &Path, keep: impl Fn(&Path) -> bool) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.file_type().is_ok_and(|t| t.is_file()) && !keep(&e.path()) {
+            std::fs::remove_file(e.path()).ok();
+        }
+    }
 }
 
 /// The columns of the canonical table, as [`table::observations_frame`] names them.
