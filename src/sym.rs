@@ -1,26 +1,45 @@
 //! Interned texts. A year holds millions of observations but few distinct codes, file
 //! names, sheets and cell references: each text is stored once for the life of the
-//! process, and an observation holds an 8-byte reference to it. Texts are never freed;
+//! process, and an observation holds a 4-byte number for it. Texts are never freed;
 //! a run's distinct texts are bounded by the size of its files.
 //!
-//! Equal texts are the same reference, so equality compares addresses. Hashing and
-//! ordering use the text itself, so maps and sorted lists come out the same on every run.
+//! Equal texts are the same number, so equality compares numbers. Hashing and ordering
+//! use the text itself, so maps and sorted lists come out the same on every run.
 
 use rustc_hash::FxHashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::sync::{LazyLock, Mutex};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{LazyLock, Mutex, OnceLock};
 
 /// A text stored once (see the module's comment). Dereferences to `&str`.
+///
+/// Its number, not a reference: a year's 6.45 million observations hold seven texts each,
+/// and 4 bytes instead of 8 is 150 MB less.
 #[derive(Clone, Copy)]
-pub struct Sym(&'static Stored);
+pub struct Sym(NonZeroU32);
 
-/// The stored text behind a thin reference (a `&str` would take 16 bytes).
+/// The stored text behind a slot (a `&str` would not fit one atomic word).
 struct Stored(Box<str>);
 
 /// Shards, so that parallel readers rarely wait for one another.
 const SHARDS: usize = 16;
 
 static TABLE: LazyLock<[Mutex<FxHashMap<&'static str, Sym>>; SHARDS]> = LazyLock::new(|| std::array::from_fn(|_| Mutex::new(FxHashMap::default())));
+
+/// Texts by number, in chunks that never move once made, so that a number is read
+/// back without a lock. Number 0 is never given (an `Option<Sym>` is 4 bytes too).
+const CHUNK_BITS: u32 = 16;
+const CHUNK: usize = 1 << CHUNK_BITS;
+type Chunk = Box<[OnceLock<&'static Stored>]>;
+static TEXTS: [OnceLock<Chunk>; 1 << (32 - CHUNK_BITS)] = [const { OnceLock::new() }; 1 << (32 - CHUNK_BITS)];
+static NEXT: AtomicU32 = AtomicU32::new(1);
+
+/// The slot of text number `n`, its chunk made when first needed.
+fn slot(n: u32) -> &'static OnceLock<&'static Stored> {
+    let chunk = TEXTS[(n >> CHUNK_BITS) as usize].get_or_init(|| (0..CHUNK).map(|_| OnceLock::new()).collect());
+    &chunk[n as usize & (CHUNK - 1)]
+}
 
 impl Sym {
     /// The stored text equal to `s`, stored now if it is new.
@@ -32,19 +51,30 @@ impl Sym {
             return sym;
         }
         let stored: &'static Stored = Box::leak(Box::new(Stored(s.into())));
-        let sym = Sym(stored);
+        // Four thousand million distinct texts would be 4 × 10⁹ leaked strings: memory
+        // runs out long before the numbers do.
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let n = NonZeroU32::new(n).expect("more distinct texts than 32-bit numbers");
+        // Set before the number is handed out: whoever holds it finds its text.
+        let _ = slot(n.get()).set(stored);
+        let sym = Sym(n);
         map.insert(&stored.0, sym);
         sym
     }
 
     pub fn as_str(self) -> &'static str {
-        &self.0 .0
+        let n = self.0.get();
+        // Every number handed out has its chunk and its text set (in `new`, before).
+        match TEXTS[(n >> CHUNK_BITS) as usize].get().and_then(|chunk| chunk[n as usize & (CHUNK - 1)].get()) {
+            Some(stored) => &stored.0,
+            None => unreachable!("text number {n} was never stored"),
+        }
     }
 
-    /// A number naming the text for the life of the process (its address): equal for
-    /// equal texts, cheap to hash. Differs between runs, so never order output by it.
+    /// A number naming the text for the life of the process: equal for equal texts,
+    /// cheap to hash. Differs between runs, so never order output by it.
     pub fn id(self) -> usize {
-        self.0 as *const Stored as usize
+        self.0.get() as usize
     }
 }
 
@@ -84,7 +114,7 @@ impl std::borrow::Borrow<str> for Sym {
 
 impl PartialEq for Sym {
     fn eq(&self, other: &Sym) -> bool {
-        std::ptr::eq(self.0, other.0)
+        self.0 == other.0
     }
 }
 
@@ -165,7 +195,7 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.id(), b.id());
         assert_ne!(a, Sym::new("15.02"));
-        assert_eq!(std::mem::size_of::<Option<Sym>>(), 8);
+        assert_eq!(std::mem::size_of::<Option<Sym>>(), 4);
         let mut v = vec![Sym::new("b"), Sym::new("a"), Sym::new("c"), Sym::new("a")];
         v.sort();
         assert_eq!(v.iter().map(|s| s.as_str()).collect::<Vec<_>>(), ["a", "a", "b", "c"]);
