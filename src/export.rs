@@ -288,11 +288,30 @@ fn observations_csv(rows: &[&table::Observation], w: &mut dyn std::io::Write) ->
             line.extend_from_slice(s.as_bytes());
         }
     }
+    /// A column's last text and its field as written: most rows repeat the row above's
+    /// file, sheet and codes, which are then copied instead of checked byte by byte.
+    #[derive(Default)]
+    struct Last(Option<(Sym, Vec<u8>)>);
+    impl Last {
+        fn field(&mut self, line: &mut Vec<u8>, s: Option<Sym>) {
+            let Some(s) = s else { return };
+            match &mut self.0 {
+                Some((last, bytes)) if *last == s => line.extend_from_slice(bytes),
+                _ => {
+                    let mut bytes = Vec::new();
+                    field(&mut bytes, Some(&s));
+                    line.extend_from_slice(&bytes);
+                    self.0 = Some((s, bytes));
+                }
+            }
+        }
+    }
     use std::io::Write as _;
     let mut out: Vec<u8> = Vec::with_capacity(1 << 20);
     out.extend_from_slice(OBSERVATION_COLUMNS.join(",").as_bytes());
     out.push(b'\n');
     let mut period: Option<(chrono::NaiveDate, String)> = None;
+    let mut last: [Last; 6] = Default::default();
     for o in rows {
         // A partition is one period: its text is made once.
         if period.as_ref().is_none_or(|(p, _)| *p != o.period) {
@@ -302,14 +321,16 @@ fn observations_csv(rows: &[&table::Observation], w: &mut dyn std::io::Write) ->
             out.extend_from_slice(text.as_bytes());
         }
         out.push(b',');
-        for t in [Some(o.province_code.as_str()), Some(o.district_code.as_str()), o.area_code.as_deref(), o.unit.as_deref(), Some(o.group.code())] {
-            field(&mut out, t);
+        let [province, district, area, unit, source, sheet] = &mut last;
+        for (t, last) in [(Some(o.province_code), &mut *province), (Some(o.district_code), district), (o.area_code, area), (o.unit, unit)] {
+            last.field(&mut out, t);
             out.push(b',');
         }
-        write!(out, "{},{},", o.dose, o.vaccinated)?;
-        field(&mut out, Some(&o.source));
+        field(&mut out, Some(o.group.code()));
+        write!(out, ",{},{},", o.dose, o.vaccinated)?;
+        source.field(&mut out, Some(o.source));
         out.push(b',');
-        field(&mut out, Some(&o.sheet));
+        sheet.field(&mut out, Some(o.sheet));
         out.push(b',');
         field(&mut out, Some(&o.cell));
         out.push(b'\n');
