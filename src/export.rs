@@ -576,11 +576,13 @@ mod tests {
     #[test]
     fn the_observations_csv_is_polars_csv_of_their_frame() {
         let texts = ["a,b", "say \"hi\"", "line\nbreak", "cr\rx", "=SUM(A1)", "+62 812", "-", "@x", "\ttab", " lead", "trail ", "Kab. Tanjung Jabung Barat é ✓", "", "semi;colon", "'quoted", "15.01"];
+        // Each text on two rows running: a field like the row above's is copied.
         let rows: Vec<Observation> = texts
             .iter()
+            .flat_map(|t| [t, t])
             .enumerate()
             .map(|(i, t)| Observation {
-                period: chrono::NaiveDate::from_ymd_opt(2022, 1, 1 + i as u32).unwrap(),
+                period: chrono::NaiveDate::from_ymd_opt(2022, 1, 1).unwrap() + chrono::Days::new(i as u64 / 3),
                 province_code: "15".into(),
                 district_code: if i % 3 == 0 { (*t).into() } else { "15.01".into() },
                 area_code: (i % 2 == 0).then(|| (*t).into()),
