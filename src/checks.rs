@@ -104,43 +104,51 @@ fn district_ids(o: &Observation) -> Place {
 /// them locates a finding. A place starts with its district.
 fn grouped<'a>(
     obs: impl IntoIterator<Item = &'a Observation> + Copy,
-    keep: impl Fn(&Observation) -> bool,
+    keep: impl Fn(&Observation) -> bool + Sync,
     place: impl Fn(&Observation) -> Place + Sync,
     key: impl Fn(&Observation) -> [u32; 5] + Sync,
 ) -> Vec<([u32; 5], Series<'a>)> {
-    // Figures go to their district's list, sorted on its own and in parallel: a year is
-    // millions of figures, but a district's fit in a core's cache. The lists hold only
-    // references (a list of sort keys was hundreds of MB of fresh pages for a year).
-    let by_district = crate::table::partitioned(obs.into_iter().filter(|o| keep(o)), |o| o.district_code.id()).into_values().collect::<Vec<_>>();
-    let mut per_district: Vec<Vec<([u32; 5], Series)>> = by_district
-        .into_par_iter()
-        .map(|list| {
-            // Each place's figures in input order, then sorted by period (stable: figures
-            // of one place and period stay in input order, so the first read stays first
-            // and the order is the same every run). Lists mostly come in period order.
-            let mut places: rustc_hash::FxHashMap<Place, Vec<&Observation>> = Default::default();
-            for o in list {
-                places.entry(place(o)).or_default().push(o);
-            }
-            let mut out: Vec<([u32; 5], Series)> = Vec::with_capacity(places.len());
-            for (_, mut figures) in places {
-                figures.sort_by_key(|o| o.period);
-                let mut series: Series = Vec::new();
-                for &o in &figures {
-                    match series.last_mut() {
-                        Some(last) if last.0 == o.period => last.1 += o.vaccinated,
-                        _ => series.push((o.period, o.vaccinated, o)),
-                    }
-                }
-                out.push((key(figures[0]), series));
-            }
-            // Keys are one per place (ranks of the same ids).
-            out.sort_unstable_by_key(|(k, _)| *k);
-            out
-        })
-        .collect();
+    let mut per_district: Vec<Vec<([u32; 5], Series)>> = by_district(obs).into_par_iter().map(|list| series_of(&list, &keep, &place, &key)).collect();
     per_district.sort_unstable_by_key(|groups| groups.first().map(|(k, _)| k[0]));
     per_district.into_iter().flatten().collect()
+}
+
+/// Each district's figures, in input order. The lists hold only references (a list of
+/// sort keys was hundreds of MB of fresh pages for a year).
+fn by_district<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> Vec<Vec<&'a Observation>> {
+    crate::table::partitioned(obs, |o| o.district_code.id()).into_values().collect()
+}
+
+/// One district's figures grouped as in [`grouped`]: a year is millions of figures, but
+/// a district's fit in a core's cache.
+fn series_of<'a>(
+    list: &[&'a Observation],
+    keep: impl Fn(&Observation) -> bool,
+    place: impl Fn(&Observation) -> Place,
+    key: impl Fn(&Observation) -> [u32; 5],
+) -> Vec<([u32; 5], Series<'a>)> {
+    // Each place's figures in input order, then sorted by period (stable: figures of one
+    // place and period stay in input order, so the first read stays first and the order
+    // is the same every run). Lists mostly come in period order.
+    let mut places: rustc_hash::FxHashMap<Place, Vec<&Observation>> = Default::default();
+    for &o in list.iter().filter(|o| keep(o)) {
+        places.entry(place(o)).or_default().push(o);
+    }
+    let mut out: Vec<([u32; 5], Series)> = Vec::with_capacity(places.len());
+    for (_, mut figures) in places {
+        figures.sort_by_key(|o| o.period);
+        let mut series: Series = Vec::new();
+        for &o in &figures {
+            match series.last_mut() {
+                Some(last) if last.0 == o.period => last.1 += o.vaccinated,
+                _ => series.push((o.period, o.vaccinated, o)),
+            }
+        }
+        out.push((key(figures[0]), series));
+    }
+    // Keys are one per place (ranks of the same ids).
+    out.sort_unstable_by_key(|(k, _)| *k);
+    out
 }
 
 /// Counts per place and dose, by period.
@@ -157,8 +165,7 @@ pub fn counts_went_down<'a>(obs: impl IntoIterator<Item = &'a Observation> + Cop
 }
 
 fn went_down(counts: &Counts) -> Vec<Finding> {
-    // In parallel, in order: a year is millions of pairs.
-    counts.par_iter().flat_map_iter(|(_, series)| series.windows(2).filter_map(went_down_between)).collect()
+    counts.iter().flat_map(|(_, series)| series.windows(2).filter_map(went_down_between)).collect()
 }
 
 fn went_down_between(pair: &[(NaiveDate, i64, &Observation)]) -> Option<Finding> {
@@ -210,8 +217,7 @@ fn dose_above_previous(c: &Counts, later: u8, code: &'static str) -> Vec<Finding
         }
         findings
     };
-    // In parallel, in order.
-    c.par_iter().filter(|(k, _)| k[4] == later as u32).flat_map_iter(above).collect()
+    c.iter().filter(|(k, _)| k[4] == later as u32).flat_map(above).collect()
 }
 
 /// Districts whose coverage is above 100% in the period: the target is too low or the
@@ -363,15 +369,29 @@ pub fn stale_districts<'a>(obs: impl IntoIterator<Item = &'a Observation>, perio
 /// All checks, in a stable order, without those the configuration skips.
 pub fn run<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy, targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules) -> Vec<Finding> {
     let keys = Keys::new(obs);
-    let c = grouped(obs, |_| true, place_ids, |o| keys.place(o));
-    let mut out = went_down(&c);
-    out.extend(dose_above_previous(&c, 2, "dose2_above_dose1"));
-    out.extend(dose_above_previous(&c, 3, "booster_above_dose2"));
-    drop(c);
+    // Every check but coverage and staleness compares figures of one district: each
+    // district is checked on its own, in parallel, and only its findings are kept (a
+    // year's series, all held at once, were 150 MB).
+    let mut per_district: Vec<(u32, [Vec<Finding>; 4])> = by_district(obs)
+        .into_par_iter()
+        .map(|list| {
+            let c = series_of(&list, |_| true, place_ids, |o| keys.place(o));
+            let (down, dose2, booster) = (went_down(&c), dose_above_previous(&c, 2, "dose2_above_dose1"), dose_above_previous(&c, 3, "booster_above_dose2"));
+            drop(c);
+            // Jumps up to the report's period: a later week is not this report's business.
+            let district = series_of(&list, |o| o.period <= period, district_ids, |o| keys.district(o));
+            let jumped = jumps(district, rules.jump_factor, rules.jump_weeks);
+            (keys.district.of(list.first().map(|o| o.district_code)), [down, dose2, booster, jumped])
+        })
+        .collect();
+    per_district.sort_unstable_by_key(|(rank, _)| *rank);
+    // Each check's findings together, its districts in order.
+    let mut check = |i: usize| per_district.iter_mut().flat_map(|(_, found)| std::mem::take(&mut found[i])).collect::<Vec<_>>();
+    let mut out = check(0);
+    out.extend(check(1));
+    out.extend(check(2));
     out.extend(coverage_above_full(rows, period, targets, obs));
-    // Jumps up to the report's period: a later week is not this report's business.
-    let by_district = grouped(obs, |o| o.period <= period, district_ids, |o| keys.district(o));
-    out.extend(jumps(by_district, rules.jump_factor, rules.jump_weeks));
+    out.extend(check(3));
     out.extend(stale_districts(obs, period, rules.stale_after_days));
     out.retain(|f| !rules.skip.iter().any(|s| s == f.code));
     out
@@ -495,6 +515,42 @@ mod tests {
         assert_eq!((f[0].code, f[0].source.as_str(), f[0].cell.as_deref()), ("stale_district", "week-1.xlsx", Some("C8")));
         assert!(f[0].message.contains("15.01 is stale: its latest figures are of 2022-01-08 (14 days before 2022-01-22"), "{}", f[0].message);
         assert!(stale_districts(&o, d(22), 14).is_empty());
+    }
+
+    /// `run` checks each district on its own: its findings are those of each check over
+    /// the whole table, in the same order.
+    #[test]
+    fn all_checks_district_by_district_find_what_each_check_finds_over_the_table() {
+        let mut o = Vec::new();
+        // Districts given out of order; each with a count that went down, dose 2 above
+        // dose 1, a booster above dose 2 and a jump.
+        for (k, district) in ["15.03", "15.01", "15.02"].into_iter().enumerate() {
+            let mut counts = vec![100, 110, 130, 140, 160, 400, 390];
+            counts.rotate_left(k % 2);
+            for (i, n) in counts.into_iter().enumerate() {
+                for (dose, n) in [(1, n), (2, n + 5 * (i as i64 % 2)), (3, n + 1 - i as i64)] {
+                    for area in ["a", "b"] {
+                        let mut x = obs(1, &format!("{district}.{area}"), dose, n, &format!("C{}", 7 + i));
+                        x.district_code = district.into();
+                        x.period = d(1) + chrono::Days::new(7 * i as u64);
+                        o.push(x);
+                    }
+                }
+            }
+        }
+        let period = d(1) + chrono::Days::new(7 * 5);
+        let rules = CheckRules::default();
+        let mut each = counts_went_down(&o);
+        each.extend(dose2_above_dose1(&o));
+        each.extend(booster_above_dose2(&o));
+        each.extend(coverage_above_full(&[], period, &[], &o));
+        let up_to: Vec<Observation> = o.iter().filter(|x| x.period <= period).cloned().collect();
+        each.extend(unusual_jumps(&up_to, rules.jump_factor, rules.jump_weeks));
+        each.extend(stale_districts(&o, period, rules.stale_after_days));
+        let codes: std::collections::BTreeSet<&str> = each.iter().map(|f| f.code).collect();
+        assert_eq!(codes.into_iter().collect::<Vec<_>>(), ["booster_above_dose2", "count_went_down", "dose2_above_dose1", "unusual_jump"]);
+        let said = |f: &[Finding]| f.iter().map(|f| format!("{} {} {:?} {}", f.code, f.source, f.cell, f.message)).collect::<Vec<_>>();
+        assert_eq!(said(&run(&o, &[], &[], period, &rules)), said(&each));
     }
 
     #[test]
