@@ -56,8 +56,8 @@ pub fn compare(register: &[AttainRow], app: &[AttainRow], register_gates: &[Gate
         out.push(AppGap {
             period,
             app_period: ap,
-            district_code: d.clone(),
-            group: r.group.clone(),
+            district_code: d.to_string(),
+            group: r.group.to_string(),
             dose: r.dose,
             register: reg,
             app: av,

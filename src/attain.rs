@@ -2,6 +2,7 @@
 //! group (and `all`) and dose, computed with polars' lazy API from the canonical table.
 
 use crate::layout::vocab::Group;
+use crate::sym::Sym;
 use chrono::NaiveDate;
 use polars::prelude::*;
 use std::collections::BTreeSet;
@@ -200,10 +201,10 @@ fn people_needed(threshold: f64) -> Expr {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttainRow {
     pub period: NaiveDate,
-    pub province_code: String,
+    pub province_code: Sym,
     /// `None` for the province's own row.
-    pub district_code: Option<String>,
-    pub group: String,
+    pub district_code: Option<Sym>,
+    pub group: Sym,
     pub dose: i32,
     pub vaccinated: Option<i64>,
     pub target: Option<i64>,
@@ -229,9 +230,9 @@ pub fn rows_from_frame(df: &DataFrame) -> PolarsResult<Vec<AttainRow>> {
     for i in 0..df.height() {
         out.push(AttainRow {
             period: epoch + chrono::Days::new(period.get(i).unwrap_or(0).max(0) as u64),
-            province_code: prov.get(i).unwrap_or("").to_string(),
-            district_code: dist.get(i).map(str::to_string),
-            group: group.get(i).unwrap_or("").to_string(),
+            province_code: Sym::new(prov.get(i).unwrap_or("")),
+            district_code: dist.get(i).map(Sym::new),
+            group: Sym::new(group.get(i).unwrap_or("")),
             dose: dose.get(i).unwrap_or(0),
             vaccinated: vacc.get(i),
             target: target.get(i),

@@ -178,7 +178,7 @@ pub fn compare(prev: &Previous, rows: &[AttainRow], gates: &[GateRow], findings:
     // Revisions: the same week, district, group and dose, another count.
     for r in rows.iter().filter(|r| r.period <= period) {
         let Some(d) = &r.district_code else { continue };
-        let Some((Some(was), _, _)) = prev.figures.get(&(r.period, d.clone(), r.group.clone(), r.dose)) else { continue };
+        let Some((Some(was), _, _)) = prev.figures.get(&(r.period, d.to_string(), r.group.to_string(), r.dose)) else { continue };
         if let Some(now) = r.vaccinated.filter(|now| now != was) {
             items.push(change(ChangeKind::Revised, Some(r.period), d, &r.group, Some(r.dose), was.to_string(), now.to_string(), format!("difference {:+}", now - was)));
         }
@@ -187,7 +187,7 @@ pub fn compare(prev: &Previous, rows: &[AttainRow], gates: &[GateRow], findings:
     if let Some(pp) = before_period {
         for r in rows.iter().filter(|r| r.period == period && r.group == "all") {
             let Some(d) = &r.district_code else { continue };
-            let Some((_, was_cov, was_rank)) = prev.figures.get(&(pp, d.clone(), r.group.clone(), r.dose)) else { continue };
+            let Some((_, was_cov, was_rank)) = prev.figures.get(&(pp, d.to_string(), r.group.to_string(), r.dose)) else { continue };
             if let (1, Some(a), Some(b)) = (r.dose, *was_rank, r.rank) {
                 if a != b {
                     let detail = if b < a { format!("up {}", a - b) } else { format!("down {}", b - a) };

@@ -195,7 +195,7 @@ pub fn compute(rows: &[AttainRow], rules: &GateRules) -> Vec<GateRow> {
     let mut keyed: BTreeMap<(NaiveDate, String), Pair> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.dose == 1) {
         let Some(d) = &r.district_code else { continue };
-        let e = keyed.entry((r.period, d.clone())).or_insert((r.province_code.clone(), None, None));
+        let e = keyed.entry((r.period, d.to_string())).or_insert((r.province_code.to_string(), None, None));
         match r.group.as_str() {
             "all" => e.1 = Some(r),
             "lansia" => e.2 = Some(r),

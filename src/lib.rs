@@ -513,12 +513,12 @@ fn attain_report_export(
     };
     // Provinces with figures for the period (a national targets file alone is not a report).
     let provinces: std::collections::BTreeSet<String> =
-        rows.iter().filter(|r| r.period == period && r.district_code.is_some() && r.vaccinated.is_some()).map(|r| r.province_code.clone()).collect();
+        rows.iter().filter(|r| r.period == period && r.district_code.is_some() && r.vaccinated.is_some()).map(|r| r.province_code.to_string()).collect();
 
 
     let districts_reporting: Vec<String> = {
-        let set: std::collections::BTreeSet<&String> = rows.iter().filter(|r| r.period == period && r.vaccinated.is_some()).filter_map(|r| r.district_code.as_ref()).collect();
-        set.into_iter().cloned().collect()
+        let set: std::collections::BTreeSet<crate::sym::Sym> = rows.iter().filter(|r| r.period == period && r.vaccinated.is_some()).filter_map(|r| r.district_code).collect();
+        set.into_iter().map(|d| d.to_string()).collect()
     };
     // Which targets the coverage is of: the configured version, else the file and its hash.
     let targets_label = match (&plan.targets_version, &targets_file) {

@@ -124,12 +124,12 @@ impl ReportInput<'_> {
     /// The districts of the province: the official list, and any other code in the rows.
     pub fn expected_districts(&self) -> Vec<String> {
         let mut codes: std::collections::BTreeSet<String> = self.gazetteer.districts_of(self.province_code).map(|r| r.code.clone()).collect();
-        codes.extend(self.rows.iter().filter(|r| r.province_code == self.province_code).filter_map(|r| r.district_code.clone()));
+        codes.extend(self.rows.iter().filter(|r| r.province_code == self.province_code).filter_map(|r| Some(r.district_code?.to_string())));
         codes.into_iter().collect()
     }
     /// Districts with a figure for the period (they sent a readable submission).
     pub fn reporting_districts(&self) -> Vec<String> {
-        self.district_rows(self.period, "all", 1).iter().filter(|r| r.vaccinated.is_some()).filter_map(|r| r.district_code.clone()).collect()
+        self.district_rows(self.period, "all", 1).iter().filter(|r| r.vaccinated.is_some()).filter_map(|r| Some(r.district_code?.to_string())).collect()
     }
 }
 

@@ -32,9 +32,9 @@ pub fn rows(rows: &[AttainRow], threshold: f64) -> Vec<AttainRow> {
         })
         .collect();
     // Rank: highest coverage first, ties by code (as attain ranks districts).
-    let mut by_key: BTreeMap<(NaiveDate, String, i32), Vec<usize>> = BTreeMap::new();
+    let mut by_key: BTreeMap<(NaiveDate, crate::sym::Sym, i32), Vec<usize>> = BTreeMap::new();
     for (i, r) in out.iter().enumerate() {
-        by_key.entry((r.period, r.group.clone(), r.dose)).or_default().push(i);
+        by_key.entry((r.period, r.group, r.dose)).or_default().push(i);
     }
     let mut totals = Vec::new();
     for ((period, group, dose), mut idx) in by_key {

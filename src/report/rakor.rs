@@ -19,7 +19,7 @@ const DEFAULT_DROPOUT_LEVEL: f64 = 0.2;
 /// ties by code.
 pub fn urgency_order(input: &ReportInput, group: &str, dose: i32) -> Vec<String> {
     let rows = input.district_rows(input.period, group, dose);
-    let mut codes: Vec<(Option<f64>, String)> = rows.iter().filter_map(|r| Some((r.coverage, r.district_code.clone()?))).collect();
+    let mut codes: Vec<(Option<f64>, String)> = rows.iter().filter_map(|r| Some((r.coverage, r.district_code?.to_string()))).collect();
     codes.sort_by(|a, b| match (a.0, b.0) {
         (Some(x), Some(y)) => x.total_cmp(&y).then(a.1.cmp(&b.1)),
         (Some(_), None) => std::cmp::Ordering::Less,

@@ -183,7 +183,7 @@ fn ranking(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
     let body: Vec<Vec<TableCell>> = rows
         .iter()
         .map(|r| {
-            let code = r.district_code.clone().unwrap_or_default();
+            let code = r.district_code.map(|c| c.to_string()).unwrap_or_default();
             let mut cov = TableCell::plain(input.pct(r.coverage));
             cov.fill = input.status_color(r.coverage);
             let needed = if r.vaccinated.is_none() { tr(lang, "tidak melapor", "no report") } else { input.num(r.people_needed) };
@@ -679,7 +679,7 @@ fn dropout(doc: &mut Doc, input: &ReportInput, level: f64) {
         .district_rows(input.period, "all", 1)
         .iter()
         .filter_map(|r| {
-            let code = r.district_code.clone()?;
+            let code = r.district_code?.to_string();
             let d1 = r.vaccinated?;
             let d2 = view.row(input.period, Some(&code), "all", 2)?.vaccinated?;
             Some((code, d1, d2, facts::dropout(Some(d1), Some(d2))?))
@@ -1023,7 +1023,7 @@ fn versions(doc: &mut Doc, input: &ReportInput) {
         rows.iter().find(|r| r.period == input.period && r.province_code == input.province_code && r.district_code.as_deref() == district && r.group == "all" && r.dose == dose).and_then(|r| r.coverage)
     };
     let cell = |c: Option<f64>| TableCell { text: input.pct(c), fill: input.status_color(c), bold: false };
-    let mut districts: Vec<String> = input.district_rows(input.period, "all", 1).iter().filter_map(|r| r.district_code.clone()).collect();
+    let mut districts: Vec<String> = input.district_rows(input.period, "all", 1).iter().filter_map(|r| Some(r.district_code?.to_string())).collect();
     districts.sort();
     let mut body: Vec<Vec<TableCell>> = districts
         .iter()

@@ -231,7 +231,7 @@ fn a_large_province_fits_on_the_page() {
                     rows.push(AttainRow {
                         period: *period,
                         province_code: "35".into(),
-                        district_code: Some(codes[*i].clone()),
+                        district_code: Some(codes[*i].as_str().into()),
                         group: group.into(),
                         dose,
                         vaccinated: Some(vacc),
