@@ -18,8 +18,8 @@ type RowKey<'a> = (NaiveDate, Option<&'a str>, &'a str, i32);
 /// The province's rows by period, district, group and dose, and its periods.
 #[derive(Default)]
 pub struct Index<'a> {
-    rows: std::collections::HashMap<RowKey<'a>, &'a AttainRow>,
-    districts: std::collections::HashMap<(NaiveDate, &'a str, i32), Vec<&'a AttainRow>>,
+    rows: rustc_hash::FxHashMap<RowKey<'a>, &'a AttainRow>,
+    districts: rustc_hash::FxHashMap<(NaiveDate, &'a str, i32), Vec<&'a AttainRow>>,
     periods: Vec<NaiveDate>,
 }
 
