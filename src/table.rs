@@ -788,9 +788,29 @@ pub fn periods<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> Vec<NaiveD
 pub fn district_figures_frame<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
     use polars::prelude::*;
     let mut sums: rustc_hash::FxHashMap<(NaiveDate, Sym, Sym, Group, u8), i64> = Default::default();
+    // A file's rows share their period and district: they are summed in a short list
+    // first, and the table (hundreds of thousands of sums for a year, out of the cache's
+    // reach) is touched once per group and dose of each file, not once per row.
+    let mut run: Option<(NaiveDate, Sym, Sym)> = None;
+    let mut run_sums: Vec<((Group, u8), i64)> = Vec::new();
+    let mut flush = |place: Option<(NaiveDate, Sym, Sym)>, run_sums: &mut Vec<((Group, u8), i64)>| {
+        if let Some((period, province, district)) = place {
+            for ((group, dose), n) in run_sums.drain(..) {
+                *sums.entry((period, province, district, group, dose)).or_default() += n;
+            }
+        }
+    };
     for o in obs.into_iter().filter(|o| o.unit.is_none()) {
-        *sums.entry((o.period, o.province_code, o.district_code, o.group, o.dose)).or_default() += o.vaccinated;
+        let place = (o.period, o.province_code, o.district_code);
+        if run != Some(place) {
+            flush(run.replace(place), &mut run_sums);
+        }
+        match run_sums.iter_mut().find(|(k, _)| *k == (o.group, o.dose)) {
+            Some((_, n)) => *n += o.vaccinated,
+            None => run_sums.push(((o.group, o.dose), o.vaccinated)),
+        }
     }
+    flush(run, &mut run_sums);
     let mut rows: Vec<_> = sums.into_iter().collect();
     rows.sort_unstable_by_key(|(k, _)| *k);
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
