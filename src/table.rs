@@ -627,52 +627,53 @@ fn settle_overlaps_hashed(files: &mut [FileTable], mtimes: &[Option<chrono::Date
     let same_place = |a: &Observation, b: &Observation| (a.period, &a.district_code, &a.area_code, &a.unit, a.group, a.dose) == (b.period, &b.district_code, &b.area_code, &b.unit, b.group, b.dose);
     let mut order: Vec<usize> = (0..files.len()).filter(|i| files[*i].outcome.status == "ok").collect();
     order.sort_by(|a, b| mtimes.get(*b).cmp(&mtimes.get(*a)).then(files[*b].outcome.path.cmp(&files[*a].outcome.path)));
-    // The first observation of each place, as (file, index among its kept observations),
-    // by a hash of the place: a year holds millions, and owned keys were most of its
-    // memory. Places whose hash another place already holds go to `collided`.
-    let mut seen: rustc_hash::FxHashMap<u64, (usize, usize)> = Default::default();
+    // The first observation of each place, as (file, index in its list), by a hash of the
+    // place: a year holds millions, and owned keys were most of its memory. Places whose
+    // hash another place already holds go to `collided`.
+    let figures: usize = order.iter().map(|&i| files[i].observations.len()).sum();
+    let mut seen: rustc_hash::FxHashMap<u64, (usize, usize)> = rustc_hash::FxHashMap::with_capacity_and_hasher(figures, Default::default());
     let mut collided: std::collections::HashMap<Key, (usize, usize)> = Default::default();
     let mut seen_targets: std::collections::HashMap<TKey, (usize, i64, String)> = Default::default();
+    // Figures counted already are marked, and taken out once the whole group is settled:
+    // the lists stay as they are meanwhile, so (file, index) holds, and nothing is copied
+    // (copying each kept figure into a new list was a year's table over again).
+    let mut dropped: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
     for &i in &order {
         // (other file, same value?) → figures; differing ones described.
         let mut same: BTreeMap<usize, usize> = BTreeMap::new();
         let mut differ: BTreeMap<usize, Vec<(String, String, String)>> = BTreeMap::new();
-        let obs = std::mem::take(&mut files[i].observations);
-        let mut kept: Vec<Observation> = Vec::with_capacity(obs.len());
-        for o in obs {
-            let h = hash(&o);
-            let first = |files: &[FileTable], kept: &[Observation], (j, k): (usize, usize)| -> Option<Observation> {
-                let list = if j == i { kept } else { &files[j].observations };
-                list.get(k).filter(|p| same_place(p, &o)).cloned()
-            };
+        for (k, o) in files[i].observations.iter().enumerate() {
+            let h = hash(o);
+            let first = |(j, k): (usize, usize)| -> Option<&Observation> { files[j].observations.get(k).filter(|p| same_place(p, o)) };
             let earlier = match seen.get(&h) {
                 None => {
-                    seen.insert(h, (i, kept.len()));
+                    seen.insert(h, (i, k));
                     None
                 }
-                Some(&at) => match first(files, &kept, at) {
+                Some(&at) => match first(at) {
                     Some(p) => Some((at.0, p)),
-                    None => match collided.get(&key(&o)) {
-                        Some(&at) => first(files, &kept, at).map(|p| (at.0, p)),
+                    None => match collided.get(&key(o)) {
+                        Some(&at) => first(at).map(|p| (at.0, p)),
                         None => {
-                            collided.insert(key(&o), (i, kept.len()));
+                            collided.insert(key(o), (i, k));
                             None
                         }
                     },
                 },
             };
-            match earlier {
-                None => kept.push(o),
-                Some((j, p)) if p.vaccinated == o.vaccinated => *same.entry(j).or_default() += 1,
-                Some((j, p)) => differ.entry(j).or_default().push((
+            let Some((j, p)) = earlier else { continue };
+            dropped[i].push(k);
+            if p.vaccinated == o.vaccinated {
+                *same.entry(j).or_default() += 1;
+            } else {
+                differ.entry(j).or_default().push((
                     o.cell.to_string(),
                     o.sheet.to_string(),
                     format!("{} {} dose {} on {}: {} here, {} in sheet '{}' cell {}", o.district_code, o.group.code(), o.dose, o.period, o.vaccinated, p.vaccinated, p.sheet, p.cell),
-                )),
+                ));
             }
         }
-        files[i].observations = kept;
-        files[i].outcome.observations = files[i].observations.len();
+        files[i].outcome.observations = files[i].observations.len() - dropped[i].len();
         let targets = std::mem::take(&mut files[i].targets);
         let mut kept_targets = Vec::with_capacity(targets.len());
         for t in targets {
@@ -708,6 +709,15 @@ fn settle_overlaps_hashed(files: &mut [FileTable], mtimes: &[Option<chrono::Date
                 files[i].findings.push(Finding::warning("conflicting_figures", &src, format!("{} more figures differ from {other}; its figures were used", n - SHOWN)));
             }
         }
+    }
+    for (file, drop) in files.iter_mut().zip(dropped).filter(|(_, d)| !d.is_empty()) {
+        let mut k = 0;
+        let mut drop = drop.into_iter().peekable();
+        file.observations.retain(|_| {
+            let keep = drop.next_if_eq(&k).is_none();
+            k += 1;
+            keep
+        });
     }
 }
 
@@ -911,6 +921,30 @@ mod tests {
         f.outcome.path = path.into();
         f.outcome.status = "ok".into();
         f
+    }
+
+    /// A figure given twice in the newer file is counted once, and the older file's
+    /// figures are still compared with the right ones of the newer (the ones after the
+    /// repeat), whatever the hash.
+    #[test]
+    fn a_figure_repeated_within_a_file_is_counted_once_and_later_ones_still_compare() {
+        for hash in [&place_hash as &dyn Fn(&Observation) -> u64, &|_: &Observation| 7] {
+            let newer = file("rekap.xlsx", vec![obs("15.01.01", 100, "D9"), obs("15.01.01", 100, "E9"), obs("15.01.01", 90, "F9"), obs("15.01.02", 250, "D10")]);
+            let older = file("lama.xlsx", vec![obs("15.01.02", 200, "C6"), obs("15.01.03", 300, "C7")]);
+            let mut files = vec![older, newer];
+            let at = |d: i64| Some(chrono::DateTime::<chrono::Utc>::from_timestamp(1_640_000_000 + d * 86_400, 0).unwrap());
+            settle_overlaps_hashed(&mut files, &[at(1), at(2)], hash);
+            let cells = |f: &FileTable| f.observations.iter().map(|o| o.cell.to_string()).collect::<Vec<_>>();
+            assert_eq!((cells(&files[1]), files[1].outcome.observations), (vec!["D9".to_string(), "D10".to_string()], 2));
+            assert_eq!((cells(&files[0]), files[0].outcome.observations), (vec!["C7".to_string()], 1));
+            let said = |f: &FileTable| f.findings.iter().map(|f| format!("{} {:?} {}", f.code, f.cell, f.message)).collect::<Vec<_>>();
+            let newer_said = said(&files[1]);
+            assert!(newer_said.iter().any(|m| m.starts_with("repeated_figures") && m.contains("1 figures repeat the same figures in elsewhere in this file")), "{newer_said:?}");
+            assert!(newer_said.iter().any(|m| m.starts_with("conflicting_figures Some(\"F9\")") && m.contains("90 here, 100 in sheet 'Sheet1' cell D9")), "{newer_said:?}");
+            let older_said = said(&files[0]);
+            assert_eq!(older_said.len(), 1, "{older_said:?}");
+            assert!(older_said[0].contains("200 here, 250 in sheet 'Sheet1' cell D10"), "{older_said:?}");
+        }
     }
 
     /// A dashboard table and its map export give the same places: equal figures count
