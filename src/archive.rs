@@ -112,8 +112,7 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<Consolidated> {
         let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let mut df = anyhow::Context::with_context(ParquetReader::new(file).finish(), || format!("{} is not a readable Parquet file", path.display()))?;
         let n = df.height();
-        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-        let days = (*date - epoch).num_days() as i32;
+        let days = table::days_of(*date);
         df.with_column(Column::new("province_code".into(), vec![code.as_str(); n]))?;
         df.with_column(Int32Chunked::from_vec("period".into(), vec![days; n]).into_date().into_series().into_column())?;
         anyhow::Context::with_context(table::observations_from_frame(&df), || format!("{} does not hold sitrep's canonical table", path.display()))

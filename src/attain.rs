@@ -214,7 +214,7 @@ pub struct AttainRow {
 }
 
 pub fn rows_from_frame(df: &DataFrame) -> PolarsResult<Vec<AttainRow>> {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let mut dates = crate::table::Dates::default();
     let period = df.column("period")?.cast(&DataType::Int32)?;
     let period = period.i32()?;
     let prov = df.column("province_code")?.str()?;
@@ -229,7 +229,7 @@ pub fn rows_from_frame(df: &DataFrame) -> PolarsResult<Vec<AttainRow>> {
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         out.push(AttainRow {
-            period: epoch + chrono::Days::new(period.get(i).unwrap_or(0).max(0) as u64),
+            period: dates.of(period.get(i).unwrap_or(0)),
             province_code: Sym::new(prov.get(i).unwrap_or("")),
             district_code: dist.get(i).map(Sym::new),
             group: Sym::new(group.get(i).unwrap_or("")),

@@ -25,7 +25,7 @@ const FORMAT: &str = "sitrep attainment per period, 1";
 pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &Path) -> Result<DataFrame> {
     let scope = Scope::of(figures, targets)?;
     let keys = period_keys(figures, &common_key(targets, threshold, &scope)?)?;
-    let file_of = |days: i32, key: &str| format!("{}-{key}.parquet", date_of(days));
+    let file_of = |days: i32, key: &str| format!("{}-{key}.parquet", crate::table::date_from_days(days));
     let mut frames: BTreeMap<i32, DataFrame> = BTreeMap::new();
     for (days, key) in &keys {
         let path = dir.join(file_of(*days, key));
@@ -125,9 +125,6 @@ fn text(h: &mut Sha256, t: Option<&str>) {
     }
 }
 
-fn date_of(days: i32) -> chrono::NaiveDate {
-    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default() + chrono::Days::new(days.max(0) as u64)
-}
 
 #[cfg(test)]
 mod tests {

@@ -95,16 +95,25 @@ impl Numbering {
 
 /// A frame of observations with their texts numbered.
 fn numbered_frame(rows: &[(u32, &Observation)], numbering: &mut Numbering) -> PolarsResult<DataFrame> {
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let mut texts: [Vec<Option<u32>>; 8] = Default::default();
+    // A group's text, interned once per group rather than once per row.
+    let mut group_texts: Vec<(Group, Sym)> = Vec::new();
+    let mut group_text = |g: Group| match group_texts.iter().find(|(x, _)| *x == g) {
+        Some((_, s)) => *s,
+        None => {
+            let s = Sym::new(g.code());
+            group_texts.push((g, s));
+            s
+        }
+    };
     for (_, o) in rows {
-        let values = [Some(o.province_code), Some(o.district_code), o.area_code, o.unit, Some(Sym::new(o.group.code())), Some(o.source), Some(o.sheet), Some(o.cell)];
+        let values = [Some(o.province_code), Some(o.district_code), o.area_code, o.unit, Some(group_text(o.group)), Some(o.source), Some(o.sheet), Some(o.cell)];
         for (column, v) in texts.iter_mut().zip(values) {
             column.push(v.map(|s| numbering.number(s)));
         }
     }
     let mut columns: Vec<Column> = vec![
-        Int32Chunked::from_vec("period".into(), rows.iter().map(|(_, o)| (o.period - epoch).num_days() as i32).collect()).into_series().into(),
+        Int32Chunked::from_vec("period".into(), rows.iter().map(|(_, o)| crate::table::days_of(o.period)).collect()).into_series().into(),
         Column::new("dose".into(), rows.iter().map(|(_, o)| o.dose as i32).collect::<Vec<i32>>()),
         Column::new("vaccinated".into(), rows.iter().map(|(_, o)| o.vaccinated).collect::<Vec<i64>>()),
         Column::new(ENTRY.into(), rows.iter().map(|(e, _)| *e).collect::<Vec<u32>>()),
@@ -121,7 +130,7 @@ fn numbered_frame(rows: &[(u32, &Observation)], numbering: &mut Numbering) -> Po
 fn observations_of(df: &DataFrame, texts: &[String], mut add: impl FnMut(u32, Observation) -> Option<()>) -> Option<()> {
     let syms: Vec<Sym> = texts.iter().map(Sym::from).collect();
     let groups: Vec<Option<Group>> = texts.iter().map(|t| Group::from_code(t)).collect();
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let mut dates = crate::table::Dates::default();
     let [province, district, area, unit, group, source, sheet, cell] = TEXT_COLUMNS.map(|name| df.column(name).ok().and_then(|c| c.u32().ok()));
     let mut numbers = [province?.iter(), district?.iter(), area?.iter(), unit?.iter(), group?.iter(), source?.iter(), sheet?.iter(), cell?.iter()];
     let mut period = df.column("period").ok()?.i32().ok()?.iter();
@@ -143,7 +152,7 @@ fn observations_of(df: &DataFrame, texts: &[String], mut add: impl FnMut(u32, Ob
         let [province, district, area, unit, group, source, sheet, cell] = ids;
         let (province, district, area, unit, source, sheet, cell) = (text(province)?, text(district)?, text(area)?, text(unit)?, text(source)?, text(sheet)?, text(cell)?);
         let o = Observation {
-            period: epoch + chrono::Days::new(u64::try_from(period.next()??).ok()?),
+            period: Some(period.next()??).filter(|d| *d >= 0).map(|d| dates.of(d))?,
             province_code: province?,
             district_code: district?,
             area_code: area,

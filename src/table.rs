@@ -721,6 +721,38 @@ fn settle_overlaps_hashed(files: &mut [FileTable], mtimes: &[Option<chrono::Date
     }
 }
 
+/// 1970-01-01: Parquet and polars keep a date as the days since then.
+const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
+    Some(d) => d,
+    None => unreachable!(),
+};
+
+/// A date as Parquet and polars keep it: days since 1970-01-01.
+pub fn days_of(date: NaiveDate) -> i32 {
+    (date - EPOCH).num_days() as i32
+}
+
+/// Days since 1970-01-01 as a date. sitrep writes none before it nor past the calendar:
+/// such a count (a damaged file) reads as 1970-01-01.
+pub fn date_from_days(days: i32) -> NaiveDate {
+    u64::try_from(days).ok().and_then(|d| EPOCH.checked_add_days(chrono::Days::new(d))).unwrap_or(EPOCH)
+}
+
+/// [`date_from_days`] over a column whose rows mostly share their date (a file's rows
+/// share its period): the last date is kept, and a year's millions of rows are
+/// converted a few thousand times.
+#[derive(Default)]
+pub struct Dates(Option<(i32, NaiveDate)>);
+
+impl Dates {
+    pub fn of(&mut self, days: i32) -> NaiveDate {
+        match self.0 {
+            Some((d, date)) if d == days => date,
+            _ => self.0.insert((days, date_from_days(days))).1,
+        }
+    }
+}
+
 /// The canonical long table as a polars frame (column names as in DESIGN.md).
 /// Takes any walk over the observations (one pass per column), so that callers holding
 /// them in several lists need not copy them into one.
@@ -731,8 +763,7 @@ where
 {
     use polars::prelude::*;
     let obs = obs.into_iter();
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    let days: Vec<i32> = obs.clone().map(|o| (o.period - epoch).num_days() as i32).collect();
+    let days: Vec<i32> = obs.clone().map(|o| days_of(o.period)).collect();
     let len = days.len();
     // Strings are copied straight into the columns (no owned copy of each first).
     let s = |name: &str, f: &dyn Fn(&Observation) -> &str| -> Column { StringChunked::from_iter_values(name.into(), obs.clone().map(f)).into_series().into() };
@@ -823,12 +854,11 @@ pub fn district_figures_frame<'a>(obs: impl IntoIterator<Item = &'a Observation>
     flush(run, &mut run_sums);
     let mut rows: Vec<_> = sums.into_iter().collect();
     rows.sort_unstable_by_key(|(k, _)| *k);
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let text = |name: &str, f: &dyn Fn(&(NaiveDate, Sym, Sym, Group, u8)) -> &str| -> Column { StringChunked::from_iter_values(name.into(), rows.iter().map(|(k, _)| f(k))).into_series().into() };
     DataFrame::new(
         rows.len(),
         vec![
-            Int32Chunked::from_vec("period".into(), rows.iter().map(|(k, _)| (k.0 - epoch).num_days() as i32).collect()).into_date().into_series().into(),
+            Int32Chunked::from_vec("period".into(), rows.iter().map(|(k, _)| days_of(k.0)).collect()).into_date().into_series().into(),
             text("province_code", &|k| k.1.as_str()),
             text("district_code", &|k| k.2.as_str()),
             Column::full_null("unit".into(), rows.len(), &DataType::String),
@@ -843,7 +873,7 @@ pub fn district_figures_frame<'a>(obs: impl IntoIterator<Item = &'a Observation>
 pub fn observations_from_frame(df: &polars::prelude::DataFrame) -> polars::prelude::PolarsResult<Vec<Observation>> {
     use crate::sym::Recent;
     use polars::prelude::*;
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let mut dates = Dates::default();
     let period = df.column("period")?.cast(&DataType::Int32)?;
     let dose = df.column("dose")?.cast(&DataType::Int32)?;
     let vaccinated = df.column("vaccinated")?.cast(&DataType::Int64)?;
@@ -861,7 +891,7 @@ pub fn observations_from_frame(df: &polars::prelude::DataFrame) -> polars::prelu
         let [r_province, r_district, r_area, r_unit, r_source, r_sheet, r_cell] = &mut recent;
         let text = |r: &mut Recent, v: Option<Option<&str>>| r.get(v.flatten().unwrap_or_default());
         out.push(Observation {
-            period: epoch + chrono::Days::new(days.max(0) as u64),
+            period: dates.of(days),
             province_code: text(r_province, province.next()),
             district_code: text(r_district, district.next()),
             area_code: area.next().flatten().map(|a| r_area.get(a)),
@@ -970,6 +1000,18 @@ mod tests {
         let conflict = files[0].findings.iter().find(|f| f.code == "conflicting_figures").unwrap();
         assert!(conflict.message.contains("200 here, 250 in sheet 'Sheet1' cell D10"), "{}", conflict.message);
         assert!(files[1].findings.is_empty());
+    }
+
+    #[test]
+    fn dates_are_days_since_1970_and_back() {
+        let d = NaiveDate::from_ymd_opt(2022, 12, 24).unwrap();
+        assert_eq!(days_of(d), 19_350);
+        assert_eq!(date_from_days(19_350), d);
+        let mut dates = Dates::default();
+        assert_eq!([19_350, 19_350, 19_357, 19_350].map(|n| dates.of(n)), [d, d, NaiveDate::from_ymd_opt(2022, 12, 31).unwrap(), d]);
+        // Damaged counts read as the epoch rather than stopping the run.
+        assert_eq!(date_from_days(-3), EPOCH);
+        assert_eq!(date_from_days(i32::MAX), EPOCH);
     }
 
     #[test]
