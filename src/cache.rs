@@ -124,47 +124,64 @@ fn numbered_frame(rows: &[(u32, &Observation)], numbering: &mut Numbering) -> Po
     DataFrame::new(rows.len(), columns)
 }
 
-/// Hands each observation of a numbered frame to `add` with its entry, column by column
-/// without copies (a year is millions of rows); `None` when a number is out of range or a
-/// column is missing.
+/// Hands each observation of a numbered frame to `add` with its entry; `None` when a
+/// number is out of range or a column is missing. Read chunk by chunk (a Parquet file's
+/// row groups) as plain slices: a year's cache is millions of rows, and reading them
+/// value by value through polars' iterators was most of a weekly run's loading.
 fn observations_of(df: &DataFrame, texts: &[String], mut add: impl FnMut(u32, Observation) -> Option<()>) -> Option<()> {
     let syms: Vec<Sym> = texts.iter().map(Sym::from).collect();
     let groups: Vec<Option<Group>> = texts.iter().map(|t| Group::from_code(t)).collect();
     let mut dates = crate::table::Dates::default();
-    let [province, district, area, unit, group, source, sheet, cell] = TEXT_COLUMNS.map(|name| df.column(name).ok().and_then(|c| c.u32().ok()));
-    let mut numbers = [province?.iter(), district?.iter(), area?.iter(), unit?.iter(), group?.iter(), source?.iter(), sheet?.iter(), cell?.iter()];
-    let mut period = df.column("period").ok()?.i32().ok()?.iter();
-    let mut dose = df.column("dose").ok()?.i32().ok()?.iter();
-    let mut vaccinated = df.column("vaccinated").ok()?.i64().ok()?.iter();
-    let mut entry = df.column(ENTRY).ok()?.u32().ok()?.iter();
-    for _ in 0..df.height() {
-        // Each text column's next number (None: a null), then its text.
-        let mut ids = [None; 8];
-        for (slot, column) in ids.iter_mut().zip(numbers.iter_mut()) {
-            *slot = column.next()?.map(|id| id as usize);
+    // Columns cut alike, so that a chunk of one is the same rows as of the others.
+    let mut df = df.clone();
+    df.align_chunks();
+    let numbers = |name: &str| df.column(name).ok().and_then(|c| c.u32().ok());
+    let text_columns = TEXT_COLUMNS.map(numbers);
+    let (period, dose, vaccinated, entry) = (df.column("period").ok()?.i32().ok()?, df.column("dose").ok()?.i32().ok()?, df.column("vaccinated").ok()?.i64().ok()?, numbers(ENTRY)?);
+    // These are never null as written: a null means the segment is not ours.
+    if period.null_count() + dose.null_count() + vaccinated.null_count() + entry.null_count() > 0 {
+        return None;
+    }
+    for chunk in 0..df.first_col_n_chunks() {
+        // Each text column's numbers in this chunk, and which of them are set.
+        let mut texts = Vec::with_capacity(text_columns.len());
+        for column in &text_columns {
+            let array = column.as_ref()?.downcast_get(chunk)?;
+            texts.push((array.values().as_slice(), array.validity()));
         }
-        let text = |id: Option<usize>| -> Option<Option<Sym>> {
-            match id {
-                Some(id) => Some(Some(*syms.get(id)?)),
-                None => Some(None),
-            }
-        };
-        let [province, district, area, unit, group, source, sheet, cell] = ids;
-        let (province, district, area, unit, source, sheet, cell) = (text(province)?, text(district)?, text(area)?, text(unit)?, text(source)?, text(sheet)?, text(cell)?);
-        let o = Observation {
-            period: Some(period.next()??).filter(|d| *d >= 0).map(|d| dates.of(d))?,
-            province_code: province?,
-            district_code: district?,
-            area_code: area,
-            unit,
-            group: (*groups.get(group?)?)?,
-            dose: u8::try_from(dose.next()??).ok()?,
-            vaccinated: vaccinated.next()??,
-            source: source?,
-            sheet: sheet?,
-            cell: cell?,
-        };
-        add(entry.next()??, o)?;
+        let (period, dose, vaccinated, entry) = (period.downcast_get(chunk)?.values(), dose.downcast_get(chunk)?.values(), vaccinated.downcast_get(chunk)?.values(), entry.downcast_get(chunk)?.values());
+        for r in 0..entry.len() {
+            // Text column `c`'s number in row `r` (None: a null), or `None` when the
+            // column ends early; then its text, or `None` when out of range.
+            let number = |c: usize| -> Option<Option<usize>> {
+                let (numbers, set) = texts.get(c)?;
+                let id = *numbers.get(r)? as usize;
+                Some((!set.is_some_and(|b| !b.get_bit(r))).then_some(id))
+            };
+            let text = |id: Option<usize>| -> Option<Option<Sym>> {
+                match id {
+                    Some(id) => Some(Some(*syms.get(id)?)),
+                    None => Some(None),
+                }
+            };
+            let [province, district, area, unit, group, source, sheet, cell] = [0, 1, 2, 3, 4, 5, 6, 7].map(number);
+            let (province, district, area, unit, source, sheet, cell) = (text(province?)?, text(district?)?, text(area?)?, text(unit?)?, text(source?)?, text(sheet?)?, text(cell?)?);
+            let days = *period.get(r)?;
+            let o = Observation {
+                period: (days >= 0).then(|| dates.of(days))?,
+                province_code: province?,
+                district_code: district?,
+                area_code: area,
+                unit,
+                group: (*groups.get(group??)?)?,
+                dose: u8::try_from(*dose.get(r)?).ok()?,
+                vaccinated: *vaccinated.get(r)?,
+                source: source?,
+                sheet: sheet?,
+                cell: cell?,
+            };
+            add(*entry.get(r)?, o)?;
+        }
     }
     Some(())
 }
