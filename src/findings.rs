@@ -83,17 +83,22 @@ impl Finding {
     }
 }
 
-/// A1-style reference from 0-based row and column.
+/// A1-style reference from 0-based row and column. Made for every figure read (millions
+/// in a year), so without `format!`.
 pub fn cell_ref(row: usize, col: usize) -> String {
-    let mut letters = Vec::new();
+    // Letters from the last: 26 letters per place, A = 1 (no zero digit).
+    let mut letters = [0u8; 16];
+    let mut n = 0;
     let mut c = col + 1;
     while c > 0 {
-        let rem = (c - 1) % 26;
-        letters.push(b'A' + rem as u8);
+        letters[n] = b'A' + ((c - 1) % 26) as u8;
+        n += 1;
         c = (c - 1) / 26;
     }
-    letters.reverse();
-    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
+    let mut s = String::with_capacity(n + 7);
+    s.extend(letters[..n].iter().rev().map(|&l| l as char));
+    s.push_str(itoa::Buffer::new().format(row + 1));
+    s
 }
 
 #[cfg(test)]
