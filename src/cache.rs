@@ -76,20 +76,28 @@ struct Index {
 /// The observations' columns holding numbers into [`Index::texts`].
 const TEXT_COLUMNS: [&str; 8] = ["province_code", "district_code", "area_code", "unit", "group", "source", "sheet", "cell"];
 
-/// Numbers texts in the order first seen, by their interned ids.
+/// Numbers texts in the order first seen, by their interned ids (small numbers, one per
+/// distinct text of the run: a list indexed by them, no hashing for millions of rows).
 #[derive(Default)]
 struct Numbering {
-    of: rustc_hash::FxHashMap<usize, u32>,
+    /// By interned id: the text's number plus one (0: not numbered yet).
+    of: Vec<u32>,
     texts: Vec<&'static str>,
 }
 
 impl Numbering {
     fn number(&mut self, s: Sym) -> u32 {
-        let next = self.texts.len() as u32;
-        *self.of.entry(s.id()).or_insert_with(|| {
-            self.texts.push(s.as_str());
-            next
-        })
+        if s.id() >= self.of.len() {
+            self.of.resize(s.id() + 1, 0);
+        }
+        match self.of[s.id()] {
+            0 => {
+                self.texts.push(s.as_str());
+                self.of[s.id()] = self.texts.len() as u32;
+                self.texts.len() as u32 - 1
+            }
+            n => n - 1,
+        }
     }
 }
 

@@ -72,7 +72,8 @@ impl Sym {
     }
 
     /// A number naming the text for the life of the process: equal for equal texts,
-    /// cheap to hash. Differs between runs, so never order output by it.
+    /// cheap to hash, small (from 1, one per distinct text), so that a list can be
+    /// indexed by it. Differs between runs, so never order output by it.
     pub fn id(self) -> usize {
         self.0.get() as usize
     }
