@@ -27,19 +27,24 @@ fn describe(o: &Observation) -> String {
 /// location of a finding.
 type Series<'a> = Vec<(NaiveDate, i64, &'a Observation)>;
 
-/// Ids of texts in their sorted order, so that figures sort by integers (a year holds
-/// millions of figures; comparing their strings was most of the checks' time).
-struct Ranks(rustc_hash::FxHashMap<usize, u32>);
+/// Texts' places in sorted order, so that figures sort by integers (a year holds
+/// millions of figures; comparing their strings was most of the checks' time). A list
+/// indexed by the texts' interned ids (small numbers), looked up without hashing.
+struct Ranks(Vec<u32>);
 
 impl Ranks {
-    /// Id 0 is "none"; the texts (by id) get 1, 2, … in sorted order.
+    /// 0 is "none"; the texts get 1, 2, … in sorted order.
     fn new(set: rustc_hash::FxHashMap<usize, Sym>) -> Ranks {
         let mut sorted: Vec<Sym> = set.into_values().collect();
         sorted.sort_unstable();
-        Ranks(sorted.into_iter().enumerate().map(|(i, s)| (s.id(), i as u32 + 1)).collect())
+        let mut rank = vec![0; sorted.iter().map(|s| s.id() + 1).max().unwrap_or(0)];
+        for (i, s) in sorted.into_iter().enumerate() {
+            rank[s.id()] = i as u32 + 1;
+        }
+        Ranks(rank)
     }
     fn of(&self, s: Option<Sym>) -> u32 {
-        s.and_then(|s| self.0.get(&s.id())).copied().unwrap_or(0)
+        s.and_then(|s| self.0.get(s.id())).copied().unwrap_or(0)
     }
 }
 
