@@ -103,7 +103,7 @@ impl Numbering {
 
 /// A frame of observations with their texts numbered.
 fn numbered_frame(rows: &[(u32, &Observation)], numbering: &mut Numbering) -> PolarsResult<DataFrame> {
-    let mut texts: [Vec<Option<u32>>; 8] = Default::default();
+    let mut texts: [Vec<Option<u32>>; 8] = std::array::from_fn(|_| Vec::with_capacity(rows.len()));
     // A group's text, interned once per group rather than once per row.
     let mut group_texts: Vec<(Group, Sym)> = Vec::new();
     let mut group_text = |g: Group| match group_texts.iter().find(|(x, _)| *x == g) {
@@ -127,7 +127,12 @@ fn numbered_frame(rows: &[(u32, &Observation)], numbering: &mut Numbering) -> Po
         Column::new(ENTRY.into(), rows.iter().map(|(e, _)| *e).collect::<Vec<u32>>()),
     ];
     for (name, values) in TEXT_COLUMNS.iter().zip(texts) {
-        columns.push(UInt32Chunked::from_iter_options((*name).into(), values.into_iter()).into_series().into());
+        // Most columns have no null (only area and unit may): those are moved in whole.
+        let column = match values.iter().copied().collect::<Option<Vec<u32>>>() {
+            Some(all) => UInt32Chunked::from_vec((*name).into(), all),
+            None => UInt32Chunked::from_iter_options((*name).into(), values.into_iter()),
+        };
+        columns.push(column.into_series().into());
     }
     DataFrame::new(rows.len(), columns)
 }
