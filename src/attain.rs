@@ -274,8 +274,6 @@ pub fn rows_from_frame(df: &DataFrame) -> PolarsResult<Vec<AttainRow>> {
 mod tests {
     use super::*;
 
-    /// The ranks are polars' `rank(Ordinal, descending).over(period, province, group,
-    /// dose)`: ties, nulls, NaN, infinity and two provinces interleaved.
     /// The report order is polars' sort on period, province, district (none first),
     /// group and dose.
     #[test]
@@ -302,6 +300,8 @@ mod tests {
         assert_eq!(rows(&ours)[..4], [2, 9, 6, 8], "the province's own row, then its districts");
     }
 
+    /// The ranks are polars' `rank(Ordinal, descending).over(period, province, group,
+    /// dose)`: ties, nulls, NaN, infinity and two provinces interleaved.
     #[test]
     fn ranks_in_province_are_polars_ordinal_ranks() {
         let n = 12;
