@@ -23,7 +23,13 @@ pub struct Sym(NonZeroU32);
 struct Stored(Box<str>);
 
 /// Shards, so that parallel readers rarely wait for one another.
-const SHARDS: usize = 16;
+pub(crate) const SHARDS: usize = 16;
+
+/// The shard of a text, for tables of texts kept in [`SHARDS`] locked parts (this one,
+/// and the vocabulary's memory of labels).
+pub(crate) fn shard_of(text: &str) -> usize {
+    (rustc_hash::FxBuildHasher.hash_one(text) >> 60) as usize % SHARDS
+}
 
 static TABLE: LazyLock<[Mutex<FxHashMap<&'static str, Sym>>; SHARDS]> = LazyLock::new(|| std::array::from_fn(|_| Mutex::new(FxHashMap::default())));
 
@@ -44,7 +50,7 @@ fn slot(n: u32) -> &'static OnceLock<&'static Stored> {
 impl Sym {
     /// The stored text equal to `s`, stored now if it is new.
     pub fn new(s: &str) -> Sym {
-        let shard = (rustc_hash::FxBuildHasher.hash_one(s) >> 60) as usize % SHARDS;
+        let shard = shard_of(s);
         // Nothing panics while the lock is held, so a poisoned lock is still consistent.
         let mut map = TABLE[shard].lock().unwrap_or_else(|e| e.into_inner());
         if let Some(&sym) = map.get(s) {

@@ -93,18 +93,15 @@ pub struct Vocabulary {
 /// Emptied when the phrases change; holds at most 65,536 labels.
 /// In shards by the label's hash, so that many reading threads rarely wait for one another.
 #[derive(Default)]
-pub struct Classified([std::sync::Mutex<rustc_hash::FxHashMap<Box<str>, Vec<(bool, SheetContext, Role)>>>; Classified::SHARDS]);
+pub struct Classified([std::sync::Mutex<rustc_hash::FxHashMap<Box<str>, Vec<(bool, SheetContext, Role)>>>; crate::sym::SHARDS]);
 
 impl Classified {
-    const SHARDS: usize = 16;
     /// Labels kept per shard.
-    const MOST: usize = (1 << 16) / Self::SHARDS;
+    const MOST: usize = (1 << 16) / crate::sym::SHARDS;
 
     fn shard(&self, label: &str) -> std::sync::MutexGuard<'_, rustc_hash::FxHashMap<Box<str>, Vec<(bool, SheetContext, Role)>>> {
-        use std::hash::BuildHasher;
-        let i = (rustc_hash::FxBuildHasher.hash_one(label) >> 60) as usize % Self::SHARDS;
         // Nothing panics while a shard is locked, so a poisoned one is still consistent.
-        self.0[i].lock().unwrap_or_else(|e| e.into_inner())
+        self.0[crate::sym::shard_of(label)].lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn get(&self, label: &str, targets_file: bool, ctx: SheetContext) -> Option<Role> {
