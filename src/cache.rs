@@ -127,7 +127,8 @@ fn numbered_frame(rows: &[(u32, &Observation)], numbering: &mut Numbering) -> Po
         Column::new(ENTRY.into(), rows.iter().map(|(e, _)| *e).collect::<Vec<u32>>()),
     ];
     for (name, values) in TEXT_COLUMNS.iter().zip(texts) {
-        // Most columns have no null (only area and unit may): those are moved in whole.
+        // Most columns have no null (only area and unit may): those are built from a plain
+        // list, without a validity mask to fill.
         let column = match values.iter().copied().collect::<Option<Vec<u32>>>() {
             Some(all) => UInt32Chunked::from_vec((*name).into(), all),
             None => UInt32Chunked::from_iter_options((*name).into(), values.into_iter()),
