@@ -13,10 +13,12 @@
 //! all of them once there are more than [`SEGMENTS_MAX`].
 //! The observations' texts (codes, files, sheets, cells) are numbers into a list of texts
 //! kept in the JSON, so that loading a year is decoding integers, not millions of strings.
-//! A missing, stale or damaged segment is simply not used.
+//! A missing, stale or damaged segment is simply not used. Files unchanged since the
+//! cache saw them are found without reading them ([`crate::known_files`]).
 
 use crate::export::{parquet_batches, BATCH, sha256_hex, write_atomic, write_atomic_with};
 use crate::findings::Finding;
+use crate::known_files::KnownFiles;
 use crate::layout::vocab::Group;
 use crate::sym::Sym;
 use crate::table::{self, FileOutcome, FileTable, Observation, ReportedStatus, Target};
@@ -203,11 +205,15 @@ fn observations_of(df: &DataFrame, texts: &[String], mut add: impl FnMut(u32, Ob
 /// The cache of one run: the entries found on disk, taken as files are read.
 pub struct Cache {
     dir: PathBuf,
-    /// What is common to every key of this run (version, build, configuration).
-    salt: String,
+    /// SHA-256 of what is common to every key of this run (version, build, and the
+    /// configuration that affects reading): a key hashes this, not the configuration
+    /// itself (kilobytes of vocabulary) once per file.
+    salt_sha256: String,
     entries: Mutex<HashMap<String, FileTable>>,
     /// The segments loaded (by number), with their entries' keys.
     segments: Vec<(u64, Vec<String>)>,
+    /// The files' stamps and content hashes, to find an entry without reading the file.
+    pub known: KnownFiles,
 }
 
 impl Cache {
@@ -230,7 +236,7 @@ impl Cache {
             segments.push((number, tables.iter().map(|(k, _)| k.clone()).collect()));
             entries.extend(tables);
         }
-        Cache { dir: dir.to_path_buf(), salt, entries: Mutex::new(entries), segments }
+        Cache { dir: dir.to_path_buf(), salt_sha256, entries: Mutex::new(entries), segments, known: KnownFiles::load(dir) }
     }
 
     /// The segments' files in `dir`, by name, with their segment's number.
@@ -264,7 +270,7 @@ impl Cache {
 
     /// The key of a file's content as read under `path` (as shown).
     pub fn key(&self, content_sha256: &str, shown_path: &str) -> String {
-        sha256_hex(format!("{}\n{content_sha256}\n{shown_path}", self.salt).as_bytes())
+        sha256_hex(format!("{}\n{content_sha256}\n{shown_path}", self.salt_sha256).as_bytes())
     }
 
     /// The cached reading of a file, if any (each entry is handed out once).
@@ -336,7 +342,7 @@ impl Cache {
         let written = write_atomic_with(&self.dir, &observations, &|w| parquet_batches(frames(), w))?;
         let index = Index {
             observations_sha256: written.sha256,
-            salt_sha256: sha256_hex(self.salt.as_bytes()),
+            salt_sha256: self.salt_sha256.clone(),
             texts: numbering.into_inner().texts.into_iter().map(String::from).collect(),
             entries: files
                 .iter()

@@ -20,6 +20,7 @@ pub mod gates;
 pub mod gazetteer;
 pub mod institutions;
 pub mod ingest;
+pub mod known_files;
 pub mod layout;
 pub mod receipts;
 pub mod report;
@@ -130,8 +131,14 @@ fn submission_paths(plan: &RunPlan) -> Result<Vec<PathBuf>> {
 }
 
 fn load(path: &Path) -> std::io::Result<SourceFile> {
+    load_with(path, std::fs::metadata(path).ok().as_ref())
+}
+
+/// A file's bytes and content hash, with its modification time from `meta` (taken
+/// before reading).
+fn load_with(path: &Path, meta: Option<&std::fs::Metadata>) -> std::io::Result<SourceFile> {
     let bytes = std::fs::read(path)?;
-    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok().map(chrono::DateTime::<chrono::Utc>::from);
+    let modified = meta.and_then(|m| m.modified().ok()).map(chrono::DateTime::<chrono::Utc>::from);
     Ok(SourceFile { path: path.to_path_buf(), display: path.display().to_string(), sha256: export::sha256_hex(&bytes), bytes, modified })
 }
 
@@ -162,26 +169,50 @@ fn read_one_explained(
     read_loaded(file, started, purpose, plan, resolver, clock)
 }
 
-/// A submission through the cache: the file is loaded and hashed; a hit skips ingest,
-/// layout and table. Returns the table, the file time and the cache key.
-fn read_through_cache(
-    path: &Path,
-    plan: &RunPlan,
-    resolver: &Resolver,
-    clock: &timings::StageClock,
-    cache: &cache::Cache,
-    hits: &std::sync::atomic::AtomicUsize,
-) -> (FileTable, Option<chrono::DateTime<chrono::Utc>>, Option<String>) {
+/// How many submissions came from the cache, and how many of those were not read at all.
+#[derive(Default)]
+struct CacheCounts {
+    hits: std::sync::atomic::AtomicUsize,
+    not_read: std::sync::atomic::AtomicUsize,
+}
+
+/// A submission through the cache. A file whose stamp (size, times, inode) is as the
+/// cache last saw it is not read: its content hash is the one seen then. Otherwise it is
+/// loaded and hashed, and a hit skips ingest, layout and table. Returns the table, the
+/// file time and the cache key.
+fn read_through_cache(path: &Path, plan: &RunPlan, resolver: &Resolver, clock: &timings::StageClock, cache: &cache::Cache, counts: &CacheCounts) -> (FileTable, Option<chrono::DateTime<chrono::Utc>>, Option<String>) {
+    use std::sync::atomic::Ordering::Relaxed;
     let started = std::time::Instant::now();
-    let Ok(file) = load(path) else {
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).ok();
+    let stamp = meta.as_ref().and_then(|m| known_files::Stamp::settled(m, std::time::SystemTime::now()));
+    if let Some(stamp) = stamp {
+        if let Some(sha256) = cache.known.content_sha256(&shown, &stamp) {
+            let key = cache.key(sha256, &shown);
+            if let Some(t) = cache.take(&key) {
+                cache.known.saw(shown, stamp, sha256.to_string());
+                clock.add(timings::Stage::Ingest, started);
+                counts.hits.fetch_add(1, Relaxed);
+                counts.not_read.fetch_add(1, Relaxed);
+                let modified = meta.as_ref().and_then(|m| m.modified().ok()).map(chrono::DateTime::<chrono::Utc>::from);
+                return (t, modified, Some(key));
+            }
+        }
+    }
+    let Ok(file) = load_with(path, meta.as_ref()) else {
         // Unreadable: said as without a cache, and not cached.
         let (t, m) = read_one(path, Purpose::Submission, plan, resolver, clock);
         return (t, m, None);
     };
+    // The stamp taken before reading, kept if the file still had that size: a write
+    // since would have changed its times, so the next run reads it again.
+    if let Some(stamp) = stamp.filter(|s| s.len() == file.bytes.len() as u64) {
+        cache.known.saw(shown, stamp, file.sha256.clone());
+    }
     let key = cache.key(&file.sha256, &file.display);
     if let Some(t) = cache.take(&key) {
         clock.add(timings::Stage::Ingest, started);
-        hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        counts.hits.fetch_add(1, Relaxed);
         return (t, file.modified, Some(key));
     }
     let (t, _, modified) = read_loaded(file, started, Purpose::Submission, plan, resolver, clock);
@@ -249,12 +280,12 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let run_started = std::time::Instant::now();
     progress.files(paths.len());
     let cache = plan.cache.as_ref().map(|dir| cache::Cache::load(dir, &plan.config_json));
-    let hits = std::sync::atomic::AtomicUsize::new(0);
+    let counts = CacheCounts::default();
     let results: Vec<(FileTable, _, Option<String>)> = paths
         .par_iter()
         .map(|p| {
             let r = match &cache {
-                Some(c) => read_through_cache(p, plan, &resolver, &clock, c, &hits),
+                Some(c) => read_through_cache(p, plan, &resolver, &clock, c, &counts),
                 None => {
                     let (t, m) = read_one(p, Purpose::Submission, plan, &resolver, &clock);
                     (t, m, None)
@@ -264,13 +295,14 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
             r
         })
         .collect();
-    let hits = hits.into_inner();
+    let (hits, not_read) = (counts.hits.into_inner(), counts.not_read.into_inner());
     if let Some(c) = &cache {
         // Rewritten only when something changed: a file read afresh, or one gone.
         if hits < paths.len() || c.left_over() > 0 {
             let entries: Vec<(String, &FileTable)> = results.iter().filter_map(|(t, _, k)| k.clone().map(|k| (k, t))).collect();
             c.save(&entries)?;
         }
+        c.known.save()?;
     }
     let mut files = Vec::with_capacity(results.len());
     let mut mtimes = Vec::with_capacity(results.len());
@@ -291,6 +323,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver, &clock).0);
     let mut timings = timings::Timings::from_parallel(&clock, run_started.elapsed());
     timings.files_cached = (hits, paths.len());
+    timings.files_not_read = not_read;
     let read = consolidate(files, targets_table, receipt_findings, plan);
     // The archive's run record now; its partitions are written beside the export's.
     if let Some(dir) = &plan.archive {

@@ -55,6 +55,8 @@ pub struct Timings {
     pub cpu_after: Vec<(&'static str, Duration)>,
     /// Submissions taken from the incremental cache, of all submissions.
     pub files_cached: (usize, usize),
+    /// Of those, the files not read at all (unchanged since the cache saw them).
+    pub files_not_read: usize,
 }
 
 /// CPU time this process has used so far, all threads, user and system.
@@ -121,6 +123,7 @@ impl Timings {
             format!("total:                {:8.1} ms", ms(self.total)),
         ];
         out.push(format!("cache: {} of {} files reused", self.files_cached.0, self.files_cached.1));
+        out.push(format!("not read again (unchanged since the cache saw them): {} files", self.files_not_read));
         // Each stage's CPU: the difference from the stage before (the canonical table's
         // export counts where it ran, in attain and report).
         let mut before = Duration::ZERO;

@@ -5,13 +5,23 @@ use crate::archive::copy_dir;
 use crate::common::*;
 use std::path::Path;
 
+/// Runs over `subs`; returns the `--timings` line saying how many files the cache gave.
 fn run(subs: &Path, out: &Path, extra: &[&str]) -> String {
+    line(&run_timings(subs, out, extra), "cache:")
+}
+
+fn run_timings(subs: &Path, out: &Path, extra: &[&str]) -> String {
     let targets = fixtures().join("sasaran.xlsx");
     let mut args = vec!["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet", "--timings"];
     args.extend_from_slice(extra);
     let (code, stdout, stderr) = sitrep(&args, subs);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    stdout.lines().find(|l| l.starts_with("cache:")).unwrap_or_else(|| panic!("no cache line in\n{stdout}")).to_string()
+    stdout
+}
+
+/// The line of `stdout` starting with `start`.
+fn line(stdout: &str, start: &str) -> String {
+    stdout.lines().find(|l| l.starts_with(start)).unwrap_or_else(|| panic!("no {start} line in\n{stdout}")).to_string()
 }
 
 fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -145,4 +155,48 @@ fn a_changed_vocabulary_reads_every_file_again() {
     std::fs::write(&config, "[vocabulary.groups]\n\"pra lansia\" = \"umum_rentan\"\n").unwrap();
     assert_eq!(run(&subs, &out, &["--config", config.to_str().unwrap()]), format!("cache: 0 of {n} files reused"));
     assert_eq!(run(&subs, &out, &["--config", config.to_str().unwrap()]), format!("cache: {n} of {n} files reused"));
+}
+
+/// A file unchanged since the cache saw it (same size, times and inode) is not read at
+/// all; a file written since is read again, even at the same size with its modification
+/// time set back as it was, and its new figures are used.
+#[test]
+fn unchanged_files_are_not_read_again_and_a_file_written_since_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("submissions");
+    copy_dir(&fixtures().join("submissions/2022-01-15"), &subs);
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for e in std::fs::read_dir(&subs).unwrap() {
+        std::fs::File::options().write(true).open(e.unwrap().path()).unwrap().set_modified(an_hour_ago).unwrap();
+    }
+    let n = std::fs::read_dir(&subs).unwrap().count();
+    let out = dir.path().join("out");
+    let not_read = |stdout: &str| line(stdout, "not read again");
+    let first = run_timings(&subs, &out, &[]);
+    assert_eq!(line(&first, "cache:"), format!("cache: 0 of {n} files reused"));
+    assert_eq!(not_read(&first), "not read again (unchanged since the cache saw them): 0 files");
+    let second = run_timings(&subs, &out, &[]);
+    assert_eq!(line(&second, "cache:"), format!("cache: {n} of {n} files reused"));
+    assert_eq!(not_read(&second), format!("not read again (unchanged since the cache saw them): {n} files"));
+
+    // One figure changed in place, same size, its time set back: read again.
+    let tebo = subs.join("REKAP VAKSIN TEBO 15-01-2022.csv");
+    let bytes = std::fs::read(&tebo).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    let at = text.find("Kec. Tebo Tengah;186;").unwrap() + "Kec. Tebo Tengah;".len();
+    let mut changed = bytes.clone();
+    changed[at..at + 3].copy_from_slice(b"187");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&tebo, &changed).unwrap();
+    std::fs::File::options().write(true).open(&tebo).unwrap().set_modified(an_hour_ago).unwrap();
+    let third = run_timings(&subs, &out, &[]);
+    assert_eq!(line(&third, "cache:"), format!("cache: {} of {n} files reused", n - 1));
+    assert_eq!(not_read(&third), format!("not read again (unchanged since the cache saw them): {} files", n - 1));
+    let fresh = dir.path().join("fresh");
+    run(&subs, &fresh, &["--no-cache"]);
+    let (a, b) = (std::fs::read(out.join("export/attainment.csv")).unwrap(), std::fs::read(fresh.join("export/attainment.csv")).unwrap());
+    assert!(a == b, "the run that did not read unchanged files and a fresh run disagree");
+    let csv = String::from_utf8(std::fs::read(out.join("export/observations_csv/2022-01-15.csv")).unwrap()).unwrap();
+    let cell = csv.lines().find(|l| l.contains("TEBO 15-01-2022.csv") && l.ends_with(",B4")).unwrap();
+    assert!(cell.contains(",sdmk,1,187,"), "the changed figure is not in the table: {cell}");
 }
