@@ -361,6 +361,16 @@ impl Gazetteer {
         !words.is_empty() && words.concat() == own.concat()
     }
 
+    /// The sub-district of `district_code` that `text` names exactly, when `text` carries
+    /// no `Kab.` or `Kota`: a district's own name, bare, is often one of its
+    /// sub-districts' too (kecamatan Sarolangun, 15.03.03, in Kab. Sarolangun).
+    pub fn area_named_bare(&self, district_code: &str, text: &str) -> Option<&Region> {
+        if district_parts(text).0.is_some() {
+            return None;
+        }
+        self.area_keys.get(&(district_code.to_string(), area_key(text))).map(|&i| &self.areas[i])
+    }
+
     pub fn district(&self, text: &str) -> Result<&Region, Unresolved> {
         self.district_in(text, None)
     }

@@ -22,6 +22,7 @@ pub mod institutions;
 pub mod ingest;
 pub mod known_files;
 pub mod layout;
+pub mod levels;
 pub mod receipts;
 pub mod report;
 pub mod summary;
@@ -261,8 +262,7 @@ pub fn validate(plan: &RunPlan) -> Result<Vec<validate::Validation>> {
         layouts.push(l);
         mtimes.push(m);
     }
-    table::settle_resubmissions(&mut files, &mtimes);
-    table::settle_overlaps(&mut files, &mtimes);
+    table::settle(&mut files, &mtimes);
     Ok(files.into_iter().zip(layouts).map(|(table, layout)| validate::Validation { table, layout }).collect())
 }
 
@@ -313,8 +313,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     // A receipts log, when given, says when files arrived (newest resubmission wins).
     let (received, receipt_findings) = received_times(plan, &files, mtimes);
     let mtimes: Vec<_> = received.iter().map(|r| r.at).collect();
-    table::settle_resubmissions(&mut files, &mtimes);
-    table::settle_overlaps(&mut files, &mtimes);
+    table::settle(&mut files, &mtimes);
     for (f, r) in files.iter_mut().zip(&received) {
         f.outcome.received = r.at;
         f.outcome.received_from = if r.from_log { "receipts" } else if r.at.is_some() { "file_time" } else { "" }.into();
@@ -723,8 +722,7 @@ fn read_app(
     let paths = collect_inputs(&[dir.to_path_buf()]);
     let results: Vec<(FileTable, _)> = paths.par_iter().map(|p| read_one(p, Purpose::Submission, plan, resolver, &clock)).collect();
     let (mut files, mtimes): (Vec<FileTable>, Vec<_>) = results.into_iter().unzip();
-    table::settle_resubmissions(&mut files, &mtimes);
-    table::settle_overlaps(&mut files, &mtimes);
+    table::settle(&mut files, &mtimes);
     let mut observations = table::Observations::default();
     for f in &files {
         findings.extend(f.findings.iter().cloned());

@@ -321,6 +321,17 @@ fn resolve_table(
             }
             RowKind::Data => {}
         }
+        // A row named as the file's district, below its sub-districts and their sum
+        // ("Kabupaten Tebo" where another file says JUMLAH): a totals row, not figures
+        // counted a second time at district level.
+        if sums_the_rows_above(row, &running) && names_title_district(row, &title_district, resolver) {
+            out.outcome.rows_totals += 1;
+            out.findings.push(
+                Finding::info("district_totals_row", src, format!("row {} is named as the district and adds up the rows above: read as their total", row.row + 1)).at(sheet, Some(row.label_cell.clone())),
+            );
+            running.clear();
+            continue;
+        }
         for v in &row.values {
             *running.entry(v.col).or_default() += v.amount;
         }
@@ -443,6 +454,19 @@ fn understood<T>(written: &Option<crate::layout::WrittenCell>, parse: fn(&str) -
     None
 }
 
+/// Whether each of the row's figures is the sum of its column in the rows above (since
+/// the last totals row).
+fn sums_the_rows_above(row: &RowReading, running: &BTreeMap<usize, i64>) -> bool {
+    !row.values.is_empty() && row.values.iter().all(|v| running.get(&v.col) == Some(&v.amount))
+}
+
+/// Whether the row's sub-district cell names the district of the file's title (and no
+/// district column names another).
+fn names_title_district(row: &RowReading, title_district: &Option<Result<Region, Unresolved>>, resolver: &Resolver) -> bool {
+    let Some(Ok(district)) = title_district else { return false };
+    row.district_text.is_none() && row.area_name.as_deref().is_some_and(|n| resolver.gazetteer.names_district(n, district))
+}
+
 /// The sub-district of a row, or `None` for district-level rows. An unknown name keeps
 /// the row (its figures still count for the district) with a finding.
 fn resolve_area(row: &RowReading, district: &Region, resolver: &Resolver, src: &str, sheet: &str, findings: &mut Vec<Finding>) -> Option<String> {
@@ -458,10 +482,13 @@ fn resolve_area(row: &RowReading, district: &Region, resolver: &Resolver, src: &
         }
     }
     // A name that is the district's own is a district-level row, unless a sub-district
-    // code says otherwise (kecamatan Sungai Penuh, 15.72.01, in Kota Sungai Penuh).
+    // code says otherwise (kecamatan Sungai Penuh, 15.72.01, in Kota Sungai Penuh) or the
+    // name is bare and one of its sub-districts has it (kecamatan Sarolangun, 15.03.03, in
+    // a column of Kab. Sarolangun's sub-districts). A district-named row that is the sum
+    // of the rows above was read as a totals row before this.
     let sub_district_code = row.area_code.as_deref().and_then(gazetteer::normalise_code).is_some_and(|c| c.len() > 5);
-    if !sub_district_code && row.area_name.as_deref().is_some_and(|n| resolver.gazetteer.names_district(n, district)) {
-        return None;
+    if let Some(name) = row.area_name.as_deref().filter(|n| !sub_district_code && resolver.gazetteer.names_district(n, district)) {
+        return resolver.gazetteer.area_named_bare(&district.code, name).map(|a| a.code.clone());
     }
     match resolver.gazetteer.area(&district.code, row.area_name.as_deref(), row.area_code.as_deref()) {
         Ok(a) => Some(a.code.clone()),
@@ -535,6 +562,23 @@ pub fn settle_resubmissions(files: &mut [FileTable], mtimes: &[Option<chrono::Da
             f.findings.push(Finding::warning(if same { "duplicate_file" } else { "superseded_file" }, &f.outcome.path.clone(), msg));
         }
     }
+}
+
+/// Settles what the files say twice: resubmissions (a newer file for the same district
+/// and week), the same figure in two places, and a district's figures given both as its
+/// total and by sub-district ([`crate::levels`]). Figures are then counted once.
+pub fn settle(files: &mut [FileTable], mtimes: &[Option<chrono::DateTime<chrono::Utc>>]) {
+    settle_resubmissions(files, mtimes);
+    settle_overlaps(files, mtimes);
+    crate::levels::settle_levels(files, mtimes);
+}
+
+/// The files read (status ok), newest first: by file time, then by name (the later
+/// name first), the order in which a figure given twice is taken.
+pub(crate) fn newest_first(files: &[FileTable], mtimes: &[Option<chrono::DateTime<chrono::Utc>>]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..files.len()).filter(|i| files[*i].outcome.status == "ok").collect();
+    order.sort_by(|a, b| mtimes.get(*b).cmp(&mtimes.get(*a)).then(files[*b].outcome.path.cmp(&files[*a].outcome.path)));
+    order
 }
 
 /// The district and period of a file's observations when they are all of one.
@@ -625,8 +669,7 @@ fn settle_overlaps_hashed(files: &mut [FileTable], mtimes: &[Option<chrono::Date
     type TKey = (String, Option<String>, Option<String>, Group);
     let key = |o: &Observation| (o.period, o.district_code, o.area_code, o.unit, o.group, o.dose);
     let same_place = |a: &Observation, b: &Observation| (a.period, &a.district_code, &a.area_code, &a.unit, a.group, a.dose) == (b.period, &b.district_code, &b.area_code, &b.unit, b.group, b.dose);
-    let mut order: Vec<usize> = (0..files.len()).filter(|i| files[*i].outcome.status == "ok").collect();
-    order.sort_by(|a, b| mtimes.get(*b).cmp(&mtimes.get(*a)).then(files[*b].outcome.path.cmp(&files[*a].outcome.path)));
+    let order = newest_first(files, mtimes);
     // The first observation of each place, as (file, index in its list), by a hash of the
     // place: a year holds millions, and owned keys were most of its memory. Places whose
     // hash another place already holds go to `collided`.

@@ -100,3 +100,25 @@ fn validate_shows_what_was_understood_of_a_file() {
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("unknown district") && stdout.contains("KAB. MAJENE (76.05)"), "{stdout}");
 }
+
+/// A district's own name in its column of sub-districts: bare, it is the sub-district
+/// of that name (kecamatan Sarolangun, 15.03.03); as "Kabupaten Sarolangun" below the
+/// rows and equal to their sum, it is their total, not the district counted again.
+#[test]
+fn a_sub_district_named_as_its_district_counts_and_a_district_named_sum_is_a_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("submissions");
+    std::fs::create_dir_all(&subs).unwrap();
+    let csv = "REKAP VAKSINASI KABUPATEN SAROLANGUN\nData s.d. 15 Januari 2022\nKecamatan;Lansia Dosis 1;Lansia Dosis 2\nBatang Asai;239;200\nSarolangun;123;100\nKabupaten Sarolangun;362;300\n";
+    std::fs::write(subs.join("rekap sarolangun 15-01-2022.csv"), csv).unwrap();
+    let out = dir.path().join("out");
+    let (code, stdout, stderr) = sitrep(&["run", subs.to_str().unwrap(), "--out", out.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let obs = read_observations(&out);
+    let got: Vec<(&str, &str, &str)> = obs.iter().map(|o| (o["area_code"].as_str(), o["dose"].as_str(), o["vaccinated"].as_str())).collect();
+    assert_eq!(got, vec![("15.03.01", "1", "239"), ("15.03.01", "2", "200"), ("15.03.03", "1", "123"), ("15.03.03", "2", "100")]);
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(out.join("export/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["inputs"][0]["rows_totals"], 1);
+    let findings = read_csv(&out.join("export/findings.csv"));
+    assert!(findings.iter().any(|f| f["code"] == "district_totals_row" && f["cell"] == "A6"), "{findings:#?}");
+}
