@@ -45,27 +45,40 @@ fn level_name(total: bool) -> &'static str {
 /// Sets aside the figures of the level not counted (see the module's text).
 pub fn settle_levels(files: &mut [FileTable], mtimes: &[Mtime]) {
     let counts = |f: &FileTable| f.outcome.status == "ok";
-    // The districts and weeks with figures at both levels; usually none, and the rest
-    // is skipped. A file's rows mostly share district, week and level: one look-up each.
-    let mut levels: FxHashMap<(Sym, NaiveDate), [bool; 2]> = Default::default();
-    for f in files.iter().filter(|f| counts(f)) {
+    // For each district and week, the files giving its total and those giving it by
+    // sub-district. A file's rows mostly share district, week and level: one look-up each.
+    let mut levels: FxHashMap<(Sym, NaiveDate), [Vec<usize>; 2]> = Default::default();
+    for (i, f) in files.iter().enumerate().filter(|(_, f)| counts(f)) {
         let mut last = None;
         for o in &f.observations {
             let Some(total) = is_total(o) else { continue };
             let here = (o.district_code, o.period, total);
             if last.replace(here) != Some(here) {
-                levels.entry((o.district_code, o.period)).or_default()[total as usize] = true;
+                let given_by = &mut levels.entry((o.district_code, o.period)).or_default()[total as usize];
+                if !given_by.contains(&i) {
+                    given_by.push(i);
+                }
             }
         }
     }
-    let both: FxHashSet<(Sym, NaiveDate)> = levels.into_iter().filter(|(_, l)| l[0] && l[1]).map(|(k, _)| k).collect();
+    // Those given at both levels by different files (both levels within one file are
+    // the reading's matter); usually none, and the rest is skipped.
+    let mut involved: FxHashSet<usize> = Default::default();
+    let both: FxHashSet<(Sym, NaiveDate)> = levels
+        .into_iter()
+        .filter(|(_, [areas, totals])| !areas.is_empty() && !totals.is_empty() && (areas.len() > 1 || totals.len() > 1 || areas[0] != totals[0]))
+        .map(|(k, [areas, totals])| {
+            involved.extend(areas.into_iter().chain(totals));
+            k
+        })
+        .collect();
     if both.is_empty() {
         return;
     }
     let at_both = |o: &Observation| is_total(o).is_some() && both.contains(&(o.district_code, o.period));
     // Each figure's counted level: the newest file's, as (file, total?).
     let mut counted: FxHashMap<Figure, (usize, bool)> = Default::default();
-    for i in crate::table::newest_first(files, mtimes) {
+    for i in crate::table::newest_first(files, mtimes).into_iter().filter(|i| involved.contains(i)) {
         for o in files[i].observations.iter().filter(|o| at_both(o)) {
             counted.entry(figure(o)).or_insert((i, is_total(o) == Some(true)));
         }
@@ -74,13 +87,13 @@ pub fn settle_levels(files: &mut [FileTable], mtimes: &[Mtime]) {
     let set_aside = |i: usize, o: &Observation| at_both(o) && counted.get(&figure(o)).is_some_and(|&(winner, total)| winner != i && is_total(o) != Some(total));
     // The counted figures' values, summed over their files, for the warnings.
     let mut kept: FxHashMap<Figure, i64> = Default::default();
-    for (i, f) in files.iter().enumerate().filter(|(_, f)| counts(f)) {
+    for (i, f) in files.iter().enumerate().filter(|(i, _)| involved.contains(i)) {
         for o in f.observations.iter().filter(|o| at_both(o) && !set_aside(i, o)) {
             *kept.entry(figure(o)).or_default() += o.vaccinated;
         }
     }
     let paths: Vec<String> = files.iter().map(|f| f.outcome.path.clone()).collect();
-    for (i, f) in files.iter_mut().enumerate().filter(|(_, f)| counts(f)) {
+    for (i, f) in files.iter_mut().enumerate().filter(|(i, _)| involved.contains(i)) {
         // What this file gave at the level not counted, per newer file, district and week:
         // its sums per group and dose, and where the first of them is.
         type Aside = (BTreeMap<(Group, u8), i64>, (String, String), bool);
