@@ -152,51 +152,58 @@ fn observations_of(df: &DataFrame, texts: &[String], mut add: impl FnMut(u32, Ob
     let mut df = df.clone();
     df.align_chunks();
     let numbers = |name: &str| df.column(name).ok().and_then(|c| c.u32().ok());
-    let text_columns = TEXT_COLUMNS.map(numbers);
+    let [province, district, area, unit, group, source, sheet, cell] = TEXT_COLUMNS.map(numbers);
+    let (group, text_columns) = (group?, [province, district, area, unit, source, sheet, cell]);
     let (period, dose, vaccinated, entry) = (df.column("period").ok()?.i32().ok()?, df.column("dose").ok()?.i32().ok()?, df.column("vaccinated").ok()?.i64().ok()?, numbers(ENTRY)?);
-    // These are never null as written: a null means the segment is not ours.
-    if period.null_count() + dose.null_count() + vaccinated.null_count() + entry.null_count() > 0 {
+    // These (and the group) are never null as written: a null means the segment is not ours.
+    if period.null_count() + dose.null_count() + vaccinated.null_count() + entry.null_count() + group.null_count() > 0 {
         return None;
     }
+    // Each text column's texts for the rows of a chunk (`None`: a null), decoded a column
+    // at a time: a tight loop per column rather than eight look-ups per row.
+    let mut decoded: [Vec<Option<Sym>>; 7] = Default::default();
     for chunk in 0..df.first_col_n_chunks() {
-        // Each text column's numbers in this chunk, and which of them are set.
-        let mut texts = Vec::with_capacity(text_columns.len());
-        for column in &text_columns {
-            let array = column.as_ref()?.downcast_get(chunk)?;
-            texts.push((array.values().as_slice(), array.validity()));
-        }
         let (period, dose, vaccinated, entry) = (period.downcast_get(chunk)?.values(), dose.downcast_get(chunk)?.values(), vaccinated.downcast_get(chunk)?.values(), entry.downcast_get(chunk)?.values());
-        for r in 0..entry.len() {
-            // Text column `c`'s number in row `r` (None: a null), or `None` when the
-            // column ends early; then its text, or `None` when out of range.
-            let number = |c: usize| -> Option<Option<usize>> {
-                let (numbers, set) = texts.get(c)?;
-                let id = *numbers.get(r)? as usize;
-                Some((!set.is_some_and(|b| !b.get_bit(r))).then_some(id))
-            };
-            let text = |id: Option<usize>| -> Option<Option<Sym>> {
-                match id {
-                    Some(id) => Some(Some(*syms.get(id)?)),
-                    None => Some(None),
+        let rows = entry.len();
+        if period.len() < rows || dose.len() < rows || vaccinated.len() < rows {
+            return None;
+        }
+        for (column, out) in text_columns.iter().zip(decoded.iter_mut()) {
+            let array = column.as_ref()?.downcast_get(chunk)?;
+            let numbers = array.values().get(..rows)?;
+            out.clear();
+            out.reserve(rows);
+            match array.validity() {
+                None => {
+                    for &n in numbers.iter() {
+                        out.push(Some(*syms.get(n as usize)?));
+                    }
                 }
-            };
-            let [province, district, area, unit, group, source, sheet, cell] = [0, 1, 2, 3, 4, 5, 6, 7].map(number);
-            let (province, district, area, unit, source, sheet, cell) = (text(province?)?, text(district?)?, text(area?)?, text(unit?)?, text(source?)?, text(sheet?)?, text(cell?)?);
-            let days = *period.get(r)?;
+                Some(set) => {
+                    for (r, &n) in numbers.iter().enumerate() {
+                        out.push(if set.get_bit(r) { Some(*syms.get(n as usize)?) } else { None });
+                    }
+                }
+            }
+        }
+        let [province, district, area, unit, source, sheet, cell] = &decoded;
+        let group = group.downcast_get(chunk)?.values().get(..rows)?;
+        for r in 0..rows {
+            let days = period[r];
             let o = Observation {
                 period: (days >= 0).then(|| dates.of(days))?,
-                province_code: province?,
-                district_code: district?,
-                area_code: area,
-                unit,
-                group: (*groups.get(group??)?)?,
-                dose: u8::try_from(*dose.get(r)?).ok()?,
-                vaccinated: *vaccinated.get(r)?,
-                source: source?,
-                sheet: sheet?,
-                cell: cell?,
+                province_code: province[r]?,
+                district_code: district[r]?,
+                area_code: area[r],
+                unit: unit[r],
+                group: (*groups.get(group[r] as usize)?)?,
+                dose: u8::try_from(dose[r]).ok()?,
+                vaccinated: vaccinated[r],
+                source: source[r]?,
+                sheet: sheet[r]?,
+                cell: cell[r]?,
             };
-            add(*entry.get(r)?, o)?;
+            add(entry[r], o)?;
         }
     }
     Some(())
