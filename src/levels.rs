@@ -47,17 +47,31 @@ pub fn settle_levels(files: &mut [FileTable], mtimes: &[Mtime]) {
     let counts = |f: &FileTable| f.outcome.status == "ok";
     // For each district and week, the files giving its total and those giving it by
     // sub-district. A file's rows mostly share district, week and level: one look-up each.
-    let mut levels: FxHashMap<(Sym, NaiveDate), [Vec<usize>; 2]> = Default::default();
-    for (i, f) in files.iter().enumerate().filter(|(_, f)| counts(f)) {
-        let mut last = None;
-        for o in &f.observations {
-            let Some(total) = is_total(o) else { continue };
-            let here = (o.district_code, o.period, total);
-            if last.replace(here) != Some(here) {
-                let given_by = &mut levels.entry((o.district_code, o.period)).or_default()[total as usize];
-                if !given_by.contains(&i) {
-                    given_by.push(i);
+    // Each file's runs are found in parallel (a year is millions of rows), then gathered.
+    use rayon::prelude::*;
+    let runs: Vec<Vec<(Sym, NaiveDate, bool)>> = files
+        .par_iter()
+        .map(|f| {
+            let mut runs: Vec<(Sym, NaiveDate, bool)> = Vec::new();
+            if !counts(f) {
+                return runs;
+            }
+            for o in &f.observations {
+                let Some(total) = is_total(o) else { continue };
+                let here = (o.district_code, o.period, total);
+                if runs.last() != Some(&here) {
+                    runs.push(here);
                 }
+            }
+            runs
+        })
+        .collect();
+    let mut levels: FxHashMap<(Sym, NaiveDate), [Vec<usize>; 2]> = Default::default();
+    for (i, runs) in runs.into_iter().enumerate() {
+        for (district, period, total) in runs {
+            let given_by = &mut levels.entry((district, period)).or_default()[total as usize];
+            if !given_by.contains(&i) {
+                given_by.push(i);
             }
         }
     }
