@@ -62,9 +62,17 @@ pub struct PackageNote {
     pub message: &'static str,
 }
 
-/// Inflates every entry of a zip-based workbook through a bounded reader, refusing
-/// archives whose total decompressed size exceeds the limit (decompression bombs), and
-/// notes links to other workbooks (never followed) and macros (never run).
+/// How many times its size a deflated stream can grow at most: two bits (the shortest
+/// length and distance codes) give 258 bytes.
+const DEFLATE_MAX_RATIO: u64 = 1032;
+
+/// Refuses archives whose total decompressed size would exceed the limit (decompression
+/// bombs; calamine sets no limit), and notes links to other workbooks (never followed).
+/// An entry's data is read only up to its compressed size, so an archive of stored and
+/// deflated entries whose compressed sizes (summed over entries, overlapping ones counted
+/// each time) times [`DEFLATE_MAX_RATIO`] stay within the limit cannot exceed it: a
+/// district's workbook of kilobytes is not inflated here before calamine inflates it.
+/// Any other archive is inflated through a bounded reader.
 pub fn check_archive(format: Format, bytes: &[u8], limits: &Limits) -> Result<Vec<PackageNote>, String> {
     let mut notes = Vec::new();
     if format == Format::Xls {
@@ -78,6 +86,22 @@ pub fn check_archive(format: Format, bytes: &[u8], limits: &Limits) -> Result<Ve
         return Err("the workbook is encrypted (password-protected); ask the sender for an unprotected copy".into());
     }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("damaged workbook: {e}"))?;
+    let (mut compressed, mut bounded, mut links) = (0u64, true, false);
+    for i in 0..zip.len() {
+        let f = zip.by_index_raw(i).map_err(|e| format!("damaged workbook: {e}"))?;
+        if f.encrypted() {
+            return Err("the workbook is encrypted (password-protected); ask the sender for an unprotected copy".into());
+        }
+        links |= f.name().is_ok_and(|n| n.starts_with("xl/externalLinks/"));
+        compressed = compressed.saturating_add(f.compressed_size().max(1));
+        bounded &= matches!(f.compression(), zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated);
+    }
+    if bounded && compressed.saturating_mul(DEFLATE_MAX_RATIO) <= limits.max_unzipped_bytes {
+        if links {
+            notes.push(external_links());
+        }
+        return Ok(notes);
+    }
     let mut total: u64 = 0;
     let mut buf = vec![0u8; 64 * 1024];
     for i in 0..zip.len() {
@@ -87,10 +111,7 @@ pub fn check_archive(format: Format, bytes: &[u8], limits: &Limits) -> Result<Ve
         }
         let name = f.name().map(|n| n.to_string()).unwrap_or_default();
         if name.starts_with("xl/externalLinks/") && !notes.iter().any(|n: &PackageNote| n.code == "external_links") {
-            notes.push(PackageNote {
-                code: "external_links",
-                message: "the workbook links to other workbooks; the links were not followed and the values saved in this file were used",
-            });
+            notes.push(external_links());
         }
         let remaining = limits.max_unzipped_bytes.saturating_sub(total);
         let mut limited = (&mut f).take(remaining + 1);
@@ -109,6 +130,10 @@ pub fn check_archive(format: Format, bytes: &[u8], limits: &Limits) -> Result<Ve
         }
     }
     Ok(notes)
+}
+
+fn external_links() -> PackageNote {
+    PackageNote { code: "external_links", message: "the workbook links to other workbooks; the links were not followed and the values saved in this file were used" }
 }
 
 /// Reads every stream of an xls (CFB) container through the `cfb` crate, which checks
@@ -235,4 +260,68 @@ fn largest_cell_extent(stream: &[u8]) -> Option<u64> {
             (rmin <= rmax && cmin <= cmax).then(|| (rmax - rmin + 1).saturating_mul(cmax - cmin + 1))
         })
         .max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn archive(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let mut buf = Cursor::new(Vec::new());
+        let mut z = zip::ZipWriter::new(&mut buf);
+        for (name, body) in entries {
+            z.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            z.write_all(body).unwrap();
+        }
+        z.finish().unwrap();
+        buf.into_inner()
+    }
+
+    fn limits(max_unzipped_bytes: u64) -> Limits {
+        Limits { max_unzipped_bytes, ..Limits::default() }
+    }
+
+    /// Whatever the path taken (the bound from the compressed sizes, or inflating), an
+    /// archive is accepted exactly when it inflates within the limit.
+    #[test]
+    fn an_archive_is_accepted_exactly_when_it_inflates_within_the_limit() {
+        let noise: Vec<u8> = (0..50_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        let archives = [vec![("a.xml", vec![0u8; 10_000])], vec![("a.xml", vec![0u8; 1 << 20]), ("b.xml", noise.clone())], vec![("a.xml", noise.clone())]];
+        for entries in &archives {
+            let inflated: u64 = entries.iter().map(|(_, b)| b.len() as u64).sum();
+            let bytes = archive(entries);
+            for limit in [5_000, 20_000, 60_000, 100_000, 1_100_000, 2 << 20, 100 << 20] {
+                let verdict = check_archive(Format::Xlsx, &bytes, &limits(limit));
+                assert_eq!(verdict.is_ok(), inflated <= limit, "{} bytes inflating to {inflated}, limit {limit}: {:?}", bytes.len(), verdict.err());
+            }
+        }
+    }
+
+    /// Two entries sharing one compressed stream (a bomb without nesting) count twice.
+    #[test]
+    fn entries_sharing_their_data_count_each_time() {
+        let bytes = archive(&[("a.xml", vec![0u8; 1 << 20])]);
+        // The end record: entries on this disk and in all, the directory's size and place.
+        let end = bytes.len() - 22;
+        let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]) as usize;
+        let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap()) as usize;
+        let (size, start) = (u32_at(end + 12), u32_at(end + 16));
+        assert_eq!(u16_at(end + 10), 1);
+        // The same record again, under another name (the name starts at byte 46).
+        let mut record = bytes[start..start + size].to_vec();
+        assert_eq!(&record[46..51], b"a.xml");
+        record[46] = b'b';
+        let mut twice = bytes[..start + size].to_vec();
+        twice.extend_from_slice(&record);
+        let mut tail = bytes[end..].to_vec();
+        tail[8..10].copy_from_slice(&2u16.to_le_bytes());
+        tail[10..12].copy_from_slice(&2u16.to_le_bytes());
+        tail[12..16].copy_from_slice(&((2 * size) as u32).to_le_bytes());
+        twice.extend_from_slice(&tail);
+        // One entry's compressed size times the ratio is within 1.5 MB; two are not, and
+        // they inflate to 2 MB.
+        assert!(check_archive(Format::Xlsx, &bytes, &limits(3 << 19)).is_ok());
+        assert!(check_archive(Format::Xlsx, &twice, &limits(3 << 19)).is_err());
+    }
 }
