@@ -455,9 +455,10 @@ fn understood<T>(written: &Option<crate::layout::WrittenCell>, parse: fn(&str) -
 }
 
 /// Whether each of the row's figures is the sum of its column in the rows above (since
-/// the last totals row).
+/// the last totals row). Zeros under zeros prove nothing (a sub-district that has not
+/// started, under another): at least one figure must be more than nothing.
 fn sums_the_rows_above(row: &RowReading, running: &BTreeMap<usize, i64>) -> bool {
-    !row.values.is_empty() && row.values.iter().all(|v| running.get(&v.col) == Some(&v.amount))
+    row.values.iter().any(|v| v.amount != 0) && row.values.iter().all(|v| running.get(&v.col) == Some(&v.amount))
 }
 
 /// Whether the row's sub-district cell names the district of the file's title (and no

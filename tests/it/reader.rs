@@ -111,14 +111,23 @@ fn a_sub_district_named_as_its_district_counts_and_a_district_named_sum_is_a_tot
     std::fs::create_dir_all(&subs).unwrap();
     let csv = "REKAP VAKSINASI KABUPATEN SAROLANGUN\nData s.d. 15 Januari 2022\nKecamatan;Lansia Dosis 1;Lansia Dosis 2\nBatang Asai;239;200\nSarolangun;123;100\nKabupaten Sarolangun;362;300\n";
     std::fs::write(subs.join("rekap sarolangun 15-01-2022.csv"), csv).unwrap();
+    // Kota Sungai Penuh's kecamatan Sungai Penuh (15.72.01) under a row of zeros, with
+    // zeros: a sub-district that has not started, not a total.
+    let zeros = "REKAP VAKSINASI KOTA SUNGAI PENUH\nData s.d. 15 Januari 2022\nKecamatan;Lansia Dosis 1;Lansia Dosis 2\nPesisir Bukit;0;0\nSungai Penuh;0;0\n";
+    std::fs::write(subs.join("rekap sungai penuh 15-01-2022.csv"), zeros).unwrap();
     let out = dir.path().join("out");
     let (code, stdout, stderr) = sitrep(&["run", subs.to_str().unwrap(), "--out", out.to_str().unwrap()], dir.path());
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let obs = read_observations(&out);
     let got: Vec<(&str, &str, &str)> = obs.iter().map(|o| (o["area_code"].as_str(), o["dose"].as_str(), o["vaccinated"].as_str())).collect();
-    assert_eq!(got, vec![("15.03.01", "1", "239"), ("15.03.01", "2", "200"), ("15.03.03", "1", "123"), ("15.03.03", "2", "100")]);
+    assert_eq!(
+        got,
+        vec![("15.03.01", "1", "239"), ("15.03.01", "2", "200"), ("15.03.03", "1", "123"), ("15.03.03", "2", "100"), ("15.72.02", "1", "0"), ("15.72.02", "2", "0"), ("15.72.01", "1", "0"), ("15.72.01", "2", "0")]
+    );
     let manifest: Value = serde_json::from_str(&std::fs::read_to_string(out.join("export/manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["inputs"][0]["rows_totals"], 1);
+    let totals = |name: &str| manifest["inputs"].as_array().unwrap().iter().find(|i| i["path"].as_str().unwrap().ends_with(name)).unwrap()["rows_totals"].clone();
+    assert_eq!(totals("rekap sarolangun 15-01-2022.csv"), 1);
+    assert_eq!(totals("rekap sungai penuh 15-01-2022.csv"), 0);
     let findings = read_csv(&out.join("export/findings.csv"));
     assert!(findings.iter().any(|f| f["code"] == "district_totals_row" && f["cell"] == "A6"), "{findings:#?}");
 }
