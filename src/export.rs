@@ -487,7 +487,8 @@ pub struct ExportInput<'a> {
 
 /// `export/manifest.json`: what went in and what came out, with their SHA-256. Written
 /// straight from the run's records (a year's 26,000 inputs were first copied into a
-/// JSON tree); the keys in alphabetical order, as before.
+/// JSON tree). Its own keys are in alphabetical order, as before; the records' fields
+/// come in the order they are declared.
 #[derive(serde::Serialize)]
 struct Manifest<'a> {
     configuration: &'a serde_json::Value,
