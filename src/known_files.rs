@@ -61,7 +61,7 @@ impl Stamp {
     }
 
     /// The file's size when stamped.
-    pub fn len(&self) -> u64 {
+    pub fn bytes(&self) -> u64 {
         self.len
     }
 }
@@ -127,7 +127,7 @@ mod tests {
         let file = std::fs::File::options().write(true).open(&path).unwrap();
         file.set_modified(now - Duration::from_secs(60)).unwrap();
         let stamp = Stamp::settled(&std::fs::metadata(&path).unwrap(), now).unwrap();
-        assert_eq!(stamp.len(), 1);
+        assert_eq!(stamp.bytes(), 1);
         // Written again (a clock tick later) and its time set back: the change time tells.
         std::thread::sleep(Duration::from_millis(20));
         std::fs::write(&path, "y").unwrap();

@@ -207,7 +207,7 @@ fn read_through_cache(path: &Path, plan: &RunPlan, resolver: &Resolver, clock: &
     };
     // The stamp taken before reading, kept if the file still had that size: a write
     // since would have changed its times, so the next run reads it again.
-    if let Some(stamp) = stamp.filter(|s| s.len() == file.bytes.len() as u64) {
+    if let Some(stamp) = stamp.filter(|s| s.bytes() == file.bytes.len() as u64) {
         cache.known.saw(shown, stamp, file.sha256.clone());
     }
     let key = cache.key(&file.sha256, &file.display);
