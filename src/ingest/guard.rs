@@ -62,6 +62,8 @@ pub struct PackageNote {
     pub message: &'static str,
 }
 
+const ENCRYPTED: &str = "the workbook is encrypted (password-protected); ask the sender for an unprotected copy";
+
 /// How many times its size a deflated stream can grow at most: two bits (the shortest
 /// length and distance codes) give 258 bytes.
 const DEFLATE_MAX_RATIO: u64 = 1032;
@@ -83,36 +85,33 @@ pub fn check_archive(format: Format, bytes: &[u8], limits: &Limits) -> Result<Ve
         return Ok(notes);
     }
     if bytes.starts_with(CFB_MAGIC) {
-        return Err("the workbook is encrypted (password-protected); ask the sender for an unprotected copy".into());
+        return Err(ENCRYPTED.into());
     }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("damaged workbook: {e}"))?;
     let (mut compressed, mut bounded, mut links) = (0u64, true, false);
     for i in 0..zip.len() {
         let f = zip.by_index_raw(i).map_err(|e| format!("damaged workbook: {e}"))?;
         if f.encrypted() {
-            return Err("the workbook is encrypted (password-protected); ask the sender for an unprotected copy".into());
+            return Err(ENCRYPTED.into());
         }
         links |= f.name().is_ok_and(|n| n.starts_with("xl/externalLinks/"));
         compressed = compressed.saturating_add(f.compressed_size().max(1));
         bounded &= matches!(f.compression(), zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated);
     }
+    if links {
+        notes.push(PackageNote {
+            code: "external_links",
+            message: "the workbook links to other workbooks; the links were not followed and the values saved in this file were used",
+        });
+    }
     if bounded && compressed.saturating_mul(DEFLATE_MAX_RATIO) <= limits.max_unzipped_bytes {
-        if links {
-            notes.push(external_links());
-        }
         return Ok(notes);
     }
+    // Entries were looked at above (none is encrypted): here they are only inflated.
     let mut total: u64 = 0;
     let mut buf = vec![0u8; 64 * 1024];
     for i in 0..zip.len() {
         let mut f = zip.by_index(i).map_err(|e| format!("damaged workbook: {e}"))?;
-        if f.encrypted() {
-            return Err("the workbook is encrypted (password-protected); ask the sender for an unprotected copy".into());
-        }
-        let name = f.name().map(|n| n.to_string()).unwrap_or_default();
-        if name.starts_with("xl/externalLinks/") && !notes.iter().any(|n: &PackageNote| n.code == "external_links") {
-            notes.push(external_links());
-        }
         let remaining = limits.max_unzipped_bytes.saturating_sub(total);
         let mut limited = (&mut f).take(remaining + 1);
         loop {
@@ -130,10 +129,6 @@ pub fn check_archive(format: Format, bytes: &[u8], limits: &Limits) -> Result<Ve
         }
     }
     Ok(notes)
-}
-
-fn external_links() -> PackageNote {
-    PackageNote { code: "external_links", message: "the workbook links to other workbooks; the links were not followed and the values saved in this file were used" }
 }
 
 /// Reads every stream of an xls (CFB) container through the `cfb` crate, which checks
