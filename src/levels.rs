@@ -146,29 +146,11 @@ pub fn settle_levels(files: &mut [FileTable], mtimes: &[Mtime]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::table::testing::file;
 
+    /// Dose 1 of `group` in 15.09, by sub-district or (no area) as the district's total.
     fn obs(area: Option<&str>, group: Group, n: i64, cell: &str) -> Observation {
-        Observation {
-            period: NaiveDate::from_ymd_opt(2022, 1, 15).unwrap(),
-            province_code: "15".into(),
-            district_code: "15.09".into(),
-            area_code: area.map(Sym::from),
-            unit: None,
-            group,
-            dose: 1,
-            vaccinated: n,
-            source: "".into(),
-            sheet: "Sheet1".into(),
-            cell: cell.into(),
-        }
-    }
-
-    fn file(path: &str, observations: Vec<Observation>) -> FileTable {
-        let mut f = FileTable { observations, ..Default::default() };
-        f.outcome.observations = f.observations.len();
-        f.outcome.path = path.into();
-        f.outcome.status = "ok".into();
-        f
+        Observation { district_code: "15.09".into(), area_code: area.map(Sym::from), group, ..crate::table::testing::obs("", n, cell) }
     }
 
     fn at(day: i64) -> Mtime {

@@ -970,11 +970,13 @@ pub fn targets_frame(targets: &[Target]) -> polars::prelude::PolarsResult<polars
     )
 }
 
+/// Observations and files for the settling tests (here and in `levels`).
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use super::*;
 
-    fn obs(area: &str, n: i64, cell: &str) -> Observation {
+    /// Lansia dose 1 of sub-district `area` of 15.01 on 2022-01-15.
+    pub(crate) fn obs(area: &str, n: i64, cell: &str) -> Observation {
         Observation {
             period: NaiveDate::from_ymd_opt(2022, 1, 15).unwrap(),
             province_code: "15".into(),
@@ -990,12 +992,20 @@ mod tests {
         }
     }
 
-    fn file(path: &str, observations: Vec<Observation>) -> FileTable {
+    /// A file read (status ok) with these observations.
+    pub(crate) fn file(path: &str, observations: Vec<Observation>) -> FileTable {
         let mut f = FileTable { observations, ..Default::default() };
+        f.outcome.observations = f.observations.len();
         f.outcome.path = path.into();
         f.outcome.status = "ok".into();
         f
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{file, obs};
+    use super::*;
 
     /// A figure given twice in the newer file is counted once, and the older file's
     /// figures are still compared with the right ones of the newer (the ones after the
