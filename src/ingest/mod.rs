@@ -6,6 +6,7 @@
 
 pub mod delimited;
 pub mod guard;
+mod merges;
 pub mod workbook;
 
 use crate::findings::Finding;

@@ -4,7 +4,7 @@
 //! `worksheet_range` densifies the declared extent and can abort the process
 //! (tafia/calamine#693: cells at A1 and XFD1048576 ask for 550 GB).
 
-use super::{Cell, Format, Grid, Limits, Merge, Sheet};
+use super::{merges, Cell, Format, Grid, Limits, Merge, Sheet};
 use crate::findings::Finding;
 use calamine::{Data, Reader, Sheets};
 use std::io::Cursor;
@@ -28,9 +28,22 @@ pub fn read(format: Format, bytes: &[u8], limits: &Limits, src: &str) -> Result<
         }
     }
     let names = wb.sheet_names();
+    // xlsx sheets' merged ranges come from a scan of their XML when the workbook's own
+    // sheet list agrees with calamine's (see `merges`), else from calamine.
+    let mut scan = match format {
+        Format::Xlsx => zip::ZipArchive::new(Cursor::new(bytes)).ok().and_then(|mut zip| {
+            let paths = merges::sheet_paths(&mut zip)?;
+            paths.iter().map(|(n, _)| n).eq(names.iter()).then_some((zip, paths))
+        }),
+        _ => None,
+    };
     let mut cells_used = 0usize;
     for name in names {
-        match read_sheet(&mut wb, &name, limits.max_cells.saturating_sub(cells_used)) {
+        let scanned = scan.as_mut().and_then(|(zip, paths)| {
+            let (_, path) = paths.iter().find(|(n, _)| *n == name)?;
+            merges::merged_ranges(zip, path)
+        });
+        match read_sheet(&mut wb, &name, limits.max_cells.saturating_sub(cells_used), scanned) {
             Ok(sheet) => {
                 cells_used += sheet.rows.iter().map(|r| r.len()).sum::<usize>();
                 grid.sheets.push(sheet);
@@ -53,7 +66,8 @@ fn explain_open_error(e: &str) -> String {
     }
 }
 
-fn read_sheet(wb: &mut Wb<'_>, name: &str, budget: usize) -> Result<Sheet, String> {
+/// One sheet's cells; `merges` are its merged ranges when already known.
+fn read_sheet(wb: &mut Wb<'_>, name: &str, budget: usize, merges: Option<Vec<Merge>>) -> Result<Sheet, String> {
     let mut sheet = Sheet { name: name.to_string(), ..Default::default() };
     let too_big = || format!("sheet '{name}' has more cells than the limit of {budget} (limits.max_cells); refused");
     match wb {
@@ -72,9 +86,10 @@ fn read_sheet(wb: &mut Wb<'_>, name: &str, budget: usize) -> Result<Sheet, Strin
                 }
             }
             sheet.rows = densify(sparse, budget).ok_or_else(too_big)?;
-            if let Ok(dims) = x.merge_cells_by_sheet_name(name) {
-                sheet.merges = dims.iter().map(to_merge).collect();
-            }
+            sheet.merges = match merges {
+                Some(m) => m,
+                None => x.merge_cells_by_sheet_name(name).map(|dims| dims.iter().map(to_merge).collect()).unwrap_or_default(),
+            };
         }
         Sheets::Xlsb(x) => {
             let mut reader = x.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
@@ -99,7 +114,7 @@ fn read_sheet(wb: &mut Wb<'_>, name: &str, budget: usize) -> Result<Sheet, Strin
     Ok(sheet)
 }
 
-fn to_merge(d: &calamine::Dimensions) -> Merge {
+pub(super) fn to_merge(d: &calamine::Dimensions) -> Merge {
     Merge { first_row: d.start.0 as usize, first_col: d.start.1 as usize, last_row: d.end.0 as usize, last_col: d.end.1 as usize }
 }
 
