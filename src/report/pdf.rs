@@ -138,11 +138,20 @@ pub struct Doc {
     pub y: f32,
     bookmarks: Vec<(String, usize)>,
     running_title: String,
+    /// Laying out only: pages and positions as when drawing, nothing drawn (see [`Doc::measuring`]).
+    measuring: bool,
 }
 
 impl Doc {
     pub fn new(running_title: &str) -> Doc {
-        Doc { pages: Vec::new(), page: Content::default(), y: MARGIN, bookmarks: Vec::new(), running_title: running_title.to_string() }
+        Doc { pages: Vec::new(), page: Content::default(), y: MARGIN, bookmarks: Vec::new(), running_title: running_title.to_string(), measuring: false }
+    }
+
+    /// A document that lays out without drawing: the same page breaks and positions,
+    /// for a first pass that only learns where things land (the rakor pack's table of
+    /// contents); drawing its text was a third of that pass.
+    pub fn measuring(running_title: &str) -> Doc {
+        Doc { measuring: true, ..Doc::new(running_title) }
     }
 
     pub fn page_number(&self) -> usize {
@@ -175,6 +184,9 @@ impl Doc {
     }
 
     pub fn text_at(&mut self, x: f32, y_top: f32, size: f32, bold: bool, color: Rgb3, s: &str) {
+        if self.measuring {
+            return self.page.mark_drawn();
+        }
         self.page.text(x, PAGE_H - y_top, size, bold, color.rgb(), s);
     }
 
@@ -189,11 +201,17 @@ impl Doc {
     }
 
     pub fn rect(&mut self, x: f32, y_top: f32, w: f32, h: f32, fill: Rgb3) {
+        if self.measuring {
+            return self.page.mark_drawn();
+        }
         self.page.rect(x, PAGE_H - y_top - h, w, h, fill.rgb());
     }
 
     /// A polyline through points given as (x, y from top).
     pub fn line(&mut self, points: &[(f32, f32)], color: Rgb3, thickness: f32, dashed: bool) {
+        if self.measuring {
+            return self.page.mark_drawn();
+        }
         let points: Vec<(f32, f32)> = points.iter().map(|(x, y)| (*x, PAGE_H - *y)).collect();
         self.page.polyline(&points, color.rgb(), thickness, dashed);
     }
@@ -316,6 +334,29 @@ impl Doc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    /// The rakor pack's table of contents relies on it: a measuring pass breaks pages
+    /// where drawing does.
+    #[test]
+    fn a_measuring_document_lands_where_a_drawn_one_does() {
+        let lay_out = |mut doc: Doc| {
+            let mut marks = Vec::new();
+            let columns = vec![TableColumn { title: "Kabupaten".into(), width: 200.0, align: Align::Left }, TableColumn { title: "Dosis 1".into(), width: 80.0, align: Align::Right }];
+            for part in 0..3 {
+                doc.start_page();
+                doc.start_page(); // no blank page in between
+                doc.heading(&format!("Bagian {part}"));
+                doc.paragraph(&"kata yang cukup panjang untuk dibungkus ".repeat(20 + part), 9.5, false, BLACK);
+                let rows: Vec<Vec<TableCell>> = (0..40 * (part + 1)).map(|i| vec![TableCell::plain(format!("Kabupaten nomor {i} dengan nama panjang sekali sampai dibungkus")), TableCell::plain(i.to_string())]).collect();
+                doc.table(&columns, &rows, 8.0);
+                marks.push((doc.page_number(), doc.y));
+            }
+            marks
+        };
+        let drawn = lay_out(Doc::new("t"));
+        assert!(drawn.last().unwrap().0 > 6, "{drawn:?}");
+        assert_eq!(lay_out(Doc::measuring("t")), drawn);
+    }
+
     #[test]
     fn every_wrapped_line_fits_even_a_long_path_after_other_words() {
         let s = "check the counts in /work/fixtures/jambi/submissions/2022-01-15/bungo_rekap_2022_01_15.ods please";

@@ -32,19 +32,19 @@ pub fn urgency_order(input: &ReportInput, group: &str, dose: i32) -> Vec<String>
 pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
     // Two passes: the first learns on which page each district starts, the second
     // writes those pages into the table of contents (same layout, same page breaks).
-    let (_, pages) = layout(input, def, &BTreeMap::new());
-    let (doc, _) = layout(input, def, &pages);
+    let (_, pages) = layout(Doc::measuring, input, def, &BTreeMap::new());
+    let (doc, _) = layout(Doc::new, input, def, &pages);
     let title = text(&def.title, input.lang_code()).to_string();
     doc.finish(&format!("{title} {} {}", input.province_name(), input.period), &super::page_label(input.lang), input.id_seed)
 }
 
 /// Lays out the pack; returns the document and the page each district starts on.
-fn layout(input: &ReportInput, def: &ReportDefinition, pages: &BTreeMap<String, usize>) -> (Doc, BTreeMap<String, usize>) {
+fn layout(new_doc: fn(&str) -> Doc, input: &ReportInput, def: &ReportDefinition, pages: &BTreeMap<String, usize>) -> (Doc, BTreeMap<String, usize>) {
     let lang = input.lang;
     let title = text(&def.title, input.lang_code()).to_string();
     let province = input.province_name();
     let running = format!("{title} — {province} — {}", locale::date(input.period, lang));
-    let mut doc = Doc::new(&running);
+    let mut doc = new_doc(&running);
     let mut starts = BTreeMap::new();
     // The district order comes from the districts section (the summary lists them the same way).
     let order_section = def.sections.iter().find(|s| s.kind == SectionKind::Districts);
