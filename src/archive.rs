@@ -12,20 +12,22 @@ use crate::Consolidated;
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use polars::prelude::*;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// What `DIR/_runs/<period>.json` holds.
+/// What `DIR/_runs/<period>.json` holds. Borrowed from the run when written (a year's
+/// 26,000 files are not copied to be serialised), owned when read back.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct RunRecord {
+struct RunRecord<'a> {
     sitrep_version: String,
     period: NaiveDate,
-    files: Vec<FileOutcome>,
-    targets_file: Option<FileOutcome>,
-    findings: Vec<Finding>,
-    targets: Vec<Target>,
+    files: Cow<'a, [FileOutcome]>,
+    targets_file: Option<Cow<'a, FileOutcome>>,
+    findings: Cow<'a, [Finding]>,
+    targets: Cow<'a, [Target]>,
     #[serde(default)]
-    statuses: Vec<ReportedStatus>,
+    statuses: Cow<'a, [ReportedStatus]>,
     id_seed: String,
 }
 
@@ -47,11 +49,11 @@ pub fn write_record(dir: &Path, read: &Consolidated) -> Result<Option<PathBuf>> 
     let record = RunRecord {
         sitrep_version: env!("CARGO_PKG_VERSION").to_string(),
         period: latest,
-        files: read.files.clone(),
-        targets_file: read.targets_file.clone(),
-        findings: read.findings.clone(),
-        targets: read.targets.clone(),
-        statuses: read.statuses.clone(),
+        files: Cow::Borrowed(&read.files),
+        targets_file: read.targets_file.as_ref().map(Cow::Borrowed),
+        findings: Cow::Borrowed(&read.findings),
+        targets: Cow::Borrowed(&read.targets),
+        statuses: Cow::Borrowed(&read.statuses),
         id_seed: hex::encode(read.id_seed),
     };
     let rel = format!("_runs/{latest}.json");
@@ -119,17 +121,17 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<Consolidated> {
     })?;
     let id_seed = hex::decode(&record.id_seed).ok().and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok()).unwrap_or_default();
     Ok(Consolidated {
-        files: record.files,
-        targets_file: record.targets_file,
-        findings: record.findings,
+        files: record.files.into_owned(),
+        targets_file: record.targets_file.map(Cow::into_owned),
+        findings: record.findings.into_owned(),
         observations: frames.into_iter().collect(),
-        targets: record.targets,
-        statuses: record.statuses,
+        targets: record.targets.into_owned(),
+        statuses: record.statuses.into_owned(),
         id_seed,
     })
 }
 
-fn run_record(dir: &Path, period: NaiveDate) -> Result<RunRecord> {
+fn run_record(dir: &Path, period: NaiveDate) -> Result<RunRecord<'static>> {
     let runs = dir.join("_runs");
     let mut dates: Vec<NaiveDate> = std::fs::read_dir(&runs)
         .with_context(|| format!("{} is not a sitrep archive (no _runs folder): write one with `sitrep run … --archive {}`", dir.display(), dir.display()))?
