@@ -283,6 +283,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_header_repeated_inside_the_data_is_told_from_figures() {
+        let t = |s: &str| Cell::Text(s.into());
+        let rows = vec![
+            vec![t("Kecamatan"), t("Lansia Dosis 1"), t("Lansia Dosis 2")],
+            vec![t("Kota Baru"), Cell::Number(10.0), Cell::Number(8.0)],
+            vec![t("KECAMATAN"), t("Lansia  Dosis 1"), t("Lansia Dosis 2")],
+            vec![t("Kecamatan"), Cell::Number(1.0), Cell::Number(2.0)],
+            vec![t("Telanaipura"), t("12"), Cell::Number(3.0)],
+        ];
+        let sheet = Sheet { name: "Rekap".into(), rows, merges: Vec::new() };
+        let header = find(&sheet, &Vocabulary::default(), Purpose::Submission).expect("a header");
+        let repeated: Vec<bool> = (1..sheet.rows.len()).map(|r| is_repeated_header(&sheet, r, &header)).collect();
+        assert_eq!(repeated, [false, true, false, false]);
+    }
+
+    #[test]
     fn a_header_word_is_anything_the_vocabulary_classifies_or_a_group() {
         let v = Vocabulary::default();
         // The long form this replaced, checked against the short one on many labels.
