@@ -244,6 +244,25 @@ ref="B2"/><mergeCell xr:uid="{1}" ref="XFD1048575:XFD1048576"/></mergeCells><pag
         assert_eq!(scan(&br#"<mergeCells count="0"></mergeCells>"#[..], 5), Some(vec![]));
     }
 
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// Any bytes, with pieces of merged-range markup among them: the scan never
+        /// panics, and where the chunks are cut never changes what it finds.
+        #[test]
+        fn chunking_never_changes_the_result(parts in prop::collection::vec(prop_oneof![
+            Just(&b"<mergeCell ref=\"B2:C3\"/>"[..]), Just(&b"<x:mergeCell ref='A1'>"[..]), Just(&b"</x:mergeCell>"[..]),
+            Just(&b"<mergeCells count=\"1\">"[..]), Just(&b"mergeCell"[..]), Just(&b"<"[..]), Just(&b">"[..]), Just(&b" ref="[..]),
+            Just(&b"\""[..]), Just(&b"Z9"[..]), Just(&b":"[..]), Just(&b"<c r=\"A1\"><v>1</v></c>"[..]),
+        ], 0..40), noise in prop::collection::vec(any::<u8>(), 0..64), chunk in 1usize..80) {
+            let mut xml: Vec<u8> = parts.concat();
+            let at = noise.first().map_or(0, |b| *b as usize % (xml.len() + 1));
+            xml.splice(at..at, noise.iter().copied());
+            prop_assert_eq!(scan(&xml[..], chunk), scan(&xml[..], xml.len() + 1));
+        }
+    }
+
     /// Every xlsx in the fixtures: the scan finds the same sheets and ranges as calamine.
     #[test]
     fn the_scan_agrees_with_calamine_on_the_fixtures() {
