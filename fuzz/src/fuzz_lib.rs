@@ -10,3 +10,5 @@ pub mod gazetteer;
 pub mod ingest;
 #[path = "../../src/layout/mod.rs"]
 pub mod layout;
+#[path = "../../src/sym.rs"]
+pub mod sym;
