@@ -62,7 +62,8 @@ pub struct PackageNote {
     pub message: &'static str,
 }
 
-const ENCRYPTED: &str = "the workbook is encrypted (password-protected); ask the sender for an unprotected copy";
+/// What the guard and the workbook reader say of a password-protected workbook.
+pub(super) const ENCRYPTED: &str = "the workbook is encrypted (password-protected); ask the sender for an unprotected copy";
 
 /// How many times its size a deflated stream can grow at most: two bits (the shortest
 /// length and distance codes) give 258 bytes.

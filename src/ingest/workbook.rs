@@ -60,7 +60,7 @@ pub fn read(format: Format, bytes: &[u8], limits: &Limits, src: &str) -> Result<
 fn explain_open_error(e: &str) -> String {
     let lower = e.to_lowercase();
     if lower.contains("password") || lower.contains("encrypt") {
-        "the workbook is encrypted (password-protected); ask the sender for an unprotected copy".into()
+        super::guard::ENCRYPTED.into()
     } else {
         format!("cannot open the workbook ({e}); it may be damaged: open and re-save it, or ask the sender again")
     }
