@@ -545,7 +545,7 @@ pub fn settle_resubmissions(files: &mut [FileTable], mtimes: &[Option<chrono::Da
         if idx.len() < 2 {
             continue;
         }
-        idx.sort_by(|a, b| mtimes[*a].cmp(&mtimes[*b]).then(files[*a].outcome.path.cmp(&files[*b].outcome.path)));
+        idx.sort_by(|a, b| older_first(files, mtimes, *a, *b));
         let Some(&keep) = idx.last() else { continue };
         let kept_path = files[keep].outcome.path.clone();
         let kept_hash = files[keep].outcome.sha256.clone();
@@ -574,12 +574,19 @@ pub fn settle(files: &mut [FileTable], mtimes: &[Option<chrono::DateTime<chrono:
     crate::levels::settle_levels(files, mtimes);
 }
 
-/// The files read (status ok), newest first: by file time, then by name (the later
-/// name first), the order in which a figure given twice is taken.
+/// The files read (status ok), newest first: the order in which a figure given twice
+/// is taken.
 pub(crate) fn newest_first(files: &[FileTable], mtimes: &[Option<chrono::DateTime<chrono::Utc>>]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..files.len()).filter(|i| files[*i].outcome.status == "ok").collect();
-    order.sort_by(|a, b| mtimes.get(*b).cmp(&mtimes.get(*a)).then(files[*b].outcome.path.cmp(&files[*a].outcome.path)));
+    order.sort_by(|a, b| older_first(files, mtimes, *b, *a));
     order
+}
+
+/// Which of files `a` and `b` is the older submission: by file time (none is oldest),
+/// then by name (the earlier name). The newer one counts, for resubmissions, repeated
+/// figures and figures at two levels alike.
+fn older_first(files: &[FileTable], mtimes: &[Option<chrono::DateTime<chrono::Utc>>], a: usize, b: usize) -> std::cmp::Ordering {
+    mtimes.get(a).cmp(&mtimes.get(b)).then(files[a].outcome.path.cmp(&files[b].outcome.path))
 }
 
 /// The district and period of a file's observations when they are all of one.
