@@ -139,8 +139,12 @@ fn load(path: &Path) -> std::io::Result<SourceFile> {
 /// before reading).
 fn load_with(path: &Path, meta: Option<&std::fs::Metadata>) -> std::io::Result<SourceFile> {
     let bytes = std::fs::read(path)?;
-    let modified = meta.and_then(|m| m.modified().ok()).map(chrono::DateTime::<chrono::Utc>::from);
-    Ok(SourceFile { path: path.to_path_buf(), display: path.display().to_string(), sha256: export::sha256_hex(&bytes), bytes, modified })
+    Ok(SourceFile { path: path.to_path_buf(), display: path.display().to_string(), sha256: export::sha256_hex(&bytes), bytes, modified: file_time(meta) })
+}
+
+/// A file's modification time, as submissions' times are kept.
+fn file_time(meta: Option<&std::fs::Metadata>) -> Option<chrono::DateTime<chrono::Utc>> {
+    meta.and_then(|m| m.modified().ok()).map(chrono::DateTime::<chrono::Utc>::from)
 }
 
 /// Ingest, layout and table for one file: never fails, a bad file is a finding.
@@ -195,8 +199,7 @@ fn read_through_cache(path: &Path, plan: &RunPlan, resolver: &Resolver, clock: &
                 clock.add(timings::Stage::Ingest, started);
                 counts.hits.fetch_add(1, Relaxed);
                 counts.not_read.fetch_add(1, Relaxed);
-                let modified = meta.as_ref().and_then(|m| m.modified().ok()).map(chrono::DateTime::<chrono::Utc>::from);
-                return (t, modified, Some(key));
+                return (t, file_time(meta.as_ref()), Some(key));
             }
         }
     }
