@@ -194,11 +194,15 @@ pub(crate) fn still_there(root: &Path, rel: &str, bytes: u64) -> bool {
 /// The partitions the previous run into `root` recorded in its manifest (none when
 /// there is no readable manifest).
 fn previous_partitions(root: &Path) -> Vec<Partition> {
+    /// Only the partitions: the rest of a year's manifest (26,000 inputs) is skipped over,
+    /// not built as JSON values.
+    #[derive(serde::Deserialize)]
+    struct Previous {
+        #[serde(default)]
+        observation_partitions: Vec<Partition>,
+    }
     let Ok(bytes) = std::fs::read(root.join("export/manifest.json")) else { return Vec::new() };
-    serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|m| serde_json::from_value(m.get("observation_partitions")?.clone()).ok())
-        .unwrap_or_default()
+    serde_json::from_slice::<Previous>(&bytes).map(|m| m.observation_partitions).unwrap_or_default()
 }
 
 /// One period of the canonical table: its rows, in the table's order, and their

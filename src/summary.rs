@@ -16,8 +16,10 @@ pub struct District {
     pub name: String,
 }
 
+/// Borrows the run's files and findings (a year's are 26,000 files): serialised for
+/// `--json`, never kept.
 #[derive(Debug, Clone, Serialize)]
-pub struct RunReport {
+pub struct RunReport<'a> {
     pub period: Option<String>,
     /// Submission files found.
     pub files: usize,
@@ -41,13 +43,13 @@ pub struct RunReport {
     pub out: String,
     pub reports: Vec<String>,
     pub exports: Vec<String>,
-    pub inputs: Vec<FileOutcome>,
-    pub targets: Option<FileOutcome>,
-    pub findings: Vec<Finding>,
+    pub inputs: &'a [FileOutcome],
+    pub targets: Option<&'a FileOutcome>,
+    pub findings: &'a [Finding],
 }
 
-impl RunReport {
-    pub fn new(s: &RunSummary, out: &Path, gazetteer: &Gazetteer) -> RunReport {
+impl<'a> RunReport<'a> {
+    pub fn new(s: &'a RunSummary, out: &Path, gazetteer: &Gazetteer) -> RunReport<'a> {
         let count = |sev: Severity| s.findings.iter().filter(|f| f.severity == sev).count();
         let flagged: BTreeSet<&str> = s.findings.iter().filter(|f| f.severity != Severity::Info).map(|f| f.source.as_str()).collect();
         let reporting: BTreeSet<&str> = s.districts_reporting.iter().map(String::as_str).collect();
@@ -77,9 +79,9 @@ impl RunReport {
             out: out.display().to_string(),
             reports: s.reports.iter().map(path).collect(),
             exports: s.exports.iter().map(path).collect(),
-            inputs: s.files.clone(),
-            targets: s.targets.clone(),
-            findings: s.findings.clone(),
+            inputs: &s.files,
+            targets: s.targets.as_ref(),
+            findings: &s.findings,
         }
     }
 
