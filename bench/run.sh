@@ -5,6 +5,9 @@
 # reading floor (the same files only opened and iterated), and the weekly run over the
 # year's folder (the earlier weeks in the cache, the last one new). Raw figures go to
 # bench/latest.md; bench/results.md keeps the hand-written comparisons between versions.
+# Each timed run is repeated RUNS times (3 unless set): a 2-core machine's times for the
+# same run vary by a tenth or more, so the median run's stages are shown, with every
+# run's wall time, CPU time and peak memory.
 # Needs python3 with xlwt (pip install xlwt) for the generator and GNU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +22,25 @@ FLOOR="$TARGET/release/examples/calamine_floor"
 [ -d "$DATA/week1" ] || python3 bench/make_national.py "$DATA/week1" 1
 [ -d "$DATA/year" ] || python3 bench/make_national.py "$DATA/year" "$WEEKS_LONG"
 out=bench/latest.md
+RUNS="${RUNS:-3}"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+# timed PREPARE CMD...: runs `eval PREPARE` then CMD --timings, RUNS times; prints the
+# stages of the run with the median wall time, then one line per run.
+timed() {
+  local prepare=$1 i
+  shift
+  for i in $(seq "$RUNS"); do
+    eval "$prepare"
+    /usr/bin/time -o "$scratch/time$i" -f "%e s wall, %U s user, %S s sys, %M KB peak RSS" "$@" --timings > "$scratch/run$i" 2>&1 || true
+  done
+  local median
+  median=$(for i in $(seq "$RUNS"); do echo "$(cut -d' ' -f1 "$scratch/time$i") $i"; done | sort -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2) {print $2}')
+  grep -v '^sitrep:' "$scratch/run$median" || true
+  for i in $(seq "$RUNS"); do
+    echo "run $i of $RUNS: $(cat "$scratch/time$i")$([ "$i" = "$median" ] && echo "  (median: its stages above)")"
+  done
+}
 {
   echo "# sitrep benchmark"
   echo
@@ -33,14 +55,11 @@ out=bench/latest.md
     # cache (the floor ran first on a cold cache and took 0.05–0.5 s for the same week).
     find "$DATA/$set/submissions" -type f -exec cat {} + > /dev/null
     "$FLOOR" "$DATA/$set/submissions"
-    rm -rf "$DATA/$set/out"
     echo "# first run (no cache)"
-    /usr/bin/time -f "run: %e s wall, %U s user, %S s sys, %M KB peak RSS" "$BIN" run "$DATA/$set/submissions" \
-      --targets "$DATA/$set/sasaran.csv" --out "$DATA/$set/out" --quiet --timings 2>&1 | grep -v '^sitrep:' || true
+    timed "rm -rf '$DATA/$set/out'" "$BIN" run "$DATA/$set/submissions" --targets "$DATA/$set/sasaran.csv" --out "$DATA/$set/out" --quiet
     echo
     echo "# the same run again: every file from the incremental cache"
-    /usr/bin/time -f "run: %e s wall, %U s user, %S s sys, %M KB peak RSS" "$BIN" run "$DATA/$set/submissions" \
-      --targets "$DATA/$set/sasaran.csv" --out "$DATA/$set/out" --quiet --timings 2>&1 | grep -v '^sitrep:' || true
+    timed ":" "$BIN" run "$DATA/$set/submissions" --targets "$DATA/$set/sasaran.csv" --out "$DATA/$set/out" --quiet
     echo '```'
   done
   # The weekly run: a folder holding every week but the last (hard links, or copies
@@ -53,13 +72,17 @@ out=bench/latest.md
   for wk in $(echo "$weeks" | head -n -1); do
     cp -al "$DATA/year/submissions/$wk" "$W/submissions/$wk" 2>/dev/null || cp -r "$DATA/year/submissions/$wk" "$W/submissions/$wk"
   done
-  "$BIN" run "$W/submissions" --targets "$DATA/year/sasaran.csv" --out "$W/out" --archive "$W/arsip" --quiet >/dev/null 2>&1 || true
-  cp -al "$DATA/year/submissions/$last" "$W/submissions/$last" 2>/dev/null || cp -r "$DATA/year/submissions/$last" "$W/submissions/$last"
+  # Before each timed run: the last week taken out and the folder run (its cache and
+  # archive then hold the other weeks), then the last week put back.
+  before_last_week() {
+    rm -rf "$W/submissions/$last"
+    "$BIN" run "$W/submissions" --targets "$DATA/year/sasaran.csv" --out "$W/out" --archive "$W/arsip" --quiet >/dev/null 2>&1 || true
+    cp -al "$DATA/year/submissions/$last" "$W/submissions/$last" 2>/dev/null || cp -r "$DATA/year/submissions/$last" "$W/submissions/$last"
+  }
   echo
   echo "## weekly run over the year's folder (week $last new, the others cached; with --archive)"
   echo
   echo '```'
-  /usr/bin/time -f "run: %e s wall, %U s user, %S s sys, %M KB peak RSS" "$BIN" run "$W/submissions" \
-    --targets "$DATA/year/sasaran.csv" --out "$W/out" --archive "$W/arsip" --quiet --timings 2>&1 | grep -v '^sitrep:' || true
+  timed before_last_week "$BIN" run "$W/submissions" --targets "$DATA/year/sasaran.csv" --out "$W/out" --archive "$W/arsip" --quiet
   echo '```'
 } | tee "$out"
