@@ -4,9 +4,10 @@
 //! A period's attainment depends only on that period's district figures, the targets,
 //! the districts and groups of all periods ([`attain::Scope`]), the threshold and the
 //! build. Their SHA-256 names the period's file: `<cache>/attainment/<period>-<key>.parquet`.
-//! A file whose name is not a key of this run is not used, and is removed; a file that
-//! cannot be read is computed again. No index: the name is the whole record, so a run
-//! killed halfway leaves nothing that could be taken for something else.
+//! A file whose name is not a key of this run is not used; it is removed when its
+//! period is one of the run's (files of other periods stay for the runs that have
+//! them); a file that cannot be read is computed again. No index: the name is the whole
+//! record, so a run killed halfway leaves nothing that could be taken for something else.
 
 use crate::attain::{self, Scope};
 use crate::export::{parquet_to, write_atomic_with};
@@ -57,9 +58,13 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
             start = end;
         }
     }
-    // Periods gone, keys changed, and the temporary files of an interrupted write.
+    // Files of this run's periods under another key, and the temporary files of an
+    // interrupted write. Other periods' files stay: a run over fewer periods
+    // (`sitrep report --archive … --period` of an earlier week into the same folder)
+    // would otherwise cost the next weekly run the whole year's attainment.
     let keep: Vec<String> = keys.iter().map(|(d, k)| file_of(*d, k)).collect();
-    crate::export::remove_files_except(dir, |path| path.file_name().is_some_and(|n| keep.iter().any(|k| n == k.as_str())));
+    let other_period = |name: &str| name.get(..10).and_then(|p| chrono::NaiveDate::parse_from_str(p, "%Y-%m-%d").ok()).is_some_and(|p| !keys.contains_key(&crate::table::days_of(p))) && name.ends_with(".parquet");
+    crate::export::remove_files_except(dir, |path| path.file_name().and_then(|n| n.to_str()).is_some_and(|n| keep.iter().any(|k| n == k.as_str()) || other_period(n)));
     let mut all = frames.into_values();
     let Some(mut out) = all.next() else { return Ok(attain::compute_in(figures, targets, threshold, &scope)?) };
     for df in all {
@@ -208,6 +213,18 @@ mod tests {
             assert_eq!(files.len(), 3);
             assert!(files.iter().all(|f| !after.contains(f)));
         }
+
+        // A run over fewer periods (an earlier week re-rendered into the same folder)
+        // leaves the other periods' files for the next run over all of them.
+        let all = stored(dir);
+        let first_week = figures(&[(19000, "15.01", 1, 100), (19000, "15.02", 1, 50)]);
+        compute(&first_week, &targets(2000), 0.7, dir).unwrap();
+        let kept = stored(dir);
+        assert!(all[1..].iter().all(|f| kept.contains(f)), "{all:?} {kept:?}");
+        let before: Vec<_> = all[1..].iter().map(|f| modified(f)).collect();
+        assert!(compute(&newcomer, &targets(2000), 0.7, dir).unwrap().equals_missing(&attain::compute(&newcomer, &targets(2000), 0.7).unwrap()));
+        assert_eq!(all[1..].iter().map(|f| modified(f)).collect::<Vec<_>>(), before);
+        assert_eq!(stored(dir).len(), 3, "the first week's file under the other key is gone");
 
         // A damaged file is computed again.
         let victim = dir.join(&stored(dir)[0]);
