@@ -817,24 +817,61 @@ where
     let days: Vec<i32> = obs.clone().map(|o| days_of(o.period)).collect();
     let len = days.len();
     // Strings are copied straight into the columns (no owned copy of each first).
-    let s = |name: &str, f: &dyn Fn(&Observation) -> &str| -> Column { StringChunked::from_iter_values(name.into(), obs.clone().map(f)).into_series().into() };
-    let o = |name: &str, f: &dyn Fn(&Observation) -> Option<&str>| -> Column { StringChunked::from_iter_options(name.into(), obs.clone().map(f)).into_series().into() };
+    let t = |name: &str, f: &dyn Fn(&Observation) -> Option<Sym>| -> Column { text_column(name, len, obs.clone().map(f)).into_series().into() };
     DataFrame::new(
         len,
         vec![
             Int32Chunked::from_vec("period".into(), days).into_date().into_series().into(),
-            s("province_code", &|o| &o.province_code),
-            s("district_code", &|o| &o.district_code),
-            o("area_code", &|o| o.area_code.as_deref()),
-            o("unit", &|o| o.unit.as_deref()),
-            s("group", &|o| o.group.code()),
+            t("province_code", &|o| Some(o.province_code)),
+            t("district_code", &|o| Some(o.district_code)),
+            t("area_code", &|o| o.area_code),
+            t("unit", &|o| o.unit),
+            StringChunked::from_iter_values("group".into(), obs.clone().map(|o| o.group.code())).into_series().into(),
             Column::new("dose".into(), obs.clone().map(|o| o.dose as i32).collect::<Vec<i32>>()),
             Column::new("vaccinated".into(), obs.clone().map(|o| o.vaccinated).collect::<Vec<i64>>()),
-            s("source", &|o| &o.source),
-            s("sheet", &|o| &o.sheet),
-            s("cell", &|o| &o.cell),
+            t("source", &|o| Some(o.source)),
+            t("sheet", &|o| Some(o.sheet)),
+            t("cell", &|o| Some(o.cell)),
         ],
     )
+}
+
+/// A text column of `len` interned texts in which a long text (a file's path, on every
+/// row of the file) is stored once and every row refers to it, where polars' builders
+/// copy it for each row: a year's table was 700 MB of such copies.
+fn text_column(name: &str, len: usize, values: impl Iterator<Item = Option<Sym>>) -> polars::prelude::StringChunked {
+    use polars_arrow::array::{MutableBinaryViewArray, View};
+    let mut array = MutableBinaryViewArray::<str>::with_capacity(len);
+    let mut stored: rustc_hash::FxHashMap<usize, View> = Default::default();
+    let mut last: Option<(Sym, View)> = None;
+    // The bytes of the texts pushed as views, counted in once at the end.
+    let mut shared_bytes = 0;
+    for value in values {
+        let Some(s) = value else {
+            array.push_null();
+            continue;
+        };
+        if s.len() <= View::MAX_INLINE_SIZE as usize {
+            array.push_value(&*s);
+            continue;
+        }
+        let view = match last {
+            Some((l, v)) if l == s => v,
+            _ => *stored.entry(s.id()).or_insert_with(|| array.push_value_into_buffer(s.as_bytes())),
+        };
+        last = Some((s, view));
+        // SAFETY: the view was made by this array's `push_value_into_buffer`, which stored
+        // its bytes in the buffer the view names (buffers are only ever added).
+        unsafe { array.views_mut().push(view) };
+        shared_bytes += s.len();
+        if let Some(validity) = array.validity() {
+            validity.push(true);
+        }
+    }
+    // SAFETY: the total of the texts' lengths, as `push_value` keeps it (checked against
+    // the views in debug builds).
+    unsafe { array.set_total_bytes_len(array.total_bytes_len() + shared_bytes) };
+    polars::prelude::StringChunked::with_chunk(name.into(), array.freeze())
 }
 
 /// The observations by `key` (a partition of the export or the archive), each list in
@@ -1014,6 +1051,44 @@ mod tests {
     use super::testing::{file, obs};
     use super::*;
 
+    /// A text column with each long text stored once holds the texts polars' own
+    /// builder holds (missing, empty, short, long, repeated, not ASCII), and writes the
+    /// same Parquet bytes.
+    #[test]
+    fn a_text_column_with_shared_texts_is_polars_own() {
+        use polars::prelude::*;
+        let texts: Vec<Option<Sym>> = [
+            Some("/data/submissions/2022-01-15/15.01_KAB_KERINCI_2022-01-15.xlsx"),
+            Some("/data/submissions/2022-01-15/15.01_KAB_KERINCI_2022-01-15.xlsx"),
+            None,
+            Some(""),
+            Some("C7"),
+            Some("exactly12byt"),
+            Some("thirteen byte"),
+            Some("Kab. Tanjung Jabung Barat é ✓"),
+            Some("/data/submissions/2022-01-15/15.02_KAB_MERANGIN.xlsx"),
+            None,
+            Some("/data/submissions/2022-01-15/15.01_KAB_KERINCI_2022-01-15.xlsx"),
+            Some("thirteen byte"),
+        ]
+        .iter()
+        .map(|t| t.map(Sym::new))
+        .collect();
+        // With enough distinct long texts to fill several of polars' buffers.
+        let rows: Vec<Option<Sym>> = (0..1000).flat_map(|i| texts.iter().copied().chain([Some(Sym::new(&format!("/data/submissions/file number {i}.xlsx")))])).collect();
+        let ours = text_column("t", rows.len(), rows.iter().copied());
+        let polars_own = StringChunked::from_iter_options("t".into(), rows.iter().map(|t| t.map(|s| s.as_str())));
+        assert!(ours.equal_missing(&polars_own).all());
+        assert_eq!(ours.null_count(), polars_own.null_count());
+        let parquet = |c: StringChunked| {
+            let mut df = DataFrame::new(c.len(), vec![c.into_series().into()]).unwrap();
+            let mut bytes = Vec::new();
+            ParquetWriter::new(&mut bytes).finish(&mut df).unwrap();
+            bytes
+        };
+        assert!(parquet(ours) == parquet(polars_own));
+    }
+
     /// A figure given twice in the newer file is counted once, and the older file's
     /// figures are still compared with the right ones of the newer (the ones after the
     /// repeat), whatever the hash.
@@ -1143,3 +1218,4 @@ mod tests {
         check(&settle(&|_| 42));
     }
 }
+
