@@ -816,7 +816,7 @@ where
     let obs = obs.into_iter();
     let days: Vec<i32> = obs.clone().map(|o| days_of(o.period)).collect();
     let len = days.len();
-    // Strings are copied straight into the columns (no owned copy of each first).
+    // Texts go straight into the columns, a long one stored once ([`text_column`]).
     let t = |name: &str, f: &dyn Fn(&Observation) -> Option<Sym>| -> Column { text_column(name, len, obs.clone().map(f)).into_series().into() };
     DataFrame::new(
         len,
