@@ -63,7 +63,9 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
     // (`sitrep report --archive … --period` of an earlier week into the same folder)
     // would otherwise cost the next weekly run the whole year's attainment.
     let keep: Vec<String> = keys.iter().map(|(d, k)| file_of(*d, k)).collect();
-    let other_period = |name: &str| name.get(..10).and_then(|p| chrono::NaiveDate::parse_from_str(p, "%Y-%m-%d").ok()).is_some_and(|p| !keys.contains_key(&crate::table::days_of(p))) && name.ends_with(".parquet");
+    // A stored file's period, from its name (`<period>-<key>.parquet`).
+    let period_of = |name: &str| name.strip_suffix(".parquet")?.get(..10).and_then(|p| chrono::NaiveDate::parse_from_str(p, "%Y-%m-%d").ok());
+    let other_period = |name: &str| period_of(name).is_some_and(|p| !keys.contains_key(&crate::table::days_of(p)));
     crate::export::remove_files_except(dir, |path| path.file_name().and_then(|n| n.to_str()).is_some_and(|n| keep.iter().any(|k| n == k.as_str()) || other_period(n)));
     let mut all = frames.into_values();
     let Some(mut out) = all.next() else { return Ok(attain::compute_in(figures, targets, threshold, &scope)?) };
