@@ -34,7 +34,10 @@ pub fn grouped_bars(doc: &mut Doc, groups: &[BarGroup], legend: &[(String, Rgb3)
     let scale = |v: f64| x0 + (v.clamp(0.0, max) / max) as f32 * plot_w;
     let legend_h = if legend.is_empty() { 0.0 } else { 14.0 };
     let plot_h = groups.len() as f32 * group_h;
-    doc.ensure(plot_h + legend_h + 30.0);
+    // Room above the plot for the threshold's label, clear of the top bar and of the
+    // heading's rule.
+    let label_band = 9.0;
+    doc.ensure(label_band + plot_h + legend_h + 30.0);
     if !legend.is_empty() {
         // From the left margin, clear of the threshold label drawn above the plot.
         let mut x = MARGIN;
@@ -45,7 +48,7 @@ pub fn grouped_bars(doc: &mut Doc, groups: &[BarGroup], legend: &[(String, Rgb3)
         }
         doc.y += legend_h;
     }
-    let top = doc.y;
+    let top = doc.y + label_band;
     // Grid every 10% (20% when some coverage is far above 100%).
     let mut tick = 0.0;
     while tick <= max + 1e-9 {
