@@ -177,8 +177,8 @@ fn from_range(range: &calamine::Range<Data>, budget: usize) -> Option<Vec<Vec<Ce
     Some(rows)
 }
 
-/// A calamine value as our cell; its text is moved, not copied (a year's 8 million
-/// cells were each copied once more here).
+/// A calamine value as our cell; its text is moved, not copied (every text cell of a
+/// streamed sheet was copied once more here).
 fn convert(v: Data) -> Cell {
     match v {
         Data::Empty => Cell::Empty,
