@@ -128,6 +128,8 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<Consolidated> {
         targets: record.targets.into_owned(),
         statuses: record.statuses.into_owned(),
         id_seed,
+        // Rows read back from the archive: fingerprinted, not named by files.
+        period_keys: None,
     })
 }
 

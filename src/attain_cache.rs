@@ -63,10 +63,7 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
     // (`sitrep report --archive … --period` of an earlier week into the same folder)
     // would otherwise cost the next weekly run the whole year's attainment.
     let keep: Vec<String> = keys.iter().map(|(d, k)| file_of(*d, k)).collect();
-    // A stored file's period, from its name (`<period>-<key>.parquet`).
-    let period_of = |name: &str| name.strip_suffix(".parquet")?.get(..10).and_then(|p| chrono::NaiveDate::parse_from_str(p, "%Y-%m-%d").ok());
-    let other_period = |name: &str| period_of(name).is_some_and(|p| !keys.contains_key(&crate::table::days_of(p)));
-    crate::export::remove_files_except(dir, |path| path.file_name().and_then(|n| n.to_str()).is_some_and(|n| keep.iter().any(|k| n == k.as_str()) || other_period(n)));
+    prune(dir, &keep, |p| keys.contains_key(&crate::table::days_of(p)));
     let mut all = frames.into_values();
     let Some(mut out) = all.next() else { return Ok(attain::compute_in(figures, targets, threshold, &scope)?) };
     for df in all {
@@ -75,6 +72,16 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
     // One chunk, as computed in one go: the export's Parquet is the same bytes every run.
     out.rechunk_mut();
     Ok(out)
+}
+
+/// Removes from `dir` the files named `<period>-<key>.<extension>` of the run's periods
+/// (`of_this_run`) other than `keep`, and anything else that is not a period's file (the
+/// temporary files of an interrupted write). Other periods' files stay.
+pub(crate) fn prune(dir: &Path, keep: &[String], of_this_run: impl Fn(chrono::NaiveDate) -> bool) {
+    // A stored file's period, from its name.
+    let period_of = |name: &str| name.get(..11)?.strip_suffix('-').and_then(|p| chrono::NaiveDate::parse_from_str(p, "%Y-%m-%d").ok());
+    let other_period = |name: &str| period_of(name).is_some_and(|p| !of_this_run(p));
+    crate::export::remove_files_except(dir, |path| path.file_name().and_then(|n| n.to_str()).is_some_and(|n| keep.iter().any(|k| n == k.as_str()) || other_period(n)));
 }
 
 /// The part of every period's key that is not its own figures.

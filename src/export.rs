@@ -144,14 +144,15 @@ const OBSERVATIONS_CSV_DIR: &str = "export/observations_csv";
 pub struct Partition {
     pub period: chrono::NaiveDate,
     pub rows: usize,
-    /// SHA-256 of the build and of every field of every row, in order.
+    /// The period's key from its files, or the SHA-256 of the build and of every field
+    /// of every row, in order ([`Period`]).
     pub fingerprint: String,
     pub parquet: Output,
     pub csv: Output,
 }
 
 /// What a period's files are made from: the build writing them and their rows.
-fn fingerprint(build: &str, rows: &[&table::Observation]) -> String {
+pub(crate) fn fingerprint(build: &str, rows: &[&table::Observation]) -> String {
     let mut hash = Sha256::new();
     hash.update(build.as_bytes());
     hash.update(b"rows, a text like the previous row's as one marker");
@@ -210,18 +211,23 @@ fn previous_partitions(root: &Path) -> Vec<Partition> {
 pub struct Period<'a> {
     pub period: chrono::NaiveDate,
     pub rows: Vec<&'a table::Observation>,
+    /// The period's key from its files ([`crate::period_keys`]) when the run has one,
+    /// else the SHA-256 of the build and of every field of every row.
     pub fingerprint: String,
 }
 
-/// The canonical table cut by period, each part fingerprinted once: what the export and
-/// the archive compare with what they wrote before.
+/// The canonical table cut by period, each part fingerprinted once: what the export, the
+/// archive and the cached district sums compare with what they wrote before.
 pub struct Periods<'a>(Vec<Period<'a>>);
 
 impl<'a> Periods<'a> {
-    pub fn new(obs: &'a Observations) -> Periods<'a> {
+    /// `keys`: the periods' keys from their files, when the run has them; a period
+    /// without one has its rows fingerprinted.
+    pub fn new(obs: &'a Observations, keys: Option<&std::collections::BTreeMap<chrono::NaiveDate, String>>) -> Periods<'a> {
         let build = crate::build_stamp();
         let parts: Vec<(chrono::NaiveDate, Vec<&table::Observation>)> = table::partitioned(obs, |o| o.period).into_iter().collect();
-        Periods(parts.into_par_iter().map(|(period, rows)| Period { period, fingerprint: fingerprint(&build, &rows), rows }).collect())
+        let named = |period: &chrono::NaiveDate| keys.and_then(|k| k.get(period)).cloned();
+        Periods(parts.into_par_iter().map(|(period, rows)| Period { period, fingerprint: named(&period).unwrap_or_else(|| fingerprint(&build, &rows)), rows }).collect())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Period<'a>> {

@@ -23,6 +23,8 @@ pub mod ingest;
 pub mod known_files;
 pub mod layout;
 pub mod levels;
+pub mod period_keys;
+pub mod period_sums;
 pub mod receipts;
 pub mod report;
 pub mod summary;
@@ -309,14 +311,21 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     }
     let mut files = Vec::with_capacity(results.len());
     let mut mtimes = Vec::with_capacity(results.len());
-    for (t, m, _) in results {
+    let mut cache_keys = Vec::with_capacity(results.len());
+    for (t, m, k) in results {
         files.push(t);
         mtimes.push(m);
+        cache_keys.push(k);
     }
     // A receipts log, when given, says when files arrived (newest resubmission wins).
     let (received, receipt_findings) = received_times(plan, &files, mtimes);
     let mtimes: Vec<_> = received.iter().map(|r| r.at).collect();
+    let rows_before: Vec<usize> = files.iter().map(|f| f.observations.len()).collect();
     table::settle(&mut files, &mtimes);
+    // Each period named by the files that make it (with the cache): what is kept per
+    // period (district sums, the export's and the archive's partitions) is found
+    // without reading the period's rows.
+    let period_keys = period_keys::of(&files, &cache_keys, &rows_before);
     for (f, r) in files.iter_mut().zip(&received) {
         f.outcome.received = r.at;
         f.outcome.received_from = if r.from_log { "receipts" } else if r.at.is_some() { "file_time" } else { "" }.into();
@@ -326,7 +335,8 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let mut timings = timings::Timings::from_parallel(&clock, run_started.elapsed());
     timings.files_cached = (hits, paths.len());
     timings.files_not_read = not_read;
-    let read = consolidate(files, targets_table, receipt_findings, plan);
+    let mut read = consolidate(files, targets_table, receipt_findings, plan);
+    read.period_keys = period_keys;
     // The archive's run record now; its partitions are written beside the export's.
     if let Some(dir) = &plan.archive {
         archive::write_record(dir, &read)?;
@@ -348,6 +358,8 @@ pub struct Consolidated {
     pub statuses: Vec<table::ReportedStatus>,
     /// A seed for the PDF /ID: the same inputs and configuration give the same bytes.
     pub id_seed: [u8; 16],
+    /// Each period's key from its files ([`period_keys`]), when the run read through the cache.
+    pub period_keys: Option<std::collections::BTreeMap<chrono::NaiveDate, String>>,
 }
 
 /// Gathers the files' observations, targets and findings into one table.
@@ -401,7 +413,7 @@ fn consolidate(mut files: Vec<FileTable>, targets_table: Option<FileTable>, rece
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     let mut id_seed = [0u8; 16];
     id_seed.copy_from_slice(&h.finalize()[..16]);
-    Consolidated { files: outcomes, targets_file: targets_table.map(|t| t.outcome), findings, observations, targets, statuses, id_seed }
+    Consolidated { files: outcomes, targets_file: targets_table.map(|t| t.outcome), findings, observations, targets, statuses, id_seed, period_keys: None }
 }
 
 /// `sitrep report --archive DIR --period P`: the reports and the export of a past period
@@ -451,20 +463,28 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     let period = report_period(plan, &read.observations)?;
     let mut read = read;
     let observations = std::mem::take(&mut read.observations);
+    // The table cut by period and each part fingerprinted, once: the export and the
+    // archive compare the fingerprints with what they wrote before, and the districts'
+    // sums of a period whose fingerprint the cache has are not summed again.
+    let started = std::time::Instant::now();
+    // Shared: each side lets go of the cut (a reference per row, 50 MB for a year) as
+    // soon as it is done with it.
+    let periods = std::sync::Arc::new(export::Periods::new(&observations, read.period_keys.as_ref()));
+    let cutting = started.elapsed();
     std::thread::scope(|scope| {
         // The canonical table needs nothing else: it is written (to the export, and to
         // the archive) while attainment, the checks and the reports are computed (a
         // year's table takes seconds to write).
-        let table = scope.spawn(|| {
+        let for_table = periods.clone();
+        let table = scope.spawn(move || {
             let started = std::time::Instant::now();
-            let periods = export::Periods::new(&observations);
             if let Some(dir) = archive {
-                archive::write_partitions(dir, &periods)?;
+                archive::write_partitions(dir, &for_table)?;
             }
-            export::canonical_table(&plan.out, &periods).map(|p| (p, started.elapsed()))
+            export::canonical_table(&plan.out, &for_table).map(|p| (p, cutting + started.elapsed()))
         });
         let table = || table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped")));
-        attain_report_export(plan, read, &observations, period, timings, run_started, progress, table)
+        attain_report_export(plan, read, &observations, periods, period, timings, run_started, progress, table)
     })
 }
 
@@ -486,6 +506,7 @@ fn attain_report_export(
     plan: &RunPlan,
     read: Consolidated,
     observations: &table::Observations,
+    periods: std::sync::Arc<export::Periods>,
     period: chrono::NaiveDate,
     mut timings: timings::Timings,
     run_started: std::time::Instant,
@@ -493,11 +514,17 @@ fn attain_report_export(
     table: impl FnOnce() -> Result<(Vec<export::Partition>, std::time::Duration)>,
 ) -> Result<RunSummary> {
     let gazetteer = gazetteer::embedded();
-    let Consolidated { files: outcomes, targets_file, mut findings, observations: _, targets, statuses, id_seed } = read;
+    let Consolidated { files: outcomes, targets_file, mut findings, observations: _, targets, statuses, id_seed, period_keys: _ } = read;
     progress.stage("attainment");
     let stage = std::time::Instant::now();
     // Attainment reads the districts' sums; the canonical table itself is only written out.
-    let figures_df = table::district_figures_frame(observations).context("summing the districts' figures")?;
+    let figures_df = match &plan.cache {
+        // Periods whose rows are unchanged: their sums come from the cache.
+        Some(dir) => period_sums::district_figures(&periods, &dir.join("sums")),
+        None => table::district_figures_frame(observations).map_err(Into::into),
+    }
+    .context("summing the districts' figures")?;
+    drop(periods);
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
     let attain_df = match &plan.cache {
         // Periods whose figures and targets are unchanged come from the cache.

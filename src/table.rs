@@ -910,13 +910,20 @@ pub fn periods<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> Vec<NaiveD
     periods.into_iter().collect()
 }
 
+/// Where a district sum belongs: period, province, district, group and dose.
+pub type SumKey = (NaiveDate, Sym, Sym, Group, u8);
+
 /// Each district's figures per period, group and dose, summed over its areas: what the
 /// attainment queries read (the columns of [`observations_frame`] they use), a few
 /// hundred thousand rows for a year instead of millions. Institutions' staff figures are
 /// left out, as attainment leaves them out.
 pub fn district_figures_frame<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
-    use polars::prelude::*;
-    let mut sums: rustc_hash::FxHashMap<(NaiveDate, Sym, Sym, Group, u8), i64> = Default::default();
+    district_sums_frame(&district_sums(obs))
+}
+
+/// The sums of [`district_figures_frame`], sorted by their key.
+pub fn district_sums<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> Vec<(SumKey, i64)> {
+    let mut sums: rustc_hash::FxHashMap<SumKey, i64> = Default::default();
     // A file's rows share their period and district: they are summed in a short list
     // first, and the table (hundreds of thousands of sums for a year, out of the cache's
     // reach) is touched once per group and dose of each file, not once per row.
@@ -942,7 +949,13 @@ pub fn district_figures_frame<'a>(obs: impl IntoIterator<Item = &'a Observation>
     flush(run, &mut run_sums);
     let mut rows: Vec<_> = sums.into_iter().collect();
     rows.sort_unstable_by_key(|(k, _)| *k);
-    let text = |name: &str, f: &dyn Fn(&(NaiveDate, Sym, Sym, Group, u8)) -> &str| -> Column { StringChunked::from_iter_values(name.into(), rows.iter().map(|(k, _)| f(k))).into_series().into() };
+    rows
+}
+
+/// Sums (sorted by their key) as the frame of [`district_figures_frame`].
+pub fn district_sums_frame(rows: &[(SumKey, i64)]) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+    use polars::prelude::*;
+    let text = |name: &str, f: &dyn Fn(&SumKey) -> &str| -> Column { StringChunked::from_iter_values(name.into(), rows.iter().map(|(k, _)| f(k))).into_series().into() };
     DataFrame::new(
         rows.len(),
         vec![

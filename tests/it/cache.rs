@@ -65,6 +65,14 @@ fn a_second_run_reuses_every_file_and_writes_the_same_bytes() {
     assert!(!fresh.join(".cache").exists());
     let (a, b) = (std::fs::read(out.join("export/attainment.csv")).unwrap(), std::fs::read(fresh.join("export/attainment.csv")).unwrap());
     assert!(a == b, "the cached run and a fresh one disagree after a file changed");
+    // The changed file is now a newer submission for an earlier week: that week's sums
+    // and rows, kept per period, were taken again, not from the cache.
+    for dir in ["export/observations_csv", "export/observations"] {
+        let (a, b) = (files_under(&out.join(dir)), files_under(&fresh.join(dir)));
+        assert_eq!(a.len(), 3);
+        assert!(a == b, "{dir}: the cached run and a fresh one disagree after a file changed");
+    }
+    assert_eq!(std::fs::read_dir(out.join(".cache/sums")).unwrap().count(), 3, "one file of sums per week");
 }
 
 /// The cache's segments: (number, files in it), from their indexes.
