@@ -164,13 +164,41 @@ fn counts<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy) -> Counts<'
     grouped(obs, |_| true, place_ids, |o| keys.place(o))
 }
 
-/// A cumulative count that is lower than in the period before.
-pub fn counts_went_down<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy) -> Vec<Finding> {
-    went_down(&counts(obs))
+/// Where a finding sorts among its check's: district, area, unit, group and dose, as
+/// texts. The ranks a run sorts by differ between runs; their order is the texts'.
+pub type SortKey = (String, Option<String>, Option<String>, u32, u8);
+
+/// Findings of one check, each with its place's [`SortKey`], in the check's order.
+pub type Keyed = Vec<(SortKey, Finding)>;
+
+fn place_key(o: &Observation) -> SortKey {
+    (o.district_code.to_string(), o.area_code.map(|a| a.to_string()), o.unit.map(|u| u.to_string()), group_rank(o.group), o.dose)
 }
 
-fn went_down(counts: &Counts) -> Vec<Finding> {
-    counts.iter().flat_map(|(_, series)| series.windows(2).filter_map(went_down_between)).collect()
+fn district_key(o: &Observation) -> SortKey {
+    (o.district_code.to_string(), None, None, group_rank(o.group), o.dose)
+}
+
+/// `found` with the key of the place they are about (keys made only when there are any).
+fn keyed(found: Vec<Finding>, key: impl FnOnce() -> SortKey) -> Keyed {
+    if found.is_empty() {
+        return Vec::new();
+    }
+    let key = key();
+    found.into_iter().map(|f| (key.clone(), f)).collect()
+}
+
+fn unkeyed(found: Keyed) -> Vec<Finding> {
+    found.into_iter().map(|(_, f)| f).collect()
+}
+
+/// A cumulative count that is lower than in the period before.
+pub fn counts_went_down<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy) -> Vec<Finding> {
+    unkeyed(went_down(&counts(obs)))
+}
+
+fn went_down(counts: &Counts) -> Keyed {
+    counts.iter().flat_map(|(_, series)| keyed(series.windows(2).filter_map(went_down_between).collect(), || place_key(series[0].2))).collect()
 }
 
 fn went_down_between(pair: &[(NaiveDate, i64, &Observation)]) -> Option<Finding> {
@@ -194,17 +222,17 @@ fn went_down_between(pair: &[(NaiveDate, i64, &Observation)]) -> Option<Finding>
 
 /// More people with dose 2 than with dose 1 at the same place and date.
 pub fn dose2_above_dose1<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy) -> Vec<Finding> {
-    dose_above_previous(&counts(obs), 2, "dose2_above_dose1")
+    unkeyed(dose_above_previous(&counts(obs), 2, "dose2_above_dose1"))
 }
 
 /// More people with a booster (dose 3) than with dose 2 at the same place and date.
 pub fn booster_above_dose2<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy) -> Vec<Finding> {
-    dose_above_previous(&counts(obs), 3, "booster_above_dose2")
+    unkeyed(dose_above_previous(&counts(obs), 3, "booster_above_dose2"))
 }
 
-fn dose_above_previous(c: &Counts, later: u8, code: &'static str) -> Vec<Finding> {
+fn dose_above_previous(c: &Counts, later: u8, code: &'static str) -> Keyed {
     let earlier = later - 1;
-    let above = |(key, series): &([u32; 5], Series)| -> Vec<Finding> {
+    let above_in = |key: &[u32; 5], series: &Series| -> Vec<Finding> {
         let mut findings = Vec::new();
         let mut key_before = *key;
         key_before[4] = earlier as u32;
@@ -222,6 +250,7 @@ fn dose_above_previous(c: &Counts, later: u8, code: &'static str) -> Vec<Finding
         }
         findings
     };
+    let above = |(key, series): &([u32; 5], Series)| -> Keyed { keyed(above_in(key, series), || place_key(series[0].2)) };
     c.iter().filter(|(k, _)| k[4] == later as u32).flat_map(above).collect()
 }
 
@@ -313,14 +342,15 @@ impl CheckRules {
 /// a flat history (mean 0) is not compared.
 pub fn unusual_jumps<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy, factor: f64, weeks: usize) -> Vec<Finding> {
     let keys = Keys::new(obs);
-    jumps(grouped(obs, |_| true, district_ids, |o| keys.district(o)), factor, weeks)
+    unkeyed(jumps(&grouped(obs, |_| true, district_ids, |o| keys.district(o)), factor, weeks))
 }
 
 /// `series`: each district's counts of one group and dose, summed over areas and units.
-fn jumps(series: Vec<([u32; 5], Series)>, factor: f64, weeks: usize) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for (_, series) in &series {
+fn jumps(series: &[([u32; 5], Series)], factor: f64, weeks: usize) -> Keyed {
+    let mut out = Vec::new();
+    for (_, series) in series {
         let Some((_, _, first)) = series.first() else { continue };
+        let mut findings = Vec::new();
         let (district, group, dose) = (&first.district_code, first.group.code(), first.dose);
         let points: Vec<(&NaiveDate, (i64, &Observation))> = series.iter().map(|(p, n, o)| (p, (*n, *o))).collect();
         for i in (weeks + 1)..points.len() {
@@ -342,23 +372,16 @@ fn jumps(series: Vec<([u32; 5], Series)>, factor: f64, weeks: usize) -> Vec<Find
                 );
             }
         }
+        out.extend(keyed(findings, || district_key(first)));
     }
-    findings
+    out
 }
 
 /// Districts whose latest figures are older than `days` before the report's period.
 pub fn stale_districts<'a>(obs: impl IntoIterator<Item = &'a Observation>, period: NaiveDate, days: i64) -> Vec<Finding> {
-    let mut latest: rustc_hash::FxHashMap<usize, &Observation> = Default::default();
-    for o in obs.into_iter().filter(|o| o.period <= period) {
-        let e = latest.entry(o.district_code.id()).or_insert(o);
-        if o.period > e.period {
-            *e = o;
-        }
-    }
-    let mut latest: Vec<(&str, &Observation)> = latest.into_values().map(|o| (o.district_code.as_str(), o)).collect();
-    latest.sort_unstable_by_key(|(district, _)| *district);
-    latest
+    latest_figures(obs, period)
         .into_iter()
+        .map(|o| (o.district_code.as_str(), o))
         .filter(|(_, o)| (period - o.period).num_days() > days)
         .map(|(district, o)| {
             Finding::warning(
@@ -371,35 +394,86 @@ pub fn stale_districts<'a>(obs: impl IntoIterator<Item = &'a Observation>, perio
         .collect()
 }
 
+/// Each district's first figure (in the table's order) of its latest period up to
+/// `period`, by district.
+pub fn latest_figures<'a>(obs: impl IntoIterator<Item = &'a Observation>, period: NaiveDate) -> Vec<&'a Observation> {
+    let mut latest: rustc_hash::FxHashMap<usize, &Observation> = Default::default();
+    for o in obs.into_iter().filter(|o| o.period <= period) {
+        let e = latest.entry(o.district_code.id()).or_insert(o);
+        if o.period > e.period {
+            *e = o;
+        }
+    }
+    let mut latest: Vec<&Observation> = latest.into_values().collect();
+    latest.sort_unstable_by_key(|o| o.district_code.as_str());
+    latest
+}
+
 /// All checks, in a stable order, without those the configuration skips.
 pub fn run<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy, targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules) -> Vec<Finding> {
+    let (lists, _) = per_district(obs, period, rules);
+    assemble(lists, coverage_above_full(rows, period, targets, obs), stale_districts(obs, period, rules.stale_after_days), rules)
+}
+
+/// The checks' findings in their order: counts down, dose 2, booster, coverage, jumps,
+/// stale; without those the configuration skips.
+pub fn assemble(lists: [Keyed; 4], coverage: Vec<Finding>, stale: Vec<Finding>, rules: &CheckRules) -> Vec<Finding> {
+    let [down, dose2, booster, jumped] = lists;
+    let mut out = unkeyed(down);
+    out.extend(unkeyed(dose2));
+    out.extend(unkeyed(booster));
+    out.extend(coverage);
+    out.extend(unkeyed(jumped));
+    out.extend(stale);
+    out.retain(|f| !rules.skip.iter().any(|s| s == f.code));
+    out
+}
+
+/// What a later run needs of these figures to check only its new periods: each place's
+/// last count, each district's last `jump_weeks` + 1 counts per group and dose (each as
+/// one figure: the first read, holding the sum), and each district's latest figure.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Carry {
+    pub place_last: Vec<Observation>,
+    pub jump_points: Vec<Observation>,
+    pub latest: Vec<Observation>,
+}
+
+/// The checks that compare figures of one district (counts down, doses, jumps up to
+/// `period`), each district on its own and in parallel, in the checks' order with their
+/// keys; and what a later run carries on from.
+pub fn per_district<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy, period: NaiveDate, rules: &CheckRules) -> ([Keyed; 4], Carry) {
     let keys = Keys::new(obs);
-    // Every check but coverage and staleness compares figures of one district: each
-    // district is checked on its own, in parallel, and only its findings are kept (a
-    // year's series, all held at once, were 150 MB).
-    let mut per_district: Vec<(u32, [Vec<Finding>; 4])> = by_district(obs)
+    // Only the findings and the carry are kept of each district (a year's series, all
+    // held at once, were 150 MB).
+    let summed = |(p, n, o): &(NaiveDate, i64, &Observation)| Observation { period: *p, vaccinated: *n, ..**o };
+    let mut per_district: Vec<(u32, [Keyed; 4], Carry)> = by_district(obs)
         .into_par_iter()
         .map(|list| {
             let c = series_of(&list, |_| true, place_ids, |o| keys.place(o));
             let (down, dose2, booster) = (went_down(&c), dose_above_previous(&c, 2, "dose2_above_dose1"), dose_above_previous(&c, 3, "booster_above_dose2"));
+            let place_last = c.iter().filter_map(|(_, s)| s.last()).map(summed).collect();
             drop(c);
             // Jumps up to the report's period: a later week is not this report's business.
             let district = series_of(&list, |o| o.period <= period, district_ids, |o| keys.district(o));
-            let jumped = jumps(district, rules.jump_factor, rules.jump_weeks);
-            (keys.district.of(list.first().map(|o| o.district_code)), [down, dose2, booster, jumped])
+            let jumped = jumps(&district, rules.jump_factor, rules.jump_weeks);
+            let jump_points = district.iter().flat_map(|(_, s)| s[s.len().saturating_sub(rules.jump_weeks + 1)..].iter().map(summed)).collect();
+            let latest = latest_figures(list.iter().copied(), period).into_iter().copied().collect();
+            (keys.district.of(list.first().map(|o| o.district_code)), [down, dose2, booster, jumped], Carry { place_last, jump_points, latest })
         })
         .collect();
-    per_district.sort_unstable_by_key(|(rank, _)| *rank);
-    // Each check's findings together, its districts in order.
-    let mut check = |i: usize| per_district.iter_mut().flat_map(|(_, found)| std::mem::take(&mut found[i])).collect::<Vec<_>>();
-    let mut out = check(0);
-    out.extend(check(1));
-    out.extend(check(2));
-    out.extend(coverage_above_full(rows, period, targets, obs));
-    out.extend(check(3));
-    out.extend(stale_districts(obs, period, rules.stale_after_days));
-    out.retain(|f| !rules.skip.iter().any(|s| s == f.code));
-    out
+    per_district.sort_unstable_by_key(|(rank, _, _)| *rank);
+    let mut lists: [Keyed; 4] = Default::default();
+    let mut carry = Carry::default();
+    for (_, found, c) in per_district {
+        for (list, f) in lists.iter_mut().zip(found) {
+            list.extend(f);
+        }
+        carry.place_last.extend(c.place_last);
+        carry.jump_points.extend(c.jump_points);
+        carry.latest.extend(c.latest);
+    }
+    (lists, carry)
 }
 
 #[cfg(test)]

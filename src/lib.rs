@@ -13,6 +13,7 @@ pub mod attain_cache;
 pub mod cache;
 pub mod changes;
 pub mod checks;
+pub mod checks_state;
 pub mod config;
 pub mod export;
 pub mod findings;
@@ -514,7 +515,7 @@ fn attain_report_export(
     table: impl FnOnce() -> Result<(Vec<export::Partition>, std::time::Duration)>,
 ) -> Result<RunSummary> {
     let gazetteer = gazetteer::embedded();
-    let Consolidated { files: outcomes, targets_file, mut findings, observations: _, targets, statuses, id_seed, period_keys: _ } = read;
+    let Consolidated { files: outcomes, targets_file, mut findings, observations: _, targets, statuses, id_seed, period_keys } = read;
     progress.stage("attainment");
     let stage = std::time::Instant::now();
     // Attainment reads the districts' sums; the canonical table itself is only written out.
@@ -553,7 +554,9 @@ fn attain_report_export(
     let institutions = institutions::compute(observations, &targets);
     // Figures that cannot all be right: counts going down, dose 2 above dose 1, >100%,
     // unusual jumps, stale districts.
-    findings.extend(checks::run(observations, &targets, &rows, period, &plan.checks));
+    // With the cache, the periods checked by the last run are not checked again.
+    let checks_dir = plan.cache.as_ref().map(|d| d.join("checks"));
+    findings.extend(checks_state::run(observations, period_keys.as_ref(), &targets, &rows, period, &plan.checks, checks_dir.as_deref())?);
     // Register versus application: where the national application lags the submissions.
     let app_gaps = match &plan.app {
         Some(dir) => {

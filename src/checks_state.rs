@@ -1,0 +1,290 @@
+//! The checks carried from one run to the next, so that a weekly run over a year's
+//! folder checks the week that is new against what it needs of the year (0.4 s of a
+//! weekly run went to checking the whole year again).
+//!
+//! A run reporting on its latest period keeps, in `<cache>/checks/`, the periods it
+//! checked (each with its key from its files, [`crate::period_keys`]), its findings of
+//! the checks that compare a district's figures (with their places' sort keys) and the
+//! [`Carry`]: each place's last count, each district's last counts for the jump rule,
+//! each district's latest figure. The next run whose periods begin with exactly those
+//! (same keys, same build, same rules) and that reports on its own latest period checks
+//! only the periods after them, with the carry standing in for the earlier ones, and
+//! merges the findings in the checks' order. Anything else checks everything, as
+//! without the cache. Coverage and staleness are about the report's period and are
+//! always found afresh.
+
+use crate::attain::AttainRow;
+use crate::checks::{self, Carry, CheckRules, Keyed};
+use crate::findings::Finding;
+use crate::table::{Observation, Observations, Target};
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use polars::prelude::SerReader;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What changes the meaning of the kept state: bumped when the checks change.
+const FORMAT: &str = "sitrep checks carried, 1";
+const STATE: &str = "state.json";
+const CARRY: &str = "carry.parquet";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct State {
+    format: String,
+    build: String,
+    jump_factor: f64,
+    jump_weeks: usize,
+    /// The periods checked, oldest first, with their keys.
+    covered: Vec<(NaiveDate, String)>,
+    /// Counts down, dose 2, booster, jumps.
+    lists: [Keyed; 4],
+    /// The carry's file: its SHA-256, and how many figures of each part it holds.
+    carry_sha256: String,
+    carry_parts: [usize; 3],
+}
+
+/// [`checks::run`], carried on from the last run's state in `dir` when its periods are
+/// this run's first ones unchanged; the state is then written for the next run.
+/// `keys`: the periods' keys from their files (none without the cache).
+pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules, dir: Option<&Path>) -> Result<Vec<Finding>> {
+    let (Some(dir), Some(keys)) = (dir, keys) else { return Ok(checks::run(obs, targets, rows, period, rules)) };
+    let periods: Vec<(NaiveDate, String)> = keys.iter().map(|(p, k)| (*p, k.clone())).collect();
+    // Kept only when the report is on the latest period: the jump rule stops at it.
+    let keeping = periods.last().is_some_and(|(p, _)| *p == period);
+    let earlier = if keeping { load(dir, rules).filter(|(s, _)| s.covered.len() < periods.len() && periods.starts_with(&s.covered)) } else { None };
+    let (lists, carry, coverage, stale) = match earlier {
+        Some((state, carry)) => {
+            let through = state.covered.last().map(|(p, _)| *p);
+            let new: Vec<Observation> = obs.iter().filter(|o| Some(o.period) > through).copied().collect();
+            let with = |before: &[Observation]| -> Observations { [before.to_vec(), new.clone()].into_iter().collect() };
+            let (down, place_last) = {
+                let ([down, ..], carry) = checks::per_district(&with(&carry.place_last), period, rules);
+                (down, carry.place_last)
+            };
+            let ([_, dose2, booster, _], _) = checks::per_district(&with(&[]), period, rules);
+            let (jumped, jump_points) = {
+                let ([.., jumped], carry) = checks::per_district(&with(&carry.jump_points), period, rules);
+                (jumped, carry.jump_points)
+            };
+            let latest_and_new = with(&carry.latest);
+            let latest = checks::latest_figures(&latest_and_new, period).into_iter().copied().collect();
+            let [d, t2, t3, j] = state.lists;
+            let lists = [merged(d, down), merged(t2, dose2), merged(t3, booster), merged(j, jumped)];
+            let coverage = checks::coverage_above_full(rows, period, targets, &new);
+            let stale = checks::stale_districts(&latest_and_new, period, rules.stale_after_days);
+            (lists, Carry { place_last, jump_points, latest }, coverage, stale)
+        }
+        None => {
+            let (lists, carry) = checks::per_district(obs, period, rules);
+            (lists, carry, checks::coverage_above_full(rows, period, targets, obs), checks::stale_districts(obs, period, rules.stale_after_days))
+        }
+    };
+    if keeping {
+        save(dir, rules, periods, &lists, &carry).context("keeping the checks for the next run")?;
+    }
+    Ok(checks::assemble(lists, coverage, stale, rules))
+}
+
+/// `earlier` and `later` (each in the checks' order) in the checks' order: by place, and
+/// within a place the earlier periods' findings first.
+fn merged(earlier: Keyed, later: Keyed) -> Keyed {
+    if later.is_empty() {
+        return earlier;
+    }
+    let mut out = Vec::with_capacity(earlier.len() + later.len());
+    let mut later = later.into_iter().peekable();
+    for e in earlier {
+        while later.peek().is_some_and(|l| l.0 < e.0) {
+            out.extend(later.next());
+        }
+        out.push(e);
+    }
+    out.extend(later);
+    out
+}
+
+fn save(dir: &Path, rules: &CheckRules, covered: Vec<(NaiveDate, String)>, lists: &[Keyed; 4], carry: &Carry) -> Result<()> {
+    let all: Vec<&Observation> = carry.place_last.iter().chain(&carry.jump_points).chain(&carry.latest).collect();
+    let mut bytes = Vec::new();
+    crate::export::parquet_to(&crate::table::observations_frame(all)?, &mut bytes)?;
+    // The carry first: a state naming a carry that is not there is not used.
+    crate::export::write_atomic(dir, CARRY, &bytes)?;
+    let state = State {
+        format: FORMAT.into(),
+        build: crate::build_stamp(),
+        jump_factor: rules.jump_factor,
+        jump_weeks: rules.jump_weeks,
+        covered,
+        lists: lists.clone(),
+        carry_sha256: crate::export::sha256_hex(&bytes),
+        carry_parts: [carry.place_last.len(), carry.jump_points.len(), carry.latest.len()],
+    };
+    crate::export::write_atomic(dir, STATE, &serde_json::to_vec(&state)?)?;
+    Ok(())
+}
+
+/// The last run's state and carry, when written by this build under these rules and
+/// whole; `None` otherwise.
+fn load(dir: &Path, rules: &CheckRules) -> Option<(State, Carry)> {
+    let state: State = serde_json::from_slice(&std::fs::read(dir.join(STATE)).ok()?).ok()?;
+    if state.format != FORMAT || state.build != crate::build_stamp() || state.jump_factor != rules.jump_factor || state.jump_weeks != rules.jump_weeks {
+        return None;
+    }
+    let bytes = std::fs::read(dir.join(CARRY)).ok()?;
+    if crate::export::sha256_hex(&bytes) != state.carry_sha256 {
+        return None;
+    }
+    let df = polars::prelude::ParquetReader::new(std::io::Cursor::new(bytes)).finish().ok()?;
+    let mut all = crate::table::observations_from_frame(&df).ok()?.into_iter();
+    let [a, b, c] = state.carry_parts;
+    if a + b + c != all.len() {
+        return None;
+    }
+    let carry = Carry { place_last: all.by_ref().take(a).collect(), jump_points: all.by_ref().take(b).collect(), latest: all.collect() };
+    Some((state, carry))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::vocab::Group;
+
+    /// A small generator of figures (xorshift), so that each case is the same every run.
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    fn day(week: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2022, 1, 1).unwrap() + chrono::Duration::weeks(week as i64)
+    }
+
+    /// Weekly cumulative counts per place that mostly rise, sometimes fall back, jump, or
+    /// come as two rows; doses above the dose before; districts that stop reporting.
+    /// Files are a district's week, in date order as their folders sort.
+    fn figures(rng: &mut Rng, weeks: u32) -> Vec<Vec<Observation>> {
+        let mut files = Vec::new();
+        let places: Vec<(&str, Option<&str>, Option<&str>, Group)> = vec![
+            ("15.01", Some("15.01.01"), None, Group::Lansia),
+            ("15.01", Some("15.01.02"), None, Group::Lansia),
+            ("15.01", None, Some("RSUD"), Group::Sdmk),
+            ("15.02", Some("15.02.01"), None, Group::Lansia),
+            ("15.02", Some("15.02.01"), None, Group::Remaja),
+            ("15.03", Some("15.03.05"), None, Group::Anak),
+        ];
+        let mut level: Vec<[i64; 3]> = vec![[100, 80, 10]; places.len()];
+        let stops = [weeks, weeks, weeks.saturating_sub(rng.below(4) as u32)];
+        for w in 0..weeks {
+            for (d, district) in ["15.01", "15.02", "15.03"].into_iter().enumerate() {
+                if w >= stops[d] || rng.below(10) == 0 {
+                    continue;
+                }
+                let mut rows = Vec::new();
+                for (i, (_, area, unit, group)) in places.iter().enumerate().filter(|(_, p)| p.0 == district) {
+                    for dose in 1..=3u8 {
+                        let n = &mut level[i][dose as usize - 1];
+                        *n += match rng.below(12) {
+                            0 => -(rng.below(40) as i64),
+                            1 => 200 + rng.below(400) as i64,
+                            _ => rng.below(30) as i64,
+                        };
+                        let o = Observation {
+                            period: day(w),
+                            province_code: "15".into(),
+                            district_code: district.into(),
+                            area_code: area.map(Into::into),
+                            unit: unit.map(Into::into),
+                            group: *group,
+                            dose,
+                            vaccinated: *n,
+                            source: format!("{}/{district}.xlsx", day(w)).as_str().into(),
+                            sheet: "S".into(),
+                            cell: format!("C{}", rows.len() + 2).as_str().into(),
+                        };
+                        // Sometimes the count comes as two rows of one table.
+                        if rng.below(8) == 0 {
+                            let part = o.vaccinated / 3;
+                            rows.push(Observation { vaccinated: part, ..o });
+                            rows.push(Observation { vaccinated: o.vaccinated - part, cell: "D9".into(), ..o });
+                        } else {
+                            rows.push(o);
+                        }
+                    }
+                }
+                files.push(rows);
+            }
+        }
+        files
+    }
+
+    fn keys_of(obs: &Observations, changed: Option<NaiveDate>) -> BTreeMap<NaiveDate, String> {
+        crate::table::periods(obs).into_iter().map(|p| (p, format!("{p}{}", if Some(p) == changed { "*" } else { "" }))).collect()
+    }
+
+    /// Carried on from earlier runs (one week added at a time, or several), the checks
+    /// find what checking every week at once finds, in the same order; a run whose
+    /// earlier weeks changed, or that reports on an earlier week, checks everything.
+    #[test]
+    fn checks_carried_on_find_what_checking_everything_finds() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut carried_on = 0;
+        let mut seen = [0usize; 4];
+        for case in 0..60 {
+            let weeks = 5 + rng.below(6) as u32;
+            let rules = CheckRules { jump_factor: 2.0 + rng.below(5) as f64, jump_weeks: 1 + rng.below(3) as usize, stale_after_days: 7, skip: Vec::new() };
+            let files = figures(&mut rng, weeks);
+            let dir = tempfile::tempdir().unwrap();
+            let mut found_any = false;
+            // Runs over the first weeks, then more, as weekly runs do.
+            let mut upto = 1 + rng.below(3) as u32;
+            while upto <= weeks {
+                let obs: Observations = files.iter().filter(|f| f[0].period < day(upto)).cloned().collect();
+                let Some(&last) = crate::table::periods(&obs).last() else {
+                    upto += 1;
+                    continue;
+                };
+                let carried = load(dir.path(), &rules).is_some_and(|(s, _)| keys_of(&obs, None).into_iter().collect::<Vec<_>>().starts_with(&s.covered) && s.covered.len() < keys_of(&obs, None).len());
+                carried_on += carried as usize;
+                let got = run(&obs, Some(&keys_of(&obs, None)), &[], &[], last, &rules, Some(dir.path())).unwrap();
+                let whole = checks::run(&obs, &[], &[], last, &rules);
+                assert_eq!(got, whole, "case {case}, weeks up to {upto}, carried on: {carried}");
+                found_any |= !whole.is_empty();
+                if carried {
+                    for (i, code) in ["count_went_down", "dose2_above_dose1", "unusual_jump", "stale_district"].into_iter().enumerate() {
+                        seen[i] += whole.iter().filter(|f| f.code == code).count();
+                    }
+                }
+                upto += 1 + rng.below(2) as u32;
+            }
+            assert!(found_any || case > 0, "the first case finds something");
+            // An earlier week changed: everything is checked again, and found the same.
+            let obs: Observations = files.iter().cloned().collect();
+            let periods = crate::table::periods(&obs);
+            let keys = keys_of(&obs, periods.first().copied());
+            let last = *periods.last().unwrap();
+            assert_eq!(run(&obs, Some(&keys), &[], &[], last, &rules, Some(dir.path())).unwrap(), checks::run(&obs, &[], &[], last, &rules));
+            // A report on an earlier week: everything checked, nothing kept for it.
+            let earlier = periods[periods.len() / 2];
+            assert_eq!(run(&obs, Some(&keys), &[], &[], earlier, &rules, Some(dir.path())).unwrap(), checks::run(&obs, &[], &[], earlier, &rules));
+        }
+        assert!(carried_on > 60, "the state was used {carried_on} times");
+        // Carried-on runs met every kind of finding, many times.
+        assert!(seen.iter().all(|n| *n > 20), "{seen:?}");
+    }
+
+    /// Findings of earlier and later weeks merge by place, earlier weeks first.
+    #[test]
+    fn findings_merge_by_place_earlier_weeks_first() {
+        let f = |m: &str| Finding::warning("count_went_down", "a.xlsx", m);
+        let k = |d: &str, dose: u8| (d.to_string(), None, None, 1, dose);
+        let earlier = vec![(k("15.01", 1), f("a1")), (k("15.01", 1), f("a2")), (k("15.02", 1), f("c1"))];
+        let later = vec![(k("15.01", 1), f("a3")), (k("15.01", 2), f("b3")), (k("15.03", 1), f("d3"))];
+        let got: Vec<String> = merged(earlier, later).into_iter().map(|(_, f)| f.message).collect();
+        assert_eq!(got, ["a1", "a2", "a3", "b3", "c1", "d3"]);
+    }
+}
