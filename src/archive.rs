@@ -38,6 +38,9 @@ struct RunRecord<'a> {
 struct Written {
     period_fingerprint: String,
     bytes: u64,
+    /// Its rows (none recorded by older versions: the period is then cut again).
+    #[serde(default)]
+    rows: Option<usize>,
 }
 
 const PARTITIONS: &str = "_partitions.json";
@@ -67,7 +70,17 @@ pub fn write_record(dir: &Path, read: &Consolidated) -> Result<Option<PathBuf>> 
 pub fn write_partitions(dir: &Path, periods: &Periods) -> Result<Vec<PathBuf>> {
     let mut known: BTreeMap<String, Written> = std::fs::read(dir.join(PARTITIONS)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     let mut parts: Vec<(String, &str, Vec<&Observation>)> = Vec::new();
+    let mut kept: Vec<(String, Written)> = Vec::new();
     for period in periods.iter() {
+        // Partitions written for exactly these rows, all still there and holding all of
+        // them: kept without cutting the period by province again.
+        let tag = format!("/period={}/", period.period);
+        let same: Vec<(&String, &Written)> = known.iter().filter(|(rel, w)| rel.contains(&tag) && w.period_fingerprint == period.fingerprint).collect();
+        let whole = same.iter().map(|(_, w)| w.rows).sum::<Option<usize>>() == Some(period.rows.len());
+        if !same.is_empty() && whole && same.iter().all(|(rel, w)| crate::export::still_there(dir, rel, w.bytes)) {
+            kept.extend(same.into_iter().map(|(rel, w)| (rel.clone(), w.clone())));
+            continue;
+        }
         for (province, rows) in table::partitioned(period.rows.iter().copied(), |o| o.province_code.as_str()) {
             // The province code comes from the embedded gazetteer (digits), never a file.
             let rel = format!("province_code={}/period={}/part-0.parquet", crate::safe_file_name(province), period.period);
@@ -76,14 +89,14 @@ pub fn write_partitions(dir: &Path, periods: &Periods) -> Result<Vec<PathBuf>> {
     }
     let done: Vec<(String, Written)> = crate::par_map_bounded(&parts, |(rel, fingerprint, rows)| -> Result<(String, Written)> {
         if let Some(w) = known.get(rel).filter(|w| w.period_fingerprint == **fingerprint && crate::export::still_there(dir, rel, w.bytes)) {
-            return Ok((rel.clone(), w.clone()));
+            return Ok((rel.clone(), Written { rows: Some(rows.len()), ..w.clone() }));
         }
         // Each partition's frame on its own: one frame of a year's rows was gigabytes.
         let part = table::observations_frame(rows.iter().copied())?.drop_many(["province_code", "period"]);
         let out = write_atomic(dir, rel, &parquet_bytes(&part)?)?;
-        Ok((rel.clone(), Written { period_fingerprint: fingerprint.to_string(), bytes: out.bytes }))
+        Ok((rel.clone(), Written { period_fingerprint: fingerprint.to_string(), bytes: out.bytes, rows: Some(rows.len()) }))
     })?;
-    let written: Vec<PathBuf> = done.iter().map(|(rel, _)| dir.join(rel)).collect();
+    let written: Vec<PathBuf> = kept.iter().chain(&done).map(|(rel, _)| dir.join(rel)).collect();
     known.extend(done);
     write_atomic(dir, PARTITIONS, &serde_json::to_vec(&known)?)?;
     Ok(written)

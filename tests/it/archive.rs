@@ -56,6 +56,13 @@ fn a_partition_whose_rows_did_not_change_is_not_written_again() {
     assert_eq!([part("2022-01-01"), part("2022-01-08")], [before[0], before[1]]);
     assert_ne!(part("2022-01-15"), before[2], "the week that changed was not written again");
     assert!(archive.join("_partitions.json").is_file());
+    // A partition deleted by hand is written again; the others stay as they are.
+    let gone = archive.join("province_code=15/period=2022-01-01/part-0.parquet");
+    std::fs::remove_file(&gone).unwrap();
+    let kept = part("2022-01-08");
+    run();
+    assert!(gone.is_file());
+    assert_eq!(part("2022-01-08"), kept);
 }
 
 #[test]
