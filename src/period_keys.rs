@@ -26,7 +26,9 @@ pub fn of(files: &[FileTable], cache_keys: &[Option<String>], rows_before: &[usi
     for (i, f) in files.iter().enumerate().filter(|(_, f)| !f.observations.is_empty()) {
         let key = cache_keys.get(i)?.as_deref()?;
         let trimmed = rows_before.get(i) != Some(&f.observations.len());
-        for (period, rows) in periods_of(&f.observations) {
+        // An untrimmed file's rows are named by its key: only its periods are needed.
+        let parts = if trimmed { periods_of(&f.observations) } else { crate::table::periods(&f.observations).into_iter().map(|p| (p, Vec::new())).collect() };
+        for (period, rows) in parts {
             let h = keys.entry(period).or_insert_with(|| {
                 let mut h = Sha256::new();
                 h.update(FORMAT);
