@@ -51,8 +51,15 @@ pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, targe
     let periods: Vec<(NaiveDate, String)> = keys.iter().map(|(p, k)| (*p, k.clone())).collect();
     // Kept only when the report is on the latest period: the jump rule stops at it.
     let keeping = periods.last().is_some_and(|(p, _)| *p == period);
-    let earlier = if keeping { load(dir, rules).filter(|(s, _)| s.covered.len() < periods.len() && periods.starts_with(&s.covered)) } else { None };
+    let earlier = if keeping { load(dir, rules).filter(|(s, _)| periods.starts_with(&s.covered)) } else { None };
+    // The same periods as the last run (a run again over the same files): nothing to
+    // check again or to keep.
+    let unchanged = earlier.as_ref().is_some_and(|(s, _)| s.covered.len() == periods.len());
     let (lists, carry, coverage, stale) = match earlier {
+        Some((state, carry)) if unchanged => {
+            let (coverage, stale) = (checks::coverage_above_full(rows, period, targets, obs), checks::stale_districts(&carry.latest, period, rules.stale_after_days));
+            (state.lists, carry, coverage, stale)
+        }
         Some((state, carry)) => {
             let through = state.covered.last().map(|(p, _)| *p);
             let new: Vec<Observation> = obs.iter().filter(|o| Some(o.period) > through).copied().collect();
@@ -70,6 +77,7 @@ pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, targe
             let latest = checks::latest_figures(&latest_and_new, period).into_iter().copied().collect();
             let [d, t2, t3, j] = state.lists;
             let lists = [merged(d, down), merged(t2, dose2), merged(t3, booster), merged(j, jumped)];
+            // The report's period is the latest: among the new ones.
             let coverage = checks::coverage_above_full(rows, period, targets, &new);
             let stale = checks::stale_districts(&latest_and_new, period, rules.stale_after_days);
             (lists, Carry { place_last, jump_points, latest }, coverage, stale)
@@ -79,7 +87,7 @@ pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, targe
             (lists, carry, checks::coverage_above_full(rows, period, targets, obs), checks::stale_districts(obs, period, rules.stale_after_days))
         }
     };
-    if keeping {
+    if keeping && !unchanged {
         save(dir, rules, periods, &lists, &carry).context("keeping the checks for the next run")?;
     }
     Ok(checks::assemble(lists, coverage, stale, rules))
@@ -234,6 +242,7 @@ mod tests {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut carried_on = 0;
         let mut seen = [0usize; 4];
+        let mut reruns = 0;
         for case in 0..60 {
             let weeks = 5 + rng.below(6) as u32;
             let rules = CheckRules { jump_factor: 2.0 + rng.below(5) as f64, jump_weeks: 1 + rng.below(3) as usize, stale_after_days: 7, skip: Vec::new() };
@@ -254,6 +263,12 @@ mod tests {
                 let whole = checks::run(&obs, &[], &[], last, &rules);
                 assert_eq!(got, whole, "case {case}, weeks up to {upto}, carried on: {carried}");
                 found_any |= !whole.is_empty();
+                // The same files again (a rerun): the kept findings, as they were.
+                if rng.below(3) == 0 {
+                    assert!(load(dir.path(), &rules).is_some_and(|(s, _)| s.covered.len() == keys_of(&obs, None).len()));
+                    assert_eq!(run(&obs, Some(&keys_of(&obs, None)), &[], &[], last, &rules, Some(dir.path())).unwrap(), whole, "case {case}, rerun up to {upto}");
+                    reruns += 1;
+                }
                 if carried {
                     for (i, code) in ["count_went_down", "dose2_above_dose1", "unusual_jump", "stale_district"].into_iter().enumerate() {
                         seen[i] += whole.iter().filter(|f| f.code == code).count();
@@ -275,6 +290,7 @@ mod tests {
         assert!(carried_on > 60, "the state was used {carried_on} times");
         // Carried-on runs met every kind of finding, many times.
         assert!(seen.iter().all(|n| *n > 20), "{seen:?}");
+        assert!(reruns > 20, "{reruns} reruns");
     }
 
     /// Findings of earlier and later weeks merge by place, earlier weeks first.
