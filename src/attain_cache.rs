@@ -141,7 +141,7 @@ fn text(h: &mut Sha256, t: Option<&str>) {
 
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::layout::vocab::Group;
     use crate::table::Target;
@@ -169,7 +169,8 @@ mod tests {
         crate::table::targets_frame(&[t("15.01"), t("15.02")]).unwrap()
     }
 
-    fn stored(dir: &Path) -> Vec<String> {
+    /// The file names in `dir`, sorted.
+    pub(crate) fn stored(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
         v.sort();
         v

@@ -71,22 +71,9 @@ fn periods_of(rows: &[Observation]) -> Vec<(NaiveDate, Vec<&Observation>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::vocab::Group;
 
     fn obs(day: u32, area: &str, n: i64) -> Observation {
-        Observation {
-            period: NaiveDate::from_ymd_opt(2022, 1, day).unwrap(),
-            province_code: "15".into(),
-            district_code: "15.01".into(),
-            area_code: Some(area.into()),
-            unit: None,
-            group: Group::Lansia,
-            dose: 1,
-            vaccinated: n,
-            source: "a.xlsx".into(),
-            sheet: "S".into(),
-            cell: "B2".into(),
-        }
+        Observation { period: NaiveDate::from_ymd_opt(2022, 1, day).unwrap(), ..crate::table::testing::obs(area, n, "B2") }
     }
 
     fn file(rows: Vec<Observation>) -> FileTable {

@@ -82,6 +82,7 @@ fn parse(text: &str, period: chrono::NaiveDate) -> Option<Vec<(SumKey, i64)>> {
 mod tests {
     use super::*;
     use crate::layout::vocab::Group;
+    use crate::attain_cache::tests::stored;
     use crate::table::{Observation, Observations};
 
     fn obs(day: u32, district: &str, unit: Option<&str>, dose: u8, n: i64) -> Observation {
@@ -98,12 +99,6 @@ mod tests {
             sheet: "S".into(),
             cell: "B2".into(),
         }
-    }
-
-    fn stored(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-        v.sort();
-        v
     }
 
     /// Read back or summed, the frame is the one summed over all rows at once; a period
