@@ -43,11 +43,15 @@ struct State {
     carry_parts: [usize; 3],
 }
 
+/// The state being written for the next run, beside the rest of this one.
+pub type Keeping = Option<std::thread::JoinHandle<Result<()>>>;
+
 /// [`checks::run`], carried on from the last run's state in `dir` when its periods are
-/// this run's first ones unchanged; the state is then written for the next run.
+/// this run's first ones unchanged; the state is then written for the next run, on a
+/// thread of its own (the run waits for it before it ends: [`finish`]).
 /// `keys`: the periods' keys from their files (none without the cache).
-pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules, dir: Option<&Path>) -> Result<Vec<Finding>> {
-    let (Some(dir), Some(keys)) = (dir, keys) else { return Ok(checks::run(obs, targets, rows, period, rules)) };
+pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules, dir: Option<&Path>) -> (Vec<Finding>, Keeping) {
+    let (Some(dir), Some(keys)) = (dir, keys) else { return (checks::run(obs, targets, rows, period, rules), None) };
     let periods: Vec<(NaiveDate, String)> = keys.iter().map(|(p, k)| (*p, k.clone())).collect();
     // Kept only when the report is on the latest period: the jump rule stops at it.
     let keeping = periods.last().is_some_and(|(p, _)| *p == period);
@@ -87,10 +91,19 @@ pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, targe
             (lists, carry, checks::coverage_above_full(rows, period, targets, obs), checks::stale_districts(obs, period, rules.stale_after_days))
         }
     };
-    if keeping && !unchanged {
-        save(dir, rules, periods, &lists, &carry).context("keeping the checks for the next run")?;
+    let saving = (keeping && !unchanged).then(|| {
+        let (dir, rules, kept) = (dir.to_path_buf(), rules.clone(), lists.clone());
+        std::thread::spawn(move || save(&dir, &rules, periods, &kept, &carry))
+    });
+    (checks::assemble(lists, coverage, stale, rules), saving)
+}
+
+/// Waits for the state to be written.
+pub fn finish(keeping: Keeping) -> Result<()> {
+    match keeping {
+        Some(thread) => thread.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the thread stopped"))).context("keeping the checks for the next run"),
+        None => Ok(()),
     }
-    Ok(checks::assemble(lists, coverage, stale, rules))
 }
 
 /// `earlier` and `later` (each in the checks' order) in the checks' order: by place, and
@@ -230,6 +243,12 @@ mod tests {
         files
     }
 
+    /// The findings, once the state is written.
+    fn done((found, keeping): (Vec<Finding>, Keeping)) -> Vec<Finding> {
+        finish(keeping).unwrap();
+        found
+    }
+
     fn keys_of(obs: &Observations, changed: Option<NaiveDate>) -> BTreeMap<NaiveDate, String> {
         crate::table::periods(obs).into_iter().map(|p| (p, format!("{p}{}", if Some(p) == changed { "*" } else { "" }))).collect()
     }
@@ -259,14 +278,14 @@ mod tests {
                 };
                 let carried = load(dir.path(), &rules).is_some_and(|(s, _)| keys_of(&obs, None).into_iter().collect::<Vec<_>>().starts_with(&s.covered) && s.covered.len() < keys_of(&obs, None).len());
                 carried_on += carried as usize;
-                let got = run(&obs, Some(&keys_of(&obs, None)), &[], &[], last, &rules, Some(dir.path())).unwrap();
+                let got = done(run(&obs, Some(&keys_of(&obs, None)), &[], &[], last, &rules, Some(dir.path())));
                 let whole = checks::run(&obs, &[], &[], last, &rules);
                 assert_eq!(got, whole, "case {case}, weeks up to {upto}, carried on: {carried}");
                 found_any |= !whole.is_empty();
                 // The same files again (a rerun): the kept findings, as they were.
                 if rng.below(3) == 0 {
                     assert!(load(dir.path(), &rules).is_some_and(|(s, _)| s.covered.len() == keys_of(&obs, None).len()));
-                    assert_eq!(run(&obs, Some(&keys_of(&obs, None)), &[], &[], last, &rules, Some(dir.path())).unwrap(), whole, "case {case}, rerun up to {upto}");
+                    assert_eq!(done(run(&obs, Some(&keys_of(&obs, None)), &[], &[], last, &rules, Some(dir.path()))), whole, "case {case}, rerun up to {upto}");
                     reruns += 1;
                 }
                 if carried {
@@ -282,10 +301,10 @@ mod tests {
             let periods = crate::table::periods(&obs);
             let keys = keys_of(&obs, periods.first().copied());
             let last = *periods.last().unwrap();
-            assert_eq!(run(&obs, Some(&keys), &[], &[], last, &rules, Some(dir.path())).unwrap(), checks::run(&obs, &[], &[], last, &rules));
+            assert_eq!(done(run(&obs, Some(&keys), &[], &[], last, &rules, Some(dir.path()))), checks::run(&obs, &[], &[], last, &rules));
             // A report on an earlier week: everything checked, nothing kept for it.
             let earlier = periods[periods.len() / 2];
-            assert_eq!(run(&obs, Some(&keys), &[], &[], earlier, &rules, Some(dir.path())).unwrap(), checks::run(&obs, &[], &[], earlier, &rules));
+            assert_eq!(done(run(&obs, Some(&keys), &[], &[], earlier, &rules, Some(dir.path()))), checks::run(&obs, &[], &[], earlier, &rules));
         }
         assert!(carried_on > 60, "the state was used {carried_on} times");
         // Carried-on runs met every kind of finding, many times.

@@ -556,7 +556,8 @@ fn attain_report_export(
     // unusual jumps, stale districts.
     // With the cache, the periods checked by the last run are not checked again.
     let checks_dir = plan.cache.as_ref().map(|d| d.join("checks"));
-    findings.extend(checks_state::run(observations, period_keys.as_ref(), &targets, &rows, period, &plan.checks, checks_dir.as_deref())?);
+    let (checked, keeping_checks) = checks_state::run(observations, period_keys.as_ref(), &targets, &rows, period, &plan.checks, checks_dir.as_deref());
+    findings.extend(checked);
     // Register versus application: where the national application lags the submissions.
     let app_gaps = match &plan.app {
         Some(dir) => {
@@ -695,6 +696,7 @@ fn attain_report_export(
         officials: &officials,
     })?;
     timings.record(timings::Stage::Export, stage);
+    checks_state::finish(keeping_checks)?;
     timings.total = run_started.elapsed();
     Ok(RunSummary {
         files: outcomes,
