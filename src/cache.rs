@@ -140,6 +140,25 @@ fn numbered_frame(rows: &[(u32, &Observation)], numbering: &mut Numbering) -> Po
     DataFrame::new(rows.len(), columns)
 }
 
+/// Observations in the cache's own encoding: a frame of numbers (their texts numbered)
+/// and the list of the texts. For other state kept between runs (the checks' carry).
+pub(crate) fn encode(obs: &[&Observation]) -> PolarsResult<(DataFrame, Vec<String>)> {
+    let rows: Vec<(u32, &Observation)> = obs.iter().map(|o| (0, *o)).collect();
+    let mut numbering = Numbering::default();
+    let df = numbered_frame(&rows, &mut numbering)?;
+    Ok((df, numbering.texts.into_iter().map(String::from).collect()))
+}
+
+/// The observations of [`encode`]; `None` when the frame is not one.
+pub(crate) fn decode(df: &DataFrame, texts: &[String]) -> Option<Vec<Observation>> {
+    let mut out = Vec::with_capacity(df.height());
+    observations_of(df, texts, |_, o| {
+        out.push(o);
+        Some(())
+    })?;
+    Some(out)
+}
+
 /// Hands each observation of a numbered frame to `add` with its entry; `None` when a
 /// number is out of range or a column is missing. Read chunk by chunk (a Parquet file's
 /// row groups) as plain slices: a year's cache is millions of rows, and reading them

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// What changes the meaning of the kept state: bumped when the checks change.
-const FORMAT: &str = "sitrep checks carried, 1";
+const FORMAT: &str = "sitrep checks carried, 2";
 const STATE: &str = "state.json";
 const CARRY: &str = "carry.parquet";
 
@@ -41,6 +41,8 @@ struct State {
     /// The carry's file: its SHA-256, and how many figures of each part it holds.
     carry_sha256: String,
     carry_parts: [usize; 3],
+    /// The carry's texts, numbered in its file ([`crate::cache::encode`]).
+    carry_texts: Vec<String>,
 }
 
 /// The state being written for the next run, beside the rest of this one.
@@ -126,8 +128,9 @@ fn merged(earlier: Keyed, later: Keyed) -> Keyed {
 
 fn save(dir: &Path, rules: &CheckRules, covered: Vec<(NaiveDate, String)>, lists: &[Keyed; 4], carry: &Carry) -> Result<()> {
     let all: Vec<&Observation> = carry.place_last.iter().chain(&carry.jump_points).chain(&carry.latest).collect();
+    let (frame, texts) = crate::cache::encode(&all)?;
     let mut bytes = Vec::new();
-    crate::export::parquet_to(&crate::table::observations_frame(all)?, &mut bytes)?;
+    crate::export::parquet_batches(std::iter::once(Ok(frame)), &mut bytes)?;
     // The carry first: a state naming a carry that is not there is not used.
     crate::export::write_atomic(dir, CARRY, &bytes)?;
     let state = State {
@@ -139,6 +142,7 @@ fn save(dir: &Path, rules: &CheckRules, covered: Vec<(NaiveDate, String)>, lists
         lists: lists.clone(),
         carry_sha256: crate::export::sha256_hex(&bytes),
         carry_parts: [carry.place_last.len(), carry.jump_points.len(), carry.latest.len()],
+        carry_texts: texts,
     };
     crate::export::write_atomic(dir, STATE, &serde_json::to_vec(&state)?)?;
     Ok(())
@@ -156,7 +160,7 @@ fn load(dir: &Path, rules: &CheckRules) -> Option<(State, Carry)> {
         return None;
     }
     let df = polars::prelude::ParquetReader::new(std::io::Cursor::new(bytes)).finish().ok()?;
-    let mut all = crate::table::observations_from_frame(&df).ok()?.into_iter();
+    let mut all = crate::cache::decode(&df, &state.carry_texts)?.into_iter();
     let [a, b, c] = state.carry_parts;
     if a + b + c != all.len() {
         return None;
