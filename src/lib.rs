@@ -464,9 +464,10 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     let period = report_period(plan, &read.observations)?;
     let mut read = read;
     let observations = std::mem::take(&mut read.observations);
-    // The table cut by period and each part fingerprinted, once: the export and the
-    // archive compare the fingerprints with what they wrote before, and the districts'
-    // sums of a period whose fingerprint the cache has are not summed again.
+    // The table cut by period, once, each part named by its files (with the cache) or by
+    // a fingerprint of its rows: the export and the archive compare the names with what
+    // they wrote before, and the districts' sums of a period the cache has under its
+    // name are not summed again.
     let started = std::time::Instant::now();
     // Shared: each side lets go of the cut (a reference per row, 50 MB for a year) as
     // soon as it is done with it.
