@@ -145,6 +145,8 @@ fn save(dir: &Path, rules: &CheckRules, covered: Vec<(NaiveDate, String)>, lists
         carry_texts: texts,
     };
     crate::export::write_atomic(dir, STATE, &serde_json::to_vec(&state)?)?;
+    // What a run stopped while writing left behind.
+    crate::export::remove_files_except(dir, |path| path.file_name().is_some_and(|n| n == STATE || n == CARRY));
     Ok(())
 }
 
