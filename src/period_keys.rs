@@ -27,7 +27,10 @@ pub fn of(files: &[FileTable], cache_keys: &[Option<String>], rows_before: &[usi
         let key = cache_keys.get(i)?.as_deref()?;
         let trimmed = rows_before.get(i) != Some(&f.observations.len());
         // An untrimmed file's rows are named by its key: only its periods are needed.
-        let parts = if trimmed { periods_of(&f.observations) } else { crate::table::periods(&f.observations).into_iter().map(|p| (p, Vec::new())).collect() };
+        let parts: Vec<(NaiveDate, Vec<&Observation>)> = match trimmed {
+            true => crate::table::partitioned(&f.observations, |o| o.period).into_iter().collect(),
+            false => crate::table::periods(&f.observations).into_iter().map(|p| (p, Vec::new())).collect(),
+        };
         for (period, rows) in parts {
             let h = keys.entry(period).or_insert_with(|| {
                 let mut h = Sha256::new();
@@ -46,26 +49,6 @@ pub fn of(files: &[FileTable], cache_keys: &[Option<String>], rows_before: &[usi
         }
     }
     Some(keys.into_iter().map(|(p, h)| (p, hex::encode(h.finalize()))).collect())
-}
-
-/// A file's periods, each with its rows in order. A file's rows mostly share their
-/// period: the list is short and looked up once per run of rows.
-fn periods_of(rows: &[Observation]) -> Vec<(NaiveDate, Vec<&Observation>)> {
-    let mut out: Vec<(NaiveDate, Vec<&Observation>)> = Vec::new();
-    let mut at = 0;
-    for o in rows {
-        if out.get(at).is_none_or(|(p, _)| *p != o.period) {
-            at = match out.iter().position(|(p, _)| *p == o.period) {
-                Some(k) => k,
-                None => {
-                    out.push((o.period, Vec::new()));
-                    out.len() - 1
-                }
-            };
-        }
-        out[at].1.push(o);
-    }
-    out
 }
 
 #[cfg(test)]
