@@ -77,7 +77,13 @@ pub fn workbook(input: &OfficialsInput) -> Result<Vec<u8>> {
     let rows: Vec<&AttainRow> = input.rows.iter().filter(|r| r.period == input.period && r.province_code == input.province_code).collect();
     let doses: BTreeSet<i32> = rows.iter().map(|r| r.dose).collect();
     let districts: BTreeSet<&str> = rows.iter().filter_map(|r| r.district_code.as_deref()).collect();
-    let find = |d: Option<&str>, g: &str, dose: i32| rows.iter().find(|r| r.district_code.as_deref() == d && r.group == g && r.dose == dose).copied();
+    // Each district's, group's and dose's row (the first, should there be two), looked up
+    // for every cell: a scan per cell was most of a national week's workbooks.
+    let mut by_key: rustc_hash::FxHashMap<(Option<&str>, &str, i32), &AttainRow> = Default::default();
+    for r in &rows {
+        by_key.entry((r.district_code.as_deref(), r.group.as_str(), r.dose)).or_insert(r);
+    }
+    let find = |d: Option<&str>, g: &str, dose: i32| by_key.get(&(d, g, dose)).copied();
     let name_of = |code: &str| input.gazetteer.region(code).map(|r| r.name.clone()).unwrap_or_else(|| code.to_string());
     let province = name_of(input.province_code);
     let as_of = format!("{} {}", tr(lang, "Keadaan s.d.", "As of"), locale::date(input.period, lang));
