@@ -32,9 +32,25 @@ pub fn round_half_away(x: f64, decimals: i32) -> f64 {
 /// A fraction as a percentage with one decimal: 0.705 → `70,5%`.
 pub fn pct(x: f64, lang: Lang) -> String {
     let v = round_half_away(x * 100.0, 1);
-    let s = format!("{v:.1}");
-    let s = if lang == Lang::Id { s.replace('.', ",") } else { s };
-    format!("{s}%")
+    let point = if lang == Lang::Id { ',' } else { '.' };
+    // Written from the tenths as an integer: a national week's reports format hundreds
+    // of thousands of percentages, and `format!` with a float was 1% of a run.
+    let tenths = (v * 10.0).round();
+    if !(tenths.abs() < 1e15) {
+        let s = format!("{v:.1}");
+        return format!("{}%", s.replace('.', &point.to_string()));
+    }
+    let tenths = tenths.abs() as u64;
+    let mut out = String::with_capacity(8);
+    // A rounded negative zero is shown as `-0,0%`, as the float formatting did.
+    if v.is_sign_negative() {
+        out.push('-');
+    }
+    out.push_str(itoa::Buffer::new().format(tenths / 10));
+    out.push(point);
+    out.push(char::from(b'0' + (tenths % 10) as u8));
+    out.push('%');
+    out
 }
 
 /// A threshold or level as people say it: `70%`, but `72,5%` when it has a decimal.
@@ -99,6 +115,27 @@ mod tests {
         assert_eq!(pct_short(0.705, Lang::Id), "70,5%");
         assert_eq!(pct_short(0.2, Lang::En), "20%");
     }
+    /// The same text as formatting the rounded float, for every tenth of a percent and
+    /// values around them.
+    #[test]
+    fn percentages_are_written_as_the_rounded_float_would_be() {
+        let by_float = |x: f64, lang: Lang| {
+            let v = round_half_away(x * 100.0, 1);
+            let s = format!("{v:.1}");
+            format!("{}%", if lang == Lang::Id { s.replace('.', ",") } else { s })
+        };
+        let mut xs = vec![0.0, -0.0, -0.0004, 1e12, -3.2e13, 1e17, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.70549, 0.7055];
+        for i in -3000..30000 {
+            let x = i as f64 / 1000.0;
+            xs.extend([x, x + 0.0000499, x - 0.0000499, x + 0.00005, x * 1.37]);
+        }
+        for x in xs {
+            for lang in [Lang::Id, Lang::En] {
+                assert_eq!(pct(x, lang), by_float(x, lang), "{x}");
+            }
+        }
+    }
+
     #[test]
     fn indonesian_dates() {
         let d = NaiveDate::from_ymd_opt(2022, 1, 15).unwrap();

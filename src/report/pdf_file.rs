@@ -49,7 +49,7 @@ fn number(out: &mut Vec<u8>, v: f32, places: u32) {
     }
     let n = n.unsigned_abs();
     let (whole, mut frac) = (n / scale as u64, n % scale as u64);
-    out.extend_from_slice(whole.to_string().as_bytes());
+    out.extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
     if frac != 0 {
         out.push(b'.');
         let mut digits = places;
@@ -57,7 +57,8 @@ fn number(out: &mut Vec<u8>, v: f32, places: u32) {
             frac /= 10;
             digits -= 1;
         }
-        let s = frac.to_string();
+        let mut buffer = itoa::Buffer::new();
+        let s = buffer.format(frac);
         for _ in s.len()..digits as usize {
             out.push(b'0');
         }
