@@ -228,6 +228,9 @@ fn observations_of(df: &DataFrame, texts: &[String], mut add: impl FnMut(u32, Ob
     Some(())
 }
 
+/// The segments a save leaves as they are (by number).
+pub struct Kept(std::collections::HashSet<u64>);
+
 /// The cache of one run: the entries found on disk, taken as files are read.
 pub struct Cache {
     dir: PathBuf,
@@ -314,12 +317,25 @@ impl Cache {
     /// taken stay; what this run read afresh, and the files of the other segments, go
     /// into a new segment; other segments' files are removed.
     pub fn save(&self, files: &[(String, &FileTable)]) -> Result<()> {
+        let (new, kept) = self.to_write(files);
+        self.write(&new, kept)
+    }
+
+    /// What [`Cache::save`] of `files` writes: the files that go into new segments (read
+    /// afresh, or of a segment that is folded), and the segments that stay.
+    pub fn to_write<'f>(&self, files: &[(String, &'f FileTable)]) -> (Vec<(String, &'f FileTable)>, Kept) {
         let left_over: std::collections::HashSet<String> = self.entries.lock().map(|e| e.keys().cloned().collect()).unwrap_or_default();
         let fold_all = self.segments.len() >= SEGMENTS_MAX;
         let kept: Vec<&(u64, Vec<String>)> = self.segments.iter().filter(|(_, keys)| !fold_all && !keys.iter().any(|k| left_over.contains(k))).collect();
         let in_kept: std::collections::HashSet<&str> = kept.iter().flat_map(|(_, keys)| keys.iter().map(String::as_str)).collect();
-        let new: Vec<(String, &FileTable)> = files.iter().filter(|(k, _)| !in_kept.contains(k.as_str())).map(|(k, f)| (k.clone(), *f)).collect();
-        let mut keep: std::collections::HashSet<u64> = kept.iter().map(|(n, _)| *n).collect();
+        let new = files.iter().filter(|(k, _)| !in_kept.contains(k.as_str())).map(|(k, f)| (k.clone(), *f)).collect();
+        (new, Kept(kept.iter().map(|(n, _)| *n).collect()))
+    }
+
+    /// Writes `new` (as [`Cache::to_write`] gave them) as new segments beside the `kept`
+    /// ones, and removes the others.
+    pub fn write(&self, new: &[(String, &FileTable)], kept: Kept) -> Result<()> {
+        let Kept(mut keep) = kept;
         let on_disk = Self::files(&self.dir);
         if !new.is_empty() {
             let first = on_disk.iter().map(|(_, n)| n + 1).max().unwrap_or(0);

@@ -302,14 +302,53 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         })
         .collect();
     let (hits, not_read) = (counts.hits.into_inner(), counts.not_read.into_inner());
+    // What the cache writes of this run's files: written beside the rest of the run when
+    // it is small (a week's, copied, as settling changes the files next); a year read
+    // afresh is written now, as a copy would double the run's memory.
+    let mut to_write: Option<(Vec<(String, FileTable)>, cache::Kept)> = None;
     if let Some(c) = &cache {
         // Rewritten only when something changed: a file read afresh, or one gone.
         if hits < paths.len() || c.left_over() > 0 {
             let entries: Vec<(String, &FileTable)> = results.iter().filter_map(|(t, _, k)| k.clone().map(|k| (k, t))).collect();
-            c.save(&entries)?;
+            let (new, kept) = c.to_write(&entries);
+            if new.iter().map(|(_, f)| f.observations.len()).sum::<usize>() <= CACHE_COPIED_MAX {
+                to_write = Some((new.into_iter().map(|(k, f)| (k, f.clone())).collect(), kept));
+            } else {
+                c.write(&new, kept)?;
+            }
         }
-        c.known.save()?;
     }
+    std::thread::scope(|scope| {
+        let saving = scope.spawn(|| -> Result<()> {
+            let Some(c) = &cache else { return Ok(()) };
+            if let Some((new, kept)) = to_write {
+                c.write(&new.iter().map(|(k, f)| (k.clone(), f)).collect::<Vec<_>>(), kept)?;
+            }
+            c.known.save()
+        });
+        let summary = settle_and_report(plan, progress, &resolver, &clock, run_started, results, (hits, not_read, paths.len()));
+        let saved = saving.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the thread stopped"))).context("saving the cache");
+        let summary = summary?;
+        saved?;
+        Ok(summary)
+    })
+}
+
+/// Observations a run's cache writes on the side, copied: more (a year read afresh) are
+/// written before the run goes on.
+const CACHE_COPIED_MAX: usize = 1 << 20;
+
+/// The run after reading: settling, targets, and [`report_and_export`].
+#[allow(clippy::too_many_arguments)]
+fn settle_and_report(
+    plan: &RunPlan,
+    progress: &dyn Progress,
+    resolver: &Resolver,
+    clock: &timings::StageClock,
+    run_started: std::time::Instant,
+    results: Vec<(FileTable, Option<chrono::DateTime<chrono::Utc>>, Option<String>)>,
+    (hits, not_read, file_count): (usize, usize, usize),
+) -> Result<RunSummary> {
     let mut files = Vec::with_capacity(results.len());
     let mut mtimes = Vec::with_capacity(results.len());
     let mut cache_keys = Vec::with_capacity(results.len());
@@ -332,9 +371,9 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         f.outcome.received_from = if r.from_log { "receipts" } else if r.at.is_some() { "file_time" } else { "" }.into();
     }
     progress.stage("targets");
-    let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver, &clock).0);
-    let mut timings = timings::Timings::from_parallel(&clock, run_started.elapsed());
-    timings.files_cached = (hits, paths.len());
+    let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, resolver, clock).0);
+    let mut timings = timings::Timings::from_parallel(clock, run_started.elapsed());
+    timings.files_cached = (hits, file_count);
     timings.files_not_read = not_read;
     let mut read = consolidate(files, targets_table, receipt_findings, plan);
     read.period_keys = period_keys;
