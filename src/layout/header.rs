@@ -264,9 +264,21 @@ fn span_start(sheet: &Sheet, r: usize, c: usize) -> Option<usize> {
 pub fn is_repeated_header(sheet: &Sheet, r: usize, header: &Header) -> bool {
     let mut matches = 0;
     let mut compared = 0;
+    // A finite number's text normalises to digits and spaces: a label with anything else
+    // cannot be equal to it, and the number need not be written out (most cells of a
+    // data row are numbers).
+    let digits_only = |norm: &str| norm.bytes().all(|b| b.is_ascii_digit() || b == b' ');
     for ((c, label), (norm_label, norm_first_row)) in header.labels.iter().enumerate().zip(&header.normalised) {
-        let t = sheet.get(r, c).text();
-        if label.is_empty() || t.is_empty() {
+        if label.is_empty() {
+            continue;
+        }
+        let cell = sheet.get(r, c);
+        if matches!(cell, Cell::Number(n) if n.is_finite()) && !digits_only(norm_label) && !digits_only(norm_first_row) {
+            compared += 1;
+            continue;
+        }
+        let t = cell.text();
+        if t.is_empty() {
             continue;
         }
         compared += 1;
