@@ -3,14 +3,17 @@
 //!
 //! A period's attainment depends only on that period's district figures, the targets,
 //! the districts and groups of all periods ([`attain::Scope`]), the threshold and the
-//! build. Their SHA-256 names the period's file: `<cache>/attainment/<period>-<key>.parquet`.
+//! build. Their SHA-256 names the period's file: `<cache>/attainment/<period>-<key>.parquet`,
+//! and beside it `<period>-<key>.csv`, the period's rows as the export's CSV writes them
+//! (without the header): a weekly run writes the year's `attainment.csv` from these
+//! rather than formatting half a million rows again.
 //! A file whose name is not a key of this run is not used; it is removed when its
 //! period is one of the run's (files of other periods stay for the runs that have
 //! them); a file that cannot be read is computed again. No index: the name is the whole
 //! record, so a run killed halfway leaves nothing that could be taken for something else.
 
 use crate::attain::{self, Scope};
-use crate::export::{parquet_to, write_atomic_with};
+use crate::export::{csv_body_to, parquet_to, write_atomic_with};
 use anyhow::Result;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
@@ -18,15 +21,23 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// What changes the meaning of a stored file: bumped when attainment is computed otherwise.
-const FORMAT: &str = "sitrep attainment per period, 1";
+const FORMAT: &str = "sitrep attainment per period, 2";
+
+/// Attainment as [`attain::compute`] gives it, and the CSV parts of its periods in
+/// order, when every period has one.
+pub struct Attained {
+    pub frame: DataFrame,
+    pub csv_parts: Option<Vec<std::path::PathBuf>>,
+}
 
 /// [`attain::compute`] of `figures` (as `table::district_figures_frame` gives them),
 /// taking the periods whose inputs are unchanged from `dir` and writing there those
 /// computed afresh. The same frame as [`attain::compute`], row for row.
-pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &Path) -> Result<DataFrame> {
+pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &Path) -> Result<Attained> {
     let scope = Scope::of(figures, targets)?;
     let keys = period_keys(figures, &common_key(targets, threshold, &scope)?)?;
     let file_of = |days: i32, key: &str| format!("{}-{key}.parquet", crate::table::date_from_days(days));
+    let csv_of = |days: i32, key: &str| format!("{}-{key}.csv", crate::table::date_from_days(days));
     let mut frames: BTreeMap<i32, DataFrame> = BTreeMap::new();
     for (days, key) in &keys {
         let path = dir.join(file_of(*days, key));
@@ -47,31 +58,37 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
         // Sorted by period first: each period's rows follow one another.
         let periods = fresh.column("period")?.cast(&DataType::Int32)?;
         let periods: Vec<Option<i32>> = periods.i32()?.iter().collect();
+        let mut parts = Vec::new();
         let mut start = 0;
         while start < periods.len() {
             let end = start + periods[start..].iter().take_while(|p| **p == periods[start]).count();
-            let part = fresh.slice(start as i64, end - start);
             if let Some((days, key)) = periods[start].and_then(|d| Some((d, keys.get(&d)?))) {
-                write_atomic_with(dir, &file_of(days, key), &|w| parquet_to(&part, w))?;
-                frames.insert(days, part);
+                parts.push((days, key, fresh.slice(start as i64, end - start)));
             }
             start = end;
         }
+        crate::par_map_bounded(&parts, |(days, key, part)| {
+            write_atomic_with(dir, &file_of(*days, key), &|w| parquet_to(part, w))?;
+            write_atomic_with(dir, &csv_of(*days, key), &|w| csv_body_to(part, w)).map(|_| ())
+        })?;
+        frames.extend(parts.into_iter().map(|(days, _, part)| (days, part)));
     }
     // Files of this run's periods under another key, and the temporary files of an
     // interrupted write. Other periods' files stay: a run over fewer periods
     // (`sitrep report --archive … --period` of an earlier week into the same folder)
     // would otherwise cost the next weekly run the whole year's attainment.
-    let keep: Vec<String> = keys.iter().map(|(d, k)| file_of(*d, k)).collect();
+    let keep: Vec<String> = keys.iter().flat_map(|(d, k)| [file_of(*d, k), csv_of(*d, k)]).collect();
     prune(dir, &keep, |p| keys.contains_key(&crate::table::days_of(p)));
+    // The periods' CSV parts, in the frame's order (by period), when none is missing.
+    let csv_parts: Option<Vec<std::path::PathBuf>> = frames.keys().map(|d| Some(dir.join(csv_of(*d, keys.get(d)?))).filter(|p| p.is_file())).collect();
     let mut all = frames.into_values();
-    let Some(mut out) = all.next() else { return Ok(attain::compute_in(figures, targets, threshold, &scope)?) };
+    let Some(mut out) = all.next() else { return Ok(Attained { frame: attain::compute_in(figures, targets, threshold, &scope)?, csv_parts: None }) };
     for df in all {
         out.vstack_mut(&df)?;
     }
     // One chunk, as computed in one go: the export's Parquet is the same bytes every run.
     out.rechunk_mut();
-    Ok(out)
+    Ok(Attained { frame: out, csv_parts })
 }
 
 /// Removes from `dir` the files named `<period>-<key>.<extension>` of the run's periods
@@ -176,6 +193,26 @@ pub(crate) mod tests {
         v
     }
 
+    /// The periods' Parquet files in `dir`, each with its CSV part beside it.
+    fn parquets(dir: &Path) -> Vec<String> {
+        let all = stored(dir);
+        let parquets: Vec<String> = all.iter().filter(|f| f.ends_with(".parquet")).cloned().collect();
+        assert_eq!(all.len(), 2 * parquets.len(), "{all:?}");
+        assert!(parquets.iter().all(|f| all.contains(&f.replace(".parquet", ".csv"))), "{all:?}");
+        parquets
+    }
+
+    /// [`compute`]'s frame, checking that its CSV parts make the CSV of the whole frame.
+    fn checked(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &Path) -> Result<DataFrame> {
+        let got = compute(figures, targets, threshold, dir)?;
+        let parts = got.csv_parts.expect("every period has its CSV part");
+        let (mut whole, mut joined) = (Vec::new(), Vec::new());
+        crate::export::csv_to(&got.frame, &mut whole)?;
+        crate::export::csv_from_parts(&got.frame, &parts, &mut joined)?;
+        assert_eq!(String::from_utf8(joined).unwrap(), String::from_utf8(whole).unwrap());
+        Ok(got.frame)
+    }
+
     /// Taken from the cache or not, the frame is attainment's own; a period is computed
     /// again only when its figures, the targets or the districts of the run change.
     #[test]
@@ -183,32 +220,32 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dir = dir.path();
         let weeks = figures(&[(19000, "15.01", 1, 100), (19000, "15.02", 1, 50), (19007, "15.01", 1, 150), (19007, "15.02", 1, 70)]);
-        let first = compute(&weeks, &targets(1000), 0.7, dir).unwrap();
+        let first = checked(&weeks, &targets(1000), 0.7, dir).unwrap();
         assert!(first.equals_missing(&attain::compute(&weeks, &targets(1000), 0.7).unwrap()));
-        let files = stored(dir);
+        let files = parquets(dir);
         assert_eq!(files.len(), 2);
         assert!(files[0].starts_with("2022-01-08-") && files[1].starts_with("2022-01-15-"), "{files:?}");
 
         // Unchanged: read back, the same frame, nothing rewritten.
         let modified = |f: &str| std::fs::metadata(dir.join(f)).unwrap().modified().unwrap();
         let before: Vec<_> = files.iter().map(|f| modified(f)).collect();
-        assert!(compute(&weeks, &targets(1000), 0.7, dir).unwrap().equals_missing(&first));
+        assert!(checked(&weeks, &targets(1000), 0.7, dir).unwrap().equals_missing(&first));
         assert_eq!(files.iter().map(|f| modified(f)).collect::<Vec<_>>(), before);
 
         // A new week: only it is added; the earlier files stay.
         let three = figures(&[(19000, "15.01", 1, 100), (19000, "15.02", 1, 50), (19007, "15.01", 1, 150), (19007, "15.02", 1, 70), (19014, "15.01", 1, 160)]);
-        let got = compute(&three, &targets(1000), 0.7, dir).unwrap();
+        let got = checked(&three, &targets(1000), 0.7, dir).unwrap();
         assert!(got.equals_missing(&attain::compute(&three, &targets(1000), 0.7).unwrap()));
-        let now = stored(dir);
+        let now = parquets(dir);
         assert_eq!(now.len(), 3);
         assert_eq!(&now[..2], &files[..]);
 
         // A week's figures changed: that week is computed again, its old file removed.
         let changed = figures(&[(19000, "15.01", 1, 100), (19000, "15.02", 1, 50), (19007, "15.01", 1, 150), (19007, "15.02", 1, 90), (19014, "15.01", 1, 160)]);
-        let got = compute(&changed, &targets(1000), 0.7, dir).unwrap();
+        let got = checked(&changed, &targets(1000), 0.7, dir).unwrap();
         assert!(got.equals_missing(&attain::compute(&changed, &targets(1000), 0.7).unwrap()));
         assert!(!got.equals_missing(&attain::compute(&three, &targets(1000), 0.7).unwrap()));
-        let after = stored(dir);
+        let after = parquets(dir);
         assert_eq!(after.len(), 3);
         assert_eq!(after[0], now[0]);
         assert!(after[1] != now[1] && after[2] == now[2]);
@@ -217,29 +254,29 @@ pub(crate) mod tests {
         // targets change every week.
         let newcomer = figures(&[(19000, "15.01", 1, 100), (19000, "15.02", 1, 50), (19007, "15.01", 1, 150), (19007, "15.02", 1, 90), (19014, "15.03", 1, 10)]);
         for (figs, t) in [(&newcomer, targets(1000)), (&newcomer, targets(2000))] {
-            let got = compute(figs, &t, 0.7, dir).unwrap();
+            let got = checked(figs, &t, 0.7, dir).unwrap();
             assert!(got.equals_missing(&attain::compute(figs, &t, 0.7).unwrap()));
-            let files = stored(dir);
+            let files = parquets(dir);
             assert_eq!(files.len(), 3);
             assert!(files.iter().all(|f| !after.contains(f)));
         }
 
         // A run over fewer periods (an earlier week re-rendered into the same folder)
         // leaves the other periods' files for the next run over all of them.
-        let all = stored(dir);
+        let all = parquets(dir);
         let first_week = figures(&[(19000, "15.01", 1, 100), (19000, "15.02", 1, 50)]);
-        compute(&first_week, &targets(2000), 0.7, dir).unwrap();
-        let kept = stored(dir);
+        checked(&first_week, &targets(2000), 0.7, dir).unwrap();
+        let kept = parquets(dir);
         assert!(all[1..].iter().all(|f| kept.contains(f)), "{all:?} {kept:?}");
         let before: Vec<_> = all[1..].iter().map(|f| modified(f)).collect();
-        assert!(compute(&newcomer, &targets(2000), 0.7, dir).unwrap().equals_missing(&attain::compute(&newcomer, &targets(2000), 0.7).unwrap()));
+        assert!(checked(&newcomer, &targets(2000), 0.7, dir).unwrap().equals_missing(&attain::compute(&newcomer, &targets(2000), 0.7).unwrap()));
         assert_eq!(all[1..].iter().map(|f| modified(f)).collect::<Vec<_>>(), before);
-        assert_eq!(stored(dir).len(), 3, "the first week's file under the other key is gone");
+        assert_eq!(parquets(dir).len(), 3, "the first week's file under the other key is gone");
 
         // A damaged file is computed again.
-        let victim = dir.join(&stored(dir)[0]);
+        let victim = dir.join(&parquets(dir)[0]);
         std::fs::write(&victim, b"not parquet").unwrap();
-        let got = compute(&newcomer, &targets(2000), 0.7, dir).unwrap();
+        let got = checked(&newcomer, &targets(2000), 0.7, dir).unwrap();
         assert!(got.equals_missing(&attain::compute(&newcomer, &targets(2000), 0.7).unwrap()));
         assert!(std::fs::read(&victim).unwrap() != b"not parquet");
     }

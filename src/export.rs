@@ -367,6 +367,24 @@ pub(crate) fn csv_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
     Ok(())
 }
 
+/// [`csv_to`] without the header: a part of a CSV whose rows are split by period.
+pub(crate) fn csv_body_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
+    let mut df = neutralised_frame(df)?;
+    CsvWriter::new(w).include_header(false).finish(&mut df)?;
+    Ok(())
+}
+
+/// [`csv_to`] of `df` from its parts ([`csv_body_to`] of its rows, in order, in files):
+/// the header, then the parts as they are.
+pub(crate) fn csv_from_parts(df: &DataFrame, parts: &[std::path::PathBuf], w: &mut dyn std::io::Write) -> Result<()> {
+    csv_to(&df.clear(), w)?;
+    for part in parts {
+        let mut file = std::fs::File::open(part).with_context(|| format!("cannot read {}", part.display()))?;
+        std::io::copy(&mut file, w)?;
+    }
+    Ok(())
+}
+
 pub(crate) fn parquet_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
     ParquetWriter::new(w).finish(&mut df.clone())?;
     Ok(())
@@ -479,6 +497,8 @@ pub struct ExportInput<'a> {
     /// The canonical table's files, as [`canonical_table`] wrote them.
     pub partitions: &'a [Partition],
     pub attainment: &'a DataFrame,
+    /// The attainment CSV's parts, when the cache has them ([`crate::attain_cache`]).
+    pub attainment_csv_parts: Option<&'a [std::path::PathBuf]>,
     pub targets: &'a DataFrame,
     pub findings: &'a [Finding],
     /// PPKM vaccination gates per district and period.
@@ -529,7 +549,13 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
     type Make<'a> = Box<dyn Fn(&mut (dyn std::io::Write + Send)) -> Result<()> + Send + Sync + 'a>;
     let mut jobs: Vec<(String, Make)> = vec![
         ("export/attainment.parquet".into(), Box::new(|w| parquet_to(input.attainment, w))),
-        ("export/attainment.csv".into(), Box::new(|w| csv_to(input.attainment, w))),
+        (
+            "export/attainment.csv".into(),
+            Box::new(|w| match input.attainment_csv_parts {
+                Some(parts) => csv_from_parts(input.attainment, parts, w),
+                None => csv_to(input.attainment, w),
+            }),
+        ),
         ("export/targets.csv".into(), Box::new(|w| csv_to(input.targets, w))),
         ("export/findings.csv".into(), Box::new(|w| whole(w, findings_csv(input.findings)))),
         ("export/ppkm_gates.csv".into(), Box::new(|w| whole(w, gates_csv(input.gates)))),

@@ -567,10 +567,10 @@ fn attain_report_export(
     .context("summing the districts' figures")?;
     drop(periods);
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
-    let attain_df = match &plan.cache {
+    let attain_cache::Attained { frame: attain_df, csv_parts: attain_csv_parts } = match &plan.cache {
         // Periods whose figures and targets are unchanged come from the cache.
         Some(dir) => attain_cache::compute(&figures_df, &targets_df, plan.threshold, &dir.join("attainment")).context("computing attainment")?,
-        None => attain::compute(&figures_df, &targets_df, plan.threshold).context("computing attainment")?,
+        None => attain_cache::Attained { frame: attain::compute(&figures_df, &targets_df, plan.threshold).context("computing attainment")?, csv_parts: None },
     };
     timings.record(timings::Stage::Attain, stage);
     let stage = std::time::Instant::now();
@@ -724,6 +724,7 @@ fn attain_report_export(
         root: plan.out.clone(),
         partitions: &partitions,
         attainment: &attain_df,
+        attainment_csv_parts: attain_csv_parts.as_deref(),
         targets: &targets_df,
         findings: &findings,
         gates: &gates,

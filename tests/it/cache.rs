@@ -102,10 +102,18 @@ fn a_new_week_is_cached_beside_the_earlier_ones() {
     let m = std::fs::read_dir(subs.join("2022-01-15")).unwrap().count();
     assert_eq!(run(&subs, &out, &[]), format!("cache: {n} of {} files reused", n + m));
     assert_eq!(segments(&out), vec![(0, n), (1, m)]);
-    // Attainment is kept per week too.
-    let weeks: Vec<String> = std::fs::read_dir(out.join(".cache/attainment")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy()[..10].to_string()).collect();
-    assert_eq!(weeks.len(), 2, "{weeks:?}");
-    assert!(weeks.contains(&"2022-01-08".to_string()) && weeks.contains(&"2022-01-15".to_string()));
+    // Attainment is kept per week too, as Parquet and as the export's CSV rows; the
+    // export's CSV made from them is the one a fresh run writes.
+    let kept: Vec<String> = std::fs::read_dir(out.join(".cache/attainment")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    for ext in [".parquet", ".csv"] {
+        let mut weeks: Vec<&str> = kept.iter().filter(|f| f.ends_with(ext)).map(|f| &f[..10]).collect();
+        weeks.sort();
+        assert_eq!(weeks, ["2022-01-08", "2022-01-15"], "{kept:?}");
+    }
+    let fresh = dir.path().join("fresh");
+    run(&subs, &fresh, &["--no-cache"]);
+    let (a, b) = (std::fs::read(out.join("export/attainment.csv")).unwrap(), std::fs::read(fresh.join("export/attainment.csv")).unwrap());
+    assert!(a == b, "the weekly run's attainment.csv is not a fresh run's");
     assert_eq!(run(&subs, &out, &[]), format!("cache: {0} of {0} files reused", n + m));
     // A week taken away: its segment goes.
     std::fs::remove_dir_all(subs.join("2022-01-08")).unwrap();
