@@ -32,10 +32,16 @@ pub struct Attained {
 
 /// [`attain::compute`] of `figures` (as `table::district_figures_frame` gives them),
 /// taking the periods whose inputs are unchanged from `dir` and writing there those
-/// computed afresh. The same frame as [`attain::compute`], row for row.
-pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &Path) -> Result<Attained> {
+/// computed afresh. The same frame as [`attain::compute`], row for row. A period named by
+/// its files (`named`, [`crate::period_keys`]) is keyed by its name, not by hashing its
+/// figures: they follow from its rows.
+pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &Path, named: Option<&BTreeMap<chrono::NaiveDate, String>>) -> Result<Attained> {
     let scope = Scope::of(figures, targets)?;
-    let keys = period_keys(figures, &common_key(targets, threshold, &scope)?)?;
+    let common = common_key(targets, threshold, &scope)?;
+    let keys = match named.and_then(|names| keys_from_names(figures, &common, names)) {
+        Some(keys) => keys,
+        None => period_keys(figures, &common)?,
+    };
     let file_of = |days: i32, key: &str| format!("{}-{key}.parquet", crate::table::date_from_days(days));
     let csv_of = |days: i32, key: &str| format!("{}-{key}.csv", crate::table::date_from_days(days));
     let mut frames: BTreeMap<i32, DataFrame> = BTreeMap::new();
@@ -122,6 +128,23 @@ fn common_key(targets: &DataFrame, threshold: f64, scope: &Scope) -> Result<Sha2
     Ok(h)
 }
 
+/// Each period's key from its name: the common part and the name. None when a period of
+/// `figures` has none.
+fn keys_from_names(figures: &DataFrame, common: &Sha256, names: &BTreeMap<chrono::NaiveDate, String>) -> Option<BTreeMap<i32, String>> {
+    let period = figures.column("period").ok()?.cast(&DataType::Int32).ok()?;
+    let days: std::collections::BTreeSet<i32> = period.i32().ok()?.iter().flatten().collect();
+    days.into_iter()
+        .map(|d| {
+            let name = names.get(&crate::table::date_from_days(d))?;
+            let mut h = common.clone();
+            // Told apart from the keys hashed from figures.
+            h.update(b"named\n");
+            h.update(name);
+            Some((d, hex::encode(h.finalize())))
+        })
+        .collect()
+}
+
 /// Each period's key: the common part and every one of its figures.
 fn period_keys(figures: &DataFrame, common: &Sha256) -> PolarsResult<BTreeMap<i32, String>> {
     let period = figures.column("period")?.cast(&DataType::Int32)?;
@@ -204,13 +227,43 @@ pub(crate) mod tests {
 
     /// [`compute`]'s frame, checking that its CSV parts make the CSV of the whole frame.
     fn checked(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &Path) -> Result<DataFrame> {
-        let got = compute(figures, targets, threshold, dir)?;
+        let got = compute(figures, targets, threshold, dir, None)?;
         let parts = got.csv_parts.expect("every period has its CSV part");
         let (mut whole, mut joined) = (Vec::new(), Vec::new());
         crate::export::csv_to(&got.frame, &mut whole)?;
         crate::export::csv_from_parts(&got.frame, &parts, &mut joined)?;
         assert_eq!(String::from_utf8(joined).unwrap(), String::from_utf8(whole).unwrap());
         Ok(got.frame)
+    }
+
+    /// Periods named by their files are kept under their names: a period whose name
+    /// stays keeps its file, a renamed one is computed again; a period without a name
+    /// makes every key come from the figures, as without names.
+    #[test]
+    fn named_periods_are_kept_under_their_names() {
+        let (dir, plain) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (dir, plain) = (dir.path(), plain.path());
+        let names = |pairs: &[(i32, &str)]| pairs.iter().map(|(d, n)| (crate::table::date_from_days(*d), n.to_string())).collect::<BTreeMap<_, _>>();
+        let weeks = figures(&[(19000, "15.01", 1, 100), (19007, "15.01", 1, 150)]);
+        let got = compute(&weeks, &targets(1000), 0.7, dir, Some(&names(&[(19000, "a"), (19007, "b")]))).unwrap();
+        assert!(got.frame.equals_missing(&attain::compute(&weeks, &targets(1000), 0.7).unwrap()));
+        let named = parquets(dir);
+        // Renamed, with the same figures: computed again under the new name.
+        let got = compute(&weeks, &targets(1000), 0.7, dir, Some(&names(&[(19000, "a"), (19007, "b2")]))).unwrap();
+        assert!(got.frame.equals_missing(&attain::compute(&weeks, &targets(1000), 0.7).unwrap()));
+        let files = parquets(dir);
+        assert_eq!(files[0], named[0]);
+        assert_ne!(files[1], named[1]);
+        let changed = figures(&[(19000, "15.01", 1, 100), (19007, "15.01", 1, 170)]);
+        let got = compute(&changed, &targets(1000), 0.7, dir, Some(&names(&[(19000, "a"), (19007, "c")]))).unwrap();
+        assert!(got.frame.equals_missing(&attain::compute(&changed, &targets(1000), 0.7).unwrap()));
+        let now = parquets(dir);
+        assert_eq!(now[0], files[0]);
+        assert_ne!(now[1], files[1]);
+        let got = compute(&changed, &targets(1000), 0.7, dir, Some(&names(&[(19000, "a")]))).unwrap();
+        assert!(got.frame.equals_missing(&attain::compute(&changed, &targets(1000), 0.7).unwrap()));
+        compute(&changed, &targets(1000), 0.7, plain, None).unwrap();
+        assert_eq!(parquets(dir), parquets(plain));
     }
 
     /// Taken from the cache or not, the frame is attainment's own; a period is computed

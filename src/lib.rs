@@ -569,7 +569,7 @@ fn attain_report_export(
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
     let attain_cache::Attained { frame: attain_df, csv_parts: attain_csv_parts } = match &plan.cache {
         // Periods whose figures and targets are unchanged come from the cache.
-        Some(dir) => attain_cache::compute(&figures_df, &targets_df, plan.threshold, &dir.join("attainment")).context("computing attainment")?,
+        Some(dir) => attain_cache::compute(&figures_df, &targets_df, plan.threshold, &dir.join("attainment"), period_keys.as_ref()).context("computing attainment")?,
         None => attain_cache::Attained { frame: attain::compute(&figures_df, &targets_df, plan.threshold).context("computing attainment")?, csv_parts: None },
     };
     timings.record(timings::Stage::Attain, stage);
