@@ -21,22 +21,35 @@ pub struct Index<'a> {
     rows: rustc_hash::FxHashMap<RowKey<'a>, &'a AttainRow>,
     districts: rustc_hash::FxHashMap<(NaiveDate, &'a str, i32), Vec<&'a AttainRow>>,
     periods: Vec<NaiveDate>,
+    /// The district codes in the rows, sorted.
+    district_codes: Vec<&'a str>,
 }
 
 impl<'a> Index<'a> {
     pub fn new(rows: &'a [AttainRow], province: &str) -> Index<'a> {
         let mut index = Index::default();
         let mut periods = std::collections::BTreeSet::new();
+        let mut codes: rustc_hash::FxHashSet<crate::sym::Sym> = Default::default();
+        // Compared as symbols, not as texts (a year is half a million rows).
+        let province = crate::sym::Sym::new(province);
         for r in rows.iter().filter(|r| r.province_code == province) {
             periods.insert(r.period);
             // The first row of a key, as a scan finds it.
             index.rows.entry((r.period, r.district_code.as_deref(), r.group.as_str(), r.dose)).or_insert(r);
-            if r.district_code.is_some() {
+            if let Some(code) = r.district_code {
                 index.districts.entry((r.period, r.group.as_str(), r.dose)).or_default().push(r);
+                codes.insert(code);
             }
         }
         index.periods = periods.into_iter().collect();
+        index.district_codes = codes.into_iter().map(crate::sym::Sym::as_str).collect();
+        index.district_codes.sort_unstable();
         index
+    }
+
+    /// The district codes in the province's rows, sorted.
+    pub fn district_codes(&self) -> &[&'a str] {
+        &self.district_codes
     }
 }
 

@@ -124,7 +124,10 @@ impl ReportInput<'_> {
     /// The districts of the province: the official list, and any other code in the rows.
     pub fn expected_districts(&self) -> Vec<String> {
         let mut codes: std::collections::BTreeSet<&str> = self.gazetteer.districts_of(self.province_code).map(|r| r.code.as_str()).collect();
-        codes.extend(self.rows.iter().filter(|r| r.province_code == self.province_code).filter_map(|r| r.district_code.map(crate::sym::Sym::as_str)));
+        match self.index {
+            Some(index) => codes.extend(index.district_codes()),
+            None => codes.extend(self.rows.iter().filter(|r| r.province_code == self.province_code).filter_map(|r| r.district_code.map(crate::sym::Sym::as_str))),
+        }
         codes.into_iter().map(str::to_string).collect()
     }
     /// Districts with a figure for the period (they sent a readable submission).
