@@ -500,7 +500,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
         });
     }
 
-    let period = report_period(plan, &read.observations)?;
+    let period = report_period(plan, &read.observations, read.period_keys.as_ref())?;
     let mut read = read;
     let observations = std::mem::take(&mut read.observations);
     // The table cut by period, once, each part named by its files (with the cache) or by
@@ -531,8 +531,13 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
 
 /// The period the reports are about: the plan's, which must be one of the submissions'
 /// dates, else the latest of them.
-fn report_period(plan: &RunPlan, observations: &table::Observations) -> Result<chrono::NaiveDate> {
-    let periods = table::periods(observations);
+fn report_period(plan: &RunPlan, observations: &table::Observations, named: Option<&std::collections::BTreeMap<chrono::NaiveDate, String>>) -> Result<chrono::NaiveDate> {
+    // The periods named by their files are the table's periods: a year's rows are not
+    // scanned for them.
+    let periods = match named {
+        Some(names) => names.keys().copied().collect(),
+        None => table::periods(observations),
+    };
     match plan.period {
         Some(p) if !periods.contains(&p) => bail!("no submission is dated {p}; the dates found are {}", periods.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
         Some(p) => Ok(p),
