@@ -71,7 +71,12 @@ impl ReportInput<'_> {
         if self.lang == Lang::Id { "id" } else { "en" }
     }
     pub fn previous_period(&self) -> Option<NaiveDate> {
-        self.rows.iter().map(|r| r.period).filter(|p| *p < self.period).max()
+        match self.index {
+            // The report's rows are its province's: the index has their periods (a scan
+            // of a year's rows for every district of a ranking was most of rendering it).
+            Some(_) => self.view().previous(self.period),
+            None => self.rows.iter().map(|r| r.period).filter(|p| *p < self.period).max(),
+        }
     }
     pub fn district_rows(&self, period: NaiveDate, group: &str, dose: i32) -> Vec<&AttainRow> {
         self.view().districts(period, group, dose)
