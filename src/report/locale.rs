@@ -36,7 +36,7 @@ pub fn pct(x: f64, lang: Lang) -> String {
     // Written from the tenths as an integer: a national week's reports format hundreds
     // of thousands of percentages, and `format!` with a float was 1% of a run.
     let tenths = (v * 10.0).round();
-    if !(tenths.abs() < 1e15) {
+    if !tenths.is_finite() || tenths.abs() >= 1e15 {
         let s = format!("{v:.1}");
         return format!("{}%", s.replace('.', &point.to_string()));
     }
