@@ -47,7 +47,11 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
     let mut frames: BTreeMap<i32, DataFrame> = BTreeMap::new();
     for (days, key) in &keys {
         let path = dir.join(file_of(*days, key));
-        // Damaged or from another run: computed again below.
+        // Damaged, from another run, or without its CSV part (a run stopped between the
+        // two writes): computed again below.
+        if !dir.join(csv_of(*days, key)).is_file() {
+            continue;
+        }
         if let Some(df) = std::fs::File::open(&path).ok().and_then(|f| ParquetReader::new(f).finish().ok()) {
             frames.insert(*days, df);
         }
@@ -375,5 +379,12 @@ pub(crate) mod tests {
         let got = checked(&newcomer, &targets(2000), 0.7, dir).unwrap();
         assert!(got.equals_missing(&attain::compute(&newcomer, &targets(2000), 0.7).unwrap()));
         assert!(std::fs::read(&victim).unwrap() != b"not parquet");
+
+        // A period without its CSV part (a run stopped between the two writes) is
+        // computed again, and the part written.
+        let part = dir.join(parquets(dir)[1].replace(".parquet", ".csv"));
+        std::fs::remove_file(&part).unwrap();
+        checked(&newcomer, &targets(2000), 0.7, dir).unwrap();
+        assert!(part.is_file());
     }
 }

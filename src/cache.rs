@@ -312,17 +312,11 @@ impl Cache {
         self.entries.lock().map(|e| e.len()).unwrap_or(0)
     }
 
-    /// Brings the cache up to date with the files of this run (all of them, as read,
-    /// before resubmissions and overlaps are settled): the segments whose files were all
-    /// taken stay; what this run read afresh, and the files of the other segments, go
-    /// into a new segment; other segments' files are removed.
-    pub fn save(&self, files: &[(String, &FileTable)]) -> Result<()> {
-        let (new, kept) = self.to_write(files);
-        self.write(&new, kept)
-    }
-
-    /// What [`Cache::save`] of `files` writes: the files that go into new segments (read
-    /// afresh, or of a segment that is folded), and the segments that stay.
+    /// Bringing the cache up to date with the files of this run (all of them, as read,
+    /// before resubmissions and overlaps are settled), the first half: the segments whose
+    /// files were all taken stay; what this run read afresh, and the files of the other
+    /// segments, go into a new segment ([`Cache::write`]). Returns those files and the
+    /// segments that stay.
     pub fn to_write<'f>(&self, files: &[(String, &'f FileTable)]) -> (Vec<(String, &'f FileTable)>, Kept) {
         let left_over: std::collections::HashSet<String> = self.entries.lock().map(|e| e.keys().cloned().collect()).unwrap_or_default();
         let fold_all = self.segments.len() >= SEGMENTS_MAX;
