@@ -5,7 +5,7 @@
 //! the findings, the targets and the seed of the PDF /ID. Engines skip `_` folders and
 //! the `.json` files. `sitrep report --archive` renders a past period from this alone.
 
-use crate::export::{parquet_bytes, write_atomic, Periods};
+use crate::export::{parquet_bytes, write_atomic, Period, Periods};
 use crate::findings::Finding;
 use crate::table::{self, FileOutcome, Observation, ReportedStatus, Target};
 use crate::Consolidated;
@@ -48,7 +48,9 @@ const PARTITIONS: &str = "_partitions.json";
 /// Writes the run record under the latest period: what a re-render needs that is not a
 /// figure. Returns its file.
 pub fn write_record(dir: &Path, read: &Consolidated) -> Result<Option<PathBuf>> {
-    let Some(latest) = read.observations.iter().map(|o| o.period).max() else { return Ok(None) };
+    // The periods named by their files include those whose rows are still in the cache.
+    let named = read.period_keys.as_ref().and_then(|k| k.keys().next_back().copied());
+    let Some(latest) = named.or_else(|| read.observations.iter().map(|o| o.period).max()) else { return Ok(None) };
     let record = RunRecord {
         sitrep_version: env!("CARGO_PKG_VERSION").to_string(),
         period: latest,
@@ -69,19 +71,25 @@ pub fn write_record(dir: &Path, read: &Consolidated) -> Result<Option<PathBuf>> 
 /// Returns the run's partition files.
 pub fn write_partitions(dir: &Path, periods: &Periods) -> Result<Vec<PathBuf>> {
     let mut known: BTreeMap<String, Written> = std::fs::read(dir.join(PARTITIONS)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-    let mut parts: Vec<(String, &str, Vec<&Observation>)> = Vec::new();
     let mut kept: Vec<(String, Written)> = Vec::new();
+    let mut changed: Vec<&Period> = Vec::new();
     for period in periods.iter() {
         // Partitions written for exactly these rows, all still there and holding all of
         // them: kept without cutting the period by province again.
         let tag = format!("/period={}/", period.period);
         let same: Vec<(&String, &Written)> = known.iter().filter(|(rel, w)| rel.contains(&tag) && w.period_fingerprint == period.fingerprint).collect();
-        let whole = same.iter().map(|(_, w)| w.rows).sum::<Option<usize>>() == Some(period.rows.len());
+        let whole = same.iter().map(|(_, w)| w.rows).sum::<Option<usize>>() == Some(period.count);
         if !same.is_empty() && whole && same.iter().all(|(rel, w)| crate::export::still_there(dir, rel, w.bytes)) {
             kept.extend(same.into_iter().map(|(rel, w)| (rel.clone(), w.clone())));
-            continue;
+        } else {
+            changed.push(period);
         }
-        for (province, rows) in table::partitioned(period.rows.iter().copied(), |o| o.province_code.as_str()) {
+    }
+    // The rows of the periods to write that are still in the cache.
+    let decoded = periods.decode(&changed)?;
+    let mut parts: Vec<(String, &str, Vec<&Observation>)> = Vec::new();
+    for (period, decoded) in changed.iter().zip(&decoded) {
+        for (province, rows) in table::partitioned(period.rows_with(decoded), |o| o.province_code.as_str()) {
             // The province code comes from the embedded gazetteer (digits), never a file.
             let rel = format!("province_code={}/period={}/part-0.parquet", crate::safe_file_name(province), period.period);
             parts.push((rel, &period.fingerprint, rows));

@@ -59,6 +59,11 @@ struct Entry {
     targets: Vec<Target>,
     #[serde(default)]
     statuses: Vec<ReportedStatus>,
+    /// The districts and periods its rows are of (each once, with its number of rows),
+    /// so that whether another file shares one is known without decoding its rows. Empty
+    /// from older versions: such a file's rows are always decoded.
+    #[serde(default)]
+    links: Vec<(String, chrono::NaiveDate, usize)>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -231,6 +236,34 @@ fn observations_of(df: &DataFrame, texts: &[String], mut add: impl FnMut(u32, Ob
 /// The segments a save leaves as they are (by number).
 pub struct Kept(std::collections::HashSet<u64>);
 
+/// Where a cached file's rows are. They are decoded only when a stage needs them
+/// ([`Cache::decode`]): a weekly run over a year's folder needs the new week's, and
+/// decoding the year's 6 million was its longest step.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    segment: u64,
+    entry: u32,
+    /// The districts and periods of its rows, each once with its number of rows; empty
+    /// when not known.
+    pub links: Vec<Link>,
+}
+
+impl Stored {
+    /// Its segment and its place there.
+    pub fn place(&self) -> (u64, u32) {
+        (self.segment, self.entry)
+    }
+}
+
+/// A segment found usable: its number, its entries' keys (in order), the hash of its
+/// observations and the texts they number.
+struct Segment {
+    number: u64,
+    keys: Vec<String>,
+    observations_sha256: String,
+    texts: Vec<String>,
+}
+
 /// The cache of one run: the entries found on disk, taken as files are read.
 pub struct Cache {
     dir: PathBuf,
@@ -238,15 +271,26 @@ pub struct Cache {
     /// configuration that affects reading): a key hashes this, not the configuration
     /// itself (kilobytes of vocabulary) once per file.
     salt_sha256: String,
-    entries: Mutex<HashMap<String, FileTable>>,
-    /// The segments loaded (by number), with their entries' keys.
-    segments: Vec<(u64, Vec<String>)>,
+    /// Each entry without its rows (they stay in the segment until needed).
+    entries: Mutex<HashMap<String, (FileTable, Stored)>>,
+    segments: Vec<Segment>,
     /// The files' stamps and content hashes, to find an entry without reading the file.
     pub known: KnownFiles,
+    /// The keys of the files that settling leaves as read when no other file shares a
+    /// district and period with them ([`SETTLED_ALONE`]).
+    pub settled_alone: std::collections::HashSet<String>,
 }
 
+/// The keys of files that settling on their own changes nothing of (no figure given
+/// twice, no district at two levels), as the last run found them: such a file, sharing
+/// no district and period with another, is settled as it was read, so its rows need
+/// not be decoded to settle the run. A line per key after the header and the salt.
+const SETTLED_ALONE: &str = "settled-alone.txt";
+const SETTLED_ALONE_HEADER: &str = "sitrep settled alone 1";
+
 impl Cache {
-    /// Loads the segments in `dir` (an empty cache when there are none or none can be used).
+    /// Loads the segments' indexes in `dir` (an empty cache when there are none or none
+    /// can be used); their rows are decoded when asked for.
     pub fn load(dir: &Path, config: &serde_json::Value) -> Cache {
         // The build, so a rebuilt sitrep does not reuse what an older one read.
         let build = crate::build_stamp();
@@ -255,17 +299,22 @@ impl Cache {
         let salt_sha256 = sha256_hex(salt.as_bytes());
         let mut numbers: Vec<u64> = Self::files(dir).into_iter().filter(|(name, _)| name.ends_with(".json")).map(|(_, n)| n).collect();
         numbers.sort_unstable();
-        // Segments are read in parallel (a year is fifty of them), as many at once as
-        // there are threads: each is decoded by polars.
-        let read: Vec<(u64, Vec<(String, FileTable)>)> =
-            crate::par_map_bounded(&numbers, |&n| Ok(Self::read(dir, n, &salt_sha256).map(|tables| (n, tables)))).unwrap_or_default().into_iter().flatten().collect();
+        let read: Vec<(Segment, Vec<(String, FileTable, Stored)>)> =
+            crate::par_map_bounded(&numbers, |&n| Ok(Self::read(dir, n, &salt_sha256))).unwrap_or_default().into_iter().flatten().collect();
         let mut entries = HashMap::new();
         let mut segments = Vec::new();
-        for (number, tables) in read {
-            segments.push((number, tables.iter().map(|(k, _)| k.clone()).collect()));
-            entries.extend(tables);
+        for (segment, tables) in read {
+            segments.push(segment);
+            entries.extend(tables.into_iter().map(|(k, t, s)| (k, (t, s))));
         }
-        Cache { dir: dir.to_path_buf(), salt_sha256, entries: Mutex::new(entries), segments, known: KnownFiles::load(dir) }
+        let settled_alone = std::fs::read_to_string(dir.join(SETTLED_ALONE))
+            .ok()
+            .and_then(|text| {
+                let mut lines = text.lines();
+                (lines.next() == Some(SETTLED_ALONE_HEADER) && lines.next() == Some(salt_sha256.as_str())).then(|| lines.map(String::from).collect())
+            })
+            .unwrap_or_default();
+        Cache { dir: dir.to_path_buf(), salt_sha256, entries: Mutex::new(entries), segments, known: KnownFiles::load(dir), settled_alone }
     }
 
     /// The segments' files in `dir`, by name, with their segment's number.
@@ -274,27 +323,85 @@ impl Cache {
         listing.flatten().filter_map(|e| e.file_name().to_str().and_then(|name| Some((name.to_string(), segment_number(name)?)))).collect()
     }
 
-    fn read(dir: &Path, number: u64, salt_sha256: &str) -> Option<Vec<(String, FileTable)>> {
+    /// A segment's index, when it is this build's and its observations file is whole
+    /// (hashed, not decoded).
+    fn read(dir: &Path, number: u64, salt_sha256: &str) -> Option<(Segment, Vec<(String, FileTable, Stored)>)> {
         let (observations, index) = segment_files(number);
         let index: Index = serde_json::from_slice(&std::fs::read(dir.join(index)).ok()?).ok()?;
         if index.salt_sha256 != salt_sha256 {
             return None;
         }
-        let bytes = std::fs::read(dir.join(observations)).ok()?;
-        if sha256_hex(&bytes) != index.observations_sha256 {
+        if sha256_hex(&std::fs::read(dir.join(observations)).ok()?) != index.observations_sha256 {
             return None;
         }
-        let df = ParquetReader::new(std::io::Cursor::new(bytes)).finish().ok()?;
-        let mut tables: Vec<(String, FileTable)> = index
+        let mut keys = Vec::with_capacity(index.entries.len());
+        let tables = index
             .entries
             .into_iter()
-            .map(|e| (e.key, FileTable { observations: Vec::with_capacity(e.outcome.observations), outcome: e.outcome, targets: e.targets, statuses: e.statuses, findings: e.findings }))
+            .enumerate()
+            .map(|(i, e)| {
+                keys.push(e.key.clone());
+                let links = e.links.iter().map(|(d, p, n)| (Sym::new(d), *p, *n)).collect();
+                (e.key, FileTable { observations: Vec::new(), outcome: e.outcome, targets: e.targets, statuses: e.statuses, findings: e.findings }, Stored { segment: number, entry: i as u32, links })
+            })
             .collect();
-        observations_of(&df, &index.texts, |entry, o| {
-            tables.get_mut(entry as usize)?.1.observations.push(o);
+        Some((Segment { number, keys, observations_sha256: index.observations_sha256, texts: index.texts }, tables))
+    }
+
+    /// The rows of the `wanted` entries, in their order: each segment holding some is
+    /// read once (in parallel), and only their rows are decoded. An error when a
+    /// segment changed since the run loaded its index.
+    pub fn decode(&self, wanted: &[&Stored]) -> Result<Vec<Vec<Observation>>> {
+        let mut by_segment: std::collections::BTreeMap<u64, HashMap<u32, usize>> = Default::default();
+        for (i, s) in wanted.iter().enumerate() {
+            by_segment.entry(s.segment).or_default().insert(s.entry, i);
+        }
+        let parts: Vec<(u64, HashMap<u32, usize>)> = by_segment.into_iter().collect();
+        let decoded = crate::par_map_bounded(&parts, |(number, slots)| {
+            let segment = self.segments.iter().find(|s| s.number == *number).ok_or_else(|| anyhow::anyhow!("no segment {number}"))?;
+            self.decode_segment(segment, slots).ok_or_else(|| anyhow::anyhow!("the cache's segment {} in {} changed or was damaged during the run; run again", number, self.dir.display()))
+        })?;
+        let mut out: Vec<Vec<Observation>> = wanted.iter().map(|_| Vec::new()).collect();
+        for found in decoded {
+            for (slot, rows) in found {
+                out[slot] = rows;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The rows of a segment's entries in `slots` (entry → slot), with their slots.
+    fn decode_segment(&self, segment: &Segment, slots: &HashMap<u32, usize>) -> Option<Vec<(usize, Vec<Observation>)>> {
+        let (observations, _) = segment_files(segment.number);
+        let bytes = std::fs::read(self.dir.join(observations)).ok()?;
+        if sha256_hex(&bytes) != segment.observations_sha256 {
+            return None;
+        }
+        let mut df = ParquetReader::new(std::io::Cursor::new(bytes)).finish().ok()?;
+        // Only the wanted entries' rows are decoded (a week of a segment holding a year).
+        if slots.len() < segment.keys.len() {
+            let mask: BooleanChunked = df.column(ENTRY).ok()?.u32().ok()?.iter().map(|e| e.is_some_and(|e| slots.contains_key(&e))).collect();
+            df = df.filter(&mask).ok()?;
+        }
+        let mut found: HashMap<u32, Vec<Observation>> = HashMap::new();
+        observations_of(&df, &segment.texts, |entry, o| {
+            found.entry(entry).or_default().push(o);
             Some(())
         })?;
-        Some(tables)
+        Some(slots.iter().map(|(entry, slot)| (*slot, found.remove(entry).unwrap_or_default())).collect())
+    }
+
+    /// Keeps, for the next run, the keys of the files that settling left as read while no
+    /// other file shared a district and period with them. Written whole each run: keys
+    /// of files gone drop out.
+    pub fn save_settled_alone<'k>(&self, keys: impl Iterator<Item = &'k str>) -> Result<()> {
+        let mut text = format!("{SETTLED_ALONE_HEADER}\n{}\n", self.salt_sha256);
+        for k in keys {
+            text.push_str(k);
+            text.push('\n');
+        }
+        write_atomic(&self.dir, SETTLED_ALONE, text.as_bytes())?;
+        Ok(())
     }
 
     /// The key of a file's content as read under `path` (as shown).
@@ -302,8 +409,9 @@ impl Cache {
         sha256_hex(format!("{}\n{content_sha256}\n{shown_path}", self.salt_sha256).as_bytes())
     }
 
-    /// The cached reading of a file, if any (each entry is handed out once).
-    pub fn take(&self, key: &str) -> Option<FileTable> {
+    /// The cached reading of a file, if any, without its rows (each entry is handed out
+    /// once): they are where [`Stored`] says.
+    pub fn take(&self, key: &str) -> Option<(FileTable, Stored)> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(key)
     }
 
@@ -315,15 +423,15 @@ impl Cache {
     /// Bringing the cache up to date with the files of this run (all of them, as read,
     /// before resubmissions and overlaps are settled), the first half: the segments whose
     /// files were all taken stay; what this run read afresh, and the files of the other
-    /// segments, go into a new segment ([`Cache::write`]). Returns those files and the
-    /// segments that stay.
-    pub fn to_write<'f>(&self, files: &[(String, &'f FileTable)]) -> (Vec<(String, &'f FileTable)>, Kept) {
+    /// segments, go into a new segment ([`Cache::write`]). Given the run's files' keys,
+    /// returns which of them (their places) go into it, and the segments that stay.
+    pub fn to_write(&self, keys: &[&str]) -> (Vec<usize>, Kept) {
         let left_over: std::collections::HashSet<String> = self.entries.lock().map(|e| e.keys().cloned().collect()).unwrap_or_default();
         let fold_all = self.segments.len() >= SEGMENTS_MAX;
-        let kept: Vec<&(u64, Vec<String>)> = self.segments.iter().filter(|(_, keys)| !fold_all && !keys.iter().any(|k| left_over.contains(k))).collect();
-        let in_kept: std::collections::HashSet<&str> = kept.iter().flat_map(|(_, keys)| keys.iter().map(String::as_str)).collect();
-        let new = files.iter().filter(|(k, _)| !in_kept.contains(k.as_str())).map(|(k, f)| (k.clone(), *f)).collect();
-        (new, Kept(kept.iter().map(|(n, _)| *n).collect()))
+        let kept: Vec<&Segment> = self.segments.iter().filter(|s| !fold_all && !s.keys.iter().any(|k| left_over.contains(k))).collect();
+        let in_kept: std::collections::HashSet<&str> = kept.iter().flat_map(|s| s.keys.iter().map(String::as_str)).collect();
+        let new = keys.iter().enumerate().filter(|(_, k)| !in_kept.contains(**k)).map(|(i, _)| i).collect();
+        (new, Kept(kept.iter().map(|s| s.number).collect()))
     }
 
     /// Writes `new` (as [`Cache::to_write`] gave them) as new segments beside the `kept`
@@ -382,12 +490,44 @@ impl Cache {
             texts: numbering.into_inner().texts.into_iter().map(String::from).collect(),
             entries: files
                 .iter()
-                .map(|(key, f)| Entry { key: key.clone(), outcome: f.outcome.clone(), findings: f.findings.clone(), targets: f.targets.clone(), statuses: f.statuses.clone() })
+                .map(|(key, f)| Entry {
+                    key: key.clone(),
+                    outcome: f.outcome.clone(),
+                    findings: f.findings.clone(),
+                    targets: f.targets.clone(),
+                    statuses: f.statuses.clone(),
+                    links: links_of(&f.observations).into_iter().map(|(d, p, n)| (d.as_str().to_string(), p, n)).collect(),
+                })
                 .collect(),
         };
         write_atomic(&self.dir, &index_file, &serde_json::to_vec(&index)?)?;
         Ok(())
     }
+}
+
+/// A district and period a file has rows of, with how many.
+pub type Link = (Sym, chrono::NaiveDate, usize);
+
+/// The districts and periods of `rows`, each once in the order first seen, with their
+/// numbers of rows.
+pub fn links_of(rows: &[Observation]) -> Vec<Link> {
+    let mut links: Vec<Link> = Vec::new();
+    let mut place: rustc_hash::FxHashMap<(Sym, chrono::NaiveDate), usize> = Default::default();
+    let mut last: Option<((Sym, chrono::NaiveDate), usize)> = None;
+    for o in rows {
+        // A file's rows mostly share their district and period: looked up once per run.
+        let link = (o.district_code, o.period);
+        let at = match last {
+            Some((l, at)) if l == link => at,
+            _ => *place.entry(link).or_insert_with(|| {
+                links.push((link.0, link.1, 0));
+                links.len() - 1
+            }),
+        };
+        links[at].2 += 1;
+        last = Some((link, at));
+    }
+    links
 }
 
 #[cfg(test)]

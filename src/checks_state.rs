@@ -52,12 +52,41 @@ pub type Keeping = Option<std::thread::JoinHandle<Result<()>>>;
 /// this run's first ones unchanged; the state is then written for the next run, on a
 /// thread of its own (the run waits for it before it ends: [`finish`]).
 /// `keys`: the periods' keys from their files (none without the cache).
-pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules, dir: Option<&Path>) -> (Vec<Finding>, Keeping) {
+/// The state the last run kept, when this run carries on from it.
+pub struct Earlier(Option<(State, Carry)>);
+
+impl Earlier {
+    /// None: the checks do not carry on.
+    pub fn none() -> Earlier {
+        Earlier(None)
+    }
+
+    /// The last period the kept state covers: the checks need the rows of the later
+    /// periods only. `None`: they need every period's rows.
+    pub fn checked_through(&self) -> Option<NaiveDate> {
+        self.0.as_ref().and_then(|(s, _)| s.covered.last()).map(|(p, _)| *p)
+    }
+}
+
+/// The state in `dir` when its periods are this run's first ones unchanged and the
+/// report is on the latest period (the jump rule stops at it).
+pub fn earlier(keys: Option<&BTreeMap<NaiveDate, String>>, period: NaiveDate, rules: &CheckRules, dir: Option<&Path>) -> Earlier {
+    let (Some(dir), Some(keys)) = (dir, keys) else { return Earlier(None) };
+    if keys.keys().next_back() != Some(&period) {
+        return Earlier(None);
+    }
+    let periods: Vec<(NaiveDate, String)> = keys.iter().map(|(p, k)| (*p, k.clone())).collect();
+    Earlier(load(dir, rules).filter(|(s, _)| periods.starts_with(&s.covered)))
+}
+
+/// `earlier`: as [`earlier`] found it for the same keys, period, rules and `dir`.
+#[allow(clippy::too_many_arguments)]
+pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, earlier: Earlier, targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules, dir: Option<&Path>) -> (Vec<Finding>, Keeping) {
     let (Some(dir), Some(keys)) = (dir, keys) else { return (checks::run(obs, targets, rows, period, rules), None) };
     let periods: Vec<(NaiveDate, String)> = keys.iter().map(|(p, k)| (*p, k.clone())).collect();
     // Kept only when the report is on the latest period: the jump rule stops at it.
     let keeping = periods.last().is_some_and(|(p, _)| *p == period);
-    let earlier = if keeping { load(dir, rules).filter(|(s, _)| periods.starts_with(&s.covered)) } else { None };
+    let Earlier(earlier) = earlier;
     // The same periods as the last run (a run again over the same files): nothing to
     // check again or to keep.
     let unchanged = earlier.as_ref().is_some_and(|(s, _)| s.covered.len() == periods.len());
@@ -259,6 +288,16 @@ mod tests {
         crate::table::periods(obs).into_iter().map(|p| (p, format!("{p}{}", if Some(p) == changed { "*" } else { "" }))).collect()
     }
 
+    /// [`run`] given the rows a run gives it: after [`earlier`], those of the periods it
+    /// says it needs (the others stay in the cache), each file's rows whole.
+    fn as_a_run(obs: &Observations, keys: &BTreeMap<NaiveDate, String>, period: NaiveDate, rules: &CheckRules, dir: &Path) -> (Vec<Finding>, Keeping) {
+        let earlier = earlier(Some(keys), period, rules, Some(dir));
+        let through = earlier.checked_through();
+        let needed = |o: &Observation| o.period == period || through.is_none_or(|t| o.period > t);
+        let given: Observations = obs.files().filter(|f| f.iter().any(needed)).map(|f| f.to_vec()).collect();
+        run(&given, Some(keys), earlier, &[], &[], period, rules, Some(dir))
+    }
+
     /// Carried on from earlier runs (one week added at a time, or several), the checks
     /// find what checking every week at once finds, in the same order; a run whose
     /// earlier weeks changed, or that reports on an earlier week, checks everything.
@@ -284,14 +323,14 @@ mod tests {
                 };
                 let carried = load(dir.path(), &rules).is_some_and(|(s, _)| keys_of(&obs, None).into_iter().collect::<Vec<_>>().starts_with(&s.covered) && s.covered.len() < keys_of(&obs, None).len());
                 carried_on += carried as usize;
-                let got = done(run(&obs, Some(&keys_of(&obs, None)), &[], &[], last, &rules, Some(dir.path())));
+                let got = done(as_a_run(&obs, &keys_of(&obs, None), last, &rules, dir.path()));
                 let whole = checks::run(&obs, &[], &[], last, &rules);
                 assert_eq!(got, whole, "case {case}, weeks up to {upto}, carried on: {carried}");
                 found_any |= !whole.is_empty();
                 // The same files again (a rerun): the kept findings, as they were.
                 if rng.below(3) == 0 {
                     assert!(load(dir.path(), &rules).is_some_and(|(s, _)| s.covered.len() == keys_of(&obs, None).len()));
-                    assert_eq!(done(run(&obs, Some(&keys_of(&obs, None)), &[], &[], last, &rules, Some(dir.path()))), whole, "case {case}, rerun up to {upto}");
+                    assert_eq!(done(as_a_run(&obs, &keys_of(&obs, None), last, &rules, dir.path())), whole, "case {case}, rerun up to {upto}");
                     reruns += 1;
                 }
                 if carried {
@@ -307,10 +346,10 @@ mod tests {
             let periods = crate::table::periods(&obs);
             let keys = keys_of(&obs, periods.first().copied());
             let last = *periods.last().unwrap();
-            assert_eq!(done(run(&obs, Some(&keys), &[], &[], last, &rules, Some(dir.path()))), checks::run(&obs, &[], &[], last, &rules));
+            assert_eq!(done(as_a_run(&obs, &keys, last, &rules, dir.path())), checks::run(&obs, &[], &[], last, &rules));
             // A report on an earlier week: everything checked, nothing kept for it.
             let earlier = periods[periods.len() / 2];
-            assert_eq!(done(run(&obs, Some(&keys), &[], &[], earlier, &rules, Some(dir.path()))), checks::run(&obs, &[], &[], earlier, &rules));
+            assert_eq!(done(as_a_run(&obs, &keys, earlier, &rules, dir.path())), checks::run(&obs, &[], &[], earlier, &rules));
         }
         assert!(carried_on > 60, "the state was used {carried_on} times");
         // Carried-on runs met every kind of finding, many times.

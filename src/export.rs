@@ -210,28 +210,70 @@ fn previous_partitions(root: &Path) -> Vec<Partition> {
 /// fingerprint.
 pub struct Period<'a> {
     pub period: chrono::NaiveDate,
+    /// Its rows; none while they are still in the cache ([`Period::in_cache`]).
     pub rows: Vec<&'a table::Observation>,
+    /// How many rows it has.
+    pub count: usize,
+    /// Its rows are still in the cache: [`Periods::decode`] gives them.
+    pub in_cache: bool,
     /// The period's key from its files ([`crate::period_keys`]) when the run has one,
     /// else the SHA-256 of the build and of every field of every row.
     pub fingerprint: String,
 }
 
+impl<'a> Period<'a> {
+    /// Its rows: those held, or those `decoded` from the cache for it.
+    pub fn rows_with<'b>(&'b self, decoded: &'b [table::Observation]) -> Vec<&'b table::Observation>
+    where
+        'a: 'b,
+    {
+        if self.in_cache {
+            decoded.iter().collect()
+        } else {
+            self.rows.clone()
+        }
+    }
+}
+
 /// The canonical table cut by period, each part fingerprinted once: what the export, the
 /// archive and the cached district sums compare with what they wrote before.
-pub struct Periods<'a>(Vec<Period<'a>>);
+pub struct Periods<'a> {
+    parts: Vec<Period<'a>>,
+    /// The periods whose rows are still in the cache.
+    unread: Option<&'a crate::pending::Unread<'a>>,
+}
 
 impl<'a> Periods<'a> {
     /// `keys`: the periods' keys from their files, when the run has them; a period
-    /// without one has its rows fingerprinted.
-    pub fn new(obs: &'a Observations, keys: Option<&std::collections::BTreeMap<chrono::NaiveDate, String>>) -> Periods<'a> {
+    /// without one has its rows fingerprinted. `unread`: the periods whose rows are still
+    /// in the cache (they have keys).
+    pub fn new(obs: &'a Observations, keys: Option<&std::collections::BTreeMap<chrono::NaiveDate, String>>, unread: Option<&'a crate::pending::Unread<'a>>) -> Periods<'a> {
         let build = crate::build_stamp();
         let parts: Vec<(chrono::NaiveDate, Vec<&table::Observation>)> = table::partitioned(obs, |o| o.period).into_iter().collect();
         let named = |period: &chrono::NaiveDate| keys.and_then(|k| k.get(period)).cloned();
-        Periods(parts.into_par_iter().map(|(period, rows)| Period { period, fingerprint: named(&period).unwrap_or_else(|| fingerprint(&build, &rows)), rows }).collect())
+        let mut parts: Vec<Period> = parts.into_par_iter().map(|(period, rows)| Period { period, fingerprint: named(&period).unwrap_or_else(|| fingerprint(&build, &rows)), count: rows.len(), in_cache: false, rows }).collect();
+        for (period, count) in unread.iter().flat_map(|u| u.periods()) {
+            if let Some(fingerprint) = named(&period) {
+                parts.push(Period { period, rows: Vec::new(), count, in_cache: true, fingerprint });
+            }
+        }
+        parts.sort_by_key(|p| p.period);
+        Periods { parts, unread }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Period<'a>> {
-        self.0.iter()
+        self.parts.iter()
+    }
+
+    /// The rows of those of `which` still in the cache, decoded together; none for the
+    /// others.
+    pub fn decode(&self, which: &[&Period]) -> Result<Vec<Vec<table::Observation>>> {
+        let in_cache: Vec<chrono::NaiveDate> = which.iter().filter(|p| p.in_cache).map(|p| p.period).collect();
+        let mut decoded = match (self.unread, in_cache.is_empty()) {
+            (Some(u), false) => u.decode(&in_cache)?.into_iter(),
+            _ => Vec::new().into_iter(),
+        };
+        Ok(which.iter().map(|p| if p.in_cache { decoded.next().unwrap_or_default() } else { Vec::new() }).collect())
     }
 }
 
@@ -242,18 +284,21 @@ impl<'a> Periods<'a> {
 /// while it computes and renders the rest; [`write`] lists it in the manifest.
 pub fn canonical_table(d: &Path, periods: &Periods) -> Result<Vec<Partition>> {
     let before: std::collections::HashMap<chrono::NaiveDate, Partition> = previous_partitions(d).into_iter().map(|p| (p.period, p)).collect();
-    let write = |part: &&Period| -> Result<Partition> {
-        let (period, rows) = (part.period, &part.rows);
-        if let Some(p) = before.get(&period).filter(|p| p.fingerprint == part.fingerprint && still_there(d, &p.parquet.path, p.parquet.bytes) && still_there(d, &p.csv.path, p.csv.bytes)) {
-            return Ok(p.clone());
-        }
+    let same = |part: &Period| before.get(&part.period).filter(|p| p.fingerprint == part.fingerprint && still_there(d, &p.parquet.path, p.parquet.bytes) && still_there(d, &p.csv.path, p.csv.bytes));
+    let reused: Vec<Option<&Partition>> = periods.iter().map(same).collect();
+    // The periods to write, with the rows of those still in the cache.
+    let changed: Vec<&Period> = periods.iter().zip(&reused).filter(|(_, r)| r.is_none()).map(|(p, _)| p).collect();
+    let decoded = periods.decode(&changed)?;
+    let write = |(part, decoded): &(&Period, Vec<table::Observation>)| -> Result<Partition> {
+        let (period, rows) = (part.period, part.rows_with(decoded));
         let (parquet, csv) = rayon::join(
             || write_atomic_with(d, &format!("{OBSERVATIONS_DIR}/{period}.parquet"), &|w| parquet_to(&table::observations_frame(rows.iter().copied())?, w)),
-            || write_atomic_with(d, &format!("{OBSERVATIONS_CSV_DIR}/{period}.csv"), &|w| observations_csv(rows, w)),
+            || write_atomic_with(d, &format!("{OBSERVATIONS_CSV_DIR}/{period}.csv"), &|w| observations_csv(&rows, w)),
         );
         Ok(Partition { period, rows: rows.len(), fingerprint: part.fingerprint.clone(), parquet: parquet?, csv: csv? })
     };
-    let partitions = crate::par_map_bounded(&periods.iter().collect::<Vec<_>>(), write)?;
+    let mut written = crate::par_map_bounded(&changed.into_iter().zip(decoded).collect::<Vec<_>>(), write)?.into_iter();
+    let partitions: Vec<Partition> = reused.into_iter().map(|r| r.cloned().or_else(|| written.next())).collect::<Option<_>>().context("a period's partition was not written")?;
     // What an earlier run left: other periods, and the single files of older versions.
     let current: std::collections::HashSet<std::path::PathBuf> = partitions.iter().flat_map(|p| [d.join(&p.parquet.path), d.join(&p.csv.path)]).collect();
     for dir in [OBSERVATIONS_DIR, OBSERVATIONS_CSV_DIR] {

@@ -24,6 +24,7 @@ pub mod ingest;
 pub mod known_files;
 pub mod layout;
 pub mod levels;
+pub mod pending;
 pub mod period_keys;
 pub mod period_sums;
 pub mod receipts;
@@ -186,9 +187,9 @@ struct CacheCounts {
 
 /// A submission through the cache. A file whose stamp (size, times, inode) is as the
 /// cache last saw it is not read: its content hash is the one seen then. Otherwise it is
-/// loaded and hashed, and a hit skips ingest, layout and table. Returns the table, the
-/// file time and the cache key.
-fn read_through_cache(path: &Path, plan: &RunPlan, resolver: &Resolver, clock: &timings::StageClock, cache: &cache::Cache, counts: &CacheCounts) -> (FileTable, Option<chrono::DateTime<chrono::Utc>>, Option<String>) {
+/// loaded and hashed, and a hit skips ingest, layout and table (its rows stay in the
+/// cache, where [`cache::Stored`] says). Returns the table, the file time and the cache key.
+fn read_through_cache(path: &Path, plan: &RunPlan, resolver: &Resolver, clock: &timings::StageClock, cache: &cache::Cache, counts: &CacheCounts) -> Read {
     use std::sync::atomic::Ordering::Relaxed;
     let started = std::time::Instant::now();
     let shown = path.display().to_string();
@@ -197,19 +198,19 @@ fn read_through_cache(path: &Path, plan: &RunPlan, resolver: &Resolver, clock: &
     if let Some(stamp) = stamp {
         if let Some(sha256) = cache.known.content_sha256(&shown, &stamp) {
             let key = cache.key(sha256, &shown);
-            if let Some(t) = cache.take(&key) {
+            if let Some((t, stored)) = cache.take(&key) {
                 cache.known.saw(shown, stamp, sha256.to_string());
                 clock.add(timings::Stage::Ingest, started);
                 counts.hits.fetch_add(1, Relaxed);
                 counts.not_read.fetch_add(1, Relaxed);
-                return (t, file_time(meta.as_ref()), Some(key));
+                return (t, file_time(meta.as_ref()), Some(key), Some(stored));
             }
         }
     }
     let Ok(file) = load_with(path, meta.as_ref()) else {
         // Unreadable: said as without a cache, and not cached.
         let (t, m) = read_one(path, Purpose::Submission, plan, resolver, clock);
-        return (t, m, None);
+        return (t, m, None, None);
     };
     // The stamp taken before reading, kept if the file still had that size: a write
     // since would have changed its times, so the next run reads it again.
@@ -217,14 +218,18 @@ fn read_through_cache(path: &Path, plan: &RunPlan, resolver: &Resolver, clock: &
         cache.known.saw(shown, stamp, file.sha256.clone());
     }
     let key = cache.key(&file.sha256, &file.display);
-    if let Some(t) = cache.take(&key) {
+    if let Some((t, stored)) = cache.take(&key) {
         clock.add(timings::Stage::Ingest, started);
         counts.hits.fetch_add(1, Relaxed);
-        return (t, file.modified, Some(key));
+        return (t, file.modified, Some(key), Some(stored));
     }
     let (t, _, modified) = read_loaded(file, started, Purpose::Submission, plan, resolver, clock);
-    (t, modified, Some(key))
+    (t, modified, Some(key), None)
 }
+
+/// A submission as read: its table (without its rows when they are still in the cache),
+/// its file time, its cache key and where the cache has its rows.
+type Read = (FileTable, Option<chrono::DateTime<chrono::Utc>>, Option<String>, Option<cache::Stored>);
 
 /// Ingest, layout and table of a file already loaded.
 fn read_loaded(
@@ -287,14 +292,14 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     progress.files(paths.len());
     let cache = plan.cache.as_ref().map(|dir| cache::Cache::load(dir, &plan.config_json));
     let counts = CacheCounts::default();
-    let results: Vec<(FileTable, _, Option<String>)> = paths
+    let results: Vec<Read> = paths
         .par_iter()
         .map(|p| {
             let r = match &cache {
                 Some(c) => read_through_cache(p, plan, &resolver, &clock, c, &counts),
                 None => {
                     let (t, m) = read_one(p, Purpose::Submission, plan, &resolver, &clock);
-                    (t, m, None)
+                    (t, m, None, None)
                 }
             };
             progress.file_read(p);
@@ -302,20 +307,44 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         })
         .collect();
     let (hits, not_read) = (counts.hits.into_inner(), counts.not_read.into_inner());
+    let mut read = Files::default();
+    let mut stored = Vec::with_capacity(results.len());
+    for (t, m, k, s) in results {
+        read.tables.push(t);
+        read.mtimes.push(m);
+        read.keys.push(k);
+        stored.push(s);
+    }
     // What the cache writes of this run's files: written beside the rest of the run when
     // it is small (a week's, copied, as settling changes the files next); a year read
-    // afresh is written now, as a copy would double the run's memory.
+    // afresh is written now, as a copy would double the run's memory. Rewritten only
+    // when something changed: a file read afresh, or one gone.
+    let writing = cache.as_ref().filter(|c| hits < paths.len() || c.left_over() > 0);
+    let with_key: Vec<usize> = (0..read.keys.len()).filter(|i| read.keys[*i].is_some()).collect();
+    let (new, kept) = match writing {
+        Some(c) => {
+            let (new, kept) = c.to_write(&with_key.iter().filter_map(|i| read.keys[*i].as_deref()).collect::<Vec<_>>());
+            (new.into_iter().map(|n| with_key[n]).collect(), Some(kept))
+        }
+        None => (Vec::new(), None),
+    };
+    // The cached files' rows settling needs, and those written again, are decoded now;
+    // the others stay in the cache until a stage asks for them.
+    let pending = match &cache {
+        Some(c) => {
+            let mut needed = vec![false; read.tables.len()];
+            new.iter().for_each(|i: &usize| needed[*i] = true);
+            Some(pending::Pending::new(c, &mut read.tables, stored, &read.keys, &needed).context("reading the cache")?)
+        }
+        None => None,
+    };
     let mut to_write: Option<(Vec<(String, FileTable)>, cache::Kept)> = None;
-    if let Some(c) = &cache {
-        // Rewritten only when something changed: a file read afresh, or one gone.
-        if hits < paths.len() || c.left_over() > 0 {
-            let entries: Vec<(String, &FileTable)> = results.iter().filter_map(|(t, _, k)| k.clone().map(|k| (k, t))).collect();
-            let (new, kept) = c.to_write(&entries);
-            if new.iter().map(|(_, f)| f.observations.len()).sum::<usize>() <= CACHE_COPIED_MAX {
-                to_write = Some((new.into_iter().map(|(k, f)| (k, f.clone())).collect(), kept));
-            } else {
-                c.write(&new, kept)?;
-            }
+    if let (Some(c), Some(kept)) = (writing, kept) {
+        let entries: Vec<(String, &FileTable)> = new.iter().filter_map(|i| Some((read.keys[*i].clone()?, &read.tables[*i]))).collect();
+        if entries.iter().map(|(_, f)| f.observations.len()).sum::<usize>() <= CACHE_COPIED_MAX {
+            to_write = Some((entries.into_iter().map(|(k, f)| (k, f.clone())).collect(), kept));
+        } else {
+            c.write(&entries, kept)?;
         }
     }
     std::thread::scope(|scope| {
@@ -326,12 +355,21 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
             }
             c.known.save()
         });
-        let summary = settle_and_report(plan, progress, &resolver, &clock, run_started, results, (hits, not_read, paths.len()));
+        let summary = settle_and_report(plan, progress, &resolver, &clock, run_started, read, pending, cache.as_ref(), (hits, not_read, paths.len()));
         let saved = saving.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the thread stopped"))).context("saving the cache");
         let summary = summary?;
         saved?;
         Ok(summary)
     })
+}
+
+/// The run's submission files as read, in input order: their tables, file times and
+/// cache keys.
+#[derive(Default)]
+struct Files {
+    tables: Vec<FileTable>,
+    mtimes: Vec<Option<chrono::DateTime<chrono::Utc>>>,
+    keys: Vec<Option<String>>,
 }
 
 /// Observations a run's cache writes on the side, copied: more (a year read afresh) are
@@ -346,26 +384,59 @@ fn settle_and_report(
     resolver: &Resolver,
     clock: &timings::StageClock,
     run_started: std::time::Instant,
-    results: Vec<(FileTable, Option<chrono::DateTime<chrono::Utc>>, Option<String>)>,
+    read: Files,
+    mut pending: Option<pending::Pending>,
+    cache: Option<&cache::Cache>,
     (hits, not_read, file_count): (usize, usize, usize),
 ) -> Result<RunSummary> {
-    let mut files = Vec::with_capacity(results.len());
-    let mut mtimes = Vec::with_capacity(results.len());
-    let mut cache_keys = Vec::with_capacity(results.len());
-    for (t, m, k) in results {
-        files.push(t);
-        mtimes.push(m);
-        cache_keys.push(k);
-    }
+    let Files { tables: mut files, mtimes, keys: cache_keys } = read;
     // A receipts log, when given, says when files arrived (newest resubmission wins).
     let (received, receipt_findings) = received_times(plan, &files, mtimes);
     let mtimes: Vec<_> = received.iter().map(|r| r.at).collect();
     let rows_before: Vec<usize> = files.iter().map(|f| f.observations.len()).collect();
-    table::settle(&mut files, &mtimes);
+    let findings_before: Vec<usize> = files.iter().map(|f| f.findings.len()).collect();
+    // Files whose rows are still in the cache are as settling would leave them: the
+    // others are settled among themselves.
+    match &pending {
+        Some(p) => {
+            let loaded: Vec<usize> = (0..files.len()).filter(|i| !p.in_cache(*i)).collect();
+            let mut some: Vec<FileTable> = loaded.iter().map(|i| std::mem::take(&mut files[*i])).collect();
+            table::settle(&mut some, &loaded.iter().map(|i| mtimes[*i]).collect::<Vec<_>>());
+            for (i, f) in loaded.into_iter().zip(some) {
+                files[i] = f;
+            }
+        }
+        None => table::settle(&mut files, &mtimes),
+    }
     // Each period named by the files that make it (with the cache): what is kept per
     // period (district sums, the export's and the archive's partitions) is found
     // without reading the period's rows.
-    let period_keys = period_keys::of(&files, &cache_keys, &rows_before);
+    let in_cache = pending.as_ref().map(|p| p.periods_in_cache()).unwrap_or_default();
+    let period_keys = period_keys::of(&files, &cache_keys, &rows_before, &in_cache);
+    if let (Some(p), Some(c)) = (&pending, cache) {
+        // For the next run: the files settling left as read while no other file shared
+        // their districts and periods.
+        let alone = |i: usize| {
+            let f = &files[i];
+            p.in_cache(i) || (!p.shares(i) && f.outcome.status == "ok" && f.targets.is_empty() && rows_before[i] > 0 && f.observations.len() == rows_before[i] && f.findings.len() == findings_before[i])
+        };
+        c.save_settled_alone((0..files.len()).filter(|i| alone(*i)).filter_map(|i| cache_keys[i].as_deref()))?;
+    }
+    // No figures at all: no period, and no report.
+    let any_rows = files.iter().any(|f| !f.observations.is_empty()) || in_cache.iter().any(Option::is_some);
+    let period = if any_rows { Some(report_period(plan, &files, period_keys.as_ref())?) } else { None };
+    // The checks carry on from the periods the last run checked: they need the later
+    // periods' rows, and the report's period's (institutions, coverage).
+    let checks_dir = plan.cache.as_ref().map(|d| d.join("checks"));
+    let earlier_checks = match period {
+        Some(period) => checks_state::earlier(period_keys.as_ref(), period, &plan.checks, checks_dir.as_deref()),
+        None => checks_state::Earlier::none(),
+    };
+    if let (Some(p), Some(keys), Some(period)) = (&mut pending, &period_keys, period) {
+        let through = earlier_checks.checked_through();
+        let needed = keys.keys().copied().filter(|d| *d == period || through.is_none_or(|t| *d > t)).collect();
+        p.load(&mut files, &needed).context("reading the cache")?;
+    }
     for (f, r) in files.iter_mut().zip(&received) {
         f.outcome.received = r.at;
         f.outcome.received_from = if r.from_log { "receipts" } else if r.at.is_some() { "file_time" } else { "" }.into();
@@ -375,13 +446,24 @@ fn settle_and_report(
     let mut timings = timings::Timings::from_parallel(clock, run_started.elapsed());
     timings.files_cached = (hits, file_count);
     timings.files_not_read = not_read;
+    let unread = pending.map(pending::Pending::into_unread);
+    let left: usize = unread.iter().flat_map(|u| u.periods()).map(|(_, n)| n).sum();
+    timings.rows_left_in_cache = (left, left + files.iter().map(|f| f.observations.len()).sum::<usize>());
     let mut read = consolidate(files, targets_table, receipt_findings, plan);
     read.period_keys = period_keys;
     // The archive's run record now; its partitions are written beside the export's.
     if let Some(dir) = &plan.archive {
         archive::write_record(dir, &read)?;
     }
-    report_and_export(plan, read, plan.archive.as_deref(), timings, run_started, progress)
+    report_and_export(plan, read, plan.archive.as_deref(), timings, run_started, progress, Later { unread: unread.as_ref(), earlier_checks, period })
+}
+
+/// What the stages after reading take from the cache: the periods whose rows are still
+/// there, and the checks' state from the last run; and the report's period.
+struct Later<'c> {
+    unread: Option<&'c pending::Unread<'c>>,
+    earlier_checks: checks_state::Earlier,
+    period: Option<chrono::NaiveDate>,
 }
 
 /// The submissions as read and settled, with everything the later stages need: what
@@ -477,15 +559,18 @@ pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate
         read.targets_file = Some(t.outcome);
     }
     let timings = timings::Timings::from_parallel(&timings::StageClock::default(), run_started.elapsed());
-    report_and_export(plan, read, None, timings, run_started, &())
+    let period = if read.observations.is_empty() { None } else { Some(report_period_of(plan, &read.observations, None)?) };
+    let later = Later { unread: None, earlier_checks: checks_state::Earlier::none(), period };
+    report_and_export(plan, read, None, timings, run_started, &(), later)
 }
 
 /// Attainment, checks, reports and export: the pipeline after reading, shared by
 /// [`run`] and [`report_from_archive`].
 /// The canonical table (and the archive's partitions, when `archive` names one) are
 /// written beside the rest.
-fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>, timings: timings::Timings, run_started: std::time::Instant, progress: &dyn Progress) -> Result<RunSummary> {
-    if read.observations.is_empty() {
+fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>, timings: timings::Timings, run_started: std::time::Instant, progress: &dyn Progress, later: Later) -> Result<RunSummary> {
+    let Later { unread, earlier_checks, period } = later;
+    let Some(period) = period else {
         let Consolidated { files: outcomes, targets_file, findings, .. } = read;
         return Ok(RunSummary {
             files: outcomes,
@@ -498,9 +583,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
             provinces: Vec::new(),
             districts_reporting: Vec::new(),
         });
-    }
-
-    let period = report_period(plan, &read.observations, read.period_keys.as_ref())?;
+    };
     let mut read = read;
     let observations = std::mem::take(&mut read.observations);
     // The table cut by period, once, each part named by its files (with the cache) or by
@@ -510,7 +593,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     let started = std::time::Instant::now();
     // Shared: each side lets go of the cut (a reference per row, 50 MB for a year) as
     // soon as it is done with it.
-    let periods = std::sync::Arc::new(export::Periods::new(&observations, read.period_keys.as_ref()));
+    let periods = std::sync::Arc::new(export::Periods::new(&observations, read.period_keys.as_ref(), unread));
     let cutting = started.elapsed();
     std::thread::scope(|scope| {
         // The canonical table needs nothing else: it is written (to the export, and to
@@ -525,15 +608,19 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
             export::canonical_table(&plan.out, &for_table).map(|p| (p, cutting + started.elapsed()))
         });
         let table = || table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped")));
-        attain_report_export(plan, read, &observations, periods, period, timings, run_started, progress, table)
+        attain_report_export(plan, read, &observations, periods, period, earlier_checks, timings, run_started, progress, table)
     })
 }
 
 /// The period the reports are about: the plan's, which must be one of the submissions'
 /// dates, else the latest of them.
-fn report_period(plan: &RunPlan, observations: &table::Observations, named: Option<&std::collections::BTreeMap<chrono::NaiveDate, String>>) -> Result<chrono::NaiveDate> {
-    // The periods named by their files are the table's periods: a year's rows are not
-    // scanned for them.
+fn report_period(plan: &RunPlan, files: &[FileTable], named: Option<&std::collections::BTreeMap<chrono::NaiveDate, String>>) -> Result<chrono::NaiveDate> {
+    report_period_of(plan, files.iter().flat_map(|f| &f.observations), named)
+}
+
+fn report_period_of<'a>(plan: &RunPlan, observations: impl IntoIterator<Item = &'a table::Observation>, named: Option<&std::collections::BTreeMap<chrono::NaiveDate, String>>) -> Result<chrono::NaiveDate> {
+    // The periods named by their files are the table's periods (with those still in the
+    // cache): a year's rows are not scanned for them.
     let periods = match named {
         Some(names) => names.keys().copied().collect(),
         None => table::periods(observations),
@@ -554,6 +641,7 @@ fn attain_report_export(
     observations: &table::Observations,
     periods: std::sync::Arc<export::Periods>,
     period: chrono::NaiveDate,
+    earlier_checks: checks_state::Earlier,
     mut timings: timings::Timings,
     run_started: std::time::Instant,
     progress: &dyn Progress,
@@ -601,7 +689,7 @@ fn attain_report_export(
     // unusual jumps, stale districts.
     // With the cache, the periods checked by the last run are not checked again.
     let checks_dir = plan.cache.as_ref().map(|d| d.join("checks"));
-    let (checked, keeping_checks) = checks_state::run(observations, period_keys.as_ref(), &targets, &rows, period, &plan.checks, checks_dir.as_deref());
+    let (checked, keeping_checks) = checks_state::run(observations, period_keys.as_ref(), earlier_checks, &targets, &rows, period, &plan.checks, checks_dir.as_deref());
     findings.extend(checked);
     // Register versus application: where the national application lags the submissions.
     let app_gaps = match &plan.app {

@@ -19,17 +19,23 @@ const FORMAT: &str = "sitrep period key from files, 1";
 
 /// The key of every period of the settled `files`, given each file's cache key and its
 /// number of rows before settling. `None` when a file with rows has no cache key (a run
-/// without the cache): its rows must then be fingerprinted.
-pub fn of(files: &[FileTable], cache_keys: &[Option<String>], rows_before: &[usize]) -> Option<BTreeMap<NaiveDate, String>> {
+/// without the cache): its rows must then be fingerprinted. `in_cache`: the periods of
+/// the files whose rows are still in the cache (settling left them as read), by file.
+pub fn of(files: &[FileTable], cache_keys: &[Option<String>], rows_before: &[usize], in_cache: &[Option<Vec<NaiveDate>>]) -> Option<BTreeMap<NaiveDate, String>> {
     let build = crate::build_stamp();
     let mut keys: BTreeMap<NaiveDate, Sha256> = BTreeMap::new();
-    for (i, f) in files.iter().enumerate().filter(|(_, f)| !f.observations.is_empty()) {
+    for (i, f) in files.iter().enumerate() {
+        let still_in_cache = in_cache.get(i).and_then(Option::as_ref);
+        if f.observations.is_empty() && still_in_cache.is_none() {
+            continue;
+        }
         let key = cache_keys.get(i)?.as_deref()?;
-        let trimmed = rows_before.get(i) != Some(&f.observations.len());
+        let trimmed = still_in_cache.is_none() && rows_before.get(i) != Some(&f.observations.len());
         // An untrimmed file's rows are named by its key: only its periods are needed.
-        let parts: Vec<(NaiveDate, Vec<&Observation>)> = match trimmed {
-            true => crate::table::partitioned(&f.observations, |o| o.period).into_iter().collect(),
-            false => crate::table::periods(&f.observations).into_iter().map(|p| (p, Vec::new())).collect(),
+        let parts: Vec<(NaiveDate, Vec<&Observation>)> = match (still_in_cache, trimmed) {
+            (Some(periods), _) => periods.iter().map(|p| (*p, Vec::new())).collect(),
+            (None, true) => crate::table::partitioned(&f.observations, |o| o.period).into_iter().collect(),
+            (None, false) => crate::table::periods(&f.observations).into_iter().map(|p| (p, Vec::new())).collect(),
         };
         for (period, rows) in parts {
             let h = keys.entry(period).or_insert_with(|| {
@@ -72,7 +78,7 @@ mod tests {
     #[test]
     fn a_periods_key_changes_with_its_files_and_only_its_own() {
         let files = vec![file(vec![obs(8, "a", 1), obs(15, "a", 2), obs(8, "b", 3)]), file(vec![obs(15, "b", 4)])];
-        let keys = |files: &[FileTable], cache: &[&str], before: &[usize]| of(files, &cache.iter().map(|k| Some(k.to_string())).collect::<Vec<_>>(), before).unwrap();
+        let keys = |files: &[FileTable], cache: &[&str], before: &[usize]| of(files, &cache.iter().map(|k| Some(k.to_string())).collect::<Vec<_>>(), before, &[]).unwrap();
         let base = keys(&files, &["k1", "k2"], &[3, 1]);
         assert_eq!(base.keys().copied().collect::<Vec<_>>(), vec![day(8), day(15)]);
         assert_eq!(base, keys(&files, &["k1", "k2"], &[3, 1]), "the same files give the same keys");
@@ -103,6 +109,6 @@ mod tests {
         assert_eq!(s.keys().copied().collect::<Vec<_>>(), vec![day(15)]);
 
         // A file with rows but no cache key: no keys at all.
-        assert!(of(&files, &[Some("k1".into()), None], &[3, 1]).is_none());
+        assert!(of(&files, &[Some("k1".into()), None], &[3, 1], &[]).is_none());
     }
 }

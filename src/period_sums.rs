@@ -26,20 +26,26 @@ const HEADER: &str = "sitrep district sums 1";
 /// written there.
 pub fn district_figures(periods: &Periods, dir: &Path) -> Result<DataFrame> {
     let file_of = |p: &Period| format!("{}-{}.tsv", p.period, p.fingerprint);
-    let one = |p: &&Period| -> Result<Vec<(SumKey, i64)>> {
-        // Damaged, or written by another run: summed again.
-        if let Some(sums) = std::fs::read_to_string(dir.join(file_of(p))).ok().and_then(|text| parse(&text, p.period)) {
-            return Ok(sums);
-        }
-        let sums = crate::table::district_sums(p.rows.iter().copied());
-        if let Some(text) = print(&sums) {
-            write_atomic(dir, &file_of(p), text.as_bytes())?;
-        }
-        Ok(sums)
-    };
     use rayon::prelude::*;
     let all: Vec<&Period> = periods.iter().collect();
-    let sums: Vec<Vec<(SumKey, i64)>> = all.par_iter().map(one).collect::<Result<_>>()?;
+    // Damaged, or written by another run: summed again.
+    let kept: Vec<Option<Vec<(SumKey, i64)>>> = all.par_iter().map(|p| std::fs::read_to_string(dir.join(file_of(p))).ok().and_then(|text| parse(&text, p.period))).collect();
+    let changed: Vec<&Period> = all.iter().zip(&kept).filter(|(_, k)| k.is_none()).map(|(p, _)| *p).collect();
+    // The rows of the periods to sum that are still in the cache.
+    let decoded = periods.decode(&changed)?;
+    let summed: Vec<Vec<(SumKey, i64)>> = changed
+        .par_iter()
+        .zip(&decoded)
+        .map(|(p, decoded)| -> Result<Vec<(SumKey, i64)>> {
+            let sums = crate::table::district_sums(p.rows_with(decoded));
+            if let Some(text) = print(&sums) {
+                write_atomic(dir, &file_of(p), text.as_bytes())?;
+            }
+            Ok(sums)
+        })
+        .collect::<Result<_>>()?;
+    let mut summed = summed.into_iter();
+    let sums: Vec<Vec<(SumKey, i64)>> = kept.into_iter().map(|k| k.or_else(|| summed.next()).unwrap_or_default()).collect();
     let keep: Vec<String> = all.iter().map(|p| file_of(p)).collect();
     crate::attain_cache::prune(dir, &keep, |d| all.iter().any(|p| p.period == d));
     // Each period's sums are sorted and the periods come in order: so are all of them.
@@ -119,7 +125,7 @@ mod tests {
         };
         let whole = |o: &Observations| crate::table::district_figures_frame(o).unwrap();
         let first = weeks(5);
-        let got = district_figures(&Periods::new(&first, None), dir).unwrap();
+        let got = district_figures(&Periods::new(&first, None, None), dir).unwrap();
         assert!(got.equals_missing(&whole(&first)), "{got}\n{}", whole(&first));
         let files = stored(dir);
         assert_eq!(files.len(), 3, "{files:?}");
@@ -127,13 +133,13 @@ mod tests {
         // Unchanged: read back, nothing rewritten.
         let modified = |f: &str| std::fs::metadata(dir.join(f)).unwrap().modified().unwrap();
         let before: Vec<_> = files.iter().map(|f| modified(f)).collect();
-        assert!(district_figures(&Periods::new(&first, None), dir).unwrap().equals_missing(&got));
+        assert!(district_figures(&Periods::new(&first, None, None), dir).unwrap().equals_missing(&got));
         assert_eq!(files.iter().map(|f| modified(f)).collect::<Vec<_>>(), before);
 
         // One figure of the last week changed: that week is summed again, its old file
         // goes, the others stay as they were.
         let changed = weeks(6);
-        let again = district_figures(&Periods::new(&changed, None), dir).unwrap();
+        let again = district_figures(&Periods::new(&changed, None, None), dir).unwrap();
         assert!(again.equals_missing(&whole(&changed)));
         assert!(!again.equals_missing(&got));
         let now = stored(dir);
@@ -143,12 +149,12 @@ mod tests {
 
         // A run over one week leaves the other weeks' files; a damaged file is summed again.
         let one: Observations = [vec![obs(8, "15.01", None, 1, 100)]].into_iter().collect();
-        district_figures(&Periods::new(&one, None), dir).unwrap();
+        district_figures(&Periods::new(&one, None, None), dir).unwrap();
         let after = stored(dir);
         assert_eq!(after.len(), 3);
         assert!(after[1..] == now[1..]);
         std::fs::write(dir.join(&now[2]), b"not parquet").unwrap();
-        assert!(district_figures(&Periods::new(&changed, None), dir).unwrap().equals_missing(&whole(&changed)));
+        assert!(district_figures(&Periods::new(&changed, None, None), dir).unwrap().equals_missing(&whole(&changed)));
         assert!(std::fs::read(dir.join(&now[2])).unwrap() != b"not parquet");
     }
 }

@@ -52,6 +52,10 @@ impl Observations {
     pub fn iter(&self) -> impl Iterator<Item = &Observation> + Clone {
         self.into_iter()
     }
+    /// Each file's rows.
+    pub fn files(&self) -> impl Iterator<Item = &[Observation]> {
+        self.0.iter().map(Vec::as_slice)
+    }
 }
 
 impl FromIterator<Vec<Observation>> for Observations {

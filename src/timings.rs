@@ -57,6 +57,8 @@ pub struct Timings {
     pub files_cached: (usize, usize),
     /// Of those, the files not read at all (unchanged since the cache saw them).
     pub files_not_read: usize,
+    /// Rows of the table left in the cache because no stage needed them, of all its rows.
+    pub rows_left_in_cache: (usize, usize),
 }
 
 /// CPU time this process has used so far, all threads, user and system.
@@ -124,6 +126,7 @@ impl Timings {
         ];
         out.push(format!("cache: {} of {} files reused", self.files_cached.0, self.files_cached.1));
         out.push(format!("not read again (unchanged since the cache saw them): {} files", self.files_not_read));
+        out.push(format!("rows left in the cache (no stage needed them): {} of {}", self.rows_left_in_cache.0, self.rows_left_in_cache.1));
         // Each stage's CPU: the difference from the stage before (the canonical table's
         // export counts where it ran, in attain and report).
         let mut before = Duration::ZERO;
