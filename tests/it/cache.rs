@@ -216,3 +216,80 @@ fn unchanged_files_are_not_read_again_and_a_file_written_since_is() {
     let cell = csv.lines().find(|l| l.contains("TEBO 15-01-2022.csv") && l.ends_with(",B4")).unwrap();
     assert!(cell.contains(",sdmk,1,187,"), "the changed figure is not in the table: {cell}");
 }
+
+/// "N of T" of a `--timings` line's end, as numbers.
+fn n_of_t(line: &str) -> (usize, usize) {
+    let (n, t) = line.rsplit(": ").next().unwrap().split_once(" of ").unwrap();
+    (n.parse().unwrap(), t.parse().unwrap())
+}
+
+/// What a run writes that a cached run must write alike: the attainment, findings and
+/// canonical table exports, the files' accounting in the manifest, and the archive's
+/// partitions.
+fn written_alike(out: &Path, archive: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut all = Vec::new();
+    for f in ["export/attainment.csv", "export/findings.csv"] {
+        all.push((f.to_string(), std::fs::read(out.join(f)).unwrap()));
+    }
+    for d in ["export/observations", "export/observations_csv"] {
+        all.extend(files_under(&out.join(d)).into_iter().map(|(name, bytes)| (format!("{d}/{name}"), bytes)));
+    }
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("export/manifest.json")).unwrap()).unwrap();
+    all.push(("manifest inputs".into(), manifest["inputs"].to_string().into_bytes()));
+    all.extend(files_under(archive).into_iter().filter(|(name, _)| name.starts_with("province_code=")));
+    all
+}
+
+/// A weekly run leaves the earlier weeks' rows in the cache, as no stage needs them, and
+/// writes what a fresh run writes. A resubmission for an earlier week takes the rows of
+/// the weeks it touches out of the cache, to be settled with it.
+#[test]
+fn a_weekly_run_leaves_the_earlier_weeks_rows_in_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("submissions");
+    for week in ["2022-01-01", "2022-01-08"] {
+        copy_dir(&fixtures().join(format!("submissions/{week}")), &subs.join(week));
+    }
+    let (out, archive) = (dir.path().join("out"), dir.path().join("arsip"));
+    let with_archive = ["--archive", archive.to_str().unwrap()];
+    let first = run_timings(&subs, &out, &with_archive);
+    assert_eq!(n_of_t(&line(&first, "rows left in the cache")).0, 0, "a first run decodes what it read");
+    copy_dir(&fixtures().join("submissions/2022-01-15"), &subs.join("2022-01-15"));
+    let weekly = run_timings(&subs, &out, &with_archive);
+
+    // The rows left are the two earlier weeks', all of them.
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("export/manifest.json")).unwrap()).unwrap();
+    let rows_of = |week: &str| manifest["observation_partitions"].as_array().unwrap().iter().find(|p| p["period"] == week).unwrap()["rows"].as_u64().unwrap() as usize;
+    let (left, all) = n_of_t(&line(&weekly, "rows left in the cache"));
+    assert_eq!(left, rows_of("2022-01-01") + rows_of("2022-01-08"));
+    assert_eq!(all, left + rows_of("2022-01-15"));
+    assert!(left > 0);
+    let fresh = |name: &str| {
+        let (out, archive) = (dir.path().join(name), dir.path().join(format!("{name}-arsip")));
+        run(&subs, &out, &["--no-cache", "--archive", archive.to_str().unwrap()]);
+        written_alike(&out, &archive)
+    };
+    let same = |a: Vec<(String, Vec<u8>)>, b: Vec<(String, Vec<u8>)>, when: &str| {
+        assert_eq!(a.iter().map(|(n, _)| n).collect::<Vec<_>>(), b.iter().map(|(n, _)| n).collect::<Vec<_>>(), "{when}");
+        for ((name, x), (_, y)) in a.iter().zip(&b) {
+            assert!(x == y, "{when}: {name} differs from a fresh run's");
+        }
+    };
+    same(written_alike(&out, &archive), fresh("fresh"), "the weekly run");
+
+    // Another archive, the cache as it is: the earlier weeks' partitions are written from
+    // the rows kept in the cache.
+    let other = dir.path().join("arsip-2");
+    let again = run_timings(&subs, &out, &["--archive", other.to_str().unwrap()]);
+    assert!(n_of_t(&line(&again, "rows left in the cache")).0 > 0);
+    same(written_alike(&out, &other), fresh("fresh-2"), "a new archive from the cache");
+
+    // The week-2 Kerinci file sent again, in week 3's folder: week 2's rows come out of
+    // the cache and the two files are settled together.
+    std::fs::copy(subs.join("2022-01-08/rekap_kerinci_2022-01-08.xlsx"), subs.join("2022-01-15/rekap_kerinci_susulan.xlsx")).unwrap();
+    run(&subs, &out, &with_archive);
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("export/manifest.json")).unwrap()).unwrap();
+    let statuses: Vec<&str> = manifest["inputs"].as_array().unwrap().iter().filter(|f| f["path"].as_str().unwrap().contains("kerinci_")).map(|f| f["status"].as_str().unwrap()).collect();
+    assert!(statuses.contains(&"duplicate"), "{statuses:?}");
+    same(written_alike(&out, &archive), fresh("fresh-3"), "after a resubmission for an earlier week");
+}
