@@ -232,12 +232,12 @@ pub fn compute(rows: &[AttainRow], rules: &GateRules) -> Vec<GateRow> {
         }
         out.push(row);
     }
-    let periods: std::collections::BTreeSet<NaiveDate> = out.iter().map(|r| r.period).collect();
     let mut agglomerations = Vec::new();
-    for p in periods {
+    // The rows come by period (from the map's order): each period's are looked at once.
+    for of_period in out.chunk_by(|a, b| a.period == b.period) {
         for a in &rules.agglomerations {
-            let members: Vec<&GateRow> = out.iter().filter(|r| r.period == p && a.districts.contains(&r.district_code)).collect();
-            agglomerations.push(agglomeration(a, p, &members));
+            let members: Vec<&GateRow> = of_period.iter().filter(|r| a.districts.contains(&r.district_code)).collect();
+            agglomerations.push(agglomeration(a, of_period[0].period, &members));
         }
     }
     out.extend(agglomerations);

@@ -37,13 +37,16 @@ pub fn rows(rows: &[AttainRow], threshold: f64) -> Vec<AttainRow> {
         by_key.entry((r.period, r.group, r.dose)).or_default().push(i);
     }
     let mut totals = Vec::new();
-    for ((period, group, dose), mut idx) in by_key {
+    for ((period, group, dose), of_key) in by_key {
+        let mut idx = of_key.clone();
         idx.retain(|i| out[*i].coverage.is_some());
         idx.sort_by(|a, b| out[*b].coverage.unwrap_or(0.0).total_cmp(&out[*a].coverage.unwrap_or(0.0)).then(out[*a].district_code.cmp(&out[*b].district_code)));
         for (k, i) in idx.iter().enumerate() {
             out[*i].rank = Some(k as i32 + 1);
         }
-        let of_key: Vec<&AttainRow> = out.iter().filter(|r| r.period == period && r.group == group && r.dose == dose).collect();
+        // The key's rows, by the places gathered above (scanning every row per key was
+        // quadratic in a year's periods).
+        let of_key: Vec<&AttainRow> = of_key.iter().map(|i| &out[*i]).collect();
         let vaccinated: Option<i64> = of_key.iter().filter_map(|r| r.vaccinated).reduce(|a, b| a + b);
         let target: Option<i64> = of_key.iter().filter_map(|r| r.target).reduce(|a, b| a + b).filter(|t| *t > 0);
         let coverage = vaccinated.zip(target).map(|(v, t)| v as f64 / t as f64);
