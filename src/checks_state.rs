@@ -48,10 +48,6 @@ struct State {
 /// The state being written for the next run, beside the rest of this one.
 pub type Keeping = Option<std::thread::JoinHandle<Result<()>>>;
 
-/// [`checks::run`], carried on from the last run's state in `dir` when its periods are
-/// this run's first ones unchanged; the state is then written for the next run, on a
-/// thread of its own (the run waits for it before it ends: [`finish`]).
-/// `keys`: the periods' keys from their files (none without the cache).
 /// The state the last run kept, when this run carries on from it.
 pub struct Earlier(Option<(State, Carry)>);
 
@@ -79,10 +75,37 @@ pub fn earlier(keys: Option<&BTreeMap<NaiveDate, String>>, period: NaiveDate, ru
     Earlier(load(dir, rules).filter(|(s, _)| periods.starts_with(&s.covered)))
 }
 
+/// What the checks found from the figures themselves, with what the rest needs of them
+/// (the report's period's figures): a run holds a year's figures only until it has this.
+/// [`Found::finish`] adds coverage above 100%, from the attainment rows.
+pub struct Found {
+    lists: [Keyed; 4],
+    stale: Vec<Finding>,
+    of_period: Vec<Observation>,
+    period: NaiveDate,
+    keeping: Keeping,
+}
+
+impl Found {
+    /// The checks' findings in their order, and the state being kept for the next run.
+    pub fn finish(self, targets: &[Target], rows: &[AttainRow], rules: &CheckRules) -> (Vec<Finding>, Keeping) {
+        let coverage = checks::coverage_above_full(rows, self.period, targets, &self.of_period);
+        (checks::assemble(self.lists, coverage, self.stale, rules), self.keeping)
+    }
+}
+
+/// [`checks::run`] but for coverage ([`Found::finish`]), carried on from the last run's
+/// state when its periods are this run's first ones unchanged; the state is then written
+/// for the next run, on a thread of its own (the run waits for it before it ends:
+/// [`finish`]). `keys`: the periods' keys from their files (none without the cache).
 /// `earlier`: as [`earlier`] found it for the same keys, period, rules and `dir`.
-#[allow(clippy::too_many_arguments)]
-pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, earlier: Earlier, targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules, dir: Option<&Path>) -> (Vec<Finding>, Keeping) {
-    let (Some(dir), Some(keys)) = (dir, keys) else { return (checks::run(obs, targets, rows, period, rules), None) };
+pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, earlier: Earlier, period: NaiveDate, rules: &CheckRules, dir: Option<&Path>) -> Found {
+    let of_period: Vec<Observation> = obs.iter().filter(|o| o.period == period).copied().collect();
+    let (Some(dir), Some(keys)) = (dir, keys) else {
+        let (lists, _) = checks::per_district(obs, period, rules);
+        let stale = checks::stale_districts(obs, period, rules.stale_after_days);
+        return Found { lists, stale, of_period, period, keeping: None };
+    };
     let periods: Vec<(NaiveDate, String)> = keys.iter().map(|(p, k)| (*p, k.clone())).collect();
     // Kept only when the report is on the latest period: the jump rule stops at it.
     let keeping = periods.last().is_some_and(|(p, _)| *p == period);
@@ -90,10 +113,10 @@ pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, earli
     // The same periods as the last run (a run again over the same files): nothing to
     // check again or to keep.
     let unchanged = earlier.as_ref().is_some_and(|(s, _)| s.covered.len() == periods.len());
-    let (lists, carry, coverage, stale) = match earlier {
+    let (lists, carry, stale) = match earlier {
         Some((state, carry)) if unchanged => {
-            let (coverage, stale) = (checks::coverage_above_full(rows, period, targets, obs), checks::stale_districts(&carry.latest, period, rules.stale_after_days));
-            (state.lists, carry, coverage, stale)
+            let stale = checks::stale_districts(&carry.latest, period, rules.stale_after_days);
+            (state.lists, carry, stale)
         }
         Some((state, carry)) => {
             let through = state.covered.last().map(|(p, _)| *p);
@@ -112,21 +135,19 @@ pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, earli
             let latest = checks::latest_figures(&latest_and_new, period).into_iter().copied().collect();
             let [d, t2, t3, j] = state.lists;
             let lists = [merged(d, down), merged(t2, dose2), merged(t3, booster), merged(j, jumped)];
-            // The report's period is the latest: among the new ones.
-            let coverage = checks::coverage_above_full(rows, period, targets, &new);
             let stale = checks::stale_districts(&latest_and_new, period, rules.stale_after_days);
-            (lists, Carry { place_last, jump_points, latest }, coverage, stale)
+            (lists, Carry { place_last, jump_points, latest }, stale)
         }
         None => {
             let (lists, carry) = checks::per_district(obs, period, rules);
-            (lists, carry, checks::coverage_above_full(rows, period, targets, obs), checks::stale_districts(obs, period, rules.stale_after_days))
+            (lists, carry, checks::stale_districts(obs, period, rules.stale_after_days))
         }
     };
     let saving = (keeping && !unchanged).then(|| {
         let (dir, rules, kept) = (dir.to_path_buf(), rules.clone(), lists.clone());
         std::thread::spawn(move || save(&dir, &rules, periods, &kept, &carry))
     });
-    (checks::assemble(lists, coverage, stale, rules), saving)
+    Found { lists, stale, of_period, period, keeping: saving }
 }
 
 /// Waits for the state to be written.
@@ -295,7 +316,7 @@ mod tests {
         let through = earlier.checked_through();
         let needed = |o: &Observation| o.period == period || through.is_none_or(|t| o.period > t);
         let given: Observations = obs.files().filter(|f| f.iter().any(needed)).map(|f| f.to_vec()).collect();
-        run(&given, Some(keys), earlier, &[], &[], period, rules, Some(dir))
+        run(&given, Some(keys), earlier, period, rules, Some(dir)).finish(&[], &[], rules)
     }
 
     /// Carried on from earlier runs (one week added at a time, or several), the checks

@@ -595,10 +595,14 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     // soon as it is done with it.
     let periods = std::sync::Arc::new(export::Periods::new(&observations, read.period_keys.as_ref(), unread));
     let cutting = started.elapsed();
-    std::thread::scope(|scope| {
+    progress.stage("attainment");
+    let stage = std::time::Instant::now();
+    // What needs the figures themselves (the canonical table, the districts' sums, the
+    // checks, the institutions) is done first; the figures are then let go of, before
+    // attainment and the reports (a year's are 300 MB).
+    let (table, from_figures) = std::thread::scope(|scope| {
         // The canonical table needs nothing else: it is written (to the export, and to
-        // the archive) while attainment, the checks and the reports are computed (a
-        // year's table takes seconds to write).
+        // the archive) while the rest is computed (a year's table takes seconds to write).
         let for_table = periods.clone();
         let table = scope.spawn(move || {
             let started = std::time::Instant::now();
@@ -607,9 +611,37 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
             }
             export::canonical_table(&plan.out, &for_table).map(|p| (p, cutting + started.elapsed()))
         });
-        let table = || table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped")));
-        attain_report_export(plan, read, &observations, periods, period, earlier_checks, timings, run_started, progress, table)
-    })
+        let from_figures = from_figures(plan, &read, &observations, periods, period, earlier_checks);
+        (table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped"))), from_figures)
+    });
+    drop(observations);
+    attain_report_export(plan, read, from_figures?, table?, period, stage, timings, run_started, progress)
+}
+
+/// What the run needs of the figures themselves, besides the canonical table.
+struct FromFigures {
+    /// The districts' sums, for attainment.
+    figures: polars::prelude::DataFrame,
+    checked: checks_state::Found,
+    institutions: Vec<institutions::Institution>,
+}
+
+fn from_figures(plan: &RunPlan, read: &Consolidated, observations: &table::Observations, periods: std::sync::Arc<export::Periods>, period: chrono::NaiveDate, earlier_checks: checks_state::Earlier) -> Result<FromFigures> {
+    let figures = match &plan.cache {
+        // Periods whose rows are unchanged: their sums come from the cache.
+        Some(dir) => period_sums::district_figures(&periods, &dir.join("sums")),
+        None => table::district_figures_frame(observations).map_err(Into::into),
+    }
+    .context("summing the districts' figures")?;
+    drop(periods);
+    // Staff vaccinated per institution, from agency submissions.
+    let institutions = institutions::compute(observations, &read.targets);
+    // Figures that cannot all be right: counts going down, dose 2 above dose 1, unusual
+    // jumps, stale districts (above 100% needs attainment). With the cache, the periods
+    // checked by the last run are not checked again.
+    let checks_dir = plan.cache.as_ref().map(|d| d.join("checks"));
+    let checked = checks_state::run(observations, read.period_keys.as_ref(), earlier_checks, period, &plan.checks, checks_dir.as_deref());
+    Ok(FromFigures { figures, checked, institutions })
 }
 
 /// The period the reports are about: the plan's, which must be one of the submissions'
@@ -638,27 +670,17 @@ fn report_period_of<'a>(plan: &RunPlan, observations: impl IntoIterator<Item = &
 fn attain_report_export(
     plan: &RunPlan,
     read: Consolidated,
-    observations: &table::Observations,
-    periods: std::sync::Arc<export::Periods>,
+    from_figures: FromFigures,
+    (partitions, table_took): (Vec<export::Partition>, std::time::Duration),
     period: chrono::NaiveDate,
-    earlier_checks: checks_state::Earlier,
+    stage: std::time::Instant,
     mut timings: timings::Timings,
     run_started: std::time::Instant,
     progress: &dyn Progress,
-    table: impl FnOnce() -> Result<(Vec<export::Partition>, std::time::Duration)>,
 ) -> Result<RunSummary> {
     let gazetteer = gazetteer::embedded();
     let Consolidated { files: outcomes, targets_file, mut findings, observations: _, targets, statuses, id_seed, period_keys } = read;
-    progress.stage("attainment");
-    let stage = std::time::Instant::now();
-    // Attainment reads the districts' sums; the canonical table itself is only written out.
-    let figures_df = match &plan.cache {
-        // Periods whose rows are unchanged: their sums come from the cache.
-        Some(dir) => period_sums::district_figures(&periods, &dir.join("sums")),
-        None => table::district_figures_frame(observations).map_err(Into::into),
-    }
-    .context("summing the districts' figures")?;
-    drop(periods);
+    let FromFigures { figures: figures_df, checked, institutions } = from_figures;
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
     let attain_cache::Attained { frame: attain_df, csv_parts: attain_csv_parts } = match &plan.cache {
         // Periods whose figures and targets are unchanged come from the cache.
@@ -683,13 +705,8 @@ fn attain_report_export(
         }
         None => None,
     };
-    // Staff vaccinated per institution, from agency submissions.
-    let institutions = institutions::compute(observations, &targets);
-    // Figures that cannot all be right: counts going down, dose 2 above dose 1, >100%,
-    // unusual jumps, stale districts.
-    // With the cache, the periods checked by the last run are not checked again.
-    let checks_dir = plan.cache.as_ref().map(|d| d.join("checks"));
-    let (checked, keeping_checks) = checks_state::run(observations, period_keys.as_ref(), earlier_checks, &targets, &rows, period, &plan.checks, checks_dir.as_deref());
+    // The checks' findings, with coverage above 100%.
+    let (checked, keeping_checks) = checked.finish(&targets, &rows, &plan.checks);
     findings.extend(checked);
     // Register versus application: where the national application lags the submissions.
     let app_gaps = match &plan.app {
@@ -811,7 +828,6 @@ fn attain_report_export(
         .iter()
         .map(|prov| export::xlsx::OfficialsInput { province_code: prov, period, rows: rows_of.get(prov.as_str()).map(Vec::as_slice).unwrap_or_default(), findings: &share_of[prov.as_str()].1, threshold: plan.threshold, lang: plan.lang, gazetteer })
         .collect();
-    let (partitions, table_took) = table()?;
     timings.table_export = table_took;
     let exports = export::write(&export::ExportInput {
         root: plan.out.clone(),
