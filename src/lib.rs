@@ -758,6 +758,9 @@ fn attain_report_export(
     }
     // What each province's report and workbook show of the files and findings.
     let share_of: std::collections::BTreeMap<&str, (Vec<FileOutcome>, Vec<Finding>)> = province_shares(&provinces, &outcomes, &findings);
+    // The reports show the gates of their period: each district's was looked up by a
+    // scan, of every period's gates over a year (26,000).
+    let gates_of_period: Vec<gates::GateRow> = gates.iter().filter(|g| g.period == period).cloned().collect();
     progress.stage("report");
     let rendered: Vec<(&str, Vec<u8>, Vec<u8>)> = rows_of
         .par_iter()
@@ -770,7 +773,7 @@ fn attain_report_export(
                 period,
                 rows: prov_rows,
                 findings: &prov_findings,
-                gates: &gates,
+                gates: &gates_of_period,
                 gate_rules: &plan.gates,
                 changes: changes.as_ref(),
                 app_gaps: app_gaps.as_deref(),

@@ -30,7 +30,8 @@ pub struct ReportInput<'a> {
     pub period: NaiveDate,
     pub rows: &'a [AttainRow],
     pub findings: &'a [Finding],
-    /// PPKM vaccination gates of every district and period (and agglomerations).
+    /// PPKM vaccination gates of the districts and agglomerations; only the report's
+    /// period's are shown (the run gives only those).
     pub gates: &'a [crate::gates::GateRow],
     /// The gates those rows were judged by, for the report's explanation.
     pub gate_rules: &'a crate::gates::GateRules,
