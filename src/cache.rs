@@ -288,6 +288,9 @@ pub struct Cache {
 const SETTLED_ALONE: &str = "settled-alone.txt";
 const SETTLED_ALONE_HEADER: &str = "sitrep settled alone 1";
 
+/// A segment, with its files' tables (rows not decoded) and where each one's rows are.
+type SegmentIndex = (Segment, Vec<(String, FileTable, Stored)>);
+
 impl Cache {
     /// Loads the segments' indexes in `dir` (an empty cache when there are none or none
     /// can be used); their rows are decoded when asked for.
@@ -299,7 +302,7 @@ impl Cache {
         let salt_sha256 = sha256_hex(salt.as_bytes());
         let mut numbers: Vec<u64> = Self::files(dir).into_iter().filter(|(name, _)| name.ends_with(".json")).map(|(_, n)| n).collect();
         numbers.sort_unstable();
-        let read: Vec<(Segment, Vec<(String, FileTable, Stored)>)> =
+        let read: Vec<SegmentIndex> =
             crate::par_map_bounded(&numbers, |&n| Ok(Self::read(dir, n, &salt_sha256))).unwrap_or_default().into_iter().flatten().collect();
         let mut entries = HashMap::new();
         let mut segments = Vec::new();
@@ -325,7 +328,7 @@ impl Cache {
 
     /// A segment's index, when it is this build's and its observations file is whole
     /// (hashed, not decoded).
-    fn read(dir: &Path, number: u64, salt_sha256: &str) -> Option<(Segment, Vec<(String, FileTable, Stored)>)> {
+    fn read(dir: &Path, number: u64, salt_sha256: &str) -> Option<SegmentIndex> {
         let (observations, index) = segment_files(number);
         let index: Index = serde_json::from_slice(&std::fs::read(dir.join(index)).ok()?).ok()?;
         if index.salt_sha256 != salt_sha256 {
