@@ -448,7 +448,7 @@ fn findings_csv(findings: &[Finding]) -> Result<Vec<u8>> {
             &neutralise(&f.message),
         ])?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// `export/ppkm_gates.csv`: one row per district (then agglomeration) and period.

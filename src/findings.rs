@@ -101,18 +101,6 @@ pub fn cell_ref(row: usize, col: usize) -> String {
     s
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn a1_references() {
-        assert_eq!(cell_ref(0, 0), "A1");
-        assert_eq!(cell_ref(9, 25), "Z10");
-        assert_eq!(cell_ref(0, 26), "AA1");
-        assert_eq!(cell_ref(1048575, 16383), "XFD1048576");
-    }
-}
-
 /// A finding's code read back (archive, cache): codes are few and fixed, so each
 /// distinct one is kept once for the life of the process.
 fn static_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
@@ -125,4 +113,16 @@ fn static_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D
     let c: &'static str = Box::leak(s.into_boxed_str());
     codes.push(c);
     Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn a1_references() {
+        assert_eq!(cell_ref(0, 0), "A1");
+        assert_eq!(cell_ref(9, 25), "Z10");
+        assert_eq!(cell_ref(0, 26), "AA1");
+        assert_eq!(cell_ref(1048575, 16383), "XFD1048576");
+    }
 }

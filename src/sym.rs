@@ -203,7 +203,7 @@ mod tests {
         assert_eq!(a.id(), b.id());
         assert_ne!(a, Sym::new("15.02"));
         assert_eq!(std::mem::size_of::<Option<Sym>>(), 4);
-        let mut v = vec![Sym::new("b"), Sym::new("a"), Sym::new("c"), Sym::new("a")];
+        let mut v = [Sym::new("b"), Sym::new("a"), Sym::new("c"), Sym::new("a")];
         v.sort();
         assert_eq!(v.iter().map(|s| s.as_str()).collect::<Vec<_>>(), ["a", "a", "b", "c"]);
         // Looked up by text in a map keyed by Sym.

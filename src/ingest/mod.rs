@@ -233,7 +233,7 @@ fn with_deadline(
         return Err(reader_failed(&src, None));
     }
     let result = reader.results.recv_timeout(std::time::Duration::from_secs(limits.max_seconds.max(1)));
-    if matches!(result, Ok(_)) {
+    if result.is_ok() {
         // Finished (even by a panic, which was caught): free for the next file.
         READER.with(|r| *r.borrow_mut() = Some(reader));
     }

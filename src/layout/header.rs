@@ -74,7 +74,7 @@ pub fn find(sheet: &Sheet, vocab: &Vocabulary, purpose: Purpose) -> Option<Heade
         }
         // Extend down while the next rows carry header words and no figures.
         let mut last = first;
-        while last + 1 < sheet.rows.len() && last + 1 <= first + 2 {
+        while last + 1 < sheet.rows.len() && last < first + 2 {
             let next = &sheet.rows[last + 1];
             let w = next.iter().filter(|c| is_header_word(c, vocab)).count();
             let n = next.iter().filter(|c| is_numeric(c)).count();

@@ -232,7 +232,7 @@ mod tests {
         assert_eq!(fast.periods(), vec![d(1, 8), d(1, 15)]);
         assert_eq!(scan.previous(d(1, 15)), fast.previous(d(1, 15)));
         for p in [d(1, 8), d(1, 15), d(1, 22)] {
-            let codes = |v: &View| v.districts(p, "all", 1).iter().map(|r| r.district_code.clone()).collect::<Vec<_>>();
+            let codes = |v: &View| v.districts(p, "all", 1).iter().map(|r| r.district_code).collect::<Vec<_>>();
             assert_eq!(codes(&scan), codes(&fast));
             for district in [None, Some("15.01"), Some("15.02"), Some("15.09")] {
                 let vacc = |v: &View| v.row(p, district, "all", 1).map(|r| r.vaccinated);

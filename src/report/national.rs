@@ -22,7 +22,7 @@ pub fn rows(rows: &[AttainRow], threshold: f64) -> Vec<AttainRow> {
             let has_target = r.target.is_some_and(|t| t > 0);
             AttainRow {
                 province_code: CODE.into(),
-                district_code: Some(r.province_code.clone()),
+                district_code: Some(r.province_code),
                 rank: None,
                 target: r.target.filter(|_| has_target),
                 coverage: r.coverage.filter(|_| has_target),

@@ -174,7 +174,7 @@ pub fn write(pages: &[Content], bookmarks: &[(String, usize)], title: &str, prod
     let mut begin = |out: &mut Vec<u8>, n: u32| {
         debug_assert_eq!(offsets.len() as u32 + 1, n);
         offsets.push(out.len());
-        let _ = write!(out, "{n} 0 obj\n");
+        let _ = writeln!(out, "{n} 0 obj");
     };
     begin(&mut out, 1);
     out.extend_from_slice(b"<</Type/Catalog/Pages 2 0 R");
@@ -235,7 +235,7 @@ pub fn write(pages: &[Content], bookmarks: &[(String, usize)], title: &str, prod
     let xref = out.len();
     let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", size + 1);
     for o in &offsets {
-        let _ = write!(out, "{o:010} 00000 n \n");
+        let _ = writeln!(out, "{o:010} 00000 n ");
     }
     let _ = write!(out, "trailer\n<</Size {}/Root 1 0 R/Info 3 0 R/ID[", size + 1);
     hex_string(&mut out, id);

@@ -170,7 +170,7 @@ fn rank_change(input: &ReportInput, code: &str, group: &str, dose: i32, rank: Op
 fn ranking(doc: &mut Doc, input: &ReportInput, group: &str, dose: i32) {
     let lang = input.lang;
     let mut rows = input.district_rows(input.period, group, dose);
-    rows.sort_by_key(|r| (r.rank.is_none(), r.rank, r.district_code.clone()));
+    rows.sort_by_key(|r| (r.rank.is_none(), r.rank, r.district_code));
     let cols = vec![
         TableColumn { title: tr(lang, "Peringkat", "Rank"), width: 56.0, align: Align::Right },
         TableColumn { title: input.area_label(), width: 130.0, align: Align::Left },
