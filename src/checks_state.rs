@@ -101,9 +101,13 @@ impl Found {
 /// `earlier`: as [`earlier`] found it for the same keys, period, rules and `dir`.
 pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, earlier: Earlier, period: NaiveDate, rules: &CheckRules, dir: Option<&Path>) -> Found {
     let of_period: Vec<Observation> = obs.iter().filter(|o| o.period == period).copied().collect();
+    // Every period checked: without the cache, or with no state to carry on from.
+    let afresh = || {
+        let (lists, carry) = checks::per_district(obs, period, rules);
+        (lists, carry, checks::stale_districts(obs, period, rules.stale_after_days))
+    };
     let (Some(dir), Some(keys)) = (dir, keys) else {
-        let (lists, _) = checks::per_district(obs, period, rules);
-        let stale = checks::stale_districts(obs, period, rules.stale_after_days);
+        let (lists, _, stale) = afresh();
         return Found { lists, stale, of_period, period, keeping: None };
     };
     let periods: Vec<(NaiveDate, String)> = keys.iter().map(|(p, k)| (*p, k.clone())).collect();
@@ -138,10 +142,7 @@ pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, earli
             let stale = checks::stale_districts(&latest_and_new, period, rules.stale_after_days);
             (lists, Carry { place_last, jump_points, latest }, stale)
         }
-        None => {
-            let (lists, carry) = checks::per_district(obs, period, rules);
-            (lists, carry, checks::stale_districts(obs, period, rules.stale_after_days))
-        }
+        None => afresh(),
     };
     let saving = (keeping && !unchanged).then(|| {
         let (dir, rules, kept) = (dir.to_path_buf(), rules.clone(), lists.clone());

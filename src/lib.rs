@@ -596,6 +596,8 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     let periods = std::sync::Arc::new(export::Periods::new(&observations, read.period_keys.as_ref(), unread));
     let cutting = started.elapsed();
     progress.stage("attainment");
+    // The attain stage's time includes the sums, the checks and the institutions, and
+    // the wait for the canonical table.
     let stage = std::time::Instant::now();
     // What needs the figures themselves (the canonical table, the districts' sums, the
     // checks, the institutions) is done first; the figures are then let go of, before
