@@ -751,9 +751,14 @@ fn attain_report_export(
     // provinces are rendered in parallel; files are written in province order.
     // The national report's rows are summed first: the rows are then moved, not copied
     // (a year's are half a million).
-    let national_rows = (provinces.len() > 1).then(|| report::national::rows(&rows, plan.threshold));
+    let national_rows = (provinces.len() > 1).then(|| {
+        let all = report::national::rows(&rows, plan.threshold);
+        let read = report::read_by_reports(&all, period);
+        all.into_iter().filter(|r| read(r)).collect::<Vec<_>>()
+    });
+    let read = report::read_by_reports(&rows, period);
     let mut rows_of: std::collections::BTreeMap<&str, Vec<report::AttainRow>> = provinces.iter().map(|p| (p.as_str(), Vec::new())).collect();
-    for r in rows {
+    for r in rows.into_iter().filter(|r| read(r)) {
         if let Some(v) = rows_of.get_mut(r.province_code.as_str()) {
             v.push(r);
         }
