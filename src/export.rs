@@ -541,10 +541,8 @@ pub struct ExportInput<'a> {
     pub root: PathBuf,
     /// The canonical table's files, as [`canonical_table`] wrote them.
     pub partitions: &'a [Partition],
-    pub attainment: &'a DataFrame,
-    /// The attainment CSV's parts, when the cache has them ([`crate::attain_cache`]).
-    pub attainment_csv_parts: Option<&'a [std::path::PathBuf]>,
-    pub targets: &'a DataFrame,
+    /// The attainment and targets tables, as [`write_attainment`] wrote them.
+    pub attainment: &'a [Output],
     pub findings: &'a [Finding],
     /// PPKM vaccination gates per district and period.
     pub gates: &'a [crate::gates::GateRow],
@@ -587,21 +585,28 @@ struct Totals {
     rows_totals: usize,
 }
 
-/// Writes the archival export and returns the outputs, manifest last.
+/// Writes the attainment and the targets tables of the export (`attainment.parquet`,
+/// `attainment.csv` with the CSV's parts from the cache when it has them, `targets.csv`).
+/// They need nothing but attainment: a run writes them while it renders the reports
+/// (a year's attainment is 570,000 rows), one after the other, not taking the threads
+/// the reports are rendered on.
+pub fn write_attainment(root: &Path, attainment: &DataFrame, csv_parts: Option<&[PathBuf]>, targets: &DataFrame) -> Result<Vec<Output>> {
+    Ok(vec![
+        write_atomic_with(root, "export/attainment.parquet", &|w| parquet_to(attainment, w))?,
+        write_atomic_with(root, "export/attainment.csv", &|w| match csv_parts {
+            Some(parts) => csv_from_parts(attainment, parts, w),
+            None => csv_to(attainment, w),
+        })?,
+        write_atomic_with(root, "export/targets.csv", &|w| csv_to(targets, w))?,
+    ])
+}
+
+/// Writes the rest of the archival export and returns the outputs, manifest last.
 pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
     let d = input.root.as_path();
     // Each file is made and written on its own (in parallel), listed in this order.
     type Make<'a> = Box<dyn Fn(&mut (dyn std::io::Write + Send)) -> Result<()> + Send + Sync + 'a>;
     let mut jobs: Vec<(String, Make)> = vec![
-        ("export/attainment.parquet".into(), Box::new(|w| parquet_to(input.attainment, w))),
-        (
-            "export/attainment.csv".into(),
-            Box::new(|w| match input.attainment_csv_parts {
-                Some(parts) => csv_from_parts(input.attainment, parts, w),
-                None => csv_to(input.attainment, w),
-            }),
-        ),
-        ("export/targets.csv".into(), Box::new(|w| csv_to(input.targets, w))),
         ("export/findings.csv".into(), Box::new(|w| whole(w, findings_csv(input.findings)))),
         ("export/ppkm_gates.csv".into(), Box::new(|w| whole(w, gates_csv(input.gates)))),
     ];
@@ -619,6 +624,7 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
     // The canonical table (the largest outputs) listed first.
     let partitions = input.partitions;
     let mut outputs: Vec<Output> = partitions.iter().flat_map(|p| [p.parquet.clone(), p.csv.clone()]).collect();
+    outputs.extend(input.attainment.iter().cloned());
     outputs.extend(jobs.par_iter().map(|(name, make)| write_atomic_with(d, name, make.as_ref())).collect::<Result<Vec<Output>>>()?);
     let totals = Totals {
         files: input.inputs.len(),

@@ -690,184 +690,188 @@ fn attain_report_export(
         None => attain_cache::Attained { frame: attain::compute(&figures_df, &targets_df, plan.threshold).context("computing attainment")?, csv_parts: None },
     };
     timings.record(timings::Stage::Attain, stage);
-    let stage = std::time::Instant::now();
-    let rows = report::rows_from_frame(&attain_df)?;
-    // What each district's vaccination permits under the PPKM gates.
-    let mut gates = gates::compute(&rows, &plan.gates);
-    // Beside it, the level or zone colour the submissions themselves report.
-    findings.extend(gates::attach_reported(&mut gates, &statuses));
-    // A second target version (`--targets` twice): attainment under it, for an annex.
-    let compared = match &plan.compare_targets {
-        Some(path) => {
-            let resolver = Resolver { gazetteer, aliases: &plan.aliases };
-            let t = read_one(path, Purpose::Targets, plan, &resolver, &timings::StageClock::default()).0;
-            findings.extend(t.findings.iter().cloned());
-            let alt = attain::compute(&figures_df, &table::targets_frame(&t.targets)?, plan.threshold)?;
-            Some((report::rows_from_frame(&alt)?, file_name(&t.outcome.path).to_string()))
-        }
-        None => None,
-    };
-    // The checks' findings, with coverage above 100%.
-    let (checked, keeping_checks) = checked.finish(&targets, &rows, &plan.checks);
-    findings.extend(checked);
-    // Register versus application: where the national application lags the submissions.
-    let app_gaps = match &plan.app {
-        Some(dir) => {
-            let resolver = Resolver { gazetteer, aliases: &plan.aliases };
-            Some(read_app(dir, plan, &resolver, &targets_df, &rows, &gates, period, &mut findings)?)
-        }
-        None => None,
-    };
-    // What changed since the previous run's export, when one is given.
-    let changes = match &plan.previous {
-        Some(dir) => match changes::read_previous(dir) {
-            Ok(prev) => Some(changes::compare(&prev, &rows, &gates, &findings, period, plan.threshold)),
-            Err(finding) => {
-                findings.push(finding);
-                None
+    // The attainment and targets tables of the export need nothing else: they are
+    // written while the rest is computed and the reports are rendered.
+    std::thread::scope(|scope| {
+        let writing_attainment = scope.spawn(|| export::write_attainment(&plan.out, &attain_df, attain_csv_parts.as_deref(), &targets_df));
+        let stage = std::time::Instant::now();
+        let rows = report::rows_from_frame(&attain_df)?;
+        // What each district's vaccination permits under the PPKM gates.
+        let mut gates = gates::compute(&rows, &plan.gates);
+        // Beside it, the level or zone colour the submissions themselves report.
+        findings.extend(gates::attach_reported(&mut gates, &statuses));
+        // A second target version (`--targets` twice): attainment under it, for an annex.
+        let compared = match &plan.compare_targets {
+            Some(path) => {
+                let resolver = Resolver { gazetteer, aliases: &plan.aliases };
+                let t = read_one(path, Purpose::Targets, plan, &resolver, &timings::StageClock::default()).0;
+                findings.extend(t.findings.iter().cloned());
+                let alt = attain::compute(&figures_df, &table::targets_frame(&t.targets)?, plan.threshold)?;
+                Some((report::rows_from_frame(&alt)?, file_name(&t.outcome.path).to_string()))
             }
-        },
-        None => None,
-    };
-    // Provinces with figures for the period (a national targets file alone is not a report).
-    let provinces: std::collections::BTreeSet<String> =
-        rows.iter().filter(|r| r.period == period && r.district_code.is_some() && r.vaccinated.is_some()).map(|r| r.province_code.to_string()).collect();
+            None => None,
+        };
+        // The checks' findings, with coverage above 100%.
+        let (checked, keeping_checks) = checked.finish(&targets, &rows, &plan.checks);
+        findings.extend(checked);
+        // Register versus application: where the national application lags the submissions.
+        let app_gaps = match &plan.app {
+            Some(dir) => {
+                let resolver = Resolver { gazetteer, aliases: &plan.aliases };
+                Some(read_app(dir, plan, &resolver, &targets_df, &rows, &gates, period, &mut findings)?)
+            }
+            None => None,
+        };
+        // What changed since the previous run's export, when one is given.
+        let changes = match &plan.previous {
+            Some(dir) => match changes::read_previous(dir) {
+                Ok(prev) => Some(changes::compare(&prev, &rows, &gates, &findings, period, plan.threshold)),
+                Err(finding) => {
+                    findings.push(finding);
+                    None
+                }
+            },
+            None => None,
+        };
+        // Provinces with figures for the period (a national targets file alone is not a report).
+        let provinces: std::collections::BTreeSet<String> =
+            rows.iter().filter(|r| r.period == period && r.district_code.is_some() && r.vaccinated.is_some()).map(|r| r.province_code.to_string()).collect();
 
 
-    let districts_reporting: Vec<String> = {
-        let set: std::collections::BTreeSet<crate::sym::Sym> = rows.iter().filter(|r| r.period == period && r.vaccinated.is_some()).filter_map(|r| r.district_code).collect();
-        set.into_iter().map(|d| d.to_string()).collect()
-    };
-    // Which targets the coverage is of: the configured version, else the file and its hash.
-    let targets_label = match (&plan.targets_version, &targets_file) {
-        (Some(v), Some(t)) => Some(format!("{v} ({})", file_name(&t.path))),
-        (Some(v), None) => Some(v.clone()),
-        // The targets file's own title block names its version ("SASARAN … TAHUN 2022").
-        (None, Some(t)) if !t.title.is_empty() => Some(format!("{} ({}, SHA-256 {})", t.title.replace(" | ", " "), file_name(&t.path), t.sha256.get(..12).unwrap_or(&t.sha256))),
-        (None, Some(t)) => Some(format!("{}, SHA-256 {}", file_name(&t.path), t.sha256.get(..12).unwrap_or(&t.sha256))),
-        (None, None) => None,
-    };
-    // Each province's report sees only its own rows (lookups scan them), and the
-    // provinces are rendered in parallel; files are written in province order.
-    // The national report's rows are summed first: the rows are then moved, not copied
-    // (a year's are half a million).
-    let national_rows = (provinces.len() > 1).then(|| {
-        let all = report::national::rows(&rows, plan.threshold);
-        let read = report::read_by_reports(&all, period);
-        all.into_iter().filter(|r| read(r)).collect::<Vec<_>>()
-    });
-    let read = report::read_by_reports(&rows, period);
-    let mut rows_of: std::collections::BTreeMap<&str, Vec<report::AttainRow>> = provinces.iter().map(|p| (p.as_str(), Vec::new())).collect();
-    for r in rows.into_iter().filter(|r| read(r)) {
-        if let Some(v) = rows_of.get_mut(r.province_code.as_str()) {
-            v.push(r);
+        let districts_reporting: Vec<String> = {
+            let set: std::collections::BTreeSet<crate::sym::Sym> = rows.iter().filter(|r| r.period == period && r.vaccinated.is_some()).filter_map(|r| r.district_code).collect();
+            set.into_iter().map(|d| d.to_string()).collect()
+        };
+        // Which targets the coverage is of: the configured version, else the file and its hash.
+        let targets_label = match (&plan.targets_version, &targets_file) {
+            (Some(v), Some(t)) => Some(format!("{v} ({})", file_name(&t.path))),
+            (Some(v), None) => Some(v.clone()),
+            // The targets file's own title block names its version ("SASARAN … TAHUN 2022").
+            (None, Some(t)) if !t.title.is_empty() => Some(format!("{} ({}, SHA-256 {})", t.title.replace(" | ", " "), file_name(&t.path), t.sha256.get(..12).unwrap_or(&t.sha256))),
+            (None, Some(t)) => Some(format!("{}, SHA-256 {}", file_name(&t.path), t.sha256.get(..12).unwrap_or(&t.sha256))),
+            (None, None) => None,
+        };
+        // Each province's report sees only its own rows (lookups scan them), and the
+        // provinces are rendered in parallel; files are written in province order.
+        // The national report's rows are summed first: the rows are then moved, not copied
+        // (a year's are half a million).
+        let national_rows = (provinces.len() > 1).then(|| {
+            let all = report::national::rows(&rows, plan.threshold);
+            let read = report::read_by_reports(&all, period);
+            all.into_iter().filter(|r| read(r)).collect::<Vec<_>>()
+        });
+        let read = report::read_by_reports(&rows, period);
+        let mut rows_of: std::collections::BTreeMap<&str, Vec<report::AttainRow>> = provinces.iter().map(|p| (p.as_str(), Vec::new())).collect();
+        for r in rows.into_iter().filter(|r| read(r)) {
+            if let Some(v) = rows_of.get_mut(r.province_code.as_str()) {
+                v.push(r);
+            }
         }
-    }
-    // What each province's report and workbook show of the files and findings.
-    let share_of: std::collections::BTreeMap<&str, (Vec<FileOutcome>, Vec<Finding>)> = province_shares(&provinces, &outcomes, &findings);
-    // The reports show the gates of their period: each district's was looked up by a
-    // scan, of every period's gates over a year (26,000).
-    let gates_of_period: Vec<gates::GateRow> = gates.iter().filter(|g| g.period == period).cloned().collect();
-    progress.stage("report");
-    let rendered: Vec<(&str, Vec<u8>, Vec<u8>)> = rows_of
-        .par_iter()
-        .map(|(prov, prov_rows)| {
-            let (prov_files, prov_findings) = &share_of[prov];
-            let index = report::facts::Index::new(prov_rows, prov);
+        // What each province's report and workbook show of the files and findings.
+        let share_of: std::collections::BTreeMap<&str, (Vec<FileOutcome>, Vec<Finding>)> = province_shares(&provinces, &outcomes, &findings);
+        // The reports show the gates of their period: each district's was looked up by a
+        // scan, of every period's gates over a year (26,000).
+        let gates_of_period: Vec<gates::GateRow> = gates.iter().filter(|g| g.period == period).cloned().collect();
+        progress.stage("report");
+        let rendered: Vec<(&str, Vec<u8>, Vec<u8>)> = rows_of
+            .par_iter()
+            .map(|(prov, prov_rows)| {
+                let (prov_files, prov_findings) = &share_of[prov];
+                let index = report::facts::Index::new(prov_rows, prov);
+                let input = report::ReportInput {
+                    index: Some(&index),
+                    province_code: prov,
+                    period,
+                    rows: prov_rows,
+                    findings: prov_findings,
+                    gates: &gates_of_period,
+                    gate_rules: &plan.gates,
+                    changes: changes.as_ref(),
+                    app_gaps: app_gaps.as_deref(),
+                    targets_label: targets_label.as_deref(),
+                    institutions: &institutions,
+                    compared: compared.as_ref().map(|(r, l)| (r.as_slice(), l.as_str())),
+                    files: prov_files,
+                    threshold: plan.threshold,
+                    lang: plan.lang,
+                    gazetteer,
+                    id_seed: &id_seed,
+                };
+                (*prov, report::weekly::render(&input, &plan.report), report::rakor::render(&input, &plan.rakor))
+            })
+            .collect();
+        let mut reports = Vec::new();
+        for (prov, weekly, rakor) in rendered {
+            // The name comes from an official code (digits only), never from file contents.
+            let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
+            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &weekly)?);
+            let name = format!("{}-{}-{}.pdf", plan.rakor.file_prefix, prov, period);
+            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &rakor)?);
+        }
+        // Several provinces: a national report ranking them, with the same sections.
+        if let Some(national_rows) = national_rows {
+            let index = report::facts::Index::new(&national_rows, report::national::CODE);
             let input = report::ReportInput {
                 index: Some(&index),
-                province_code: prov,
+                province_code: report::national::CODE,
                 period,
-                rows: prov_rows,
-                findings: prov_findings,
-                gates: &gates_of_period,
+                rows: &national_rows,
+                findings: &findings,
+                // Gates, changes and app gaps are district matters: not in the national report.
+                gates: &[],
                 gate_rules: &plan.gates,
-                changes: changes.as_ref(),
-                app_gaps: app_gaps.as_deref(),
+                changes: None,
+                app_gaps: None,
                 targets_label: targets_label.as_deref(),
                 institutions: &institutions,
                 compared: compared.as_ref().map(|(r, l)| (r.as_slice(), l.as_str())),
-                files: prov_files,
+                files: &outcomes,
                 threshold: plan.threshold,
                 lang: plan.lang,
                 gazetteer,
                 id_seed: &id_seed,
             };
-            (*prov, report::weekly::render(&input, &plan.report), report::rakor::render(&input, &plan.rakor))
-        })
-        .collect();
-    let mut reports = Vec::new();
-    for (prov, weekly, rakor) in rendered {
-        // The name comes from an official code (digits only), never from file contents.
-        let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
-        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &weekly)?);
-        let name = format!("{}-{}-{}.pdf", plan.rakor.file_prefix, prov, period);
-        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &rakor)?);
-    }
-    // Several provinces: a national report ranking them, with the same sections.
-    if let Some(national_rows) = national_rows {
-        let index = report::facts::Index::new(&national_rows, report::national::CODE);
-        let input = report::ReportInput {
-            index: Some(&index),
-            province_code: report::national::CODE,
-            period,
-            rows: &national_rows,
+            let bytes = report::weekly::render(&input, &plan.national);
+            let name = format!("{}-{}.pdf", plan.national.file_prefix, period);
+            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
+        }
+        timings.record(timings::Stage::Report, stage);
+        let stage = std::time::Instant::now();
+        progress.stage("export");
+        let officials: Vec<export::xlsx::OfficialsInput> = provinces
+            .iter()
+            .map(|prov| export::xlsx::OfficialsInput { province_code: prov, period, rows: rows_of.get(prov.as_str()).map(Vec::as_slice).unwrap_or_default(), findings: &share_of[prov.as_str()].1, threshold: plan.threshold, lang: plan.lang, gazetteer })
+            .collect();
+        timings.table_export = table_took;
+        let attainment_written = writing_attainment.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the attainment table stopped")))?;
+        let exports = export::write(&export::ExportInput {
+            root: plan.out.clone(),
+            partitions: &partitions,
+            attainment: &attainment_written,
             findings: &findings,
-            // Gates, changes and app gaps are district matters: not in the national report.
-            gates: &[],
-            gate_rules: &plan.gates,
-            changes: None,
-            app_gaps: None,
-            targets_label: targets_label.as_deref(),
-            institutions: &institutions,
-            compared: compared.as_ref().map(|(r, l)| (r.as_slice(), l.as_str())),
-            files: &outcomes,
-            threshold: plan.threshold,
-            lang: plan.lang,
-            gazetteer,
-            id_seed: &id_seed,
-        };
-        let bytes = report::weekly::render(&input, &plan.national);
-        let name = format!("{}-{}.pdf", plan.national.file_prefix, period);
-        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
-    }
-    timings.record(timings::Stage::Report, stage);
-    let stage = std::time::Instant::now();
-    progress.stage("export");
-    let officials: Vec<export::xlsx::OfficialsInput> = provinces
-        .iter()
-        .map(|prov| export::xlsx::OfficialsInput { province_code: prov, period, rows: rows_of.get(prov.as_str()).map(Vec::as_slice).unwrap_or_default(), findings: &share_of[prov.as_str()].1, threshold: plan.threshold, lang: plan.lang, gazetteer })
-        .collect();
-    timings.table_export = table_took;
-    let exports = export::write(&export::ExportInput {
-        root: plan.out.clone(),
-        partitions: &partitions,
-        attainment: &attain_df,
-        attainment_csv_parts: attain_csv_parts.as_deref(),
-        targets: &targets_df,
-        findings: &findings,
-        gates: &gates,
-        changes: changes.as_ref(),
-        app_gaps: app_gaps.as_deref(),
-        inputs: &outcomes,
-        targets_input: targets_file.as_ref(),
-        config: &plan.config_json,
-        reports: &reports,
-        officials: &officials,
-    })?;
-    timings.record(timings::Stage::Export, stage);
-    checks_state::finish(keeping_checks)?;
-    timings.total = run_started.elapsed();
-    Ok(RunSummary {
-        files: outcomes,
-        targets: targets_file,
-        findings,
-        reports,
-        exports,
-        period: Some(period),
-        timings,
-        provinces: provinces.into_iter().collect(),
-        districts_reporting,
+            gates: &gates,
+            changes: changes.as_ref(),
+            app_gaps: app_gaps.as_deref(),
+            inputs: &outcomes,
+            targets_input: targets_file.as_ref(),
+            config: &plan.config_json,
+            reports: &reports,
+            officials: &officials,
+        })?;
+        timings.record(timings::Stage::Export, stage);
+        checks_state::finish(keeping_checks)?;
+        timings.total = run_started.elapsed();
+        Ok(RunSummary {
+            files: outcomes,
+            targets: targets_file,
+            findings,
+            reports,
+            exports,
+            period: Some(period),
+            timings,
+            provinces: provinces.into_iter().collect(),
+            districts_reporting,
+        })
     })
 }
 
