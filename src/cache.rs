@@ -302,8 +302,9 @@ impl Cache {
         let salt_sha256 = sha256_hex(salt.as_bytes());
         let mut numbers: Vec<u64> = Self::files(dir).into_iter().filter(|(name, _)| name.ends_with(".json")).map(|(_, n)| n).collect();
         numbers.sort_unstable();
-        let read: Vec<SegmentIndex> =
-            crate::par_map_bounded(&numbers, |&n| Ok(Self::read(dir, n, &salt_sha256))).unwrap_or_default().into_iter().flatten().collect();
+        // The files the cache saw are read beside the segments' indexes.
+        let (read, known) = rayon::join(|| crate::par_map_bounded(&numbers, |&n| Ok(Self::read(dir, n, &salt_sha256))).unwrap_or_default(), || KnownFiles::load(dir));
+        let read: Vec<SegmentIndex> = read.into_iter().flatten().collect();
         let mut entries = HashMap::new();
         let mut segments = Vec::new();
         for (segment, tables) in read {
@@ -317,7 +318,7 @@ impl Cache {
                 (lines.next() == Some(SETTLED_ALONE_HEADER) && lines.next() == Some(salt_sha256.as_str())).then(|| lines.map(String::from).collect())
             })
             .unwrap_or_default();
-        Cache { dir: dir.to_path_buf(), salt_sha256, entries: Mutex::new(entries), segments, known: KnownFiles::load(dir), settled_alone }
+        Cache { dir: dir.to_path_buf(), salt_sha256, entries: Mutex::new(entries), segments, known, settled_alone }
     }
 
     /// The segments' files in `dir`, by name, with their segment's number.
