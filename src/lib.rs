@@ -296,6 +296,9 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let counts = CacheCounts::default();
     let results: Vec<Read> = paths
         .par_iter()
+        // In small pieces: the files to read are together (a new week's folder, at the end
+        // of a year's), and in the large pieces rayon began with one thread read them all.
+        .with_max_len(8)
         .map(|p| {
             let r = match &cache {
                 Some(c) => read_through_cache(p, plan, &resolver, &clock, c, &counts),
