@@ -773,7 +773,7 @@ fn attain_report_export(
             }
         }
         // What each province's report and workbook show of the files and findings.
-        let share_of: std::collections::BTreeMap<&str, (Vec<FileOutcome>, Vec<Finding>)> = province_shares(&provinces, &outcomes, &findings);
+        let share_of: std::collections::BTreeMap<&str, (Vec<&FileOutcome>, Vec<Finding>)> = province_shares(&provinces, &outcomes, &findings);
         // The reports show the gates of their period: each district's was looked up by a
         // scan, of every period's gates over a year (26,000).
         let gates_of_period: Vec<gates::GateRow> = gates.iter().filter(|g| g.period == period).cloned().collect();
@@ -816,6 +816,7 @@ fn attain_report_export(
         // Several provinces: a national report ranking them, with the same sections.
         if let Some(national_rows) = national_rows {
             let index = report::facts::Index::new(&national_rows, report::national::CODE);
+            let all_files: Vec<&FileOutcome> = outcomes.iter().collect();
             let input = report::ReportInput {
                 index: Some(&index),
                 province_code: report::national::CODE,
@@ -830,7 +831,7 @@ fn attain_report_export(
                 targets_label: targets_label.as_deref(),
                 institutions: &institutions,
                 compared: compared.as_ref().map(|(r, l)| (r.as_slice(), l.as_str())),
-                files: &outcomes,
+                files: &all_files,
                 threshold: plan.threshold,
                 lang: plan.lang,
                 gazetteer,
@@ -884,22 +885,22 @@ fn attain_report_export(
 /// province could be given to (unreadable, several districts, none), and the findings
 /// about them, leaving out what a shared file (national targets) says of other
 /// provinces' districts. One pass over the files: a year has 26,000.
-fn province_shares<'a>(provinces: &'a std::collections::BTreeSet<String>, outcomes: &[FileOutcome], findings: &[Finding]) -> std::collections::BTreeMap<&'a str, (Vec<FileOutcome>, Vec<Finding>)> {
+fn province_shares<'a>(provinces: &'a std::collections::BTreeSet<String>, outcomes: &'a [FileOutcome], findings: &[Finding]) -> std::collections::BTreeMap<&'a str, (Vec<&'a FileOutcome>, Vec<Finding>)> {
     // A file's province: the part of its district code before the dot; none when shared.
     fn owner(f: &FileOutcome) -> Option<&str> {
         f.district_code.as_deref().and_then(|d| d.split_once('.')).map(|(prov, _)| prov)
     }
-    let mut shares: std::collections::BTreeMap<&str, (Vec<FileOutcome>, Vec<Finding>)> = provinces.iter().map(|p| (p.as_str(), Default::default())).collect();
+    let mut shares: std::collections::BTreeMap<&str, (Vec<&FileOutcome>, Vec<Finding>)> = provinces.iter().map(|p| (p.as_str(), Default::default())).collect();
     let mut owners: rustc_hash::FxHashMap<&str, &str> = Default::default();
     for f in outcomes {
         match owner(f) {
             Some(prov) => {
                 if let Some((files, _)) = shares.get_mut(prov) {
-                    files.push(f.clone());
+                    files.push(f);
                 }
                 owners.insert(f.path.as_str(), prov);
             }
-            None => shares.values_mut().for_each(|(files, _)| files.push(f.clone())),
+            None => shares.values_mut().for_each(|(files, _)| files.push(f)),
         }
     }
     for (prov, (_, said)) in shares.iter_mut() {

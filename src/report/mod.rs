@@ -59,7 +59,7 @@ pub struct ReportInput<'a> {
     pub institutions: &'a [crate::institutions::Institution],
     /// Attainment under a second target version and its name (`--targets` twice).
     pub compared: Option<(&'a [AttainRow], &'a str)>,
-    pub files: &'a [FileOutcome],
+    pub files: &'a [&'a FileOutcome],
     pub threshold: f64,
     pub lang: Lang,
     pub gazetteer: &'a Gazetteer,

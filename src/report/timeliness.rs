@@ -76,13 +76,14 @@ pub struct Submission<'a> {
 
 pub fn submissions<'a>(input: &ReportInput<'a>, cutoff: &Cutoff) -> Vec<Submission<'a>> {
     let period = input.period.to_string();
-    let files: &'a [FileOutcome] = input.files;
+    let files: &'a [&'a FileOutcome] = input.files;
     input
         .expected_districts()
         .into_iter()
         .map(|code| {
             let file = files
                 .iter()
+                .copied()
                 .filter(|f| f.status == "ok" && f.district_code.as_deref() == Some(code.as_str()) && f.period.as_deref().is_some_and(|p| p.split(',').any(|x| x == period)))
                 .max_by(|a, b| a.received.cmp(&b.received).then(a.path.cmp(&b.path)));
             let arrival = file.map(|f| arrival(f.received, input.period, cutoff));

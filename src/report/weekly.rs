@@ -878,7 +878,7 @@ fn files(doc: &mut Doc, input: &ReportInput) {
     ];
     // This period's files, and those whose date could not be read; earlier weeks are history.
     let period = input.period.to_string();
-    let shown: Vec<&FileOutcome> = input.files.iter().filter(|f| f.period.as_deref().is_none_or(|p| p.contains(&period))).collect();
+    let shown: Vec<&FileOutcome> = input.files.iter().copied().filter(|f| f.period.as_deref().is_none_or(|p| p.contains(&period))).collect();
     let history = input.files.len() - shown.len();
     if history > 0 {
         doc.note(
