@@ -700,7 +700,7 @@ fn attain_report_export(
     std::thread::scope(|scope| {
         let writing_attainment = scope.spawn(|| export::write_attainment(&plan.out, &attain_df, attain_csv_parts.as_deref(), &targets_df));
         let stage = std::time::Instant::now();
-        let rows = report::rows_from_frame(&attain_df)?;
+        let mut rows = report::rows_from_frame(&attain_df)?;
         // What each district's vaccination permits under the PPKM gates.
         let mut gates = gates::compute(&rows, &plan.gates);
         // Beside it, the level or zone colour the submissions themselves report.
@@ -761,13 +761,13 @@ fn attain_report_export(
         // The national report's rows are summed first: the rows are then moved, not copied
         // (a year's are half a million).
         let national_rows = (provinces.len() > 1).then(|| {
-            let all = report::national::rows(&rows, plan.threshold);
-            let read = report::read_by_reports(&all, period);
-            all.into_iter().filter(|r| read(r)).collect::<Vec<_>>()
+            let mut national = report::national::rows(&rows, plan.threshold);
+            report::keep_rows_read(&mut national, period);
+            national
         });
-        let read = report::read_by_reports(&rows, period);
+        report::keep_rows_read(&mut rows, period);
         let mut rows_of: std::collections::BTreeMap<&str, Vec<report::AttainRow>> = provinces.iter().map(|p| (p.as_str(), Vec::new())).collect();
-        for r in rows.into_iter().filter(|r| read(r)) {
+        for r in rows {
             if let Some(v) = rows_of.get_mut(r.province_code.as_str()) {
                 v.push(r);
             }

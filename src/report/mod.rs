@@ -24,18 +24,18 @@ use chrono::NaiveDate;
 
 pub use crate::attain::{rows_from_frame, AttainRow};
 
-/// Which attainment rows the reports read: every row of the report's period, and of the
-/// period before it in the row's province (gains, pace, earlier ranks); of other periods
-/// only what the trend charts and the campaigns show: the `all` group, and each
+/// Keeps the attainment rows the reports of `period` read: every row of that period and
+/// of the period before it in the row's province (gains, pace, earlier ranks); of other
+/// periods only what the trend charts and the campaigns show: the `all` group, and each
 /// province's own rows. A year's weekly run otherwise gave the reports 52 weeks of every
 /// group to index, five times what they read.
-pub fn read_by_reports(rows: &[AttainRow], period: NaiveDate) -> impl Fn(&AttainRow) -> bool {
+pub fn keep_rows_read(rows: &mut Vec<AttainRow>, period: NaiveDate) {
     let mut previous: rustc_hash::FxHashMap<crate::sym::Sym, NaiveDate> = Default::default();
     for r in rows.iter().filter(|r| r.period < period) {
         let p = previous.entry(r.province_code).or_insert(r.period);
         *p = (*p).max(r.period);
     }
-    move |r: &AttainRow| r.district_code.is_none() || r.group == "all" || r.period >= previous.get(&r.province_code).copied().unwrap_or(period)
+    rows.retain(|r| r.district_code.is_none() || r.group == "all" || r.period >= previous.get(&r.province_code).copied().unwrap_or(period));
 }
 
 /// What every report of one province is made from.
