@@ -152,7 +152,7 @@ pub struct Partition {
 }
 
 /// What a period's files are made from: the build writing them and their rows.
-pub(crate) fn fingerprint(build: &str, rows: &[&table::Observation]) -> String {
+pub(crate) fn fingerprint<'a>(build: &str, rows: impl IntoIterator<Item = &'a table::Observation>) -> String {
     let mut hash = Sha256::new();
     hash.update(build.as_bytes());
     hash.update(b"rows, a text like the previous row's as one marker");
@@ -210,8 +210,9 @@ fn previous_partitions(root: &Path) -> Vec<Partition> {
 /// fingerprint.
 pub struct Period<'a> {
     pub period: chrono::NaiveDate,
-    /// Its rows; none while they are still in the cache ([`Period::in_cache`]).
-    pub rows: Vec<&'a table::Observation>,
+    /// Its rows, as runs of the files' lists in the table's order; none while they are
+    /// still in the cache ([`Period::in_cache`]).
+    runs: Vec<&'a [table::Observation]>,
     /// How many rows it has.
     pub count: usize,
     /// Its rows are still in the cache: [`Periods::decode`] gives them.
@@ -230,7 +231,7 @@ impl<'a> Period<'a> {
         if self.in_cache {
             decoded.iter().collect()
         } else {
-            self.rows.clone()
+            self.runs.iter().flat_map(|run| run.iter()).collect()
         }
     }
 }
@@ -249,12 +250,21 @@ impl<'a> Periods<'a> {
     /// in the cache (they have keys).
     pub fn new(obs: &'a Observations, keys: Option<&std::collections::BTreeMap<chrono::NaiveDate, String>>, unread: Option<&'a crate::pending::Unread<'a>>) -> Periods<'a> {
         let build = crate::build_stamp();
-        let parts: Vec<(chrono::NaiveDate, Vec<&table::Observation>)> = table::partitioned(obs, |o| o.period).into_iter().collect();
+        let parts: Vec<(chrono::NaiveDate, Vec<&[table::Observation]>)> = table::runs_by(obs.files(), |o| o.period).into_iter().collect();
         let named = |period: &chrono::NaiveDate| keys.and_then(|k| k.get(period)).cloned();
-        let mut parts: Vec<Period> = parts.into_par_iter().map(|(period, rows)| Period { period, fingerprint: named(&period).unwrap_or_else(|| fingerprint(&build, &rows)), count: rows.len(), in_cache: false, rows }).collect();
+        let mut parts: Vec<Period> = parts
+            .into_par_iter()
+            .map(|(period, runs)| Period {
+                period,
+                fingerprint: named(&period).unwrap_or_else(|| fingerprint(&build, runs.iter().flat_map(|run| run.iter()))),
+                count: runs.iter().map(|run| run.len()).sum(),
+                in_cache: false,
+                runs,
+            })
+            .collect();
         for (period, count) in unread.iter().flat_map(|u| u.periods()) {
             if let Some(fingerprint) = named(&period) {
-                parts.push(Period { period, rows: Vec::new(), count, in_cache: true, fingerprint });
+                parts.push(Period { period, runs: Vec::new(), count, in_cache: true, fingerprint });
             }
         }
         parts.sort_by_key(|p| p.period);
@@ -684,11 +694,11 @@ mod tests {
             vec![row("a.xlsx", Some("15.01.01"), 5), row("a.xlsx", Some("15.01.02"), 7)],
             vec![row("a.xlsx", Some("15.01.01"), 5)],
         ];
-        let prints: Vec<String> = lists.iter().map(|l| fingerprint("build", &l.iter().collect::<Vec<_>>())).collect();
+        let prints: Vec<String> = lists.iter().map(|l| fingerprint("build", l)).collect();
         let distinct: std::collections::BTreeSet<&String> = prints.iter().collect();
         assert_eq!(distinct.len(), lists.len(), "{prints:?}");
-        assert_eq!(prints[0], fingerprint("build", &lists[0].iter().collect::<Vec<_>>()));
-        assert_ne!(prints[0], fingerprint("another build", &lists[0].iter().collect::<Vec<_>>()));
+        assert_eq!(prints[0], fingerprint("build", &lists[0]));
+        assert_ne!(prints[0], fingerprint("another build", &lists[0]));
     }
 
     /// The canonical table's CSV, written straight from the observations, is the bytes

@@ -49,7 +49,7 @@ pub fn of(files: &[FileTable], cache_keys: &[Option<String>], rows_before: &[usi
             h.update(key);
             match trimmed {
                 // The rows it kept: which ones depends on the other files.
-                true => h.update(crate::export::fingerprint(&build, &rows)),
+                true => h.update(crate::export::fingerprint(&build, rows.iter().copied())),
                 false => h.update(b"untrimmed"),
             }
         }

@@ -900,6 +900,19 @@ pub fn partitioned<'a, K: Ord + Copy>(obs: impl IntoIterator<Item = &'a Observat
     parts
 }
 
+/// The rows of `lists` by `key`, as runs of consecutive rows of a list that share it,
+/// each key's runs in the lists' order. A file's rows mostly share their period and
+/// district: a year is tens of thousands of runs, where a reference per row was 50 MB.
+pub fn runs_by<'a, K: Ord + Copy>(lists: impl IntoIterator<Item = &'a [Observation]>, key: impl Fn(&Observation) -> K) -> BTreeMap<K, Vec<&'a [Observation]>> {
+    let mut parts: BTreeMap<K, Vec<&'a [Observation]>> = BTreeMap::new();
+    for list in lists {
+        for run in list.chunk_by(|a, b| key(a) == key(b)) {
+            parts.entry(key(&run[0])).or_default().push(run);
+        }
+    }
+    parts
+}
+
 /// The periods of the observations, oldest first.
 pub fn periods<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> Vec<NaiveDate> {
     // A run of rows mostly shares its period (a file's): the set is touched once per run.
