@@ -10,7 +10,7 @@ use crate::attain::AttainRow;
 use crate::findings::Finding;
 use crate::layout::vocab::Group;
 use crate::sym::Sym;
-use crate::table::{Observation, Target};
+use crate::table::{Observation, Observations, Target};
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
@@ -113,7 +113,7 @@ fn grouped<'a>(
     place: impl Fn(&Observation) -> Place + Sync,
     key: impl Fn(&Observation) -> [u32; 5] + Sync,
 ) -> Vec<([u32; 5], Series<'a>)> {
-    let mut per_district: Vec<Vec<([u32; 5], Series)>> = by_district(obs).into_par_iter().map(|list| series_of(&list, &keep, &place, &key)).collect();
+    let mut per_district: Vec<Vec<([u32; 5], Series)>> = by_district(obs).into_par_iter().map(|list| series_of(list.iter().copied(), &keep, &place, &key)).collect();
     per_district.sort_unstable_by_key(|groups| groups.first().map(|(k, _)| k[0]));
     per_district.into_iter().flatten().collect()
 }
@@ -127,7 +127,7 @@ fn by_district<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> Vec<Vec<&'
 /// One district's figures grouped as in [`grouped`]: a year is millions of figures, but
 /// a district's fit in a core's cache.
 fn series_of<'a>(
-    list: &[&'a Observation],
+    list: impl IntoIterator<Item = &'a Observation>,
     keep: impl Fn(&Observation) -> bool,
     place: impl Fn(&Observation) -> Place,
     key: impl Fn(&Observation) -> [u32; 5],
@@ -136,7 +136,7 @@ fn series_of<'a>(
     // place and period stay in input order, so the first read stays first and the order
     // is the same every run). Lists mostly come in period order.
     let mut places: rustc_hash::FxHashMap<Place, Vec<&Observation>> = Default::default();
-    for &o in list.iter().filter(|o| keep(o)) {
+    for o in list.into_iter().filter(|o| keep(o)) {
         places.entry(place(o)).or_default().push(o);
     }
     let mut out: Vec<([u32; 5], Series)> = Vec::with_capacity(places.len());
@@ -411,7 +411,8 @@ pub fn latest_figures<'a>(obs: impl IntoIterator<Item = &'a Observation>, period
 
 /// All checks, in a stable order, without those the configuration skips.
 pub fn run<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy, targets: &[Target], rows: &[AttainRow], period: NaiveDate, rules: &CheckRules) -> Vec<Finding> {
-    let (lists, _) = per_district(obs, period, rules);
+    let all: Observations = std::iter::once(obs.into_iter().copied().collect::<Vec<_>>()).collect();
+    let (lists, _) = per_district(&all, period, rules);
     assemble(lists, coverage_above_full(rows, period, targets, obs), stale_districts(obs, period, rules.stale_after_days), rules)
 }
 
@@ -442,24 +443,28 @@ pub struct Carry {
 /// The checks that compare figures of one district (counts down, doses, jumps up to
 /// `period`), each district on its own and in parallel, in the checks' order with their
 /// keys; and what a later run carries on from.
-pub fn per_district<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy, period: NaiveDate, rules: &CheckRules) -> ([Keyed; 4], Carry) {
+pub fn per_district(obs: &Observations, period: NaiveDate, rules: &CheckRules) -> ([Keyed; 4], Carry) {
     let keys = Keys::new(obs);
     // Only the findings and the carry are kept of each district (a year's series, all
     // held at once, were 150 MB).
     let summed = |(p, n, o): &(NaiveDate, i64, &Observation)| Observation { period: *p, vaccinated: *n, ..**o };
-    let mut per_district: Vec<(u32, [Keyed; 4], Carry)> = by_district(obs)
+    // Each district's rows as runs of the files' lists (a reference per row was 50 MB
+    // for a year).
+    let by_district: Vec<Vec<&[Observation]>> = crate::table::runs_by(obs.files(), |o| o.district_code.id()).into_values().collect();
+    let mut per_district: Vec<(u32, [Keyed; 4], Carry)> = by_district
         .into_par_iter()
-        .map(|list| {
-            let c = series_of(&list, |_| true, place_ids, |o| keys.place(o));
+        .map(|runs| {
+            let list = || runs.iter().flat_map(|run| run.iter());
+            let c = series_of(list(), |_| true, place_ids, |o| keys.place(o));
             let (down, dose2, booster) = (went_down(&c), dose_above_previous(&c, 2, "dose2_above_dose1"), dose_above_previous(&c, 3, "booster_above_dose2"));
             let place_last = c.iter().filter_map(|(_, s)| s.last()).map(summed).collect();
             drop(c);
             // Jumps up to the report's period: a later week is not this report's business.
-            let district = series_of(&list, |o| o.period <= period, district_ids, |o| keys.district(o));
+            let district = series_of(list(), |o| o.period <= period, district_ids, |o| keys.district(o));
             let jumped = jumps(&district, rules.jump_factor, rules.jump_weeks);
             let jump_points = district.iter().flat_map(|(_, s)| s[s.len().saturating_sub(rules.jump_weeks + 1)..].iter().map(summed)).collect();
-            let latest = latest_figures(list.iter().copied(), period).into_iter().copied().collect();
-            (keys.district.of(list.first().map(|o| o.district_code)), [down, dose2, booster, jumped], Carry { place_last, jump_points, latest })
+            let latest = latest_figures(list(), period).into_iter().copied().collect();
+            (keys.district.of(list().next().map(|o| o.district_code)), [down, dose2, booster, jumped], Carry { place_last, jump_points, latest })
         })
         .collect();
     per_district.sort_unstable_by_key(|(rank, _, _)| *rank);
