@@ -14,8 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// One figure of the canonical table, with where it was read. Its texts are interned
 /// ([`Sym`]): a year holds millions of observations, and their texts were most of their
-/// memory (48 bytes each now, against 200 with inline strings).
+/// memory (44 bytes each now, against 200 with inline strings). Packed to 4 bytes:
+/// aligned to its count's 8 it was 48, a year's 25 MB of padding.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(packed(4))]
 pub struct Observation {
     pub period: NaiveDate,
     pub province_code: Sym,
@@ -724,7 +726,7 @@ fn settle_overlaps_hashed(files: &mut [FileTable], mtimes: &[Option<chrono::Date
                 differ.entry(j).or_default().push((
                     o.cell.to_string(),
                     o.sheet.to_string(),
-                    format!("{} {} dose {} on {}: {} here, {} in sheet '{}' cell {}", o.district_code, o.group.code(), o.dose, o.period, o.vaccinated, p.vaccinated, p.sheet, p.cell),
+                    format!("{} {} dose {} on {}: {} here, {} in sheet '{}' cell {}", o.district_code, o.group.code(), o.dose, o.period, { o.vaccinated }, { p.vaccinated }, p.sheet, p.cell),
                 ));
             }
         }
@@ -1181,9 +1183,9 @@ mod tests {
     }
 
     #[test]
-    fn an_observation_takes_48_bytes() {
-        // A year is 6.45 million of them: their size is most of a year's memory.
-        assert_eq!(std::mem::size_of::<Observation>(), 48);
+    fn an_observation_takes_44_bytes() {
+        // A year is 6.4 million of them: their size is most of a year's memory.
+        assert_eq!(std::mem::size_of::<Observation>(), 44);
     }
 
     #[test]
