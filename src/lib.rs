@@ -596,8 +596,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     // they wrote before, and the districts' sums of a period the cache has under its
     // name are not summed again.
     let started = std::time::Instant::now();
-    // Shared: each side lets go of the cut (a reference per row, 50 MB for a year) as
-    // soon as it is done with it.
+    // Shared: each side lets go of the cut as soon as it is done with it.
     let periods = std::sync::Arc::new(export::Periods::new(&observations, read.period_keys.as_ref(), unread));
     let cutting = started.elapsed();
     progress.stage("attainment");
