@@ -487,7 +487,7 @@ impl Cache {
             let rows = files.iter().enumerate().flat_map(|(i, (_, f))| f.observations.iter().map(move |o| (i as u32, o)));
             table::in_groups(rows, BATCH).map(|part| numbered_frame(&part, &mut numbers.borrow_mut()))
         };
-        let written = write_atomic_with(&self.dir, &observations, &|w| parquet_batches(frames(), w))?;
+        let written = write_atomic_with(&self.dir, &observations, &|w| parquet_batches(frames(), ParquetCompression::Uncompressed, w))?;
         let index = Index {
             observations_sha256: written.sha256,
             salt_sha256: self.salt_sha256.clone(),

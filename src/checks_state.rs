@@ -181,7 +181,7 @@ fn save(dir: &Path, rules: &CheckRules, covered: Vec<(NaiveDate, String)>, lists
     let all: Vec<&Observation> = carry.place_last.iter().chain(&carry.jump_points).chain(&carry.latest).collect();
     let (frame, texts) = crate::cache::encode(&all)?;
     let mut bytes = Vec::new();
-    crate::export::parquet_batches(std::iter::once(Ok(frame)), &mut bytes)?;
+    crate::export::parquet_batches(std::iter::once(Ok(frame)), polars::prelude::ParquetCompression::Uncompressed, &mut bytes)?;
     // The carry first: a state naming a carry that is not there is not used.
     crate::export::write_atomic(dir, CARRY, &bytes)?;
     let state = State {

@@ -111,17 +111,22 @@ pub(crate) fn parquet_bytes(df: &DataFrame) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// Rows per row group of a period's Parquet file in the export (a national week is
+/// 123,000 rows).
+const PART_ROWS: usize = 1 << 15;
+
 /// Rows per frame when the canonical table is streamed to a file: a year holds millions
 /// of rows, and a frame of all of them was the largest thing a run held.
 pub(crate) const BATCH: usize = 1 << 17;
 
-/// Writes frames of one schema as one Parquet file, a row group per frame, uncompressed:
-/// it is the cache's (read back on every run, never handed out), and compressing a year's
-/// segments took a quarter of their writing for a quarter of the bytes.
-pub(crate) fn parquet_batches(mut frames: impl Iterator<Item = PolarsResult<DataFrame>>, w: &mut dyn std::io::Write) -> Result<()> {
+/// Writes frames of one schema as one Parquet file, a row group per frame, so that only
+/// a frame at a time is held. What the cache keeps is written uncompressed (read back on
+/// every run, never handed out: compressing a year's segments took a quarter of their
+/// writing for a quarter of the bytes).
+pub(crate) fn parquet_batches(mut frames: impl Iterator<Item = PolarsResult<DataFrame>>, compression: ParquetCompression, w: &mut dyn std::io::Write) -> Result<()> {
     let Some(first) = frames.next() else { return Ok(()) };
     let first = first?;
-    let mut writer = ParquetWriter::new(w).with_compression(ParquetCompression::Uncompressed).batched(first.schema())?;
+    let mut writer = ParquetWriter::new(w).with_compression(compression).batched(first.schema())?;
     writer.write_batch(&first)?;
     for df in frames {
         writer.write_batch(&df?)?;
@@ -302,7 +307,14 @@ pub fn canonical_table(d: &Path, periods: &Periods) -> Result<Vec<Partition>> {
     let write = |(part, decoded): &(&Period, Vec<table::Observation>)| -> Result<Partition> {
         let (period, rows) = (part.period, part.rows_with(decoded));
         let (parquet, csv) = rayon::join(
-            || write_atomic_with(d, &format!("{OBSERVATIONS_DIR}/{period}.parquet"), &|w| parquet_to(&table::observations_frame(rows.iter().copied())?, w)),
+            // In row groups of PART_ROWS: a period's frame whole was 20 MB, two periods
+            // written at once beside the sums and the checks (a year's peak).
+            || {
+                // A period without rows is still a file with the table's columns.
+                let parts: Vec<&[&table::Observation]> = if rows.is_empty() { vec![&[]] } else { rows.chunks(PART_ROWS).collect() };
+                let frames = || parts.iter().map(|part| table::observations_frame(part.iter().copied()));
+                write_atomic_with(d, &format!("{OBSERVATIONS_DIR}/{period}.parquet"), &|w| parquet_batches(frames(), ParquetCompression::default(), w))
+            },
             || write_atomic_with(d, &format!("{OBSERVATIONS_CSV_DIR}/{period}.csv"), &|w| observations_csv(&rows, w)),
         );
         Ok(Partition { period, rows: rows.len(), fingerprint: part.fingerprint.clone(), parquet: parquet?, csv: csv? })
@@ -666,7 +678,7 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
 mod tests {
     use super::*;
     use crate::layout::vocab::Group;
-    use crate::table::Observation;
+    use crate::table::{Observation, Observations};
 
     /// A period's fingerprint changes with any field of any row, including a text that
     /// the fingerprint writes as "like the row above".
@@ -699,6 +711,39 @@ mod tests {
         assert_eq!(distinct.len(), lists.len(), "{prints:?}");
         assert_eq!(prints[0], fingerprint("build", &lists[0]));
         assert_ne!(prints[0], fingerprint("another build", &lists[0]));
+    }
+
+    /// A period larger than a row group is written in several and reads back whole, row
+    /// for row, beside a period of one row; an empty one reads back empty.
+    #[test]
+    fn a_large_period_reads_back_whole() {
+        let row = |day: u32, i: usize| Observation {
+            period: chrono::NaiveDate::from_ymd_opt(2022, 1, day).unwrap(),
+            province_code: "15".into(),
+            district_code: "15.01".into(),
+            area_code: (i % 7 != 0).then(|| "15.01.01".into()),
+            unit: None,
+            group: Group::Lansia,
+            dose: (i % 3) as u8 + 1,
+            vaccinated: i as i64,
+            source: "a.xlsx".into(),
+            sheet: "S".into(),
+            cell: format!("C{}", i % 1000).as_str().into(),
+        };
+        let big: Vec<Observation> = (0..2 * PART_ROWS + 5).map(|i| row(8, i)).collect();
+        let small = vec![row(15, 3)];
+        let obs: Observations = [big.clone(), small.clone()].into_iter().collect();
+        let dir = tempfile::tempdir().unwrap();
+        let partitions = canonical_table(dir.path(), &Periods::new(&obs, None, None)).unwrap();
+        assert_eq!(partitions.iter().map(|p| p.rows).collect::<Vec<_>>(), [big.len(), 1]);
+        for (p, rows) in partitions.iter().zip([&big, &small]) {
+            let got = ParquetReader::new(std::fs::File::open(dir.path().join(&p.parquet.path)).unwrap()).finish().unwrap();
+            let expected = table::observations_frame(rows.iter()).unwrap();
+            assert!(got.equals_missing(&expected), "{}: {got:?}", p.period);
+        }
+        let mut empty = Vec::new();
+        parquet_batches(std::iter::once(table::observations_frame(std::iter::empty())), ParquetCompression::default(), &mut empty).unwrap();
+        assert_eq!(ParquetReader::new(std::io::Cursor::new(empty)).finish().unwrap().height(), 0);
     }
 
     /// The canonical table's CSV, written straight from the observations, is the bytes
