@@ -158,7 +158,7 @@ pub fn normalise_code(text: &str) -> Option<String> {
             .map(|(i, p)| if p.len() == 1 && i == n - 1 && i > 0 { format!("{p}0") } else if p.len() == 1 { format!("0{p}") } else { p.to_string() })
             .collect()
     } else {
-        if t.len() % 2 != 0 || t.len() > 6 {
+        if !t.len().is_multiple_of(2) || t.len() > 6 {
             return None;
         }
         t.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).into_owned()).collect()

@@ -16,8 +16,10 @@ use std::collections::{BTreeMap, BTreeSet};
 /// ([`Sym`]): a year holds millions of observations, and their texts were most of their
 /// memory (44 bytes each now, against 200 with inline strings). Packed to 4 bytes:
 /// aligned to its count's 8 it was 48, a year's 25 MB of padding.
+/// Only its size matters (never handed to C), so the compiler still orders its fields.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[repr(packed(4))]
+#[allow(clippy::repr_packed_without_abi)]
 pub struct Observation {
     pub period: NaiveDate,
     pub province_code: Sym,

@@ -89,7 +89,7 @@ pub const LINE_COLORS: [Rgb3; 4] = [Rgb3(0.16, 0.29, 0.48), Rgb3(0.27, 0.62, 0.3
 /// a year's 52 labels do not run into one another.
 fn labelled(n: usize, slot: f32, label_w: f32) -> Vec<usize> {
     let every = ((label_w / slot).ceil() as usize).max(1);
-    (0..n).filter(|i| (n - 1 - i) % every == 0).collect()
+    (0..n).filter(|i| (n - 1 - i).is_multiple_of(every)).collect()
 }
 
 /// Coverage per period as lines with markers, a dashed threshold line, the periods on the
