@@ -110,7 +110,10 @@ impl Numbering {
 
 /// A frame of observations with their texts numbered.
 fn numbered_frame(rows: &[(u32, &Observation)], numbering: &mut Numbering) -> PolarsResult<DataFrame> {
-    let mut texts: [Vec<Option<u32>>; 8] = std::array::from_fn(|_| Vec::with_capacity(rows.len()));
+    // Numbers straight into plain lists (a null of area or unit as 0, marked in `present`):
+    // lists of options were twice the bytes and copied again into the columns.
+    let mut numbers: [Vec<u32>; 8] = std::array::from_fn(|_| Vec::with_capacity(rows.len()));
+    let mut present: [Vec<bool>; 2] = std::array::from_fn(|_| Vec::with_capacity(rows.len()));
     // A group's text, interned once per group rather than once per row.
     let mut group_texts: Vec<(Group, Sym)> = Vec::new();
     let mut group_text = |g: Group| match group_texts.iter().find(|(x, _)| *x == g) {
@@ -122,9 +125,17 @@ fn numbered_frame(rows: &[(u32, &Observation)], numbering: &mut Numbering) -> Po
         }
     };
     for (_, o) in rows {
-        let values = [Some(o.province_code), Some(o.district_code), o.area_code, o.unit, Some(group_text(o.group)), Some(o.source), Some(o.sheet), Some(o.cell)];
-        for (column, v) in texts.iter_mut().zip(values) {
-            column.push(v.map(|s| numbering.number(s)));
+        // In the columns' order, so that texts are numbered in the order first seen.
+        let [province, district, area, unit, group, source, sheet, cell] = &mut numbers;
+        province.push(numbering.number(o.province_code));
+        district.push(numbering.number(o.district_code));
+        for ((column, present), text) in [area, unit].into_iter().zip(&mut present).zip([o.area_code, o.unit]) {
+            column.push(text.map_or(0, |s| numbering.number(s)));
+            present.push(text.is_some());
+        }
+        group.push(numbering.number(group_text(o.group)));
+        for (column, text) in [source, sheet, cell].into_iter().zip([o.source, o.sheet, o.cell]) {
+            column.push(numbering.number(text));
         }
     }
     let mut columns: Vec<Column> = vec![
@@ -133,17 +144,19 @@ fn numbered_frame(rows: &[(u32, &Observation)], numbering: &mut Numbering) -> Po
         Column::new("vaccinated".into(), rows.iter().map(|(_, o)| o.vaccinated).collect::<Vec<i64>>()),
         Column::new(ENTRY.into(), rows.iter().map(|(e, _)| *e).collect::<Vec<u32>>()),
     ];
-    for (name, values) in TEXT_COLUMNS.iter().zip(texts) {
-        // Most columns have no null (only area and unit may): those are built from a plain
-        // list, without a validity mask to fill.
-        let column = match values.iter().copied().collect::<Option<Vec<u32>>>() {
-            Some(all) => UInt32Chunked::from_vec((*name).into(), all),
-            None => UInt32Chunked::from_iter_options((*name).into(), values.into_iter()),
+    for (i, (name, values)) in TEXT_COLUMNS.iter().zip(numbers).enumerate() {
+        // Only area and unit may have nulls; a column without any has no validity mask.
+        let column = match NULLABLE.iter().position(|n| *n == i).map(|p| &present[p]).filter(|p| p.contains(&false)) {
+            Some(present) => UInt32Chunked::from_iter_options((*name).into(), values.into_iter().zip(present).map(|(n, p)| p.then_some(n))),
+            None => UInt32Chunked::from_vec((*name).into(), values),
         };
         columns.push(column.into_series().into());
     }
     DataFrame::new(rows.len(), columns)
 }
+
+/// The places in [`TEXT_COLUMNS`] of the columns that may be null (area, unit).
+const NULLABLE: [usize; 2] = [2, 3];
 
 /// Observations in the cache's own encoding: a frame of numbers (their texts numbered)
 /// and the list of the texts. For other state kept between runs (the checks' carry).
