@@ -907,6 +907,8 @@ pub fn partitioned<'a, K: Ord + Copy>(obs: impl IntoIterator<Item = &'a Observat
 /// The rows of `lists` by `key`, as runs of consecutive rows of a list that share it,
 /// each key's runs in the lists' order. A file's rows mostly share their period and
 /// district: a year is tens of thousands of runs, where a reference per row was 50 MB.
+/// A list whose rows alternate keys (a history with a column per week) costs a slice
+/// per row, twice a reference.
 pub fn runs_by<'a, K: Ord + Copy>(lists: impl IntoIterator<Item = &'a [Observation]>, key: impl Fn(&Observation) -> K) -> BTreeMap<K, Vec<&'a [Observation]>> {
     let mut parts: BTreeMap<K, Vec<&'a [Observation]>> = BTreeMap::new();
     for list in lists {
