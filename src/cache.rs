@@ -144,9 +144,11 @@ fn numbered_frame(rows: &[(u32, &Observation)], numbering: &mut Numbering) -> Po
         Column::new("vaccinated".into(), rows.iter().map(|(_, o)| o.vaccinated).collect::<Vec<i64>>()),
         Column::new(ENTRY.into(), rows.iter().map(|(e, _)| *e).collect::<Vec<u32>>()),
     ];
-    for (i, (name, values)) in TEXT_COLUMNS.iter().zip(numbers).enumerate() {
-        // Only area and unit may have nulls; a column without any has no validity mask.
-        let column = match NULLABLE.iter().position(|n| *n == i).map(|p| &present[p]).filter(|p| p.contains(&false)) {
+    // Only area and unit may have nulls; a column without any has no validity mask.
+    let [area_present, unit_present] = &present;
+    let validity: [Option<&Vec<bool>>; 8] = [None, None, Some(area_present), Some(unit_present), None, None, None, None];
+    for ((name, values), validity) in TEXT_COLUMNS.iter().zip(numbers).zip(validity) {
+        let column = match validity.filter(|p| p.contains(&false)) {
             Some(present) => UInt32Chunked::from_iter_options((*name).into(), values.into_iter().zip(present).map(|(n, p)| p.then_some(n))),
             None => UInt32Chunked::from_vec((*name).into(), values),
         };
@@ -154,9 +156,6 @@ fn numbered_frame(rows: &[(u32, &Observation)], numbering: &mut Numbering) -> Po
     }
     DataFrame::new(rows.len(), columns)
 }
-
-/// The places in [`TEXT_COLUMNS`] of the columns that may be null (area, unit).
-const NULLABLE: [usize; 2] = [2, 3];
 
 /// Observations in the cache's own encoding: a frame of numbers (their texts numbered)
 /// and the list of the texts. For other state kept between runs (the checks' carry).
