@@ -741,7 +741,6 @@ fn attain_report_export(
         let provinces: std::collections::BTreeSet<String> =
             rows.iter().filter(|r| r.period == period && r.district_code.is_some() && r.vaccinated.is_some()).map(|r| r.province_code.to_string()).collect();
 
-
         let districts_reporting: Vec<String> = {
             let set: std::collections::BTreeSet<crate::sym::Sym> = rows.iter().filter(|r| r.period == period && r.vaccinated.is_some()).filter_map(|r| r.district_code).collect();
             set.into_iter().map(|d| d.to_string()).collect()
