@@ -407,8 +407,9 @@ impl Cache {
         // Only the rows from the first wanted entry's to the last one's are read (a week of
         // a segment holding half a year: the whole segment was 3 million rows, 150 MB
         // decoded for the moment), and of them only the wanted entries' are decoded.
+        // Entries `from..to` as rows: where they begin, and how many.
+        let rows_of = |from: usize, to: usize| segment.starts.get(from).zip(segment.starts.get(to)).map(|(a, b)| (*a, b.saturating_sub(*a)));
         let (first, last) = (*slots.keys().min()? as usize, *slots.keys().max()? as usize);
-        let range = segment.starts.get(first).zip(segment.starts.get(last + 1)).map(|(a, b)| (*a, b.saturating_sub(*a)));
         let found = |slice: Option<(usize, usize)>| -> Option<HashMap<u32, Vec<Observation>>> {
             let mut df = read(slice)?;
             if slots.len() < segment.keys.len() {
@@ -424,9 +425,8 @@ impl Cache {
         };
         // Each wanted entry with all its rows, as its links count them; else the whole
         // file is read again (not seen: the links count the rows as written).
-        let rows_of = |e: u32| segment.starts.get(e as usize + 1).zip(segment.starts.get(e as usize)).map(|(b, a)| b.saturating_sub(*a));
-        let whole = |f: &HashMap<u32, Vec<Observation>>| slots.keys().all(|e| Some(f.get(e).map_or(0, Vec::len)) == rows_of(*e));
-        let mut found = found(range).filter(whole).or_else(|| found(None))?;
+        let whole = |f: &HashMap<u32, Vec<Observation>>| slots.keys().all(|e| Some(f.get(e).map_or(0, Vec::len)) == rows_of(*e as usize, *e as usize + 1).map(|(_, n)| n));
+        let mut found = found(rows_of(first, last + 1)).filter(whole).or_else(|| found(None))?;
         Some(slots.iter().map(|(entry, slot)| (*slot, found.remove(entry).unwrap_or_default())).collect())
     }
 
