@@ -189,26 +189,30 @@ pub fn level(rules: &GateRules, dose1: f64, lansia: f64) -> (u8, Option<Gate>) {
 /// Gate rows for every district and period of the attainment rows, then the
 /// agglomerations, sorted by period and code.
 pub fn compute(rows: &[AttainRow], rules: &GateRules) -> Vec<GateRow> {
-    use std::collections::BTreeMap;
-    // (period, district) → (province, all dose 1, lansia dose 1)
-    type Pair<'a> = (String, Option<&'a AttainRow>, Option<&'a AttainRow>);
-    let mut keyed: BTreeMap<(NaiveDate, String), Pair> = BTreeMap::new();
+    use crate::sym::Sym;
+    // (period, district) → (province, all dose 1, lansia dose 1), keyed by the interned
+    // codes (a year has 190,000 dose-1 rows: a text key was a copy of the code for each),
+    // then put in the order of the period and the code's text.
+    type Pair<'a> = (Sym, Option<&'a AttainRow>, Option<&'a AttainRow>);
+    let mut keyed: rustc_hash::FxHashMap<(NaiveDate, Sym), Pair> = Default::default();
     for r in rows.iter().filter(|r| r.dose == 1) {
-        let Some(d) = &r.district_code else { continue };
-        let e = keyed.entry((r.period, d.to_string())).or_insert((r.province_code.to_string(), None, None));
+        let Some(d) = r.district_code else { continue };
+        let e = keyed.entry((r.period, d)).or_insert((r.province_code, None, None));
         match r.group.as_str() {
             "all" => e.1 = Some(r),
             "lansia" => e.2 = Some(r),
             _ => {}
         }
     }
-    let mut out = Vec::new();
+    let mut keyed: Vec<((NaiveDate, Sym), Pair)> = keyed.into_iter().collect();
+    keyed.sort_unstable_by(|((p1, d1), _), ((p2, d2), _)| (p1, d1.as_str()).cmp(&(p2, d2.as_str())));
+    let mut out = Vec::with_capacity(keyed.len());
     for ((period, code), (province, all, lansia)) in &keyed {
         let (a, l) = (figure(*all), figure(*lansia));
         let mut row = GateRow {
             period: *period,
-            province_code: province.clone(),
-            district_code: code.clone(),
+            province_code: province.to_string(),
+            district_code: code.to_string(),
             is_agglomeration: false,
             dose1_coverage: a.map(|(v, t)| v as f64 / t as f64),
             lansia_dose1_coverage: l.map(|(v, t)| v as f64 / t as f64),
