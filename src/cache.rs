@@ -397,12 +397,9 @@ impl Cache {
     fn decode_segment(&self, segment: &Segment, slots: &HashMap<u32, usize>) -> Option<Vec<(usize, Vec<Observation>)>> {
         let (observations, _) = segment_files(segment.number);
         // The file whole (its hash is checked), let go of once its rows are read.
-        let read = |slice: Option<(usize, usize)>| -> Option<DataFrame> {
+        let read = || -> Option<Vec<u8>> {
             let bytes = std::fs::read(self.dir.join(&observations)).ok()?;
-            if sha256_hex(&bytes) != segment.observations_sha256 {
-                return None;
-            }
-            ParquetReader::new(std::io::Cursor::new(bytes)).with_slice(slice).finish().ok()
+            (sha256_hex(&bytes) == segment.observations_sha256).then_some(bytes)
         };
         // Only the rows from the first wanted entry's to the last one's are read (a week of
         // a segment holding half a year: the whole segment was 3 million rows, 150 MB
@@ -410,24 +407,48 @@ impl Cache {
         // Entries `from..to` as rows: where they begin, and how many.
         let rows_of = |from: usize, to: usize| segment.starts.get(from).zip(segment.starts.get(to)).map(|(a, b)| (*a, b.saturating_sub(*a)));
         let (first, last) = (*slots.keys().min()? as usize, *slots.keys().max()? as usize);
-        let found = |slice: Option<(usize, usize)>| -> Option<HashMap<u32, Vec<Observation>>> {
-            let mut df = read(slice)?;
-            if slots.len() < segment.keys.len() {
-                let mask: BooleanChunked = df.column(ENTRY).ok()?.u32().ok()?.iter().map(|e| e.is_some_and(|e| slots.contains_key(&e))).collect();
-                df = df.filter(&mask).ok()?;
+        let found = |range: Option<(usize, usize)>| -> Option<HashMap<u32, Vec<Observation>>> {
+            let bytes = read()?;
+            // Each wanted entry's list made to its size from the links (grown by doubling,
+            // a list held up to twice its rows until the run ends).
+            let mut found: HashMap<u32, Vec<Observation>> = slots.keys().map(|e| (*e, Vec::with_capacity(rows_of(*e as usize, *e as usize + 1).map_or(0, |(_, n)| n)))).collect();
+            // Decoded two row groups at a time: a whole segment at once (a report on an
+            // earlier week needs every week) was a frame of 3 million rows, two segments
+            // at once, beside the lists being filled.
+            let pieces: Vec<Option<(usize, usize)>> = match range {
+                Some((start, len)) => (start / BATCH..(start + len).div_ceil(BATCH))
+                    .step_by(2)
+                    .map(|group| {
+                        let (from, to) = ((group * BATCH).max(start), ((group + 2) * BATCH).min(start + len));
+                        Some((from, to - from))
+                    })
+                    .collect(),
+                None => vec![None],
+            };
+            for piece in pieces {
+                let mut df = ParquetReader::new(std::io::Cursor::new(bytes.as_slice())).with_slice(piece).finish().ok()?;
+                if slots.len() < segment.keys.len() {
+                    let mask: BooleanChunked = df.column(ENTRY).ok()?.u32().ok()?.iter().map(|e| e.is_some_and(|e| slots.contains_key(&e))).collect();
+                    df = df.filter(&mask).ok()?;
+                }
+                observations_of(&df, &segment.texts, |entry, o| {
+                    found.entry(entry).or_default().push(o);
+                    Some(())
+                })?;
             }
-            let mut found: HashMap<u32, Vec<Observation>> = HashMap::new();
-            observations_of(&df, &segment.texts, |entry, o| {
-                found.entry(entry).or_default().push(o);
-                Some(())
-            })?;
             Some(found)
         };
         // Each wanted entry with all its rows, as its links count them; else the whole
         // file is read again (not seen: the links count the rows as written).
         let whole = |f: &HashMap<u32, Vec<Observation>>| slots.keys().all(|e| Some(f.get(e).map_or(0, Vec::len)) == rows_of(*e as usize, *e as usize + 1).map(|(_, n)| n));
         let mut found = found(rows_of(first, last + 1)).filter(whole).or_else(|| found(None))?;
-        Some(slots.iter().map(|(entry, slot)| (*slot, found.remove(entry).unwrap_or_default())).collect())
+        // Sized by the links, which the whole file's reading does not trust.
+        let mut take = |entry: &u32| {
+            let mut rows = found.remove(entry).unwrap_or_default();
+            rows.shrink_to_fit();
+            rows
+        };
+        Some(slots.iter().map(|(entry, slot)| (*slot, take(entry))).collect())
     }
 
     /// Keeps, for the next run, the keys of the files that settling left as read while no
@@ -581,5 +602,61 @@ mod tests {
         assert_eq!(segment_number("segment-7.json.tmp"), None);
         assert_eq!(segment_number("CACHEDIR.TAG"), None);
         assert_eq!(segment_files(3), ("segment-3.parquet".to_string(), "segment-3.json".to_string()));
+    }
+
+    /// `n` rows of one district over three weeks.
+    fn rows(district: &str, n: usize) -> Vec<Observation> {
+        let week = |i: usize| chrono::NaiveDate::from_ymd_opt(2022, 1, 8).unwrap() + chrono::Days::new(7 * (i % 3) as u64);
+        (0..n)
+            .map(|i| Observation {
+                period: week(i),
+                province_code: "15".into(),
+                district_code: district.into(),
+                area_code: Some(format!("{district}.{:02}", i % 40).as_str().into()),
+                unit: None,
+                group: Group::Lansia,
+                dose: (i % 3 + 1) as u8,
+                vaccinated: i as i64,
+                source: format!("{district}.xlsx").as_str().into(),
+                sheet: "Rekap".into(),
+                cell: format!("C{}", i % 500).as_str().into(),
+            })
+            .collect()
+    }
+
+    /// Whichever entries a run asks for, each comes back with its rows as written and a
+    /// list no larger than its rows: an entry spanning several row groups (decoded a
+    /// piece at a time), entries either side of it, and the whole file read again when
+    /// the index miscounts an entry's rows.
+    #[test]
+    fn entries_decode_to_their_rows_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = serde_json::json!({});
+        let files: Vec<(String, FileTable)> =
+            [("15.01", 1), ("15.02", 2 * BATCH + BATCH / 2), ("15.03", 10), ("15.04", 3)].map(|(d, n)| (format!("key-{d}"), FileTable { observations: rows(d, n), ..Default::default() })).into();
+        let cache = Cache::load(dir.path(), &config);
+        let (_, kept) = cache.to_write(&files.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>());
+        cache.write(&files.iter().map(|(k, f)| (k.clone(), f)).collect::<Vec<_>>(), kept).unwrap();
+        let decoded = |cache: &Cache, wanted: &[usize]| {
+            let taken: Vec<(FileTable, Stored)> = files.iter().map(|(k, _)| cache.take(k).expect("an entry for every file")).collect();
+            let got = cache.decode(&wanted.iter().map(|i| &taken[*i].1).collect::<Vec<_>>()).unwrap();
+            for (i, rows) in wanted.iter().zip(&got) {
+                assert!(*rows == files[*i].1.observations, "entry {i} of {wanted:?}");
+                assert_eq!(rows.capacity(), rows.len(), "entry {i} of {wanted:?}");
+            }
+        };
+        for wanted in [vec![0], vec![1], vec![2], vec![0, 2], vec![2, 3], vec![3, 0], vec![0, 1, 2, 3]] {
+            decoded(&Cache::load(dir.path(), &config), &wanted);
+        }
+        // One entry's rows miscounted by one in the index: the ranges are wrong, and the
+        // whole file is read.
+        let index_path = dir.path().join(segment_files(0).1);
+        let mut index: serde_json::Value = serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+        let count = &mut index["entries"][0]["links"][0][2];
+        *count = (count.as_u64().unwrap() + 1).into();
+        std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+        for wanted in [vec![2], vec![1, 3], vec![0, 1, 2, 3]] {
+            decoded(&Cache::load(dir.path(), &config), &wanted);
+        }
     }
 }
