@@ -16,7 +16,7 @@
 //! A missing, stale or damaged segment is simply not used. Files unchanged since the
 //! cache saw them are found without reading them ([`crate::known_files`]).
 
-use crate::export::{parquet_batches, BATCH, sha256_hex, write_atomic, write_atomic_with};
+use crate::export::{parquet_batches, sha256_hex, write_atomic, write_atomic_with};
 use crate::findings::Finding;
 use crate::known_files::KnownFiles;
 use crate::layout::vocab::Group;
@@ -50,6 +50,14 @@ fn segment_number(file_name: &str) -> Option<u64> {
 }
 /// The observations' column naming the index entry they belong to.
 const ENTRY: &str = "entry";
+
+/// Rows per row group of a segment: a run reads an entry's row groups, not the whole
+/// segment, and writing a year's two segments at once held two frames of this many
+/// rows each with their encoding (131,072 rows: about 40 MB a segment, the peak of a
+/// year's first run).
+const SEGMENT_ROWS: usize = 1 << 15;
+/// Rows decoded at a time when an entry's rows are read back.
+const DECODED_ROWS: usize = 1 << 18;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Entry {
@@ -412,14 +420,13 @@ impl Cache {
             // Each wanted entry's list made to its size from the links (grown by doubling,
             // a list held up to twice its rows until the run ends).
             let mut found: HashMap<u32, Vec<Observation>> = slots.keys().map(|e| (*e, Vec::with_capacity(rows_of(*e as usize, *e as usize + 1).map_or(0, |(_, n)| n)))).collect();
-            // Decoded two row groups at a time: a whole segment at once (a report on an
-            // earlier week needs every week) was a frame of 3 million rows, two segments
-            // at once, beside the lists being filled.
+            // Decoded a piece at a time: a whole segment at once (a report on an earlier
+            // week needs every week) was a frame of 3 million rows, two segments at once,
+            // beside the lists being filled.
             let pieces: Vec<Option<(usize, usize)>> = match range {
-                Some((start, len)) => (start / BATCH..(start + len).div_ceil(BATCH))
-                    .step_by(2)
-                    .map(|group| {
-                        let (from, to) = ((group * BATCH).max(start), ((group + 2) * BATCH).min(start + len));
+                Some((start, len)) => (start / DECODED_ROWS..(start + len).div_ceil(DECODED_ROWS))
+                    .map(|piece| {
+                        let (from, to) = ((piece * DECODED_ROWS).max(start), ((piece + 1) * DECODED_ROWS).min(start + len));
                         Some((from, to - from))
                     })
                     .collect(),
@@ -535,13 +542,13 @@ impl Cache {
     /// (a run killed between the two leaves a segment that is not used).
     fn write_segment(&self, number: u64, files: &[(String, &FileTable)]) -> Result<()> {
         let (observations, index_file) = segment_files(number);
-        // The observations in frames of at most BATCH rows, each with its entry's place
-        // in the index (not its 64-character key), streamed to the file.
+        // The observations in frames of at most SEGMENT_ROWS rows, each with its entry's
+        // place in the index (not its 64-character key), streamed to the file.
         let numbering = std::cell::RefCell::new(Numbering::default());
         let numbers = &numbering;
         let frames = || {
             let rows = files.iter().enumerate().flat_map(|(i, (_, f))| f.observations.iter().map(move |o| (i as u32, o)));
-            table::in_groups(rows, BATCH).map(|part| numbered_frame(&part, &mut numbers.borrow_mut()))
+            table::in_groups(rows, SEGMENT_ROWS).map(|part| numbered_frame(&part, &mut numbers.borrow_mut()))
         };
         let written = write_atomic_with(&self.dir, &observations, &|w| parquet_batches(frames(), ParquetCompression::Uncompressed, w))?;
         let index = Index {
@@ -560,7 +567,8 @@ impl Cache {
                 })
                 .collect(),
         };
-        write_atomic(&self.dir, &index_file, &serde_json::to_vec(&index)?)?;
+        // Streamed to the file: a year's index as one text was 10 MB more for the moment.
+        write_atomic_with(&self.dir, &index_file, &|w| Ok(serde_json::to_writer(w, &index)?))?;
         Ok(())
     }
 }
@@ -625,15 +633,15 @@ mod tests {
     }
 
     /// Whichever entries a run asks for, each comes back with its rows as written and a
-    /// list no larger than its rows: an entry spanning several row groups (decoded a
-    /// piece at a time), entries either side of it, and the whole file read again when
+    /// list no larger than its rows: an entry spanning many row groups (decoded in two
+    /// pieces), entries either side of it, and the whole file read again when
     /// the index miscounts an entry's rows.
     #[test]
     fn entries_decode_to_their_rows_as_written() {
         let dir = tempfile::tempdir().unwrap();
         let config = serde_json::json!({});
         let files: Vec<(String, FileTable)> =
-            [("15.01", 1), ("15.02", 2 * BATCH + BATCH / 2), ("15.03", 10), ("15.04", 3)].map(|(d, n)| (format!("key-{d}"), FileTable { observations: rows(d, n), ..Default::default() })).into();
+            [("15.01", 1), ("15.02", DECODED_ROWS + 3 * SEGMENT_ROWS + 7), ("15.03", 10), ("15.04", 3)].map(|(d, n)| (format!("key-{d}"), FileTable { observations: rows(d, n), ..Default::default() })).into();
         let cache = Cache::load(dir.path(), &config);
         let (_, kept) = cache.to_write(&files.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>());
         cache.write(&files.iter().map(|(k, f)| (k.clone(), f)).collect::<Vec<_>>(), kept).unwrap();

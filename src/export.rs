@@ -115,10 +115,6 @@ pub(crate) fn parquet_bytes(df: &DataFrame) -> Result<Vec<u8>> {
 /// 123,000 rows).
 const PART_ROWS: usize = 1 << 15;
 
-/// Rows per frame when the canonical table is streamed to a file: a year holds millions
-/// of rows, and a frame of all of them was the largest thing a run held.
-pub(crate) const BATCH: usize = 1 << 17;
-
 /// Writes frames of one schema as one Parquet file, a row group per frame, so that only
 /// a frame at a time is held. What the cache keeps is written uncompressed (read back on
 /// every run, never handed out: compressing a year's segments took a quarter of their
