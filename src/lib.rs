@@ -626,8 +626,8 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
 
 /// What the run needs of the figures themselves, besides the canonical table.
 struct FromFigures {
-    /// The districts' sums, for attainment.
-    figures: polars::prelude::DataFrame,
+    /// The districts' sums, for attainment (as a frame once the figures are let go of).
+    figures: Vec<(table::SumKey, i64)>,
     checked: checks_state::Found,
     institutions: Vec<institutions::Institution>,
 }
@@ -635,8 +635,8 @@ struct FromFigures {
 fn from_figures(plan: &RunPlan, read: &Consolidated, observations: &table::Observations, periods: std::sync::Arc<export::Periods>, period: chrono::NaiveDate, earlier_checks: checks_state::Earlier) -> Result<FromFigures> {
     let figures = match &plan.cache {
         // Periods whose rows are unchanged: their sums come from the cache.
-        Some(dir) => period_sums::district_figures(&periods, &dir.join("sums")),
-        None => table::district_figures_frame(observations).map_err(Into::into),
+        Some(dir) => period_sums::district_sums(&periods, &dir.join("sums")),
+        None => Ok(table::district_sums(observations)),
     }
     .context("summing the districts' figures")?;
     drop(periods);
@@ -686,7 +686,9 @@ fn attain_report_export(
 ) -> Result<RunSummary> {
     let gazetteer = gazetteer::embedded();
     let Consolidated { files: outcomes, targets_file, mut findings, observations: _, targets, statuses, id_seed, period_keys } = read;
-    let FromFigures { figures: figures_df, checked, institutions } = from_figures;
+    let FromFigures { figures, checked, institutions } = from_figures;
+    let figures_df = table::district_sums_frame(&figures).context("summing the districts' figures")?;
+    drop(figures);
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
     let attain_cache::Attained { frame: attain_df, csv_parts: attain_csv_parts } = match &plan.cache {
         // Periods whose figures and targets are unchanged come from the cache.
