@@ -196,7 +196,9 @@ fn in_report_order(df: DataFrame) -> PolarsResult<DataFrame> {
 fn rank_in_province(df: &DataFrame) -> PolarsResult<Column> {
     let period = df.column("period")?.cast(&DataType::Int32)?;
     let (period, province, group, dose, coverage) = (period.i32()?, df.column("province_code")?.str()?, df.column("group")?.str()?, df.column("dose")?.i32()?, df.column("coverage")?.f64()?);
-    let mut groups: rustc_hash::FxHashMap<(Option<i32>, Option<&str>, Option<&str>, Option<i32>), Vec<(f64, usize)>> = Default::default();
+    // (period, province, group, dose) → each district's coverage with its row.
+    type Key<'a> = (Option<i32>, Option<&'a str>, Option<&'a str>, Option<i32>);
+    let mut groups: rustc_hash::FxHashMap<Key, Vec<(f64, usize)>> = Default::default();
     for (i, (((p, prov), g), d)) in period.iter().zip(province.iter()).zip(group.iter()).zip(dose.iter()).enumerate() {
         if let Some(c) = coverage.get(i) {
             groups.entry((p, prov, g, d)).or_default().push((c, i));

@@ -717,7 +717,7 @@ mod tests {
             period: chrono::NaiveDate::from_ymd_opt(2022, 1, day).unwrap(),
             province_code: "15".into(),
             district_code: "15.01".into(),
-            area_code: (i % 7 != 0).then(|| "15.01.01".into()),
+            area_code: (!i.is_multiple_of(7)).then(|| "15.01.01".into()),
             unit: None,
             group: Group::Lansia,
             dose: (i % 3) as u8 + 1,

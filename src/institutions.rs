@@ -35,7 +35,8 @@ impl Institution {
 /// group-less figure when that is all there is) and the headcount.
 pub fn compute<'a>(observations: impl IntoIterator<Item = &'a Observation>, targets: &[Target]) -> Vec<Institution> {
     // (period, district, unit) -> per dose: (sum of specific groups, sum of `all`)
-    let mut counts: BTreeMap<(NaiveDate, String, String), ([(i64, i64, bool, bool); 3], String)> = BTreeMap::new();
+    type PerDose = [(i64, i64, bool, bool); 3];
+    let mut counts: BTreeMap<(NaiveDate, String, String), (PerDose, String)> = BTreeMap::new();
     for o in observations {
         let Some(unit) = &o.unit else { continue };
         let d = o.dose as usize;

@@ -612,7 +612,9 @@ pub fn settle_overlaps(files: &mut [FileTable], mtimes: &[Option<chrono::DateTim
     // Files that share no district and period (nor a target's district) cannot repeat
     // each other's figures: each group of files that do is settled on its own, in
     // parallel, so a year is thousands of small settlements rather than one of millions.
-    let mut groups: Vec<(Vec<FileTable>, Vec<Option<chrono::DateTime<chrono::Utc>>>, Vec<usize>)> = overlap_groups(files)
+    // Each group's files, their times and their places in `files`.
+    type Settling = (Vec<FileTable>, Vec<Option<chrono::DateTime<chrono::Utc>>>, Vec<usize>);
+    let mut groups: Vec<Settling> = overlap_groups(files)
         .into_iter()
         .map(|members| {
             let tables = members.iter().map(|&i| std::mem::take(&mut files[i])).collect();

@@ -149,6 +149,8 @@ fn check_against_data(sheet: &Sheet, last: usize, labels: &[String], roles: &mut
     let rows = || sheet.rows.iter().skip(last + 1).take(SAMPLE_ROWS);
     let has_count_value = roles.contains(&Role::CountValue);
     let mut count_value_taken = has_count_value;
+    // By index: a column's role is changed inside the loop.
+    #[allow(clippy::needless_range_loop)]
     for c in 0..roles.len() {
         match roles[c] {
             Role::GroupName | Role::DoseNumber => {

@@ -93,13 +93,16 @@ pub struct Vocabulary {
 /// Emptied when the phrases change; holds at most 65,536 labels.
 /// In shards by the label's hash, so that many reading threads rarely wait for one another.
 #[derive(Default)]
-pub struct Classified([std::sync::Mutex<rustc_hash::FxHashMap<Box<str>, Vec<(bool, SheetContext, Role)>>>; crate::sym::SHARDS]);
+pub struct Classified([std::sync::Mutex<Shard>; crate::sym::SHARDS]);
+
+/// A shard of [`Classified`]: each label's roles, by sheet context.
+type Shard = rustc_hash::FxHashMap<Box<str>, Vec<(bool, SheetContext, Role)>>;
 
 impl Classified {
     /// Labels kept per shard.
     const MOST: usize = (1 << 16) / crate::sym::SHARDS;
 
-    fn shard(&self, label: &str) -> std::sync::MutexGuard<'_, rustc_hash::FxHashMap<Box<str>, Vec<(bool, SheetContext, Role)>>> {
+    fn shard(&self, label: &str) -> std::sync::MutexGuard<'_, Shard> {
         // Nothing panics while a shard is locked, so a poisoned one is still consistent.
         self.0[crate::sym::shard_of(label)].lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -190,6 +190,8 @@ impl Doc {
         self.page.text(x, PAGE_H - y_top, size, bold, color.rgb(), s);
     }
 
+    // A text operator's operands (place, size, weight, colour) and its alignment in a box.
+    #[allow(clippy::too_many_arguments)]
     pub fn text_aligned(&mut self, x: f32, width: f32, y_top: f32, size: f32, bold: bool, color: Rgb3, align: Align, s: &str) {
         let w = text_width(s, size, bold);
         let x = match align {
