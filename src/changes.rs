@@ -5,7 +5,8 @@
 //! appeared or were resolved. Reading the previous export is the only I/O here; the
 //! comparison is a pure function.
 
-// The error is an unreadable previous export is a [`Finding`] for the user, once per run: boxing it would buy nothing.
+// An unreadable previous export comes back as a `Finding`, once per run: boxing it
+// would buy nothing.
 #![allow(clippy::result_large_err)]
 
 use crate::attain::AttainRow;

@@ -4,7 +4,8 @@
 //! detection is one code path. Untrusted files are checked before calamine sees them
 //! (see [`guard`]): calamine can abort the process on hostile input.
 
-// The error is a file that cannot be read is a [`Finding`] (file, sheet, cell, reason), returned once per file, never on a hot path: boxing it would buy nothing.
+// A file that cannot be read comes back as its `Finding` (file, sheet, cell, reason),
+// once per file and never on a hot path: boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
 pub mod delimited;

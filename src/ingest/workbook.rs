@@ -4,7 +4,8 @@
 //! `worksheet_range` densifies the declared extent and can abort the process
 //! (tafia/calamine#693: cells at A1 and XFD1048576 ask for 550 GB).
 
-// The error is a workbook that cannot be read is a [`Finding`] for the user, once per file: boxing it would buy nothing.
+// A workbook that cannot be read comes back as its `Finding`, once per file: boxing
+// it would buy nothing.
 #![allow(clippy::result_large_err)]
 
 use super::{merges, Cell, Format, Grid, Limits, Merge, Sheet};
