@@ -450,11 +450,7 @@ impl Cache {
         let whole = |f: &HashMap<u32, Vec<Observation>>| slots.keys().all(|e| Some(f.get(e).map_or(0, Vec::len)) == rows_of(*e as usize, *e as usize + 1).map(|(_, n)| n));
         let mut found = found(rows_of(first, last + 1)).filter(whole).or_else(|| found(None))?;
         // Sized by the links, which the whole file's reading does not trust.
-        let mut take = |entry: &u32| {
-            let mut rows = found.remove(entry).unwrap_or_default();
-            rows.shrink_to_fit();
-            rows
-        };
+        let mut take = |entry: &u32| table::fitted(found.remove(entry).unwrap_or_default());
         Some(slots.iter().map(|(entry, slot)| (*slot, take(entry))).collect())
     }
 

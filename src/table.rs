@@ -257,9 +257,22 @@ pub fn resolve_file(file: &SourceFile, how: &str, layout: &FileLayout, resolver:
     };
     out.outcome.observations = out.observations.len();
     // Held until the run ends: a list grown by doubling holds up to twice its rows, and
-    // a year is millions of them.
+    // a year is millions of them. Under mimalloc this keeps the block when it shrinks by
+    // half or less (see [`fitted`]); copying every file's list instead took a year's
+    // peak 15–50 MB lower for 0.4–0.6 s more (page faults): not taken.
     out.observations.shrink_to_fit();
     out
+}
+
+/// `list` in a block of its length. Copied when it has room to spare, not shrunk:
+/// mimalloc shrinks a block in place when the new size is at least half of it (always so
+/// after doubling), so `shrink_to_fit` leaves the memory taken.
+pub fn fitted<T: Copy>(list: Vec<T>) -> Vec<T> {
+    if list.capacity() > list.len() {
+        list.as_slice().to_vec()
+    } else {
+        list
+    }
 }
 
 fn reject(out: &mut FileTable, reason: String) {
