@@ -49,7 +49,13 @@ pub fn district_sums(periods: &Periods, dir: &Path) -> Result<Vec<(SumKey, i64)>
     let keep: Vec<String> = all.iter().map(|p| file_of(p)).collect();
     crate::attain_cache::prune(dir, &keep, |d| all.iter().any(|p| p.period == d));
     // Each period's sums are sorted and the periods come in order: so are all of them.
-    Ok(sums.concat())
+    // Moved one period at a time, each let go of once moved (`concat` held the year's
+    // sums twice for the moment, 40 MB).
+    let mut all = Vec::with_capacity(sums.iter().map(Vec::len).sum());
+    for part in sums {
+        all.extend(part);
+    }
+    Ok(all)
 }
 
 /// A period's sums as the file's text; `None` when a text could not be read back (codes
