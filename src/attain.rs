@@ -96,7 +96,30 @@ pub fn compute(obs: &DataFrame, targets: &DataFrame, threshold: f64) -> PolarsRe
 
 /// [`compute`] for the periods of `obs`, with the districts and groups of `scope` (those
 /// of every period, when `obs` holds only some).
+///
+/// Several periods are computed as two halves side by side, the earlier half's rows
+/// first: a period's rows depend on nothing of another's, and one query over a year kept
+/// 1.3 of 2 cores busy (1.15 s).
 pub fn compute_in(obs: &DataFrame, targets: &DataFrame, threshold: f64, scope: &Scope) -> PolarsResult<DataFrame> {
+    let period = obs.column("period")?.cast(&DataType::Int32)?;
+    let period = period.i32()?;
+    let periods: BTreeSet<i32> = period.iter().flatten().collect();
+    if periods.len() < 2 || period.null_count() > 0 {
+        return compute_periods(obs, targets, threshold, scope);
+    }
+    let middle = periods.iter().nth(periods.len() / 2).copied().unwrap_or_default();
+    let earlier = period.lt(middle);
+    let (earlier, later) = (obs.filter(&earlier)?, obs.filter(&!&earlier)?);
+    let (a, b) = rayon::join(|| compute_periods(&earlier, targets, threshold, scope), || compute_periods(&later, targets, threshold, scope));
+    let mut out = a?;
+    out.vstack_mut(&b?)?;
+    // One chunk, as one query gives it (the export's Parquet is written chunk by chunk).
+    out.rechunk_mut();
+    Ok(out)
+}
+
+/// [`compute_in`] as one query.
+pub(crate) fn compute_periods(obs: &DataFrame, targets: &DataFrame, threshold: f64, scope: &Scope) -> PolarsResult<DataFrame> {
     // An institution's staff (agency submissions) are reported on their own
     // (src/institutions.rs), never added to the district's population figures.
     let obs = &obs.clone().lazy().filter(col("unit").is_null()).collect()?;

@@ -77,17 +77,23 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
             }
             start = end;
         }
-        for (days, key, part) in &parts {
-            write_atomic_with(dir, &file_of(*days, key), &|w| parquet_to(part, w))?;
-        }
-        // The CSV rows of all of them in one go (polars' CSV writer costs tens of
-        // milliseconds a call, a second for a year's periods one by one), then cut by period.
-        let mut csv = Vec::new();
-        csv_body_to(&fresh, &mut csv)?;
+        // The periods' Parquet files (in parallel), beside the CSV rows of all of them in
+        // one go (polars' CSV writer costs tens of milliseconds a call, a second for a
+        // year's periods one by one), then cut by period. One after the other, a year's
+        // took 0.45 s on one core.
+        use rayon::prelude::*;
+        let (written, csv) = rayon::join(
+            || parts.par_iter().try_for_each(|(days, key, part)| write_atomic_with(dir, &file_of(*days, key), &|w| parquet_to(part, w)).map(drop)),
+            || -> Result<Vec<u8>> {
+                let mut csv = Vec::new();
+                csv_body_to(&fresh, &mut csv)?;
+                Ok(csv)
+            },
+        );
+        written?;
+        let csv = csv?;
         if let Some(texts) = split_by_period(&csv, parts.iter().map(|(days, _, part)| (*days, part.height()))) {
-            for ((days, key, _), text) in parts.iter().zip(texts) {
-                write_atomic_with(dir, &csv_of(*days, key), &|w| Ok(w.write_all(text)?))?;
-            }
+            parts.par_iter().zip(texts).try_for_each(|((days, key, _), text)| write_atomic_with(dir, &csv_of(*days, key), &|w| Ok(w.write_all(text)?)).map(drop))?;
         }
         frames.extend(parts.into_iter().map(|(days, _, part)| (days, part)));
     }
@@ -273,6 +279,33 @@ pub(crate) mod tests {
 
     /// Rows are cut at their periods; a row that is not one line starting with its
     /// period leaves nothing cut.
+    /// Several periods are computed as two halves side by side: the rows, their order
+    /// and the ranks are those of one query over all of them, in one chunk.
+    #[test]
+    fn periods_in_two_halves_are_the_rows_of_one_query() {
+        for weeks in [2, 3, 7] {
+            let rows: Vec<(i32, &str, i32, i64)> = (0..weeks)
+                .flat_map(|w| {
+                    let day = 18_993 + 7 * w;
+                    let n = i64::from(w);
+                    // 15.02 overtakes 15.01 from the third week; 15.02 sends nothing the second.
+                    let mut r = vec![(day, "15.01", 1, 100 + 10 * n), (day, "15.01", 2, 30 + n)];
+                    if w != 1 {
+                        r.push((day, "15.02", 1, 60 + 40 * n));
+                    }
+                    r
+                })
+                .collect();
+            let (f, t) = (figures(&rows), targets(1000));
+            let scope = Scope::of(&f, &t).unwrap();
+            let halves = attain::compute_in(&f, &t, 0.7, &scope).unwrap();
+            let one = attain::compute_periods(&f, &t, 0.7, &scope).unwrap();
+            assert!(halves.equals_missing(&one), "{weeks} weeks:\n{halves}\n{one}");
+            assert_eq!(halves.first_col_n_chunks(), 1);
+            assert_eq!(halves.column("period").unwrap().n_unique().unwrap(), weeks as usize);
+        }
+    }
+
     #[test]
     fn csv_rows_are_cut_by_period_only_when_each_is_one_line() {
         let csv = b"2022-01-08,a,1\n2022-01-08,b,2\n2022-01-15,a,3\n";
