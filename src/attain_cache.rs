@@ -277,8 +277,6 @@ pub(crate) mod tests {
         Ok(got.frame)
     }
 
-    /// Rows are cut at their periods; a row that is not one line starting with its
-    /// period leaves nothing cut.
     /// Several periods are computed as two halves side by side: the rows, their order
     /// and the ranks are those of one query over all of them, in one chunk.
     #[test]
@@ -306,6 +304,8 @@ pub(crate) mod tests {
         }
     }
 
+    /// Rows are cut at their periods; a row that is not one line starting with its
+    /// period leaves nothing cut.
     #[test]
     fn csv_rows_are_cut_by_period_only_when_each_is_one_line() {
         let csv = b"2022-01-08,a,1\n2022-01-08,b,2\n2022-01-15,a,3\n";
