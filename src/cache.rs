@@ -414,12 +414,14 @@ impl Cache {
         // decoded for the moment), and of them only the wanted entries' are decoded.
         // Entries `from..to` as rows: where they begin, and how many.
         let rows_of = |from: usize, to: usize| segment.starts.get(from).zip(segment.starts.get(to)).map(|(a, b)| (*a, b.saturating_sub(*a)));
+        // One entry's number of rows, as its links count them.
+        let rows_in = |entry: u32| rows_of(entry as usize, entry as usize + 1).map(|(_, n)| n);
         let (first, last) = (*slots.keys().min()? as usize, *slots.keys().max()? as usize);
         let found = |range: Option<(usize, usize)>| -> Option<HashMap<u32, Vec<Observation>>> {
             let bytes = read()?;
             // Each wanted entry's list made to its size from the links (grown by doubling,
             // a list held up to twice its rows until the run ends).
-            let mut found: HashMap<u32, Vec<Observation>> = slots.keys().map(|e| (*e, Vec::with_capacity(rows_of(*e as usize, *e as usize + 1).map_or(0, |(_, n)| n)))).collect();
+            let mut found: HashMap<u32, Vec<Observation>> = slots.keys().map(|e| (*e, Vec::with_capacity(rows_in(*e).unwrap_or(0)))).collect();
             // Decoded a piece at a time: a whole segment at once (a report on an earlier
             // week needs every week) was a frame of 3 million rows, two segments at once,
             // beside the lists being filled.
@@ -447,7 +449,7 @@ impl Cache {
         };
         // Each wanted entry with all its rows, as its links count them; else the whole
         // file is read again (not seen: the links count the rows as written).
-        let whole = |f: &HashMap<u32, Vec<Observation>>| slots.keys().all(|e| Some(f.get(e).map_or(0, Vec::len)) == rows_of(*e as usize, *e as usize + 1).map(|(_, n)| n));
+        let whole = |f: &HashMap<u32, Vec<Observation>>| slots.keys().all(|e| Some(f.get(e).map_or(0, Vec::len)) == rows_in(*e));
         let mut found = found(rows_of(first, last + 1)).filter(whole).or_else(|| found(None))?;
         // Sized by the links, which the whole file's reading does not trust.
         let mut take = |entry: &u32| table::fitted(found.remove(entry).unwrap_or_default());
