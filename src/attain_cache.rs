@@ -5,15 +5,15 @@
 //! the districts and groups of all periods ([`attain::Scope`]), the threshold and the
 //! build. Their SHA-256 names the period's file: `<cache>/attainment/<period>-<key>.parquet`,
 //! and beside it `<period>-<key>.csv`, the period's rows as the export's CSV writes them
-//! (without the header): a weekly run writes the year's `attainment.csv` from these
-//! rather than formatting half a million rows again.
+//! (without the header): the export's files of a period (`export/attainment/`,
+//! `export/attainment_csv/`) are copied from these rather than made again.
 //! A file whose name is not a key of this run is not used; it is removed when its
 //! period is one of the run's (files of other periods stay for the runs that have
 //! them); a file that cannot be read is computed again. No index: the name is the whole
 //! record, so a run killed halfway leaves nothing that could be taken for something else.
 
 use crate::attain::{self, Scope};
-use crate::export::{csv_body_to, parquet_to, write_atomic_with};
+use crate::export::{csv_body_to, period_parquet, write_atomic_with};
 use anyhow::Result;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
@@ -23,11 +23,37 @@ use std::path::Path;
 /// What changes the meaning of a stored file: bumped when attainment is computed otherwise.
 const FORMAT: &str = "sitrep attainment per period, 2";
 
-/// Attainment as [`attain::compute`] gives it, and the CSV parts of its periods in
-/// order, when every period has one.
+/// Attainment as [`attain::compute`] gives it, and its periods in the frame's order.
 pub struct Attained {
     pub frame: DataFrame,
-    pub csv_parts: Option<Vec<std::path::PathBuf>>,
+    pub periods: Vec<AttainedPeriod>,
+}
+
+/// One period's rows of [`Attained::frame`] (a period's rows follow one another, the
+/// periods in order), with its key and its files here when the cache holds them.
+pub struct AttainedPeriod {
+    pub period: chrono::NaiveDate,
+    pub rows: usize,
+    /// What the period's attainment is made from ([`compute`]); none without the cache.
+    pub key: Option<String>,
+    /// The period's Parquet file and CSV part in the cache.
+    pub stored: Option<(std::path::PathBuf, std::path::PathBuf)>,
+}
+
+impl Attained {
+    /// Attainment computed without the cache: its periods are cut from the frame.
+    pub fn uncached(frame: DataFrame) -> Result<Attained> {
+        let days: Vec<Option<i32>> = frame.column("period")?.cast(&DataType::Int32)?.i32()?.iter().collect();
+        let mut periods: Vec<AttainedPeriod> = Vec::new();
+        for day in days {
+            let period = crate::table::date_from_days(day.unwrap_or_default());
+            match periods.last_mut() {
+                Some(last) if last.period == period => last.rows += 1,
+                _ => periods.push(AttainedPeriod { period, rows: 1, key: None, stored: None }),
+            }
+        }
+        Ok(Attained { frame, periods })
+    }
 }
 
 /// [`attain::compute`] of `figures` (as `table::district_figures_frame` gives them),
@@ -83,7 +109,7 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
         // took 0.45 s on one core.
         use rayon::prelude::*;
         let (written, csv) = rayon::join(
-            || parts.par_iter().try_for_each(|(days, key, part)| write_atomic_with(dir, &file_of(*days, key), &|w| parquet_to(part, w)).map(drop)),
+            || parts.par_iter().try_for_each(|(days, key, part)| write_atomic_with(dir, &file_of(*days, key), &|w| period_parquet(part, w)).map(drop)),
             || -> Result<Vec<u8>> {
                 let mut csv = Vec::new();
                 csv_body_to(&fresh, &mut csv)?;
@@ -103,16 +129,24 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
     // would otherwise cost the next weekly run the whole year's attainment.
     let keep: Vec<String> = keys.iter().flat_map(|(d, k)| [file_of(*d, k), csv_of(*d, k)]).collect();
     prune(dir, &keep, |p| keys.contains_key(&crate::table::days_of(p)));
-    // The periods' CSV parts, in the frame's order (by period), when none is missing.
-    let csv_parts: Option<Vec<std::path::PathBuf>> = frames.keys().map(|d| Some(dir.join(csv_of(*d, keys.get(d)?))).filter(|p| p.is_file())).collect();
+    // The periods in the frame's order (by period), with their files when both are
+    // there (a CSV part not cut leaves the export to make the period's files).
+    let periods: Vec<AttainedPeriod> = frames
+        .iter()
+        .map(|(d, df)| {
+            let key = keys.get(d).cloned();
+            let stored = key.as_ref().map(|k| (dir.join(file_of(*d, k)), dir.join(csv_of(*d, k)))).filter(|(_, csv)| csv.is_file());
+            AttainedPeriod { period: crate::table::date_from_days(*d), rows: df.height(), key, stored }
+        })
+        .collect();
     let mut all = frames.into_values();
-    let Some(mut out) = all.next() else { return Ok(Attained { frame: attain::compute_in(figures, targets, threshold, &scope)?, csv_parts: None }) };
+    let Some(mut out) = all.next() else { return Attained::uncached(attain::compute_in(figures, targets, threshold, &scope)?) };
     for df in all {
         out.vstack_mut(&df)?;
     }
-    // One chunk, as computed in one go: the export's Parquet is the same bytes every run.
+    // One chunk, as computed in one go.
     out.rechunk_mut();
-    Ok(Attained { frame: out, csv_parts })
+    Ok(Attained { frame: out, periods })
 }
 
 /// CSV rows cut into the periods' parts, given each period's day and number of rows, in
@@ -266,14 +300,22 @@ pub(crate) mod tests {
         parquets
     }
 
-    /// [`compute`]'s frame, checking that its CSV parts make the CSV of the whole frame.
+    /// [`compute`]'s frame, checking that each period's files hold its rows of the
+    /// frame as the export would write them from the frame.
     fn checked(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &Path) -> Result<DataFrame> {
         let got = compute(figures, targets, threshold, dir, None)?;
-        let parts = got.csv_parts.expect("every period has its CSV part");
-        let (mut whole, mut joined) = (Vec::new(), Vec::new());
-        crate::export::csv_to(&got.frame, &mut whole)?;
-        crate::export::csv_from_parts(&got.frame, &parts, &mut joined)?;
-        assert_eq!(String::from_utf8(joined).unwrap(), String::from_utf8(whole).unwrap());
+        let mut start = 0;
+        for p in &got.periods {
+            let (parquet, csv) = p.stored.as_ref().expect("every period has its files");
+            let rows = got.frame.slice(start as i64, p.rows);
+            let (mut want_parquet, mut want_csv) = (Vec::new(), Vec::new());
+            period_parquet(&rows, &mut want_parquet)?;
+            crate::export::csv_body_to(&rows, &mut want_csv)?;
+            assert!(std::fs::read(parquet)? == want_parquet, "{}", parquet.display());
+            assert_eq!(String::from_utf8(std::fs::read(csv)?).unwrap(), String::from_utf8(want_csv).unwrap());
+            start += p.rows;
+        }
+        assert_eq!(start, got.frame.height());
         Ok(got.frame)
     }
 

@@ -1,5 +1,5 @@
 //! What changed since the last report: given the previous run's export (its
-//! `attainment.csv`, `findings.csv` and `ppkm_gates.csv`), the figures of a past week
+//! attainment, `findings.csv` and `ppkm_gates.csv`), the figures of a past week
 //! that were revised (a district resubmitted it), districts that changed rank, crossed
 //! the coverage threshold or changed PPKM level by vaccination, and findings that
 //! appeared or were resolved. Reading the previous export is the only I/O here; the
@@ -98,11 +98,22 @@ pub struct Changes {
 /// The export folder of a run: `DIR/export` when given the run's output folder.
 fn export_folder(dir: &Path) -> PathBuf {
     let inner = dir.join("export");
-    if !dir.join("attainment.csv").is_file() && inner.join("attainment.csv").is_file() {
+    if attainment_files(dir).is_empty() && !attainment_files(&inner).is_empty() {
         inner
     } else {
         dir.to_path_buf()
     }
+}
+
+/// An export's attainment CSVs: one per period in `attainment_csv/`, in period order, or
+/// the single `attainment.csv` of exports made before it was cut by period.
+fn attainment_files(folder: &Path) -> Vec<PathBuf> {
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(folder.join("attainment_csv")).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "csv")).collect();
+    parts.sort();
+    if parts.is_empty() && folder.join("attainment.csv").is_file() {
+        parts.push(folder.join("attainment.csv"));
+    }
+    parts
 }
 
 fn rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>, String> {
@@ -126,7 +137,12 @@ pub fn read_previous(dir: &Path) -> Result<Previous, Finding> {
     let display = folder.display().to_string();
     let unreadable = |m: String| Finding::error("previous_unreadable", &display, format!("the previous run's export cannot be compared: {m}; give --previous the out/export folder of last week's run"));
     let mut prev = Previous::default();
-    for r in rows(&folder.join("attainment.csv")).map_err(unreadable)? {
+    let attainment = attainment_files(&folder);
+    let mut attainment_rows = Vec::new();
+    for path in &attainment {
+        attainment_rows.extend(rows(path).map_err(unreadable)?);
+    }
+    for r in attainment_rows {
         let district = field(&r, "district_code");
         let Ok(period) = NaiveDate::parse_from_str(field(&r, "period"), "%Y-%m-%d") else { continue };
         let Ok(dose) = field(&r, "dose").parse::<i32>() else { continue };
@@ -139,7 +155,7 @@ pub fn read_previous(dir: &Path) -> Result<Previous, Finding> {
         );
     }
     if prev.figures.is_empty() {
-        return Err(unreadable(format!("{} has no district figures", folder.join("attainment.csv").display())));
+        return Err(unreadable(format!("{} has no district figures", folder.join("attainment_csv").display())));
     }
     for r in rows(&folder.join("findings.csv")).map_err(unreadable)? {
         let k = key(field(&r, "code"), field(&r, "source"), field(&r, "sheet"), field(&r, "cell"), field(&r, "message"));
@@ -313,6 +329,30 @@ mod tests {
         assert_eq!(c.items[3].detail, "reached the threshold 70.0%");
         assert_eq!(c.items[5].detail, "[unusual_jump] c.xlsx: new");
         assert_eq!(c.items[6].detail, "[count_went_down] a.xlsx / S / C7: old");
+    }
+
+    /// An export's attainment is read from its per-period CSVs, or from the single
+    /// `attainment.csv` of an export made before they were cut by period: the same figures.
+    #[test]
+    fn attainment_per_period_and_in_one_file_read_alike() {
+        let header = "period,province_code,district_code,group,dose,vaccinated,target,coverage,threshold,people_needed,rank_in_province,districts_reporting\n";
+        let weeks = ["2022-01-08,15,15.01,all,1,100,1000,0.1,0.7,600,1,2\n2022-01-08,15,,all,1,150,2000,0.075,0.7,1250,,2\n", "2022-01-15,15,15.01,all,1,120,1000,0.12,0.7,580,1,2\n"];
+        let (per_period, single) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let parts = per_period.path().join("export/attainment_csv");
+        std::fs::create_dir_all(&parts).unwrap();
+        for (name, rows) in ["2022-01-08.csv", "2022-01-15.csv"].iter().zip(weeks) {
+            std::fs::write(parts.join(name), format!("{header}{rows}")).unwrap();
+        }
+        std::fs::write(single.path().join("attainment.csv"), format!("{header}{}{}", weeks[0], weeks[1])).unwrap();
+        for dir in [per_period.path(), single.path()] {
+            let folder = export_folder(dir);
+            std::fs::write(folder.join("findings.csv"), "severity,code,source,sheet,cell,message\n").unwrap();
+        }
+        // Given the run's output folder (`out`), its `export/` is read.
+        let (a, b) = (read_previous(per_period.path()).unwrap(), read_previous(single.path()).unwrap());
+        assert_eq!(a.figures.len(), 2, "{:?}", a.figures);
+        assert_eq!(a.figures, b.figures);
+        assert_eq!(a.figures[&(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap(), "15.01".to_string(), "all".to_string(), 1)].0, Some(120));
     }
 
     #[test]

@@ -138,15 +138,17 @@ const OBSERVATIONS_DIR: &str = "export/observations";
 /// CSV did not, at a gigabyte).
 const OBSERVATIONS_CSV_DIR: &str = "export/observations_csv";
 
-/// One period's part of the canonical table, as the manifest records it. A run whose
-/// rows for a period have the same fingerprint as the previous run's (and whose files
-/// are still there) leaves them as they are: a weekly run over a year writes a week.
+/// One period's files of the canonical table or of the attainment table, as the
+/// manifest records them. A run whose period has the same fingerprint as the previous
+/// run's (and whose files are still there) leaves them as they are: a weekly run over a
+/// year writes a week.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Partition {
     pub period: chrono::NaiveDate,
     pub rows: usize,
-    /// The period's key from its files, or the SHA-256 of the build and of every field
-    /// of every row, in order ([`Period`]).
+    /// The canonical table: the period's key from its files, or the SHA-256 of the build
+    /// and of every field of every row, in order ([`Period`]). Attainment: the period's
+    /// key in the cache ([`crate::attain_cache`]), or without the cache its CSV's SHA-256.
     pub fingerprint: String,
     pub parquet: Output,
     pub csv: Output,
@@ -193,18 +195,23 @@ pub(crate) fn still_there(root: &Path, rel: &str, bytes: u64) -> bool {
     std::fs::metadata(root.join(rel)).is_ok_and(|m| m.len() == bytes)
 }
 
-/// The partitions the previous run into `root` recorded in its manifest (none when
+/// The partitions the previous run into a folder recorded in its manifest (none when
 /// there is no readable manifest).
-fn previous_partitions(root: &Path) -> Vec<Partition> {
-    /// Only the partitions: the rest of a year's manifest (26,000 inputs) is skipped over,
-    /// not built as JSON values.
-    #[derive(serde::Deserialize)]
-    struct Previous {
-        #[serde(default)]
-        observation_partitions: Vec<Partition>,
+#[derive(Default, serde::Deserialize)]
+pub struct PreviousPartitions {
+    #[serde(default, rename = "observation_partitions")]
+    pub observations: Vec<Partition>,
+    #[serde(default, rename = "attainment_partitions")]
+    pub attainment: Vec<Partition>,
+}
+
+impl PreviousPartitions {
+    /// Read once for the canonical table and the attainment table: the rest of a year's
+    /// manifest (26,000 inputs) is skipped over, not built as JSON values.
+    pub fn read(root: &Path) -> PreviousPartitions {
+        let Ok(bytes) = std::fs::read(root.join("export/manifest.json")) else { return PreviousPartitions::default() };
+        serde_json::from_slice(&bytes).unwrap_or_default()
     }
-    let Ok(bytes) = std::fs::read(root.join("export/manifest.json")) else { return Vec::new() };
-    serde_json::from_slice::<Previous>(&bytes).map(|m| m.observation_partitions).unwrap_or_default()
 }
 
 /// One period of the canonical table: its rows, in the table's order, and their
@@ -293,9 +300,9 @@ impl<'a> Periods<'a> {
 /// did not change since the previous run is not written again. Files of periods no
 /// longer in the table are removed. Needs nothing but the table, so a run writes it
 /// while it computes and renders the rest; [`write`] lists it in the manifest.
-pub fn canonical_table(d: &Path, periods: &Periods) -> Result<Vec<Partition>> {
-    let before: std::collections::HashMap<chrono::NaiveDate, Partition> = previous_partitions(d).into_iter().map(|p| (p.period, p)).collect();
-    let same = |part: &Period| before.get(&part.period).filter(|p| p.fingerprint == part.fingerprint && still_there(d, &p.parquet.path, p.parquet.bytes) && still_there(d, &p.csv.path, p.csv.bytes));
+/// `before`: what the previous run into `d` wrote ([`PreviousPartitions`]).
+pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition]) -> Result<Vec<Partition>> {
+    let same = |part: &Period| unchanged(d, before, part.period, &part.fingerprint);
     let reused: Vec<Option<&Partition>> = periods.iter().map(same).collect();
     // The periods to write, with the rows of those still in the cache.
     let changed: Vec<&Period> = periods.iter().zip(&reused).filter(|(_, r)| r.is_none()).map(|(p, _)| p).collect();
@@ -318,14 +325,26 @@ pub fn canonical_table(d: &Path, periods: &Periods) -> Result<Vec<Partition>> {
     let mut written = crate::par_map_bounded(&changed.into_iter().zip(decoded).collect::<Vec<_>>(), write)?.into_iter();
     let partitions: Vec<Partition> = reused.into_iter().map(|r| r.cloned().or_else(|| written.next())).collect::<Option<_>>().context("a period's partition was not written")?;
     // What an earlier run left: other periods, and the single files of older versions.
+    remove_other_partitions(d, &partitions, [OBSERVATIONS_DIR, OBSERVATIONS_CSV_DIR], ["export/observations.parquet", "export/observations.csv"]);
+    Ok(partitions)
+}
+
+/// The partition of `period` the previous run wrote (`before`), when its fingerprint is
+/// `fingerprint` and its files are still there.
+fn unchanged<'b>(d: &Path, before: &'b [Partition], period: chrono::NaiveDate, fingerprint: &str) -> Option<&'b Partition> {
+    before.iter().find(|p| p.period == period).filter(|p| p.fingerprint == fingerprint && still_there(d, &p.parquet.path, p.parquet.bytes) && still_there(d, &p.csv.path, p.csv.bytes))
+}
+
+/// Removes the files of partitions other than `partitions` from `dirs` of `d`, and
+/// the single files older versions wrote instead (`old`).
+fn remove_other_partitions(d: &Path, partitions: &[Partition], dirs: [&str; 2], old: [&str; 2]) {
     let current: std::collections::HashSet<std::path::PathBuf> = partitions.iter().flat_map(|p| [d.join(&p.parquet.path), d.join(&p.csv.path)]).collect();
-    for dir in [OBSERVATIONS_DIR, OBSERVATIONS_CSV_DIR] {
+    for dir in dirs {
         remove_files_except(&d.join(dir), |path| current.contains(path));
     }
-    for old in ["export/observations.parquet", "export/observations.csv"] {
+    for old in old {
         std::fs::remove_file(d.join(old)).ok();
     }
-    Ok(partitions)
 }
 
 /// Removes the files directly in `dir` that `keep` does not want (a missing folder has
@@ -437,19 +456,20 @@ pub(crate) fn csv_body_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<
     Ok(())
 }
 
-/// [`csv_to`] of `df` from its parts ([`csv_body_to`] of its rows, in order, in files):
-/// the header, then the parts as they are.
-pub(crate) fn csv_from_parts(df: &DataFrame, parts: &[std::path::PathBuf], w: &mut dyn std::io::Write) -> Result<()> {
-    csv_to(&df.clear(), w)?;
-    for part in parts {
-        let mut file = std::fs::File::open(part).with_context(|| format!("cannot read {}", part.display()))?;
-        std::io::copy(&mut file, w)?;
-    }
+/// Copies a file the run made before (the cache's) into `w`.
+fn copy_file(path: &Path, w: &mut dyn std::io::Write) -> Result<()> {
+    let mut file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    std::io::copy(&mut file, w)?;
     Ok(())
 }
 
-pub(crate) fn parquet_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
-    ParquetWriter::new(w).finish(&mut df.clone())?;
+/// A period's attainment as Parquet, in one chunk (one row group): the same bytes
+/// whether made from a period's rows alone or cut from several periods' frame, so that
+/// the export's file of a period can be copied from the cache's.
+pub(crate) fn period_parquet(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
+    let mut df = df.clone();
+    df.rechunk_mut();
+    ParquetWriter::new(w).finish(&mut df)?;
     Ok(())
 }
 
@@ -560,7 +580,7 @@ pub struct ExportInput<'a> {
     /// The canonical table's files, as [`canonical_table`] wrote them.
     pub partitions: &'a [Partition],
     /// The attainment and targets tables, as [`write_attainment`] wrote them.
-    pub attainment: &'a [Output],
+    pub attainment: &'a AttainmentWritten,
     pub findings: &'a [Finding],
     /// PPKM vaccination gates per district and period.
     pub gates: &'a [crate::gates::GateRow],
@@ -582,6 +602,7 @@ pub struct ExportInput<'a> {
 /// come in the order they are declared.
 #[derive(serde::Serialize)]
 struct Manifest<'a> {
+    attainment_partitions: &'a [Partition],
     configuration: &'a serde_json::Value,
     csv_formula_neutralisation: &'static str,
     inputs: &'a [FileOutcome],
@@ -603,20 +624,55 @@ struct Totals {
     rows_totals: usize,
 }
 
-/// Writes the attainment and the targets tables of the export (`attainment.parquet`,
-/// `attainment.csv` with the CSV's parts from the cache when it has them, `targets.csv`).
-/// They need nothing but attainment: a run writes them while it renders the reports
-/// (a year's attainment is 570,000 rows), one after the other, not taking the threads
-/// the reports are rendered on.
-pub fn write_attainment(root: &Path, attainment: &DataFrame, csv_parts: Option<&[PathBuf]>, targets: &DataFrame) -> Result<Vec<Output>> {
-    Ok(vec![
-        write_atomic_with(root, "export/attainment.parquet", &|w| parquet_to(attainment, w))?,
-        write_atomic_with(root, "export/attainment.csv", &|w| match csv_parts {
-            Some(parts) => csv_from_parts(attainment, parts, w),
-            None => csv_to(attainment, w),
-        })?,
-        write_atomic_with(root, "export/targets.csv", &|w| csv_to(targets, w))?,
-    ])
+/// The attainment table, one Parquet file and one CSV per period, as the canonical
+/// table is (a year's in one CSV was 570,000 rows, rewritten whole every week).
+const ATTAINMENT_DIR: &str = "export/attainment";
+const ATTAINMENT_CSV_DIR: &str = "export/attainment_csv";
+
+/// The attainment and targets tables of the export, as written.
+pub struct AttainmentWritten {
+    pub partitions: Vec<Partition>,
+    pub targets: Output,
+}
+
+/// Writes the attainment table under `export/attainment/` and `export/attainment_csv/`
+/// of `root`, a Parquet file and a CSV per period, and `export/targets.csv`. A period
+/// whose key is the one the previous run recorded (`before`), its files still there, is
+/// not written again; one the cache holds is copied from it; the others are made from
+/// the frame. They need nothing but attainment: a run writes them while it renders the
+/// reports.
+pub fn write_attainment(root: &Path, attained: &crate::attain_cache::Attained, before: &[Partition], targets: &DataFrame) -> Result<AttainmentWritten> {
+    let mut header = Vec::new();
+    csv_to(&attained.frame.clear(), &mut header)?;
+    let starts = attained.periods.iter().scan(0, |start, p| {
+        *start += p.rows;
+        Some(*start - p.rows)
+    });
+    let write = |(p, start): &(&crate::attain_cache::AttainedPeriod, usize)| -> Result<Partition> {
+        if let Some(kept) = p.key.as_deref().and_then(|key| unchanged(root, before, p.period, key)) {
+            return Ok(kept.clone());
+        }
+        let (parquet_rel, csv_rel) = (format!("{ATTAINMENT_DIR}/{}.parquet", p.period), format!("{ATTAINMENT_CSV_DIR}/{}.csv", p.period));
+        let csv_with = |body: &dyn Fn(&mut (dyn std::io::Write + Send)) -> Result<()>| {
+            write_atomic_with(root, &csv_rel, &|w| {
+                w.write_all(&header)?;
+                body(w)
+            })
+        };
+        let (parquet, csv) = match &p.stored {
+            Some((parquet, csv)) => (write_atomic_with(root, &parquet_rel, &|w| copy_file(parquet, w))?, csv_with(&|w| copy_file(csv, w))?),
+            None => {
+                let rows = attained.frame.slice(*start as i64, p.rows);
+                (write_atomic_with(root, &parquet_rel, &|w| period_parquet(&rows, w))?, csv_with(&|w| csv_body_to(&rows, w))?)
+            }
+        };
+        let fingerprint = p.key.clone().unwrap_or_else(|| csv.sha256.clone());
+        Ok(Partition { period: p.period, rows: p.rows, fingerprint, parquet, csv })
+    };
+    let partitions = crate::par_map_bounded(&attained.periods.iter().zip(starts).collect::<Vec<_>>(), write)?;
+    remove_other_partitions(root, &partitions, [ATTAINMENT_DIR, ATTAINMENT_CSV_DIR], ["export/attainment.parquet", "export/attainment.csv"]);
+    let targets = write_atomic_with(root, "export/targets.csv", &|w| csv_to(targets, w))?;
+    Ok(AttainmentWritten { partitions, targets })
 }
 
 /// Writes the rest of the archival export and returns the outputs, manifest last.
@@ -642,7 +698,8 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
     // The canonical table (the largest outputs) listed first.
     let partitions = input.partitions;
     let mut outputs: Vec<Output> = partitions.iter().flat_map(|p| [p.parquet.clone(), p.csv.clone()]).collect();
-    outputs.extend(input.attainment.iter().cloned());
+    outputs.extend(input.attainment.partitions.iter().flat_map(|p| [p.parquet.clone(), p.csv.clone()]));
+    outputs.push(input.attainment.targets.clone());
     outputs.extend(jobs.par_iter().map(|(name, make)| write_atomic_with(d, name, make.as_ref())).collect::<Result<Vec<Output>>>()?);
     let totals = Totals {
         files: input.inputs.len(),
@@ -656,6 +713,7 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
     let mut all_outputs: Vec<Output> = input.reports.to_vec();
     all_outputs.extend(outputs.iter().cloned());
     let manifest = Manifest {
+        attainment_partitions: &input.attainment.partitions,
         configuration: input.config,
         csv_formula_neutralisation: "text cells starting with = + - @ tab or carriage return are prefixed with an apostrophe in CSV exports",
         inputs: input.inputs,
@@ -730,7 +788,7 @@ mod tests {
         let small = vec![row(15, 3)];
         let obs: Observations = [big.clone(), small.clone()].into_iter().collect();
         let dir = tempfile::tempdir().unwrap();
-        let partitions = canonical_table(dir.path(), &Periods::new(&obs, None, None)).unwrap();
+        let partitions = canonical_table(dir.path(), &Periods::new(&obs, None, None), &[]).unwrap();
         assert_eq!(partitions.iter().map(|p| p.rows).collect::<Vec<_>>(), [big.len(), 1]);
         for (p, rows) in partitions.iter().zip([&big, &small]) {
             let got = ParquetReader::new(std::fs::File::open(dir.path().join(&p.parquet.path)).unwrap()).finish().unwrap();

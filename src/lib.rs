@@ -598,6 +598,8 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     let started = std::time::Instant::now();
     // Shared: each side lets go of the cut as soon as it is done with it.
     let periods = std::sync::Arc::new(export::Periods::new(&observations, read.period_keys.as_ref(), unread));
+    // What the previous run into the same folder wrote, period by period.
+    let before = export::PreviousPartitions::read(&plan.out);
     let cutting = started.elapsed();
     progress.stage("attainment");
     // The attain stage's time includes the sums, the checks and the institutions, and
@@ -610,18 +612,19 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
         // The canonical table needs nothing else: it is written (to the export, and to
         // the archive) while the rest is computed (a year's table takes seconds to write).
         let for_table = periods.clone();
+        let before = &before;
         let table = scope.spawn(move || {
             let started = std::time::Instant::now();
             if let Some(dir) = archive {
                 archive::write_partitions(dir, &for_table)?;
             }
-            export::canonical_table(&plan.out, &for_table).map(|p| (p, cutting + started.elapsed()))
+            export::canonical_table(&plan.out, &for_table, &before.observations).map(|p| (p, cutting + started.elapsed()))
         });
         let from_figures = from_figures(plan, &read, &observations, periods, period, earlier_checks);
         (table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped"))), from_figures)
     });
     drop(observations);
-    attain_report_export(plan, read, from_figures?, table?, period, stage, timings, run_started, progress)
+    attain_report_export(plan, read, from_figures?, table?, &before.attainment, period, stage, timings, run_started, progress)
 }
 
 /// What the run needs of the figures themselves, besides the canonical table.
@@ -678,6 +681,7 @@ fn attain_report_export(
     read: Consolidated,
     from_figures: FromFigures,
     (partitions, table_took): (Vec<export::Partition>, std::time::Duration),
+    attainment_before: &[export::Partition],
     period: chrono::NaiveDate,
     stage: std::time::Instant,
     mut timings: timings::Timings,
@@ -690,18 +694,19 @@ fn attain_report_export(
     let figures_df = table::district_sums_frame(&figures).context("summing the districts' figures")?;
     drop(figures);
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
-    let attain_cache::Attained { frame: attain_df, csv_parts: attain_csv_parts } = match &plan.cache {
+    let attained = match &plan.cache {
         // Periods whose figures and targets are unchanged come from the cache.
         Some(dir) => attain_cache::compute(&figures_df, &targets_df, plan.threshold, &dir.join("attainment"), period_keys.as_ref()).context("computing attainment")?,
-        None => attain_cache::Attained { frame: attain::compute(&figures_df, &targets_df, plan.threshold).context("computing attainment")?, csv_parts: None },
+        None => attain_cache::Attained::uncached(attain::compute(&figures_df, &targets_df, plan.threshold).context("computing attainment")?)?,
     };
+    let attain_df = &attained.frame;
     timings.record(timings::Stage::Attain, stage);
     // The attainment and targets tables of the export need nothing else: they are
     // written while the rest is computed and the reports are rendered.
     std::thread::scope(|scope| {
-        let writing_attainment = scope.spawn(|| export::write_attainment(&plan.out, &attain_df, attain_csv_parts.as_deref(), &targets_df));
+        let writing_attainment = scope.spawn(|| export::write_attainment(&plan.out, &attained, attainment_before, &targets_df));
         let stage = std::time::Instant::now();
-        let mut rows = report::rows_from_frame(&attain_df)?;
+        let mut rows = report::rows_from_frame(attain_df)?;
         // What each district's vaccination permits under the PPKM gates.
         let mut gates = gates::compute(&rows, &plan.gates);
         // Beside it, the level or zone colour the submissions themselves report.

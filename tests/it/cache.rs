@@ -36,6 +36,11 @@ fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
     v
 }
 
+/// The export's attainment files (Parquet and CSV, per period) of an output folder.
+fn attainment_files(out: &Path) -> Vec<(String, Vec<u8>)> {
+    ["export/attainment", "export/attainment_csv"].iter().flat_map(|d| files_under(&out.join(d)).into_iter().map(move |(name, bytes)| (format!("{d}/{name}"), bytes))).collect()
+}
+
 #[test]
 fn a_second_run_reuses_every_file_and_writes_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
@@ -63,8 +68,7 @@ fn a_second_run_reuses_every_file_and_writes_the_same_bytes() {
     let fresh = dir.path().join("fresh");
     assert_eq!(run(&subs, &fresh, &["--no-cache"]), "cache: 0 of 35 files reused");
     assert!(!fresh.join(".cache").exists());
-    let (a, b) = (std::fs::read(out.join("export/attainment.csv")).unwrap(), std::fs::read(fresh.join("export/attainment.csv")).unwrap());
-    assert!(a == b, "the cached run and a fresh one disagree after a file changed");
+    assert!(attainment_files(&out) == attainment_files(&fresh), "the cached run and a fresh one disagree after a file changed");
     // The changed file is now a newer submission for an earlier week: that week's sums
     // and rows, kept per period, were taken again, not from the cache.
     for dir in ["export/observations_csv", "export/observations"] {
@@ -112,8 +116,9 @@ fn a_new_week_is_cached_beside_the_earlier_ones() {
     }
     let fresh = dir.path().join("fresh");
     run(&subs, &fresh, &["--no-cache"]);
-    let (a, b) = (std::fs::read(out.join("export/attainment.csv")).unwrap(), std::fs::read(fresh.join("export/attainment.csv")).unwrap());
-    assert!(a == b, "the weekly run's attainment.csv is not a fresh run's");
+    let (a, b) = (attainment_files(&out), attainment_files(&fresh));
+    assert_eq!(a.len(), 4, "a Parquet file and a CSV per week");
+    assert!(a == b, "the weekly run's attainment files are not a fresh run's");
     assert_eq!(run(&subs, &out, &[]), format!("cache: {0} of {0} files reused", n + m));
     // A week taken away: its segment goes.
     std::fs::remove_dir_all(subs.join("2022-01-08")).unwrap();
@@ -121,42 +126,48 @@ fn a_new_week_is_cached_beside_the_earlier_ones() {
     assert_eq!(segments(&out), vec![(1, m)]);
 }
 
-/// The export's canonical table is written per period, and a period whose rows did not
-/// change is left as it is; a damaged file is written again; a period gone is removed.
+/// The export's canonical table and attainment are written per period, and a period
+/// whose rows did not change is left as it is; a damaged file is written again; a period
+/// gone is removed.
 #[test]
 fn only_the_periods_that_changed_are_exported_again() {
     let dir = tempfile::tempdir().unwrap();
     let subs = dir.path().join("submissions");
     copy_dir(&fixtures().join("submissions"), &subs);
-    let out = dir.path().join("out");
-    let part = |period: &str| (out.join(format!("export/observations/{period}.parquet")), out.join(format!("export/observations_csv/{period}.csv")));
-    run(&subs, &out, &[]);
-    let before: Vec<(u64, u64)> = ["2022-01-01", "2022-01-08", "2022-01-15"].iter().map(|p| part(p)).map(|(a, b)| (inode(&a), inode(&b))).collect();
-    // A file of the last week taken away: only that week is written again.
-    std::fs::remove_file(subs.join("2022-01-15/rekap_kerinci_2022-01-15.xlsx")).unwrap();
-    run(&subs, &out, &[]);
-    let (a, b) = part("2022-01-01");
-    assert_eq!((inode(&a), inode(&b)), before[0]);
-    let (a, b) = part("2022-01-08");
-    assert_eq!((inode(&a), inode(&b)), before[1]);
-    let (a, b) = part("2022-01-15");
-    assert!(inode(&a) != before[2].0 && inode(&b) != before[2].1, "the changed week was not written again");
-    // A file damaged by hand is written again, with the same bytes as a fresh run.
-    let (_, csv) = part("2022-01-08");
-    std::fs::write(&csv, "period\n").unwrap();
-    run(&subs, &out, &[]);
-    let fresh = dir.path().join("fresh");
-    run(&subs, &fresh, &["--no-cache"]);
-    for period in ["2022-01-01", "2022-01-08", "2022-01-15"] {
-        let ((a, b), (c, d)) = (part(period), (fresh.join(format!("export/observations/{period}.parquet")), fresh.join(format!("export/observations_csv/{period}.csv"))));
-        assert!(std::fs::read(&a).unwrap() == std::fs::read(&c).unwrap(), "{period} parquet");
-        assert!(std::fs::read(&b).unwrap() == std::fs::read(&d).unwrap(), "{period} csv");
+    let (out, fresh) = (dir.path().join("out"), dir.path().join("fresh"));
+    let periods = ["2022-01-01", "2022-01-08", "2022-01-15"];
+    for (parquet_dir, csv_dir) in [("observations", "observations_csv"), ("attainment", "attainment_csv")] {
+        let part_in = |out: &Path, period: &str| (out.join(format!("export/{parquet_dir}/{period}.parquet")), out.join(format!("export/{csv_dir}/{period}.csv")));
+        let part = |period: &str| part_in(&out, period);
+        copy_dir(&fixtures().join("submissions"), &subs);
+        run(&subs, &out, &[]);
+        let before: Vec<(u64, u64)> = periods.iter().map(|p| part(p)).map(|(a, b)| (inode(&a), inode(&b))).collect();
+        // A file of the last week taken away: only that week is written again.
+        std::fs::remove_file(subs.join("2022-01-15/rekap_kerinci_2022-01-15.xlsx")).unwrap();
+        run(&subs, &out, &[]);
+        let (a, b) = part("2022-01-01");
+        assert_eq!((inode(&a), inode(&b)), before[0], "{parquet_dir}");
+        let (a, b) = part("2022-01-08");
+        assert_eq!((inode(&a), inode(&b)), before[1], "{parquet_dir}");
+        let (a, b) = part("2022-01-15");
+        assert!(inode(&a) != before[2].0 && inode(&b) != before[2].1, "{parquet_dir}: the changed week was not written again");
+        // A file damaged by hand is written again, with the same bytes as a fresh run.
+        let (_, csv) = part("2022-01-08");
+        std::fs::write(&csv, "period\n").unwrap();
+        run(&subs, &out, &[]);
+        run(&subs, &fresh, &["--no-cache"]);
+        for period in periods {
+            let ((a, b), (c, d)) = (part(period), part_in(&fresh, period));
+            assert!(std::fs::read(&a).unwrap() == std::fs::read(&c).unwrap(), "{parquet_dir} {period} parquet");
+            assert!(std::fs::read(&b).unwrap() == std::fs::read(&d).unwrap(), "{parquet_dir} {period} csv");
+        }
+        // A week no longer in the submissions: its files go.
+        std::fs::remove_dir_all(subs.join("2022-01-01")).unwrap();
+        run(&subs, &out, &[]);
+        let (a, b) = part("2022-01-01");
+        assert!(!a.exists() && !b.exists(), "{parquet_dir}");
+        std::fs::remove_dir_all(&subs).unwrap();
     }
-    // A week no longer in the submissions: its files go.
-    std::fs::remove_dir_all(subs.join("2022-01-01")).unwrap();
-    run(&subs, &out, &[]);
-    let (a, b) = part("2022-01-01");
-    assert!(!a.exists() && !b.exists());
 }
 
 #[test]
@@ -210,8 +221,7 @@ fn unchanged_files_are_not_read_again_and_a_file_written_since_is() {
     assert_eq!(not_read(&third), format!("not read again (unchanged since the cache saw them): {} files", n - 1));
     let fresh = dir.path().join("fresh");
     run(&subs, &fresh, &["--no-cache"]);
-    let (a, b) = (std::fs::read(out.join("export/attainment.csv")).unwrap(), std::fs::read(fresh.join("export/attainment.csv")).unwrap());
-    assert!(a == b, "the run that did not read unchanged files and a fresh run disagree");
+    assert!(attainment_files(&out) == attainment_files(&fresh), "the run that did not read unchanged files and a fresh run disagree");
     let csv = String::from_utf8(std::fs::read(out.join("export/observations_csv/2022-01-15.csv")).unwrap()).unwrap();
     let cell = csv.lines().find(|l| l.contains("TEBO 15-01-2022.csv") && l.ends_with(",B4")).unwrap();
     assert!(cell.contains(",sdmk,1,187,"), "the changed figure is not in the table: {cell}");
@@ -228,10 +238,8 @@ fn n_of_t(line: &str) -> (usize, usize) {
 /// partitions.
 fn written_alike(out: &Path, archive: &Path) -> Vec<(String, Vec<u8>)> {
     let mut all = Vec::new();
-    for f in ["export/attainment.csv", "export/findings.csv"] {
-        all.push((f.to_string(), std::fs::read(out.join(f)).unwrap()));
-    }
-    for d in ["export/observations", "export/observations_csv"] {
+    all.push(("export/findings.csv".to_string(), std::fs::read(out.join("export/findings.csv")).unwrap()));
+    for d in ["export/attainment", "export/attainment_csv", "export/observations", "export/observations_csv"] {
         all.extend(files_under(&out.join(d)).into_iter().map(|(name, bytes)| (format!("{d}/{name}"), bytes)));
     }
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("export/manifest.json")).unwrap()).unwrap();

@@ -57,7 +57,18 @@ pub fn pdf_text(path: &Path) -> String {
 /// The canonical table of a run's output folder: its per-period CSVs, oldest first, as
 /// one list of rows.
 pub fn read_observations(out: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let mut parts: Vec<PathBuf> = std::fs::read_dir(out.join("export/observations_csv")).expect("export/observations_csv").map(|e| e.unwrap().path()).collect();
+    read_periods(&out.join("export/observations_csv"))
+}
+
+/// The attainment table of a run's output folder: its per-period CSVs, oldest first, as
+/// one list of rows.
+pub fn read_attainment(out: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    read_periods(&out.join("export/attainment_csv"))
+}
+
+/// The rows of a folder of per-period CSVs (`<period>.csv`), oldest first.
+fn read_periods(dir: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).map(|e| e.unwrap().path()).collect();
     parts.sort();
     parts.iter().flat_map(|p| read_csv(p)).collect()
 }

@@ -63,7 +63,7 @@ fn the_national_dashboard_export_is_read_per_district() {
     assert!(targets.iter().all(|t| t["target"] != "4028891"), "the province target column is not a district target");
 
     // Coverage is recomputed from the figures (the % columns are never read).
-    let att = read_csv(&out.join("export/attainment.csv"));
+    let att = read_attainment(&out);
     let mut keys = std::collections::HashSet::new();
     for a in &att {
         assert!(keys.insert((a["province_code"].clone(), a["district_code"].clone(), a["group"].clone(), a["dose"].clone())), "attainment row twice: {a:?}");

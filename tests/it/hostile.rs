@@ -98,7 +98,7 @@ fn a_submission_sent_twice_counts_once_and_a_correction_supersedes() {
     let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/export/manifest.json")).unwrap()).unwrap();
     let statuses: Vec<&str> = manifest["inputs"].as_array().unwrap().iter().map(|i| i["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, vec!["duplicate", "ok"], "{manifest:#}");
-    let single = read_csv(&dir.path().join("out/export/attainment.csv"));
+    let single = read_attainment(&dir.path().join("out"));
     let d1 = |rows: &[std::collections::HashMap<String, String>]| {
         rows.iter().find(|r| r["district_code"] == "15.09" && r["group"] == "all" && r["dose"] == "1").map(|r| r["vaccinated"].clone()).unwrap()
     };
@@ -121,7 +121,7 @@ fn a_submission_sent_twice_counts_once_and_a_correction_supersedes() {
     let (code, stdout, stderr, findings) = run_in(dir2.path(), &["tebo.csv", "tebo_revisi.csv"], "");
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(findings.iter().any(|f| f["code"] == "superseded_file" && f["source"] == "tebo.csv"), "{findings:?}");
-    let rows = read_csv(&dir2.path().join("out/export/attainment.csv"));
+    let rows = read_attainment(&dir2.path().join("out"));
     assert_eq!(d1(&rows).parse::<i64>().unwrap(), once.parse::<i64>().unwrap() + 1000);
 }
 

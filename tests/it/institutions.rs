@@ -32,7 +32,7 @@ fn agency_staff_are_reported_against_headcount_and_kept_out_of_district_totals()
     // The district's figures are the generator's, untouched by the agency's staff.
     let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("expected.json")).unwrap()).unwrap();
     let want = expected["attainment"].as_array().unwrap().iter().find(|e| e["period"] == "2022-01-15" && e["district_code"] == "15.01" && e["group"] == "all" && e["dose"] == 1).unwrap();
-    let rows = read_csv(&dir.path().join("out/export/attainment.csv"));
+    let rows = read_attainment(&dir.path().join("out"));
     let got = rows.iter().find(|r| r["period"] == "2022-01-15" && r["district_code"] == "15.01" && r["group"] == "all" && r["dose"] == "1").unwrap();
     assert_eq!(got["vaccinated"], want["vaccinated"].to_string());
     assert_eq!(got["target"], want["target"].to_string());

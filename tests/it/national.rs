@@ -19,7 +19,7 @@ fn several_provinces_get_a_national_report() {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let pdf = out.join("laporan-mingguan-nasional-2022-03-12.pdf");
     assert!(pdf.exists(), "{stdout}");
-    let attainment = read_csv(&out.join("export/attainment.csv"));
+    let attainment = read_attainment(&out);
     let provinces: Vec<_> = attainment.iter().filter(|r| r["period"] == "2022-03-12" && r["district_code"].is_empty() && r["group"] == "all" && r["dose"] == "1").collect();
     assert_eq!(provinces.len(), 5);
     let sum: i64 = provinces.iter().map(|r| r["vaccinated"].parse::<i64>().unwrap()).sum();

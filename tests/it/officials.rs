@@ -22,7 +22,7 @@ fn the_officials_workbook_holds_the_attainment_by_district_and_group() {
     let (dir, stdout) = run_demo("id");
     let xlsx = dir.path().join("out/export/sitrep-15-2022-01-15.xlsx");
     assert!(stdout.contains("sitrep-15-2022-01-15.xlsx"), "{stdout}");
-    let csv = read_csv(&dir.path().join("out/export/attainment.csv"));
+    let csv = read_attainment(&dir.path().join("out"));
     let want: HashMap<(String, String, String), &HashMap<String, String>> = csv
         .iter()
         .filter(|r| r["period"] == "2022-01-15")

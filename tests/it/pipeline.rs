@@ -16,7 +16,7 @@ fn key(r: &HashMap<String, String>) -> (String, String, String, String) {
 #[test]
 fn figures_per_district_group_and_dose_match_the_generator() {
     let (dir, _) = run_demo("id");
-    let rows = read_csv(&dir.path().join("out/export/attainment.csv"));
+    let rows = read_attainment(&dir.path().join("out"));
     let by_key: HashMap<_, _> = rows.iter().map(|r| (key(r), r)).collect();
     let exp = expected();
     let list = exp["attainment"].as_array().unwrap();
@@ -200,7 +200,7 @@ fn targets_in_long_form_give_the_same_figures() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     let attainment = |p: &std::path::Path| {
         let mut rows: Vec<(String, String, String, String, String)> =
-            read_csv(&p.join("export/attainment.csv")).into_iter().map(|r| (r["period"].clone(), r["district_code"].clone(), r["group"].clone(), r["dose"].clone(), r["target"].clone())).collect();
+            read_attainment(p).into_iter().map(|r| (r["period"].clone(), r["district_code"].clone(), r["group"].clone(), r["dose"].clone(), r["target"].clone())).collect();
         rows.sort();
         rows
     };
@@ -250,7 +250,7 @@ fn a_second_target_version_is_compared_in_an_annex() {
     let halved = pct(k["vaccinated"].as_f64().unwrap() / (2.0 * k["target"].as_f64().unwrap()));
     assert!(flat.contains(&format!("KAB. KERINCI {used} {halved}")), "Kerinci {used} / {halved} not in:\n{flat}");
     // The figures used by the rest of the report are those of the first targets.
-    let rows = read_csv(&dir.path().join("out/export/attainment.csv"));
+    let rows = read_attainment(&dir.path().join("out"));
     let got = rows.iter().find(|r| r["period"] == "2022-01-15" && r["district_code"] == "15.01" && r["group"] == "all" && r["dose"] == "1").unwrap();
     assert_eq!(got["target"], k["target"].to_string());
 }

@@ -123,7 +123,7 @@ fn a_filled_template_is_read_back_with_no_finding_and_the_right_totals() {
         assert_eq!(input["rows_rejected"], 0);
     }
     // Totals per district, group and dose are the sums of what was filled in.
-    let rows = read_csv(&out.join("export/attainment.csv"));
+    let rows = read_attainment(&out);
     for (district, group, dose) in [("15.01", Group::Sdmk, 1u8), ("15.01", Group::Anak, 2), ("15.71", Group::Lansia, 3)] {
         let want: i64 = g.areas_of(district).map(|a| figure(a, group, dose).unwrap()).sum();
         let got = rows.iter().find(|r| r["district_code"] == district && r["group"] == group.code() && r["dose"] == dose.to_string()).expect("row");
