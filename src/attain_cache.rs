@@ -23,17 +23,16 @@ use std::path::Path;
 /// What changes the meaning of a stored file: bumped when attainment is computed otherwise.
 const FORMAT: &str = "sitrep attainment per period, 2";
 
-/// Attainment as [`attain::compute`] gives it, and its periods in the frame's order.
+/// Attainment as [`attain::compute`] gives it, period by period, in order.
 pub struct Attained {
-    pub frame: DataFrame,
     pub periods: Vec<AttainedPeriod>,
 }
 
-/// One period's rows of [`Attained::frame`] (a period's rows follow one another, the
-/// periods in order), with its key and its files here when the cache holds them.
+/// One period's attainment, with its key and its files here when the cache holds them.
 pub struct AttainedPeriod {
     pub period: chrono::NaiveDate,
-    pub rows: usize,
+    /// Its rows, in one chunk.
+    pub frame: DataFrame,
     /// What the period's attainment is made from ([`compute`]); none without the cache.
     pub key: Option<String>,
     /// The period's Parquet file and CSV part in the cache.
@@ -41,18 +40,44 @@ pub struct AttainedPeriod {
 }
 
 impl Attained {
-    /// Attainment computed without the cache: its periods are cut from the frame.
+    /// Attainment computed without the cache (sorted by period first): its periods are
+    /// cut from the frame.
     pub fn uncached(frame: DataFrame) -> Result<Attained> {
+        let mut frame = frame;
+        frame.rechunk_mut();
         let days: Vec<Option<i32>> = frame.column("period")?.cast(&DataType::Int32)?.i32()?.iter().collect();
         let mut periods: Vec<AttainedPeriod> = Vec::new();
-        for day in days {
-            let period = crate::table::date_from_days(day.unwrap_or_default());
-            match periods.last_mut() {
-                Some(last) if last.period == period => last.rows += 1,
-                _ => periods.push(AttainedPeriod { period, rows: 1, key: None, stored: None }),
-            }
+        let mut start = 0;
+        while start < days.len() {
+            let end = start + days[start..].iter().take_while(|d| **d == days[start]).count();
+            let period = crate::table::date_from_days(days[start].unwrap_or_default());
+            periods.push(AttainedPeriod { period, frame: frame.slice(start as i64, end - start), key: None, stored: None });
+            start = end;
         }
-        Ok(Attained { frame, periods })
+        Ok(Attained { periods })
+    }
+
+    /// The rows for the reports, period after period (each period's made on its own
+    /// thread: a year's are 570,000).
+    pub fn rows(&self) -> PolarsResult<Vec<attain::AttainRow>> {
+        use rayon::prelude::*;
+        let parts: Vec<Vec<attain::AttainRow>> = self.periods.par_iter().map(|p| attain::rows_from_frame(&p.frame)).collect::<PolarsResult<_>>()?;
+        let mut rows = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        for part in parts {
+            rows.extend(part);
+        }
+        Ok(rows)
+    }
+
+    /// All periods as one frame.
+    #[cfg(test)]
+    pub fn frame(&self) -> DataFrame {
+        let mut frames = self.periods.iter().map(|p| p.frame.clone());
+        let mut out = frames.next().unwrap_or_default();
+        for df in frames {
+            out.vstack_mut(&df).unwrap();
+        }
+        out
     }
 }
 
@@ -71,17 +96,25 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
     let file_of = |days: i32, key: &str| format!("{}-{key}.parquet", crate::table::date_from_days(days));
     let csv_of = |days: i32, key: &str| format!("{}-{key}.csv", crate::table::date_from_days(days));
     let mut frames: BTreeMap<i32, DataFrame> = BTreeMap::new();
-    for (days, key) in &keys {
-        let path = dir.join(file_of(*days, key));
-        // Damaged, from another run, or without its CSV part (a run stopped between the
-        // two writes): computed again below.
-        if !dir.join(csv_of(*days, key)).is_file() {
-            continue;
-        }
-        if let Some(df) = std::fs::File::open(&path).ok().and_then(|f| ParquetReader::new(f).finish().ok()) {
-            frames.insert(*days, df);
-        }
-    }
+    // Read side by side (a year's are 52 files).
+    let read: Vec<(i32, Option<DataFrame>)> = {
+        use rayon::prelude::*;
+        let keys: Vec<(&i32, &String)> = keys.iter().collect();
+        keys.par_iter()
+            .map(|(days, key)| {
+                // Damaged, from another run, or without its CSV part (a run stopped between
+                // the two writes): computed again below.
+                let read = || -> Option<DataFrame> {
+                    if !dir.join(csv_of(**days, key)).is_file() {
+                        return None;
+                    }
+                    std::fs::File::open(dir.join(file_of(**days, key))).ok().and_then(|f| ParquetReader::new(f).finish().ok())
+                };
+                (**days, read())
+            })
+            .collect()
+    };
+    frames.extend(read.into_iter().filter_map(|(days, df)| Some((days, df?))));
     let missing: Vec<i32> = keys.keys().filter(|d| !frames.contains_key(d)).copied().collect();
     if !missing.is_empty() {
         let some = if missing.len() == keys.len() {
@@ -99,7 +132,10 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
         while start < periods.len() {
             let end = start + periods[start..].iter().take_while(|p| **p == periods[start]).count();
             if let Some((days, key)) = periods[start].and_then(|d| Some((d, keys.get(&d)?))) {
-                parts.push((days, key, fresh.slice(start as i64, end - start)));
+                // In one chunk, as a period read back is.
+                let mut part = fresh.slice(start as i64, end - start);
+                part.rechunk_mut();
+                parts.push((days, key, part));
             }
             start = end;
         }
@@ -129,24 +165,20 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
     // would otherwise cost the next weekly run the whole year's attainment.
     let keep: Vec<String> = keys.iter().flat_map(|(d, k)| [file_of(*d, k), csv_of(*d, k)]).collect();
     prune(dir, &keep, |p| keys.contains_key(&crate::table::days_of(p)));
-    // The periods in the frame's order (by period), with their files when both are
-    // there (a CSV part not cut leaves the export to make the period's files).
-    let periods: Vec<AttainedPeriod> = frames
-        .iter()
-        .map(|(d, df)| {
-            let key = keys.get(d).cloned();
-            let stored = key.as_ref().map(|k| (dir.join(file_of(*d, k)), dir.join(csv_of(*d, k)))).filter(|(_, csv)| csv.is_file());
-            AttainedPeriod { period: crate::table::date_from_days(*d), rows: df.height(), key, stored }
+    // The periods in order, with their files when both are there (a CSV part not cut
+    // leaves the export to make the period's files).
+    if frames.is_empty() {
+        return Attained::uncached(attain::compute_in(figures, targets, threshold, &scope)?);
+    }
+    let periods = frames
+        .into_iter()
+        .map(|(d, frame)| {
+            let key = keys.get(&d).cloned();
+            let stored = key.as_ref().map(|k| (dir.join(file_of(d, k)), dir.join(csv_of(d, k)))).filter(|(_, csv)| csv.is_file());
+            AttainedPeriod { period: crate::table::date_from_days(d), frame, key, stored }
         })
         .collect();
-    let mut all = frames.into_values();
-    let Some(mut out) = all.next() else { return Attained::uncached(attain::compute_in(figures, targets, threshold, &scope)?) };
-    for df in all {
-        out.vstack_mut(&df)?;
-    }
-    // One chunk, as computed in one go.
-    out.rechunk_mut();
-    Ok(Attained { frame: out, periods })
+    Ok(Attained { periods })
 }
 
 /// CSV rows cut into the periods' parts, given each period's day and number of rows, in
@@ -304,19 +336,16 @@ pub(crate) mod tests {
     /// frame as the export would write them from the frame.
     fn checked(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &Path) -> Result<DataFrame> {
         let got = compute(figures, targets, threshold, dir, None)?;
-        let mut start = 0;
         for p in &got.periods {
             let (parquet, csv) = p.stored.as_ref().expect("every period has its files");
-            let rows = got.frame.slice(start as i64, p.rows);
             let (mut want_parquet, mut want_csv) = (Vec::new(), Vec::new());
-            period_parquet(&rows, &mut want_parquet)?;
-            crate::export::csv_body_to(&rows, &mut want_csv)?;
+            period_parquet(&p.frame, &mut want_parquet)?;
+            crate::export::csv_body_to(&p.frame, &mut want_csv)?;
             assert!(std::fs::read(parquet)? == want_parquet, "{}", parquet.display());
             assert_eq!(String::from_utf8(std::fs::read(csv)?).unwrap(), String::from_utf8(want_csv).unwrap());
-            start += p.rows;
+            assert_eq!(p.frame.first_col_n_chunks(), 1);
         }
-        assert_eq!(start, got.frame.height());
-        Ok(got.frame)
+        Ok(got.frame())
     }
 
     /// Several periods are computed as two halves side by side: the rows, their order
@@ -368,22 +397,22 @@ pub(crate) mod tests {
         let names = |pairs: &[(i32, &str)]| pairs.iter().map(|(d, n)| (crate::table::date_from_days(*d), n.to_string())).collect::<BTreeMap<_, _>>();
         let weeks = figures(&[(19000, "15.01", 1, 100), (19007, "15.01", 1, 150)]);
         let got = compute(&weeks, &targets(1000), 0.7, dir, Some(&names(&[(19000, "a"), (19007, "b")]))).unwrap();
-        assert!(got.frame.equals_missing(&attain::compute(&weeks, &targets(1000), 0.7).unwrap()));
+        assert!(got.frame().equals_missing(&attain::compute(&weeks, &targets(1000), 0.7).unwrap()));
         let named = parquets(dir);
         // Renamed, with the same figures: computed again under the new name.
         let got = compute(&weeks, &targets(1000), 0.7, dir, Some(&names(&[(19000, "a"), (19007, "b2")]))).unwrap();
-        assert!(got.frame.equals_missing(&attain::compute(&weeks, &targets(1000), 0.7).unwrap()));
+        assert!(got.frame().equals_missing(&attain::compute(&weeks, &targets(1000), 0.7).unwrap()));
         let files = parquets(dir);
         assert_eq!(files[0], named[0]);
         assert_ne!(files[1], named[1]);
         let changed = figures(&[(19000, "15.01", 1, 100), (19007, "15.01", 1, 170)]);
         let got = compute(&changed, &targets(1000), 0.7, dir, Some(&names(&[(19000, "a"), (19007, "c")]))).unwrap();
-        assert!(got.frame.equals_missing(&attain::compute(&changed, &targets(1000), 0.7).unwrap()));
+        assert!(got.frame().equals_missing(&attain::compute(&changed, &targets(1000), 0.7).unwrap()));
         let now = parquets(dir);
         assert_eq!(now[0], files[0]);
         assert_ne!(now[1], files[1]);
         let got = compute(&changed, &targets(1000), 0.7, dir, Some(&names(&[(19000, "a")]))).unwrap();
-        assert!(got.frame.equals_missing(&attain::compute(&changed, &targets(1000), 0.7).unwrap()));
+        assert!(got.frame().equals_missing(&attain::compute(&changed, &targets(1000), 0.7).unwrap()));
         compute(&changed, &targets(1000), 0.7, plain, None).unwrap();
         assert_eq!(parquets(dir), parquets(plain));
     }

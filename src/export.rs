@@ -643,12 +643,10 @@ pub struct AttainmentWritten {
 /// reports.
 pub fn write_attainment(root: &Path, attained: &crate::attain_cache::Attained, before: &[Partition], targets: &DataFrame) -> Result<AttainmentWritten> {
     let mut header = Vec::new();
-    csv_to(&attained.frame.clear(), &mut header)?;
-    let starts = attained.periods.iter().scan(0, |start, p| {
-        *start += p.rows;
-        Some(*start - p.rows)
-    });
-    let write = |(p, start): &(&crate::attain_cache::AttainedPeriod, usize)| -> Result<Partition> {
+    if let Some(first) = attained.periods.first() {
+        csv_to(&first.frame.clear(), &mut header)?;
+    }
+    let write = |p: &crate::attain_cache::AttainedPeriod| -> Result<Partition> {
         if let Some(kept) = p.key.as_deref().and_then(|key| unchanged(root, before, p.period, key)) {
             return Ok(kept.clone());
         }
@@ -661,15 +659,12 @@ pub fn write_attainment(root: &Path, attained: &crate::attain_cache::Attained, b
         };
         let (parquet, csv) = match &p.stored {
             Some((parquet, csv)) => (write_atomic_with(root, &parquet_rel, &|w| copy_file(parquet, w))?, csv_with(&|w| copy_file(csv, w))?),
-            None => {
-                let rows = attained.frame.slice(*start as i64, p.rows);
-                (write_atomic_with(root, &parquet_rel, &|w| period_parquet(&rows, w))?, csv_with(&|w| csv_body_to(&rows, w))?)
-            }
+            None => (write_atomic_with(root, &parquet_rel, &|w| period_parquet(&p.frame, w))?, csv_with(&|w| csv_body_to(&p.frame, w))?),
         };
         let fingerprint = p.key.clone().unwrap_or_else(|| csv.sha256.clone());
-        Ok(Partition { period: p.period, rows: p.rows, fingerprint, parquet, csv })
+        Ok(Partition { period: p.period, rows: p.frame.height(), fingerprint, parquet, csv })
     };
-    let partitions = crate::par_map_bounded(&attained.periods.iter().zip(starts).collect::<Vec<_>>(), write)?;
+    let partitions = crate::par_map_bounded(&attained.periods, write)?;
     remove_other_partitions(root, &partitions, [ATTAINMENT_DIR, ATTAINMENT_CSV_DIR], ["export/attainment.parquet", "export/attainment.csv"]);
     let targets = write_atomic_with(root, "export/targets.csv", &|w| csv_to(targets, w))?;
     Ok(AttainmentWritten { partitions, targets })

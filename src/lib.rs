@@ -699,14 +699,13 @@ fn attain_report_export(
         Some(dir) => attain_cache::compute(&figures_df, &targets_df, plan.threshold, &dir.join("attainment"), period_keys.as_ref()).context("computing attainment")?,
         None => attain_cache::Attained::uncached(attain::compute(&figures_df, &targets_df, plan.threshold).context("computing attainment")?)?,
     };
-    let attain_df = &attained.frame;
     timings.record(timings::Stage::Attain, stage);
     // The attainment and targets tables of the export need nothing else: they are
     // written while the rest is computed and the reports are rendered.
     std::thread::scope(|scope| {
         let writing_attainment = scope.spawn(|| export::write_attainment(&plan.out, &attained, attainment_before, &targets_df));
         let stage = std::time::Instant::now();
-        let mut rows = report::rows_from_frame(attain_df)?;
+        let mut rows = attained.rows()?;
         // What each district's vaccination permits under the PPKM gates.
         let mut gates = gates::compute(&rows, &plan.gates);
         // Beside it, the level or zone colour the submissions themselves report.
