@@ -440,10 +440,31 @@ pub struct Carry {
     pub latest: Vec<Observation>,
 }
 
+/// Which of [`per_district`]'s checks a caller uses: a run carrying on from the last one
+/// needs each on other rows, and the others' work was two thirds of each call.
+#[derive(Clone, Copy)]
+pub struct Wanted {
+    /// Counts down and doses above the dose before (per place), with `place_last`.
+    pub places: bool,
+    /// Unusual jumps (per district), with `jump_points`.
+    pub jumps: bool,
+    /// Each place's latest figures (`latest`).
+    pub latest: bool,
+}
+
+impl Wanted {
+    pub const ALL: Wanted = Wanted { places: true, jumps: true, latest: true };
+}
+
 /// The checks that compare figures of one district (counts down, doses, jumps up to
 /// `period`), each district on its own and in parallel, in the checks' order with their
 /// keys; and what a later run carries on from.
 pub fn per_district(obs: &Observations, period: NaiveDate, rules: &CheckRules) -> ([Keyed; 4], Carry) {
+    per_district_wanted(obs, period, rules, Wanted::ALL)
+}
+
+/// [`per_district`] of the checks `wanted` only: the others' lists and carry are empty.
+pub fn per_district_wanted(obs: &Observations, period: NaiveDate, rules: &CheckRules, wanted: Wanted) -> ([Keyed; 4], Carry) {
     let keys = Keys::new(obs);
     // Only the findings and the carry are kept of each district (a year's series, all
     // held at once, were 150 MB).
@@ -455,15 +476,20 @@ pub fn per_district(obs: &Observations, period: NaiveDate, rules: &CheckRules) -
         .into_par_iter()
         .map(|runs| {
             let list = || runs.iter().flat_map(|run| run.iter());
-            let c = series_of(list(), |_| true, place_ids, |o| keys.place(o));
-            let (down, dose2, booster) = (went_down(&c), dose_above_previous(&c, 2, "dose2_above_dose1"), dose_above_previous(&c, 3, "booster_above_dose2"));
-            let place_last = c.iter().filter_map(|(_, s)| s.last()).map(summed).collect();
-            drop(c);
-            // Jumps up to the report's period: a later week is not this report's business.
-            let district = series_of(list(), |o| o.period <= period, district_ids, |o| keys.district(o));
-            let jumped = jumps(&district, rules.jump_factor, rules.jump_weeks);
-            let jump_points = district.iter().flat_map(|(_, s)| s[s.len().saturating_sub(rules.jump_weeks + 1)..].iter().map(summed)).collect();
-            let latest = latest_figures(list(), period).into_iter().copied().collect();
+            let (mut down, mut dose2, mut booster, mut place_last) = Default::default();
+            if wanted.places {
+                let c = series_of(list(), |_| true, place_ids, |o| keys.place(o));
+                (down, dose2, booster) = (went_down(&c), dose_above_previous(&c, 2, "dose2_above_dose1"), dose_above_previous(&c, 3, "booster_above_dose2"));
+                place_last = c.iter().filter_map(|(_, s)| s.last()).map(summed).collect();
+            }
+            let (mut jumped, mut jump_points) = Default::default();
+            if wanted.jumps {
+                // Jumps up to the report's period: a later week is not this report's business.
+                let district = series_of(list(), |o| o.period <= period, district_ids, |o| keys.district(o));
+                jumped = jumps(&district, rules.jump_factor, rules.jump_weeks);
+                jump_points = district.iter().flat_map(|(_, s)| s[s.len().saturating_sub(rules.jump_weeks + 1)..].iter().map(summed)).collect();
+            }
+            let latest = if wanted.latest { latest_figures(list(), period).into_iter().copied().collect() } else { Vec::new() };
             (keys.district.of(list().next().map(|o| o.district_code)), [down, dose2, booster, jumped], Carry { place_last, jump_points, latest })
         })
         .collect();

@@ -126,13 +126,15 @@ pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, earli
             let through = state.covered.last().map(|(p, _)| *p);
             let new: Vec<Observation> = obs.iter().filter(|o| Some(o.period) > through).copied().collect();
             let with = |before: &[Observation]| -> Observations { [before.to_vec(), new.clone()].into_iter().collect() };
+            // Each check on its own rows: only it is computed on them.
+            let only = |places, jumps| checks::Wanted { places, jumps, latest: false };
             let (down, place_last) = {
-                let ([down, ..], carry) = checks::per_district(&with(&carry.place_last), period, rules);
+                let ([down, ..], carry) = checks::per_district_wanted(&with(&carry.place_last), period, rules, only(true, false));
                 (down, carry.place_last)
             };
-            let ([_, dose2, booster, _], _) = checks::per_district(&with(&[]), period, rules);
+            let ([_, dose2, booster, _], _) = checks::per_district_wanted(&with(&[]), period, rules, only(true, false));
             let (jumped, jump_points) = {
-                let ([.., jumped], carry) = checks::per_district(&with(&carry.jump_points), period, rules);
+                let ([.., jumped], carry) = checks::per_district_wanted(&with(&carry.jump_points), period, rules, only(false, true));
                 (jumped, carry.jump_points)
             };
             let latest_and_new = with(&carry.latest);
