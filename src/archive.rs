@@ -45,12 +45,18 @@ struct Written {
 
 const PARTITIONS: &str = "_partitions.json";
 
-/// Writes the run record under the latest period: what a re-render needs that is not a
-/// figure. Returns its file.
-pub fn write_record(dir: &Path, read: &Consolidated) -> Result<Option<PathBuf>> {
+/// The period a run's record is kept under: its latest (none without figures).
+pub fn record_period(read: &Consolidated) -> Option<chrono::NaiveDate> {
     // The periods named by their files include those whose rows are still in the cache.
     let named = read.period_keys.as_ref().and_then(|k| k.keys().next_back().copied());
-    let Some(latest) = named.or_else(|| read.observations.iter().map(|o| o.period).max()) else { return Ok(None) };
+    named.or_else(|| read.observations.iter().map(|o| o.period).max())
+}
+
+/// Writes the run record under its latest period ([`record_period`], given: the
+/// figures may have been let go of by then): what a re-render needs that is not a
+/// figure. Returns its file.
+pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::NaiveDate>) -> Result<Option<PathBuf>> {
+    let Some(latest) = latest else { return Ok(None) };
     let record = RunRecord {
         sitrep_version: env!("CARGO_PKG_VERSION").to_string(),
         period: latest,

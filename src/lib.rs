@@ -456,10 +456,6 @@ fn settle_and_report(
     timings.rows_left_in_cache = (left, left + files.iter().map(|f| f.observations.len()).sum::<usize>());
     let mut read = consolidate(files, targets_table, receipt_findings, plan);
     read.period_keys = period_keys;
-    // The archive's run record now; its partitions are written beside the export's.
-    if let Some(dir) = &plan.archive {
-        archive::write_record(dir, &read)?;
-    }
     report_and_export(plan, read, plan.archive.as_deref(), timings, run_started, progress, Later { unread: unread.as_ref(), earlier_checks, period })
 }
 
@@ -590,6 +586,8 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
         });
     };
     let mut read = read;
+    // The archive's run record (26,000 files' records for a year) is written beside the rest.
+    let record_period = archive.and(archive::record_period(&read));
     let observations = std::mem::take(&mut read.observations);
     // The table cut by period, once, each part named by its files (with the cache) or by
     // a fingerprint of its rows: the export and the archive compare the names with what
@@ -598,8 +596,6 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     let started = std::time::Instant::now();
     // Shared: each side lets go of the cut as soon as it is done with it.
     let periods = std::sync::Arc::new(export::Periods::new(&observations, read.period_keys.as_ref(), unread));
-    // What the previous run into the same folder wrote, period by period.
-    let before = export::PreviousPartitions::read(&plan.out);
     let cutting = started.elapsed();
     progress.stage("attainment");
     // The attain stage's time includes the sums, the checks and the institutions, and
@@ -608,23 +604,30 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     // What needs the figures themselves (the canonical table, the districts' sums, the
     // checks, the institutions) is done first; the figures are then let go of, before
     // attainment and the reports (a year's are 300 MB).
-    let (table, from_figures) = std::thread::scope(|scope| {
+    let (table, from_figures, record) = std::thread::scope(|scope| {
         // The canonical table needs nothing else: it is written (to the export, and to
         // the archive) while the rest is computed (a year's table takes seconds to write).
         let for_table = periods.clone();
-        let before = &before;
         let table = scope.spawn(move || {
             let started = std::time::Instant::now();
+            // What the previous run into the same folder wrote, period by period (read
+            // here: a year's manifest is 17 MB); attainment's is handed on.
+            let before = export::PreviousPartitions::read(&plan.out);
             if let Some(dir) = archive {
                 archive::write_partitions(dir, &for_table)?;
             }
-            export::canonical_table(&plan.out, &for_table, &before.observations).map(|p| (p, cutting + started.elapsed()))
+            let partitions = export::canonical_table(&plan.out, &for_table, &before.observations)?;
+            Ok::<_, anyhow::Error>((partitions, cutting + started.elapsed(), before.attainment))
         });
+        let record = archive.map(|dir| scope.spawn(|| archive::write_record(dir, &read, record_period)));
         let from_figures = from_figures(plan, &read, &observations, periods, period, earlier_checks);
-        (table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped"))), from_figures)
+        let record = record.map(|r| r.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the run record stopped"))));
+        (table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped"))), from_figures, record)
     });
     drop(observations);
-    attain_report_export(plan, read, from_figures?, table?, &before.attainment, period, stage, timings, run_started, progress)
+    record.transpose().context("writing the archive's run record")?;
+    let (partitions, table_took, attainment_before) = table?;
+    attain_report_export(plan, read, from_figures?, (partitions, table_took), &attainment_before, period, stage, timings, run_started, progress)
 }
 
 /// What the run needs of the figures themselves, besides the canonical table.
