@@ -68,7 +68,7 @@ pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::Naiv
         id_seed: hex::encode(read.id_seed),
     };
     let rel = format!("_runs/{latest}.json");
-    write_atomic(dir, &rel, serde_json::to_string(&record)?.as_bytes())?;
+    crate::export::write_json(dir, &rel, &record, false)?;
     Ok(Some(dir.join(rel)))
 }
 

@@ -358,7 +358,7 @@ impl Cache {
         if index.salt_sha256 != salt_sha256 {
             return None;
         }
-        if sha256_hex(&std::fs::read(dir.join(observations)).ok()?) != index.observations_sha256 {
+        if crate::export::sha256_file(&dir.join(observations)).ok()? != index.observations_sha256 {
             return None;
         }
         let mut keys = Vec::with_capacity(index.entries.len());

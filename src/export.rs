@@ -55,6 +55,28 @@ pub fn write_atomic_with(root: &Path, rel: &str, write: &dyn Fn(&mut (dyn std::i
     Ok(Output { path: rel.to_string(), sha256: hex::encode(hash.finalize()), bytes })
 }
 
+/// [`write_atomic`] of a value as JSON (pretty when `pretty`), streamed to the file: a
+/// year's manifest and run record are 13–17 MB, which were made whole in memory first.
+pub fn write_json(root: &Path, rel: &str, value: &(impl serde::Serialize + Sync), pretty: bool) -> Result<Output> {
+    write_atomic_with(root, rel, &|w| {
+        // Serde writes a field at a time: gathered before they are hashed and written.
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+        if pretty {
+            serde_json::to_writer_pretty(&mut w, value)?;
+        } else {
+            serde_json::to_writer(&mut w, value)?;
+        }
+        Ok(std::io::Write::flush(&mut w)?)
+    })
+}
+
+/// The SHA-256 of a file's content, read a piece at a time.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut hash = Hashing { inner: std::io::sink(), hash: Sha256::new(), bytes: 0 };
+    std::io::copy(&mut std::fs::File::open(path)?, &mut hash)?;
+    Ok(hex::encode(hash.hash.finalize()))
+}
+
 /// A writer that hashes and counts what passes through it.
 struct Hashing<W: std::io::Write> {
     inner: W,
@@ -718,8 +740,7 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
         targets: input.targets_input,
         totals,
     };
-    let text = serde_json::to_string_pretty(&manifest)?;
-    outputs.push(write_atomic(d, "export/manifest.json", text.as_bytes())?);
+    outputs.push(write_json(d, "export/manifest.json", &manifest, true)?);
     Ok(outputs)
 }
 

@@ -14,7 +14,6 @@
 //! Stored as `<out>/.cache/known-files.json`; a missing or damaged file means every
 //! file is read and hashed, as before.
 
-use crate::export::write_atomic;
 use anyhow::Result;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -107,7 +106,7 @@ impl KnownFiles {
         files.dedup_by(|a, b| a.0 == b.0);
         let same = files.len() == self.before.len() && files.iter().all(|(path, stamp, sha256)| self.before.get(path).is_some_and(|(s, h)| s == stamp && h == sha256));
         if !same {
-            write_atomic(&self.dir, FILE, &serde_json::to_vec(&Stored { files })?)?;
+            crate::export::write_json(&self.dir, FILE, &Stored { files }, false)?;
         }
         Ok(())
     }
