@@ -23,28 +23,62 @@ impl Scope {
     /// are not counted, as in [`compute`]).
     pub fn of(obs: &DataFrame, targets: &DataFrame) -> PolarsResult<Scope> {
         let mut districts: rustc_hash::FxHashSet<(&str, &str)> = Default::default();
-        for df in [obs, targets] {
-            let (p, d, unit) = (df.column("province_code")?.str()?, df.column("district_code")?.str()?, df.column("unit")?);
-            let no_unit = unit.is_null();
-            for ((p, d), keep) in p.iter().zip(d.iter()).zip(no_unit.iter()) {
-                if let (Some(p), Some(d), Some(true)) = (p, d, keep) {
-                    districts.insert((p, d));
-                }
-            }
-        }
-        let mut combos: BTreeSet<(usize, i32)> = (1..=3).map(|d| (6usize, d)).collect(); // 6 = all
+        districts_of(obs, &mut districts)?;
+        let mut combos: BTreeSet<(usize, i32)> = BTreeSet::new();
         let (g, ds, no_unit) = (obs.column("group")?.str()?, obs.column("dose")?.i32()?, obs.column("unit")?.is_null());
-        let order = |code: &str| Group::SPECIFIC.iter().position(|g| g.code() == code).unwrap_or(6);
         for ((g, d), keep) in g.iter().zip(ds.iter()).zip(no_unit.iter()) {
             if let (Some(g), Some(d), Some(true)) = (g, d, keep) {
-                combos.insert((order(g), d));
-                combos.insert((6, d));
+                combos.insert((group_order(g), d));
             }
         }
+        Scope::gathered(districts, combos, targets)
+    }
+
+    /// [`Scope::of`] the frame [`crate::table::district_sums_frame`] makes of `sums`,
+    /// without making it (a year's sums are 800,000 rows).
+    pub fn of_sums(sums: &[(crate::table::SumKey, i64)], targets: &DataFrame) -> PolarsResult<Scope> {
+        let mut districts: rustc_hash::FxHashSet<(&str, &str)> = Default::default();
+        let mut seen = [[false; 256]; 7];
+        let mut last: Option<(Sym, Sym)> = None;
+        for ((_, province, district, group, dose), _) in sums {
+            // Sorted by period, then district: a district's rows follow one another.
+            if last != Some((*province, *district)) {
+                districts.insert((province.as_str(), district.as_str()));
+                last = Some((*province, *district));
+            }
+            seen[group_order(group.code())][*dose as usize] = true;
+        }
+        let combos = seen.iter().enumerate().flat_map(|(g, doses)| doses.iter().enumerate().filter(|(_, s)| **s).map(move |(d, _)| (g, d as i32))).collect();
+        Scope::gathered(districts, combos, targets)
+    }
+
+    /// The scope of the figures' districts and (group, dose) pairs, with the targets'
+    /// districts and `all` for every dose (and doses 1–3 always).
+    fn gathered<'a>(mut districts: rustc_hash::FxHashSet<(&'a str, &'a str)>, mut combos: BTreeSet<(usize, i32)>, targets: &'a DataFrame) -> PolarsResult<Scope> {
+        districts_of(targets, &mut districts)?;
+        let doses: Vec<i32> = combos.iter().map(|(_, d)| *d).chain(1..=3).collect();
+        combos.extend(doses.into_iter().map(|d| (6usize, d))); // 6 = all
         let mut districts: Vec<(String, String)> = districts.into_iter().map(|(p, d)| (p.to_string(), d.to_string())).collect();
         districts.sort_unstable();
         Ok(Scope { districts, combos: combos.into_iter().collect() })
     }
+}
+
+/// A group's place in [`Group::SPECIFIC`], 6 for `all`.
+fn group_order(code: &str) -> usize {
+    Group::SPECIFIC.iter().position(|g| g.code() == code).unwrap_or(6)
+}
+
+/// The (province, district) pairs of a frame's rows without a unit.
+fn districts_of<'a>(df: &'a DataFrame, districts: &mut rustc_hash::FxHashSet<(&'a str, &'a str)>) -> PolarsResult<()> {
+    let (p, d, unit) = (df.column("province_code")?.str()?, df.column("district_code")?.str()?, df.column("unit")?);
+    let no_unit = unit.is_null();
+    for ((p, d), keep) in p.iter().zip(d.iter()).zip(no_unit.iter()) {
+        if let (Some(p), Some(d), Some(true)) = (p, d, keep) {
+            districts.insert((p, d));
+        }
+    }
+    Ok(())
 }
 
 /// The keys every district gets a row for, even when it sent nothing that period

@@ -13,6 +13,7 @@
 //! record, so a run killed halfway leaves nothing that could be taken for something else.
 
 use crate::attain::{self, Scope};
+use crate::table::SumKey;
 use crate::export::{csv_body_to, period_parquet, write_atomic_with};
 use anyhow::Result;
 use polars::prelude::*;
@@ -86,12 +87,14 @@ impl Attained {
 /// computed afresh. The same frame as [`attain::compute`], row for row. A period named by
 /// its files (`named`, [`crate::period_keys`]) is keyed by its name, not by hashing its
 /// figures: they follow from its rows.
-pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &Path, named: Option<&BTreeMap<chrono::NaiveDate, String>>) -> Result<Attained> {
-    let scope = Scope::of(figures, targets)?;
+pub fn compute(sums: &[(SumKey, i64)], targets: &DataFrame, threshold: f64, dir: &Path, named: Option<&BTreeMap<chrono::NaiveDate, String>>) -> Result<Attained> {
+    // The sums are made a frame only for the periods computed here (a year's frame took
+    // 40 ms to make, for a weekly run that computes one week).
+    let scope = Scope::of_sums(sums, targets)?;
     let common = common_key(targets, threshold, &scope)?;
-    let keys = match named.and_then(|names| keys_from_names(figures, &common, names)) {
+    let keys = match named.and_then(|names| keys_from_names(sums, &common, names)) {
         Some(keys) => keys,
-        None => period_keys(figures, &common)?,
+        None => period_keys(sums, &common),
     };
     let file_of = |days: i32, key: &str| format!("{}-{key}.parquet", crate::table::date_from_days(days));
     let csv_of = |days: i32, key: &str| format!("{}-{key}.csv", crate::table::date_from_days(days));
@@ -118,10 +121,16 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
     let missing: Vec<i32> = keys.keys().filter(|d| !frames.contains_key(d)).copied().collect();
     if !missing.is_empty() {
         let some = if missing.len() == keys.len() {
-            figures.clone()
+            crate::table::district_sums_frame(sums)?
         } else {
-            let mask: BooleanChunked = figures.column("period")?.cast(&DataType::Int32)?.i32()?.iter().map(|p| p.is_some_and(|p| missing.contains(&p))).collect();
-            figures.filter(&mask)?
+            // Sorted by period: each missing period's sums are one run.
+            let mut rows = Vec::new();
+            for day in &missing {
+                let period = crate::table::date_from_days(*day);
+                let (start, end) = (sums.partition_point(|(k, _)| k.0 < period), sums.partition_point(|(k, _)| k.0 <= period));
+                rows.extend_from_slice(&sums[start..end]);
+            }
+            crate::table::district_sums_frame(&rows)?
         };
         let fresh = attain::compute_in(&some, targets, threshold, &scope)?;
         // Sorted by period first: each period's rows follow one another.
@@ -168,7 +177,7 @@ pub fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &P
     // The periods in order, with their files when both are there (a CSV part not cut
     // leaves the export to make the period's files).
     if frames.is_empty() {
-        return Attained::uncached(attain::compute_in(figures, targets, threshold, &scope)?);
+        return Attained::uncached(attain::compute_in(&crate::table::district_sums_frame(sums)?, targets, threshold, &scope)?);
     }
     let periods = frames
         .into_iter()
@@ -236,42 +245,36 @@ fn common_key(targets: &DataFrame, threshold: f64, scope: &Scope) -> Result<Sha2
 }
 
 /// Each period's key from its name: the common part and the name. None when a period of
-/// `figures` has none.
-fn keys_from_names(figures: &DataFrame, common: &Sha256, names: &BTreeMap<chrono::NaiveDate, String>) -> Option<BTreeMap<i32, String>> {
-    let period = figures.column("period").ok()?.cast(&DataType::Int32).ok()?;
-    let days: std::collections::BTreeSet<i32> = period.i32().ok()?.iter().flatten().collect();
+/// `sums` has none.
+fn keys_from_names(sums: &[(SumKey, i64)], common: &Sha256, names: &BTreeMap<chrono::NaiveDate, String>) -> Option<BTreeMap<i32, String>> {
+    let mut days: Vec<chrono::NaiveDate> = sums.iter().map(|(k, _)| k.0).collect();
+    days.dedup();
     days.into_iter()
         .map(|d| {
-            let name = names.get(&crate::table::date_from_days(d))?;
+            let name = names.get(&d)?;
             let mut h = common.clone();
             // Told apart from the keys hashed from figures.
             h.update(b"named\n");
             h.update(name);
-            Some((d, hex::encode(h.finalize())))
+            Some((crate::table::days_of(d), hex::encode(h.finalize())))
         })
         .collect()
 }
 
-/// Each period's key: the common part and every one of its figures.
-fn period_keys(figures: &DataFrame, common: &Sha256) -> PolarsResult<BTreeMap<i32, String>> {
-    let period = figures.column("period")?.cast(&DataType::Int32)?;
-    let (dose, vaccinated) = (figures.column("dose")?.cast(&DataType::Int32)?, figures.column("vaccinated")?.cast(&DataType::Int64)?);
-    let texts = ["province_code", "district_code", "unit", "group"].map(|c| figures.column(c).and_then(|c| c.str().cloned()));
-    let [province, district, unit, group] = texts;
-    let (province, district, unit, group) = (province?, district?, unit?, group?);
+/// Each period's key: the common part and every one of its figures (a district's sums
+/// have no unit).
+fn period_keys(sums: &[(SumKey, i64)], common: &Sha256) -> BTreeMap<i32, String> {
     let mut hashers: BTreeMap<i32, Sha256> = BTreeMap::new();
-    let rows = period.i32()?.iter().zip(province.iter()).zip(district.iter()).zip(unit.iter()).zip(group.iter()).zip(dose.i32()?.iter()).zip(vaccinated.i64()?.iter());
-    for ((((((p, prov), district), unit), group), dose), n) in rows {
-        let Some(p) = p else { continue };
-        let h = hashers.entry(p).or_insert_with(|| common.clone());
-        for t in [prov, district, unit, group] {
+    for ((period, province, district, group, dose), n) in sums {
+        let h = hashers.entry(crate::table::days_of(*period)).or_insert_with(|| common.clone());
+        for t in [Some(province.as_str()), Some(district.as_str()), None, Some(group.code())] {
             text(h, t);
         }
-        h.update(dose.map_or([0xff; 4], i32::to_le_bytes));
-        h.update([n.is_some() as u8]);
-        h.update(n.unwrap_or(0).to_le_bytes());
+        h.update(i32::from(*dose).to_le_bytes());
+        h.update([1]);
+        h.update(n.to_le_bytes());
     }
-    Ok(hashers.into_iter().map(|(p, h)| (p, hex::encode(h.finalize()))).collect())
+    hashers.into_iter().map(|(p, h)| (p, hex::encode(h.finalize()))).collect()
 }
 
 /// A text or none, told apart from every other (0xff is never in UTF-8).
@@ -292,6 +295,43 @@ pub(crate) mod tests {
     use super::*;
     use crate::layout::vocab::Group;
     use crate::table::Target;
+    use crate::sym::Sym;
+
+    /// [`super::compute`] of the sums a frame of district figures holds.
+    fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &Path, named: Option<&BTreeMap<chrono::NaiveDate, String>>) -> Result<Attained> {
+        super::compute(&sums_of(figures), targets, threshold, dir, named)
+    }
+
+    /// The sums of a frame of district figures, as `period_sums` gives them (sorted).
+    fn sums_of(df: &DataFrame) -> Vec<(SumKey, i64)> {
+        let period = df.column("period").unwrap().cast(&DataType::Int32).unwrap();
+        let texts = |c: &str| df.column(c).unwrap().str().unwrap().iter().map(|t| t.unwrap().to_string()).collect::<Vec<_>>();
+        let (province, district, group) = (texts("province_code"), texts("district_code"), texts("group"));
+        let (dose, n) = (df.column("dose").unwrap().i32().unwrap(), df.column("vaccinated").unwrap().i64().unwrap());
+        let mut sums: Vec<(SumKey, i64)> = (0..df.height())
+            .map(|i| {
+                let period = crate::table::date_from_days(period.i32().unwrap().get(i).unwrap());
+                ((period, Sym::new(&province[i]), Sym::new(&district[i]), Group::from_code(&group[i]).unwrap(), dose.get(i).unwrap() as u8), n.get(i).unwrap())
+            })
+            .collect();
+        sums.sort();
+        sums
+    }
+
+    /// The scope of the sums is the scope of their frame.
+    #[test]
+    fn the_scope_of_sums_is_the_scope_of_their_frame() {
+        let rows = [(19000, "15.01", 1, 100), (19000, "15.02", 3, 50), (19007, "15.01", 4, 150)];
+        let mut with_all = sums_of(&figures(&rows));
+        with_all.push(((crate::table::date_from_days(19007), Sym::new("15"), Sym::new("15.03"), Group::All, 2), 7));
+        with_all.sort();
+        for sums in [sums_of(&figures(&rows)), with_all, Vec::new()] {
+            let frame = crate::table::district_sums_frame(&sums).unwrap();
+            for t in [targets(1000), targets(1000).clear()] {
+                assert_eq!(Scope::of_sums(&sums, &t).unwrap(), Scope::of(&frame, &t).unwrap(), "{sums:?}");
+            }
+        }
+    }
 
     /// District figures as `table::district_figures_frame` gives them: (day, district, dose, vaccinated).
     fn figures(rows: &[(i32, &str, i32, i64)]) -> DataFrame {

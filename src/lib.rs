@@ -694,14 +694,14 @@ fn attain_report_export(
     let gazetteer = gazetteer::embedded();
     let Consolidated { files: outcomes, targets_file, mut findings, observations: _, targets, statuses, id_seed, period_keys } = read;
     let FromFigures { figures, checked, institutions } = from_figures;
-    let figures_df = table::district_sums_frame(&figures).context("summing the districts' figures")?;
-    drop(figures);
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
     let attained = match &plan.cache {
         // Periods whose figures and targets are unchanged come from the cache.
-        Some(dir) => attain_cache::compute(&figures_df, &targets_df, plan.threshold, &dir.join("attainment"), period_keys.as_ref()).context("computing attainment")?,
-        None => attain_cache::Attained::uncached(attain::compute(&figures_df, &targets_df, plan.threshold).context("computing attainment")?)?,
+        Some(dir) => attain_cache::compute(&figures, &targets_df, plan.threshold, &dir.join("attainment"), period_keys.as_ref()).context("computing attainment")?,
+        None => attain_cache::Attained::uncached(attain::compute(&table::district_sums_frame(&figures)?, &targets_df, plan.threshold).context("computing attainment")?)?,
     };
+    // Kept only for a second target version; otherwise let go of (a year's are 32 MB).
+    let figures_to_compare = plan.compare_targets.is_some().then_some(figures);
     timings.record(timings::Stage::Attain, stage);
     // The attainment and targets tables of the export need nothing else: they are
     // written while the rest is computed and the reports are rendered.
@@ -719,6 +719,7 @@ fn attain_report_export(
                 let resolver = Resolver { gazetteer, aliases: &plan.aliases };
                 let t = read_one(path, Purpose::Targets, plan, &resolver, &timings::StageClock::default()).0;
                 findings.extend(t.findings.iter().cloned());
+                let figures_df = table::district_sums_frame(figures_to_compare.as_deref().unwrap_or_default())?;
                 let alt = attain::compute(&figures_df, &table::targets_frame(&t.targets)?, plan.threshold)?;
                 Some((report::rows_from_frame(&alt)?, file_name(&t.outcome.path).to_string()))
             }
