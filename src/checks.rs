@@ -222,15 +222,15 @@ fn went_down_between(pair: &[(NaiveDate, i64, &Observation)]) -> Option<Finding>
 
 /// More people with dose 2 than with dose 1 at the same place and date.
 pub fn dose2_above_dose1<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy) -> Vec<Finding> {
-    unkeyed(dose_above_previous(&counts(obs), 2, "dose2_above_dose1"))
+    unkeyed(dose_above_previous(&counts(obs), 2, "dose2_above_dose1", None))
 }
 
 /// More people with a booster (dose 3) than with dose 2 at the same place and date.
 pub fn booster_above_dose2<'a>(obs: impl IntoIterator<Item = &'a Observation> + Copy) -> Vec<Finding> {
-    unkeyed(dose_above_previous(&counts(obs), 3, "booster_above_dose2"))
+    unkeyed(dose_above_previous(&counts(obs), 3, "booster_above_dose2", None))
 }
 
-fn dose_above_previous(c: &Counts, later: u8, code: &'static str) -> Keyed {
+fn dose_above_previous(c: &Counts, later: u8, code: &'static str, after: Option<NaiveDate>) -> Keyed {
     let earlier = later - 1;
     let above_in = |key: &[u32; 5], series: &Series| -> Vec<Finding> {
         let mut findings = Vec::new();
@@ -238,7 +238,7 @@ fn dose_above_previous(c: &Counts, later: u8, code: &'static str) -> Keyed {
         key_before[4] = earlier as u32;
         let Ok(at) = c.binary_search_by_key(&key_before, |(k, _)| *k) else { return findings };
         let before = &c[at].1;
-        for (period, n2, o) in series {
+        for (period, n2, o) in series.iter().filter(|(p, _, _)| after.is_none_or(|a| *p > a)) {
             let Ok(k) = before.binary_search_by_key(period, |(q, _, _)| *q) else { continue };
             let (_, n1, o1) = before[k];
             if *n2 > n1 {
@@ -446,6 +446,9 @@ pub struct Carry {
 pub struct Wanted {
     /// Counts down and doses above the dose before (per place), with `place_last`.
     pub places: bool,
+    /// Doses above the dose before only in periods after this one (the rows up to it
+    /// are carried ones, checked by an earlier run).
+    pub doses_after: Option<NaiveDate>,
     /// Unusual jumps (per district), with `jump_points`.
     pub jumps: bool,
     /// Each place's latest figures (`latest`).
@@ -453,7 +456,7 @@ pub struct Wanted {
 }
 
 impl Wanted {
-    pub const ALL: Wanted = Wanted { places: true, jumps: true, latest: true };
+    pub const ALL: Wanted = Wanted { places: true, doses_after: None, jumps: true, latest: true };
 }
 
 /// The checks that compare figures of one district (counts down, doses, jumps up to
@@ -479,7 +482,8 @@ pub fn per_district_wanted(obs: &Observations, period: NaiveDate, rules: &CheckR
             let (mut down, mut dose2, mut booster, mut place_last) = Default::default();
             if wanted.places {
                 let c = series_of(list(), |_| true, place_ids, |o| keys.place(o));
-                (down, dose2, booster) = (went_down(&c), dose_above_previous(&c, 2, "dose2_above_dose1"), dose_above_previous(&c, 3, "booster_above_dose2"));
+                let after = wanted.doses_after;
+                (down, dose2, booster) = (went_down(&c), dose_above_previous(&c, 2, "dose2_above_dose1", after), dose_above_previous(&c, 3, "booster_above_dose2", after));
                 place_last = c.iter().filter_map(|(_, s)| s.last()).map(summed).collect();
             }
             let (mut jumped, mut jump_points) = Default::default();

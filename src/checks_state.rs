@@ -126,15 +126,16 @@ pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, earli
             let through = state.covered.last().map(|(p, _)| *p);
             let new: Vec<Observation> = obs.iter().filter(|o| Some(o.period) > through).copied().collect();
             let with = |before: &[Observation]| -> Observations { [before.to_vec(), new.clone()].into_iter().collect() };
-            // Each check on its own rows: only it is computed on them.
-            let only = |places, jumps| checks::Wanted { places, jumps, latest: false };
-            let (down, place_last) = {
-                let ([down, ..], carry) = checks::per_district_wanted(&with(&carry.place_last), period, rules, only(true, false));
-                (down, carry.place_last)
+            // Each check on its own rows, and only it: counts down and doses on each
+            // place's last checked figure and the new ones (doses in the new periods
+            // only), jumps on the points they look back to and the new ones.
+            let (places, jumps) = (checks::Wanted { places: true, doses_after: through, jumps: false, latest: false }, checks::Wanted { places: false, doses_after: None, jumps: true, latest: false });
+            let ([down, dose2, booster, _], place_last) = {
+                let (found, carry) = checks::per_district_wanted(&with(&carry.place_last), period, rules, places);
+                (found, carry.place_last)
             };
-            let ([_, dose2, booster, _], _) = checks::per_district_wanted(&with(&[]), period, rules, only(true, false));
             let (jumped, jump_points) = {
-                let ([.., jumped], carry) = checks::per_district_wanted(&with(&carry.jump_points), period, rules, only(false, true));
+                let ([.., jumped], carry) = checks::per_district_wanted(&with(&carry.jump_points), period, rules, jumps);
                 (jumped, carry.jump_points)
             };
             let latest_and_new = with(&carry.latest);
