@@ -99,24 +99,20 @@ pub fn compute(sums: &[(SumKey, i64)], targets: &DataFrame, threshold: f64, dir:
     let file_of = |days: i32, key: &str| format!("{}-{key}.parquet", crate::table::date_from_days(days));
     let csv_of = |days: i32, key: &str| format!("{}-{key}.csv", crate::table::date_from_days(days));
     let mut frames: BTreeMap<i32, DataFrame> = BTreeMap::new();
-    // Read side by side (a year's are 52 files).
-    let read: Vec<(i32, Option<DataFrame>)> = {
-        use rayon::prelude::*;
-        let keys: Vec<(&i32, &String)> = keys.iter().collect();
-        keys.par_iter()
-            .map(|(days, key)| {
-                // Damaged, from another run, or without its CSV part (a run stopped between
-                // the two writes): computed again below.
-                let read = || -> Option<DataFrame> {
-                    if !dir.join(csv_of(**days, key)).is_file() {
-                        return None;
-                    }
-                    std::fs::File::open(dir.join(file_of(**days, key))).ok().and_then(|f| ParquetReader::new(f).finish().ok())
-                };
-                (**days, read())
-            })
-            .collect()
-    };
+    // Read side by side (a year's are 52 files), a few at a time: polars reads each on
+    // its own pool ([`crate::par_map_bounded`]).
+    let keys_in_order: Vec<(&i32, &String)> = keys.iter().collect();
+    let read: Vec<(i32, Option<DataFrame>)> = crate::par_map_bounded(&keys_in_order, |(days, key)| {
+        // Damaged, from another run, or without its CSV part (a run stopped between the
+        // two writes): computed again below.
+        let read = || -> Option<DataFrame> {
+            if !dir.join(csv_of(**days, key)).is_file() {
+                return None;
+            }
+            std::fs::File::open(dir.join(file_of(**days, key))).ok().and_then(|f| ParquetReader::new(f).finish().ok())
+        };
+        Ok((**days, read()))
+    })?;
     frames.extend(read.into_iter().filter_map(|(days, df)| Some((days, df?))));
     let missing: Vec<i32> = keys.keys().filter(|d| !frames.contains_key(d)).copied().collect();
     if !missing.is_empty() {

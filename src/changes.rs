@@ -155,7 +155,8 @@ pub fn read_previous(dir: &Path) -> Result<Previous, Finding> {
         );
     }
     if prev.figures.is_empty() {
-        return Err(unreadable(format!("{} has no district figures", folder.join("attainment_csv").display())));
+        let read = attainment.first().map_or_else(|| folder.join("attainment_csv"), |first| if attainment.len() > 1 { folder.join("attainment_csv") } else { first.clone() });
+        return Err(unreadable(format!("{} has no district figures", read.display())));
     }
     for r in rows(&folder.join("findings.csv")).map_err(unreadable)? {
         let k = key(field(&r, "code"), field(&r, "source"), field(&r, "sheet"), field(&r, "cell"), field(&r, "message"));

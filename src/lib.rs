@@ -587,7 +587,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     };
     let mut read = read;
     // The archive's run record (26,000 files' records for a year) is written beside the rest.
-    let record_period = archive.and(archive::record_period(&read));
+    let record_period = archive.and_then(|_| archive::record_period(&read));
     let observations = std::mem::take(&mut read.observations);
     // The table cut by period, once, each part named by its files (with the cache) or by
     // a fingerprint of its rows: the export and the archive compare the names with what
