@@ -52,6 +52,18 @@ impl Scope {
         Scope::gathered(districts, combos, targets)
     }
 
+    /// [`Scope::of_sums`] of periods given by their districts and (group, dose) pairs
+    /// ([`crate::period_sums::PeriodSums`]): the sums themselves are not read.
+    pub fn of_periods<'a>(periods: impl Iterator<Item = (&'a [(Sym, Sym)], &'a [(Group, u8)])>, targets: &DataFrame) -> PolarsResult<Scope> {
+        let mut districts: rustc_hash::FxHashSet<(&str, &str)> = Default::default();
+        let mut combos: BTreeSet<(usize, i32)> = BTreeSet::new();
+        for (ds, cs) in periods {
+            districts.extend(ds.iter().map(|(p, d)| (p.as_str(), d.as_str())));
+            combos.extend(cs.iter().map(|(g, dose)| (group_order(g.code()), i32::from(*dose))));
+        }
+        Scope::gathered(districts, combos, targets)
+    }
+
     /// The scope of the figures' districts and (group, dose) pairs, with the targets'
     /// districts and `all` for every dose (and doses 1–3 always).
     fn gathered<'a>(mut districts: rustc_hash::FxHashSet<(&'a str, &'a str)>, mut combos: BTreeSet<(usize, i32)>, targets: &'a DataFrame) -> PolarsResult<Scope> {

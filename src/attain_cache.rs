@@ -13,6 +13,7 @@
 //! record, so a run killed halfway leaves nothing that could be taken for something else.
 
 use crate::attain::{self, Scope};
+use crate::period_sums::Sums;
 use crate::table::SumKey;
 use crate::export::{csv_body_to, period_parquet, write_atomic_with};
 use anyhow::Result;
@@ -87,14 +88,17 @@ impl Attained {
 /// computed afresh. The same frame as [`attain::compute`], row for row. A period named by
 /// its files (`named`, [`crate::period_keys`]) is keyed by its name, not by hashing its
 /// figures: they follow from its rows.
-pub fn compute(sums: &[(SumKey, i64)], targets: &DataFrame, threshold: f64, dir: &Path, named: Option<&BTreeMap<chrono::NaiveDate, String>>) -> Result<Attained> {
-    // The sums are made a frame only for the periods computed here (a year's frame took
-    // 40 ms to make, for a weekly run that computes one week).
-    let scope = Scope::of_sums(sums, targets)?;
+pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, named: Option<&BTreeMap<chrono::NaiveDate, String>>) -> Result<Attained> {
+    // The sums are read and made a frame only for the periods computed here (a year's
+    // frame took 40 ms to make, for a weekly run that computes one week); the scope
+    // comes from each period's districts and pairs.
+    let scope = Scope::of_periods(sums.periods.iter().map(|p| (p.districts.as_slice(), p.combos.as_slice())), targets)?;
     let common = common_key(targets, threshold, &scope)?;
-    let keys = match named.and_then(|names| keys_from_names(sums, &common, names)) {
+    // The periods with sums (one with an institution's figures only has none).
+    let periods: Vec<chrono::NaiveDate> = sums.periods.iter().filter(|p| !p.districts.is_empty()).map(|p| p.period).collect();
+    let keys = match named.and_then(|names| keys_from_names(&periods, &common, names)) {
         Some(keys) => keys,
-        None => period_keys(sums, &common),
+        None => period_keys(&sums.all()?, &common),
     };
     let file_of = |days: i32, key: &str| format!("{}-{key}.parquet", crate::table::date_from_days(days));
     let csv_of = |days: i32, key: &str| format!("{}-{key}.csv", crate::table::date_from_days(days));
@@ -116,18 +120,7 @@ pub fn compute(sums: &[(SumKey, i64)], targets: &DataFrame, threshold: f64, dir:
     frames.extend(read.into_iter().filter_map(|(days, df)| Some((days, df?))));
     let missing: Vec<i32> = keys.keys().filter(|d| !frames.contains_key(d)).copied().collect();
     if !missing.is_empty() {
-        let some = if missing.len() == keys.len() {
-            crate::table::district_sums_frame(sums)?
-        } else {
-            // Sorted by period: each missing period's sums are one run.
-            let mut rows = Vec::new();
-            for day in &missing {
-                let period = crate::table::date_from_days(*day);
-                let (start, end) = (sums.partition_point(|(k, _)| k.0 < period), sums.partition_point(|(k, _)| k.0 <= period));
-                rows.extend_from_slice(&sums[start..end]);
-            }
-            crate::table::district_sums_frame(&rows)?
-        };
+        let some = crate::table::district_sums_frame(&sums.of(&missing.iter().map(|d| crate::table::date_from_days(*d)).collect::<Vec<_>>())?)?;
         let fresh = attain::compute_in(&some, targets, threshold, &scope)?;
         // Sorted by period first: each period's rows follow one another.
         let periods = fresh.column("period")?.cast(&DataType::Int32)?;
@@ -173,7 +166,7 @@ pub fn compute(sums: &[(SumKey, i64)], targets: &DataFrame, threshold: f64, dir:
     // The periods in order, with their files when both are there (a CSV part not cut
     // leaves the export to make the period's files).
     if frames.is_empty() {
-        return Attained::uncached(attain::compute_in(&crate::table::district_sums_frame(sums)?, targets, threshold, &scope)?);
+        return Attained::uncached(attain::compute_in(&crate::table::district_sums_frame(&sums.all()?)?, targets, threshold, &scope)?);
     }
     let periods = frames
         .into_iter()
@@ -240,12 +233,10 @@ fn common_key(targets: &DataFrame, threshold: f64, scope: &Scope) -> Result<Sha2
     Ok(h)
 }
 
-/// Each period's key from its name: the common part and the name. None when a period of
-/// `sums` has none.
-fn keys_from_names(sums: &[(SumKey, i64)], common: &Sha256, names: &BTreeMap<chrono::NaiveDate, String>) -> Option<BTreeMap<i32, String>> {
-    let mut days: Vec<chrono::NaiveDate> = sums.iter().map(|(k, _)| k.0).collect();
-    days.dedup();
-    days.into_iter()
+/// Each period's key from its name: the common part and the name. None when one of
+/// `periods` has none.
+fn keys_from_names(periods: &[chrono::NaiveDate], common: &Sha256, names: &BTreeMap<chrono::NaiveDate, String>) -> Option<BTreeMap<i32, String>> {
+    periods.iter().copied()
         .map(|d| {
             let name = names.get(&d)?;
             let mut h = common.clone();
@@ -295,7 +286,7 @@ pub(crate) mod tests {
 
     /// [`super::compute`] of the sums a frame of district figures holds.
     fn compute(figures: &DataFrame, targets: &DataFrame, threshold: f64, dir: &Path, named: Option<&BTreeMap<chrono::NaiveDate, String>>) -> Result<Attained> {
-        super::compute(&sums_of(figures), targets, threshold, dir, named)
+        super::compute(&Sums::held(sums_of(figures)), targets, threshold, dir, named)
     }
 
     /// The sums of a frame of district figures, as `period_sums` gives them (sorted).
@@ -314,7 +305,8 @@ pub(crate) mod tests {
         sums
     }
 
-    /// The scope of the sums is the scope of their frame.
+    /// The scope of the sums, whole or from each period's districts and pairs, is the
+    /// scope of their frame.
     #[test]
     fn the_scope_of_sums_is_the_scope_of_their_frame() {
         let rows = [(19000, "15.01", 1, 100), (19000, "15.02", 3, 50), (19007, "15.01", 4, 150)];
@@ -323,8 +315,11 @@ pub(crate) mod tests {
         with_all.sort();
         for sums in [sums_of(&figures(&rows)), with_all, Vec::new()] {
             let frame = crate::table::district_sums_frame(&sums).unwrap();
+            let periods = Sums::held(sums.clone());
             for t in [targets(1000), targets(1000).clear()] {
                 assert_eq!(Scope::of_sums(&sums, &t).unwrap(), Scope::of(&frame, &t).unwrap(), "{sums:?}");
+                let of_periods = Scope::of_periods(periods.periods.iter().map(|p| (p.districts.as_slice(), p.combos.as_slice())), &t).unwrap();
+                assert_eq!(of_periods, Scope::of(&frame, &t).unwrap(), "{sums:?}");
             }
         }
     }

@@ -633,7 +633,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
 /// What the run needs of the figures themselves, besides the canonical table.
 struct FromFigures {
     /// The districts' sums, for attainment (as a frame once the figures are let go of).
-    figures: Vec<(table::SumKey, i64)>,
+    figures: period_sums::Sums,
     checked: checks_state::Found,
     institutions: Vec<institutions::Institution>,
 }
@@ -642,7 +642,7 @@ fn from_figures(plan: &RunPlan, read: &Consolidated, observations: &table::Obser
     let figures = match &plan.cache {
         // Periods whose rows are unchanged: their sums come from the cache.
         Some(dir) => period_sums::district_sums(&periods, &dir.join("sums")),
-        None => Ok(table::district_sums(observations)),
+        None => Ok(period_sums::Sums::held(table::district_sums(observations))),
     }
     .context("summing the districts' figures")?;
     drop(periods);
@@ -698,7 +698,7 @@ fn attain_report_export(
     let attained = match &plan.cache {
         // Periods whose figures and targets are unchanged come from the cache.
         Some(dir) => attain_cache::compute(&figures, &targets_df, plan.threshold, &dir.join("attainment"), period_keys.as_ref()).context("computing attainment")?,
-        None => attain_cache::Attained::uncached(attain::compute(&table::district_sums_frame(&figures)?, &targets_df, plan.threshold).context("computing attainment")?)?,
+        None => attain_cache::Attained::uncached(attain::compute(&table::district_sums_frame(&figures.all()?)?, &targets_df, plan.threshold).context("computing attainment")?)?,
     };
     // Kept only for a second target version; otherwise let go of (a year's are 32 MB).
     let figures_to_compare = plan.compare_targets.is_some().then_some(figures);
@@ -719,7 +719,11 @@ fn attain_report_export(
                 let resolver = Resolver { gazetteer, aliases: &plan.aliases };
                 let t = read_one(path, Purpose::Targets, plan, &resolver, &timings::StageClock::default()).0;
                 findings.extend(t.findings.iter().cloned());
-                let figures_df = table::district_sums_frame(figures_to_compare.as_deref().unwrap_or_default())?;
+                let all = match &figures_to_compare {
+                    Some(sums) => sums.all()?,
+                    None => Vec::new(),
+                };
+                let figures_df = table::district_sums_frame(&all)?;
                 let alt = attain::compute(&figures_df, &table::targets_frame(&t.targets)?, plan.threshold)?;
                 Some((report::rows_from_frame(&alt)?, file_name(&t.outcome.path).to_string()))
             }

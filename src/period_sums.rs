@@ -12,50 +12,176 @@
 
 use crate::export::{write_atomic, Period, Periods};
 use crate::layout::vocab::Group;
-use crate::sym::Recent;
+use crate::sym::{Recent, Sym};
 use crate::table::SumKey;
-use anyhow::Result;
-use std::path::Path;
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
 
 /// The first line of a file: bumped when the sums are kept otherwise.
 const HEADER: &str = "sitrep district sums 1";
 
+/// The first line of a period's scope file.
+const SCOPE_HEADER: &str = "sitrep district sums' scope 1";
+
+/// The districts' sums of every period, each period's held or left in its file until
+/// attainment needs it, with what attainment's scope needs of every period: its
+/// districts and its (group, dose) pairs, kept beside its sums
+/// (`<period>-<key>.scope`). A weekly run over a year reads the year's scopes, a few
+/// hundred lines a week, not its 800,000 sums.
+pub struct Sums {
+    pub periods: Vec<PeriodSums>,
+}
+
+/// One period of [`Sums`].
+pub struct PeriodSums {
+    pub period: chrono::NaiveDate,
+    /// Its sums, when held; else they are in `file`.
+    held: Option<Vec<(SumKey, i64)>>,
+    file: Option<PathBuf>,
+    /// (province, district), sorted.
+    pub districts: Vec<(Sym, Sym)>,
+    /// (group, dose), sorted.
+    pub combos: Vec<(Group, u8)>,
+}
+
+impl PeriodSums {
+    fn held(period: chrono::NaiveDate, sums: Vec<(SumKey, i64)>) -> PeriodSums {
+        let (districts, combos) = scope_of(&sums);
+        PeriodSums { period, held: Some(sums), file: None, districts, combos }
+    }
+}
+
+impl Sums {
+    /// Sums held whole (sorted by key, as [`crate::table::district_sums`] gives them).
+    pub fn held(all: Vec<(SumKey, i64)>) -> Sums {
+        let mut periods: Vec<PeriodSums> = Vec::new();
+        let mut rest = all.as_slice();
+        while let Some(((period, ..), _)) = rest.first() {
+            let n = rest.partition_point(|(k, _)| k.0 == *period);
+            periods.push(PeriodSums::held(*period, rest[..n].to_vec()));
+            rest = &rest[n..];
+        }
+        Sums { periods }
+    }
+
+    /// The sums of `which` periods (in order), read from their files when not held.
+    pub fn of(&self, which: &[chrono::NaiveDate]) -> Result<Vec<(SumKey, i64)>> {
+        let mut out = Vec::new();
+        for p in self.periods.iter().filter(|p| which.contains(&p.period)) {
+            match (&p.held, &p.file) {
+                (Some(sums), _) => out.extend_from_slice(sums),
+                (None, Some(file)) => {
+                    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+                    out.extend(parse(&text, p.period).with_context(|| format!("{} is damaged: delete the cache folder and run again", file.display()))?);
+                }
+                (None, None) => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every period's sums, in order.
+    pub fn all(&self) -> Result<Vec<(SumKey, i64)>> {
+        self.of(&self.periods.iter().map(|p| p.period).collect::<Vec<_>>())
+    }
+}
+
+/// A period's districts and (group, dose) pairs, each sorted.
+type Scope = (Vec<(Sym, Sym)>, Vec<(Group, u8)>);
+
+/// A period's districts and (group, dose) pairs, from its sums.
+fn scope_of(sums: &[(SumKey, i64)]) -> Scope {
+    let mut districts: Vec<(Sym, Sym)> = sums.iter().map(|((_, p, d, _, _), _)| (*p, *d)).collect();
+    districts.dedup();
+    districts.sort();
+    districts.dedup();
+    let mut combos: Vec<(Group, u8)> = sums.iter().map(|((_, _, _, g, dose), _)| (*g, *dose)).collect();
+    combos.sort();
+    combos.dedup();
+    (districts, combos)
+}
+
+/// A period's scope as its file's text, with the size of its sums' file (one changed
+/// since is summed again).
+fn print_scope(districts: &[(Sym, Sym)], combos: &[(Group, u8)], sums_bytes: usize) -> String {
+    let mut out = format!("{SCOPE_HEADER}\nb\t{sums_bytes}\n");
+    for (p, d) in districts {
+        out.push_str(&format!("d\t{}\t{}\n", p.as_str(), d.as_str()));
+    }
+    for (g, dose) in combos {
+        out.push_str(&format!("c\t{}\t{dose}\n", g.code()));
+    }
+    out
+}
+
+/// A period's scope from its file, or `None` when it is not one this build wrote whole.
+fn parse_scope(text: &str) -> Option<(Scope, u64)> {
+    let mut lines = text.split_terminator('\n');
+    if lines.next()? != SCOPE_HEADER || !text.ends_with('\n') {
+        return None;
+    }
+    let bytes = lines.next()?.strip_prefix("b\t")?.parse().ok()?;
+    let (mut districts, mut combos) = (Vec::new(), Vec::new());
+    for line in lines {
+        match line.split('\t').collect::<Vec<_>>()[..] {
+            ["d", p, d] => districts.push((Sym::new(p), Sym::new(d))),
+            ["c", g, dose] => combos.push((Group::from_code(g)?, dose.parse().ok()?)),
+            _ => return None,
+        }
+    }
+    Some(((districts, combos), bytes))
+}
+
 /// [`crate::table::district_sums`] of all the periods' rows, row for row, with the
-/// periods whose rows are unchanged read from `dir` and the others summed and written
-/// there. Sums, not their frame: a year's frame (800,000 rows, 50 MB) is made once the
-/// observations are let go of.
-pub fn district_sums(periods: &Periods, dir: &Path) -> Result<Vec<(SumKey, i64)>> {
+/// periods whose rows are unchanged left in `dir` (their scope read from there) and the
+/// others summed and written there.
+pub fn district_sums(periods: &Periods, dir: &Path) -> Result<Sums> {
     let file_of = |p: &Period| format!("{}-{}.tsv", p.period, p.fingerprint);
+    let scope_file_of = |p: &Period| format!("{}-{}.scope", p.period, p.fingerprint);
     use rayon::prelude::*;
     let all: Vec<&Period> = periods.iter().collect();
-    // Damaged, or written by another run: summed again.
-    let kept: Vec<Option<Vec<(SumKey, i64)>>> = all.par_iter().map(|p| std::fs::read_to_string(dir.join(file_of(p))).ok().and_then(|text| parse(&text, p.period))).collect();
+    // Kept: the scope read, the sums left in their file (when it is still the size the
+    // scope says). A period without its scope file (a cache made before there were any)
+    // is read whole and its scope written; one damaged, or written by another run, is
+    // summed again.
+    let kept: Vec<Option<PeriodSums>> = all
+        .par_iter()
+        .map(|p| -> Result<Option<PeriodSums>> {
+            let file = dir.join(file_of(p));
+            if !file.is_file() {
+                return Ok(None);
+            }
+            let scope = std::fs::read_to_string(dir.join(scope_file_of(p))).ok().and_then(|text| parse_scope(&text));
+            if let Some(((districts, combos), _)) = scope.filter(|(_, bytes)| crate::export::still_there(dir, &file_of(p), *bytes)) {
+                return Ok(Some(PeriodSums { period: p.period, held: None, file: Some(file), districts, combos }));
+            }
+            let Some((text, sums)) = std::fs::read_to_string(&file).ok().and_then(|text| parse(&text, p.period).map(|sums| (text, sums))) else { return Ok(None) };
+            let read = PeriodSums::held(p.period, sums);
+            write_atomic(dir, &scope_file_of(p), print_scope(&read.districts, &read.combos, text.len()).as_bytes())?;
+            Ok(Some(read))
+        })
+        .collect::<Result<_>>()?;
     let changed: Vec<&Period> = all.iter().zip(&kept).filter(|(_, k)| k.is_none()).map(|(p, _)| *p).collect();
     // The rows of the periods to sum that are still in the cache.
     let decoded = periods.decode(&changed)?;
-    let summed: Vec<Vec<(SumKey, i64)>> = changed
+    let summed: Vec<PeriodSums> = changed
         .par_iter()
         .zip(&decoded)
-        .map(|(p, decoded)| -> Result<Vec<(SumKey, i64)>> {
-            let sums = crate::table::district_sums(p.rows_with(decoded));
-            if let Some(text) = print(&sums) {
+        .map(|(p, decoded)| -> Result<PeriodSums> {
+            let summed = PeriodSums::held(p.period, crate::table::district_sums(p.rows_with(decoded)));
+            if let Some(text) = print(summed.held.as_deref().unwrap_or_default()) {
+                // The scope first: sums without it are read whole, not taken as empty.
+                write_atomic(dir, &scope_file_of(p), print_scope(&summed.districts, &summed.combos, text.len()).as_bytes())?;
                 write_atomic(dir, &file_of(p), text.as_bytes())?;
             }
-            Ok(sums)
+            Ok(summed)
         })
         .collect::<Result<_>>()?;
     let mut summed = summed.into_iter();
-    let sums: Vec<Vec<(SumKey, i64)>> = kept.into_iter().map(|k| k.or_else(|| summed.next()).unwrap_or_default()).collect();
-    let keep: Vec<String> = all.iter().map(|p| file_of(p)).collect();
+    let periods: Vec<PeriodSums> = kept.into_iter().filter_map(|k| k.or_else(|| summed.next())).collect();
+    let keep: Vec<String> = all.iter().flat_map(|p| [file_of(p), scope_file_of(p)]).collect();
     crate::attain_cache::prune(dir, &keep, |d| all.iter().any(|p| p.period == d));
-    // Each period's sums are sorted and the periods come in order: so are all of them.
-    // Moved one period at a time, each let go of once moved (`concat` held the year's
-    // sums twice for the moment, 40 MB).
-    let mut all = Vec::with_capacity(sums.iter().map(Vec::len).sum());
-    for part in sums {
-        all.extend(part);
-    }
-    Ok(all)
+    Ok(Sums { periods })
 }
 
 /// A period's sums as the file's text; `None` when a text could not be read back (codes
@@ -130,12 +256,21 @@ mod tests {
             .collect()
         };
         let whole = |o: &Observations| crate::table::district_figures_frame(o).unwrap();
-        let district_figures = |periods: &Periods, dir: &Path| district_sums(periods, dir).map(|sums| crate::table::district_sums_frame(&sums).unwrap());
+        let district_figures = |periods: &Periods, dir: &Path| district_sums(periods, dir).map(|sums| crate::table::district_sums_frame(&sums.all().unwrap()).unwrap());
         let first = weeks(5);
         let got = district_figures(&Periods::new(&first, None, None), dir).unwrap();
         assert!(got.equals_missing(&whole(&first)), "{got}\n{}", whole(&first));
-        let files = stored(dir);
+        let tsv = |dir: &Path| stored(dir).into_iter().filter(|f| f.ends_with(".tsv")).collect::<Vec<_>>();
+        let files = tsv(dir);
         assert_eq!(files.len(), 3, "{files:?}");
+        assert_eq!(stored(dir).len(), 6, "each period's scope beside its sums");
+        // Read back, a period's sums stay in their file; its scope is the sums' own.
+        let kept = district_sums(&Periods::new(&first, None, None), dir).unwrap();
+        assert!(kept.periods.iter().all(|p| p.held.is_none() && p.file.is_some()));
+        let summed = Sums::held(kept.all().unwrap());
+        for (k, s) in kept.periods.iter().filter(|p| !p.districts.is_empty()).zip(&summed.periods) {
+            assert_eq!((k.period, &k.districts, &k.combos), (s.period, &s.districts, &s.combos));
+        }
 
         // Unchanged: read back, nothing rewritten.
         let modified = |f: &str| std::fs::metadata(dir.join(f)).unwrap().modified().unwrap();
@@ -149,7 +284,7 @@ mod tests {
         let again = district_figures(&Periods::new(&changed, None, None), dir).unwrap();
         assert!(again.equals_missing(&whole(&changed)));
         assert!(!again.equals_missing(&got));
-        let now = stored(dir);
+        let now = tsv(dir);
         assert_eq!(now.len(), 3);
         assert_eq!(now[..2], files[..2]);
         assert!(now[2] != files[2] && now[2].starts_with("2022-01-15-"));
@@ -157,7 +292,7 @@ mod tests {
         // A run over one week leaves the other weeks' files; a damaged file is summed again.
         let one: Observations = [vec![obs(8, "15.01", None, 1, 100)]].into_iter().collect();
         district_figures(&Periods::new(&one, None, None), dir).unwrap();
-        let after = stored(dir);
+        let after = tsv(dir);
         assert_eq!(after.len(), 3);
         assert!(after[1..] == now[1..]);
         std::fs::write(dir.join(&now[2]), b"not parquet").unwrap();

@@ -76,7 +76,7 @@ fn a_second_run_reuses_every_file_and_writes_the_same_bytes() {
         assert_eq!(a.len(), 3);
         assert!(a == b, "{dir}: the cached run and a fresh one disagree after a file changed");
     }
-    assert_eq!(std::fs::read_dir(out.join(".cache/sums")).unwrap().count(), 3, "one file of sums per week");
+    assert_eq!(std::fs::read_dir(out.join(".cache/sums")).unwrap().count(), 6, "one file of sums per week, and its scope");
 }
 
 /// The cache's segments: (number, files in it), from their indexes.
