@@ -6,7 +6,9 @@
 //! files, or the fingerprint of its rows): `<cache>/sums/<period>-<key>.tsv`, a line per
 //! sum (province, district, group, dose, count). Text, not Parquet: 52 small Parquet
 //! files took 1.6 s of thread time to write beside the canonical table, and these are
-//! read back whole. As for the attainment kept per period ([`crate::attain_cache`]),
+//! read back whole, and only for the periods attainment computes: beside each,
+//! `<period>-<key>.scope` holds what attainment needs of every period (its districts
+//! and group/dose pairs). As for the attainment kept per period ([`crate::attain_cache`]),
 //! the name is the whole record: a file of this run's period under another name is
 //! removed, a file that cannot be read is summed again, other periods' files stay.
 
