@@ -34,25 +34,8 @@ impl Scope {
         Scope::gathered(districts, combos, targets)
     }
 
-    /// [`Scope::of`] the frame [`crate::table::district_sums_frame`] makes of `sums`,
-    /// without making it (a year's sums are 800,000 rows).
-    pub fn of_sums(sums: &[(crate::table::SumKey, i64)], targets: &DataFrame) -> PolarsResult<Scope> {
-        let mut districts: rustc_hash::FxHashSet<(&str, &str)> = Default::default();
-        let mut seen = [[false; 256]; 7];
-        let mut last: Option<(Sym, Sym)> = None;
-        for ((_, province, district, group, dose), _) in sums {
-            // Sorted by period, then district: a district's rows follow one another.
-            if last != Some((*province, *district)) {
-                districts.insert((province.as_str(), district.as_str()));
-                last = Some((*province, *district));
-            }
-            seen[group_order(group.code())][*dose as usize] = true;
-        }
-        let combos = seen.iter().enumerate().flat_map(|(g, doses)| doses.iter().enumerate().filter(|(_, s)| **s).map(move |(d, _)| (g, d as i32))).collect();
-        Scope::gathered(districts, combos, targets)
-    }
-
-    /// [`Scope::of_sums`] of periods given by their districts and (group, dose) pairs
+    /// [`Scope::of`] the frame [`crate::table::district_sums_frame`] makes of periods'
+    /// sums, given by each period's districts and (group, dose) pairs
     /// ([`crate::period_sums::PeriodSums`]): the sums themselves are not read.
     pub fn of_periods<'a>(periods: impl Iterator<Item = (&'a [(Sym, Sym)], &'a [(Group, u8)])>, targets: &DataFrame) -> PolarsResult<Scope> {
         let mut districts: rustc_hash::FxHashSet<(&str, &str)> = Default::default();

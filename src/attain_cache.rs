@@ -45,17 +45,7 @@ impl Attained {
     /// Attainment computed without the cache (sorted by period first): its periods are
     /// cut from the frame.
     pub fn uncached(frame: DataFrame) -> Result<Attained> {
-        let mut frame = frame;
-        frame.rechunk_mut();
-        let days: Vec<Option<i32>> = frame.column("period")?.cast(&DataType::Int32)?.i32()?.iter().collect();
-        let mut periods: Vec<AttainedPeriod> = Vec::new();
-        let mut start = 0;
-        while start < days.len() {
-            let end = start + days[start..].iter().take_while(|d| **d == days[start]).count();
-            let period = crate::table::date_from_days(days[start].unwrap_or_default());
-            periods.push(AttainedPeriod { period, frame: frame.slice(start as i64, end - start), key: None, stored: None });
-            start = end;
-        }
+        let periods = by_period(&frame)?.into_iter().map(|(day, frame)| AttainedPeriod { period: crate::table::date_from_days(day.unwrap_or_default()), frame, key: None, stored: None }).collect();
         Ok(Attained { periods })
     }
 
@@ -122,21 +112,7 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
     if !missing.is_empty() {
         let some = crate::table::district_sums_frame(&sums.of(&missing.iter().map(|d| crate::table::date_from_days(*d)).collect::<Vec<_>>())?)?;
         let fresh = attain::compute_in(&some, targets, threshold, &scope)?;
-        // Sorted by period first: each period's rows follow one another.
-        let periods = fresh.column("period")?.cast(&DataType::Int32)?;
-        let periods: Vec<Option<i32>> = periods.i32()?.iter().collect();
-        let mut parts = Vec::new();
-        let mut start = 0;
-        while start < periods.len() {
-            let end = start + periods[start..].iter().take_while(|p| **p == periods[start]).count();
-            if let Some((days, key)) = periods[start].and_then(|d| Some((d, keys.get(&d)?))) {
-                // In one chunk, as a period read back is.
-                let mut part = fresh.slice(start as i64, end - start);
-                part.rechunk_mut();
-                parts.push((days, key, part));
-            }
-            start = end;
-        }
+        let parts: Vec<(i32, &String, DataFrame)> = by_period(&fresh)?.into_iter().filter_map(|(day, part)| day.and_then(|d| Some((d, keys.get(&d)?, part)))).collect();
         // The periods' Parquet files (in parallel), beside the CSV rows of all of them in
         // one go (polars' CSV writer costs tens of milliseconds a call, a second for a
         // year's periods one by one), then cut by period. One after the other, a year's
@@ -177,6 +153,22 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
         })
         .collect();
     Ok(Attained { periods })
+}
+
+/// Attainment (sorted by period first: each period's rows follow one another) cut by
+/// period, each part in one chunk, as a period read back from its file is.
+fn by_period(frame: &DataFrame) -> PolarsResult<Vec<(Option<i32>, DataFrame)>> {
+    let days: Vec<Option<i32>> = frame.column("period")?.cast(&DataType::Int32)?.i32()?.iter().collect();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < days.len() {
+        let end = start + days[start..].iter().take_while(|d| **d == days[start]).count();
+        let mut part = frame.slice(start as i64, end - start);
+        part.rechunk_mut();
+        parts.push((days[start], part));
+        start = end;
+    }
+    Ok(parts)
 }
 
 /// CSV rows cut into the periods' parts, given each period's day and number of rows, in
@@ -305,8 +297,8 @@ pub(crate) mod tests {
         sums
     }
 
-    /// The scope of the sums, whole or from each period's districts and pairs, is the
-    /// scope of their frame.
+    /// The scope of the sums, from each period's districts and pairs, is the scope of
+    /// their frame.
     #[test]
     fn the_scope_of_sums_is_the_scope_of_their_frame() {
         let rows = [(19000, "15.01", 1, 100), (19000, "15.02", 3, 50), (19007, "15.01", 4, 150)];
@@ -317,7 +309,6 @@ pub(crate) mod tests {
             let frame = crate::table::district_sums_frame(&sums).unwrap();
             let periods = Sums::held(sums.clone());
             for t in [targets(1000), targets(1000).clear()] {
-                assert_eq!(Scope::of_sums(&sums, &t).unwrap(), Scope::of(&frame, &t).unwrap(), "{sums:?}");
                 let of_periods = Scope::of_periods(periods.periods.iter().map(|p| (p.districts.as_slice(), p.combos.as_slice())), &t).unwrap();
                 assert_eq!(of_periods, Scope::of(&frame, &t).unwrap(), "{sums:?}");
             }

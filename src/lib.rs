@@ -632,7 +632,8 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
 
 /// What the run needs of the figures themselves, besides the canonical table.
 struct FromFigures {
-    /// The districts' sums, for attainment (as a frame once the figures are let go of).
+    /// The districts' sums, for attainment (each period's read or made a frame only when
+    /// attainment computes it, once the figures are let go of).
     figures: period_sums::Sums,
     checked: checks_state::Found,
     institutions: Vec<institutions::Institution>,
