@@ -294,6 +294,10 @@ pub struct AttainRow {
 
 pub fn rows_from_frame(df: &DataFrame) -> PolarsResult<Vec<AttainRow>> {
     let mut dates = crate::table::Dates::default();
+    // Columns cut alike, read a chunk at a time as arrow arrays: a value at a time through
+    // polars' `get` (ten per row, 570,000 rows a year) was most of the time.
+    let mut df = df.clone();
+    df.align_chunks();
     let period = df.column("period")?.cast(&DataType::Int32)?;
     let period = period.i32()?;
     let prov = df.column("province_code")?.str()?;
@@ -309,19 +313,26 @@ pub fn rows_from_frame(df: &DataFrame) -> PolarsResult<Vec<AttainRow>> {
     // In the frame's order a province, a district and a group come again on the next
     // rows: those are not looked up in the table of texts (1.7 million look-ups a year).
     let (mut provs, mut dists, mut groups) = (crate::sym::Recent::default(), crate::sym::Recent::default(), crate::sym::Recent::default());
-    for i in 0..df.height() {
-        out.push(AttainRow {
-            period: dates.of(period.get(i).unwrap_or(0)),
-            province_code: provs.get(prov.get(i).unwrap_or("")),
-            district_code: dist.get(i).map(|d| dists.get(d)),
-            group: groups.get(group.get(i).unwrap_or("")),
-            dose: dose.get(i).unwrap_or(0),
-            vaccinated: vacc.get(i),
-            target: target.get(i),
-            coverage: cov.get(i).filter(|c| c.is_finite()),
-            people_needed: need.get(i),
-            rank: rank.get(i),
-        });
+    let chunk = |k: usize| polars_err!(ComputeError: "the attainment frame's columns are cut unlike at chunk {k}");
+    for k in 0..df.first_col_n_chunks() {
+        let (period, prov, dist, group) = (period.downcast_get(k).ok_or_else(|| chunk(k))?, prov.downcast_get(k).ok_or_else(|| chunk(k))?, dist.downcast_get(k).ok_or_else(|| chunk(k))?, group.downcast_get(k).ok_or_else(|| chunk(k))?);
+        let (dose, vacc, target) = (dose.downcast_get(k).ok_or_else(|| chunk(k))?, vacc.downcast_get(k).ok_or_else(|| chunk(k))?, target.downcast_get(k).ok_or_else(|| chunk(k))?);
+        let (cov, need, rank) = (cov.downcast_get(k).ok_or_else(|| chunk(k))?, need.downcast_get(k).ok_or_else(|| chunk(k))?, rank.downcast_get(k).ok_or_else(|| chunk(k))?);
+        let columns = period.iter().zip(prov.iter()).zip(dist.iter()).zip(group.iter()).zip(dose.iter()).zip(vacc.iter()).zip(target.iter()).zip(cov.iter()).zip(need.iter()).zip(rank.iter());
+        for (((((((((period, prov), dist), group), dose), vacc), target), cov), need), rank) in columns {
+            out.push(AttainRow {
+                period: dates.of(period.copied().unwrap_or(0)),
+                province_code: provs.get(prov.unwrap_or("")),
+                district_code: dist.map(|d| dists.get(d)),
+                group: groups.get(group.unwrap_or("")),
+                dose: dose.copied().unwrap_or(0),
+                vaccinated: vacc.copied(),
+                target: target.copied(),
+                coverage: cov.copied().filter(|c| c.is_finite()),
+                people_needed: need.copied(),
+                rank: rank.copied(),
+            });
+        }
     }
     Ok(out)
 }
