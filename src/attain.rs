@@ -293,6 +293,11 @@ pub struct AttainRow {
 }
 
 pub fn rows_from_frame(df: &DataFrame) -> PolarsResult<Vec<AttainRow>> {
+    rows_from_frame_where(df, |_| true)
+}
+
+/// The rows of [`rows_from_frame`] that `keep` accepts.
+pub fn rows_from_frame_where(df: &DataFrame, mut keep: impl FnMut(&AttainRow) -> bool) -> PolarsResult<Vec<AttainRow>> {
     let mut dates = crate::table::Dates::default();
     // Columns cut alike, read a chunk at a time as arrow arrays: a value at a time through
     // polars' `get` (ten per row, 570,000 rows a year) was most of the time.
@@ -320,7 +325,7 @@ pub fn rows_from_frame(df: &DataFrame) -> PolarsResult<Vec<AttainRow>> {
         let (cov, need, rank) = (cov.downcast_get(k).ok_or_else(|| chunk(k))?, need.downcast_get(k).ok_or_else(|| chunk(k))?, rank.downcast_get(k).ok_or_else(|| chunk(k))?);
         let columns = period.iter().zip(prov.iter()).zip(dist.iter()).zip(group.iter()).zip(dose.iter()).zip(vacc.iter()).zip(target.iter()).zip(cov.iter()).zip(need.iter()).zip(rank.iter());
         for (((((((((period, prov), dist), group), dose), vacc), target), cov), need), rank) in columns {
-            out.push(AttainRow {
+            let row = AttainRow {
                 period: dates.of(period.copied().unwrap_or(0)),
                 province_code: provs.get(prov.unwrap_or("")),
                 district_code: dist.map(|d| dists.get(d)),
@@ -331,7 +336,10 @@ pub fn rows_from_frame(df: &DataFrame) -> PolarsResult<Vec<AttainRow>> {
                 coverage: cov.copied().filter(|c| c.is_finite()),
                 people_needed: need.copied(),
                 rank: rank.copied(),
-            });
+            };
+            if keep(&row) {
+                out.push(row);
+            }
         }
     }
     Ok(out)

@@ -709,7 +709,8 @@ fn attain_report_export(
     std::thread::scope(|scope| {
         let writing_attainment = scope.spawn(|| export::write_attainment(&plan.out, &attained, attainment_before, &targets_df));
         let stage = std::time::Instant::now();
-        let mut rows = attained.rows()?;
+        // Every period's rows only for what compares them all (`--previous`, `--app`).
+        let mut rows = if plan.previous.is_none() && plan.app.is_none() { attained.rows_read(period)? } else { attained.rows()? };
         // What each district's vaccination permits under the PPKM gates.
         let mut gates = gates::compute(&rows, &plan.gates);
         // Beside it, the level or zone colour the submissions themselves report.

@@ -24,18 +24,38 @@ use chrono::NaiveDate;
 
 pub use crate::attain::{rows_from_frame, AttainRow};
 
-/// Keeps the attainment rows the reports of `period` read: every row of that period and
-/// of the period before it in the row's province (gains, pace, earlier ranks); of other
+/// Which attainment rows the reports of `period` read: every row of that period and of
+/// the period before it in the row's province (gains, pace, earlier ranks); of other
 /// periods only what the trend charts and the campaigns show: the `all` group, and each
 /// province's own rows. A year's weekly run otherwise gave the reports 52 weeks of every
 /// group to index, five times what they read.
-pub fn keep_rows_read(rows: &mut Vec<AttainRow>, period: NaiveDate) {
-    let mut previous: rustc_hash::FxHashMap<crate::sym::Sym, NaiveDate> = Default::default();
-    for r in rows.iter().filter(|r| r.period < period) {
-        let p = previous.entry(r.province_code).or_insert(r.period);
-        *p = (*p).max(r.period);
+pub struct RowsRead {
+    period: NaiveDate,
+    /// Each province's latest period before `period`.
+    previous: rustc_hash::FxHashMap<crate::sym::Sym, NaiveDate>,
+}
+
+impl RowsRead {
+    /// For a report on `period`, given the period and province of every row (or of each
+    /// province in each period: the same).
+    pub fn of(period: NaiveDate, rows: impl IntoIterator<Item = (NaiveDate, crate::sym::Sym)>) -> RowsRead {
+        let mut previous: rustc_hash::FxHashMap<crate::sym::Sym, NaiveDate> = Default::default();
+        for (p, province) in rows.into_iter().filter(|(p, _)| *p < period) {
+            let latest = previous.entry(province).or_insert(p);
+            *latest = (*latest).max(p);
+        }
+        RowsRead { period, previous }
     }
-    rows.retain(|r| r.district_code.is_none() || r.group == "all" || r.period >= previous.get(&r.province_code).copied().unwrap_or(period));
+
+    pub fn keeps(&self, r: &AttainRow) -> bool {
+        r.district_code.is_none() || r.group == "all" || r.period >= self.previous.get(&r.province_code).copied().unwrap_or(self.period)
+    }
+}
+
+/// Keeps the attainment rows the reports of `period` read ([`RowsRead`]).
+pub fn keep_rows_read(rows: &mut Vec<AttainRow>, period: NaiveDate) {
+    let read = RowsRead::of(period, rows.iter().map(|r| (r.period, r.province_code)));
+    rows.retain(|r| read.keeps(r));
 }
 
 /// What every report of one province is made from.
