@@ -296,8 +296,18 @@ pub fn rows_from_frame(df: &DataFrame) -> PolarsResult<Vec<AttainRow>> {
     rows_from_frame_where(df, |_| true)
 }
 
+/// What a row is of, without its figures: rows are chosen by it before they are made.
+pub struct RowOf<'a> {
+    pub period: NaiveDate,
+    pub province_code: Sym,
+    /// `false` for the province's own row.
+    pub in_district: bool,
+    pub group: &'a str,
+    pub dose: i32,
+}
+
 /// The rows of [`rows_from_frame`] that `keep` accepts.
-pub fn rows_from_frame_where(df: &DataFrame, mut keep: impl FnMut(&AttainRow) -> bool) -> PolarsResult<Vec<AttainRow>> {
+pub fn rows_from_frame_where(df: &DataFrame, mut keep: impl FnMut(&RowOf) -> bool) -> PolarsResult<Vec<AttainRow>> {
     let mut dates = crate::table::Dates::default();
     // Columns cut alike, read a chunk at a time as arrow arrays: a value at a time through
     // polars' `get` (ten per row, 570,000 rows a year) was most of the time.
@@ -325,21 +335,22 @@ pub fn rows_from_frame_where(df: &DataFrame, mut keep: impl FnMut(&AttainRow) ->
         let (cov, need, rank) = (cov.downcast_get(k).ok_or_else(|| chunk(k))?, need.downcast_get(k).ok_or_else(|| chunk(k))?, rank.downcast_get(k).ok_or_else(|| chunk(k))?);
         let columns = period.iter().zip(prov.iter()).zip(dist.iter()).zip(group.iter()).zip(dose.iter()).zip(vacc.iter()).zip(target.iter()).zip(cov.iter()).zip(need.iter()).zip(rank.iter());
         for (((((((((period, prov), dist), group), dose), vacc), target), cov), need), rank) in columns {
-            let row = AttainRow {
-                period: dates.of(period.copied().unwrap_or(0)),
-                province_code: provs.get(prov.unwrap_or("")),
+            let of = RowOf { period: dates.of(period.copied().unwrap_or(0)), province_code: provs.get(prov.unwrap_or("")), in_district: dist.is_some(), group: group.unwrap_or(""), dose: dose.copied().unwrap_or(0) };
+            if !keep(&of) {
+                continue;
+            }
+            out.push(AttainRow {
+                period: of.period,
+                province_code: of.province_code,
                 district_code: dist.map(|d| dists.get(d)),
-                group: groups.get(group.unwrap_or("")),
-                dose: dose.copied().unwrap_or(0),
+                group: groups.get(of.group),
+                dose: of.dose,
                 vaccinated: vacc.copied(),
                 target: target.copied(),
                 coverage: cov.copied().filter(|c| c.is_finite()),
                 people_needed: need.copied(),
                 rank: rank.copied(),
-            };
-            if keep(&row) {
-                out.push(row);
-            }
+            });
         }
     }
     Ok(out)

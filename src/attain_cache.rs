@@ -71,11 +71,11 @@ impl Attained {
             }
         }
         let read = crate::report::RowsRead::of(period, provinces);
-        self.rows_where(|r| read.keeps(r) || (r.dose == 1 && r.group == "lansia"))
+        self.rows_where(|r| read.keeps_row_of(r) || (r.dose == 1 && r.group == "lansia"))
     }
 
     /// The rows `keep` accepts, period after period.
-    fn rows_where(&self, keep: impl Fn(&attain::AttainRow) -> bool + Sync) -> PolarsResult<Vec<attain::AttainRow>> {
+    fn rows_where(&self, keep: impl Fn(&attain::RowOf) -> bool + Sync) -> PolarsResult<Vec<attain::AttainRow>> {
         use rayon::prelude::*;
         let parts: Vec<Vec<attain::AttainRow>> = self.periods.par_iter().map(|p| attain::rows_from_frame_where(&p.frame, &keep)).collect::<PolarsResult<_>>()?;
         let mut rows = Vec::with_capacity(parts.iter().map(Vec::len).sum());

@@ -48,7 +48,12 @@ impl RowsRead {
     }
 
     pub fn keeps(&self, r: &AttainRow) -> bool {
-        r.district_code.is_none() || r.group == "all" || r.period >= self.previous.get(&r.province_code).copied().unwrap_or(self.period)
+        self.keeps_row_of(&crate::attain::RowOf { period: r.period, province_code: r.province_code, in_district: r.district_code.is_some(), group: &r.group, dose: r.dose })
+    }
+
+    /// [`RowsRead::keeps`] of a row not yet made.
+    pub fn keeps_row_of(&self, r: &crate::attain::RowOf) -> bool {
+        !r.in_district || r.group == "all" || r.period >= self.previous.get(&r.province_code).copied().unwrap_or(self.period)
     }
 }
 
