@@ -396,8 +396,9 @@ pub(crate) mod tests {
 
     /// The rows a run reads ([`Attained::rows_read`]) give the reports the same rows as
     /// all of them ([`crate::report::keep_rows_read`] after either), the same gates, and
-    /// fewer rows: with a province that missed the week before the report's, several
-    /// groups and doses, and reports on the last and on an earlier period.
+    /// fewer rows: with a province that sent nothing one week (its rows are there,
+    /// without figures), several groups and doses, and reports on the last period and on
+    /// an earlier one (later periods are kept whole).
     #[test]
     fn the_rows_read_are_what_the_reports_and_gates_read_of_all_rows() {
         let mut rows: Vec<(i32, &str, &str, &str, i32, i64)> = Vec::new();
