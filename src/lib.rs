@@ -702,7 +702,7 @@ fn attain_report_export(
         None => attain_cache::Attained::uncached(attain::compute(&table::district_sums_frame(&figures.all()?)?, &targets_df, plan.threshold).context("computing attainment")?)?,
     };
     // Kept only for a second target version; otherwise let go of (a year's are 32 MB).
-    let figures_to_compare = plan.compare_targets.is_some().then_some(figures);
+    let to_compare = plan.compare_targets.as_ref().map(|path| (path, figures));
     timings.record(timings::Stage::Attain, stage);
     // The attainment and targets tables of the export need nothing else: they are
     // written while the rest is computed and the reports are rendered.
@@ -716,16 +716,12 @@ fn attain_report_export(
         // Beside it, the level or zone colour the submissions themselves report.
         findings.extend(gates::attach_reported(&mut gates, &statuses));
         // A second target version (`--targets` twice): attainment under it, for an annex.
-        let compared = match &plan.compare_targets {
-            Some(path) => {
+        let compared = match &to_compare {
+            Some((path, sums)) => {
                 let resolver = Resolver { gazetteer, aliases: &plan.aliases };
                 let t = read_one(path, Purpose::Targets, plan, &resolver, &timings::StageClock::default()).0;
                 findings.extend(t.findings.iter().cloned());
-                let all = match &figures_to_compare {
-                    Some(sums) => sums.all()?,
-                    None => Vec::new(),
-                };
-                let figures_df = table::district_sums_frame(&all)?;
+                let figures_df = table::district_sums_frame(&sums.all()?)?;
                 let alt = attain::compute(&figures_df, &table::targets_frame(&t.targets)?, plan.threshold)?;
                 Some((report::rows_from_frame(&alt)?, file_name(&t.outcome.path).to_string()))
             }
