@@ -155,7 +155,11 @@ pub fn read_previous(dir: &Path) -> Result<Previous, Finding> {
         );
     }
     if prev.figures.is_empty() {
-        let read = attainment.first().map_or_else(|| folder.join("attainment_csv"), |first| if attainment.len() > 1 { folder.join("attainment_csv") } else { first.clone() });
+        // The one file read, else the folder of the periods' files.
+        let read = match attainment.as_slice() {
+            [one] => one.clone(),
+            _ => folder.join("attainment_csv"),
+        };
         return Err(unreadable(format!("{} has no district figures", read.display())));
     }
     for r in rows(&folder.join("findings.csv")).map_err(unreadable)? {
@@ -354,6 +358,23 @@ mod tests {
         assert_eq!(a.figures.len(), 2, "{:?}", a.figures);
         assert_eq!(a.figures, b.figures);
         assert_eq!(a.figures[&(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap(), "15.01".to_string(), "all".to_string(), 1)].0, Some(120));
+    }
+
+    /// An export without district figures is named by what was read: its one attainment
+    /// file, else the folder of its periods' files.
+    #[test]
+    fn an_export_without_figures_names_what_was_read() {
+        let header = "period,province_code,district_code,group,dose,vaccinated\n";
+        for files in [vec!["attainment.csv"], vec!["attainment_csv/2022-01-08.csv"], vec!["attainment_csv/2022-01-08.csv", "attainment_csv/2022-01-15.csv"]] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(dir.path().join("attainment_csv")).unwrap();
+            for f in &files {
+                std::fs::write(dir.path().join(f), header).unwrap();
+            }
+            let named = if files.len() == 1 { dir.path().join(files[0]) } else { dir.path().join("attainment_csv") };
+            let finding = read_previous(dir.path()).unwrap_err();
+            assert!(finding.message.contains(&format!("{} has no district figures", named.display())), "{}", finding.message);
+        }
     }
 
     #[test]
