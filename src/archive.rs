@@ -4,6 +4,11 @@
 //! `DIR/_runs/<period>.json`, what a re-render needs that is not a figure: the files read,
 //! the findings, the targets and the seed of the PDF /ID. Engines skip `_` folders and
 //! the `.json` files. `sitrep report --archive` renders a past period from this alone.
+//!
+//! The files' records and the targets, which a year's runs would otherwise repeat in
+//! every record (26,000 files: 13 MB a run), are kept once in `DIR/_runs/parts/`, each
+//! part named by the SHA-256 of its bytes: a weekly run writes its new week's part and
+//! names the others.
 
 use crate::export::{parquet_bytes, write_atomic, Period, Periods};
 use crate::findings::Finding;
@@ -22,14 +27,36 @@ use std::path::{Path, PathBuf};
 struct RunRecord<'a> {
     sitrep_version: String,
     period: NaiveDate,
+    /// The files' records in the run's order, as records written before parts held them
+    /// (read back, never written now).
+    #[serde(default, skip_serializing_if = "<[FileOutcome]>::is_empty")]
     files: Cow<'a, [FileOutcome]>,
+    /// The files' records, a part per period (and one for the files without a period).
+    #[serde(default)]
+    file_parts: Vec<FilePart>,
     targets_file: Option<Cow<'a, FileOutcome>>,
     findings: Cow<'a, [Finding]>,
+    /// The targets, as records written before parts held them.
+    #[serde(default, skip_serializing_if = "<[Target]>::is_empty")]
     targets: Cow<'a, [Target]>,
+    /// The part holding the targets (none without targets).
+    #[serde(default)]
+    targets_part: Option<String>,
     #[serde(default)]
     statuses: Cow<'a, [ReportedStatus]>,
     id_seed: String,
 }
+
+/// A part of a run's files' records: its name in `DIR/_runs/parts/` and where its
+/// records stand in the run's list of files.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FilePart {
+    part: String,
+    /// Runs of positions, `[first, count]`: one for a folder per week.
+    at: Vec<(usize, usize)>,
+}
+
+const PARTS: &str = "_runs/parts";
 
 /// What `DIR/_partitions.json` holds of each partition written: the fingerprint of its
 /// period's rows (as the export's) and its size, so that a run whose rows for a period
@@ -57,19 +84,98 @@ pub fn record_period(read: &Consolidated) -> Option<chrono::NaiveDate> {
 /// figure. Returns its file.
 pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::NaiveDate>) -> Result<Option<PathBuf>> {
     let Some(latest) = latest else { return Ok(None) };
+    // The files by period, each period's positions in the run's order.
+    let mut by_period: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+    for (i, f) in read.files.iter().enumerate() {
+        by_period.entry(f.period.as_deref()).or_default().push(i);
+    }
+    let groups: Vec<Vec<usize>> = by_period.into_values().collect();
+    let file_parts = crate::par_map_bounded(&groups, |positions| {
+        let records: Vec<&FileOutcome> = positions.iter().map(|i| &read.files[*i]).collect();
+        Ok(FilePart { part: write_part(dir, &records)?, at: runs_of(positions) })
+    })?;
+    let targets_part = if read.targets.is_empty() { None } else { Some(write_part(dir, &read.targets)?) };
     let record = RunRecord {
         sitrep_version: env!("CARGO_PKG_VERSION").to_string(),
         period: latest,
-        files: Cow::Borrowed(&read.files),
+        files: Cow::Borrowed(&[]),
+        file_parts,
         targets_file: read.targets_file.as_ref().map(Cow::Borrowed),
         findings: Cow::Borrowed(&read.findings),
-        targets: Cow::Borrowed(&read.targets),
+        targets: Cow::Borrowed(&[]),
+        targets_part,
         statuses: Cow::Borrowed(&read.statuses),
         id_seed: hex::encode(read.id_seed),
     };
     let rel = format!("_runs/{latest}.json");
     crate::export::write_json(dir, &rel, &record, false)?;
     Ok(Some(dir.join(rel)))
+}
+
+/// Writes `records` as a part named by its SHA-256, unless that part is already there
+/// (whole: its size is the bytes'). Returns the name.
+fn write_part(dir: &Path, records: &(impl serde::Serialize + ?Sized)) -> Result<String> {
+    let bytes = serde_json::to_vec(records)?;
+    let name = crate::export::sha256_hex(&bytes);
+    let rel = format!("{PARTS}/{name}.json");
+    if !crate::export::still_there(dir, &rel, bytes.len() as u64) {
+        write_atomic(dir, &rel, &bytes)?;
+    }
+    Ok(name)
+}
+
+/// A part's records, checked against its name (a part changed by hand would re-render
+/// other figures than the run's).
+fn read_part<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<Vec<T>> {
+    let path = dir.join(PARTS).join(format!("{name}.json"));
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}, a part of the archive's run records", path.display()))?;
+    if crate::export::sha256_hex(&bytes) != name {
+        bail!("{} was changed after sitrep wrote it (its SHA-256 is no longer its name): the runs that name it cannot be re-rendered from it", path.display());
+    }
+    serde_json::from_slice(&bytes).with_context(|| format!("{} is not a part of sitrep's run records", path.display()))
+}
+
+/// Sorted positions as runs of `[first, count]`.
+fn runs_of(positions: &[usize]) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for &i in positions {
+        match runs.last_mut() {
+            Some((first, count)) if *first + *count == i => *count += 1,
+            _ => runs.push((i, 1)),
+        }
+    }
+    runs
+}
+
+/// The run's files' records in the run's order, from the parts that hold them.
+fn files_from_parts(dir: &Path, parts: &[FilePart]) -> Result<Vec<FileOutcome>> {
+    let read: Vec<Vec<FileOutcome>> = crate::par_map_bounded(parts, |p| read_part(dir, &p.part))?;
+    let count: usize = parts.iter().flat_map(|p| &p.at).map(|(_, n)| n).sum();
+    let mut files: Vec<Option<FileOutcome>> = vec![None; count];
+    for (part, records) in parts.iter().zip(read) {
+        let places = part.at.iter().flat_map(|(first, n)| *first..first + n);
+        if records.len() != part.at.iter().map(|(_, n)| n).sum::<usize>() {
+            bail!("the archive's part {} holds {} files' records, not the {} its run record places", part.part, records.len(), places.count());
+        }
+        for (i, record) in places.zip(records) {
+            match files.get_mut(i) {
+                Some(slot @ None) => *slot = Some(record),
+                _ => bail!("the archive's run record places two files' records at {i}, or one beyond its {count} files"),
+            }
+        }
+    }
+    Ok(files.into_iter().flatten().collect())
+}
+
+/// A run record's files' records and targets: from their parts, or from the record
+/// itself when it was written before parts.
+fn files_and_targets(dir: &Path, record: &RunRecord) -> Result<(Vec<FileOutcome>, Vec<Target>)> {
+    let files = if record.file_parts.is_empty() { record.files.to_vec() } else { files_from_parts(dir, &record.file_parts)? };
+    let targets = match &record.targets_part {
+        Some(name) => read_part(dir, name)?,
+        None => record.targets.to_vec(),
+    };
+    Ok((files, targets))
 }
 
 /// Writes the run's observations, one Parquet file per province and period, replacing
@@ -147,12 +253,13 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<Consolidated> {
         anyhow::Context::with_context(table::observations_from_frame(&df), || format!("{} does not hold sitrep's canonical table", path.display()))
     })?;
     let id_seed = hex::decode(&record.id_seed).ok().and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok()).unwrap_or_default();
+    let (files, targets) = files_and_targets(dir, &record)?;
     Ok(Consolidated {
-        files: record.files.into_owned(),
+        files,
         targets_file: record.targets_file.map(Cow::into_owned),
         findings: record.findings.into_owned(),
         observations: frames.into_iter().collect(),
-        targets: record.targets.into_owned(),
+        targets,
         statuses: record.statuses.into_owned(),
         id_seed,
         // Rows read back from the archive: fingerprinted, not named by files.
@@ -175,4 +282,41 @@ fn run_record(dir: &Path, period: NaiveDate) -> Result<RunRecord<'static>> {
     let path = runs.join(format!("{date}.json"));
     let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{} is not a sitrep run record", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Files of interleaved periods (a flat folder sorted by district) come back in the
+    /// run's order, with the targets; a part written again is not rewritten.
+    #[test]
+    fn the_files_records_come_back_from_their_parts_in_the_runs_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let periods = [Some("2022-01-08"), Some("2022-01-01"), None, Some("2022-01-08"), Some("2022-01-01"), Some("2022-01-01")];
+        let files: Vec<FileOutcome> = periods.iter().enumerate().map(|(i, p)| FileOutcome { path: format!("{i}.xlsx"), period: p.map(String::from), ..Default::default() }).collect();
+        let target = Target { province_code: "15".into(), district_code: "15.01".into(), area_code: None, unit: None, group: crate::layout::vocab::Group::All, target: 900, source: "s.xlsx".into(), sheet: "S".into(), cell: "D4".into() };
+        let read = Consolidated { files: files.clone(), targets: vec![target], ..Default::default() };
+        let latest = NaiveDate::from_ymd_opt(2022, 1, 8).unwrap();
+        write_record(dir.path(), &read, Some(latest)).unwrap();
+        let record = run_record(dir.path(), latest).unwrap();
+        assert!(record.files.is_empty(), "the records are in parts, not in the run record");
+        assert_eq!(record.file_parts.len(), 3);
+        let paths = |files: &[FileOutcome]| files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+        let (back, targets) = files_and_targets(dir.path(), &record).unwrap();
+        assert_eq!(paths(&back), paths(&files));
+        assert_eq!(targets[0].target, 900);
+        // A record written before parts holds its files and targets itself.
+        let old = RunRecord { files: Cow::Borrowed(&files), file_parts: Vec::new(), targets: Cow::Borrowed(&read.targets), targets_part: None, ..record };
+        let old: RunRecord = serde_json::from_slice(&serde_json::to_vec(&old).unwrap()).unwrap();
+        let (back, targets) = files_and_targets(dir.path(), &old).unwrap();
+        assert_eq!((paths(&back), targets.len()), (paths(&files), 1));
+        // A later run naming the same parts leaves their files as they are.
+        let part = dir.path().join(PARTS).join(format!("{}.json", record.file_parts[0].part));
+        let inode = || std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&part).unwrap());
+        let before = inode();
+        write_record(dir.path(), &read, Some(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap())).unwrap();
+        assert_eq!(inode(), before);
+        assert_eq!(std::fs::read_dir(dir.path().join(PARTS)).unwrap().count(), 4);
+    }
 }

@@ -66,6 +66,64 @@ fn a_partition_whose_rows_did_not_change_is_not_written_again() {
     assert_eq!(part("2022-01-08"), kept);
 }
 
+/// The files' records are kept once: a weekly run writes a part for its new week and
+/// names the earlier weeks' parts; a part changed by hand is a clear error, not other
+/// figures.
+#[test]
+fn a_weekly_run_writes_only_its_new_weeks_files_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("submissions");
+    copy_dir(&fixtures().join("submissions"), &subs);
+    let held = dir.path().join("held");
+    std::fs::rename(subs.join("2022-01-15"), &held).unwrap();
+    let archive = dir.path().join("arsip");
+    let run = |out: &str| {
+        let out = dir.path().join(out);
+        let args = ["run", subs.to_str().unwrap(), "--targets", "sasaran.xlsx", "--out", out.to_str().unwrap(), "--archive", archive.to_str().unwrap(), "--quiet"];
+        let (code, out, err) = sitrep(&args, &fixtures());
+        assert_eq!(code, 0, "{out}\n{err}");
+    };
+    let parts_dir = archive.join("_runs/parts");
+    let parts = || -> std::collections::BTreeMap<String, u64> {
+        std::fs::read_dir(&parts_dir).unwrap().map(|e| e.unwrap().path()).map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), inode(&p))).collect()
+    };
+    let named = |period: &str| -> Vec<String> {
+        let record: serde_json::Value = serde_json::from_slice(&std::fs::read(archive.join(format!("_runs/{period}.json"))).unwrap()).unwrap();
+        assert!(record.get("files").is_none(), "the files' records are in parts");
+        record["file_parts"].as_array().unwrap().iter().map(|p| format!("{}.json", p["part"].as_str().unwrap())).collect()
+    };
+    run("out1");
+    let first = parts();
+    let first_named = named("2022-01-08");
+    std::fs::rename(&held, subs.join("2022-01-15")).unwrap();
+    run("out2");
+    let second = parts();
+    let second_named = named("2022-01-15");
+    // The earlier weeks' parts are named again, not written again; the new week has one.
+    assert!(first_named.iter().all(|p| second_named.contains(p)), "{first_named:?} {second_named:?}");
+    assert!(first.iter().all(|(name, ino)| second.get(name) == Some(ino)));
+    for new in second_named.iter().filter(|p| !first_named.contains(p)) {
+        let records: Vec<serde_json::Value> = serde_json::from_slice(&std::fs::read(parts_dir.join(new)).unwrap()).unwrap();
+        assert!(records.iter().all(|r| r["period"] == "2022-01-15" || r["period"].is_null()), "{new} holds records of earlier weeks");
+    }
+    // Each period is re-rendered from its own run's record, the submissions gone.
+    std::fs::remove_dir_all(&subs).unwrap();
+    for (period, out) in [("2022-01-08", "out1"), ("2022-01-15", "out2")] {
+        let again = dir.path().join(format!("again-{period}"));
+        let (code, o, err) = sitrep(&["report", "--archive", archive.to_str().unwrap(), "--period", period, "--out", again.to_str().unwrap()], dir.path());
+        assert_eq!(code, 0, "{o}\n{err}");
+        let pdf = format!("laporan-mingguan-15-{period}.pdf");
+        assert_eq!(pdf_text(&dir.path().join(out).join(&pdf)), pdf_text(&again.join(&pdf)), "{pdf}");
+    }
+    // A part changed by hand.
+    let part = parts_dir.join(&second_named[0]);
+    let text = std::fs::read_to_string(&part).unwrap().replacen("\"ok\"", "\"OK\"", 1);
+    std::fs::write(&part, text).unwrap();
+    let (code, _, err) = sitrep(&["report", "--archive", archive.to_str().unwrap(), "--period", "2022-01-15", "--out", dir.path().join("o").to_str().unwrap()], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&second_named[0]) && err.contains("changed after sitrep wrote it"), "{err}");
+}
+
 #[test]
 fn the_archive_partition_holds_the_canonical_rows_without_the_partition_columns() {
     let dir = tempfile::tempdir().unwrap();
