@@ -704,6 +704,9 @@ fn attain_report_export(
     // Kept only for a second target version; otherwise let go of (a year's are 32 MB).
     let to_compare = plan.compare_targets.as_ref().map(|path| (path, figures));
     timings.record(timings::Stage::Attain, stage);
+    // The previous run's export is read before this run writes any of its own: it may
+    // be the same folder (`--previous out --out out`, week after week).
+    let previous = plan.previous.as_ref().map(|dir| changes::read_previous(dir));
     // The attainment and targets tables of the export need nothing else: they are
     // written while the rest is computed and the reports are rendered.
     std::thread::scope(|scope| {
@@ -739,14 +742,12 @@ fn attain_report_export(
             None => None,
         };
         // What changed since the previous run's export, when one is given.
-        let changes = match &plan.previous {
-            Some(dir) => match changes::read_previous(dir) {
-                Ok(prev) => Some(changes::compare(&prev, &rows, &gates, &findings, period, plan.threshold)),
-                Err(finding) => {
-                    findings.push(finding);
-                    None
-                }
-            },
+        let changes = match previous {
+            Some(Ok(prev)) => Some(changes::compare(&prev, &rows, &gates, &findings, period, plan.threshold)),
+            Some(Err(finding)) => {
+                findings.push(finding);
+                None
+            }
             None => None,
         };
         // Provinces with figures for the period (a national targets file alone is not a report).

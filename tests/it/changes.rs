@@ -91,4 +91,11 @@ fn a_second_run_lists_revisions_ranks_thresholds_and_findings() {
     // Without --previous there is nothing to compare: no changes section at all.
     let first = pdf_text(&dir.path().join("out1/laporan-mingguan-15-2022-01-08.pdf"));
     assert!(!first.split_whitespace().collect::<Vec<_>>().join(" ").contains("Perubahan sejak laporan sebelumnya"));
+
+    // Week after week into one folder: `--previous` is the run's own `--out`, read before
+    // the run writes there, and lists the same changes.
+    let same = dir.path().join("same");
+    crate::archive::copy_dir(&dir.path().join("out1"), &same);
+    run(&subs, &same, Some(&same));
+    assert_eq!(read_csv(&same.join("export/changes.csv")), rows);
 }
