@@ -13,6 +13,7 @@ use crate::attain::AttainRow;
 use crate::export::neutralise;
 use crate::findings::Finding;
 use crate::gates::GateRow;
+use crate::sym::Sym;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,8 +21,9 @@ use std::path::{Path, PathBuf};
 /// The figures of the previous run that matter for a comparison.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Previous {
-    /// (period, district, group, dose) → (vaccinated, coverage, rank), district rows only.
-    pub figures: BTreeMap<FigureKey, Figure>,
+    /// (period, district, group, dose) → (vaccinated, coverage, rank), district rows only
+    /// (a year's are half a million: keyed by symbols, looked up without a copy).
+    pub figures: rustc_hash::FxHashMap<FigureKey, Figure>,
     /// (period, district) → PPKM level by vaccination.
     pub levels: BTreeMap<(NaiveDate, String), u8>,
     /// Findings as exported, by what they are about, with their message.
@@ -34,7 +36,7 @@ pub struct Previous {
 pub type FindingKey = (String, String, String, String);
 
 /// (period, district, group, dose).
-pub type FigureKey = (NaiveDate, String, String, i32);
+pub type FigureKey = (NaiveDate, Sym, Sym, i32);
 
 /// (vaccinated, coverage, rank) as exported.
 pub type Figure = (Option<i64>, Option<f64>, Option<i32>);
@@ -116,19 +118,18 @@ fn attainment_files(folder: &Path) -> Vec<PathBuf> {
     parts
 }
 
-fn rows(path: &Path) -> Result<Vec<BTreeMap<String, String>>, String> {
-    let mut r = csv::Reader::from_path(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let headers = r.headers().map_err(|e| format!("cannot read {}: {e}", path.display()))?.clone();
-    let mut out = Vec::new();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        out.push(headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect());
+/// Hands each row of a CSV to `each`, as the fields named `columns` (empty when the
+/// file has no such column). Streamed: a year's attainment is half a million rows.
+fn each_row<const N: usize>(path: &Path, columns: [&str; N], mut each: impl FnMut([&str; N])) -> Result<(), String> {
+    let cannot = |e: csv::Error| format!("cannot read {}: {e}", path.display());
+    let mut r = csv::Reader::from_path(path).map_err(cannot)?;
+    let headers = r.headers().map_err(cannot)?;
+    let at = columns.map(|c| headers.iter().position(|h| h == c));
+    let mut record = csv::StringRecord::new();
+    while r.read_record(&mut record).map_err(cannot)? {
+        each(at.map(|i| i.and_then(|i| record.get(i)).unwrap_or("")));
     }
-    Ok(out)
-}
-
-fn field<'a>(row: &'a BTreeMap<String, String>, name: &str) -> &'a str {
-    row.get(name).map(String::as_str).unwrap_or("")
+    Ok(())
 }
 
 /// Reads the previous run's export. An unreadable export is a finding, not a failed run.
@@ -138,21 +139,14 @@ pub fn read_previous(dir: &Path) -> Result<Previous, Finding> {
     let unreadable = |m: String| Finding::error("previous_unreadable", &display, format!("the previous run's export cannot be compared: {m}; give --previous the out/export folder of last week's run"));
     let mut prev = Previous::default();
     let attainment = attainment_files(&folder);
-    let mut attainment_rows = Vec::new();
     for path in &attainment {
-        attainment_rows.extend(rows(path).map_err(unreadable)?);
-    }
-    for r in attainment_rows {
-        let district = field(&r, "district_code");
-        let Ok(period) = NaiveDate::parse_from_str(field(&r, "period"), "%Y-%m-%d") else { continue };
-        let Ok(dose) = field(&r, "dose").parse::<i32>() else { continue };
-        if district.is_empty() {
-            continue;
-        }
-        prev.figures.insert(
-            (period, district.to_string(), field(&r, "group").to_string(), dose),
-            (field(&r, "vaccinated").parse().ok(), field(&r, "coverage").parse().ok().filter(|c: &f64| c.is_finite()), field(&r, "rank_in_province").parse().ok()),
-        );
+        each_row(path, ["period", "district_code", "group", "dose", "vaccinated", "coverage", "rank_in_province"], |[period, district, group, dose, vaccinated, coverage, rank]| {
+            let (Ok(period), Ok(dose)) = (NaiveDate::parse_from_str(period, "%Y-%m-%d"), dose.parse::<i32>()) else { return };
+            if !district.is_empty() {
+                prev.figures.insert((period, Sym::new(district), Sym::new(group), dose), (vaccinated.parse().ok(), coverage.parse().ok().filter(|c: &f64| c.is_finite()), rank.parse().ok()));
+            }
+        })
+        .map_err(unreadable)?;
     }
     if prev.figures.is_empty() {
         // The one file read, else the folder of the periods' files.
@@ -162,17 +156,19 @@ pub fn read_previous(dir: &Path) -> Result<Previous, Finding> {
         };
         return Err(unreadable(format!("{} has no district figures", read.display())));
     }
-    for r in rows(&folder.join("findings.csv")).map_err(unreadable)? {
-        let k = key(field(&r, "code"), field(&r, "source"), field(&r, "sheet"), field(&r, "cell"), field(&r, "message"));
-        prev.findings.entry(k).or_insert_with(|| field(&r, "message").to_string());
-    }
+    each_row(&folder.join("findings.csv"), ["code", "source", "sheet", "cell", "message"], |[code, source, sheet, cell, message]| {
+        prev.findings.entry(key(code, source, sheet, cell, message)).or_insert_with(|| message.to_string());
+    })
+    .map_err(unreadable)?;
     // Exports written before the gates existed have no ppkm_gates.csv: no level changes.
-    if let Ok(gates) = rows(&folder.join("ppkm_gates.csv")) {
-        for r in gates.iter().filter(|r| field(r, "agglomeration") != "true") {
-            if let (Ok(p), Ok(l)) = (NaiveDate::parse_from_str(field(r, "period"), "%Y-%m-%d"), field(r, "level_by_vaccination").parse::<u8>()) {
-                prev.levels.insert((p, field(r, "district_code").to_string()), l);
-            }
+    let mut levels = BTreeMap::new();
+    let gates = each_row(&folder.join("ppkm_gates.csv"), ["period", "district_code", "agglomeration", "level_by_vaccination"], |[period, district, agglomeration, level]| {
+        if let (Ok(p), Ok(l), false) = (NaiveDate::parse_from_str(period, "%Y-%m-%d"), level.parse::<u8>(), agglomeration == "true") {
+            levels.insert((p, district.to_string()), l);
         }
+    });
+    if gates.is_ok() {
+        prev.levels = levels;
     }
     Ok(prev)
 }
@@ -203,7 +199,7 @@ pub fn compare(prev: &Previous, rows: &[AttainRow], gates: &[GateRow], findings:
     // Revisions: the same week, district, group and dose, another count.
     for r in rows.iter().filter(|r| r.period <= period) {
         let Some(d) = &r.district_code else { continue };
-        let Some((Some(was), _, _)) = prev.figures.get(&(r.period, d.to_string(), r.group.to_string(), r.dose)) else { continue };
+        let Some((Some(was), _, _)) = prev.figures.get(&(r.period, *d, r.group, r.dose)) else { continue };
         if let Some(now) = r.vaccinated.filter(|now| now != was) {
             items.push(change(ChangeKind::Revised, Some(r.period), d, &r.group, Some(r.dose), was.to_string(), now.to_string(), format!("difference {:+}", now - was)));
         }
@@ -212,7 +208,7 @@ pub fn compare(prev: &Previous, rows: &[AttainRow], gates: &[GateRow], findings:
     if let Some(pp) = before_period {
         for r in rows.iter().filter(|r| r.period == period && r.group == "all") {
             let Some(d) = &r.district_code else { continue };
-            let Some((_, was_cov, was_rank)) = prev.figures.get(&(pp, d.to_string(), r.group.to_string(), r.dose)) else { continue };
+            let Some((_, was_cov, was_rank)) = prev.figures.get(&(pp, *d, r.group, r.dose)) else { continue };
             if let (1, Some(a), Some(b)) = (r.dose, *was_rank, r.rank) {
                 if a != b {
                     let detail = if b < a { format!("up {}", a - b) } else { format!("down {}", b - a) };
@@ -357,7 +353,7 @@ mod tests {
         let (a, b) = (read_previous(per_period.path()).unwrap(), read_previous(single.path()).unwrap());
         assert_eq!(a.figures.len(), 2, "{:?}", a.figures);
         assert_eq!(a.figures, b.figures);
-        assert_eq!(a.figures[&(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap(), "15.01".to_string(), "all".to_string(), 1)].0, Some(120));
+        assert_eq!(a.figures[&(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap(), "15.01".into(), "all".into(), 1)].0, Some(120));
     }
 
     /// An export without district figures is named by what was read: its one attainment
