@@ -139,14 +139,30 @@ pub fn read_previous(dir: &Path) -> Result<Previous, Finding> {
     let unreadable = |m: String| Finding::error("previous_unreadable", &display, format!("the previous run's export cannot be compared: {m}; give --previous the out/export folder of last week's run"));
     let mut prev = Previous::default();
     let attainment = attainment_files(&folder);
-    for path in &attainment {
+    // The periods' files in parallel (a year's are 52, 41 MB), each a list of figures.
+    let read = crate::par_map_bounded(&attainment, |path| {
+        let mut figures: Vec<(FigureKey, Figure)> = Vec::new();
+        // A file's rows are of one period (the single file of older exports, of a few):
+        // its text is parsed once.
+        let mut last: Option<(String, NaiveDate)> = None;
         each_row(path, ["period", "district_code", "group", "dose", "vaccinated", "coverage", "rank_in_province"], |[period, district, group, dose, vaccinated, coverage, rank]| {
-            let (Ok(period), Ok(dose)) = (NaiveDate::parse_from_str(period, "%Y-%m-%d"), dose.parse::<i32>()) else { return };
+            let date = match &last {
+                Some((text, date)) if text == period => *date,
+                _ => match NaiveDate::parse_from_str(period, "%Y-%m-%d") {
+                    Ok(date) => last.insert((period.to_string(), date)).1,
+                    Err(_) => return,
+                },
+            };
+            let Ok(dose) = dose.parse::<i32>() else { return };
             if !district.is_empty() {
-                prev.figures.insert((period, Sym::new(district), Sym::new(group), dose), (vaccinated.parse().ok(), coverage.parse().ok().filter(|c: &f64| c.is_finite()), rank.parse().ok()));
+                figures.push(((date, Sym::new(district), Sym::new(group), dose), (vaccinated.parse().ok(), coverage.parse().ok().filter(|c: &f64| c.is_finite()), rank.parse().ok())));
             }
         })
-        .map_err(unreadable)?;
+        .map_err(anyhow::Error::msg)?;
+        Ok(figures)
+    });
+    for figures in read.map_err(|e| unreadable(e.to_string()))? {
+        prev.figures.extend(figures);
     }
     if prev.figures.is_empty() {
         // The one file read, else the folder of the periods' files.
