@@ -84,5 +84,8 @@ timed() {
   echo
   echo '```'
   timed before_last_week "$BIN" run "$W/submissions" --targets "$DATA/year/sasaran.csv" --out "$W/out" --archive "$W/arsip" --quiet
+  echo
+  echo "# the same, listing what changed since the last run (--previous: its own output)"
+  timed before_last_week "$BIN" run "$W/submissions" --targets "$DATA/year/sasaran.csv" --out "$W/out" --archive "$W/arsip" --previous "$W/out" --quiet
   echo '```'
 } | tee "$out"
