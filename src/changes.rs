@@ -132,15 +132,27 @@ fn each_row<const N: usize>(path: &Path, columns: [&str; N], mut each: impl FnMu
     Ok(())
 }
 
-/// Reads the previous run's export. An unreadable export is a finding, not a failed run.
-pub fn read_previous(dir: &Path) -> Result<Previous, Finding> {
-    let folder = export_folder(dir);
-    let display = folder.display().to_string();
-    let unreadable = |m: String| Finding::error("previous_unreadable", &display, format!("the previous run's export cannot be compared: {m}; give --previous the out/export folder of last week's run"));
-    let mut prev = Previous::default();
-    let attainment = attainment_files(&folder);
-    // The periods' files in parallel (a year's are 52, 41 MB), each a list of figures.
-    let read = crate::par_map_bounded(&attainment, |path| {
+/// The periods of the previous export whose attainment is this run's (`keys`: this
+/// run's key of each period's attainment): the previous run recorded the same key for
+/// them in its manifest, and their files are as it wrote them. Nothing in them was
+/// revised.
+fn same_as_this_run(folder: &Path, keys: &BTreeMap<NaiveDate, &str>) -> std::collections::BTreeSet<NaiveDate> {
+    let Ok(bytes) = std::fs::read(folder.join("manifest.json")) else { return Default::default() };
+    let partitions: crate::export::PreviousPartitions = serde_json::from_slice(&bytes).unwrap_or_default();
+    // The manifest's paths are from the run's output folder, the export's parent.
+    let root = folder.parent().unwrap_or(folder);
+    partitions
+        .attainment
+        .iter()
+        .filter(|p| keys.get(&p.period) == Some(&p.fingerprint.as_str()) && crate::export::still_there(root, &p.csv.path, p.csv.bytes))
+        .map(|p| p.period)
+        .collect()
+}
+
+/// The district figures of attainment CSVs, read in parallel (a year's are 52 files,
+/// 41 MB).
+fn figures_of(paths: &[PathBuf]) -> anyhow::Result<Vec<(FigureKey, Figure)>> {
+    let read = crate::par_map_bounded(paths, |path| {
         let mut figures: Vec<(FigureKey, Figure)> = Vec::new();
         // A file's rows are of one period (the single file of older exports, of a few):
         // its text is parsed once.
@@ -160,10 +172,31 @@ pub fn read_previous(dir: &Path) -> Result<Previous, Finding> {
         })
         .map_err(anyhow::Error::msg)?;
         Ok(figures)
-    });
-    for figures in read.map_err(|e| unreadable(e.to_string()))? {
-        prev.figures.extend(figures);
+    })?;
+    Ok(read.into_iter().flatten().collect())
+}
+
+/// Reads the previous run's export. An unreadable export is a finding, not a failed run.
+/// The periods whose attainment is the same in this run (`keys`, as
+/// [`same_as_this_run`]) are not read, but for the previous report's own: a weekly run
+/// reads a week or two of a year's figures.
+pub fn read_previous(dir: &Path, keys: &BTreeMap<NaiveDate, &str>) -> Result<Previous, Finding> {
+    let folder = export_folder(dir);
+    let display = folder.display().to_string();
+    let unreadable = |m: String| Finding::error("previous_unreadable", &display, format!("the previous run's export cannot be compared: {m}; give --previous the out/export folder of last week's run"));
+    let mut prev = Previous::default();
+    let attainment = attainment_files(&folder);
+    let same = same_as_this_run(&folder, keys);
+    let period_of = |path: &PathBuf| path.file_stem().and_then(|s| s.to_str()).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+    let (to_read, left_out): (Vec<(usize, &PathBuf)>, Vec<(usize, &PathBuf)>) = attainment.iter().enumerate().partition(|(i, path)| *i + 1 == attainment.len() || !period_of(path).is_some_and(|d| same.contains(&d)));
+    let paths = |files: Vec<(usize, &PathBuf)>| files.into_iter().map(|(_, p)| p.clone()).collect::<Vec<PathBuf>>();
+    let mut read = figures_of(&paths(to_read)).map_err(|e| unreadable(e.to_string()))?;
+    // The previous report's period is the latest with district figures: when the latest
+    // file has none, the periods left out are read too.
+    if !left_out.is_empty() && read.iter().map(|(k, _)| k.0).max() != attainment.last().and_then(period_of) {
+        read.extend(figures_of(&paths(left_out)).map_err(|e| unreadable(e.to_string()))?);
     }
+    prev.figures.extend(read);
     if prev.figures.is_empty() {
         // The one file read, else the folder of the periods' files.
         let read = match attainment.as_slice() {
@@ -366,10 +399,48 @@ mod tests {
             std::fs::write(folder.join("findings.csv"), "severity,code,source,sheet,cell,message\n").unwrap();
         }
         // Given the run's output folder (`out`), its `export/` is read.
-        let (a, b) = (read_previous(per_period.path()).unwrap(), read_previous(single.path()).unwrap());
+        let (a, b) = (read_previous(per_period.path(), &BTreeMap::new()).unwrap(), read_previous(single.path(), &BTreeMap::new()).unwrap());
         assert_eq!(a.figures.len(), 2, "{:?}", a.figures);
         assert_eq!(a.figures, b.figures);
         assert_eq!(a.figures[&(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap(), "15.01".into(), "all".into(), 1)].0, Some(120));
+    }
+
+    /// A weekly run into the same folder reads of the previous export only the periods
+    /// whose attainment changed, and the previous report's period; a file changed since
+    /// its run wrote it is read.
+    #[test]
+    fn periods_whose_attainment_is_this_runs_are_not_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let parts = dir.path().join("export/attainment_csv");
+        std::fs::create_dir_all(&parts).unwrap();
+        std::fs::write(dir.path().join("export/findings.csv"), "severity,code,source,sheet,cell,message\n").unwrap();
+        let header = "period,province_code,district_code,group,dose,vaccinated\n";
+        let days = ["2022-01-01", "2022-01-08", "2022-01-15"];
+        let mut partitions = Vec::new();
+        for day in days {
+            let text = format!("{header}{day},15,15.01,all,1,100\n");
+            std::fs::write(parts.join(format!("{day}.csv")), &text).unwrap();
+            let file = serde_json::json!({"path": format!("export/attainment_csv/{day}.csv"), "sha256": "", "bytes": text.len()});
+            partitions.push(serde_json::json!({"period": day, "rows": 1, "fingerprint": format!("key {day}"), "parquet": file, "csv": file}));
+        }
+        std::fs::write(dir.path().join("export/manifest.json"), serde_json::json!({"attainment_partitions": partitions}).to_string()).unwrap();
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let keys: BTreeMap<NaiveDate, &str> = [("2022-01-01", "key 2022-01-01"), ("2022-01-08", "another key"), ("2022-01-15", "key 2022-01-15")].map(|(d, k)| (date(d), k)).into();
+        let periods = |prev: Previous| prev.figures.keys().map(|k| k.0.to_string()).collect::<std::collections::BTreeSet<_>>();
+        let prev = read_previous(dir.path(), &keys).unwrap();
+        assert_eq!(prev.period(), Some(date("2022-01-15")));
+        assert_eq!(periods(prev), ["2022-01-08", "2022-01-15"].map(String::from).into());
+        // Week 1's file edited after the run: read again.
+        std::fs::write(parts.join("2022-01-01.csv"), format!("{header}2022-01-01,15,15.01,all,1,1000\n")).unwrap();
+        assert_eq!(periods(read_previous(dir.path(), &keys).unwrap()).len(), 3);
+        // Without this run's keys (no cache), every period is read.
+        assert_eq!(periods(read_previous(dir.path(), &BTreeMap::new()).unwrap()).len(), 3);
+        // The latest period without district figures: the report before was on an earlier
+        // one, which is read though unchanged.
+        std::fs::write(parts.join("2022-01-15.csv"), format!("{header}2022-01-15,15,,all,1,100\n")).unwrap();
+        let names = days.map(|d| format!("key {d}"));
+        let all_same: BTreeMap<NaiveDate, &str> = days.iter().zip(&names).map(|(d, k)| (date(d), k.as_str())).collect();
+        assert_eq!(read_previous(dir.path(), &all_same).unwrap().period(), Some(date("2022-01-08")));
     }
 
     /// An export without district figures is named by what was read: its one attainment
@@ -384,14 +455,14 @@ mod tests {
                 std::fs::write(dir.path().join(f), header).unwrap();
             }
             let named = if files.len() == 1 { dir.path().join(files[0]) } else { dir.path().join("attainment_csv") };
-            let finding = read_previous(dir.path()).unwrap_err();
+            let finding = read_previous(dir.path(), &BTreeMap::new()).unwrap_err();
             assert!(finding.message.contains(&format!("{} has no district figures", named.display())), "{}", finding.message);
         }
     }
 
     #[test]
     fn an_export_that_is_not_there_is_a_finding() {
-        let f = read_previous(Path::new("/nonexistent/out")).unwrap_err();
+        let f = read_previous(Path::new("/nonexistent/out"), &BTreeMap::new()).unwrap_err();
         assert_eq!(f.code, "previous_unreadable");
     }
 }

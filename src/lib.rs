@@ -706,7 +706,10 @@ fn attain_report_export(
     timings.record(timings::Stage::Attain, stage);
     // The previous run's export is read before this run writes any of its own: it may
     // be the same folder (`--previous out --out out`, week after week).
-    let previous = plan.previous.as_ref().map(|dir| changes::read_previous(dir));
+    let previous = plan.previous.as_ref().map(|dir| {
+        let keys = attained.periods.iter().filter_map(|p| Some((p.period, p.key.as_deref()?))).collect();
+        changes::read_previous(dir, &keys)
+    });
     // The attainment and targets tables of the export need nothing else: they are
     // written while the rest is computed and the reports are rendered.
     std::thread::scope(|scope| {
