@@ -57,9 +57,11 @@ impl Attained {
 
     /// The rows a run reporting on `period` reads when nothing compares every period's
     /// figures: those its reports read ([`crate::report::RowsRead`]) and those its gates
-    /// read (dose 1 of `all` and `lansia`, every period). A year's 570,000 rows are
-    /// 160,000 of them; made all, then dropped, they were most of the rows' time and 40 MB.
-    pub fn rows_read(&self, period: chrono::NaiveDate) -> PolarsResult<Vec<attain::AttainRow>> {
+    /// read (dose 1 of `all` and `lansia`, every period), and every row of the periods
+    /// `compared` (`--previous`: those whose figures may have been revised). A year's
+    /// 570,000 rows are 160,000 of them; made all, then dropped, they were most of the
+    /// rows' time and 40 MB.
+    pub fn rows_read(&self, period: chrono::NaiveDate, compared: &std::collections::BTreeSet<chrono::NaiveDate>) -> PolarsResult<Vec<attain::AttainRow>> {
         let mut provinces = Vec::new();
         for p in self.periods.iter().filter(|p| p.period < period) {
             let mut last: Option<&str> = None;
@@ -71,7 +73,7 @@ impl Attained {
             }
         }
         let read = crate::report::RowsRead::of(period, provinces);
-        self.rows_where(|r| read.keeps_row_of(r) || (r.dose == 1 && r.group == "lansia"))
+        self.rows_where(|r| read.keeps_row_of(r) || (r.dose == 1 && r.group == "lansia") || compared.contains(&r.period))
     }
 
     /// The rows `keep` accepts, period after period.
@@ -435,8 +437,12 @@ pub(crate) mod tests {
         let all = attained.rows().unwrap();
         let rules = crate::gates::GateRules::default();
         for period in [attained.periods[5].period, attained.periods[3].period] {
-            let mut read = attained.rows_read(period).unwrap();
+            let mut read = attained.rows_read(period, &Default::default()).unwrap();
             assert!(read.len() < all.len(), "{} of {}", read.len(), all.len());
+            // Every row of a period compared with a previous export.
+            let compared = attained.periods[1].period;
+            let with = attained.rows_read(period, &[compared].into()).unwrap();
+            assert_eq!(with.iter().filter(|r| r.period == compared).collect::<Vec<_>>(), all.iter().filter(|r| r.period == compared).collect::<Vec<_>>());
             assert_eq!(crate::gates::compute(&read, &rules), crate::gates::compute(&all, &rules));
             let mut reported = all.clone();
             crate::report::keep_rows_read(&mut reported, period);

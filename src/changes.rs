@@ -51,6 +51,11 @@ impl Previous {
     pub fn period(&self) -> Option<NaiveDate> {
         self.figures.keys().map(|k| k.0).max()
     }
+
+    /// The periods of the figures read.
+    pub fn periods(&self) -> std::collections::BTreeSet<NaiveDate> {
+        self.figures.keys().map(|k| k.0).collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

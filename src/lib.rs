@@ -715,8 +715,13 @@ fn attain_report_export(
     std::thread::scope(|scope| {
         let writing_attainment = scope.spawn(|| export::write_attainment(&plan.out, &attained, attainment_before, &targets_df));
         let stage = std::time::Instant::now();
-        // Every period's rows only for what compares them all (`--previous`, `--app`).
-        let mut rows = if plan.previous.is_none() && plan.app.is_none() { attained.rows_read(period)? } else { attained.rows()? };
+        // Every period's rows only for what compares them all (`--app`); `--previous`
+        // compares those of the periods it read of the previous export.
+        let compared: std::collections::BTreeSet<chrono::NaiveDate> = match &previous {
+            Some(Ok(prev)) => prev.periods(),
+            _ => Default::default(),
+        };
+        let mut rows = if plan.app.is_none() { attained.rows_read(period, &compared)? } else { attained.rows()? };
         // What each district's vaccination permits under the PPKM gates.
         let mut gates = gates::compute(&rows, &plan.gates);
         // Beside it, the level or zone colour the submissions themselves report.
