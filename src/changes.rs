@@ -193,13 +193,16 @@ pub fn read_previous(dir: &Path, keys: &BTreeMap<NaiveDate, &str>) -> Result<Pre
     let attainment = attainment_files(&folder);
     let same = same_as_this_run(&folder, keys);
     let period_of = |path: &PathBuf| path.file_stem().and_then(|s| s.to_str()).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
-    let (to_read, left_out): (Vec<(usize, &PathBuf)>, Vec<(usize, &PathBuf)>) = attainment.iter().enumerate().partition(|(i, path)| *i + 1 == attainment.len() || !period_of(path).is_some_and(|d| same.contains(&d)));
-    let paths = |files: Vec<(usize, &PathBuf)>| files.into_iter().map(|(_, p)| p.clone()).collect::<Vec<PathBuf>>();
-    let mut read = figures_of(&paths(to_read)).map_err(|e| unreadable(e.to_string()))?;
+    let (mut to_read, mut left_out) = (Vec::new(), Vec::new());
+    for (i, path) in attainment.iter().enumerate() {
+        let latest = i + 1 == attainment.len();
+        if !latest && period_of(path).is_some_and(|d| same.contains(&d)) { &mut left_out } else { &mut to_read }.push(path.clone());
+    }
+    let mut read = figures_of(&to_read).map_err(|e| unreadable(e.to_string()))?;
     // The previous report's period is the latest with district figures: when the latest
     // file has none, the periods left out are read too.
     if !left_out.is_empty() && read.iter().map(|(k, _)| k.0).max() != attainment.last().and_then(period_of) {
-        read.extend(figures_of(&paths(left_out)).map_err(|e| unreadable(e.to_string()))?);
+        read.extend(figures_of(&left_out).map_err(|e| unreadable(e.to_string()))?);
     }
     prev.figures.extend(read);
     if prev.figures.is_empty() {

@@ -706,6 +706,7 @@ fn attain_report_export(
     timings.record(timings::Stage::Attain, stage);
     // The previous run's export is read before this run writes any of its own: it may
     // be the same folder (`--previous out --out out`, week after week).
+    #[allow(clippy::result_large_err)] // an unreadable export is a finding, once per run
     let previous = plan.previous.as_ref().map(|dir| {
         let keys = attained.periods.iter().filter_map(|p| Some((p.period, p.key.as_deref()?))).collect();
         changes::read_previous(dir, &keys)
