@@ -6,6 +6,7 @@
 
 use crate::attain::AttainRow;
 use crate::gates::GateRow;
+use crate::sym::Sym;
 use chrono::NaiveDate;
 
 /// One district, group and dose where the register and the application differ.
@@ -40,15 +41,34 @@ pub fn app_period(app: &[AttainRow], period: NaiveDate) -> Option<NaiveDate> {
     app.iter().map(|r| r.period).filter(|p| *p <= period).max()
 }
 
+/// Each district's PPKM level by vaccination at `period`, the first gate of each as a
+/// scan finds it.
+fn levels_of(gates: &[GateRow], period: NaiveDate) -> std::collections::HashMap<&str, Option<u8>> {
+    let mut of = std::collections::HashMap::new();
+    for g in gates.iter().filter(|g| g.period == period && !g.is_agglomeration) {
+        of.entry(g.district_code.as_str()).or_insert(g.level_by_vaccination);
+    }
+    of
+}
+
 /// Gaps at `period` (register) against the application's figures of [`app_period`], the
 /// largest first. Figures missing on either side are not compared.
 pub fn compare(register: &[AttainRow], app: &[AttainRow], register_gates: &[GateRow], app_gates: &[GateRow], period: NaiveDate) -> Vec<AppGap> {
     let Some(ap) = app_period(app, period) else { return Vec::new() };
-    let level = |gates: &[GateRow], p: NaiveDate, d: &str| gates.iter().find(|g| g.period == p && !g.is_agglomeration && g.district_code == d).and_then(|g| g.level_by_vaccination);
+    // Looked up by key, the first of each as a scan finds it: a national register has
+    // 10,000 rows a week, and its gates are every week's.
+    let mut app_of: std::collections::HashMap<(Sym, Sym, i32), &AttainRow> = std::collections::HashMap::new();
+    for a in app.iter().filter(|a| a.period == ap) {
+        if let Some(d) = a.district_code {
+            app_of.entry((d, a.group, a.dose)).or_insert(a);
+        }
+    }
+    let (app_levels, register_levels) = (levels_of(app_gates, ap), levels_of(register_gates, period));
+    let level = |of: &std::collections::HashMap<&str, Option<u8>>, d: &str| of.get(d).copied().flatten();
     let mut out = Vec::new();
     for r in register.iter().filter(|r| r.period == period) {
         let (Some(d), Some(reg)) = (&r.district_code, r.vaccinated) else { continue };
-        let Some(a) = app.iter().find(|a| a.period == ap && a.district_code.as_ref() == Some(d) && a.group == r.group && a.dose == r.dose) else { continue };
+        let Some(a) = app_of.get(&(*d, r.group, r.dose)).copied() else { continue };
         let Some(av) = a.vaccinated else { continue };
         if av == reg {
             continue;
@@ -63,8 +83,8 @@ pub fn compare(register: &[AttainRow], app: &[AttainRow], register_gates: &[Gate
             app: av,
             gap_people: reg - av,
             gap_pp: r.target.filter(|t| *t > 0).map(|t| (reg - av) as f64 / t as f64),
-            level_by_app: level(app_gates, ap, d),
-            level_by_register: level(register_gates, period, d),
+            level_by_app: level(&app_levels, d.as_str()),
+            level_by_register: level(&register_levels, d.as_str()),
         });
     }
     out.sort_by(|a, b| b.gap_people.cmp(&a.gap_people).then(a.district_code.cmp(&b.district_code)).then(a.group.cmp(&b.group)).then(a.dose.cmp(&b.dose)));

@@ -716,13 +716,14 @@ fn attain_report_export(
     std::thread::scope(|scope| {
         let writing_attainment = scope.spawn(|| export::write_attainment(&plan.out, &attained, attainment_before, &targets_df));
         let stage = std::time::Instant::now();
-        // Every period's rows only for what compares them all (`--app`); `--previous`
-        // compares those of the periods it read of the previous export.
+        // The rows the reports and gates read (the application, `--app`, is compared
+        // with the report's period), and every row of the periods `--previous` read of
+        // the previous export, whose figures may have been revised.
         let compared: std::collections::BTreeSet<chrono::NaiveDate> = match &previous {
             Some(Ok(prev)) => prev.periods(),
             _ => Default::default(),
         };
-        let mut rows = if plan.app.is_none() { attained.rows_read(period, &compared)? } else { attained.rows()? };
+        let mut rows = attained.rows_read(period, &compared)?;
         // What each district's vaccination permits under the PPKM gates.
         let mut gates = gates::compute(&rows, &plan.gates);
         // Beside it, the level or zone colour the submissions themselves report.
