@@ -239,12 +239,19 @@ fn n_of_t(line: &str) -> (usize, usize) {
 fn written_alike(out: &Path, archive: &Path) -> Vec<(String, Vec<u8>)> {
     let mut all = Vec::new();
     all.push(("export/findings.csv".to_string(), std::fs::read(out.join("export/findings.csv")).unwrap()));
-    for d in ["export/attainment", "export/attainment_csv", "export/observations", "export/observations_csv"] {
+    all.extend(attainment_files(out));
+    for d in ["export/observations", "export/observations_csv"] {
         all.extend(files_under(&out.join(d)).into_iter().map(|(name, bytes)| (format!("{d}/{name}"), bytes)));
     }
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("export/manifest.json")).unwrap()).unwrap();
     all.push(("manifest inputs".into(), manifest["inputs"].to_string().into_bytes()));
     all.extend(files_under(archive).into_iter().filter(|(name, _)| name.starts_with("province_code=")));
+    // The latest run record and the parts holding its files' records and targets.
+    let (name, record) = files_under(&archive.join("_runs")).into_iter().filter(|(name, _)| !name.starts_with("parts")).last().unwrap();
+    let parsed: serde_json::Value = serde_json::from_slice(&record).unwrap();
+    let parts = parsed["file_parts"].as_array().unwrap().iter().map(|p| &p["part"]).chain([&parsed["targets_part"]]).map(|p| format!("parts/{}.json", p.as_str().unwrap()));
+    all.extend(parts.map(|part| (part.clone(), std::fs::read(archive.join("_runs").join(part)).unwrap())));
+    all.push((format!("_runs/{name}"), record));
     all
 }
 
