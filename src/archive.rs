@@ -18,7 +18,7 @@ use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use polars::prelude::*;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// What `DIR/_runs/<period>.json` holds. Borrowed from the run when written (a year's
@@ -108,8 +108,35 @@ pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::Naiv
         id_seed: hex::encode(read.id_seed),
     };
     let rel = format!("_runs/{latest}.json");
+    let replaced = parts_named(&dir.join(&rel));
     crate::export::write_json(dir, &rel, &record, false)?;
+    // A week run again (late files before the rakor) names a new part for its files:
+    // the part it named before goes, unless another run's record names it.
+    let named: BTreeSet<String> = record.file_parts.iter().map(|p| p.part.clone()).chain(record.targets_part.clone()).collect();
+    let mut unnamed: BTreeSet<String> = replaced.difference(&named).cloned().collect();
+    if !unnamed.is_empty() {
+        for other in std::fs::read_dir(dir.join("_runs"))?.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json") && *p != dir.join(&rel)) {
+            let named_there = parts_named(&other);
+            unnamed.retain(|part| !named_there.contains(part));
+        }
+        for part in unnamed {
+            std::fs::remove_file(dir.join(PARTS).join(format!("{part}.json"))).ok();
+        }
+    }
     Ok(Some(dir.join(rel)))
+}
+
+/// The parts a run record names (none when it cannot be read, or holds its records itself).
+fn parts_named(record: &Path) -> BTreeSet<String> {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        #[serde(default)]
+        file_parts: Vec<FilePart>,
+        #[serde(default)]
+        targets_part: Option<String>,
+    }
+    let Some(named) = std::fs::read(record).ok().and_then(|b| serde_json::from_slice::<Named>(&b).ok()) else { return BTreeSet::new() };
+    named.file_parts.into_iter().map(|p| p.part).chain(named.targets_part).collect()
 }
 
 /// Writes `records` as a part named by its SHA-256, unless that part is already there
@@ -318,5 +345,17 @@ mod tests {
         write_record(dir.path(), &read, Some(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap())).unwrap();
         assert_eq!(inode(), before);
         assert_eq!(std::fs::read_dir(dir.path().join(PARTS)).unwrap().count(), 4);
+        // The week of 15 January run twice more, a late file arriving each time: each new
+        // part of its files replaces the one only its record named; the parts the record
+        // of 8 January names stay.
+        for name in ["late.xlsx", "later.xlsx"] {
+            let mut late = read.clone();
+            late.files.push(FileOutcome { path: name.into(), period: Some("2022-01-15".into()), ..Default::default() });
+            write_record(dir.path(), &late, Some(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap())).unwrap();
+        }
+        let parts: BTreeSet<String> = std::fs::read_dir(dir.path().join(PARTS)).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().trim_end_matches(".json").to_string()).collect();
+        let named = |period: &str| parts_named(&dir.path().join(format!("_runs/{period}.json")));
+        assert_eq!(parts, &named("2022-01-08") | &named("2022-01-15"));
+        assert_eq!(parts.len(), 5);
     }
 }

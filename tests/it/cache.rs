@@ -247,7 +247,7 @@ fn written_alike(out: &Path, archive: &Path) -> Vec<(String, Vec<u8>)> {
     all.push(("manifest inputs".into(), manifest["inputs"].to_string().into_bytes()));
     all.extend(files_under(archive).into_iter().filter(|(name, _)| name.starts_with("province_code=")));
     // The latest run record and the parts holding its files' records and targets.
-    let (name, record) = files_under(&archive.join("_runs")).into_iter().filter(|(name, _)| !name.starts_with("parts")).last().unwrap();
+    let (name, record) = files_under(&archive.join("_runs")).into_iter().rfind(|(name, _)| !name.starts_with("parts")).unwrap();
     let parsed: serde_json::Value = serde_json::from_slice(&record).unwrap();
     let parts = parsed["file_parts"].as_array().unwrap().iter().map(|p| &p["part"]).chain([&parsed["targets_part"]]).map(|p| format!("parts/{}.json", p.as_str().unwrap()));
     all.extend(parts.map(|part| (part.clone(), std::fs::read(archive.join("_runs").join(part)).unwrap())));
