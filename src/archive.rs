@@ -113,17 +113,24 @@ pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::Naiv
     // A week run again (late files before the rakor) names a new part for its files:
     // the part it named before goes, unless another run's record names it.
     let named: BTreeSet<String> = record.file_parts.iter().map(|p| p.part.clone()).chain(record.targets_part.clone()).collect();
-    let mut unnamed: BTreeSet<String> = replaced.difference(&named).cloned().collect();
-    if !unnamed.is_empty() {
-        for other in std::fs::read_dir(dir.join("_runs"))?.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json") && *p != dir.join(&rel)) {
-            let named_there = parts_named(&other);
-            unnamed.retain(|part| !named_there.contains(part));
-        }
-        for part in unnamed {
-            std::fs::remove_file(dir.join(PARTS).join(format!("{part}.json"))).ok();
-        }
-    }
+    remove_parts_unnamed(dir, &dir.join(&rel), replaced.difference(&named).cloned().collect())?;
     Ok(Some(dir.join(rel)))
+}
+
+/// Removes the `candidates` (parts a replaced run record named) that no run record but
+/// `record` (the new one, which does not name them) names.
+fn remove_parts_unnamed(dir: &Path, record: &Path, mut candidates: BTreeSet<String>) -> Result<()> {
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    for other in std::fs::read_dir(dir.join("_runs"))?.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json") && p != record) {
+        let named = parts_named(&other);
+        candidates.retain(|part| !named.contains(part));
+    }
+    for part in candidates {
+        std::fs::remove_file(dir.join(PARTS).join(format!("{part}.json"))).ok();
+    }
+    Ok(())
 }
 
 /// The parts a run record names (none when it cannot be read, or holds its records itself).
