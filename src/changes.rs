@@ -24,7 +24,7 @@ pub struct Previous {
     /// (period, district, group, dose) → (vaccinated, coverage, rank), district rows only
     /// (a year's are half a million: keyed by symbols, looked up without a copy).
     pub figures: rustc_hash::FxHashMap<FigureKey, Figure>,
-    /// (period, district) → PPKM level by vaccination.
+    /// (period, district) → PPKM level by vaccination, of the previous report's period.
     pub levels: BTreeMap<(NaiveDate, String), u8>,
     /// Findings as exported, by what they are about, with their message.
     pub findings: BTreeMap<FindingKey, String>,
@@ -218,9 +218,14 @@ pub fn read_previous(dir: &Path, keys: &BTreeMap<NaiveDate, &str>) -> Result<Pre
     })
     .map_err(unreadable)?;
     // Exports written before the gates existed have no ppkm_gates.csv: no level changes.
+    // Only the previous report's period's levels are compared (the file has every week's).
+    let reported = prev.period().map(|p| p.to_string()).unwrap_or_default();
     let mut levels = BTreeMap::new();
     let gates = each_row(&folder.join("ppkm_gates.csv"), ["period", "district_code", "agglomeration", "level_by_vaccination"], |[period, district, agglomeration, level]| {
-        if let (Ok(p), Ok(l), false) = (NaiveDate::parse_from_str(period, "%Y-%m-%d"), level.parse::<u8>(), agglomeration == "true") {
+        if period != reported || agglomeration == "true" {
+            return;
+        }
+        if let (Ok(p), Ok(l)) = (NaiveDate::parse_from_str(period, "%Y-%m-%d"), level.parse::<u8>()) {
             levels.insert((p, district.to_string()), l);
         }
     });
@@ -449,6 +454,23 @@ mod tests {
         let names = days.map(|d| format!("key {d}"));
         let all_same: BTreeMap<NaiveDate, &str> = days.iter().zip(&names).map(|(d, k)| (date(d), k.as_str())).collect();
         assert_eq!(read_previous(dir.path(), &all_same).unwrap().period(), Some(date("2022-01-08")));
+    }
+
+    /// The PPKM levels of the previous export compared are its report's period's, of
+    /// districts (not agglomerations).
+    #[test]
+    fn the_previous_levels_are_its_report_periods() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("attainment_csv")).unwrap();
+        for day in ["2022-01-08", "2022-01-15"] {
+            std::fs::write(dir.path().join(format!("attainment_csv/{day}.csv")), format!("period,district_code,group,dose,vaccinated\n{day},15.01,all,1,100\n")).unwrap();
+        }
+        std::fs::write(dir.path().join("findings.csv"), "severity,code,source,sheet,cell,message\n").unwrap();
+        let gates = "period,district_code,level_by_vaccination,agglomeration\n2022-01-08,15.01,3,false\n2022-01-15,15.01,2,false\n2022-01-15,15.02,4,false\n2022-01-15,Jambi Raya,3,true\n";
+        std::fs::write(dir.path().join("ppkm_gates.csv"), gates).unwrap();
+        let prev = read_previous(dir.path(), &BTreeMap::new()).unwrap();
+        let d = NaiveDate::from_ymd_opt(2022, 1, 15).unwrap();
+        assert_eq!(prev.levels, [((d, "15.01".to_string()), 2), ((d, "15.02".to_string()), 4)].into());
     }
 
     /// An export without district figures is named by what was read: its one attainment
