@@ -142,8 +142,7 @@ fn each_row<const N: usize>(path: &Path, columns: [&str; N], mut each: impl FnMu
 /// them in its manifest, and their files are as it wrote them. Nothing in them was
 /// revised.
 fn same_as_this_run(folder: &Path, keys: &BTreeMap<NaiveDate, &str>) -> std::collections::BTreeSet<NaiveDate> {
-    let Ok(bytes) = std::fs::read(folder.join("manifest.json")) else { return Default::default() };
-    let partitions: crate::export::PreviousPartitions = serde_json::from_slice(&bytes).unwrap_or_default();
+    let partitions = crate::export::PreviousPartitions::of_manifest(&folder.join("manifest.json"));
     // The manifest's paths are from the run's output folder, the export's parent.
     let root = folder.parent().unwrap_or(folder);
     partitions

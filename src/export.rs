@@ -231,7 +231,12 @@ impl PreviousPartitions {
     /// Read once for the canonical table and the attainment table: the rest of a year's
     /// manifest (26,000 inputs) is skipped over, not built as JSON values.
     pub fn read(root: &Path) -> PreviousPartitions {
-        let Ok(bytes) = std::fs::read(root.join("export/manifest.json")) else { return PreviousPartitions::default() };
+        Self::of_manifest(&root.join("export/manifest.json"))
+    }
+
+    /// The partitions `manifest` records (none when it is not a readable manifest).
+    pub fn of_manifest(manifest: &Path) -> PreviousPartitions {
+        let Ok(bytes) = std::fs::read(manifest) else { return PreviousPartitions::default() };
         serde_json::from_slice(&bytes).unwrap_or_default()
     }
 }
