@@ -55,13 +55,12 @@ impl Attained {
         self.rows_where(|_| true)
     }
 
-    /// The rows a run reporting on `period` reads when nothing compares every period's
-    /// figures: those its reports read ([`crate::report::RowsRead`]) and those its gates
-    /// read (dose 1 of `all` and `lansia`, every period), and every row of the periods
-    /// `compared` (`--previous`: those whose figures may have been revised). A year's
-    /// 570,000 rows are 160,000 of them; made all, then dropped, they were most of the
-    /// rows' time and 40 MB.
-    pub fn rows_read(&self, period: chrono::NaiveDate, compared: &std::collections::BTreeSet<chrono::NaiveDate>) -> PolarsResult<Vec<attain::AttainRow>> {
+    /// The rows a run reporting on `period` reads: those its reports read
+    /// ([`crate::report::RowsRead`]), those its gates read (dose 1 of `all` and `lansia`,
+    /// every period), and every row of the periods `revisable` (`--previous`: those whose
+    /// figures it compares with the previous export's). A year's 570,000 rows are 160,000
+    /// of them; made all, then dropped, they were most of the rows' time and 40 MB.
+    pub fn rows_read(&self, period: chrono::NaiveDate, revisable: &std::collections::BTreeSet<chrono::NaiveDate>) -> PolarsResult<Vec<attain::AttainRow>> {
         let mut provinces = Vec::new();
         for p in self.periods.iter().filter(|p| p.period < period) {
             let mut last: Option<&str> = None;
@@ -73,7 +72,7 @@ impl Attained {
             }
         }
         let read = crate::report::RowsRead::of(period, provinces);
-        self.rows_where(|r| read.keeps_row_of(r) || (r.dose == 1 && r.group == "lansia") || compared.contains(&r.period))
+        self.rows_where(|r| read.keeps_row_of(r) || (r.dose == 1 && r.group == "lansia") || revisable.contains(&r.period))
     }
 
     /// The rows `keep` accepts, period after period.

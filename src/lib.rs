@@ -719,11 +719,11 @@ fn attain_report_export(
         // The rows the reports and gates read (the application, `--app`, is compared
         // with the report's period), and every row of the periods `--previous` read of
         // the previous export, whose figures may have been revised.
-        let compared: std::collections::BTreeSet<chrono::NaiveDate> = match &previous {
+        let revisable: std::collections::BTreeSet<chrono::NaiveDate> = match &previous {
             Some(Ok(prev)) => prev.periods(),
             _ => Default::default(),
         };
-        let mut rows = attained.rows_read(period, &compared)?;
+        let mut rows = attained.rows_read(period, &revisable)?;
         // What each district's vaccination permits under the PPKM gates.
         let mut gates = gates::compute(&rows, &plan.gates);
         // Beside it, the level or zone colour the submissions themselves report.
