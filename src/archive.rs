@@ -112,7 +112,7 @@ pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::Naiv
     crate::export::write_json(dir, &rel, &record, false)?;
     // A week run again (late files before the rakor) names a new part for its files:
     // the part it named before goes, unless another run's record names it.
-    let named: BTreeSet<String> = record.file_parts.iter().map(|p| p.part.clone()).chain(record.targets_part.clone()).collect();
+    let named = part_names(&record.file_parts, record.targets_part.as_ref());
     remove_parts_unnamed(dir, &dir.join(&rel), replaced.difference(&named).cloned().collect())?;
     Ok(Some(dir.join(rel)))
 }
@@ -143,7 +143,12 @@ fn parts_named(record: &Path) -> BTreeSet<String> {
         targets_part: Option<String>,
     }
     let Some(named) = std::fs::read(record).ok().and_then(|b| serde_json::from_slice::<Named>(&b).ok()) else { return BTreeSet::new() };
-    named.file_parts.into_iter().map(|p| p.part).chain(named.targets_part).collect()
+    part_names(&named.file_parts, named.targets_part.as_ref())
+}
+
+/// The names of a record's parts: its files' and its targets'.
+fn part_names(file_parts: &[FilePart], targets_part: Option<&String>) -> BTreeSet<String> {
+    file_parts.iter().map(|p| p.part.clone()).chain(targets_part.cloned()).collect()
 }
 
 /// Writes `records` as a part named by its SHA-256, unless that part is already there
