@@ -236,25 +236,27 @@ pub fn write_partitions(dir: &Path, periods: &Periods) -> Result<Vec<PathBuf>> {
             changed.push(period);
         }
     }
-    // The rows of the periods to write that are still in the cache.
-    let decoded = periods.decode(&changed)?;
-    let mut parts: Vec<(String, &str, Vec<&Observation>)> = Vec::new();
-    for (period, decoded) in changed.iter().zip(&decoded) {
-        for (province, rows) in table::partitioned(period.rows_with(decoded), |o| o.province_code.as_str()) {
+    let done: Vec<(String, Written)> = periods
+        .map_rows(&changed, |period, rows| {
             // The province code comes from the embedded gazetteer (digits), never a file.
-            let rel = format!("province_code={}/period={}/part-0.parquet", crate::safe_file_name(province), period.period);
-            parts.push((rel, &period.fingerprint, rows));
-        }
-    }
-    let done: Vec<(String, Written)> = crate::par_map_bounded(&parts, |(rel, fingerprint, rows)| -> Result<(String, Written)> {
-        if let Some(w) = known.get(rel).filter(|w| w.period_fingerprint == **fingerprint && crate::export::still_there(dir, rel, w.bytes)) {
-            return Ok((rel.clone(), Written { rows: Some(rows.len()), ..w.clone() }));
-        }
-        // Each partition's frame on its own: one frame of a year's rows was gigabytes.
-        let part = table::observations_frame(rows.iter().copied())?.drop_many(["province_code", "period"]);
-        let out = write_atomic(dir, rel, &parquet_bytes(&part)?)?;
-        Ok((rel.clone(), Written { period_fingerprint: fingerprint.to_string(), bytes: out.bytes, rows: Some(rows.len()) }))
-    })?;
+            let parts: Vec<(String, Vec<&Observation>)> = table::partitioned(rows.iter().copied(), |o| o.province_code.as_str())
+                .into_iter()
+                .map(|(province, rows)| (format!("province_code={}/period={}/part-0.parquet", crate::safe_file_name(province), period.period), rows))
+                .collect();
+            let fingerprint = &period.fingerprint;
+            crate::par_map_bounded(&parts, |(rel, rows)| -> Result<(String, Written)> {
+                if let Some(w) = known.get(rel).filter(|w| w.period_fingerprint == *fingerprint && crate::export::still_there(dir, rel, w.bytes)) {
+                    return Ok((rel.clone(), Written { rows: Some(rows.len()), ..w.clone() }));
+                }
+                // Each partition's frame on its own: one frame of a year's rows was gigabytes.
+                let part = table::observations_frame(rows.iter().copied())?.drop_many(["province_code", "period"]);
+                let out = write_atomic(dir, rel, &parquet_bytes(&part)?)?;
+                Ok((rel.clone(), Written { period_fingerprint: fingerprint.to_string(), bytes: out.bytes, rows: Some(rows.len()) }))
+            })
+        })?
+        .into_iter()
+        .flatten()
+        .collect();
     let written: Vec<PathBuf> = kept.iter().chain(&done).map(|(rel, _)| dir.join(rel)).collect();
     known.extend(done);
     write_atomic(dir, PARTITIONS, &serde_json::to_vec(&known)?)?;

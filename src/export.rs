@@ -310,9 +310,23 @@ impl<'a> Periods<'a> {
         self.parts.iter()
     }
 
+    /// `f` of each of `which` with its rows, in `which`'s order. The rows still in the
+    /// cache are decoded a few periods at a time ([`DECODED_AT_ONCE`] rows) and let go of
+    /// before the next: all of a year's at once, in each of the three stages that write
+    /// per period side by side, was a gigabyte.
+    pub fn map_rows<R: Send>(&self, which: &[&Period], f: impl Fn(&Period, &[&table::Observation]) -> Result<R> + Sync) -> Result<Vec<R>> {
+        let mut out = Vec::with_capacity(which.len());
+        for batch in decode_batches(which) {
+            let decoded: Vec<(&Period, Vec<table::Observation>)> = batch.iter().copied().zip(self.decode(batch)?).collect();
+            // Each period's list of its rows made as it is taken (a year's at once were 51 MB).
+            out.extend(crate::par_map_bounded(&decoded, |(p, d)| f(p, &p.rows_with(d)))?);
+        }
+        Ok(out)
+    }
+
     /// The rows of those of `which` still in the cache, decoded together; none for the
     /// others.
-    pub fn decode(&self, which: &[&Period]) -> Result<Vec<Vec<table::Observation>>> {
+    fn decode(&self, which: &[&Period]) -> Result<Vec<Vec<table::Observation>>> {
         let in_cache: Vec<chrono::NaiveDate> = which.iter().filter(|p| p.in_cache).map(|p| p.period).collect();
         let mut decoded = match (self.unread, in_cache.is_empty()) {
             (Some(u), false) => u.decode(&in_cache)?.into_iter(),
@@ -320,6 +334,29 @@ impl<'a> Periods<'a> {
         };
         Ok(which.iter().map(|p| if p.in_cache { decoded.next().unwrap_or_default() } else { Vec::new() }).collect())
     }
+}
+
+/// Rows of the cache decoded at once by [`Periods::map_rows`] (at most; a period with
+/// more is decoded alone): 23 MB, each segment read once per batch.
+const DECODED_AT_ONCE: usize = 1 << 19;
+
+/// `which` cut, in order, into runs whose rows still in the cache add up to at most
+/// [`DECODED_AT_ONCE`] (each run at least one period).
+fn decode_batches<'p, 'a>(which: &'p [&'p Period<'a>]) -> Vec<&'p [&'p Period<'a>]> {
+    let mut batches = Vec::new();
+    let (mut start, mut rows) = (0, 0);
+    for (i, p) in which.iter().enumerate() {
+        let n = if p.in_cache { p.count } else { 0 };
+        if n > 0 && i > start && rows + n > DECODED_AT_ONCE {
+            batches.push(&which[start..i]);
+            (start, rows) = (i, 0);
+        }
+        rows += n;
+    }
+    if start < which.len() {
+        batches.push(&which[start..]);
+    }
+    batches
 }
 
 /// The canonical table under `export/observations/` and `export/observations_csv/` of
@@ -333,9 +370,8 @@ pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition]) -> Res
     let reused: Vec<Option<&Partition>> = periods.iter().map(same).collect();
     // The periods to write, with the rows of those still in the cache.
     let changed: Vec<&Period> = periods.iter().zip(&reused).filter(|(_, r)| r.is_none()).map(|(p, _)| p).collect();
-    let decoded = periods.decode(&changed)?;
-    let write = |(part, decoded): &(&Period, Vec<table::Observation>)| -> Result<Partition> {
-        let (period, rows) = (part.period, part.rows_with(decoded));
+    let write = |part: &Period, rows: &[&table::Observation]| -> Result<Partition> {
+        let period = part.period;
         let (parquet, csv) = rayon::join(
             // In row groups of PART_ROWS: a period's frame whole was 20 MB, two periods
             // written at once beside the sums and the checks (a year's peak).
@@ -345,11 +381,11 @@ pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition]) -> Res
                 let frames = || parts.iter().map(|part| table::observations_frame(part.iter().copied()));
                 write_atomic_with(d, &format!("{OBSERVATIONS_DIR}/{period}.parquet"), &|w| parquet_batches(frames(), ParquetCompression::default(), w))
             },
-            || write_atomic_with(d, &format!("{OBSERVATIONS_CSV_DIR}/{period}.csv"), &|w| observations_csv(&rows, w)),
+            || write_atomic_with(d, &format!("{OBSERVATIONS_CSV_DIR}/{period}.csv"), &|w| observations_csv(rows, w)),
         );
         Ok(Partition { period, rows: rows.len(), fingerprint: part.fingerprint.clone(), parquet: parquet?, csv: csv? })
     };
-    let mut written = crate::par_map_bounded(&changed.into_iter().zip(decoded).collect::<Vec<_>>(), write)?.into_iter();
+    let mut written = periods.map_rows(&changed, write)?.into_iter();
     let partitions: Vec<Partition> = reused.into_iter().map(|r| r.cloned().or_else(|| written.next())).collect::<Option<_>>().context("a period's partition was not written")?;
     // What an earlier run left: other periods, and the single files of older versions.
     remove_other_partitions(d, &partitions, [OBSERVATIONS_DIR, OBSERVATIONS_CSV_DIR], ["export/observations.parquet", "export/observations.csv"]);
@@ -754,6 +790,19 @@ mod tests {
     use super::*;
     use crate::layout::vocab::Group;
     use crate::table::{Observation, Observations};
+
+    /// The periods still in the cache are decoded a batch of at most DECODED_AT_ONCE rows
+    /// at a time (a larger period alone), in order; held periods cost nothing.
+    #[test]
+    fn periods_are_decoded_in_batches_of_bounded_rows() {
+        let period = |count: usize, in_cache: bool| Period { period: chrono::NaiveDate::MIN, runs: Vec::new(), count, in_cache, fingerprint: String::new() };
+        let (k, held) = (DECODED_AT_ONCE / 8, DECODED_AT_ONCE * 4);
+        let parts = [period(5 * k, true), period(4 * k, true), period(3 * k, true), period(9 * k, true), period(held, false), period(10, true), period(held, false)];
+        let which: Vec<&Period> = parts.iter().collect();
+        let cut: Vec<Vec<usize>> = decode_batches(&which).iter().map(|b| b.iter().map(|p| p.count).collect()).collect();
+        assert_eq!(cut, vec![vec![5 * k], vec![4 * k, 3 * k], vec![9 * k, held], vec![10, held]]);
+        assert!(decode_batches(&[]).is_empty());
+    }
 
     /// A period's fingerprint changes with any field of any row, including a text that
     /// the fingerprint writes as "like the row above".

@@ -165,20 +165,15 @@ pub fn district_sums(periods: &Periods, dir: &Path) -> Result<Sums> {
         .collect::<Result<_>>()?;
     let changed: Vec<&Period> = all.iter().zip(&kept).filter(|(_, k)| k.is_none()).map(|(p, _)| *p).collect();
     // The rows of the periods to sum that are still in the cache.
-    let decoded = periods.decode(&changed)?;
-    let summed: Vec<PeriodSums> = changed
-        .par_iter()
-        .zip(&decoded)
-        .map(|(p, decoded)| -> Result<PeriodSums> {
-            let summed = PeriodSums::held(p.period, crate::table::district_sums(p.rows_with(decoded)));
-            if let Some(text) = print(summed.held.as_deref().unwrap_or_default()) {
-                // The scope first: sums without it are read whole, not taken as empty.
-                write_atomic(dir, &scope_file_of(p), print_scope(&summed.districts, &summed.combos, text.len()).as_bytes())?;
-                write_atomic(dir, &file_of(p), text.as_bytes())?;
-            }
-            Ok(summed)
-        })
-        .collect::<Result<_>>()?;
+    let summed: Vec<PeriodSums> = periods.map_rows(&changed, |p, rows| -> Result<PeriodSums> {
+        let summed = PeriodSums::held(p.period, crate::table::district_sums(rows.iter().copied()));
+        if let Some(text) = print(summed.held.as_deref().unwrap_or_default()) {
+            // The scope first: sums without it are read whole, not taken as empty.
+            write_atomic(dir, &scope_file_of(p), print_scope(&summed.districts, &summed.combos, text.len()).as_bytes())?;
+            write_atomic(dir, &file_of(p), text.as_bytes())?;
+        }
+        Ok(summed)
+    })?;
     let mut summed = summed.into_iter();
     let periods: Vec<PeriodSums> = kept.into_iter().filter_map(|k| k.or_else(|| summed.next())).collect();
     let keep: Vec<String> = all.iter().flat_map(|p| [file_of(p), scope_file_of(p)]).collect();
