@@ -250,7 +250,7 @@ pub struct Period<'a> {
     runs: Vec<&'a [table::Observation]>,
     /// How many rows it has.
     pub count: usize,
-    /// Its rows are still in the cache: [`Periods::decode`] gives them.
+    /// Its rows are still in the cache: [`Periods::map_rows`] decodes them.
     pub in_cache: bool,
     /// The period's key from its files ([`crate::period_keys`]) when the run has one,
     /// else the SHA-256 of the build and of every field of every row.
