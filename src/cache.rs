@@ -177,7 +177,7 @@ pub(crate) fn encode(obs: &[&Observation]) -> PolarsResult<(DataFrame, Vec<Strin
 /// The observations of [`encode`]; `None` when the frame is not one.
 pub(crate) fn decode(df: &DataFrame, texts: &[String]) -> Option<Vec<Observation>> {
     let mut out = Vec::with_capacity(df.height());
-    observations_of(df, texts, |_, o| {
+    observations_of(df, &Texts::of(texts), |_, o| {
         out.push(o);
         Some(())
     })?;
@@ -188,9 +188,8 @@ pub(crate) fn decode(df: &DataFrame, texts: &[String]) -> Option<Vec<Observation
 /// number is out of range or a column is missing. Read chunk by chunk (a Parquet file's
 /// row groups) as plain slices: a year's cache is millions of rows, and reading them
 /// value by value through polars' iterators was most of a weekly run's loading.
-fn observations_of(df: &DataFrame, texts: &[String], mut add: impl FnMut(u32, Observation) -> Option<()>) -> Option<()> {
-    let syms: Vec<Sym> = texts.iter().map(Sym::from).collect();
-    let groups: Vec<Option<Group>> = texts.iter().map(|t| Group::from_code(t)).collect();
+fn observations_of(df: &DataFrame, texts: &Texts, mut add: impl FnMut(u32, Observation) -> Option<()>) -> Option<()> {
+    let Texts { syms, groups } = texts;
     let mut dates = crate::table::Dates::default();
     // Columns cut alike, so that a chunk of one is the same rows as of the others.
     let mut df = df.clone();
@@ -253,6 +252,18 @@ fn observations_of(df: &DataFrame, texts: &[String], mut add: impl FnMut(u32, Ob
     Some(())
 }
 
+/// A numbered frame's texts as the rows take them: interned, and as groups.
+struct Texts {
+    syms: Vec<Sym>,
+    groups: Vec<Option<Group>>,
+}
+
+impl Texts {
+    fn of(texts: &[String]) -> Texts {
+        Texts { syms: texts.iter().map(Sym::from).collect(), groups: texts.iter().map(|t| Group::from_code(t)).collect() }
+    }
+}
+
 /// The segments a save leaves as they are (by number).
 pub struct Kept(std::collections::HashSet<u64>);
 
@@ -285,6 +296,34 @@ struct Segment {
     starts: Vec<usize>,
     observations_sha256: String,
     texts: Vec<String>,
+    /// The texts prepared for decoding, once per run (a segment's are tens of thousands,
+    /// and a report on an earlier week decodes each segment a dozen times).
+    prepared: std::sync::OnceLock<Texts>,
+    /// The observations file as it was when its hash was found right, so that decoding
+    /// it again in the same run reads it without hashing it again.
+    verified: Mutex<Option<FileId>>,
+}
+
+/// What tells that a file was not replaced or written: its size, time and inode.
+#[derive(Clone, Copy, PartialEq, Debug)]
+struct FileId {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    inode: u64,
+}
+
+impl FileId {
+    fn of(meta: &std::fs::Metadata) -> FileId {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        FileId {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            inode: meta.ino(),
+        }
+    }
 }
 
 /// The cache of one run: the entries found on disk, taken as files are read.
@@ -376,7 +415,7 @@ impl Cache {
                 (e.key, FileTable { observations: Vec::new(), outcome: e.outcome, targets: e.targets, statuses: e.statuses, findings: e.findings }, Stored { segment: number, entry: i as u32, links })
             })
             .collect();
-        Some((Segment { number, keys, starts, observations_sha256: index.observations_sha256, texts: index.texts }, tables))
+        Some((Segment { number, keys, starts, observations_sha256: index.observations_sha256, texts: index.texts, prepared: Default::default(), verified: Default::default() }, tables))
     }
 
     /// The rows of the `wanted` entries, in their order: each segment holding some is
@@ -404,10 +443,22 @@ impl Cache {
     /// The rows of a segment's entries in `slots` (entry → slot), with their slots.
     fn decode_segment(&self, segment: &Segment, slots: &HashMap<u32, usize>) -> Option<Vec<(usize, Vec<Observation>)>> {
         let (observations, _) = segment_files(segment.number);
-        // The file whole (its hash is checked), let go of once its rows are read.
+        // The file whole (its hash is checked the first time in a run; after, the same
+        // file, by size, time and inode, is not hashed again), let go of once its rows
+        // are read.
         let read = || -> Option<Vec<u8>> {
-            let bytes = std::fs::read(self.dir.join(&observations)).ok()?;
-            (sha256_hex(&bytes) == segment.observations_sha256).then_some(bytes)
+            let mut file = std::fs::File::open(self.dir.join(&observations)).ok()?;
+            let id = FileId::of(&file.metadata().ok()?);
+            let mut bytes = Vec::with_capacity(id.len as usize);
+            std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
+            let mut verified = segment.verified.lock().unwrap_or_else(|e| e.into_inner());
+            if *verified != Some(id) {
+                if sha256_hex(&bytes) != segment.observations_sha256 {
+                    return None;
+                }
+                *verified = Some(id);
+            }
+            Some(bytes)
         };
         // Only the rows from the first wanted entry's to the last one's are read (a week of
         // a segment holding half a year: the whole segment was 3 million rows, 150 MB
@@ -415,13 +466,20 @@ impl Cache {
         // Entries `from..to` as rows: where they begin, and how many.
         let rows_of = |from: usize, to: usize| segment.starts.get(from).zip(segment.starts.get(to)).map(|(a, b)| (*a, b.saturating_sub(*a)));
         // One entry's number of rows, as its links count them.
-        let rows_in = |entry: u32| rows_of(entry as usize, entry as usize + 1).map(|(_, n)| n);
+        let rows_in = |entry: usize| rows_of(entry, entry + 1).map(|(_, n)| n);
         let (first, last) = (*slots.keys().min()? as usize, *slots.keys().max()? as usize);
-        let found = |range: Option<(usize, usize)>| -> Option<HashMap<u32, Vec<Observation>>> {
+        let entries = segment.keys.len();
+        let mut wanted = vec![false; entries];
+        for e in slots.keys() {
+            *wanted.get_mut(*e as usize)? = true;
+        }
+        let texts = segment.prepared.get_or_init(|| Texts::of(&segment.texts));
+        // Each entry's rows, by entry number (only the wanted ones filled).
+        let found = |range: Option<(usize, usize)>| -> Option<Vec<Vec<Observation>>> {
             let bytes = read()?;
             // Each wanted entry's list made to its size from the links (grown by doubling,
             // a list held up to twice its rows until the run ends).
-            let mut found: HashMap<u32, Vec<Observation>> = slots.keys().map(|e| (*e, Vec::with_capacity(rows_in(*e).unwrap_or(0)))).collect();
+            let mut found: Vec<Vec<Observation>> = (0..entries).map(|e| if wanted[e] { Vec::with_capacity(rows_in(e).unwrap_or(0)) } else { Vec::new() }).collect();
             // Decoded a piece at a time: a whole segment at once (a report on an earlier
             // week needs every week) was a frame of 3 million rows, two segments at once,
             // beside the lists being filled.
@@ -434,14 +492,21 @@ impl Cache {
                     .collect(),
                 None => vec![None],
             };
+            // The file's metadata parsed once for all its pieces.
+            let mut metadata = None;
             for piece in pieces {
-                let mut df = ParquetReader::new(std::io::Cursor::new(bytes.as_slice())).with_slice(piece).finish().ok()?;
-                if slots.len() < segment.keys.len() {
-                    let mask: BooleanChunked = df.column(ENTRY).ok()?.u32().ok()?.iter().map(|e| e.is_some_and(|e| slots.contains_key(&e))).collect();
+                let mut reader = ParquetReader::new(std::io::Cursor::new(bytes.as_slice()));
+                match &metadata {
+                    Some(m) => reader.set_metadata(std::sync::Arc::clone(m)),
+                    None => metadata = Some(std::sync::Arc::clone(reader.get_metadata().ok()?)),
+                }
+                let mut df = reader.with_slice(piece).finish().ok()?;
+                if slots.len() < entries {
+                    let mask: BooleanChunked = df.column(ENTRY).ok()?.u32().ok()?.iter().map(|e| e.is_some_and(|e| wanted.get(e as usize).copied().unwrap_or(false))).collect();
                     df = df.filter(&mask).ok()?;
                 }
-                observations_of(&df, &segment.texts, |entry, o| {
-                    found.entry(entry).or_default().push(o);
+                observations_of(&df, texts, |entry, o| {
+                    found.get_mut(entry as usize)?.push(o);
                     Some(())
                 })?;
             }
@@ -449,10 +514,10 @@ impl Cache {
         };
         // Each wanted entry with all its rows, as its links count them; else the whole
         // file is read again (not seen: the links count the rows as written).
-        let whole = |f: &HashMap<u32, Vec<Observation>>| slots.keys().all(|e| Some(f.get(e).map_or(0, Vec::len)) == rows_in(*e));
+        let whole = |f: &Vec<Vec<Observation>>| slots.keys().all(|e| Some(f[*e as usize].len()) == rows_in(*e as usize));
         let mut found = found(rows_of(first, last + 1)).filter(whole).or_else(|| found(None))?;
         // Sized by the links, which the whole file's reading does not trust.
-        let mut take = |entry: &u32| table::fitted(found.remove(entry).unwrap_or_default());
+        let mut take = |entry: &u32| table::fitted(std::mem::take(&mut found[*entry as usize]));
         Some(slots.iter().map(|(entry, slot)| (*slot, take(entry))).collect())
     }
 

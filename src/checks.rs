@@ -10,7 +10,7 @@ use crate::attain::AttainRow;
 use crate::findings::Finding;
 use crate::layout::vocab::Group;
 use crate::sym::Sym;
-use crate::table::{Observation, Observations, Target};
+use crate::table::{Lists, Observation, Observations, Target};
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
@@ -463,11 +463,12 @@ impl Wanted {
 /// `period`), each district on its own and in parallel, in the checks' order with their
 /// keys; and what a later run carries on from.
 pub fn per_district(obs: &Observations, period: NaiveDate, rules: &CheckRules) -> ([Keyed; 4], Carry) {
-    per_district_wanted(obs, period, rules, Wanted::ALL)
+    let lists: Vec<&[Observation]> = obs.files().collect();
+    per_district_wanted(Lists(&lists), period, rules, Wanted::ALL)
 }
 
 /// [`per_district`] of the checks `wanted` only: the others' lists and carry are empty.
-pub fn per_district_wanted(obs: &Observations, period: NaiveDate, rules: &CheckRules, wanted: Wanted) -> ([Keyed; 4], Carry) {
+pub fn per_district_wanted(obs: Lists, period: NaiveDate, rules: &CheckRules, wanted: Wanted) -> ([Keyed; 4], Carry) {
     let keys = Keys::new(obs);
     // Only the findings and the carry are kept of each district (a year's series, all
     // held at once, were 150 MB).

@@ -16,7 +16,8 @@
 use crate::attain::AttainRow;
 use crate::checks::{self, Carry, CheckRules, Keyed};
 use crate::findings::Finding;
-use crate::table::{Observation, Observations, Target};
+use crate::export::Periods;
+use crate::table::{Lists, Observation, Observations, Target};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use polars::prelude::SerReader;
@@ -27,6 +28,9 @@ use std::path::Path;
 const FORMAT: &str = "sitrep checks carried, 2";
 const STATE: &str = "state.json";
 const CARRY: &str = "carry.parquet";
+/// Rows of the cache checked at once when every period is checked ([`Chain`]): each
+/// batch decodes its segments again and ranks its places afresh.
+const CHECKED_AT_ONCE: usize = 1 << 21;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct State {
@@ -99,16 +103,28 @@ impl Found {
 /// for the next run, on a thread of its own (the run waits for it before it ends:
 /// [`finish`]). `keys`: the periods' keys from their files (none without the cache).
 /// `earlier`: as [`earlier`] found it for the same keys, period, rules and `dir`.
-pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, earlier: Earlier, period: NaiveDate, rules: &CheckRules, dir: Option<&Path>) -> Found {
+/// `periods`: the table's periods, for those whose rows are still in the cache.
+pub fn run(obs: &Observations, periods: &Periods, keys: Option<&BTreeMap<NaiveDate, String>>, earlier: Earlier, period: NaiveDate, rules: &CheckRules, dir: Option<&Path>) -> Result<Found> {
     let of_period: Vec<Observation> = obs.iter().filter(|o| o.period == period).copied().collect();
     // Every period checked: without the cache, or with no state to carry on from.
-    let afresh = || {
-        let (lists, carry) = checks::per_district(obs, period, rules);
-        (lists, carry, checks::stale_districts(obs, period, rules.stale_after_days))
+    let afresh = || -> Result<([Keyed; 4], Carry, Vec<Finding>)> {
+        if !periods.any_in_cache() {
+            let (lists, carry) = checks::per_district(obs, period, rules);
+            return Ok((lists, carry, checks::stale_districts(obs, period, rules.stale_after_days)));
+        }
+        // Some periods' rows are still in the cache (a report on an earlier week, or an
+        // earlier week changed): a batch of periods at a time, each carried on from the
+        // ones before (a year's rows decoded at once were 480 MB).
+        let mut chain = Chain::default();
+        periods.for_each_batch(CHECKED_AT_ONCE, |last, rows| {
+            chain.add(last, rows, period, rules);
+            Ok(())
+        })?;
+        Ok(chain.finish(period, rules))
     };
     let (Some(dir), Some(keys)) = (dir, keys) else {
-        let (lists, _, stale) = afresh();
-        return Found { lists, stale, of_period, period, keeping: None };
+        let (lists, _, stale) = afresh()?;
+        return Ok(Found { lists, stale, of_period, period, keeping: None });
     };
     let periods: Vec<(NaiveDate, String)> = keys.iter().map(|(p, k)| (*p, k.clone())).collect();
     // Kept only when the report is on the latest period: the jump rule stops at it.
@@ -125,33 +141,73 @@ pub fn run(obs: &Observations, keys: Option<&BTreeMap<NaiveDate, String>>, earli
         Some((state, carry)) => {
             let through = state.covered.last().map(|(p, _)| *p);
             let new: Vec<Observation> = obs.iter().filter(|o| Some(o.period) > through).copied().collect();
-            let with = |before: &[Observation]| -> Observations { [before.to_vec(), new.clone()].into_iter().collect() };
-            // Each check on its own rows, and only it: counts down and doses on each
-            // place's last checked figure and the new ones (doses in the new periods
-            // only), jumps on the points they look back to and the new ones.
-            let (places, jumps) = (checks::Wanted { places: true, doses_after: through, jumps: false, latest: false }, checks::Wanted { places: false, doses_after: None, jumps: true, latest: false });
-            let ([down, dose2, booster, _], place_last) = {
-                let (found, carry) = checks::per_district_wanted(&with(&carry.place_last), period, rules, places);
-                (found, carry.place_last)
-            };
-            let (jumped, jump_points) = {
-                let ([.., jumped], carry) = checks::per_district_wanted(&with(&carry.jump_points), period, rules, jumps);
-                (jumped, carry.jump_points)
-            };
-            let latest_and_new = with(&carry.latest);
-            let latest = checks::latest_figures(&latest_and_new, period).into_iter().copied().collect();
-            let [d, t2, t3, j] = state.lists;
-            let lists = [merged(d, down), merged(t2, dose2), merged(t3, booster), merged(j, jumped)];
-            let stale = checks::stale_districts(&latest_and_new, period, rules.stale_after_days);
-            (lists, Carry { place_last, jump_points, latest }, stale)
+            let (lists, carry) = carried_on(state.lists, carry, through, &[&new], period, rules);
+            let stale = checks::stale_districts(&carry.latest, period, rules.stale_after_days);
+            (lists, carry, stale)
         }
-        None => afresh(),
+        None => afresh()?,
     };
     let saving = (keeping && !unchanged).then(|| {
         let (dir, rules, kept) = (dir.to_path_buf(), rules.clone(), lists.clone());
         std::thread::spawn(move || save(&dir, &rules, periods, &kept, &carry))
     });
-    Found { lists, stale, of_period, period, keeping: saving }
+    Ok(Found { lists, stale, of_period, period, keeping: saving })
+}
+
+/// The checks of `new` (the rows of the periods after `through`) carried on from the
+/// findings and the carry of the periods up to it: each check on its own rows, and only
+/// it. Counts down and doses on each place's last checked figure and the new ones (doses
+/// in the new periods only), jumps on the points they look back to and the new ones.
+fn carried_on(lists: [Keyed; 4], carry: Carry, through: Option<NaiveDate>, new: &[&[Observation]], period: NaiveDate, rules: &CheckRules) -> ([Keyed; 4], Carry) {
+    // The carried figures before the new rows, borrowed (a batch of periods is 500,000 rows).
+    fn joined<'a>(before: &'a [Observation], new: &[&'a [Observation]]) -> Vec<&'a [Observation]> {
+        std::iter::once(before).chain(new.iter().copied()).collect()
+    }
+    let with = |before| joined(before, new);
+    let (places, jumps) = (checks::Wanted { places: true, doses_after: through, jumps: false, latest: false }, checks::Wanted { places: false, doses_after: None, jumps: true, latest: false });
+    let ([down, dose2, booster, _], place_last) = {
+        let (found, carry) = checks::per_district_wanted(Lists(&with(&carry.place_last)), period, rules, places);
+        (found, carry.place_last)
+    };
+    let (jumped, jump_points) = {
+        let ([.., jumped], carry) = checks::per_district_wanted(Lists(&with(&carry.jump_points)), period, rules, jumps);
+        (jumped, carry.jump_points)
+    };
+    let latest = checks::latest_figures(Lists(&with(&carry.latest)), period).into_iter().copied().collect();
+    let [d, t2, t3, j] = lists;
+    ([merged(d, down), merged(t2, dose2), merged(t3, booster), merged(j, jumped)], Carry { place_last, jump_points, latest })
+}
+
+/// The checks of every period, fed a batch of periods at a time, oldest first: the
+/// first batch checked on its own, each later one carried on from those before.
+#[derive(Default)]
+struct Chain {
+    /// The findings and the carry so far, and the last period they cover.
+    so_far: Option<([Keyed; 4], Carry, NaiveDate)>,
+}
+
+impl Chain {
+    /// Checks `rows`, the rows of the periods after the last batch's up to `last`.
+    fn add(&mut self, last: NaiveDate, rows: Observations, period: NaiveDate, rules: &CheckRules) {
+        self.so_far = Some(match self.so_far.take() {
+            None => {
+                let (lists, carry) = checks::per_district(&rows, period, rules);
+                (lists, carry, last)
+            }
+            Some((lists, carry, through)) => {
+                let new: Vec<&[Observation]> = rows.files().collect();
+                let (lists, carry) = carried_on(lists, carry, Some(through), &new, period, rules);
+                (lists, carry, last)
+            }
+        });
+    }
+
+    /// The findings, the carry, and the stale districts (from each district's latest figure).
+    fn finish(self, period: NaiveDate, rules: &CheckRules) -> ([Keyed; 4], Carry, Vec<Finding>) {
+        let (lists, carry, _) = self.so_far.unwrap_or_default();
+        let stale = checks::stale_districts(&carry.latest, period, rules.stale_after_days);
+        (lists, carry, stale)
+    }
 }
 
 /// Waits for the state to be written.
@@ -320,7 +376,8 @@ mod tests {
         let through = earlier.checked_through();
         let needed = |o: &Observation| o.period == period || through.is_none_or(|t| o.period > t);
         let given: Observations = obs.files().filter(|f| f.iter().any(needed)).map(|f| f.to_vec()).collect();
-        run(&given, Some(keys), earlier, period, rules, Some(dir)).finish(&[], &[], rules)
+        let periods = Periods::new(&given, Some(keys), None);
+        run(&given, &periods, Some(keys), earlier, period, rules, Some(dir)).unwrap().finish(&[], &[], rules)
     }
 
     /// Carried on from earlier runs (one week added at a time, or several), the checks
@@ -380,6 +437,37 @@ mod tests {
         // Carried-on runs met every kind of finding, many times.
         assert!(seen.iter().all(|n| *n > 20), "{seen:?}");
         assert!(reruns > 20, "{reruns} reruns");
+    }
+
+    /// Checked a batch of weeks at a time (as when the weeks' rows are still in the
+    /// cache), each batch carried on from those before, the checks find what checking
+    /// every week at once finds, in the same order, for a report on any week.
+    #[test]
+    fn checks_chained_over_batches_find_what_checking_everything_finds() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut chained = 0;
+        for case in 0..60 {
+            let weeks = 4 + rng.below(8) as u32;
+            let rules = CheckRules { jump_factor: 2.0 + rng.below(5) as f64, jump_weeks: 1 + rng.below(3) as usize, stale_after_days: 7, skip: Vec::new() };
+            let files = figures(&mut rng, weeks);
+            let obs: Observations = files.iter().cloned().collect();
+            let periods = crate::table::periods(&obs);
+            let period = periods[rng.below(periods.len() as u64) as usize];
+            // The weeks cut into batches of one to three.
+            let mut chain = Chain::default();
+            let mut at = 0;
+            while at < periods.len() {
+                let batch = &periods[at..(at + 1 + rng.below(3) as usize).min(periods.len())];
+                let rows: Observations = files.iter().filter(|f| batch.contains(&f[0].period)).cloned().collect();
+                chain.add(*batch.last().unwrap(), rows, period, &rules);
+                at += batch.len();
+                chained += 1;
+            }
+            let (lists, _, stale) = chain.finish(period, &rules);
+            let got = checks::assemble(lists, Vec::new(), stale, &rules);
+            assert_eq!(got, checks::run(&obs, &[], &[], period, &rules), "case {case}, report on {period}");
+        }
+        assert!(chained > 150, "{chained} batches");
     }
 
     /// Findings of earlier and later weeks merge by place, earlier weeks first.

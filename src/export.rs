@@ -259,7 +259,7 @@ pub struct Period<'a> {
 
 impl<'a> Period<'a> {
     /// Its rows: those held, or those `decoded` from the cache for it.
-    pub fn rows_with<'b>(&'b self, decoded: &'b [table::Observation]) -> Vec<&'b table::Observation>
+    pub fn rows_with<'b>(&'b self, decoded: &'b Observations) -> Vec<&'b table::Observation>
     where
         'a: 'b,
     {
@@ -316,23 +316,43 @@ impl<'a> Periods<'a> {
     /// per period side by side, was a gigabyte.
     pub fn map_rows<R: Send>(&self, which: &[&Period], f: impl Fn(&Period, &[&table::Observation]) -> Result<R> + Sync) -> Result<Vec<R>> {
         let mut out = Vec::with_capacity(which.len());
-        for batch in decode_batches(which) {
-            let decoded: Vec<(&Period, Vec<table::Observation>)> = batch.iter().copied().zip(self.decode(batch)?).collect();
+        for batch in decode_batches(which, DECODED_AT_ONCE) {
+            let decoded: Vec<(&Period, Observations)> = batch.iter().copied().zip(self.decode(batch)?).collect();
             // Each period's list of its rows made as it is taken (a year's at once were 51 MB).
             out.extend(crate::par_map_bounded(&decoded, |(p, d)| f(p, &p.rows_with(d)))?);
         }
         Ok(out)
     }
 
+    /// Whether some periods' rows are still in the cache.
+    pub fn any_in_cache(&self) -> bool {
+        self.parts.iter().any(|p| p.in_cache)
+    }
+
+    /// `f` of the rows of every period, oldest first, a batch of periods at a time (as
+    /// [`Periods::map_rows`] cuts them), with the batch's last period: for what must see
+    /// the periods in order. Held rows are copied into their batch.
+    pub fn for_each_batch(&self, rows_at_once: usize, mut f: impl FnMut(chrono::NaiveDate, Observations) -> Result<()>) -> Result<()> {
+        let all: Vec<&Period> = self.parts.iter().collect();
+        for batch in decode_batches(&all, rows_at_once) {
+            let decoded = self.decode(batch)?;
+            let rows: Observations = batch.iter().zip(decoded).flat_map(|(p, d)| if p.in_cache { d.into_lists() } else { p.runs.iter().map(|run| run.to_vec()).collect() }).collect();
+            if let Some(last) = batch.last() {
+                f(last.period, rows)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The rows of those of `which` still in the cache, decoded together; none for the
     /// others.
-    fn decode(&self, which: &[&Period]) -> Result<Vec<Vec<table::Observation>>> {
+    fn decode(&self, which: &[&Period]) -> Result<Vec<Observations>> {
         let in_cache: Vec<chrono::NaiveDate> = which.iter().filter(|p| p.in_cache).map(|p| p.period).collect();
         let mut decoded = match (self.unread, in_cache.is_empty()) {
             (Some(u), false) => u.decode(&in_cache)?.into_iter(),
             _ => Vec::new().into_iter(),
         };
-        Ok(which.iter().map(|p| if p.in_cache { decoded.next().unwrap_or_default() } else { Vec::new() }).collect())
+        Ok(which.iter().map(|p| if p.in_cache { decoded.next().unwrap_or_default() } else { Observations::default() }).collect())
     }
 }
 
@@ -342,12 +362,12 @@ const DECODED_AT_ONCE: usize = 1 << 19;
 
 /// `which` cut, in order, into runs whose rows still in the cache add up to at most
 /// [`DECODED_AT_ONCE`] (each run at least one period).
-fn decode_batches<'p, 'a>(which: &'p [&'p Period<'a>]) -> Vec<&'p [&'p Period<'a>]> {
+fn decode_batches<'p, 'a>(which: &'p [&'p Period<'a>], at_once: usize) -> Vec<&'p [&'p Period<'a>]> {
     let mut batches = Vec::new();
     let (mut start, mut rows) = (0, 0);
     for (i, p) in which.iter().enumerate() {
         let n = if p.in_cache { p.count } else { 0 };
-        if n > 0 && i > start && rows + n > DECODED_AT_ONCE {
+        if n > 0 && i > start && rows + n > at_once {
             batches.push(&which[start..i]);
             (start, rows) = (i, 0);
         }
@@ -799,9 +819,9 @@ mod tests {
         let (k, held) = (DECODED_AT_ONCE / 8, DECODED_AT_ONCE * 4);
         let parts = [period(5 * k, true), period(4 * k, true), period(3 * k, true), period(9 * k, true), period(held, false), period(10, true), period(held, false)];
         let which: Vec<&Period> = parts.iter().collect();
-        let cut: Vec<Vec<usize>> = decode_batches(&which).iter().map(|b| b.iter().map(|p| p.count).collect()).collect();
+        let cut: Vec<Vec<usize>> = decode_batches(&which, DECODED_AT_ONCE).iter().map(|b| b.iter().map(|p| p.count).collect()).collect();
         assert_eq!(cut, vec![vec![5 * k], vec![4 * k, 3 * k], vec![9 * k, held], vec![10, held]]);
-        assert!(decode_batches(&[]).is_empty());
+        assert!(decode_batches(&[], DECODED_AT_ONCE).is_empty());
     }
 
     /// A period's fingerprint changes with any field of any row, including a text that

@@ -431,7 +431,8 @@ fn settle_and_report(
     let any_rows = files.iter().any(|f| !f.observations.is_empty()) || in_cache.iter().any(Option::is_some);
     let period = if any_rows { Some(report_period(plan, &files, period_keys.as_ref())?) } else { None };
     // The checks carry on from the periods the last run checked: they need the later
-    // periods' rows, and the report's period's (institutions, coverage).
+    // periods' rows, and the report's period's (institutions, coverage). With nothing to
+    // carry on from they check every period, a batch at a time from the cache.
     let checks_dir = plan.cache.as_ref().map(|d| d.join("checks"));
     let earlier_checks = match period {
         Some(period) => checks_state::earlier(period_keys.as_ref(), period, &plan.checks, checks_dir.as_deref()),
@@ -439,7 +440,7 @@ fn settle_and_report(
     };
     if let (Some(p), Some(keys), Some(period)) = (&mut pending, &period_keys, period) {
         let through = earlier_checks.checked_through();
-        let needed = keys.keys().copied().filter(|d| *d == period || through.is_none_or(|t| *d > t)).collect();
+        let needed = keys.keys().copied().filter(|d| *d == period || through.is_some_and(|t| *d > t)).collect();
         p.load(&mut files, &needed).context("reading the cache")?;
     }
     for (f, r) in files.iter_mut().zip(&received) {
@@ -646,14 +647,14 @@ fn from_figures(plan: &RunPlan, read: &Consolidated, observations: &table::Obser
         None => Ok(period_sums::Sums::held(table::district_sums(observations))),
     }
     .context("summing the districts' figures")?;
-    drop(periods);
     // Staff vaccinated per institution, from agency submissions.
     let institutions = institutions::compute(observations, &read.targets);
     // Figures that cannot all be right: counts going down, dose 2 above dose 1, unusual
     // jumps, stale districts (above 100% needs attainment). With the cache, the periods
     // checked by the last run are not checked again.
     let checks_dir = plan.cache.as_ref().map(|d| d.join("checks"));
-    let checked = checks_state::run(observations, read.period_keys.as_ref(), earlier_checks, period, &plan.checks, checks_dir.as_deref());
+    let checked = checks_state::run(observations, &periods, read.period_keys.as_ref(), earlier_checks, period, &plan.checks, checks_dir.as_deref()).context("checking the figures")?;
+    drop(periods);
     Ok(FromFigures { figures, checked, institutions })
 }
 

@@ -11,7 +11,7 @@
 
 use crate::cache::{Cache, Link, Stored};
 use crate::sym::Sym;
-use crate::table::{FileTable, Observation};
+use crate::table::{FileTable, Observation, Observations};
 use anyhow::Result;
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
@@ -159,8 +159,10 @@ impl Unread<'_> {
         self.periods.iter().map(|(p, (n, _))| (*p, *n))
     }
 
-    /// The rows of each of `periods`, in file order: each segment holding some is read once.
-    pub fn decode(&self, periods: &[NaiveDate]) -> Result<Vec<Vec<Observation>>> {
+    /// The rows of each of `periods`, in file order, as its files' lists: each segment
+    /// holding some is read once, and a file's list with rows of that period only is
+    /// moved, not copied (copying a year's was most of decoding it).
+    pub fn decode(&self, periods: &[NaiveDate]) -> Result<Vec<Observations>> {
         let mut wanted: Vec<&Stored> = Vec::new();
         let mut at: FxHashMap<(u64, u32), usize> = Default::default();
         for p in periods {
@@ -171,12 +173,21 @@ impl Unread<'_> {
                 });
             }
         }
-        let files = self.cache.decode(&wanted)?;
+        let mut files: Vec<Vec<Observation>> = self.cache.decode(&wanted)?;
         Ok(periods
             .iter()
             .map(|p| {
                 let of = self.periods.get(p).map(|(_, s)| s.as_slice()).unwrap_or_default();
-                of.iter().flat_map(|s| files[at[&s.place()]].iter().filter(|o| o.period == *p).copied()).collect()
+                of.iter()
+                    .map(|s| {
+                        let rows = &mut files[at[&s.place()]];
+                        if rows.iter().all(|o| o.period == *p) {
+                            std::mem::take(rows)
+                        } else {
+                            rows.iter().filter(|o| o.period == *p).copied().collect()
+                        }
+                    })
+                    .collect()
             })
             .collect())
     }

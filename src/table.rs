@@ -60,6 +60,30 @@ impl Observations {
     pub fn files(&self) -> impl Iterator<Item = &[Observation]> {
         self.0.iter().map(Vec::as_slice)
     }
+    /// Each file's rows, given up.
+    pub fn into_lists(self) -> Vec<Vec<Observation>> {
+        self.0
+    }
+}
+
+/// Files' rows borrowed, as [`Observations`] holds them owned: for checks over rows held
+/// in several places (a carry and a batch of periods), without copying them into one.
+#[derive(Clone, Copy)]
+pub struct Lists<'a>(pub &'a [&'a [Observation]]);
+
+impl<'a> Lists<'a> {
+    /// Each file's rows.
+    pub fn files(self) -> impl Iterator<Item = &'a [Observation]> {
+        self.0.iter().copied()
+    }
+}
+
+impl<'a> IntoIterator for Lists<'a> {
+    type Item = &'a Observation;
+    type IntoIter = std::iter::Flatten<std::iter::Copied<std::slice::Iter<'a, &'a [Observation]>>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().copied().flatten()
+    }
 }
 
 impl FromIterator<Vec<Observation>> for Observations {

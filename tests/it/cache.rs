@@ -308,3 +308,35 @@ fn a_weekly_run_leaves_the_earlier_weeks_rows_in_the_cache() {
     assert!(statuses.contains(&"duplicate"), "{statuses:?}");
     same(written_alike(&out, &archive), fresh("fresh-3"), "after a resubmission for an earlier week");
 }
+
+/// A report on an earlier week from the cache checks every week (the state kept for the
+/// latest week does not serve it) a batch of weeks at a time from the cache, leaving
+/// the rows of the weeks nothing else needs there, and says what a fresh run says.
+#[test]
+fn a_report_on_an_earlier_week_from_the_cache_says_what_a_fresh_run_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("submissions");
+    copy_dir(&fixtures().join("submissions"), &subs);
+    // A count that goes down in the last week (and dose 2 above dose 1 there): findings
+    // of a later week than the report's, which the checks still list.
+    let later = subs.join("2022-01-15/kota_sungai_penuh_2022-01-15.csv");
+    let text = std::fs::read_to_string(&later).unwrap();
+    assert!(text.contains(",SDMK,1,102,"));
+    std::fs::write(&later, text.replace(",SDMK,1,102,", ",SDMK,1,90,")).unwrap();
+    let out = dir.path().join("out");
+    run(&subs, &out, &[]);
+    let earlier = run_timings(&subs, &out, &["--period", "2022-01-08"]);
+    let (left, all) = n_of_t(&line(&earlier, "rows left in the cache"));
+    assert!(left > 0 && left < all, "the other weeks' rows stay in the cache: {left} of {all}");
+    let fresh = dir.path().join("fresh");
+    run(&subs, &fresh, &["--no-cache", "--period", "2022-01-08"]);
+    let findings = |d: &Path| std::fs::read_to_string(d.join("export/findings.csv")).unwrap();
+    assert_eq!(findings(&out), findings(&fresh));
+    for code in ["count_went_down", "dose2_above_dose1"] {
+        assert!(findings(&out).contains(code), "the checks found no {code} to compare");
+    }
+    let reports = |d: &Path| files_under(d).into_iter().filter(|(name, _)| name.ends_with("2022-01-08.pdf")).collect::<Vec<_>>();
+    let (a, b) = (reports(&out), reports(&fresh));
+    assert!(!a.is_empty());
+    assert!(a == b, "the reports on the earlier week differ from a fresh run's");
+}
