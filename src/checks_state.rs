@@ -9,9 +9,10 @@
 //! each district's latest figure. The next run whose periods begin with exactly those
 //! (same keys, same build, same rules) and that reports on its own latest period checks
 //! only the periods after them, with the carry standing in for the earlier ones, and
-//! merges the findings in the checks' order. Anything else checks everything, as
-//! without the cache. Coverage and staleness are about the report's period and are
-//! always found afresh.
+//! merges the findings in the checks' order. Anything else checks everything: the
+//! periods still in the cache a batch at a time, each batch carried on from those before
+//! in the same way ([`Chain`]). Coverage and staleness are about the report's period and
+//! are always found afresh.
 
 use crate::attain::AttainRow;
 use crate::checks::{self, Carry, CheckRules, Keyed};
