@@ -29,9 +29,44 @@ const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 /// never handing back (-1) was no faster and peaked 300 MB higher.
 /// `MIMALLOC_PURGE_DELAY` in the environment still decides, when set.
 fn keep_freed_memory() {
+    set_purge_delay(100);
+}
+
+/// From this many submission files a run hands freed memory back at once
+/// ([`SizedRun`]): a run over a year's folder (26,728 files) then peaked 40–60 MB lower
+/// (a year's first run 535–556 → 497–499 MB, the weekly run over it 253–290 → 218–228 MB)
+/// in the same time, when a national week (514 files) kept it 100 ms and ran 7 % faster.
+const LARGE_RUN_FILES: usize = 5_000;
+
+fn set_purge_delay(ms: std::ffi::c_long) {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: setting an option is allowed at any time; 15 is purge_delay (ms).
-        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 100) }
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, ms) }
+    }
+}
+
+/// What `sitrep run` does as it learns how far the run got: the allocator set for the
+/// run's size once the files are counted, and the progress bar, when there is one.
+struct SizedRun<'a>(Option<&'a Bar>);
+
+impl sitrep::Progress for SizedRun<'_> {
+    fn files(&self, total: usize) {
+        if total >= LARGE_RUN_FILES {
+            set_purge_delay(0);
+        }
+        if let Some(b) = self.0 {
+            b.files(total);
+        }
+    }
+    fn file_read(&self, path: &Path) {
+        if let Some(b) = self.0 {
+            b.file_read(path);
+        }
+    }
+    fn stage(&self, name: &str) {
+        if let Some(b) = self.0 {
+            b.stage(name);
+        }
     }
 }
 
@@ -394,10 +429,7 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let result = match &bar {
-        Some(b) => sitrep::run_with(&plan, b),
-        None => sitrep::run(&plan),
-    };
+    let result = sitrep::run_with(&plan, &SizedRun(bar.as_ref()));
     if let Some(b) = &bar {
         b.0.finish_and_clear();
     }
