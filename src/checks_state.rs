@@ -127,13 +127,13 @@ pub fn run(obs: &Observations, periods: &Periods, keys: Option<&BTreeMap<NaiveDa
         let (lists, _, stale) = afresh()?;
         return Ok(Found { lists, stale, of_period, period, keeping: None });
     };
-    let periods: Vec<(NaiveDate, String)> = keys.iter().map(|(p, k)| (*p, k.clone())).collect();
+    let covered: Vec<(NaiveDate, String)> = keys.iter().map(|(p, k)| (*p, k.clone())).collect();
     // Kept only when the report is on the latest period: the jump rule stops at it.
-    let keeping = periods.last().is_some_and(|(p, _)| *p == period);
+    let keeping = covered.last().is_some_and(|(p, _)| *p == period);
     let Earlier(earlier) = earlier;
     // The same periods as the last run (a run again over the same files): nothing to
     // check again or to keep.
-    let unchanged = earlier.as_ref().is_some_and(|(s, _)| s.covered.len() == periods.len());
+    let unchanged = earlier.as_ref().is_some_and(|(s, _)| s.covered.len() == covered.len());
     let (lists, carry, stale) = match earlier {
         Some((state, carry)) if unchanged => {
             let stale = checks::stale_districts(&carry.latest, period, rules.stale_after_days);
@@ -150,7 +150,7 @@ pub fn run(obs: &Observations, periods: &Periods, keys: Option<&BTreeMap<NaiveDa
     };
     let saving = (keeping && !unchanged).then(|| {
         let (dir, rules, kept) = (dir.to_path_buf(), rules.clone(), lists.clone());
-        std::thread::spawn(move || save(&dir, &rules, periods, &kept, &carry))
+        std::thread::spawn(move || save(&dir, &rules, covered, &kept, &carry))
     });
     Ok(Found { lists, stale, of_period, period, keeping: saving })
 }
@@ -160,7 +160,8 @@ pub fn run(obs: &Observations, periods: &Periods, keys: Option<&BTreeMap<NaiveDa
 /// it. Counts down and doses on each place's last checked figure and the new ones (doses
 /// in the new periods only), jumps on the points they look back to and the new ones.
 fn carried_on(lists: [Keyed; 4], carry: Carry, through: Option<NaiveDate>, new: &[&[Observation]], period: NaiveDate, rules: &CheckRules) -> ([Keyed; 4], Carry) {
-    // The carried figures before the new rows, borrowed (a batch of periods is 500,000 rows).
+    // The carried figures before the new rows, borrowed (a batch of periods is up to two
+    // million rows).
     fn joined<'a>(before: &'a [Observation], new: &[&'a [Observation]]) -> Vec<&'a [Observation]> {
         std::iter::once(before).chain(new.iter().copied()).collect()
     }

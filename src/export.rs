@@ -329,9 +329,10 @@ impl<'a> Periods<'a> {
         self.parts.iter().any(|p| p.in_cache)
     }
 
-    /// `f` of the rows of every period, oldest first, a batch of periods at a time (as
-    /// [`Periods::map_rows`] cuts them), with the batch's last period: for what must see
-    /// the periods in order. Held rows are copied into their batch.
+    /// `f` of the rows of every period, oldest first, a batch of periods at a time (at
+    /// most `rows_at_once` rows of the cache each, as [`Periods::map_rows`] cuts them),
+    /// with the batch's last period: for what must see the periods in order. Held rows
+    /// are copied into their batch.
     pub fn for_each_batch(&self, rows_at_once: usize, mut f: impl FnMut(chrono::NaiveDate, Observations) -> Result<()>) -> Result<()> {
         let all: Vec<&Period> = self.parts.iter().collect();
         for batch in decode_batches(&all, rows_at_once) {
@@ -361,7 +362,7 @@ impl<'a> Periods<'a> {
 const DECODED_AT_ONCE: usize = 1 << 19;
 
 /// `which` cut, in order, into runs whose rows still in the cache add up to at most
-/// [`DECODED_AT_ONCE`] (each run at least one period).
+/// `at_once` (each run at least one period).
 fn decode_batches<'p, 'a>(which: &'p [&'p Period<'a>], at_once: usize) -> Vec<&'p [&'p Period<'a>]> {
     let mut batches = Vec::new();
     let (mut start, mut rows) = (0, 0);
