@@ -254,3 +254,20 @@ fn a_second_target_version_is_compared_in_an_annex() {
     let got = rows.iter().find(|r| r["period"] == "2022-01-15" && r["district_code"] == "15.01" && r["group"] == "all" && r["dose"] == "1").unwrap();
     assert_eq!(got["target"], k["target"].to_string());
 }
+
+/// An export file that cannot be written stops the run with an error naming it, and the
+/// manifest (written beside the other files) is not written over: the run does not wait
+/// for the file forever.
+#[test]
+fn an_export_file_that_cannot_be_written_is_named_and_no_manifest_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // A folder, not empty, where the gates' CSV goes.
+    std::fs::create_dir_all(out.join("export/ppkm_gates.csv/taken")).unwrap();
+    let subs = fixtures().join("submissions");
+    let targets = fixtures().join("sasaran.xlsx");
+    let (code, stdout, stderr) = sitrep(&["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"], dir.path());
+    assert_ne!(code, 0, "{stdout}\n{stderr}");
+    assert!(stderr.contains("ppkm_gates.csv"), "{stderr}");
+    assert!(!out.join("export/manifest.json").exists(), "a manifest was written for an export that was not");
+}
