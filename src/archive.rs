@@ -192,11 +192,11 @@ fn files_from_parts(dir: &Path, parts: &[FilePart]) -> Result<Vec<FileOutcome>> 
     let count: usize = parts.iter().flat_map(|p| &p.at).map(|(_, n)| n).sum();
     let mut files: Vec<Option<FileOutcome>> = vec![None; count];
     for (part, records) in parts.iter().zip(read) {
-        let places = part.at.iter().flat_map(|(first, n)| *first..first + n);
-        if records.len() != part.at.iter().map(|(_, n)| n).sum::<usize>() {
-            bail!("the archive's part {} holds {} files' records, not the {} its run record places", part.part, records.len(), places.count());
+        let placed: usize = part.at.iter().map(|(_, n)| n).sum();
+        if records.len() != placed {
+            bail!("the archive's part {} holds {} files' records, not the {placed} its run record places", part.part, records.len());
         }
-        for (i, record) in places.zip(records) {
+        for (i, record) in part.at.iter().flat_map(|(first, n)| *first..first + n).zip(records) {
             match files.get_mut(i) {
                 Some(slot @ None) => *slot = Some(record),
                 _ => bail!("the archive's run record places two files' records at {i}, or one beyond its {count} files"),
