@@ -5,10 +5,8 @@ use crate::common::*;
 
 #[test]
 fn a_period_re_rendered_from_the_archive_matches_the_run() {
-    let dir = tempfile::tempdir().unwrap();
     // The submissions are copied so they can be deleted before the re-render.
-    let subs = dir.path().join("submissions");
-    copy_dir(&fixtures().join("submissions"), &subs);
+    let (dir, subs) = copied_submissions();
     let (archive, first, second) = (dir.path().join("arsip"), dir.path().join("out1"), dir.path().join("out2"));
     let targets = fixtures().join("sasaran.xlsx");
     let (code, out, err) = sitrep(
@@ -40,9 +38,7 @@ fn a_period_re_rendered_from_the_archive_matches_the_run() {
 /// A weekly run into the same archive rewrites only the partitions whose rows changed.
 #[test]
 fn a_partition_whose_rows_did_not_change_is_not_written_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let subs = dir.path().join("submissions");
-    copy_dir(&fixtures().join("submissions"), &subs);
+    let (dir, subs) = copied_submissions();
     let (archive, out) = (dir.path().join("arsip"), dir.path().join("out"));
     let run = || {
         let args = ["run", subs.to_str().unwrap(), "--targets", "sasaran.xlsx", "--out", out.to_str().unwrap(), "--archive", archive.to_str().unwrap(), "--quiet"];
@@ -71,9 +67,7 @@ fn a_partition_whose_rows_did_not_change_is_not_written_again() {
 /// figures.
 #[test]
 fn a_weekly_run_writes_only_its_new_weeks_files_records() {
-    let dir = tempfile::tempdir().unwrap();
-    let subs = dir.path().join("submissions");
-    copy_dir(&fixtures().join("submissions"), &subs);
+    let (dir, subs) = copied_submissions();
     let held = dir.path().join("held");
     std::fs::rename(subs.join("2022-01-15"), &held).unwrap();
     let archive = dir.path().join("arsip");
@@ -151,6 +145,15 @@ fn a_period_not_in_the_archive_is_a_clear_error() {
     let (code, _, err) = sitrep(&["report", "--archive", dir.path().to_str().unwrap(), "--period", "2022-01-15", "--out", dir.path().join("o").to_str().unwrap()], dir.path());
     assert_eq!(code, 2);
     assert!(err.contains("not a sitrep archive"), "{err}");
+}
+
+/// A temporary folder holding a copy of the fixtures' submissions (the tests change
+/// it), and the copy's path.
+pub fn copied_submissions() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("submissions");
+    copy_dir(&fixtures().join("submissions"), &subs);
+    (dir, subs)
 }
 
 pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

@@ -1,7 +1,7 @@
 //! The incremental cache: a second run over the same folder reads nothing afresh and
 //! writes the same bytes; a changed file is read again, and only it.
 
-use crate::archive::copy_dir;
+use crate::archive::{copied_submissions, copy_dir};
 use crate::common::*;
 use std::path::Path;
 
@@ -43,9 +43,7 @@ fn attainment_files(out: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn a_second_run_reuses_every_file_and_writes_the_same_bytes() {
-    let dir = tempfile::tempdir().unwrap();
-    let subs = dir.path().join("submissions");
-    copy_dir(&fixtures().join("submissions"), &subs);
+    let (dir, subs) = copied_submissions();
     let out = dir.path().join("out");
     assert_eq!(run(&subs, &out, &[]), "cache: 0 of 35 files reused");
     let first = files_under(&out);
@@ -131,9 +129,7 @@ fn a_new_week_is_cached_beside_the_earlier_ones() {
 /// gone is removed.
 #[test]
 fn only_the_periods_that_changed_are_exported_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let subs = dir.path().join("submissions");
-    copy_dir(&fixtures().join("submissions"), &subs);
+    let (dir, subs) = copied_submissions();
     let (out, fresh) = (dir.path().join("out"), dir.path().join("fresh"));
     let periods = ["2022-01-01", "2022-01-08", "2022-01-15"];
     for (parquet_dir, csv_dir) in [("observations", "observations_csv"), ("attainment", "attainment_csv")] {
@@ -314,9 +310,7 @@ fn a_weekly_run_leaves_the_earlier_weeks_rows_in_the_cache() {
 /// the rows of the weeks nothing else needs there, and says what a fresh run says.
 #[test]
 fn a_report_on_an_earlier_week_from_the_cache_says_what_a_fresh_run_says() {
-    let dir = tempfile::tempdir().unwrap();
-    let subs = dir.path().join("submissions");
-    copy_dir(&fixtures().join("submissions"), &subs);
+    let (dir, subs) = copied_submissions();
     // A count that goes down in the last week (and dose 2 above dose 1 there): findings
     // of a later week than the report's, which the checks still list.
     let later = subs.join("2022-01-15/kota_sungai_penuh_2022-01-15.csv");
