@@ -24,6 +24,9 @@ use std::path::Path;
 
 /// What changes the meaning of a stored file: bumped when attainment is computed otherwise.
 const FORMAT: &str = "sitrep attainment per period, 2";
+/// Periods whose attainment is computed at once, when not found in the cache (a quarter:
+/// polars' CSV writer costs tens of milliseconds a call, so not one by one).
+const COMPUTED_AT_ONCE: usize = 13;
 
 /// Attainment as [`attain::compute`] gives it, period by period, in order.
 pub struct Attained {
@@ -134,7 +137,9 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
     })?;
     frames.extend(read.into_iter().filter_map(|(days, df)| Some((days, df?))));
     let missing: Vec<i32> = keys.keys().filter(|d| !frames.contains_key(d)).copied().collect();
-    if !missing.is_empty() {
+    // A few periods at a time: a year's at once held its sums, its attainment, the
+    // attainment cut by period and its CSV together (the peak of a year's run).
+    for missing in missing.chunks(COMPUTED_AT_ONCE) {
         let some = crate::table::district_sums_frame(&sums.of(&missing.iter().map(|d| crate::table::date_from_days(*d)).collect::<Vec<_>>())?)?;
         let fresh = attain::compute_in(&some, targets, threshold, &scope)?;
         let parts: Vec<(i32, &String, DataFrame)> = by_period(&fresh)?.into_iter().filter_map(|(day, part)| day.and_then(|d| Some((d, keys.get(&d)?, part)))).collect();

@@ -31,7 +31,7 @@ const STATE: &str = "state.json";
 const CARRY: &str = "carry.parquet";
 /// Rows of the cache checked at once when every period is checked ([`Chain`]): each
 /// batch decodes its segments again and ranks its places afresh.
-const CHECKED_AT_ONCE: usize = 1 << 21;
+const CHECKED_AT_ONCE: usize = 1 << 19;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct State {

@@ -605,11 +605,15 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     // What needs the figures themselves (the canonical table, the districts' sums, the
     // checks, the institutions) is done first; the figures are then let go of, before
     // attainment and the reports (a year's are 300 MB).
+    // When the checks go through every period from the cache (nothing to carry on from),
+    // their batches and the table's side by side were a year's peak: the table is then
+    // written after them.
+    let one_after_the_other = earlier_checks.checked_through().is_none() && periods.any_in_cache();
     let (table, from_figures, record) = std::thread::scope(|scope| {
         // The canonical table needs nothing else: it is written (to the export, and to
         // the archive) while the rest is computed (a year's table takes seconds to write).
         let for_table = periods.clone();
-        let table = scope.spawn(move || {
+        let write_table = move || {
             let started = std::time::Instant::now();
             // What the previous run into the same folder wrote, period by period (read
             // here: a year's manifest is 17 MB); attainment's is handed on.
@@ -619,9 +623,15 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
             }
             let partitions = export::canonical_table(&plan.out, &for_table, &before.observations)?;
             Ok::<_, anyhow::Error>((partitions, cutting + started.elapsed(), before.attainment))
-        });
+        };
         let record = archive.map(|dir| scope.spawn(|| archive::write_record(dir, &read, record_period)));
-        let from_figures = from_figures(plan, &read, &observations, periods, period, earlier_checks);
+        let (table, from_figures) = if one_after_the_other {
+            let from_figures = from_figures(plan, &read, &observations, periods, period, earlier_checks);
+            (scope.spawn(write_table), from_figures)
+        } else {
+            let table = scope.spawn(write_table);
+            (table, from_figures(plan, &read, &observations, periods, period, earlier_checks))
+        };
         let record = record.map(|r| r.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the run record stopped"))));
         (table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped"))), from_figures, record)
     });
