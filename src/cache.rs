@@ -585,7 +585,7 @@ impl Cache {
                     (start, rows) = (i + 1, 0);
                 }
             }
-            crate::par_map_bounded(&segments, |(number, files)| self.write_segment(*number, files))?;
+            crate::par_map_bounded(&segments, |(number, files)| self.write_segment(*number, files).map(drop))?;
             keep.extend(segments.iter().map(|(n, _)| *n));
         }
         // Folded, stale or half-written segments: their files go (a failure to remove
@@ -601,9 +601,21 @@ impl Cache {
         Ok(())
     }
 
+    /// Writes `files` as a segment while the run is still reading, and takes it as one
+    /// found on disk: a year read afresh is written a part at a time, its rows let go of
+    /// (a year's rows held until the end of reading were most of its peak). Returns where
+    /// each file's rows are now, in order.
+    pub fn spill(&mut self, files: &[(String, &FileTable)]) -> Result<Vec<Stored>> {
+        let number = Self::files(&self.dir).iter().map(|(_, n)| n + 1).chain(self.segments.iter().map(|s| s.number + 1)).max().unwrap_or(0);
+        let (segment, stored) = self.write_segment(number, files)?;
+        self.segments.push(segment);
+        Ok(stored)
+    }
+
     /// Writes one segment: its observations first, then the index naming their hash
-    /// (a run killed between the two leaves a segment that is not used).
-    fn write_segment(&self, number: u64, files: &[(String, &FileTable)]) -> Result<()> {
+    /// (a run killed between the two leaves a segment that is not used). Returns the
+    /// segment as [`Cache::load`] would find it, with where each file's rows are.
+    fn write_segment(&self, number: u64, files: &[(String, &FileTable)]) -> Result<(Segment, Vec<Stored>)> {
         let (observations, index_file) = segment_files(number);
         // The observations in frames of at most SEGMENT_ROWS rows, each with its entry's
         // place in the index (not its 64-character key), streamed to the file.
@@ -632,7 +644,18 @@ impl Cache {
         };
         // Streamed to the file: a year's index as one text was 10 MB more for the moment.
         write_atomic_with(&self.dir, &index_file, &|w| Ok(serde_json::to_writer(w, &index)?))?;
-        Ok(())
+        let Index { observations_sha256, texts, entries, .. } = index;
+        let mut starts = vec![0];
+        let mut keys = Vec::with_capacity(entries.len());
+        let mut stored = Vec::with_capacity(entries.len());
+        for (i, e) in entries.into_iter().enumerate() {
+            starts.push(starts[starts.len() - 1] + e.links.iter().map(|(_, _, n)| n).sum::<usize>());
+            stored.push(Stored { segment: number, entry: i as u32, links: e.links.iter().map(|(d, p, n)| (Sym::new(d), *p, *n)).collect() });
+            keys.push(e.key);
+        }
+        // Its hash is the one just written: decoding it in this run does not hash it again.
+        let written = std::fs::metadata(self.dir.join(&observations)).ok().map(|m| FileId::of(&m));
+        Ok((Segment { number, keys, starts, observations_sha256, texts, prepared: Default::default(), verified: Mutex::new(written) }, stored))
     }
 }
 

@@ -84,7 +84,21 @@ pub struct FileConfig {
     pub checks: crate::checks::ChecksConfig,
     #[serde(default)]
     pub sources: SourcesConfig,
+    #[serde(default)]
+    pub cache: CacheConfig,
 }
+
+/// `[cache]`: how the incremental cache is used (not what is read: no key depends on it).
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Rows read afresh held in memory before they are written to the cache while the
+    /// run goes on reading (default 1,048,576, about 46 MB): lower on a small machine.
+    pub rows_held: Option<usize>,
+}
+
+/// Rows read afresh held before they are written to the cache ([`CacheConfig::rows_held`]).
+pub const ROWS_HELD: usize = 1 << 20;
 
 /// `[sources]`: other kinds of input beside the submissions.
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
@@ -153,6 +167,8 @@ pub struct RunPlan {
     pub archive: Option<PathBuf>,
     /// The incremental cache (`<out>/.cache`), unless `--no-cache`.
     pub cache: Option<PathBuf>,
+    /// Rows read afresh held before they are written to the cache (`[cache] rows_held`).
+    pub rows_held: usize,
 }
 
 impl RunPlan {
@@ -287,6 +303,7 @@ impl RunPlan {
             checks,
             config_json,
             archive: args.archive,
+            rows_held: file.cache.rows_held.unwrap_or(ROWS_HELD).max(1),
         })
     }
 }

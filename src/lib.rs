@@ -294,23 +294,46 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let clock = timings::StageClock::default();
     progress.files(paths.len());
     let counts = CacheCounts::default();
-    let results: Vec<Read> = paths
-        .par_iter()
-        // In small pieces: the files to read are together (a new week's folder, at the end
-        // of a year's), and in the large pieces rayon began with one thread read them all.
-        .with_max_len(8)
-        .map(|p| {
-            let r = match &cache {
-                Some(c) => read_through_cache(p, plan, &resolver, &clock, c, &counts),
-                None => {
-                    let (t, m) = read_one(p, Purpose::Submission, plan, &resolver, &clock);
-                    (t, m, None, None)
-                }
-            };
-            progress.file_read(p);
-            r
-        })
-        .collect();
+    let mut cache = cache;
+    let mut results: Vec<Read> = Vec::with_capacity(paths.len());
+    // Files read afresh whose rows are not in the cache yet (their places in `results`),
+    // and how many rows they hold: past `rows_held` they are written to it and let go of.
+    let (mut unspilled, mut unspilled_rows, mut spilled) = (Vec::new(), 0, false);
+    for part in paths.chunks(READ_PART) {
+        let read: Vec<Read> = part
+            .par_iter()
+            // In small pieces: the files to read are together (a new week's folder, at the end
+            // of a year's), and in the large pieces rayon began with one thread read them all.
+            .with_max_len(8)
+            .map(|p| {
+                let r = match &cache {
+                    Some(c) => read_through_cache(p, plan, &resolver, &clock, c, &counts),
+                    None => {
+                        let (t, m) = read_one(p, Purpose::Submission, plan, &resolver, &clock);
+                        (t, m, None, None)
+                    }
+                };
+                progress.file_read(p);
+                r
+            })
+            .collect();
+        for r in read {
+            if r.2.is_some() && r.3.is_none() && !r.0.observations.is_empty() {
+                unspilled.push(results.len());
+                unspilled_rows += r.0.observations.len();
+            }
+            results.push(r);
+        }
+        if let Some(c) = cache.as_mut().filter(|_| unspilled_rows >= plan.rows_held) {
+            spill(c, &mut results, &std::mem::take(&mut unspilled)).context("writing the cache")?;
+            (unspilled_rows, spilled) = (0, true);
+        }
+    }
+    // A run that wrote some of its rows to the cache writes the rest too: its later
+    // stages then read every period the same way.
+    if let Some(c) = cache.as_mut().filter(|_| spilled && !unspilled.is_empty()) {
+        spill(c, &mut results, &unspilled).context("writing the cache")?;
+    }
     let (hits, not_read) = (counts.hits.into_inner(), counts.not_read.into_inner());
     let mut read = Files::default();
     let mut stored = Vec::with_capacity(results.len());
@@ -366,6 +389,34 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         saved?;
         Ok(summary)
     })
+}
+
+/// Files read at a time: between two parts, the rows read afresh may be written to the
+/// cache ([`spill`]).
+const READ_PART: usize = 512;
+
+/// Writes the files `which` of `results` (read afresh) to the cache as a segment and lets
+/// go of their rows: they are then where [`cache::Stored`] says, as for a file the cache
+/// had. Whether settling each on its own changes nothing is found first, as the cache
+/// keeps for files it has ([`cache::Cache::settled_alone`]).
+fn spill(cache: &mut cache::Cache, results: &mut [Read], which: &[usize]) -> Result<()> {
+    if which.is_empty() {
+        return Ok(());
+    }
+    let alone: Vec<bool> = which.par_iter().map(|i| table::settles_alone(&results[*i].0)).collect();
+    let files: Vec<(String, &FileTable)> = which.iter().filter_map(|i| Some((results[*i].2.clone()?, &results[*i].0))).collect();
+    anyhow::ensure!(files.len() == which.len(), "a file read afresh without its cache key");
+    let stored = cache.spill(&files)?;
+    drop(files);
+    for ((i, s), alone) in which.iter().zip(stored).zip(alone) {
+        let (table, _, key, place) = &mut results[*i];
+        table.observations = Vec::new();
+        if let (true, Some(k)) = (alone, key.as_ref()) {
+            cache.settled_alone.insert(k.clone());
+        }
+        *place = Some(s);
+    }
+    Ok(())
 }
 
 /// The run's submission files as read, in input order: their tables, file times and

@@ -619,6 +619,20 @@ pub fn settle(files: &mut [FileTable], mtimes: &[Option<chrono::DateTime<chrono:
     crate::levels::settle_levels(files, mtimes);
 }
 
+/// Whether settling `file` on its own changes nothing of it (no figure given twice, no
+/// district at two levels): with no other file sharing its districts and periods, it is
+/// then settled as read ([`crate::pending`]). A file without rows, with targets or not
+/// read is not.
+pub fn settles_alone(file: &FileTable) -> bool {
+    if file.outcome.status != "ok" || !file.targets.is_empty() || file.observations.is_empty() {
+        return false;
+    }
+    let mut alone = [file.clone()];
+    settle(&mut alone, &[None]);
+    let [settled] = alone;
+    settled.outcome.status == file.outcome.status && settled.observations.len() == file.observations.len() && settled.findings.len() == file.findings.len()
+}
+
 /// The files read (status ok), newest first: the order in which a figure given twice
 /// is taken.
 pub(crate) fn newest_first(files: &[FileTable], mtimes: &[Option<chrono::DateTime<chrono::Utc>>]) -> Vec<usize> {
@@ -1234,6 +1248,23 @@ mod tests {
     #[test]
     fn figures_given_twice_count_once_and_the_newer_file_wins() {
         check(&settle(&place_hash));
+    }
+
+    /// A file that settling on its own leaves as read is known before its rows go to the
+    /// cache; one giving a figure twice (two sheets, one sub-district) is not, nor one with
+    /// targets, none or not read.
+    #[test]
+    fn whether_a_file_settles_alone_is_found_from_it_alone() {
+        let plain = file("a.xlsx", vec![obs("15.01.01", 1, "C5"), obs("15.01.02", 2, "C6")]);
+        assert!(settles_alone(&plain));
+        let twice = file("b.xlsx", vec![obs("15.01.01", 1, "C5"), Observation { sheet: "Rekap".into(), ..obs("15.01.01", 1, "D9") }]);
+        assert!(!settles_alone(&twice));
+        assert!(!settles_alone(&file("c.xlsx", Vec::new())));
+        let mut unread = plain.clone();
+        unread.outcome.status = "unreadable".into();
+        assert!(!settles_alone(&unread));
+        let target = Target { province_code: "15".into(), district_code: "15.01".into(), area_code: None, unit: None, group: Group::Lansia, target: 1, source: String::new(), sheet: String::new(), cell: String::new() };
+        assert!(!settles_alone(&FileTable { targets: vec![target], ..plain }));
     }
 
     /// Files are settled in groups: those sharing a district and period, or a district's

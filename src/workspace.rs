@@ -186,6 +186,11 @@ out = "out"
 # max_cells = 2000000               # sel per berkas / cells per file
 # max_seconds = 30                  # detik membaca satu berkas / seconds to read one file
 
+# Baris yang dibaca baru dan ditahan di memori sebelum ditulis ke cache.
+# Rows read afresh held in memory before they are written to the cache.
+[cache]
+# rows_held = 1048576               # ~46 MB; lebih kecil untuk mesin kecil / lower on a small machine
+
 # Kata-kata yang dipakai kabupaten/kota untuk kelompok sasaran dan dosis, bila sitrep
 # belum mengenalnya. Kelompok: sdmk, petugas_publik, lansia, umum_rentan, remaja, anak.
 # Words districts use that sitrep does not know yet, mapped to a group or a dose.

@@ -251,6 +251,41 @@ fn written_alike(out: &Path, archive: &Path) -> Vec<(String, Vec<u8>)> {
     all
 }
 
+/// A run reading more rows afresh than it holds (`[cache] rows_held`; a year's first run)
+/// writes them to the cache as it reads and takes every period back from there: it
+/// writes what a run holding them all writes, and the next run reuses every file.
+#[test]
+fn a_run_that_writes_its_rows_to_the_cache_as_it_reads_writes_what_one_holding_them_writes() {
+    let (dir, subs) = copied_submissions();
+    let config = dir.path().join("sitrep.toml");
+    std::fs::write(&config, "[cache]\nrows_held = 1\n").unwrap();
+    let (out, archive) = (dir.path().join("out"), dir.path().join("arsip"));
+    let args = ["--config", config.to_str().unwrap(), "--archive", archive.to_str().unwrap()];
+    let first = run_timings(&subs, &out, &args);
+    assert_eq!(line(&first, "cache:"), "cache: 0 of 35 files reused");
+    // The earlier weeks' rows went to the cache and stayed there: no stage but the
+    // checks, the sums and the table needed them, and those read them back a batch at a time.
+    let (left, all) = n_of_t(&line(&first, "rows left in the cache"));
+    assert!(left > 0 && left < all, "the rows read went to the cache: {left} of {all} left there");
+    // The same configuration file (it is in the reports' seed), holding every row.
+    std::fs::write(&config, "[cache]\nrows_held = 1048576\n").unwrap();
+    let (held, held_archive) = (dir.path().join("held"), dir.path().join("held-arsip"));
+    let holding = run_timings(&subs, &held, &["--config", config.to_str().unwrap(), "--archive", held_archive.to_str().unwrap()]);
+    assert_eq!(n_of_t(&line(&holding, "rows left in the cache")).0, 0, "a run holding what it read decodes nothing");
+    let same = |a: Vec<(String, Vec<u8>)>, b: Vec<(String, Vec<u8>)>, when: &str| {
+        assert_eq!(a.iter().map(|(n, _)| n).collect::<Vec<_>>(), b.iter().map(|(n, _)| n).collect::<Vec<_>>(), "{when}");
+        for ((name, x), (_, y)) in a.iter().zip(&b) {
+            assert!(x == y, "{when}: {name} differs from the run that held its rows");
+        }
+    };
+    same(written_alike(&out, &archive), written_alike(&held, &held_archive), "the first run");
+    let pdfs = |d: &Path| files_under(d).into_iter().filter(|(name, _)| name.ends_with(".pdf")).collect::<Vec<_>>();
+    assert!(!pdfs(&out).is_empty() && pdfs(&out) == pdfs(&held), "the reports differ from the run that held its rows");
+    // Every file from the segments written while reading.
+    assert_eq!(run(&subs, &out, &args), "cache: 35 of 35 files reused");
+    same(written_alike(&out, &archive), written_alike(&held, &held_archive), "the run again");
+}
+
 /// A weekly run leaves the earlier weeks' rows in the cache, as no stage needs them, and
 /// writes what a fresh run writes. A resubmission for an earlier week takes the rows of
 /// the weeks it touches out of the cache, to be settled with it.
