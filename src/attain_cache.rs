@@ -24,9 +24,10 @@ use std::path::Path;
 
 /// What changes the meaning of a stored file: bumped when attainment is computed otherwise.
 const FORMAT: &str = "sitrep attainment per period, 2";
-/// Periods whose attainment is computed at once, when not found in the cache (a quarter:
-/// polars' CSV writer costs tens of milliseconds a call, so not one by one).
-const COMPUTED_AT_ONCE: usize = 13;
+/// Periods whose attainment is computed at once, when not found in the cache: a year's
+/// at once held its sums, attainment, parts and CSV together (its peak); a few at a time
+/// cost no more time than all at once (polars' CSV writer costs tens of ms a call).
+const COMPUTED_AT_ONCE: usize = 4;
 
 /// Attainment as [`attain::compute`] gives it, period by period, in order.
 pub struct Attained {

@@ -657,9 +657,9 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     // checks, the institutions) is done first; the figures are then let go of, before
     // attainment and the reports (a year's are 300 MB).
     // When the checks go through every period from the cache (nothing to carry on from),
-    // their batches and the table's side by side were a year's peak: the table is then
-    // written after them.
-    let one_after_the_other = earlier_checks.checked_through().is_none() && periods.any_in_cache();
+    // the sums' batches, the checks' and the table's side by side were a year's peak:
+    // the table is then begun once the sums are done.
+    let after_the_sums = earlier_checks.checked_through().is_none() && periods.any_in_cache();
     let (table, from_figures, record) = std::thread::scope(|scope| {
         // The canonical table needs nothing else: it is written (to the export, and to
         // the archive) while the rest is computed (a year's table takes seconds to write).
@@ -676,15 +676,17 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
             Ok::<_, anyhow::Error>((partitions, cutting + started.elapsed(), before.attainment))
         };
         let record = archive.map(|dir| scope.spawn(|| archive::write_record(dir, &read, record_period)));
-        let (table, from_figures) = if one_after_the_other {
-            let from_figures = from_figures(plan, &read, &observations, periods, period, earlier_checks);
-            (scope.spawn(write_table), from_figures)
+        let (table, from_figures) = if after_the_sums {
+            let mut table = None;
+            let from_figures = from_figures(plan, &read, &observations, periods, period, earlier_checks, || table = Some(scope.spawn(write_table)));
+            (table, from_figures)
         } else {
             let table = scope.spawn(write_table);
-            (table, from_figures(plan, &read, &observations, periods, period, earlier_checks))
+            (Some(table), from_figures(plan, &read, &observations, periods, period, earlier_checks, || ()))
         };
         let record = record.map(|r| r.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the run record stopped"))));
-        (table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped"))), from_figures, record)
+        let table = table.map_or_else(|| Err(anyhow::anyhow!("the canonical table was not written")), |t| t.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped"))));
+        (table, from_figures, record)
     });
     drop(observations);
     record.transpose().context("writing the archive's run record")?;
@@ -701,13 +703,24 @@ struct FromFigures {
     institutions: Vec<institutions::Institution>,
 }
 
-fn from_figures(plan: &RunPlan, read: &Consolidated, observations: &table::Observations, periods: std::sync::Arc<export::Periods>, period: chrono::NaiveDate, earlier_checks: checks_state::Earlier) -> Result<FromFigures> {
+/// `after_sums` is called once the districts' sums are done (or failed).
+fn from_figures(
+    plan: &RunPlan,
+    read: &Consolidated,
+    observations: &table::Observations,
+    periods: std::sync::Arc<export::Periods>,
+    period: chrono::NaiveDate,
+    earlier_checks: checks_state::Earlier,
+    after_sums: impl FnOnce(),
+) -> Result<FromFigures> {
     let figures = match &plan.cache {
         // Periods whose rows are unchanged: their sums come from the cache.
         Some(dir) => period_sums::district_sums(&periods, &dir.join("sums")),
         None => Ok(period_sums::Sums::held(table::district_sums(observations))),
     }
-    .context("summing the districts' figures")?;
+    .context("summing the districts' figures");
+    after_sums();
+    let figures = figures?;
     // Staff vaccinated per institution, from agency submissions.
     let institutions = institutions::compute(observations, &read.targets);
     // Figures that cannot all be right: counts going down, dose 2 above dose 1, unusual
