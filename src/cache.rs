@@ -601,15 +601,26 @@ impl Cache {
         Ok(())
     }
 
-    /// Writes `files` as a segment while the run is still reading, and takes it as one
-    /// found on disk: a year read afresh is written a part at a time, its rows let go of
-    /// (a year's rows held until the end of reading were most of its peak). Returns where
-    /// each file's rows are now, in order.
-    pub fn spill(&mut self, files: &[(String, &FileTable)]) -> Result<Vec<Stored>> {
-        let number = Self::files(&self.dir).iter().map(|(_, n)| n + 1).chain(self.segments.iter().map(|s| s.number + 1)).max().unwrap_or(0);
+    /// The number of the next segment written while the run reads ([`Cache::write_spilled`]):
+    /// after those on disk and those loaded.
+    pub fn next_number(&self) -> u64 {
+        Self::files(&self.dir).iter().map(|(_, n)| n + 1).chain(self.segments.iter().map(|s| s.number + 1)).max().unwrap_or(0)
+    }
+
+    /// Writes `files` as segment `number` while the run is still reading: a year read
+    /// afresh is written a part at a time and its rows let go of (a year's rows held until
+    /// the end of reading were most of its peak). [`Cache::add_spilled`] then takes it as
+    /// a segment found on disk.
+    pub fn write_spilled(&self, number: u64, files: &[(String, &FileTable)]) -> Result<Spilled> {
         let (segment, stored) = self.write_segment(number, files)?;
-        self.segments.push(segment);
-        Ok(stored)
+        Ok(Spilled { segment, stored })
+    }
+
+    /// Takes a segment written while reading as one found on disk; returns where each of
+    /// its files' rows are, in order.
+    pub fn add_spilled(&mut self, spilled: Spilled) -> Vec<Stored> {
+        self.segments.push(spilled.segment);
+        spilled.stored
     }
 
     /// Writes one segment: its observations first, then the index naming their hash
@@ -657,6 +668,12 @@ impl Cache {
         let written = std::fs::metadata(self.dir.join(&observations)).ok().map(|m| FileId::of(&m));
         Ok((Segment { number, keys, starts, observations_sha256, texts, prepared: Default::default(), verified: Mutex::new(written) }, stored))
     }
+}
+
+/// A segment written while the run reads, not yet taken into the cache.
+pub struct Spilled {
+    segment: Segment,
+    stored: Vec<Stored>,
 }
 
 /// A district and period a file has rows of, with how many.

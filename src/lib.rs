@@ -295,45 +295,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     progress.files(paths.len());
     let counts = CacheCounts::default();
     let mut cache = cache;
-    let mut results: Vec<Read> = Vec::with_capacity(paths.len());
-    // Files read afresh whose rows are not in the cache yet (their places in `results`),
-    // and how many rows they hold: past `rows_held` they are written to it and let go of.
-    let (mut unspilled, mut unspilled_rows, mut spilled) = (Vec::new(), 0, false);
-    for part in paths.chunks(READ_PART) {
-        let read: Vec<Read> = part
-            .par_iter()
-            // In small pieces: the files to read are together (a new week's folder, at the end
-            // of a year's), and in the large pieces rayon began with one thread read them all.
-            .with_max_len(8)
-            .map(|p| {
-                let r = match &cache {
-                    Some(c) => read_through_cache(p, plan, &resolver, &clock, c, &counts),
-                    None => {
-                        let (t, m) = read_one(p, Purpose::Submission, plan, &resolver, &clock);
-                        (t, m, None, None)
-                    }
-                };
-                progress.file_read(p);
-                r
-            })
-            .collect();
-        for r in read {
-            if r.2.is_some() && r.3.is_none() && !r.0.observations.is_empty() {
-                unspilled.push(results.len());
-                unspilled_rows += r.0.observations.len();
-            }
-            results.push(r);
-        }
-        if let Some(c) = cache.as_mut().filter(|_| unspilled_rows >= plan.rows_held) {
-            spill(c, &mut results, &std::mem::take(&mut unspilled)).context("writing the cache")?;
-            (unspilled_rows, spilled) = (0, true);
-        }
-    }
-    // A run that wrote some of its rows to the cache writes the rest too: its later
-    // stages then read every period the same way.
-    if let Some(c) = cache.as_mut().filter(|_| spilled && !unspilled.is_empty()) {
-        spill(c, &mut results, &unspilled).context("writing the cache")?;
-    }
+    let results = read_submissions(&paths, plan, &resolver, &clock, &mut cache, &counts, progress)?;
     let (hits, not_read) = (counts.hits.into_inner(), counts.not_read.into_inner());
     let mut read = Files::default();
     let mut stored = Vec::with_capacity(results.len());
@@ -395,28 +357,104 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
 /// cache ([`spill`]).
 const READ_PART: usize = 512;
 
-/// Writes the files `which` of `results` (read afresh) to the cache as a segment and lets
-/// go of their rows: they are then where [`cache::Stored`] says, as for a file the cache
-/// had. Whether settling each on its own changes nothing is found first, as the cache
-/// keeps for files it has ([`cache::Cache::settled_alone`]).
-fn spill(cache: &mut cache::Cache, results: &mut [Read], which: &[usize]) -> Result<()> {
-    if which.is_empty() {
-        return Ok(());
-    }
-    let alone: Vec<bool> = which.par_iter().map(|i| table::settles_alone(&results[*i].0)).collect();
-    let files: Vec<(String, &FileTable)> = which.iter().filter_map(|i| Some((results[*i].2.clone()?, &results[*i].0))).collect();
-    anyhow::ensure!(files.len() == which.len(), "a file read afresh without its cache key");
-    let stored = cache.spill(&files)?;
-    drop(files);
-    for ((i, s), alone) in which.iter().zip(stored).zip(alone) {
-        let (table, _, key, place) = &mut results[*i];
-        table.observations = Vec::new();
-        if let (true, Some(k)) = (alone, key.as_ref()) {
-            cache.settled_alone.insert(k.clone());
+/// Stage 1–3 of every submission, in parallel, `READ_PART` files at a time, through the
+/// cache when there is one; results keep the sorted input order. Once the rows read
+/// afresh pass `plan.rows_held`, they are written to the cache as a segment (on a thread
+/// of its own, while the next part is read) and let go of: they are then where
+/// [`cache::Stored`] says, as for a file the cache had.
+fn read_submissions(
+    paths: &[PathBuf],
+    plan: &RunPlan,
+    resolver: &Resolver,
+    clock: &timings::StageClock,
+    cache: &mut Option<cache::Cache>,
+    counts: &CacheCounts,
+    progress: &dyn Progress,
+) -> Result<Vec<Read>> {
+    let mut results: Vec<Read> = Vec::with_capacity(paths.len());
+    let written = std::thread::scope(|scope| -> Result<Vec<(Vec<usize>, Vec<bool>, cache::Spilled)>> {
+        let cache = cache.as_ref();
+        let mut number = cache.map(cache::Cache::next_number).unwrap_or(0);
+        // Files read afresh whose rows are not in the cache yet (their places in
+        // `results`), and how many rows they hold.
+        let (mut unspilled, mut unspilled_rows, mut spilling) = (Vec::new(), 0, false);
+        // The segment being written (one at a time: at most two parts' rows are held),
+        // and those written.
+        let mut writing: Option<(Vec<usize>, Vec<bool>, std::thread::ScopedJoinHandle<Result<cache::Spilled>>)> = None;
+        let mut written = Vec::new();
+        let finish = |w: Option<(Vec<usize>, Vec<bool>, std::thread::ScopedJoinHandle<Result<cache::Spilled>>)>, written: &mut Vec<_>| -> Result<()> {
+            if let Some((which, alone, handle)) = w {
+                let spilled = handle.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the thread stopped"))).context("writing the cache")?;
+                written.push((which, alone, spilled));
+            }
+            Ok(())
+        };
+        let parts: Vec<&[PathBuf]> = paths.chunks(READ_PART).collect();
+        for (n, part) in parts.iter().enumerate() {
+            let read: Vec<Read> = part
+                .par_iter()
+                // In small pieces: the files to read are together (a new week's folder, at
+                // the end of a year's), and in large pieces rayon began with one thread
+                // reading them all.
+                .with_max_len(8)
+                .map(|p| {
+                    let r = match cache {
+                        Some(c) => read_through_cache(p, plan, resolver, clock, c, counts),
+                        None => {
+                            let (t, m) = read_one(p, Purpose::Submission, plan, resolver, clock);
+                            (t, m, None, None)
+                        }
+                    };
+                    progress.file_read(p);
+                    r
+                })
+                .collect();
+            for r in read {
+                if r.2.is_some() && r.3.is_none() && !r.0.observations.is_empty() {
+                    unspilled.push(results.len());
+                    unspilled_rows += r.0.observations.len();
+                }
+                results.push(r);
+            }
+            // A run that wrote some of its rows to the cache writes the rest too: its later
+            // stages then read every period the same way.
+            let last = n + 1 == parts.len();
+            let Some(c) = cache.filter(|_| unspilled_rows >= plan.rows_held || (last && spilling && !unspilled.is_empty())) else { continue };
+            finish(writing.take(), &mut written)?;
+            spilling = true;
+            let which = std::mem::take(&mut unspilled);
+            unspilled_rows = 0;
+            // Whether settling each on its own changes nothing, as the cache keeps for the
+            // files it has ([`cache::Cache::settled_alone`]); found before the rows go.
+            let alone: Vec<bool> = which.par_iter().map(|i| table::settles_alone(&results[*i].0)).collect();
+            // The rows moved to the writing thread, with a copy of their files' records.
+            let files: Vec<(String, FileTable)> = which
+                .iter()
+                .map(|i| {
+                    let (t, _, key, _) = &mut results[*i];
+                    let rows = std::mem::take(&mut t.observations);
+                    (key.clone().unwrap_or_default(), FileTable { observations: rows, outcome: t.outcome.clone(), targets: t.targets.clone(), statuses: t.statuses.clone(), findings: t.findings.clone() })
+                })
+                .collect();
+            let this = number;
+            number += 1;
+            writing = Some((which, alone, scope.spawn(move || c.write_spilled(this, &files.iter().map(|(k, f)| (k.clone(), f)).collect::<Vec<_>>()))));
         }
-        *place = Some(s);
+        finish(writing.take(), &mut written)?;
+        Ok(written)
+    })?;
+    if let Some(c) = cache.as_mut() {
+        for (which, alone, spilled) in written {
+            for ((i, place), alone) in which.into_iter().zip(c.add_spilled(spilled)).zip(alone) {
+                let (_, _, key, stored) = &mut results[i];
+                if let (true, Some(k)) = (alone, key.as_ref()) {
+                    c.settled_alone.insert(k.clone());
+                }
+                *stored = Some(place);
+            }
+        }
     }
-    Ok(())
+    Ok(results)
 }
 
 /// The run's submission files as read, in input order: their tables, file times and
