@@ -357,6 +357,14 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
 /// cache ([`spill`]).
 const READ_PART: usize = 512;
 
+/// Files read afresh written to the cache as one segment while reading: their places in
+/// the results, whether each settles alone, and the segment (being written, then written).
+struct Part<S> {
+    which: Vec<usize>,
+    alone: Vec<bool>,
+    segment: S,
+}
+
 /// Stage 1–3 of every submission, in parallel, `READ_PART` files at a time, through the
 /// cache when there is one; results keep the sorted input order. Once the rows read
 /// afresh pass `plan.rows_held`, they are written to the cache as a segment (on a thread
@@ -372,7 +380,7 @@ fn read_submissions(
     progress: &dyn Progress,
 ) -> Result<Vec<Read>> {
     let mut results: Vec<Read> = Vec::with_capacity(paths.len());
-    let written = std::thread::scope(|scope| -> Result<Vec<(Vec<usize>, Vec<bool>, cache::Spilled)>> {
+    let written = std::thread::scope(|scope| -> Result<Vec<Part<cache::Spilled>>> {
         let cache = cache.as_ref();
         let mut number = cache.map(cache::Cache::next_number).unwrap_or(0);
         // Files read afresh whose rows are not in the cache yet (their places in
@@ -380,12 +388,12 @@ fn read_submissions(
         let (mut unspilled, mut unspilled_rows, mut spilling) = (Vec::new(), 0, false);
         // The segment being written (one at a time: at most two parts' rows are held),
         // and those written.
-        let mut writing: Option<(Vec<usize>, Vec<bool>, std::thread::ScopedJoinHandle<Result<cache::Spilled>>)> = None;
+        let mut writing: Option<Part<std::thread::ScopedJoinHandle<Result<cache::Spilled>>>> = None;
         let mut written = Vec::new();
-        let finish = |w: Option<(Vec<usize>, Vec<bool>, std::thread::ScopedJoinHandle<Result<cache::Spilled>>)>, written: &mut Vec<_>| -> Result<()> {
-            if let Some((which, alone, handle)) = w {
-                let spilled = handle.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the thread stopped"))).context("writing the cache")?;
-                written.push((which, alone, spilled));
+        let finish = |w: Option<Part<std::thread::ScopedJoinHandle<Result<cache::Spilled>>>>, written: &mut Vec<Part<cache::Spilled>>| -> Result<()> {
+            if let Some(Part { which, alone, segment }) = w {
+                let segment = segment.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the thread stopped"))).context("writing the cache")?;
+                written.push(Part { which, alone, segment });
             }
             Ok(())
         };
@@ -438,14 +446,14 @@ fn read_submissions(
                 .collect();
             let this = number;
             number += 1;
-            writing = Some((which, alone, scope.spawn(move || c.write_spilled(this, &files.iter().map(|(k, f)| (k.clone(), f)).collect::<Vec<_>>()))));
+            writing = Some(Part { which, alone, segment: scope.spawn(move || c.write_spilled(this, &files.iter().map(|(k, f)| (k.clone(), f)).collect::<Vec<_>>())) });
         }
         finish(writing.take(), &mut written)?;
         Ok(written)
     })?;
     if let Some(c) = cache.as_mut() {
-        for (which, alone, spilled) in written {
-            for ((i, place), alone) in which.into_iter().zip(c.add_spilled(spilled)).zip(alone) {
+        for Part { which, alone, segment } in written {
+            for ((i, place), alone) in which.into_iter().zip(c.add_spilled(segment)).zip(alone) {
                 let (_, _, key, stored) = &mut results[i];
                 if let (true, Some(k)) = (alone, key.as_ref()) {
                     c.settled_alone.insert(k.clone());
