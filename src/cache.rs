@@ -611,8 +611,8 @@ impl Cache {
     /// afresh is written a part at a time and its rows let go of (a year's rows held until
     /// the end of reading were most of its peak). [`Cache::add_spilled`] then takes it as
     /// a segment found on disk.
-    pub fn write_spilled(&self, number: u64, files: &[(String, &FileTable)]) -> Result<Spilled> {
-        let (segment, stored) = self.write_segment(number, files)?;
+    pub fn write_spilled(&self, number: u64, files: &[(String, FileTable)]) -> Result<Spilled> {
+        let (segment, stored) = self.write_segment(number, &files.iter().map(|(k, f)| (k.clone(), f)).collect::<Vec<_>>())?;
         Ok(Spilled { segment, stored })
     }
 

@@ -354,7 +354,7 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
 }
 
 /// Files read at a time: between two parts, the rows read afresh may be written to the
-/// cache ([`spill`]).
+/// cache ([`read_submissions`]).
 const READ_PART: usize = 512;
 
 /// Files read afresh written to the cache as one segment while reading: their places in
@@ -446,7 +446,7 @@ fn read_submissions(
                 .collect();
             let this = number;
             number += 1;
-            writing = Some(Part { which, alone, segment: scope.spawn(move || c.write_spilled(this, &files.iter().map(|(k, f)| (k.clone(), f)).collect::<Vec<_>>())) });
+            writing = Some(Part { which, alone, segment: scope.spawn(move || c.write_spilled(this, &files)) });
         }
         finish(writing.take(), &mut written)?;
         Ok(written)
