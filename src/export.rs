@@ -386,12 +386,21 @@ fn decode_batches<'p, 'a>(which: &'p [&'p Period<'a>], at_once: usize) -> Vec<&'
 /// longer in the table are removed. Needs nothing but the table, so a run writes it
 /// while it computes and renders the rest; [`write`] lists it in the manifest.
 /// `before`: what the previous run into `d` wrote ([`PreviousPartitions`]).
-pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition]) -> Result<Vec<Partition>> {
+/// `sums`: the districts' sums being made, handed the rows of the periods it needs as
+/// they are decoded for the table (and the rows of those periods decoded for it alone).
+pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition], sums: Option<&crate::period_sums::Summing>) -> Result<Vec<Partition>> {
     let same = |part: &Period| unchanged(d, before, part.period, &part.fingerprint);
     let reused: Vec<Option<&Partition>> = periods.iter().map(same).collect();
-    // The periods to write, with the rows of those still in the cache.
-    let changed: Vec<&Period> = periods.iter().zip(&reused).filter(|(_, r)| r.is_none()).map(|(p, _)| p).collect();
-    let write = |part: &Period, rows: &[&table::Observation]| -> Result<Partition> {
+    // The periods to write, or to sum, with the rows of those still in the cache.
+    let needed: Vec<&Period> = periods.iter().zip(&reused).filter(|(p, r)| r.is_none() || sums.is_some_and(|s| s.needs(p))).map(|(p, _)| p).collect();
+    let kept: std::collections::BTreeSet<chrono::NaiveDate> = periods.iter().zip(&reused).filter(|(_, r)| r.is_some()).map(|(p, _)| p.period).collect();
+    let write = |part: &Period, rows: &[&table::Observation]| -> Result<Option<Partition>> {
+        if let Some(s) = sums {
+            s.add(part, rows)?;
+        }
+        if kept.contains(&part.period) {
+            return Ok(None);
+        }
         let period = part.period;
         let (parquet, csv) = rayon::join(
             // In row groups of PART_ROWS: a period's frame whole was 20 MB, two periods
@@ -404,9 +413,9 @@ pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition]) -> Res
             },
             || write_atomic_with(d, &format!("{OBSERVATIONS_CSV_DIR}/{period}.csv"), &|w| observations_csv(rows, w)),
         );
-        Ok(Partition { period, rows: rows.len(), fingerprint: part.fingerprint.clone(), parquet: parquet?, csv: csv? })
+        Ok(Some(Partition { period, rows: rows.len(), fingerprint: part.fingerprint.clone(), parquet: parquet?, csv: csv? }))
     };
-    let mut written = periods.map_rows(&changed, write)?.into_iter();
+    let mut written = periods.map_rows(&needed, write)?.into_iter().flatten();
     let partitions: Vec<Partition> = reused.into_iter().map(|r| r.cloned().or_else(|| written.next())).collect::<Option<_>>().context("a period's partition was not written")?;
     // What an earlier run left: other periods, and the single files of older versions.
     remove_other_partitions(d, &partitions, [OBSERVATIONS_DIR, OBSERVATIONS_CSV_DIR], ["export/observations.parquet", "export/observations.csv"]);
@@ -894,7 +903,7 @@ mod tests {
         let small = vec![row(15, 3)];
         let obs: Observations = [big.clone(), small.clone()].into_iter().collect();
         let dir = tempfile::tempdir().unwrap();
-        let partitions = canonical_table(dir.path(), &Periods::new(&obs, None, None), &[]).unwrap();
+        let partitions = canonical_table(dir.path(), &Periods::new(&obs, None, None), &[], None).unwrap();
         assert_eq!(partitions.iter().map(|p| p.rows).collect::<Vec<_>>(), [big.len(), 1]);
         for (p, rows) in partitions.iter().zip([&big, &small]) {
             let got = ParquetReader::new(std::fs::File::open(dir.path().join(&p.parquet.path)).unwrap()).finish().unwrap();

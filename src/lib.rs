@@ -702,15 +702,14 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     // What needs the figures themselves (the canonical table, the districts' sums, the
     // checks, the institutions) is done first; the figures are then let go of, before
     // attainment and the reports (a year's are 300 MB).
-    // When the checks go through every period from the cache (nothing to carry on from),
-    // the sums' batches, the checks' and the table's side by side were a year's peak:
-    // the table is then begun once the sums are done.
-    let after_the_sums = earlier_checks.checked_through().is_none() && periods.any_in_cache();
     let (table, from_figures, record) = std::thread::scope(|scope| {
         // The canonical table needs nothing else: it is written (to the export, and to
         // the archive) while the rest is computed (a year's table takes seconds to write).
+        // With the cache, the districts' sums are made in the same pass over the rows:
+        // a year's rows from the cache are decoded once for both (and the sums' batches,
+        // the checks' and the table's side by side were a year's peak).
         let for_table = periods.clone();
-        let write_table = move || {
+        let table = scope.spawn(move || {
             let started = std::time::Instant::now();
             // What the previous run into the same folder wrote, period by period (read
             // here: a year's manifest is 17 MB); attainment's is handed on.
@@ -718,55 +717,37 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
             if let Some(dir) = archive {
                 archive::write_partitions(dir, &for_table)?;
             }
-            let partitions = export::canonical_table(&plan.out, &for_table, &before.observations)?;
-            Ok::<_, anyhow::Error>((partitions, cutting + started.elapsed(), before.attainment))
-        };
+            let summing = plan.cache.as_ref().map(|dir| period_sums::Summing::begin(&for_table, &dir.join("sums"))).transpose().context("summing the districts' figures")?;
+            let partitions = export::canonical_table(&plan.out, &for_table, &before.observations, summing.as_ref())?;
+            let sums = summing.map(|s| s.finish(&for_table)).transpose().context("summing the districts' figures")?;
+            Ok::<_, anyhow::Error>((partitions, cutting + started.elapsed(), before.attainment, sums))
+        });
         let record = archive.map(|dir| scope.spawn(|| archive::write_record(dir, &read, record_period)));
-        let (table, from_figures) = if after_the_sums {
-            let mut table = None;
-            let from_figures = from_figures(plan, &read, &observations, periods, period, earlier_checks, || table = Some(scope.spawn(write_table)));
-            (table, from_figures)
-        } else {
-            let table = scope.spawn(write_table);
-            (Some(table), from_figures(plan, &read, &observations, periods, period, earlier_checks, || ()))
-        };
+        let from_figures = from_figures(plan, &read, &observations, periods, period, earlier_checks);
         let record = record.map(|r| r.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the run record stopped"))));
-        let table = table.map_or_else(|| Err(anyhow::anyhow!("the canonical table was not written")), |t| t.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped"))));
-        (table, from_figures, record)
+        (table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped"))), from_figures, record)
     });
     drop(observations);
     record.transpose().context("writing the archive's run record")?;
-    let (partitions, table_took, attainment_before) = table?;
-    attain_report_export(plan, read, from_figures?, (partitions, table_took), &attainment_before, period, stage, timings, run_started, progress)
+    let (partitions, table_took, attainment_before, sums) = table?;
+    let mut from_figures = from_figures?;
+    from_figures.figures = from_figures.figures.or(sums);
+    attain_report_export(plan, read, from_figures, (partitions, table_took), &attainment_before, period, stage, timings, run_started, progress)
 }
 
 /// What the run needs of the figures themselves, besides the canonical table.
 struct FromFigures {
     /// The districts' sums, for attainment (each period's read or made a frame only when
-    /// attainment computes it, once the figures are let go of).
-    figures: period_sums::Sums,
+    /// attainment computes it, once the figures are let go of); with the cache, made in
+    /// the canonical table's pass and put here after.
+    figures: Option<period_sums::Sums>,
     checked: checks_state::Found,
     institutions: Vec<institutions::Institution>,
 }
 
-/// `after_sums` is called once the districts' sums are done (or failed).
-fn from_figures(
-    plan: &RunPlan,
-    read: &Consolidated,
-    observations: &table::Observations,
-    periods: std::sync::Arc<export::Periods>,
-    period: chrono::NaiveDate,
-    earlier_checks: checks_state::Earlier,
-    after_sums: impl FnOnce(),
-) -> Result<FromFigures> {
-    let figures = match &plan.cache {
-        // Periods whose rows are unchanged: their sums come from the cache.
-        Some(dir) => period_sums::district_sums(&periods, &dir.join("sums")),
-        None => Ok(period_sums::Sums::held(table::district_sums(observations))),
-    }
-    .context("summing the districts' figures");
-    after_sums();
-    let figures = figures?;
+fn from_figures(plan: &RunPlan, read: &Consolidated, observations: &table::Observations, periods: std::sync::Arc<export::Periods>, period: chrono::NaiveDate, earlier_checks: checks_state::Earlier) -> Result<FromFigures> {
+    // Without the cache, the sums of the rows held (with it, the table's pass makes them).
+    let figures = plan.cache.is_none().then(|| period_sums::Sums::held(table::district_sums(observations)));
     // Staff vaccinated per institution, from agency submissions.
     let institutions = institutions::compute(observations, &read.targets);
     // Figures that cannot all be right: counts going down, dose 2 above dose 1, unusual
@@ -816,6 +797,7 @@ fn attain_report_export(
     let gazetteer = gazetteer::embedded();
     let Consolidated { files: outcomes, targets_file, mut findings, observations: _, targets, statuses, id_seed, period_keys } = read;
     let FromFigures { figures, checked, institutions } = from_figures;
+    let figures = figures.context("the districts' figures were not summed")?;
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
     let attained = match &plan.cache {
         // Periods whose figures and targets are unchanged come from the cache.

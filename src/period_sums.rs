@@ -134,51 +134,98 @@ fn parse_scope(text: &str) -> Option<(Scope, u64)> {
     Some(((districts, combos), bytes))
 }
 
-/// [`crate::table::district_sums`] of all the periods' rows, row for row, with the
-/// periods whose rows are unchanged left in `dir` (their scope read from there) and the
-/// others summed and written there.
+/// The districts' sums of every period of `periods`: those kept in `dir` under the
+/// period's key read back, the others summed from their rows and kept.
 pub fn district_sums(periods: &Periods, dir: &Path) -> Result<Sums> {
-    let file_of = |p: &Period| format!("{}-{}.tsv", p.period, p.fingerprint);
-    let scope_file_of = |p: &Period| format!("{}-{}.scope", p.period, p.fingerprint);
-    use rayon::prelude::*;
-    let all: Vec<&Period> = periods.iter().collect();
-    // Kept: the scope read, the sums left in their file (when it is still the size the
-    // scope says). A period without its scope file (a cache made before there were any)
-    // is read whole and its scope written; one damaged, or written by another run, is
-    // summed again.
-    let kept: Vec<Option<PeriodSums>> = all
-        .par_iter()
-        .map(|p| -> Result<Option<PeriodSums>> {
-            let file = dir.join(file_of(p));
-            if !file.is_file() {
-                return Ok(None);
-            }
-            let scope = std::fs::read_to_string(dir.join(scope_file_of(p))).ok().and_then(|text| parse_scope(&text));
-            if let Some(((districts, combos), _)) = scope.filter(|(_, bytes)| crate::export::still_there(dir, &file_of(p), *bytes)) {
-                return Ok(Some(PeriodSums { period: p.period, held: None, file: Some(file), districts, combos }));
-            }
-            let Some((text, sums)) = std::fs::read_to_string(&file).ok().and_then(|text| parse(&text, p.period).map(|sums| (text, sums))) else { return Ok(None) };
-            let read = PeriodSums::held(p.period, sums);
-            write_atomic(dir, &scope_file_of(p), print_scope(&read.districts, &read.combos, text.len()).as_bytes())?;
-            Ok(Some(read))
-        })
-        .collect::<Result<_>>()?;
-    let changed: Vec<&Period> = all.iter().zip(&kept).filter(|(_, k)| k.is_none()).map(|(p, _)| *p).collect();
-    // The rows of the periods to sum that are still in the cache.
-    let summed: Vec<PeriodSums> = periods.map_rows(&changed, |p, rows| -> Result<PeriodSums> {
+    Summing::begin(periods, dir)?.finish(periods)
+}
+
+/// [`district_sums`] in steps, so that another pass over the periods' rows (the
+/// canonical table's) can hand them over ([`Summing::add`]) and a year's rows are
+/// decoded from the cache once for both; [`Summing::finish`] sums what no pass handed over.
+pub struct Summing {
+    dir: PathBuf,
+    /// Per period of the table, in order: its sums, when kept or already summed.
+    done: Vec<std::sync::Mutex<Option<PeriodSums>>>,
+    periods: Vec<chrono::NaiveDate>,
+}
+
+impl Summing {
+    /// Reads the sums kept in `dir` (their scopes, the sums left in their files when still
+    /// the size the scope says). A period without its scope file (a cache made before
+    /// there were any) is read whole and its scope written; one damaged, or written by
+    /// another run, is summed again.
+    pub fn begin(periods: &Periods, dir: &Path) -> Result<Summing> {
+        use rayon::prelude::*;
+        let all: Vec<&Period> = periods.iter().collect();
+        let kept: Vec<Option<PeriodSums>> = all
+            .par_iter()
+            .map(|p| -> Result<Option<PeriodSums>> {
+                let file = dir.join(file_of(p));
+                if !file.is_file() {
+                    return Ok(None);
+                }
+                let scope = std::fs::read_to_string(dir.join(scope_file_of(p))).ok().and_then(|text| parse_scope(&text));
+                if let Some(((districts, combos), _)) = scope.filter(|(_, bytes)| crate::export::still_there(dir, &file_of(p), *bytes)) {
+                    return Ok(Some(PeriodSums { period: p.period, held: None, file: Some(file), districts, combos }));
+                }
+                let Some((text, sums)) = std::fs::read_to_string(&file).ok().and_then(|text| parse(&text, p.period).map(|sums| (text, sums))) else { return Ok(None) };
+                let read = PeriodSums::held(p.period, sums);
+                write_atomic(dir, &scope_file_of(p), print_scope(&read.districts, &read.combos, text.len()).as_bytes())?;
+                Ok(Some(read))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Summing { dir: dir.to_path_buf(), periods: all.iter().map(|p| p.period).collect(), done: kept.into_iter().map(std::sync::Mutex::new).collect() })
+    }
+
+    /// The place of `period` among the table's periods.
+    fn slot(&self, period: chrono::NaiveDate) -> Option<&std::sync::Mutex<Option<PeriodSums>>> {
+        self.periods.binary_search(&period).ok().and_then(|i| self.done.get(i))
+    }
+
+    /// Whether period `p`'s sums are still to be made.
+    pub fn needs(&self, p: &Period) -> bool {
+        self.slot(p.period).is_some_and(|s| s.lock().unwrap_or_else(|e| e.into_inner()).is_none())
+    }
+
+    /// Sums period `p`'s `rows` and keeps them (the scope first: sums without it are read
+    /// whole, not taken as empty), unless they are done.
+    pub fn add(&self, p: &Period, rows: &[&crate::table::Observation]) -> Result<()> {
+        if !self.needs(p) {
+            return Ok(());
+        }
         let summed = PeriodSums::held(p.period, crate::table::district_sums(rows.iter().copied()));
         if let Some(text) = print(summed.held.as_deref().unwrap_or_default()) {
-            // The scope first: sums without it are read whole, not taken as empty.
-            write_atomic(dir, &scope_file_of(p), print_scope(&summed.districts, &summed.combos, text.len()).as_bytes())?;
-            write_atomic(dir, &file_of(p), text.as_bytes())?;
+            write_atomic(&self.dir, &scope_file_of(p), print_scope(&summed.districts, &summed.combos, text.len()).as_bytes())?;
+            write_atomic(&self.dir, &file_of(p), text.as_bytes())?;
         }
-        Ok(summed)
-    })?;
-    let mut summed = summed.into_iter();
-    let periods: Vec<PeriodSums> = kept.into_iter().filter_map(|k| k.or_else(|| summed.next())).collect();
-    let keep: Vec<String> = all.iter().flat_map(|p| [file_of(p), scope_file_of(p)]).collect();
-    crate::attain_cache::prune(dir, &keep, |d| all.iter().any(|p| p.period == d));
-    Ok(Sums { periods })
+        if let Some(slot) = self.slot(p.period) {
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(summed);
+        }
+        Ok(())
+    }
+
+    /// The sums of every period: those not done yet summed from their rows (decoded from
+    /// the cache a batch at a time); the files of this run's periods under other keys removed.
+    pub fn finish(self, periods: &Periods) -> Result<Sums> {
+        let all: Vec<&Period> = periods.iter().collect();
+        let left: Vec<&Period> = all.iter().copied().filter(|p| self.needs(p)).collect();
+        periods.map_rows(&left, |p, rows| self.add(p, rows))?;
+        let done: Vec<PeriodSums> = self.done.into_iter().map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner())).collect::<Option<_>>().context("a period's sums were not made")?;
+        let keep: Vec<String> = all.iter().flat_map(|p| [file_of(p), scope_file_of(p)]).collect();
+        crate::attain_cache::prune(&self.dir, &keep, |d| all.iter().any(|p| p.period == d));
+        Ok(Sums { periods: done })
+    }
+}
+
+/// The file of a period's sums, by its key.
+fn file_of(p: &Period) -> String {
+    format!("{}-{}.tsv", p.period, p.fingerprint)
+}
+
+/// The file of a period's scope, beside its sums.
+fn scope_file_of(p: &Period) -> String {
+    format!("{}-{}.scope", p.period, p.fingerprint)
 }
 
 /// A period's sums as the file's text; `None` when a text could not be read back (codes

@@ -286,6 +286,31 @@ fn a_run_that_writes_its_rows_to_the_cache_as_it_reads_writes_what_one_holding_t
     same(written_alike(&out, &archive), written_alike(&held, &held_archive), "the run again");
 }
 
+/// The districts' sums are made in the canonical table's pass over the rows; with the
+/// table's files unchanged and the sums gone, they are made from the rows alone, the same.
+#[test]
+fn sums_gone_with_the_table_unchanged_are_made_again_the_same() {
+    let (dir, subs) = copied_submissions();
+    let out = dir.path().join("out");
+    run(&subs, &out, &[]);
+    let sums = out.join(".cache/sums");
+    // `files_under` leaves the cache out: its files, by name.
+    let files_of = |d: &Path| {
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(d).unwrap().flatten().map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())).collect();
+        v.sort();
+        v
+    };
+    let before = files_of(&sums);
+    let attainment = attainment_files(&out);
+    assert_eq!(before.len(), 6, "one file of sums per week, and its scope");
+    std::fs::remove_dir_all(&sums).unwrap();
+    std::fs::remove_dir_all(out.join(".cache/attainment")).unwrap();
+    let again = run_timings(&subs, &out, &[]);
+    assert_eq!(line(&again, "cache:"), "cache: 35 of 35 files reused");
+    assert!(files_of(&sums) == before, "the sums made again differ");
+    assert!(attainment_files(&out) == attainment, "the attainment from the sums made again differs");
+}
+
 /// A weekly run leaves the earlier weeks' rows in the cache, as no stage needs them, and
 /// writes what a fresh run writes. A resubmission for an earlier week takes the rows of
 /// the weeks it touches out of the cache, to be settled with it.
