@@ -123,7 +123,7 @@ impl Timings {
             format!("attain:               {:8.1} ms", ms(self.attain)),
             format!("report:               {:8.1} ms", ms(self.report)),
             format!("export:               {:8.1} ms (the attainment tables are written beside report)", ms(self.export)),
-            format!("  canonical table:    {:8.1} ms (export and archive, written beside attain and report)", ms(self.table_export)),
+            format!("  canonical table:    {:8.1} ms (export and archive, and the districts' sums with the cache; beside attain and report)", ms(self.table_export)),
             format!("total:                {:8.1} ms", ms(self.total)),
         ];
         out.push(format!("cache: {} of {} files reused", self.files_cached.0, self.files_cached.1));
