@@ -400,22 +400,27 @@ impl Cache {
         if crate::export::sha256_file(&dir.join(observations)).ok()? != index.observations_sha256 {
             return None;
         }
-        let mut keys = Vec::with_capacity(index.entries.len());
+        Some(Self::opened(number, index, None))
+    }
+
+    /// A segment's index taken apart: the segment as decoding needs it, and each entry's
+    /// key, table (rows not decoded) and where its rows are. `verified`: its observations
+    /// file, when its hash is known to be right (just written).
+    fn opened(number: u64, index: Index, verified: Option<FileId>) -> SegmentIndex {
+        let Index { observations_sha256, texts, entries, .. } = index;
+        let mut keys = Vec::with_capacity(entries.len());
         let mut starts = vec![0];
-        for e in &index.entries {
-            starts.push(starts[starts.len() - 1] + e.links.iter().map(|(_, _, n)| n).sum::<usize>());
-        }
-        let tables = index
-            .entries
+        let tables = entries
             .into_iter()
             .enumerate()
             .map(|(i, e)| {
+                starts.push(starts[starts.len() - 1] + e.links.iter().map(|(_, _, n)| n).sum::<usize>());
                 keys.push(e.key.clone());
                 let links = e.links.iter().map(|(d, p, n)| (Sym::new(d), *p, *n)).collect();
                 (e.key, FileTable { observations: Vec::new(), outcome: e.outcome, targets: e.targets, statuses: e.statuses, findings: e.findings }, Stored { segment: number, entry: i as u32, links })
             })
             .collect();
-        Some((Segment { number, keys, starts, observations_sha256: index.observations_sha256, texts: index.texts, prepared: Default::default(), verified: Default::default() }, tables))
+        (Segment { number, keys, starts, observations_sha256, texts, prepared: Default::default(), verified: Mutex::new(verified) }, tables)
     }
 
     /// The rows of the `wanted` entries, in their order: each segment holding some is
@@ -655,18 +660,10 @@ impl Cache {
         };
         // Streamed to the file: a year's index as one text was 10 MB more for the moment.
         write_atomic_with(&self.dir, &index_file, &|w| Ok(serde_json::to_writer(w, &index)?))?;
-        let Index { observations_sha256, texts, entries, .. } = index;
-        let mut starts = vec![0];
-        let mut keys = Vec::with_capacity(entries.len());
-        let mut stored = Vec::with_capacity(entries.len());
-        for (i, e) in entries.into_iter().enumerate() {
-            starts.push(starts[starts.len() - 1] + e.links.iter().map(|(_, _, n)| n).sum::<usize>());
-            stored.push(Stored { segment: number, entry: i as u32, links: e.links.iter().map(|(d, p, n)| (Sym::new(d), *p, *n)).collect() });
-            keys.push(e.key);
-        }
         // Its hash is the one just written: decoding it in this run does not hash it again.
         let written = std::fs::metadata(self.dir.join(&observations)).ok().map(|m| FileId::of(&m));
-        Ok((Segment { number, keys, starts, observations_sha256, texts, prepared: Default::default(), verified: Mutex::new(written) }, stored))
+        let (segment, tables) = Self::opened(number, index, written);
+        Ok((segment, tables.into_iter().map(|(_, _, stored)| stored).collect()))
     }
 }
 
