@@ -29,9 +29,6 @@ use std::path::Path;
 const FORMAT: &str = "sitrep checks carried, 2";
 const STATE: &str = "state.json";
 const CARRY: &str = "carry.parquet";
-/// Rows of the cache checked at once when every period is checked ([`Chain`]): each
-/// batch decodes its segments again and ranks its places afresh.
-const CHECKED_AT_ONCE: usize = 1 << 19;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct State {
@@ -117,7 +114,7 @@ pub fn run(obs: &Observations, periods: &Periods, keys: Option<&BTreeMap<NaiveDa
         // earlier week changed): a batch of periods at a time, each carried on from the
         // ones before (a year's rows decoded at once were 480 MB).
         let mut chain = Chain::default();
-        periods.for_each_batch(CHECKED_AT_ONCE, |last, rows| {
+        periods.for_each_batch(|last, rows| {
             chain.add(last, rows, period, rules);
             Ok(())
         })?;
@@ -160,8 +157,8 @@ pub fn run(obs: &Observations, periods: &Periods, keys: Option<&BTreeMap<NaiveDa
 /// it. Counts down and doses on each place's last checked figure and the new ones (doses
 /// in the new periods only), jumps on the points they look back to and the new ones.
 fn carried_on(lists: [Keyed; 4], carry: Carry, through: Option<NaiveDate>, new: &[&[Observation]], period: NaiveDate, rules: &CheckRules) -> ([Keyed; 4], Carry) {
-    // The carried figures before the new rows, borrowed (a batch of periods is up to two
-    // million rows).
+    // The carried figures before the new rows, borrowed (a batch of periods is up to half
+    // a million rows).
     fn joined<'a>(before: &'a [Observation], new: &[&'a [Observation]]) -> Vec<&'a [Observation]> {
         std::iter::once(before).chain(new.iter().copied()).collect()
     }

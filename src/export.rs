@@ -329,13 +329,12 @@ impl<'a> Periods<'a> {
         self.parts.iter().any(|p| p.in_cache)
     }
 
-    /// `f` of the rows of every period, oldest first, a batch of periods at a time (at
-    /// most `rows_at_once` rows of the cache each, as [`Periods::map_rows`] cuts them),
-    /// with the batch's last period: for what must see the periods in order. Held rows
-    /// are copied into their batch.
-    pub fn for_each_batch(&self, rows_at_once: usize, mut f: impl FnMut(chrono::NaiveDate, Observations) -> Result<()>) -> Result<()> {
+    /// `f` of the rows of every period, oldest first, a batch of periods at a time (cut
+    /// as [`Periods::map_rows`] cuts them), with the batch's last period: for what must
+    /// see the periods in order. Held rows are copied into their batch.
+    pub fn for_each_batch(&self, mut f: impl FnMut(chrono::NaiveDate, Observations) -> Result<()>) -> Result<()> {
         let all: Vec<&Period> = self.parts.iter().collect();
-        for batch in decode_batches(&all, rows_at_once) {
+        for batch in decode_batches(&all, DECODED_AT_ONCE) {
             let decoded = self.decode(batch)?;
             let rows: Observations = batch.iter().zip(decoded).flat_map(|(p, d)| if p.in_cache { d.into_lists() } else { p.runs.iter().map(|run| run.to_vec()).collect() }).collect();
             if let Some(last) = batch.last() {
@@ -357,8 +356,9 @@ impl<'a> Periods<'a> {
     }
 }
 
-/// Rows of the cache decoded at once by [`Periods::map_rows`] (at most; a period with
-/// more is decoded alone): 23 MB, each segment read once per batch.
+/// Rows of the cache decoded at once by [`Periods::map_rows`] and
+/// [`Periods::for_each_batch`] (at most; a period with more is decoded alone): 23 MB, each
+/// segment read once per batch.
 const DECODED_AT_ONCE: usize = 1 << 19;
 
 /// `which` cut, in order, into runs whose rows still in the cache add up to at most
