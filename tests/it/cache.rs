@@ -229,6 +229,15 @@ fn n_of_t(line: &str) -> (usize, usize) {
     (n.parse().unwrap(), t.parse().unwrap())
 }
 
+/// Asserts that two runs wrote the same files (`written_alike`), byte for byte; `when`
+/// names the comparison.
+fn same(a: Vec<(String, Vec<u8>)>, b: Vec<(String, Vec<u8>)>, when: &str) {
+    assert_eq!(a.iter().map(|(n, _)| n).collect::<Vec<_>>(), b.iter().map(|(n, _)| n).collect::<Vec<_>>(), "{when}");
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{when}: {name} differs");
+    }
+}
+
 /// What a run writes that a cached run must write alike: the attainment, findings and
 /// canonical table exports, the files' accounting in the manifest, and the archive's
 /// partitions.
@@ -272,18 +281,12 @@ fn a_run_that_writes_its_rows_to_the_cache_as_it_reads_writes_what_one_holding_t
     let (held, held_archive) = (dir.path().join("held"), dir.path().join("held-arsip"));
     let holding = run_timings(&subs, &held, &["--config", config.to_str().unwrap(), "--archive", held_archive.to_str().unwrap()]);
     assert_eq!(n_of_t(&line(&holding, "rows left in the cache")).0, 0, "a run holding what it read decodes nothing");
-    let same = |a: Vec<(String, Vec<u8>)>, b: Vec<(String, Vec<u8>)>, when: &str| {
-        assert_eq!(a.iter().map(|(n, _)| n).collect::<Vec<_>>(), b.iter().map(|(n, _)| n).collect::<Vec<_>>(), "{when}");
-        for ((name, x), (_, y)) in a.iter().zip(&b) {
-            assert!(x == y, "{when}: {name} differs from the run that held its rows");
-        }
-    };
-    same(written_alike(&out, &archive), written_alike(&held, &held_archive), "the first run");
+    same(written_alike(&out, &archive), written_alike(&held, &held_archive), "the first run, against the run that held its rows");
     let pdfs = |d: &Path| files_under(d).into_iter().filter(|(name, _)| name.ends_with(".pdf")).collect::<Vec<_>>();
     assert!(!pdfs(&out).is_empty() && pdfs(&out) == pdfs(&held), "the reports differ from the run that held its rows");
     // Every file from the segments written while reading.
     assert_eq!(run(&subs, &out, &args), "cache: 35 of 35 files reused");
-    same(written_alike(&out, &archive), written_alike(&held, &held_archive), "the run again");
+    same(written_alike(&out, &archive), written_alike(&held, &held_archive), "the run again, against the run that held its rows");
 }
 
 /// The districts' sums are made in the canonical table's pass over the rows; with the
@@ -340,20 +343,14 @@ fn a_weekly_run_leaves_the_earlier_weeks_rows_in_the_cache() {
         run(&subs, &out, &["--no-cache", "--archive", archive.to_str().unwrap()]);
         written_alike(&out, &archive)
     };
-    let same = |a: Vec<(String, Vec<u8>)>, b: Vec<(String, Vec<u8>)>, when: &str| {
-        assert_eq!(a.iter().map(|(n, _)| n).collect::<Vec<_>>(), b.iter().map(|(n, _)| n).collect::<Vec<_>>(), "{when}");
-        for ((name, x), (_, y)) in a.iter().zip(&b) {
-            assert!(x == y, "{when}: {name} differs from a fresh run's");
-        }
-    };
-    same(written_alike(&out, &archive), fresh("fresh"), "the weekly run");
+    same(written_alike(&out, &archive), fresh("fresh"), "the weekly run, against a fresh run");
 
     // Another archive, the cache as it is: the earlier weeks' partitions are written from
     // the rows kept in the cache.
     let other = dir.path().join("arsip-2");
     let again = run_timings(&subs, &out, &["--archive", other.to_str().unwrap()]);
     assert!(n_of_t(&line(&again, "rows left in the cache")).0 > 0);
-    same(written_alike(&out, &other), fresh("fresh-2"), "a new archive from the cache");
+    same(written_alike(&out, &other), fresh("fresh-2"), "a new archive from the cache, against a fresh run");
 
     // The week-2 Kerinci file sent again, in week 3's folder: week 2's rows come out of
     // the cache and the two files are settled together.
@@ -362,7 +359,7 @@ fn a_weekly_run_leaves_the_earlier_weeks_rows_in_the_cache() {
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("export/manifest.json")).unwrap()).unwrap();
     let statuses: Vec<&str> = manifest["inputs"].as_array().unwrap().iter().filter(|f| f["path"].as_str().unwrap().contains("kerinci_")).map(|f| f["status"].as_str().unwrap()).collect();
     assert!(statuses.contains(&"duplicate"), "{statuses:?}");
-    same(written_alike(&out, &archive), fresh("fresh-3"), "after a resubmission for an earlier week");
+    same(written_alike(&out, &archive), fresh("fresh-3"), "after a resubmission for an earlier week, against a fresh run");
 }
 
 /// A report on an earlier week from the cache checks every week (the state kept for the
