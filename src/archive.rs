@@ -10,7 +10,7 @@
 //! part named by the SHA-256 of its bytes: a weekly run writes its new week's part and
 //! names the others.
 
-use crate::export::{parquet_bytes, write_atomic, Period, Periods};
+use crate::export::{write_atomic, write_atomic_with, Period, Periods};
 use crate::findings::Finding;
 use crate::table::{self, FileOutcome, Observation, ReportedStatus, Target};
 use crate::Consolidated;
@@ -248,9 +248,8 @@ pub fn write_partitions(dir: &Path, periods: &Periods) -> Result<Vec<PathBuf>> {
                 if let Some(w) = known.get(rel).filter(|w| w.period_fingerprint == *fingerprint && crate::export::still_there(dir, rel, w.bytes)) {
                     return Ok((rel.clone(), Written { rows: Some(rows.len()), ..w.clone() }));
                 }
-                // Each partition's frame on its own: one frame of a year's rows was gigabytes.
-                let part = table::observations_frame(rows.iter().copied())?.drop_many(["province_code", "period"]);
-                let out = write_atomic(dir, rel, &parquet_bytes(&part)?)?;
+                // Without the columns the folders name, in polars' default row groups.
+                let out = write_atomic_with(dir, rel, &|w| crate::table_parquet::write(rows, &["province_code", "period"], 512 * 512, ParquetCompression::default(), w))?;
                 Ok((rel.clone(), Written { period_fingerprint: fingerprint.to_string(), bytes: out.bytes, rows: Some(rows.len()) }))
             })
         })?

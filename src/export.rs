@@ -126,13 +126,6 @@ fn whole(w: &mut dyn std::io::Write, bytes: Result<Vec<u8>>) -> Result<()> {
     Ok(w.write_all(&bytes?)?)
 }
 
-pub(crate) fn parquet_bytes(df: &DataFrame) -> Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    let mut df = df.clone();
-    ParquetWriter::new(&mut buf).finish(&mut df)?;
-    Ok(buf)
-}
-
 /// Rows per row group of a period's Parquet file in the export (a national week is
 /// 123,000 rows).
 const PART_ROWS: usize = 1 << 15;
@@ -405,12 +398,7 @@ pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition], sums: 
         let (parquet, csv) = rayon::join(
             // In row groups of PART_ROWS: a period's frame whole was 20 MB, two periods
             // written at once beside the sums and the checks (a year's peak).
-            || {
-                // A period without rows is still a file with the table's columns.
-                let parts: Vec<&[&table::Observation]> = if rows.is_empty() { vec![&[]] } else { rows.chunks(PART_ROWS).collect() };
-                let frames = || parts.iter().map(|part| table::observations_frame(part.iter().copied()));
-                write_atomic_with(d, &format!("{OBSERVATIONS_DIR}/{period}.parquet"), &|w| parquet_batches(frames(), ParquetCompression::default(), w))
-            },
+            || write_atomic_with(d, &format!("{OBSERVATIONS_DIR}/{period}.parquet"), &|w| crate::table_parquet::write(rows, &[], PART_ROWS, ParquetCompression::default(), w)),
             || write_atomic_with(d, &format!("{OBSERVATIONS_CSV_DIR}/{period}.csv"), &|w| observations_csv(rows, w)),
         );
         Ok(Some(Partition { period, rows: rows.len(), fingerprint: part.fingerprint.clone(), parquet: parquet?, csv: csv? }))

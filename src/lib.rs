@@ -32,6 +32,7 @@ pub mod report;
 pub mod summary;
 pub mod sym;
 pub mod table;
+mod table_parquet;
 pub mod template;
 pub mod timings;
 pub mod validate;
