@@ -101,6 +101,16 @@ pub fn cell_ref(row: usize, col: usize) -> String {
     s
 }
 
+/// [`cell_ref`] as an interned text. A year's six million figures are in a few thousand
+/// distinct cells: each thread remembers those it made, so a figure's cell is neither
+/// written out nor looked up in the shared table of texts again.
+pub fn cell_sym(row: usize, col: usize) -> crate::sym::Sym {
+    thread_local! {
+        static MADE: std::cell::RefCell<rustc_hash::FxHashMap<(usize, usize), crate::sym::Sym>> = Default::default();
+    }
+    MADE.with_borrow_mut(|made| *made.entry((row, col)).or_insert_with(|| crate::sym::Sym::new(&cell_ref(row, col))))
+}
+
 /// A finding's code read back (archive, cache): codes are few and fixed, so each
 /// distinct one is kept once for the life of the process.
 fn static_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {

@@ -343,6 +343,8 @@ fn resolve_table(
     }
     // Rows since the last totals row, per column, for reconciliation.
     let mut running: BTreeMap<usize, i64> = BTreeMap::new();
+    // A table's rows are mostly of one province and district.
+    let (mut province_sym, mut district_sym) = (crate::sym::Recent::default(), crate::sym::Recent::default());
     for row in &table.rows {
         match &row.kind {
             RowKind::Total => {
@@ -418,7 +420,7 @@ fn resolve_table(
                     target: v.amount,
                     source: src.to_string(),
                     sheet: sheet.to_string(),
-                    cell: v.cell.clone(),
+                    cell: v.cell.to_string(),
                 });
             }
             out.outcome.rows_accepted += 1;
@@ -435,7 +437,7 @@ fn resolve_table(
         if let Some(status) = reported_status(row, period, &district.code, &area, src, sheet, &mut out.findings) {
             out.statuses.push(status);
         }
-        let row_texts = (Sym::new(&province_code), Sym::new(&district.code), area.as_deref().map(Sym::new), row.unit.as_deref().map(Sym::new));
+        let row_texts = (province_sym.get(&province_code), district_sym.get(&district.code), area.as_deref().map(Sym::new), row.unit.as_deref().map(Sym::new));
         for v in &row.values {
             match v.kind {
                 ValueKind::Count => out.observations.push(Observation {
@@ -449,7 +451,7 @@ fn resolve_table(
                     vaccinated: v.amount,
                     source,
                     sheet: sheet_sym,
-                    cell: Sym::new(&v.cell),
+                    cell: v.cell,
                 }),
                 ValueKind::Target => out.targets.push(Target {
                     province_code: province_code.clone(),
@@ -460,7 +462,7 @@ fn resolve_table(
                     target: v.amount,
                     source: src.to_string(),
                     sheet: sheet.to_string(),
-                    cell: v.cell.clone(),
+                    cell: v.cell.to_string(),
                 }),
             }
         }
@@ -565,7 +567,7 @@ fn check_total(row: &RowReading, running: &BTreeMap<usize, i64>, src: &str, shee
                     src,
                     format!("totals row says {} but the rows above add up to {} (difference {}); the rows were used", v.amount, sum, v.amount - sum),
                 )
-                .at(sheet, Some(v.cell.clone())),
+                .at(sheet, Some(v.cell.to_string())),
             );
         }
     }

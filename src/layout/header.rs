@@ -264,12 +264,14 @@ fn span_start(sheet: &Sheet, r: usize, c: usize) -> Option<usize> {
 
 /// A data row that repeats the header's naming words (exports that concatenate pages).
 pub fn is_repeated_header(sheet: &Sheet, r: usize, header: &Header) -> bool {
-    let mut matches = 0;
-    let mut compared = 0;
     // A finite number's text normalises to digits and spaces: a label with anything else
     // cannot be equal to it, and the number need not be written out (most cells of a
     // data row are numbers).
     let digits_only = |norm: &str| norm.bytes().all(|b| b.is_ascii_digit() || b == b' ');
+    let mut compared = 0;
+    // The other labelled cells, which may match: compared only when they can outnumber
+    // the numbers (a data row's one or two names are not written out and normalised).
+    let mut others = Vec::new();
     for ((c, label), (norm_label, norm_first_row)) in header.labels.iter().enumerate().zip(&header.normalised) {
         if label.is_empty() {
             continue;
@@ -277,8 +279,16 @@ pub fn is_repeated_header(sheet: &Sheet, r: usize, header: &Header) -> bool {
         let cell = sheet.get(r, c);
         if matches!(cell, Cell::Number(n) if n.is_finite()) && !digits_only(norm_label) && !digits_only(norm_first_row) {
             compared += 1;
-            continue;
+        } else {
+            others.push((cell, norm_label, norm_first_row));
         }
+    }
+    // Even if every other cell matched, the matches must be more than half the cells.
+    if others.len() <= compared {
+        return false;
+    }
+    let mut matches = 0;
+    for (cell, norm_label, norm_first_row) in others {
         let t = cell.text();
         if t.is_empty() {
             continue;

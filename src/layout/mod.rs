@@ -7,8 +7,9 @@ pub mod cells;
 pub mod header;
 pub mod vocab;
 
-use crate::findings::{cell_ref, Finding};
+use crate::findings::{cell_ref, cell_sym, Finding};
 use crate::ingest::{Cell, Grid, Sheet};
+use crate::sym::Sym;
 use cells::Number;
 use chrono::NaiveDate;
 use vocab::{Group, Role, Vocabulary};
@@ -54,7 +55,7 @@ pub struct Value {
     /// 1–4 for counts, 0 for targets.
     pub dose: u8,
     pub amount: i64,
-    pub cell: String,
+    pub cell: Sym,
     /// Column index, to match totals rows against the rows above them.
     pub col: usize,
 }
@@ -264,7 +265,7 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
                     _ => continue,
                 };
                 match whole_number(sheet.get(r, c)) {
-                    Ok(Some(amount)) => reading.values.push(Value { kind, group, dose, amount, cell: cell_ref(r, c), col: c }),
+                    Ok(Some(amount)) => reading.values.push(Value { kind, group, dose, amount, cell: cell_sym(r, c), col: c }),
                     Ok(None) => {}
                     Err(what) => bad.push(format!("{}: {what}", cell_ref(r, c))),
                 }
@@ -275,7 +276,7 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
             for (c, role) in roles.iter().enumerate() {
                 if let Role::Target(g) = *role {
                     match whole_number(sheet.get(r, c)) {
-                        Ok(Some(amount)) => reading.values.push(Value { kind: ValueKind::Target, group: g, dose: 0, amount, cell: cell_ref(r, c), col: c }),
+                        Ok(Some(amount)) => reading.values.push(Value { kind: ValueKind::Target, group: g, dose: 0, amount, cell: cell_sym(r, c), col: c }),
                         Ok(None) => {}
                         Err(what) => bad.push(format!("{}: {what}", cell_ref(r, c))),
                     }
@@ -298,7 +299,7 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
             match (group, dose, amount) {
                 (Some(g), Some(d), Some(Ok(Some(a)))) => {
                     let c = count_col.unwrap_or(0);
-                    reading.values.push(Value { kind: ValueKind::Count, group: g, dose: d, amount: a, cell: cell_ref(r, c), col: c });
+                    reading.values.push(Value { kind: ValueKind::Count, group: g, dose: d, amount: a, cell: cell_sym(r, c), col: c });
                 }
                 (None, _, _) => bad.push(format!("{}: unknown group '{}'", cell_ref(r, group_col.unwrap_or(0)), sheet.get(r, group_col.unwrap_or(0)).text())),
                 (_, None, _) => bad.push(format!("{}: unknown dose '{}'", cell_ref(r, dose_col.unwrap_or(0)), sheet.get(r, dose_col.unwrap_or(0)).text())),
