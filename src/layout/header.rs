@@ -264,10 +264,11 @@ fn span_start(sheet: &Sheet, r: usize, c: usize) -> Option<usize> {
 
 /// A data row that repeats the header's naming words (exports that concatenate pages).
 pub fn is_repeated_header(sheet: &Sheet, r: usize, header: &Header) -> bool {
-    // A finite number's text normalises to digits and spaces: a label with anything else
+    // A finite number's text normalises to digits and spaces (at least one digit): a
+    // label with anything else, or none (the second column under a merged group name),
     // cannot be equal to it, and the number need not be written out (most cells of a
     // data row are numbers).
-    let digits_only = |norm: &str| norm.bytes().all(|b| b.is_ascii_digit() || b == b' ');
+    let digits_only = |norm: &str| norm.bytes().any(|b| b.is_ascii_digit()) && norm.bytes().all(|b| b.is_ascii_digit() || b == b' ');
     let mut compared = 0;
     // The other labelled cells, which may match: compared only when they can outnumber
     // the numbers (a data row's one or two names are not written out and normalised).
