@@ -67,11 +67,16 @@ fn texts(rows: &[&Observation], text: fn(&Observation) -> Option<Sym>) -> Box<dy
 }
 
 /// A dictionary array of texts (missing ones null), `key` telling texts apart: its
-/// values in the order first seen, as polars' cast to a dictionary numbers them.
+/// values in the order first seen, as polars' cast to a dictionary numbers them. A
+/// column of mostly distinct texts is handed over as the texts themselves: polars writes
+/// such a column plain when its estimate of the distinct texts passes three quarters of
+/// the rows, and is left to decide (three fifths leaves its estimate a wide margin).
 fn dictionary<K: std::hash::Hash + Eq + Copy>(texts: impl ExactSizeIterator<Item = Option<(K, &'static str)>>) -> Box<dyn Array> {
-    let mut keys: Vec<u32> = Vec::with_capacity(texts.len());
-    let mut present: Vec<bool> = Vec::with_capacity(texts.len());
+    let rows = texts.len();
+    let mut keys: Vec<u32> = Vec::with_capacity(rows);
+    let mut present: Vec<bool> = Vec::with_capacity(rows);
     let mut values = MutableBinaryViewArray::<str>::new();
+    let mut distinct: Vec<&'static str> = Vec::new();
     let mut numbers: rustc_hash::FxHashMap<K, u32> = Default::default();
     // Most rows repeat the row above's text (a file's path, its sheet, its codes).
     let mut last: Option<(K, u32)> = None;
@@ -85,12 +90,20 @@ fn dictionary<K: std::hash::Hash + Eq + Copy>(texts: impl ExactSizeIterator<Item
             Some((k, n)) if k == key => n,
             _ => *numbers.entry(key).or_insert_with(|| {
                 values.push_value(text);
+                distinct.push(text);
                 values.len() as u32 - 1
             }),
         };
         last = Some((key, number));
         keys.push(number);
         present.push(true);
+    }
+    if rows > 128 && distinct.len() * 5 > rows * 3 {
+        let mut plain = MutableBinaryViewArray::<str>::with_capacity(rows);
+        for (key, present) in keys.iter().zip(&present) {
+            plain.push(present.then(|| distinct[*key as usize]));
+        }
+        return plain.freeze().boxed();
     }
     // A column without a missing text has no validity, as polars builds it.
     let validity = present.contains(&false).then(|| Bitmap::from_iter(present));
@@ -135,7 +148,14 @@ mod tests {
     fn the_file_is_byte_for_byte_the_one_polars_writes_from_the_frame() {
         let owned: Vec<Observation> = (0..2 * GROUP_ROWS + 17).map(row).collect();
         let rows: Vec<&Observation> = owned.iter().collect();
-        for (rows, compression) in [(&rows[..], ParquetCompression::default()), (&rows[..3], ParquetCompression::default()), (&rows[..], ParquetCompression::Uncompressed)] {
+        // A column of mostly distinct texts (a file whose every figure is in a cell of
+        // its own), which polars writes plain, and one on either side of where it stops.
+        let distinct: Vec<Observation> = (0..1000).map(|i| Observation { cell: Sym::new(&format!("C{i}")), ..row(i) }).collect();
+        let halves: Vec<Observation> = (0..1000).map(|i| Observation { cell: Sym::new(&format!("D{}", i % 500)), ..row(i) }).collect();
+        let most: Vec<Observation> = (0..1000).map(|i| Observation { cell: Sym::new(&format!("E{}", i % 800)), ..row(i) }).collect();
+        let [distinct, halves, most] = [&distinct, &halves, &most].map(|rows| rows.iter().collect::<Vec<_>>());
+        let cases = [(&rows[..], ParquetCompression::default()), (&rows[..3], ParquetCompression::default()), (&rows[..], ParquetCompression::Uncompressed), (&distinct, ParquetCompression::default()), (&halves, ParquetCompression::default()), (&most, ParquetCompression::default())];
+        for (rows, compression) in cases {
             let mut ours = Vec::new();
             write(rows, &[], GROUP_ROWS, compression, &mut ours).unwrap();
             assert_eq!(ours, by_polars(rows, compression), "{} rows, {compression:?}", rows.len());
