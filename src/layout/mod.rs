@@ -236,11 +236,15 @@ fn read_row(sheet: &Sheet, r: usize, header: &header::Header, shape: Shape, src:
         .map(|(c, _)| c)
         .collect();
     let any_number = value_cols.iter().any(|c| matches!(cells::read_number(sheet.get(r, *c)), Number::Value(_)));
-    let is_total = [district_col, area_col, code_col, Some(label_col)]
-        .into_iter()
-        .flatten()
-        .any(|c| vocab.is_total_label(&sheet.get(r, c).text()))
-        || (!label.is_empty() && vocab.is_total_label(&label) && area_name.is_none() && district_text.is_none());
+    // Each column once (the label is usually the area's cell); the label's own column is
+    // among them, so a total label anywhere in the row's naming cells or its label counts.
+    let mut naming_cols: Vec<usize> = Vec::with_capacity(4);
+    for c in [district_col, area_col, code_col, Some(label_col)].into_iter().flatten() {
+        if !naming_cols.contains(&c) {
+            naming_cols.push(c);
+        }
+    }
+    let is_total = naming_cols.iter().any(|c| vocab.is_total_label(&sheet.get(r, *c).text()));
     if !any_number && !is_total {
         let non_empty = row.iter().filter(|c| !c.is_empty()).count();
         if vocab.is_note(&label) || non_empty == 1 && label.split_whitespace().count() > 3 || label.is_empty() {
