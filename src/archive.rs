@@ -10,7 +10,7 @@
 //! part named by the SHA-256 of its bytes: a weekly run writes its new week's part and
 //! names the others.
 
-use crate::export::{write_atomic, write_atomic_with, Period, Periods};
+use crate::export::{write_atomic, write_atomic_with, FromRows, Period, Periods};
 use crate::findings::Finding;
 use crate::table::{self, FileOutcome, Observation, ReportedStatus, Target};
 use crate::Consolidated;
@@ -221,45 +221,89 @@ fn files_and_targets(dir: &Path, record: &RunRecord) -> Result<(Vec<FileOutcome>
 /// those partitions unless their period's rows are the same as when they were written.
 /// Returns the run's partition files.
 pub fn write_partitions(dir: &Path, periods: &Periods) -> Result<Vec<PathBuf>> {
-    let mut known: BTreeMap<String, Written> = std::fs::read(dir.join(PARTITIONS)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-    let mut kept: Vec<(String, Written)> = Vec::new();
-    let mut changed: Vec<&Period> = Vec::new();
-    for period in periods.iter() {
-        // Partitions written for exactly these rows, all still there and holding all of
-        // them: kept without cutting the period by province again.
-        let tag = format!("/period={}/", period.period);
-        let same: Vec<(&String, &Written)> = known.iter().filter(|(rel, w)| rel.contains(&tag) && w.period_fingerprint == period.fingerprint).collect();
-        let whole = same.iter().map(|(_, w)| w.rows).sum::<Option<usize>>() == Some(period.count);
-        if !same.is_empty() && whole && same.iter().all(|(rel, w)| crate::export::still_there(dir, rel, w.bytes)) {
-            kept.extend(same.into_iter().map(|(rel, w)| (rel.clone(), w.clone())));
-        } else {
-            changed.push(period);
+    Partitioning::begin(dir, periods).finish(periods)
+}
+
+/// [`write_partitions`] in steps, so that the canonical table's pass over the periods'
+/// rows hands them over ([`FromRows::add`]) and a year's rows from the cache are not
+/// decoded again for the archive; [`Partitioning::finish`] writes what no pass handed over.
+pub struct Partitioning<'d> {
+    dir: &'d Path,
+    /// The partitions written before, by path under `dir`.
+    known: BTreeMap<String, Written>,
+    /// Those kept as they are: written for exactly their period's rows, all still there.
+    kept: Vec<(String, Written)>,
+    /// The periods whose partitions are to be written, and whether each has been.
+    changed: BTreeMap<NaiveDate, std::sync::atomic::AtomicBool>,
+    /// The partitions written this run.
+    done: std::sync::Mutex<Vec<(String, Written)>>,
+}
+
+impl<'d> Partitioning<'d> {
+    pub fn begin(dir: &'d Path, periods: &Periods) -> Partitioning<'d> {
+        let known: BTreeMap<String, Written> = std::fs::read(dir.join(PARTITIONS)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        let mut kept: Vec<(String, Written)> = Vec::new();
+        let mut changed = BTreeMap::new();
+        for period in periods.iter() {
+            // Partitions written for exactly these rows, all still there and holding all of
+            // them: kept without cutting the period by province again.
+            let tag = format!("/period={}/", period.period);
+            let same: Vec<(&String, &Written)> = known.iter().filter(|(rel, w)| rel.contains(&tag) && w.period_fingerprint == period.fingerprint).collect();
+            let whole = same.iter().map(|(_, w)| w.rows).sum::<Option<usize>>() == Some(period.count);
+            if !same.is_empty() && whole && same.iter().all(|(rel, w)| crate::export::still_there(dir, rel, w.bytes)) {
+                kept.extend(same.into_iter().map(|(rel, w)| (rel.clone(), w.clone())));
+            } else {
+                changed.insert(period.period, false.into());
+            }
         }
+        Partitioning { dir, known, kept, changed, done: Default::default() }
     }
-    let done: Vec<(String, Written)> = periods
-        .map_rows(&changed, |period, rows| {
-            // The province code comes from the embedded gazetteer (digits), never a file.
-            let parts: Vec<(String, Vec<&Observation>)> = table::partitioned(rows.iter().copied(), |o| o.province_code.as_str())
-                .into_iter()
-                .map(|(province, rows)| (format!("province_code={}/period={}/part-0.parquet", crate::safe_file_name(province), period.period), rows))
-                .collect();
-            let fingerprint = &period.fingerprint;
-            crate::par_map_bounded(&parts, |(rel, rows)| -> Result<(String, Written)> {
-                if let Some(w) = known.get(rel).filter(|w| w.period_fingerprint == *fingerprint && crate::export::still_there(dir, rel, w.bytes)) {
-                    return Ok((rel.clone(), Written { rows: Some(rows.len()), ..w.clone() }));
-                }
-                // Without the columns the folders name, in polars' default row groups.
-                let out = write_atomic_with(dir, rel, &|w| crate::table_parquet::write(rows, &["province_code", "period"], 512 * 512, ParquetCompression::default(), w))?;
-                Ok((rel.clone(), Written { period_fingerprint: fingerprint.to_string(), bytes: out.bytes, rows: Some(rows.len()) }))
-            })
-        })?
-        .into_iter()
-        .flatten()
-        .collect();
-    let written: Vec<PathBuf> = kept.iter().chain(&done).map(|(rel, _)| dir.join(rel)).collect();
-    known.extend(done);
-    write_atomic(dir, PARTITIONS, &serde_json::to_vec(&known)?)?;
-    Ok(written)
+
+    /// Writes the partitions no pass handed over (their rows decoded from the cache a batch
+    /// at a time) and the list of partitions; returns the run's partition files.
+    pub fn finish(self, periods: &Periods) -> Result<Vec<PathBuf>> {
+        let left: Vec<&Period> = periods.iter().filter(|p| self.needs(p)).collect();
+        periods.map_rows(&left, |p, rows| self.add(p, rows))?;
+        let Partitioning { dir, mut known, kept, done, .. } = self;
+        let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+        // Handed over in the order the pass took the periods.
+        done.sort_by(|a, b| a.0.cmp(&b.0));
+        let written: Vec<PathBuf> = kept.iter().chain(&done).map(|(rel, _)| dir.join(rel)).collect();
+        known.extend(done);
+        write_atomic(dir, PARTITIONS, &serde_json::to_vec(&known)?)?;
+        Ok(written)
+    }
+}
+
+impl FromRows for Partitioning<'_> {
+    fn needs(&self, p: &Period) -> bool {
+        self.changed.get(&p.period).is_some_and(|written| !written.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Writes period `p`'s partitions, one per province, unless they are written.
+    fn add(&self, period: &Period, rows: &[&Observation]) -> Result<()> {
+        let Some(written) = self.changed.get(&period.period) else { return Ok(()) };
+        if written.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            return Ok(());
+        }
+        let dir = self.dir;
+        // The province code comes from the embedded gazetteer (digits), never a file.
+        let parts: Vec<(String, Vec<&Observation>)> = table::partitioned(rows.iter().copied(), |o| o.province_code.as_str())
+            .into_iter()
+            .map(|(province, rows)| (format!("province_code={}/period={}/part-0.parquet", crate::safe_file_name(province), period.period), rows))
+            .collect();
+        let fingerprint = &period.fingerprint;
+        let done = crate::par_map_bounded(&parts, |(rel, rows)| -> Result<(String, Written)> {
+            if let Some(w) = self.known.get(rel).filter(|w| w.period_fingerprint == *fingerprint && crate::export::still_there(dir, rel, w.bytes)) {
+                return Ok((rel.clone(), Written { rows: Some(rows.len()), ..w.clone() }));
+            }
+            // Without the columns the folders name, in polars' default row groups.
+            let out = write_atomic_with(dir, rel, &|w| crate::table_parquet::write(rows, &["province_code", "period"], 512 * 512, ParquetCompression::default(), w))?;
+            Ok((rel.clone(), Written { period_fingerprint: fingerprint.to_string(), bytes: out.bytes, rows: Some(rows.len()) }))
+        })?;
+        self.done.lock().unwrap_or_else(|e| e.into_inner()).extend(done);
+        Ok(())
+    }
 }
 
 /// The history up to `period` (every partition dated on or before it) and the record of

@@ -379,17 +379,19 @@ fn decode_batches<'p, 'a>(which: &'p [&'p Period<'a>], at_once: usize) -> Vec<&'
 /// longer in the table are removed. Needs nothing but the table, so a run writes it
 /// while it computes and renders the rest; [`write`] lists it in the manifest.
 /// `before`: what the previous run into `d` wrote ([`PreviousPartitions`]).
-/// `sums`: the districts' sums being made, handed the rows of the periods it needs as
-/// they are decoded for the table (and the rows of those periods decoded for it alone).
-pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition], sums: Option<&crate::period_sums::Summing>) -> Result<Vec<Partition>> {
+/// `also`: what else is made from periods' rows (the districts' sums, the archive's
+/// partitions), each handed the rows of the periods it needs as they are decoded for the
+/// table (and of those periods decoded for them alone): a year's rows from the cache are
+/// decoded once for all.
+pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition], also: &[&dyn FromRows]) -> Result<Vec<Partition>> {
     let same = |part: &Period| unchanged(d, before, part.period, &part.fingerprint);
     let reused: Vec<Option<&Partition>> = periods.iter().map(same).collect();
-    // The periods to write, or to sum, with the rows of those still in the cache.
-    let needed: Vec<&Period> = periods.iter().zip(&reused).filter(|(p, r)| r.is_none() || sums.is_some_and(|s| s.needs(p))).map(|(p, _)| p).collect();
+    // The periods to write, or to hand on, with the rows of those still in the cache.
+    let needed: Vec<&Period> = periods.iter().zip(&reused).filter(|(p, r)| r.is_none() || also.iter().any(|a| a.needs(p))).map(|(p, _)| p).collect();
     let kept: std::collections::BTreeSet<chrono::NaiveDate> = periods.iter().zip(&reused).filter(|(_, r)| r.is_some()).map(|(p, _)| p.period).collect();
     let write = |part: &Period, rows: &[&table::Observation]| -> Result<Option<Partition>> {
-        if let Some(s) = sums {
-            s.add(part, rows)?;
+        for a in also {
+            a.add(part, rows)?;
         }
         if kept.contains(&part.period) {
             return Ok(None);
@@ -408,6 +410,15 @@ pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition], sums: 
     // What an earlier run left: other periods, and the single files of older versions.
     remove_other_partitions(d, &partitions, [OBSERVATIONS_DIR, OBSERVATIONS_CSV_DIR], ["export/observations.parquet", "export/observations.csv"]);
     Ok(partitions)
+}
+
+/// What is made from a period's rows beside the canonical table, in the table's pass
+/// over them ([`canonical_table`]); what no pass handed over, its own `finish` makes.
+pub trait FromRows: Sync {
+    /// Whether period `p`'s rows are still wanted.
+    fn needs(&self, p: &Period) -> bool;
+    /// Takes period `p`'s rows, if still wanted.
+    fn add(&self, p: &Period, rows: &[&table::Observation]) -> Result<()>;
 }
 
 /// The partition of `period` the previous run wrote (`before`), when its fingerprint is
@@ -891,7 +902,7 @@ mod tests {
         let small = vec![row(15, 3)];
         let obs: Observations = [big.clone(), small.clone()].into_iter().collect();
         let dir = tempfile::tempdir().unwrap();
-        let partitions = canonical_table(dir.path(), &Periods::new(&obs, None, None), &[], None).unwrap();
+        let partitions = canonical_table(dir.path(), &Periods::new(&obs, None, None), &[], &[]).unwrap();
         assert_eq!(partitions.iter().map(|p| p.rows).collect::<Vec<_>>(), [big.len(), 1]);
         for (p, rows) in partitions.iter().zip([&big, &small]) {
             let got = ParquetReader::new(std::fs::File::open(dir.path().join(&p.parquet.path)).unwrap()).finish().unwrap();

@@ -706,20 +706,23 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     let (table, from_figures, record) = std::thread::scope(|scope| {
         // The canonical table needs nothing else: it is written (to the export, and to
         // the archive) while the rest is computed (a year's table takes seconds to write).
-        // With the cache, the districts' sums are made in the same pass over the rows:
-        // a year's rows from the cache are decoded once for both (and the sums' batches,
-        // the checks' and the table's side by side were a year's peak).
+        // The archive's partitions and, with the cache, the districts' sums are made in
+        // the same pass over the rows: a year's rows from the cache are decoded once for
+        // all three (and the sums' batches, the checks' and the table's side by side were
+        // a year's peak; the archive's own pass was a third decoding).
         let for_table = periods.clone();
         let table = scope.spawn(move || {
             let started = std::time::Instant::now();
             // What the previous run into the same folder wrote, period by period (read
             // here: a year's manifest is 17 MB); attainment's is handed on.
             let before = export::PreviousPartitions::read(&plan.out);
-            if let Some(dir) = archive {
-                archive::write_partitions(dir, &for_table)?;
-            }
+            let partitioning = archive.map(|dir| archive::Partitioning::begin(dir, &for_table));
             let summing = plan.cache.as_ref().map(|dir| period_sums::Summing::begin(&for_table, &dir.join("sums"))).transpose().context("summing the districts' figures")?;
-            let partitions = export::canonical_table(&plan.out, &for_table, &before.observations, summing.as_ref())?;
+            let also: Vec<&dyn export::FromRows> = [partitioning.as_ref().map(|p| p as &dyn export::FromRows), summing.as_ref().map(|s| s as &dyn export::FromRows)].into_iter().flatten().collect();
+            let partitions = export::canonical_table(&plan.out, &for_table, &before.observations, &also)?;
+            if let Some(p) = partitioning {
+                p.finish(&for_table)?;
+            }
             let sums = summing.map(|s| s.finish(&for_table)).transpose().context("summing the districts' figures")?;
             Ok::<_, anyhow::Error>((partitions, cutting + started.elapsed(), before.attainment, sums))
         });

@@ -12,7 +12,7 @@
 //! the name is the whole record: a file of this run's period under another name is
 //! removed, a file that cannot be read is summed again, other periods' files stay.
 
-use crate::export::{write_atomic, Period, Periods};
+use crate::export::{write_atomic, FromRows, Period, Periods};
 use crate::layout::vocab::Group;
 use crate::sym::{Recent, Sym};
 use crate::table::SumKey;
@@ -183,14 +183,28 @@ impl Summing {
         self.periods.binary_search(&period).ok().and_then(|i| self.done.get(i))
     }
 
+    /// The sums of every period: those not done yet summed from their rows (decoded from
+    /// the cache a batch at a time); the files of this run's periods under other keys removed.
+    pub fn finish(self, periods: &Periods) -> Result<Sums> {
+        let all: Vec<&Period> = periods.iter().collect();
+        let left: Vec<&Period> = all.iter().copied().filter(|p| self.needs(p)).collect();
+        periods.map_rows(&left, |p, rows| self.add(p, rows))?;
+        let done: Vec<PeriodSums> = self.done.into_iter().map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner())).collect::<Option<_>>().context("a period's sums were not made")?;
+        let keep: Vec<String> = all.iter().flat_map(|p| [file_of(p), scope_file_of(p)]).collect();
+        crate::attain_cache::prune(&self.dir, &keep, |d| all.iter().any(|p| p.period == d));
+        Ok(Sums { periods: done })
+    }
+}
+
+impl FromRows for Summing {
     /// Whether period `p`'s sums are still to be made.
-    pub fn needs(&self, p: &Period) -> bool {
+    fn needs(&self, p: &Period) -> bool {
         self.slot(p.period).is_some_and(|s| s.lock().unwrap_or_else(|e| e.into_inner()).is_none())
     }
 
     /// Sums period `p`'s `rows` and keeps them (the scope first: sums without it are read
     /// whole, not taken as empty), unless they are done.
-    pub fn add(&self, p: &Period, rows: &[&crate::table::Observation]) -> Result<()> {
+    fn add(&self, p: &Period, rows: &[&crate::table::Observation]) -> Result<()> {
         if !self.needs(p) {
             return Ok(());
         }
@@ -203,18 +217,6 @@ impl Summing {
             *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(summed);
         }
         Ok(())
-    }
-
-    /// The sums of every period: those not done yet summed from their rows (decoded from
-    /// the cache a batch at a time); the files of this run's periods under other keys removed.
-    pub fn finish(self, periods: &Periods) -> Result<Sums> {
-        let all: Vec<&Period> = periods.iter().collect();
-        let left: Vec<&Period> = all.iter().copied().filter(|p| self.needs(p)).collect();
-        periods.map_rows(&left, |p, rows| self.add(p, rows))?;
-        let done: Vec<PeriodSums> = self.done.into_iter().map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner())).collect::<Option<_>>().context("a period's sums were not made")?;
-        let keep: Vec<String> = all.iter().flat_map(|p| [file_of(p), scope_file_of(p)]).collect();
-        crate::attain_cache::prune(&self.dir, &keep, |d| all.iter().any(|p| p.period == d));
-        Ok(Sums { periods: done })
     }
 }
 
