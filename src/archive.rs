@@ -218,21 +218,14 @@ fn files_and_targets(dir: &Path, record: &RunRecord) -> Result<(Vec<FileOutcome>
 }
 
 /// Writes the run's observations, one Parquet file per province and period, replacing
-/// those partitions unless their period's rows are the same as when they were written.
-/// Returns the run's partition files.
-pub fn write_partitions(dir: &Path, periods: &Periods) -> Result<Vec<PathBuf>> {
-    Partitioning::begin(dir, periods).finish(periods)
-}
-
-/// [`write_partitions`] in steps, so that the canonical table's pass over the periods'
-/// rows hands them over ([`FromRows::add`]) and a year's rows from the cache are not
-/// decoded again for the archive; [`Partitioning::finish`] writes what no pass handed over.
+/// those partitions unless their period's rows are the same as when they were written:
+/// begun, then handed each period's rows by the canonical table's pass over them
+/// ([`FromRows::add`]), so that a year's rows from the cache are not decoded again for
+/// the archive; [`Partitioning::finish`] writes what no pass handed over.
 pub struct Partitioning<'d> {
     dir: &'d Path,
     /// The partitions written before, by path under `dir`.
     known: BTreeMap<String, Written>,
-    /// Those kept as they are: written for exactly their period's rows, all still there.
-    kept: Vec<(String, Written)>,
     /// The periods whose partitions are to be written, and whether each has been.
     changed: BTreeMap<NaiveDate, std::sync::atomic::AtomicBool>,
     /// The partitions written this run.
@@ -242,7 +235,6 @@ pub struct Partitioning<'d> {
 impl<'d> Partitioning<'d> {
     pub fn begin(dir: &'d Path, periods: &Periods) -> Partitioning<'d> {
         let known: BTreeMap<String, Written> = std::fs::read(dir.join(PARTITIONS)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-        let mut kept: Vec<(String, Written)> = Vec::new();
         let mut changed = BTreeMap::new();
         for period in periods.iter() {
             // Partitions written for exactly these rows, all still there and holding all of
@@ -250,28 +242,22 @@ impl<'d> Partitioning<'d> {
             let tag = format!("/period={}/", period.period);
             let same: Vec<(&String, &Written)> = known.iter().filter(|(rel, w)| rel.contains(&tag) && w.period_fingerprint == period.fingerprint).collect();
             let whole = same.iter().map(|(_, w)| w.rows).sum::<Option<usize>>() == Some(period.count);
-            if !same.is_empty() && whole && same.iter().all(|(rel, w)| crate::export::still_there(dir, rel, w.bytes)) {
-                kept.extend(same.into_iter().map(|(rel, w)| (rel.clone(), w.clone())));
-            } else {
+            if same.is_empty() || !whole || !same.iter().all(|(rel, w)| crate::export::still_there(dir, rel, w.bytes)) {
                 changed.insert(period.period, false.into());
             }
         }
-        Partitioning { dir, known, kept, changed, done: Default::default() }
+        Partitioning { dir, known, changed, done: Default::default() }
     }
 
     /// Writes the partitions no pass handed over (their rows decoded from the cache a batch
-    /// at a time) and the list of partitions; returns the run's partition files.
-    pub fn finish(self, periods: &Periods) -> Result<Vec<PathBuf>> {
+    /// at a time), then the list of partitions.
+    pub fn finish(self, periods: &Periods) -> Result<()> {
         let left: Vec<&Period> = periods.iter().filter(|p| self.needs(p)).collect();
         periods.map_rows(&left, |p, rows| self.add(p, rows))?;
-        let Partitioning { dir, mut known, kept, done, .. } = self;
-        let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
-        // Handed over in the order the pass took the periods.
-        done.sort_by(|a, b| a.0.cmp(&b.0));
-        let written: Vec<PathBuf> = kept.iter().chain(&done).map(|(rel, _)| dir.join(rel)).collect();
-        known.extend(done);
+        let Partitioning { dir, mut known, done, .. } = self;
+        known.extend(done.into_inner().unwrap_or_else(|e| e.into_inner()));
         write_atomic(dir, PARTITIONS, &serde_json::to_vec(&known)?)?;
-        Ok(written)
+        Ok(())
     }
 }
 
