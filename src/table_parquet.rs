@@ -11,7 +11,7 @@
 use crate::sym::Sym;
 use crate::table::{self, Observation};
 use anyhow::Result;
-use polars::prelude::{ParquetCompression, ParquetWriter, PolarsError};
+use polars::prelude::{ParquetCompression, ParquetWriter, PolarsError, PolarsResult};
 use polars_arrow::array::{Array, DictionaryArray, MutableBinaryViewArray, PrimitiveArray};
 use polars_arrow::bitmap::Bitmap;
 use polars_arrow::datatypes::{ArrowDataType, IntegerType};
@@ -28,7 +28,7 @@ pub(crate) fn write(rows: &[&Observation], dropped: &[&str], group_rows: usize, 
     // What polars' writer uses with these settings.
     let options = WriteOptions { statistics: StatisticsOptions::default(), compression: compression.into(), version: Version::V1, data_page_size: None };
     for group in rows.chunks(group_rows) {
-        let columns: Vec<Box<dyn Array>> = COLUMNS.iter().filter(|(name, _)| !dropped.contains(name)).map(|(_, column)| column(group)).collect();
+        let columns: Vec<Box<dyn Array>> = COLUMNS.iter().filter(|(name, _)| !dropped.contains(name)).map(|(_, column)| column(group)).collect::<PolarsResult<_>>()?;
         let mut encoded = Vec::with_capacity(columns.len());
         for (array, type_) in columns.iter().zip(&types) {
             for pages in array_to_columns(array, type_.clone(), options, &get_dtype_encoding(array.dtype()))? {
@@ -46,23 +46,23 @@ pub(crate) fn write(rows: &[&Observation], dropped: &[&str], group_rows: usize, 
 
 /// Each column of the table by name, in [`table::observations_frame`]'s order, as the
 /// arrow array polars' writer encodes for it.
-type Column = fn(&[&Observation]) -> Box<dyn Array>;
+type Column = fn(&[&Observation]) -> PolarsResult<Box<dyn Array>>;
 const COLUMNS: [(&str, Column); 11] = [
-    ("period", |rows| Box::new(PrimitiveArray::<i32>::new(ArrowDataType::Date32, rows.iter().map(|o| table::days_of(o.period)).collect::<Vec<_>>().into(), None))),
+    ("period", |rows| Ok(Box::new(PrimitiveArray::<i32>::new(ArrowDataType::Date32, rows.iter().map(|o| table::days_of(o.period)).collect::<Vec<_>>().into(), None)))),
     ("province_code", |rows| texts(rows, |o| Some(o.province_code))),
     ("district_code", |rows| texts(rows, |o| Some(o.district_code))),
     ("area_code", |rows| texts(rows, |o| o.area_code)),
     ("unit", |rows| texts(rows, |o| o.unit)),
     ("group", |rows| dictionary(rows.iter().map(|o| Some((o.group.code(), o.group.code()))))),
-    ("dose", |rows| Box::new(PrimitiveArray::<i32>::from_vec(rows.iter().map(|o| o.dose as i32).collect()))),
-    ("vaccinated", |rows| Box::new(PrimitiveArray::<i64>::from_vec(rows.iter().map(|o| o.vaccinated).collect()))),
+    ("dose", |rows| Ok(Box::new(PrimitiveArray::<i32>::from_vec(rows.iter().map(|o| o.dose as i32).collect())))),
+    ("vaccinated", |rows| Ok(Box::new(PrimitiveArray::<i64>::from_vec(rows.iter().map(|o| o.vaccinated).collect())))),
     ("source", |rows| texts(rows, |o| Some(o.source))),
     ("sheet", |rows| texts(rows, |o| Some(o.sheet))),
     ("cell", |rows| texts(rows, |o| Some(o.cell))),
 ];
 
 /// A text column of interned texts, keyed by their interned numbers.
-fn texts(rows: &[&Observation], text: fn(&Observation) -> Option<Sym>) -> Box<dyn Array> {
+fn texts(rows: &[&Observation], text: fn(&Observation) -> Option<Sym>) -> PolarsResult<Box<dyn Array>> {
     dictionary(rows.iter().map(|o| text(o).map(|s| (s.id(), s.as_str()))))
 }
 
@@ -71,7 +71,7 @@ fn texts(rows: &[&Observation], text: fn(&Observation) -> Option<Sym>) -> Box<dy
 /// column of mostly distinct texts is handed over as the texts themselves: polars writes
 /// such a column plain when its estimate of the distinct texts passes three quarters of
 /// the rows, and is left to decide (three fifths leaves its estimate a wide margin).
-fn dictionary<K: std::hash::Hash + Eq + Copy>(texts: impl ExactSizeIterator<Item = Option<(K, &'static str)>>) -> Box<dyn Array> {
+fn dictionary<K: std::hash::Hash + Eq + Copy>(texts: impl ExactSizeIterator<Item = Option<(K, &'static str)>>) -> PolarsResult<Box<dyn Array>> {
     let rows = texts.len();
     let mut keys: Vec<u32> = Vec::with_capacity(rows);
     let mut present: Vec<bool> = Vec::with_capacity(rows);
@@ -103,13 +103,13 @@ fn dictionary<K: std::hash::Hash + Eq + Copy>(texts: impl ExactSizeIterator<Item
         for (key, present) in keys.iter().zip(&present) {
             plain.push(present.then(|| distinct[*key as usize]));
         }
-        return plain.freeze().boxed();
+        return Ok(plain.freeze().boxed());
     }
     // A column without a missing text has no validity, as polars builds it.
     let validity = present.contains(&false).then(|| Bitmap::from_iter(present));
     let keys = PrimitiveArray::<u32>::from_vec(keys).with_validity(validity);
     let dtype = ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(ArrowDataType::Utf8View), false);
-    Box::new(DictionaryArray::try_new(dtype, keys, values.freeze().boxed()).expect("every key numbers a value pushed"))
+    Ok(Box::new(DictionaryArray::try_new(dtype, keys, values.freeze().boxed())?))
 }
 
 #[cfg(test)]
