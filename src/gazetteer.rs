@@ -67,6 +67,8 @@ pub struct Gazetteer {
     by_code: HashMap<String, (u8, usize)>,
     /// Spaceless bare name → districts (index, kind).
     district_keys: HashMap<String, Vec<(usize, Kind)>>,
+    /// Each district's own spaceless bare name, by index (asked of every row read).
+    district_own_keys: Vec<String>,
     /// (district code, spaceless bare name) → area index.
     area_keys: HashMap<(String, String), usize>,
     province_keys: HashMap<String, usize>,
@@ -177,6 +179,7 @@ impl Gazetteer {
             areas: Vec::new(),
             by_code: HashMap::new(),
             district_keys: HashMap::new(),
+            district_own_keys: Vec::new(),
             area_keys: HashMap::new(),
             province_keys: HashMap::new(),
         };
@@ -194,6 +197,7 @@ impl Gazetteer {
                     let (kind, words) = district_parts(&region.name);
                     let i = g.districts.len();
                     g.district_keys.entry(words.concat()).or_default().push((i, kind.unwrap_or(Kind::Kab)));
+                    g.district_own_keys.push(words.concat());
                     g.by_code.insert(region.code.clone(), (1, i));
                     g.districts.push(region);
                 }
@@ -357,8 +361,16 @@ impl Gazetteer {
     /// no suggestions are computed, so it can run on every row.
     pub fn names_district(&self, text: &str, district: &Region) -> bool {
         let (_, words) = district_parts(text);
-        let (_, own) = district_parts(&district.name);
-        !words.is_empty() && words.concat() == own.concat()
+        // The district's own name made a key once, when it is this gazetteer's district.
+        let kept = match self.by_code.get(&district.code) {
+            Some(&(1, i)) if self.districts.get(i).is_some_and(|d| d.name == district.name) => self.district_own_keys.get(i),
+            _ => None,
+        };
+        let own = match kept {
+            Some(key) => std::borrow::Cow::Borrowed(key.as_str()),
+            None => std::borrow::Cow::Owned(district_parts(&district.name).1.concat()),
+        };
+        !words.is_empty() && words.concat() == own
     }
 
     /// The sub-district of `district_code` that `text` names exactly, when `text` carries
