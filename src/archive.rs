@@ -252,8 +252,7 @@ impl<'d> Partitioning<'d> {
     /// Writes the partitions no pass handed over (their rows decoded from the cache a batch
     /// at a time), then the list of partitions.
     pub fn finish(self, periods: &Periods) -> Result<()> {
-        let left: Vec<&Period> = periods.iter().filter(|p| self.needs(p)).collect();
-        periods.map_rows(&left, |p, rows| self.add(p, rows))?;
+        self.add_the_rest(periods)?;
         let Partitioning { dir, mut known, done, .. } = self;
         known.extend(done.into_inner().unwrap_or_else(|e| e.into_inner()));
         write_atomic(dir, PARTITIONS, &serde_json::to_vec(&known)?)?;

@@ -413,12 +413,20 @@ pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition], also: 
 }
 
 /// What is made from a period's rows beside the canonical table, in the table's pass
-/// over them ([`canonical_table`]); what no pass handed over, its own `finish` makes.
+/// over them ([`canonical_table`]); what no pass handed over, [`FromRows::add_the_rest`]
+/// makes.
 pub trait FromRows: Sync {
     /// Whether period `p`'s rows are still wanted.
     fn needs(&self, p: &Period) -> bool;
     /// Takes period `p`'s rows, if still wanted.
     fn add(&self, p: &Period, rows: &[&table::Observation]) -> Result<()>;
+    /// Takes the rows of the periods still wanted (those still in the cache decoded a
+    /// batch at a time).
+    fn add_the_rest(&self, periods: &Periods) -> Result<()> {
+        let left: Vec<&Period> = periods.iter().filter(|p| self.needs(p)).collect();
+        periods.map_rows(&left, |p, rows| self.add(p, rows))?;
+        Ok(())
+    }
 }
 
 /// The partition of `period` the previous run wrote (`before`), when its fingerprint is

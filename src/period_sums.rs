@@ -134,15 +134,11 @@ fn parse_scope(text: &str) -> Option<(Scope, u64)> {
     Some(((districts, combos), bytes))
 }
 
-/// The districts' sums of every period of `periods`: those kept in `dir` under the
-/// period's key read back, the others summed from their rows and kept.
-pub fn district_sums(periods: &Periods, dir: &Path) -> Result<Sums> {
-    Summing::begin(periods, dir)?.finish(periods)
-}
-
-/// [`district_sums`] in steps, so that another pass over the periods' rows (the
-/// canonical table's) can hand them over ([`Summing::add`]) and a year's rows are
-/// decoded from the cache once for both; [`Summing::finish`] sums what no pass handed over.
+/// The districts' sums of every period: those kept in `dir` under the period's key read
+/// back ([`Summing::begin`]), the others summed from their rows and kept. Another pass
+/// over the periods' rows (the canonical table's) hands them over ([`FromRows::add`]),
+/// so that a year's rows are decoded from the cache once for both; [`Summing::finish`]
+/// sums what no pass handed over.
 pub struct Summing {
     dir: PathBuf,
     /// Per period of the table, in order: its sums, when kept or already summed.
@@ -186,9 +182,8 @@ impl Summing {
     /// The sums of every period: those not done yet summed from their rows (decoded from
     /// the cache a batch at a time); the files of this run's periods under other keys removed.
     pub fn finish(self, periods: &Periods) -> Result<Sums> {
+        self.add_the_rest(periods)?;
         let all: Vec<&Period> = periods.iter().collect();
-        let left: Vec<&Period> = all.iter().copied().filter(|p| self.needs(p)).collect();
-        periods.map_rows(&left, |p, rows| self.add(p, rows))?;
         let done: Vec<PeriodSums> = self.done.into_iter().map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner())).collect::<Option<_>>().context("a period's sums were not made")?;
         let keep: Vec<String> = all.iter().flat_map(|p| [file_of(p), scope_file_of(p)]).collect();
         crate::attain_cache::prune(&self.dir, &keep, |d| all.iter().any(|p| p.period == d));
@@ -270,6 +265,11 @@ mod tests {
     use crate::layout::vocab::Group;
     use crate::attain_cache::tests::stored;
     use crate::table::{Observation, Observations};
+
+    /// The sums of every period in one go, with no other pass handing rows over.
+    fn district_sums(periods: &Periods, dir: &Path) -> Result<Sums> {
+        Summing::begin(periods, dir)?.finish(periods)
+    }
 
     fn obs(day: u32, district: &str, unit: Option<&str>, dose: u8, n: i64) -> Observation {
         Observation {
