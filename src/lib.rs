@@ -642,7 +642,8 @@ fn consolidate(mut files: Vec<FileTable>, targets_table: Option<FileTable>, rece
 /// from the archive alone (targets from `--targets` when given, else as archived).
 pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate) -> Result<RunSummary> {
     let run_started = std::time::Instant::now();
-    let mut read = archive::read(dir, period)?;
+    let (mut read, unread) = archive::read(dir, period)?;
+    let unread = unread.map(pending::Unread::Archive);
     if let Some(path) = &plan.targets {
         let gazetteer = gazetteer::embedded();
         let resolver = Resolver { gazetteer, aliases: &plan.aliases };
@@ -659,8 +660,9 @@ pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate
         read.targets_file = Some(t.outcome);
     }
     let timings = timings::Timings::from_parallel(&timings::StageClock::default(), run_started.elapsed());
-    let period = if read.observations.is_empty() { None } else { Some(report_period_of(plan, &read.observations, None)?) };
-    let later = Later { unread: None, earlier_checks: checks_state::Earlier::none(), period };
+    let any_rows = !read.observations.is_empty() || unread.as_ref().is_some_and(|u| !u.periods().is_empty());
+    let period = if any_rows { Some(report_period_of(plan, &read.observations, read.period_keys.as_ref())?) } else { None };
+    let later = Later { unread: unread.as_ref(), earlier_checks: checks_state::Earlier::none(), period };
     report_and_export(plan, read, None, timings, run_started, &(), later)
 }
 

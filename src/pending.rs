@@ -130,6 +130,10 @@ impl<'c> Pending<'c> {
 
     /// What stays in the cache, by period, for the stages that may yet need it.
     pub fn into_unread(self) -> Unread<'c> {
+        Unread::Cache(self.into_in_cache())
+    }
+
+    fn into_in_cache(self) -> InCache<'c> {
         let mut periods: BTreeMap<NaiveDate, (usize, Vec<Stored>)> = BTreeMap::new();
         for (i, s) in self.stored.into_iter().enumerate() {
             let Some(s) = s else { continue };
@@ -142,18 +146,43 @@ impl<'c> Pending<'c> {
                 }
             }
         }
-        Unread { cache: self.cache, periods }
+        InCache { cache: self.cache, periods }
+    }
+}
+
+/// The periods whose rows are not held yet, for the stages to read a few at a time:
+/// still in the cache (a run), or in the archive (a re-render from it).
+pub enum Unread<'c> {
+    Cache(InCache<'c>),
+    Archive(crate::archive::Unread),
+}
+
+impl Unread<'_> {
+    /// The periods, with their numbers of rows.
+    pub fn periods(&self) -> Vec<(NaiveDate, usize)> {
+        match self {
+            Unread::Cache(c) => c.periods().collect(),
+            Unread::Archive(a) => a.periods().collect(),
+        }
+    }
+
+    /// The rows of each of `periods`, in the order they were read.
+    pub fn decode(&self, periods: &[NaiveDate]) -> Result<Vec<Observations>> {
+        match self {
+            Unread::Cache(c) => c.decode(periods),
+            Unread::Archive(a) => a.decode(periods),
+        }
     }
 }
 
 /// The periods whose rows are all still in the cache, with their numbers of rows and
 /// their files (in file order).
-pub struct Unread<'c> {
+pub struct InCache<'c> {
     cache: &'c Cache,
     periods: BTreeMap<NaiveDate, (usize, Vec<Stored>)>,
 }
 
-impl Unread<'_> {
+impl InCache<'_> {
     /// The periods, with their numbers of rows.
     pub fn periods(&self) -> impl Iterator<Item = (NaiveDate, usize)> + '_ {
         self.periods.iter().map(|(p, (n, _))| (*p, *n))
