@@ -1050,40 +1050,67 @@ pub fn district_sums_frame(rows: &[(SumKey, i64)]) -> polars::prelude::PolarsRes
 
 /// The canonical table read back (from the archive or the cache) as observations.
 pub fn observations_from_frame(df: &polars::prelude::DataFrame) -> polars::prelude::PolarsResult<Vec<Observation>> {
-    use crate::sym::Recent;
     use polars::prelude::*;
     let mut dates = Dates::default();
     let period = df.column("period")?.cast(&DataType::Int32)?;
     let dose = df.column("dose")?.cast(&DataType::Int32)?;
     let vaccinated = df.column("vaccinated")?.cast(&DataType::Int64)?;
     let (mut period, mut dose, mut vaccinated) = (period.i32()?.iter(), dose.i32()?.iter(), vaccinated.i64()?.iter());
-    let texts = |name: &str| -> PolarsResult<_> { Ok(df.column(name)?.str()?.iter()) };
+    let texts = |name: &str| -> PolarsResult<_> { Ok(interned(df.column(name)?.str()?).into_iter()) };
     let (mut province, mut district, mut area, mut unit) = (texts("province_code")?, texts("district_code")?, texts("area_code")?, texts("unit")?);
-    let (mut group, mut source, mut sheet, mut cell) = (texts("group")?, texts("source")?, texts("sheet")?, texts("cell")?);
-    // Rows of one file follow one another: most texts are the previous row's.
-    let mut recent: [Recent; 7] = Default::default();
+    let (mut source, mut sheet, mut cell) = (texts("source")?, texts("sheet")?, texts("cell")?);
+    let mut group = df.column("group")?.str()?.iter();
+    let empty = Sym::new("");
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let (Some(Some(days)), Some(Some(g))) = (period.next(), group.next().map(|g| g.and_then(Group::from_code))) else {
             polars_bail!(ComputeError: "row {i}: no period or an unknown group");
         };
-        let [r_province, r_district, r_area, r_unit, r_source, r_sheet, r_cell] = &mut recent;
-        let text = |r: &mut Recent, v: Option<Option<&str>>| r.get(v.flatten().unwrap_or_default());
+        let text = |v: Option<Option<Sym>>| v.flatten().unwrap_or(empty);
         out.push(Observation {
             period: dates.of(days),
-            province_code: text(r_province, province.next()),
-            district_code: text(r_district, district.next()),
-            area_code: area.next().flatten().map(|a| r_area.get(a)),
-            unit: unit.next().flatten().map(|u| r_unit.get(u)),
+            province_code: text(province.next()),
+            district_code: text(district.next()),
+            area_code: area.next().flatten(),
+            unit: unit.next().flatten(),
             group: g,
             dose: dose.next().flatten().and_then(|d| u8::try_from(d).ok()).unwrap_or_default(),
             vaccinated: vaccinated.next().flatten().unwrap_or_default(),
-            source: text(r_source, source.next()),
-            sheet: text(r_sheet, sheet.next()),
-            cell: text(r_cell, cell.next()),
+            source: text(source.next()),
+            sheet: text(sheet.next()),
+            cell: text(cell.next()),
         });
     }
     Ok(out)
+}
+
+/// A text column's values, interned. Each distinct view of a chunk is interned once: a
+/// column read from a Parquet dictionary gives every row of an entry the entry's view
+/// (hashing and comparing each row's text was most of reading the archive back). Within
+/// a chunk, one view is one text: inline, its bytes; else a place in the chunk's buffers.
+fn interned(ca: &polars::prelude::StringChunked) -> Vec<Option<Sym>> {
+    use polars_arrow::array::Array;
+    let mut out = Vec::with_capacity(ca.len());
+    for chunk in ca.downcast_iter() {
+        let mut seen: rustc_hash::FxHashMap<u128, Sym> = Default::default();
+        // Most rows repeat the row above's file, sheet and codes.
+        let mut last: Option<(u128, Sym)> = None;
+        for (i, view) in chunk.views().iter().enumerate() {
+            if chunk.is_null(i) {
+                out.push(None);
+                continue;
+            }
+            let view = view.as_u128();
+            let sym = match last {
+                Some((v, sym)) if v == view => sym,
+                // SAFETY: `i` is within the chunk (its views are as many as its values).
+                _ => *seen.entry(view).or_insert_with(|| Sym::new(unsafe { chunk.value_unchecked(i) })),
+            };
+            last = Some((view, sym));
+            out.push(Some(sym));
+        }
+    }
+    out
 }
 
 pub fn targets_frame(targets: &[Target]) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
