@@ -93,5 +93,13 @@ timed() {
   echo
   echo "# a report on an earlier week ($earlier) from the cache (--period)"
   timed ":" "$BIN" run "$W/submissions" --targets "$DATA/year/sasaran.csv" --out "$W/out" --quiet --period "$earlier"
+  # The same from the archive alone (`sitrep report --archive`, no submissions), and the
+  # week before the last (51 weeks of history, every week's table exported again).
+  before=$(echo "$weeks" | tail -2 | head -1)
+  for p in "$earlier" "$before"; do
+    echo
+    echo "# a report on $p re-rendered from the archive alone (sitrep report --archive)"
+    timed "rm -rf '$scratch/report'" "$BIN" report --archive "$W/arsip" --period "$p" --out "$scratch/report" --quiet
+  done
   echo '```'
 } | tee "$out"

@@ -277,6 +277,9 @@ struct ReportArgs {
     /// Print only the final line.
     #[arg(long, short)]
     quiet: bool,
+    /// Print the time and peak memory of each pipeline stage (used by `make bench`).
+    #[arg(long)]
+    timings: bool,
 }
 
 fn main() -> ExitCode {
@@ -454,7 +457,7 @@ fn report(args: ReportArgs) -> ExitCode {
     };
     let Some(period) = plan.period else { return fail(anyhow::anyhow!("--period is needed")) };
     let result = sitrep::report_from_archive(&plan, &args.archive, period);
-    conclude(&plan, result, false, false, false)
+    conclude(&plan, result, false, false, args.timings)
 }
 
 /// The summary, the findings and the exit status of a run (or a re-render).

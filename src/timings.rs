@@ -126,9 +126,12 @@ impl Timings {
             format!("  canonical table:    {:8.1} ms (export and archive, and the districts' sums with the cache; beside attain and report)", ms(self.table_export)),
             format!("total:                {:8.1} ms", ms(self.total)),
         ];
-        out.push(format!("cache: {} of {} files reused", self.files_cached.0, self.files_cached.1));
-        out.push(format!("not read again (unchanged since the cache saw them): {} files", self.files_not_read));
-        out.push(format!("rows left in the cache (no stage needed them): {} of {}", self.rows_left_in_cache.0, self.rows_left_in_cache.1));
+        // A re-render from the archive reads no submission: nothing to say of the cache.
+        if self.files_cached.1 > 0 {
+            out.push(format!("cache: {} of {} files reused", self.files_cached.0, self.files_cached.1));
+            out.push(format!("not read again (unchanged since the cache saw them): {} files", self.files_not_read));
+            out.push(format!("rows left in the cache (no stage needed them): {} of {}", self.rows_left_in_cache.0, self.rows_left_in_cache.1));
+        }
         // Each stage's CPU: the difference from the stage before (the canonical table's
         // export counts where it ran, in attain and report).
         let mut before = Duration::ZERO;
