@@ -1048,7 +1048,8 @@ pub fn district_sums_frame(rows: &[(SumKey, i64)]) -> polars::prelude::PolarsRes
     )
 }
 
-/// The canonical table read back (from the archive or the cache) as observations.
+/// The canonical table read back from the archive (a partition's frame, with the columns
+/// its folders name) as observations.
 pub fn observations_from_frame(df: &polars::prelude::DataFrame) -> polars::prelude::PolarsResult<Vec<Observation>> {
     use polars::prelude::*;
     let mut dates = Dates::default();
