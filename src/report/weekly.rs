@@ -876,17 +876,22 @@ fn files(doc: &mut Doc, input: &ReportInput) {
         TableColumn { title: tr(lang, "Ditolak", "Rejected"), width: 40.0, align: Align::Right },
         TableColumn { title: tr(lang, "Status", "Status"), width: 106.0, align: Align::Left },
     ];
-    // This period's files, and those whose date could not be read; earlier weeks are history.
+    // This period's files, and those whose date could not be read; earlier weeks are
+    // history. A report on a past week (`--period`) also has the later weeks' files of
+    // the run: counted apart, not called earlier.
     let period = input.period.to_string();
     let shown: Vec<&FileOutcome> = input.files.iter().copied().filter(|f| f.period.as_deref().is_none_or(|p| p.contains(&period))).collect();
-    let history = input.files.len() - shown.len();
-    if history > 0 {
-        doc.note(
-            &match lang {
-                Lang::Id => format!("Berkas untuk {} ({} berkas minggu sebelumnya dibaca sebagai riwayat).", locale::date(input.period, lang), history),
-                Lang::En => format!("Files for {} ({} files of earlier weeks read as history).", locale::date(input.period, lang), history),
-            },
-        );
+    // A file's periods are ISO dates, first the earliest: compared as text.
+    let later = input.files.iter().filter(|f| f.period.as_deref().is_some_and(|p| !p.contains(&period) && p > period.as_str())).count();
+    let history = input.files.len() - shown.len() - later;
+    if history + later > 0 {
+        let date = locale::date(input.period, lang);
+        doc.note(&match (lang, later) {
+            (Lang::Id, 0) => format!("Berkas untuk {date} ({history} berkas minggu sebelumnya dibaca sebagai riwayat)."),
+            (Lang::En, 0) => format!("Files for {date} ({history} files of earlier weeks read as history)."),
+            (Lang::Id, _) => format!("Berkas untuk {date} ({history} berkas minggu sebelumnya dibaca sebagai riwayat; {later} berkas minggu sesudahnya juga dibaca)."),
+            (Lang::En, _) => format!("Files for {date} ({history} files of earlier weeks read as history; {later} files of later weeks also read)."),
+        });
     }
     let body: Vec<Vec<TableCell>> = shown
         .iter()

@@ -363,3 +363,25 @@ fn completeness_and_timeliness_against_the_17_00_wib_cut_off() {
     let manifest = std::fs::read_to_string(out.join("export/manifest.json")).unwrap();
     assert!(manifest.contains("\"received\":\"2022-01-15T12:05:00Z\"") || manifest.contains("\"received\": \"2022-01-15T12:05:00Z\""), "received time in the manifest");
 }
+
+/// A report on a past week (`--period`) of a folder holding later weeks too: the files
+/// of earlier weeks are history, those of later weeks are counted apart, not called
+/// earlier.
+#[test]
+fn a_report_on_a_past_week_counts_the_earlier_and_later_weeks_files_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, stdout, stderr) = sitrep(
+        &["run", "submissions", "--targets", "sasaran.xlsx", "--period", "2022-01-08", "--out", out.to_str().unwrap(), "--quiet"],
+        &fixtures(),
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let text = pdf_text(&out.join("laporan-mingguan-15-2022-01-08.pdf")).split_whitespace().collect::<Vec<_>>().join(" ");
+    // 11 files dated 1 January, 11 dated 15 January (and 2 of that folder without a date, listed).
+    assert!(text.contains("Berkas untuk 8 Januari 2022 (11 berkas minggu sebelumnya dibaca sebagai riwayat; 11 berkas minggu sesudahnya juga dibaca)."), "{text}");
+    // The latest week's report has no later weeks.
+    let (code, stdout, stderr) = sitrep(&["run", "submissions", "--targets", "sasaran.xlsx", "--out", out.to_str().unwrap(), "--quiet"], &fixtures());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let text = pdf_text(&out.join("laporan-mingguan-15-2022-01-15.pdf")).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("Berkas untuk 15 Januari 2022 (22 berkas minggu sebelumnya dibaca sebagai riwayat)."), "{text}");
+}
