@@ -886,11 +886,18 @@ fn files(doc: &mut Doc, input: &ReportInput) {
     let history = input.files.len() - shown.len() - later;
     if history + later > 0 {
         let date = locale::date(input.period, lang);
-        doc.note(&match (lang, later) {
-            (Lang::Id, 0) => format!("Berkas untuk {date} ({history} berkas minggu sebelumnya dibaca sebagai riwayat)."),
-            (Lang::En, 0) => format!("Files for {date} ({history} files of earlier weeks read as history)."),
-            (Lang::Id, _) => format!("Berkas untuk {date} ({history} berkas minggu sebelumnya dibaca sebagai riwayat; {later} berkas minggu sesudahnya juga dibaca)."),
-            (Lang::En, _) => format!("Files for {date} ({history} files of earlier weeks read as history; {later} files of later weeks also read)."),
+        let earlier = match lang {
+            Lang::Id => format!("{history} berkas minggu sebelumnya dibaca sebagai riwayat"),
+            Lang::En => format!("{history} files of earlier weeks read as history"),
+        };
+        let after = match lang {
+            Lang::Id => format!("{later} berkas minggu sesudahnya juga dibaca"),
+            Lang::En => format!("{later} files of later weeks also read"),
+        };
+        let said = [(history > 0).then_some(earlier), (later > 0).then_some(after)].into_iter().flatten().collect::<Vec<_>>().join("; ");
+        doc.note(&match lang {
+            Lang::Id => format!("Berkas untuk {date} ({said})."),
+            Lang::En => format!("Files for {date} ({said})."),
         });
     }
     let body: Vec<Vec<TableCell>> = shown

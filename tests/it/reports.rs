@@ -379,6 +379,14 @@ fn a_report_on_a_past_week_counts_the_earlier_and_later_weeks_files_apart() {
     let text = pdf_text(&out.join("laporan-mingguan-15-2022-01-08.pdf")).split_whitespace().collect::<Vec<_>>().join(" ");
     // 11 files dated 1 January, 11 dated 15 January (and 2 of that folder without a date, listed).
     assert!(text.contains("Berkas untuk 8 Januari 2022 (11 berkas minggu sebelumnya dibaca sebagai riwayat; 11 berkas minggu sesudahnya juga dibaca)."), "{text}");
+    // The first week's report has no earlier weeks.
+    let (code, stdout, stderr) = sitrep(
+        &["run", "submissions", "--targets", "sasaran.xlsx", "--period", "2022-01-01", "--out", out.to_str().unwrap(), "--quiet"],
+        &fixtures(),
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let text = pdf_text(&out.join("laporan-mingguan-15-2022-01-01.pdf")).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("Berkas untuk 1 Januari 2022 (22 berkas minggu sesudahnya juga dibaca)."), "{text}");
     // The latest week's report has no later weeks.
     let (code, stdout, stderr) = sitrep(&["run", "submissions", "--targets", "sasaran.xlsx", "--out", out.to_str().unwrap(), "--quiet"], &fixtures());
     assert_eq!(code, 0, "{stdout}\n{stderr}");
