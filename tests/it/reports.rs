@@ -371,25 +371,19 @@ fn completeness_and_timeliness_against_the_17_00_wib_cut_off() {
 fn a_report_on_a_past_week_counts_the_earlier_and_later_weeks_files_apart() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let (code, stdout, stderr) = sitrep(
-        &["run", "submissions", "--targets", "sasaran.xlsx", "--period", "2022-01-08", "--out", out.to_str().unwrap(), "--quiet"],
-        &fixtures(),
-    );
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-    let text = pdf_text(&out.join("laporan-mingguan-15-2022-01-08.pdf")).split_whitespace().collect::<Vec<_>>().join(" ");
+    // The text of Jambi's weekly report on `period`, its lines joined.
+    let report_on = |period: &str| {
+        let args = ["run", "submissions", "--targets", "sasaran.xlsx", "--period", period, "--out", out.to_str().unwrap(), "--quiet"];
+        let (code, stdout, stderr) = sitrep(&args, &fixtures());
+        assert_eq!(code, 0, "{stdout}\n{stderr}");
+        pdf_text(&out.join(format!("laporan-mingguan-15-{period}.pdf"))).split_whitespace().collect::<Vec<_>>().join(" ")
+    };
     // 11 files dated 1 January, 11 dated 15 January (and 2 of that folder without a date, listed).
+    let text = report_on("2022-01-08");
     assert!(text.contains("Berkas untuk 8 Januari 2022 (11 berkas minggu sebelumnya dibaca sebagai riwayat; 11 berkas minggu sesudahnya juga dibaca)."), "{text}");
-    // The first week's report has no earlier weeks.
-    let (code, stdout, stderr) = sitrep(
-        &["run", "submissions", "--targets", "sasaran.xlsx", "--period", "2022-01-01", "--out", out.to_str().unwrap(), "--quiet"],
-        &fixtures(),
-    );
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-    let text = pdf_text(&out.join("laporan-mingguan-15-2022-01-01.pdf")).split_whitespace().collect::<Vec<_>>().join(" ");
+    // The first week's report has no earlier weeks, the latest none later.
+    let text = report_on("2022-01-01");
     assert!(text.contains("Berkas untuk 1 Januari 2022 (22 berkas minggu sesudahnya juga dibaca)."), "{text}");
-    // The latest week's report has no later weeks.
-    let (code, stdout, stderr) = sitrep(&["run", "submissions", "--targets", "sasaran.xlsx", "--out", out.to_str().unwrap(), "--quiet"], &fixtures());
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-    let text = pdf_text(&out.join("laporan-mingguan-15-2022-01-15.pdf")).split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = report_on("2022-01-15");
     assert!(text.contains("Berkas untuk 15 Januari 2022 (22 berkas minggu sebelumnya dibaca sebagai riwayat)."), "{text}");
 }
