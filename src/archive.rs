@@ -72,6 +72,12 @@ struct Written {
 
 const PARTITIONS: &str = "_partitions.json";
 
+/// The partitions `_partitions.json` records, by path under `dir` (none when it is
+/// missing or unreadable: every partition is then written, or read, again).
+fn written_partitions(dir: &Path) -> BTreeMap<String, Written> {
+    std::fs::read(dir.join(PARTITIONS)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
 /// The period a run's record is kept under: its latest (none without figures).
 pub fn record_period(read: &Consolidated) -> Option<chrono::NaiveDate> {
     // The periods named by their files include those whose rows are still in the cache.
@@ -234,7 +240,7 @@ pub struct Partitioning<'d> {
 
 impl<'d> Partitioning<'d> {
     pub fn begin(dir: &'d Path, periods: &Periods) -> Partitioning<'d> {
-        let known: BTreeMap<String, Written> = std::fs::read(dir.join(PARTITIONS)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        let known = written_partitions(dir);
         let mut changed = BTreeMap::new();
         for period in periods.iter() {
             // Partitions written for exactly these rows, all still there and holding all of
@@ -300,7 +306,7 @@ impl FromRows for Partitioning<'_> {
 pub fn read(dir: &Path, period: NaiveDate) -> Result<(Consolidated, Option<Unread>)> {
     let record = run_record(dir, period)?;
     let mut parts = partitions_through(dir, period)?;
-    let known: BTreeMap<String, Written> = std::fs::read(dir.join(PARTITIONS)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    let known = written_partitions(dir);
     let keys = period_keys(dir, &mut parts, &known);
     let (now, later): (Vec<Partition>, Vec<Partition>) = parts.into_iter().partition(|p| keys.is_none() || p.period == period);
     let frames: Vec<Vec<Observation>> = crate::par_map_bounded(&now, read_partition)?;
