@@ -12,6 +12,7 @@
 
 use crate::export::{write_atomic, write_atomic_with, FromRows, Period, Periods};
 use crate::findings::Finding;
+use crate::sym::Sym;
 use crate::table::{self, FileOutcome, Observation, ReportedStatus, Target};
 use crate::Consolidated;
 use anyhow::{bail, Context, Result};
@@ -387,15 +388,12 @@ fn period_keys(dir: &Path, parts: &mut [Partition], known: &BTreeMap<String, Wri
     Some(keys)
 }
 
-/// A partition's rows, with the columns its folders name.
+/// A partition's rows, with the province and period its folders name.
 fn read_partition(p: &Partition) -> Result<Vec<Observation>> {
     let path = &p.path;
     let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut df = anyhow::Context::with_context(ParquetReader::new(file).finish(), || format!("{} is not a readable Parquet file", path.display()))?;
-    let n = df.height();
-    df.with_column(Column::new("province_code".into(), vec![p.province_code.as_str(); n]))?;
-    df.with_column(Int32Chunked::from_vec("period".into(), vec![table::days_of(p.period); n]).into_date().into_series().into_column())?;
-    let rows = anyhow::Context::with_context(table::observations_from_frame(&df), || format!("{} does not hold sitrep's canonical table", path.display()))?;
+    let df = anyhow::Context::with_context(ParquetReader::new(file).finish(), || format!("{} is not a readable Parquet file", path.display()))?;
+    let rows = anyhow::Context::with_context(table::observations_from_frame(&df, Sym::new(&p.province_code), p.period), || format!("{} does not hold sitrep's canonical table", path.display()))?;
     if p.rows > 0 && rows.len() != p.rows {
         bail!("{} holds {} rows, not the {} the archive recorded when it wrote it: it was changed after sitrep wrote it", path.display(), rows.len(), p.rows);
     }

@@ -1048,29 +1048,28 @@ pub fn district_sums_frame(rows: &[(SumKey, i64)]) -> polars::prelude::PolarsRes
     )
 }
 
-/// The canonical table read back from the archive (a partition's frame, with the columns
-/// its folders name) as observations.
-pub fn observations_from_frame(df: &polars::prelude::DataFrame) -> polars::prelude::PolarsResult<Vec<Observation>> {
+/// A partition of the archive read back as observations: its frame holds every column
+/// but those its folders name, which are the same on every row (`province_code`,
+/// `period`).
+pub fn observations_from_frame(df: &polars::prelude::DataFrame, province_code: Sym, period: NaiveDate) -> polars::prelude::PolarsResult<Vec<Observation>> {
     use polars::prelude::*;
-    let mut dates = Dates::default();
-    let period = df.column("period")?.cast(&DataType::Int32)?;
     let dose = df.column("dose")?.cast(&DataType::Int32)?;
     let vaccinated = df.column("vaccinated")?.cast(&DataType::Int64)?;
-    let (mut period, mut dose, mut vaccinated) = (period.i32()?.iter(), dose.i32()?.iter(), vaccinated.i64()?.iter());
+    let (mut dose, mut vaccinated) = (dose.i32()?.iter(), vaccinated.i64()?.iter());
     let texts = |name: &str| -> PolarsResult<_> { Ok(interned(df.column(name)?.str()?).into_iter()) };
-    let (mut province, mut district, mut area, mut unit) = (texts("province_code")?, texts("district_code")?, texts("area_code")?, texts("unit")?);
+    let (mut district, mut area, mut unit) = (texts("district_code")?, texts("area_code")?, texts("unit")?);
     let (mut source, mut sheet, mut cell) = (texts("source")?, texts("sheet")?, texts("cell")?);
     let mut group = df.column("group")?.str()?.iter();
     let empty = Sym::new("");
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
-        let (Some(Some(days)), Some(Some(g))) = (period.next(), group.next().map(|g| g.and_then(Group::from_code))) else {
-            polars_bail!(ComputeError: "row {i}: no period or an unknown group");
+        let Some(Some(g)) = group.next().map(|g| g.and_then(Group::from_code)) else {
+            polars_bail!(ComputeError: "row {i}: an unknown group");
         };
         let text = |v: Option<Option<Sym>>| v.flatten().unwrap_or(empty);
         out.push(Observation {
-            period: dates.of(days),
-            province_code: text(province.next()),
+            period,
+            province_code,
             district_code: text(district.next()),
             area_code: area.next().flatten(),
             unit: unit.next().flatten(),
