@@ -692,8 +692,9 @@ pub struct ExportInput<'a> {
     pub targets_input: Option<&'a FileOutcome>,
     pub config: &'a serde_json::Value,
     pub reports: &'a [Output],
-    /// One workbook for officials per province (`export/sitrep-<province>-<period>.xlsx`).
-    pub officials: &'a [xlsx::OfficialsInput<'a>],
+    /// One workbook for officials per province (`export/sitrep-<province>-<period>.xlsx`),
+    /// made beside the reports: its path in the export and its bytes.
+    pub officials: &'a [(String, Vec<u8>)],
 }
 
 /// What the manifest says of the CSV exports' formula-like text.
@@ -771,10 +772,8 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
     if let Some(g) = input.app_gaps {
         jobs.push(("export/app_gaps.csv".into(), Box::new(move |w| whole(w, app_gaps_csv(g)))));
     }
-    for o in input.officials {
-        // The name comes from an official code (digits and dots) and a date.
-        let name = crate::safe_file_name(&format!("sitrep-{}-{}.xlsx", o.province_code, o.period));
-        jobs.push((format!("export/{name}"), Box::new(move |w| whole(w, xlsx::workbook(o)))));
+    for (rel, bytes) in input.officials {
+        jobs.push((rel.clone(), Box::new(move |w| Ok(w.write_all(bytes)?))));
     }
     // The canonical table (the largest outputs) listed first.
     let partitions = input.partitions;

@@ -908,76 +908,98 @@ fn attain_report_export(
         // scan, of every period's gates over a year (26,000).
         let gates_of_period: Vec<gates::GateRow> = gates.iter().filter(|g| g.period == period).cloned().collect();
         progress.stage("report");
-        let rendered: Vec<(&str, Vec<u8>, Vec<u8>)> = rows_of
+        let all_files: Vec<&FileOutcome> = outcomes.iter().collect();
+        let indexes: std::collections::BTreeMap<&str, report::facts::Index> = rows_of.par_iter().map(|(prov, prov_rows)| (*prov, report::facts::Index::new(prov_rows, prov))).collect();
+        let national_index = national_rows.as_ref().map(|rows| report::facts::Index::new(rows, report::national::CODE));
+        // What every report of the run shares; each report's own fields are set below.
+        let shared = report::ReportInput {
+            province_code: "",
+            period,
+            rows: &[],
+            findings: &[],
+            gates: &gates_of_period,
+            gate_rules: &plan.gates,
+            changes: changes.as_ref(),
+            app_gaps: app_gaps.as_deref(),
+            targets_label: targets_label.as_deref(),
+            institutions: &institutions,
+            compared: compared.as_ref().map(|(r, l)| (r.as_slice(), l.as_str())),
+            files: &[],
+            threshold: plan.threshold,
+            lang: plan.lang,
+            gazetteer,
+            id_seed: &id_seed,
+            index: None,
+        };
+        // A province's report input (`None` for a province without rows, which is never
+        // asked for: the jobs are the provinces with rows).
+        let input_of = |prov: &str| {
+            let (&prov, rows) = rows_of.get_key_value(prov)?;
+            let (files, findings) = share_of.get(prov)?;
+            Some(report::ReportInput { province_code: prov, rows, findings, files, index: Some(indexes.get(prov)?), ..shared })
+        };
+        // Every file of the stage made side by side: each province's two reports and its
+        // workbook for officials apart (a run of one province made them one after the
+        // other, on one core), and the national report beside them (it was made after).
+        let jobs: Vec<Making> = national_rows
+            .is_some()
+            .then_some(Making::National)
+            .into_iter()
+            .chain(provinces.iter().flat_map(|p| [Making::Rakor(p), Making::Weekly(p), Making::Officials(p)]))
+            .collect();
+        let made: Vec<Vec<u8>> = jobs
             .par_iter()
-            .map(|(prov, prov_rows)| {
-                let (prov_files, prov_findings) = &share_of[prov];
-                let index = report::facts::Index::new(prov_rows, prov);
-                let input = report::ReportInput {
-                    index: Some(&index),
+            .map(|job| match *job {
+                Making::Weekly(prov) => Ok(report::weekly::render(&input_of(prov).context("a report of a province without rows")?, &plan.report)),
+                Making::Rakor(prov) => Ok(report::rakor::render(&input_of(prov).context("a report of a province without rows")?, &plan.rakor)),
+                Making::Officials(prov) => export::xlsx::workbook(&export::xlsx::OfficialsInput {
                     province_code: prov,
                     period,
-                    rows: prov_rows,
-                    findings: prov_findings,
-                    gates: &gates_of_period,
-                    gate_rules: &plan.gates,
-                    changes: changes.as_ref(),
-                    app_gaps: app_gaps.as_deref(),
-                    targets_label: targets_label.as_deref(),
-                    institutions: &institutions,
-                    compared: compared.as_ref().map(|(r, l)| (r.as_slice(), l.as_str())),
-                    files: prov_files,
+                    rows: &rows_of[prov],
+                    findings: &share_of[prov].1,
                     threshold: plan.threshold,
                     lang: plan.lang,
                     gazetteer,
-                    id_seed: &id_seed,
-                };
-                (*prov, report::weekly::render(&input, &plan.report), report::rakor::render(&input, &plan.rakor))
+                }),
+                // Several provinces: a national report ranking them, with the same sections.
+                Making::National => {
+                    let (rows, index) = national_rows.as_deref().zip(national_index.as_ref()).context("a national report without the national rows")?;
+                    let input = report::ReportInput {
+                        province_code: report::national::CODE,
+                        rows,
+                        findings: &findings,
+                        // Gates, changes and app gaps are district matters: not in the national report.
+                        gates: &[],
+                        changes: None,
+                        app_gaps: None,
+                        files: &all_files,
+                        index: Some(index),
+                        ..shared
+                    };
+                    Ok(report::weekly::render(&input, &plan.national))
+                }
             })
-            .collect();
+            .collect::<Result<_>>()?;
+        // Written in the order the reports are listed: each province's, then the national.
+        let mut made: Vec<(Making, Vec<u8>)> = jobs.into_iter().zip(made).collect();
+        let mut take = |job: Making| made.iter_mut().find(|(j, _)| *j == job).map(|(_, bytes)| std::mem::take(bytes)).unwrap_or_default();
         let mut reports = Vec::new();
-        for (prov, weekly, rakor) in rendered {
-            // The name comes from an official code (digits only), never from file contents.
+        let mut officials = Vec::new();
+        for prov in &provinces {
+            // The names come from an official code (digits only), never from file contents.
             let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
-            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &weekly)?);
+            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &take(Making::Weekly(prov)))?);
             let name = format!("{}-{}-{}.pdf", plan.rakor.file_prefix, prov, period);
-            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &rakor)?);
+            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &take(Making::Rakor(prov)))?);
+            officials.push((format!("export/{}", safe_file_name(&format!("sitrep-{prov}-{period}.xlsx"))), take(Making::Officials(prov))));
         }
-        // Several provinces: a national report ranking them, with the same sections.
-        if let Some(national_rows) = national_rows {
-            let index = report::facts::Index::new(&national_rows, report::national::CODE);
-            let all_files: Vec<&FileOutcome> = outcomes.iter().collect();
-            let input = report::ReportInput {
-                index: Some(&index),
-                province_code: report::national::CODE,
-                period,
-                rows: &national_rows,
-                findings: &findings,
-                // Gates, changes and app gaps are district matters: not in the national report.
-                gates: &[],
-                gate_rules: &plan.gates,
-                changes: None,
-                app_gaps: None,
-                targets_label: targets_label.as_deref(),
-                institutions: &institutions,
-                compared: compared.as_ref().map(|(r, l)| (r.as_slice(), l.as_str())),
-                files: &all_files,
-                threshold: plan.threshold,
-                lang: plan.lang,
-                gazetteer,
-                id_seed: &id_seed,
-            };
-            let bytes = report::weekly::render(&input, &plan.national);
+        if national_rows.is_some() {
             let name = format!("{}-{}.pdf", plan.national.file_prefix, period);
-            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
+            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &take(Making::National))?);
         }
         timings.record(timings::Stage::Report, stage);
         let stage = std::time::Instant::now();
         progress.stage("export");
-        let officials: Vec<export::xlsx::OfficialsInput> = provinces
-            .iter()
-            .map(|prov| export::xlsx::OfficialsInput { province_code: prov, period, rows: rows_of.get(prov.as_str()).map(Vec::as_slice).unwrap_or_default(), findings: &share_of[prov.as_str()].1, threshold: plan.threshold, lang: plan.lang, gazetteer })
-            .collect();
         timings.table_export = table_took;
         let attainment_written = writing_attainment.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the attainment table stopped")))?;
         let exports = export::write(&export::ExportInput {
@@ -1009,6 +1031,18 @@ fn attain_report_export(
             districts_reporting,
         })
     })
+}
+
+/// A file the report stage makes.
+#[derive(Clone, Copy, PartialEq)]
+enum Making<'a> {
+    /// The report ranking the provinces, when there are several.
+    National,
+    /// A province's weekly report, its briefing for the coordination meeting, its
+    /// workbook for officials.
+    Weekly(&'a str),
+    Rakor(&'a str),
+    Officials(&'a str),
 }
 
 /// What each province's report and workbook show: its own files and the files no

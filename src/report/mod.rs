@@ -64,6 +64,7 @@ pub fn keep_rows_read(rows: &mut Vec<AttainRow>, period: NaiveDate) {
 }
 
 /// What every report of one province is made from.
+#[derive(Clone, Copy)]
 pub struct ReportInput<'a> {
     pub province_code: &'a str,
     pub period: NaiveDate,
