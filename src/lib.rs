@@ -833,9 +833,26 @@ fn attain_report_export(
             _ => Default::default(),
         };
         let mut rows = attained.rows_read(period, &revisable)?;
-        // What each district's vaccination permits under the PPKM gates.
-        let mut gates = gates::compute(&rows, &plan.gates);
-        // Beside it, the level or zone colour the submissions themselves report.
+        // Provinces with figures for the period (a national targets file alone is not a report).
+        let provinces: std::collections::BTreeSet<String> =
+            rows.iter().filter(|r| r.period == period && r.district_code.is_some() && r.vaccinated.is_some()).map(|r| r.province_code.to_string()).collect();
+        // The passes over every period's rows (a year's are 160,000), side by side: what
+        // each district's vaccination permits under the PPKM gates, the checks' last
+        // findings (coverage above 100%), and the national report's rows (with several
+        // provinces, a report ranking them), summed before the rows are moved below.
+        let ((mut gates, (checked, keeping_checks)), (national_rows, districts_reporting)) = rayon::join(
+            || rayon::join(|| gates::compute(&rows, &plan.gates), || checked.finish(&targets, &rows, &plan.checks)),
+            || {
+                let national_rows = (provinces.len() > 1).then(|| {
+                    let mut national = report::national::rows(&rows, plan.threshold);
+                    report::keep_rows_read(&mut national, period);
+                    national
+                });
+                let set: std::collections::BTreeSet<crate::sym::Sym> = rows.iter().filter(|r| r.period == period && r.vaccinated.is_some()).filter_map(|r| r.district_code).collect();
+                (national_rows, set.into_iter().map(|d| d.to_string()).collect::<Vec<String>>())
+            },
+        );
+        // Beside the gates, the level or zone colour the submissions themselves report.
         findings.extend(gates::attach_reported(&mut gates, &statuses));
         // A second target version (`--targets` twice): attainment under it, for an annex.
         let compared = match &to_compare {
@@ -849,8 +866,6 @@ fn attain_report_export(
             }
             None => None,
         };
-        // The checks' findings, with coverage above 100%.
-        let (checked, keeping_checks) = checked.finish(&targets, &rows, &plan.checks);
         findings.extend(checked);
         // Register versus application: where the national application lags the submissions.
         let app_gaps = match &plan.app {
@@ -869,14 +884,6 @@ fn attain_report_export(
             }
             None => None,
         };
-        // Provinces with figures for the period (a national targets file alone is not a report).
-        let provinces: std::collections::BTreeSet<String> =
-            rows.iter().filter(|r| r.period == period && r.district_code.is_some() && r.vaccinated.is_some()).map(|r| r.province_code.to_string()).collect();
-
-        let districts_reporting: Vec<String> = {
-            let set: std::collections::BTreeSet<crate::sym::Sym> = rows.iter().filter(|r| r.period == period && r.vaccinated.is_some()).filter_map(|r| r.district_code).collect();
-            set.into_iter().map(|d| d.to_string()).collect()
-        };
         // Which targets the coverage is of: the configured version, else the file and its hash.
         let targets_label = match (&plan.targets_version, &targets_file) {
             (Some(v), Some(t)) => Some(format!("{v} ({})", file_name(&t.path))),
@@ -886,24 +893,22 @@ fn attain_report_export(
             (None, Some(t)) => Some(format!("{}, SHA-256 {}", file_name(&t.path), t.sha256.get(..12).unwrap_or(&t.sha256))),
             (None, None) => None,
         };
-        // Each province's report sees only its own rows (lookups scan them), and the
-        // provinces are rendered in parallel; files are written in province order.
-        // The national report's rows are summed first: the rows are then moved, not copied
-        // (a year's are half a million).
-        let national_rows = (provinces.len() > 1).then(|| {
-            let mut national = report::national::rows(&rows, plan.threshold);
-            report::keep_rows_read(&mut national, period);
-            national
-        });
-        report::keep_rows_read(&mut rows, period);
-        let mut rows_of: std::collections::BTreeMap<&str, Vec<report::AttainRow>> = provinces.iter().map(|p| (p.as_str(), Vec::new())).collect();
-        for r in rows {
-            if let Some(v) = rows_of.get_mut(r.province_code.as_str()) {
-                v.push(r);
-            }
-        }
-        // What each province's report and workbook show of the files and findings.
-        let share_of: std::collections::BTreeMap<&str, (Vec<&FileOutcome>, Vec<Finding>)> = province_shares(&provinces, &outcomes, &findings);
+        // Each province's report sees only its own rows (lookups scan them), moved, not
+        // copied (a year's are half a million); beside it, what each province's report and
+        // workbook show of the files and findings.
+        let (rows_of, share_of) = rayon::join(
+            || {
+                report::keep_rows_read(&mut rows, period);
+                let mut rows_of: std::collections::BTreeMap<&str, Vec<report::AttainRow>> = provinces.iter().map(|p| (p.as_str(), Vec::new())).collect();
+                for r in rows {
+                    if let Some(v) = rows_of.get_mut(r.province_code.as_str()) {
+                        v.push(r);
+                    }
+                }
+                rows_of
+            },
+            || province_shares(&provinces, &outcomes, &findings),
+        );
         // The reports show the gates of their period: each district's was looked up by a
         // scan, of every period's gates over a year (26,000).
         let gates_of_period: Vec<gates::GateRow> = gates.iter().filter(|g| g.period == period).cloned().collect();
