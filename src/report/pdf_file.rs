@@ -10,12 +10,20 @@ use super::fonts::{self, fonts, FIRST_FONT_OBJECT};
 
 /// zlib at its fastest level: a national week's 69 PDFs are 11 MB against 8 MB at level 3,
 /// and their report stage takes 0.18 s against 0.22 s.
+/// One compressor per thread, reset for each stream: setting one up (its window and
+/// tables) cost as much as compressing a small page.
 pub fn deflate(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write;
-    let mut z = flate2::write::ZlibEncoder::new(Vec::with_capacity(bytes.len() / 3 + 64), flate2::Compression::new(1));
-    // Writing to a Vec cannot fail.
-    let _ = z.write_all(bytes);
-    z.finish().unwrap_or_default()
+    thread_local! {
+        static ZLIB: std::cell::RefCell<flate2::write::ZlibEncoder<Vec<u8>>> = std::cell::RefCell::new(flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(1)));
+    }
+    ZLIB.with_borrow_mut(|z| {
+        // Writing to a Vec cannot fail.
+        let _ = z.reset(Vec::with_capacity(bytes.len() / 3 + 64));
+        let _ = z.write_all(bytes);
+        let _ = z.try_finish();
+        std::mem::take(z.get_mut())
+    })
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
