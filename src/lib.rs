@@ -913,9 +913,6 @@ fn attain_report_export(
         // scan, of every period's gates over a year (26,000).
         let gates_of_period: Vec<gates::GateRow> = gates.iter().filter(|g| g.period == period).cloned().collect();
         progress.stage("report");
-        let all_files: Vec<&FileOutcome> = outcomes.iter().collect();
-        let indexes: std::collections::BTreeMap<&str, report::facts::Index> = rows_of.par_iter().map(|(prov, prov_rows)| (*prov, report::facts::Index::new(prov_rows, prov))).collect();
-        let national_index = national_rows.as_ref().map(|rows| report::facts::Index::new(rows, report::national::CODE));
         // What every report of the run shares; each report's own fields are set below.
         let shared = report::ReportInput {
             province_code: "",
@@ -936,71 +933,60 @@ fn attain_report_export(
             id_seed: &id_seed,
             index: None,
         };
-        // A province's report input (`None` for a province without rows, which is never
-        // asked for: the jobs are the provinces with rows).
-        let input_of = |prov: &str| {
-            let (&prov, rows) = rows_of.get_key_value(prov)?;
-            let (files, findings) = share_of.get(prov)?;
-            Some(report::ReportInput { province_code: prov, rows, findings, files, index: Some(indexes.get(prov)?), ..shared })
-        };
-        // Every file of the stage made side by side: each province's two reports and its
-        // workbook for officials apart (a run of one province made them one after the
-        // other, on one core), and the national report beside them (it was made after).
-        let jobs: Vec<Making> = national_rows
-            .is_some()
-            .then_some(Making::National)
-            .into_iter()
-            .chain(provinces.iter().flat_map(|p| [Making::Rakor(p), Making::Weekly(p), Making::Officials(p)]))
-            .collect();
-        let made: Vec<Vec<u8>> = jobs
-            .par_iter()
-            .map(|job| match *job {
-                Making::Weekly(prov) => Ok(report::weekly::render(&input_of(prov).context("a report of a province without rows")?, &plan.report)),
-                Making::Rakor(prov) => Ok(report::rakor::render(&input_of(prov).context("a report of a province without rows")?, &plan.rakor)),
-                Making::Officials(prov) => export::xlsx::workbook(&export::xlsx::OfficialsInput {
-                    province_code: prov,
-                    period,
-                    rows: &rows_of[prov],
-                    findings: &share_of[prov].1,
-                    threshold: plan.threshold,
-                    lang: plan.lang,
-                    gazetteer,
-                }),
+        // The provinces' files made in parallel, and within a province its two reports and
+        // its workbook for officials side by side (a run of one province made them one
+        // after the other, on one core); the national report beside them all. A province's
+        // index lives while its files are made: all at once, a year's were 10 MB more.
+        let (national, per_province) = rayon::join(
+            || {
                 // Several provinces: a national report ranking them, with the same sections.
-                Making::National => {
-                    let (rows, index) = national_rows.as_deref().zip(national_index.as_ref()).context("a national report without the national rows")?;
-                    let input = report::ReportInput {
-                        province_code: report::national::CODE,
-                        rows,
-                        findings: &findings,
-                        // Gates, changes and app gaps are district matters: not in the national report.
-                        gates: &[],
-                        changes: None,
-                        app_gaps: None,
-                        files: &all_files,
-                        index: Some(index),
-                        ..shared
-                    };
-                    Ok(report::weekly::render(&input, &plan.national))
-                }
-            })
-            .collect::<Result<_>>()?;
-        // Written in the order the reports are listed: each province's, then the national.
-        let mut made: Vec<(Making, Vec<u8>)> = jobs.into_iter().zip(made).collect();
-        let mut take = |job: Making| made.iter_mut().find(|(j, _)| *j == job).map(|(_, bytes)| std::mem::take(bytes)).unwrap_or_default();
+                let rows = national_rows.as_deref()?;
+                let all_files: Vec<&FileOutcome> = outcomes.iter().collect();
+                let index = report::facts::Index::new(rows, report::national::CODE);
+                let input = report::ReportInput {
+                    province_code: report::national::CODE,
+                    rows,
+                    findings: &findings,
+                    // Gates, changes and app gaps are district matters: not in the national report.
+                    gates: &[],
+                    changes: None,
+                    app_gaps: None,
+                    files: &all_files,
+                    index: Some(&index),
+                    ..shared
+                };
+                Some(report::weekly::render(&input, &plan.national))
+            },
+            || {
+                rows_of
+                    .par_iter()
+                    .map(|(&prov, rows)| {
+                        let (files, findings) = &share_of[prov];
+                        let index = report::facts::Index::new(rows, prov);
+                        let input = report::ReportInput { province_code: prov, rows, findings, files, index: Some(&index), ..shared };
+                        let officials = export::xlsx::OfficialsInput { province_code: prov, period, rows, findings, threshold: plan.threshold, lang: plan.lang, gazetteer };
+                        let ((weekly, rakor), officials) = rayon::join(
+                            || rayon::join(|| report::weekly::render(&input, &plan.report), || report::rakor::render(&input, &plan.rakor)),
+                            || export::xlsx::workbook(&officials),
+                        );
+                        Ok((prov, weekly, rakor, officials?))
+                    })
+                    .collect::<Result<Vec<_>>>()
+            },
+        );
         let mut reports = Vec::new();
         let mut officials = Vec::new();
-        for prov in &provinces {
+        for (prov, weekly, rakor, workbook) in per_province? {
             // The names come from an official code (digits only), never from file contents.
             let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
-            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &take(Making::Weekly(prov)))?);
+            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &weekly)?);
             let name = format!("{}-{}-{}.pdf", plan.rakor.file_prefix, prov, period);
-            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &take(Making::Rakor(prov)))?);
-            officials.push((format!("export/{}", safe_file_name(&format!("sitrep-{prov}-{period}.xlsx"))), take(Making::Officials(prov))));
+            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &rakor)?);
+            officials.push((format!("export/{}", safe_file_name(&format!("sitrep-{prov}-{period}.xlsx"))), workbook));
         }
-        if national_rows.is_some() {
+        if let Some(bytes) = national {
             let name = format!("{}-{}.pdf", plan.national.file_prefix, period);
-            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &take(Making::National))?);
+            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
         }
         timings.record(timings::Stage::Report, stage);
         let stage = std::time::Instant::now();
@@ -1036,18 +1022,6 @@ fn attain_report_export(
             districts_reporting,
         })
     })
-}
-
-/// A file the report stage makes.
-#[derive(Clone, Copy, PartialEq)]
-enum Making<'a> {
-    /// The report ranking the provinces, when there are several.
-    National,
-    /// A province's weekly report, its briefing for the coordination meeting, its
-    /// workbook for officials.
-    Weekly(&'a str),
-    Rakor(&'a str),
-    Officials(&'a str),
 }
 
 /// What each province's report and workbook show: its own files and the files no
