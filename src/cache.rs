@@ -367,9 +367,8 @@ impl Cache {
         // The files the cache saw are read beside the segments' indexes.
         let (read, known) = rayon::join(|| crate::par_map_bounded(&numbers, |&n| Ok(Self::read(dir, n, &salt_sha256))).unwrap_or_default(), || KnownFiles::load(dir));
         let read: Vec<SegmentIndex> = read.into_iter().flatten().collect();
-        // Sized at once: a year's 26,000 entries moved as the map grew.
-        let mut entries = HashMap::with_capacity(read.iter().map(|(_, tables)| tables.len()).sum());
-        let mut segments = Vec::with_capacity(read.len());
+        let mut entries = HashMap::new();
+        let mut segments = Vec::new();
         for (segment, tables) in read {
             segments.push(segment);
             entries.extend(tables.into_iter().map(|(k, t, s)| (k, (t, s))));
