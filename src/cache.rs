@@ -91,6 +91,19 @@ struct Index {
 /// The observations' columns holding numbers into [`Index::texts`].
 const TEXT_COLUMNS: [&str; 8] = ["province_code", "district_code", "area_code", "unit", "group", "source", "sheet", "cell"];
 
+/// A part of the cache found damaged or changed once the run relied on it (a segment
+/// decoded, a period's sums read): the run is done again without it ([`crate::run_with`]).
+#[derive(Debug)]
+pub struct Damaged(pub String);
+
+impl std::fmt::Display for Damaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Damaged {}
+
 /// Numbers texts in the order first seen, by their interned ids (small numbers, one per
 /// distinct text of the run: a list indexed by them, no hashing for millions of rows).
 #[derive(Default)]
@@ -434,7 +447,7 @@ impl Cache {
         let parts: Vec<(u64, HashMap<u32, usize>)> = by_segment.into_iter().collect();
         let decoded = crate::par_map_bounded(&parts, |(number, slots)| {
             let segment = self.segments.iter().find(|s| s.number == *number).ok_or_else(|| anyhow::anyhow!("no segment {number}"))?;
-            self.decode_segment(segment, slots).ok_or_else(|| anyhow::anyhow!("the cache's segment {} in {} changed or was damaged during the run; run again", number, self.dir.display()))
+            self.decode_segment(segment, slots).ok_or_else(|| Damaged(format!("the cache's segment {} in {} changed or was damaged during the run", number, self.dir.display())).into())
         })?;
         let mut out: Vec<Vec<Observation>> = wanted.iter().map(|_| Vec::new()).collect();
         for found in decoded {

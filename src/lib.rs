@@ -60,6 +60,8 @@ pub struct RunSummary {
     /// Provinces reported on, and the districts with figures for the period.
     pub provinces: Vec<String>,
     pub districts_reporting: Vec<String>,
+    /// What the run says of itself beside the findings (a damaged cache set aside).
+    pub notes: Vec<String>,
 }
 
 /// What the pipeline says about its progress, for a progress bar. The pipeline knows
@@ -282,8 +284,30 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
     run_with(plan, &())
 }
 
-/// [`run`], telling `progress` how far it got.
+/// [`run`], telling `progress` how far it got. A cache found damaged once the run
+/// relied on it (a period's sums unreadable, a segment changed under it) is set aside as
+/// `.cache-damaged` beside it and the run done again without it: the reports still come
+/// out (reading everything afresh), and the summary's notes say what happened.
 pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
+    let damaged = match run_once(plan, progress) {
+        Err(e) if e.chain().any(|c| c.is::<cache::Damaged>()) => e,
+        done => return done,
+    };
+    let Some(dir) = &plan.cache else { return Err(damaged) };
+    let aside = dir.with_file_name(".cache-damaged");
+    if aside.exists() {
+        std::fs::remove_dir_all(&aside).with_context(|| format!("{damaged:#}; and {} could not be removed to set the cache aside", aside.display()))?;
+    }
+    std::fs::rename(dir, &aside).with_context(|| format!("{damaged:#}; and the cache could not be set aside"))?;
+    let mut summary = run_once(plan, progress)?;
+    summary.notes.push(format!(
+        "{damaged:#}: the cache was set aside as {} and every submission read again (it can be deleted)",
+        aside.display()
+    ));
+    Ok(summary)
+}
+
+fn run_once(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let gazetteer = gazetteer::embedded();
     let resolver = Resolver { gazetteer, aliases: &plan.aliases };
     let run_started = std::time::Instant::now();
@@ -684,6 +708,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
             timings,
             provinces: Vec::new(),
             districts_reporting: Vec::new(),
+            notes: Vec::new(),
         });
     };
     let mut read = read;
@@ -1020,6 +1045,7 @@ fn attain_report_export(
             timings,
             provinces: provinces.into_iter().collect(),
             districts_reporting,
+            notes: Vec::new(),
         })
     })
 }

@@ -467,6 +467,10 @@ fn conclude(plan: &RunPlan, result: anyhow::Result<sitrep::RunSummary>, verbose:
         Err(e) => return fail(e),
     };
     let report = RunReport::new(&summary, &plan.out, sitrep::gazetteer::embedded());
+    // Said even with --quiet and --json (on stderr): the run took much longer than usual.
+    for note in &summary.notes {
+        eprintln!("sitrep: {note}");
+    }
     if json {
         match serde_json::to_string_pretty(&report) {
             // A closed pipe (`| head`) is not an error worth a panic.

@@ -73,8 +73,9 @@ impl Sums {
             match (&p.held, &p.file) {
                 (Some(sums), _) => out.extend_from_slice(sums),
                 (None, Some(file)) => {
-                    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-                    out.extend(parse(&text, p.period).with_context(|| format!("{} is damaged: delete the cache folder and run again", file.display()))?);
+                    let damaged = || crate::cache::Damaged(format!("{} is damaged or gone", file.display()));
+                    let text = std::fs::read_to_string(file).map_err(|_| damaged())?;
+                    out.extend(parse(&text, p.period).ok_or_else(damaged)?);
                 }
                 (None, None) => {}
             }

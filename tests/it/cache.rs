@@ -314,6 +314,34 @@ fn sums_gone_with_the_table_unchanged_are_made_again_the_same() {
     assert!(attainment_files(&out) == attainment, "the attainment from the sums made again differs");
 }
 
+/// A week's sums damaged in the cache at the same size (so not seen as changed), found
+/// when attainment reads them: the run sets the cache aside, reads every submission again
+/// and writes what it wrote before, saying so on stderr.
+#[test]
+fn a_damaged_cache_is_set_aside_and_the_run_done_again() {
+    let (dir, subs) = copied_submissions();
+    let out = dir.path().join("out");
+    run(&subs, &out, &[]);
+    let attainment = attainment_files(&out);
+    let mut sums: Vec<std::path::PathBuf> = std::fs::read_dir(out.join(".cache/sums")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "tsv")).collect();
+    sums.sort();
+    // The first week's (not the report's week, whose rows are read anyway): its last
+    // newline made a letter.
+    let mut bytes = std::fs::read(&sums[0]).unwrap();
+    *bytes.last_mut().unwrap() = b'x';
+    std::fs::write(&sums[0], &bytes).unwrap();
+    std::fs::remove_dir_all(out.join(".cache/attainment")).unwrap();
+    let targets = fixtures().join("sasaran.xlsx");
+    let (code, stdout, stderr) = sitrep(&["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet", "--timings"], &subs);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stderr.contains(&format!("{} is damaged or gone", sums[0].display())) && stderr.contains("set aside as") && stderr.contains(".cache-damaged"), "{stderr}");
+    assert_eq!(line(&stdout, "cache:"), "cache: 0 of 35 files reused");
+    assert!(out.join(".cache-damaged/sums").is_dir() && out.join(".cache/sums").is_dir());
+    assert!(attainment_files(&out) == attainment, "the attainment after the cache was set aside differs");
+    // The next run takes everything from the new cache.
+    assert_eq!(run(&subs, &out, &[]), "cache: 35 of 35 files reused");
+}
+
 /// A weekly run leaves the earlier weeks' rows in the cache, as no stage needs them, and
 /// writes what a fresh run writes. A resubmission for an earlier week takes the rows of
 /// the weeks it touches out of the cache, to be settled with it.
