@@ -24,6 +24,7 @@ pub mod ingest;
 pub mod known_files;
 pub mod layout;
 pub mod levels;
+mod making;
 pub mod pending;
 pub mod period_keys;
 pub mod period_sums;
@@ -938,7 +939,7 @@ fn attain_report_export(
         // scan, of every period's gates over a year (26,000).
         let gates_of_period: Vec<gates::GateRow> = gates.iter().filter(|g| g.period == period).cloned().collect();
         progress.stage("report");
-        // What every report of the run shares; each report's own fields are set below.
+        // What every report of the run shares; each report's own fields are set in `making`.
         let shared = report::ReportInput {
             province_code: "",
             period,
@@ -958,61 +959,7 @@ fn attain_report_export(
             id_seed: &id_seed,
             index: None,
         };
-        // The provinces' files made in parallel, and within a province its two reports and
-        // its workbook for officials side by side (a run of one province made them one
-        // after the other, on one core); the national report beside them all. A province's
-        // index lives while its files are made: all at once, a year's were 10 MB more.
-        let (national, per_province) = rayon::join(
-            || {
-                // Several provinces: a national report ranking them, with the same sections.
-                let rows = national_rows.as_deref()?;
-                let all_files: Vec<&FileOutcome> = outcomes.iter().collect();
-                let index = report::facts::Index::new(rows, report::national::CODE);
-                let input = report::ReportInput {
-                    province_code: report::national::CODE,
-                    rows,
-                    findings: &findings,
-                    // Gates, changes and app gaps are district matters: not in the national report.
-                    gates: &[],
-                    changes: None,
-                    app_gaps: None,
-                    files: &all_files,
-                    index: Some(&index),
-                    ..shared
-                };
-                Some(report::weekly::render(&input, &plan.national))
-            },
-            || {
-                rows_of
-                    .par_iter()
-                    .map(|(&prov, rows)| {
-                        let (files, findings) = &share_of[prov];
-                        let index = report::facts::Index::new(rows, prov);
-                        let input = report::ReportInput { province_code: prov, rows, findings, files, index: Some(&index), ..shared };
-                        let officials = export::xlsx::OfficialsInput { province_code: prov, period, rows, findings, threshold: plan.threshold, lang: plan.lang, gazetteer };
-                        let ((weekly, rakor), officials) = rayon::join(
-                            || rayon::join(|| report::weekly::render(&input, &plan.report), || report::rakor::render(&input, &plan.rakor)),
-                            || export::xlsx::workbook(&officials),
-                        );
-                        Ok((prov, weekly, rakor, officials?))
-                    })
-                    .collect::<Result<Vec<_>>>()
-            },
-        );
-        let mut reports = Vec::new();
-        let mut officials = Vec::new();
-        for (prov, weekly, rakor, workbook) in per_province? {
-            // The names come from an official code (digits only), never from file contents.
-            let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
-            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &weekly)?);
-            let name = format!("{}-{}-{}.pdf", plan.rakor.file_prefix, prov, period);
-            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &rakor)?);
-            officials.push((format!("export/{}", safe_file_name(&format!("sitrep-{prov}-{period}.xlsx"))), workbook));
-        }
-        if let Some(bytes) = national {
-            let name = format!("{}-{}.pdf", plan.national.file_prefix, period);
-            reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
-        }
+        let (reports, officials) = making::make(&making::Making { plan, rows_of: &rows_of, share_of: &share_of, national_rows: national_rows.as_deref(), outcomes: &outcomes, findings: &findings, shared })?;
         timings.record(timings::Stage::Report, stage);
         let stage = std::time::Instant::now();
         progress.stage("export");

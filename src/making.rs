@@ -1,0 +1,93 @@
+//! The report stage's files, made side by side: each province's weekly report, its
+//! briefing for the coordination meeting (rakor) and its workbook for officials, and,
+//! with several provinces, the national report. The PDFs are written in order; the
+//! workbooks are handed to the export, which lists them in the manifest.
+
+use crate::config::RunPlan;
+use crate::export::{self, Output};
+use crate::findings::Finding;
+use crate::report::{self, AttainRow, ReportInput};
+use crate::safe_file_name;
+use crate::table::FileOutcome;
+use anyhow::Result;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// What the report stage makes its files from.
+pub struct Making<'a> {
+    pub plan: &'a RunPlan,
+    /// Each province's rows (those its reports read) ...
+    pub rows_of: &'a BTreeMap<&'a str, Vec<AttainRow>>,
+    /// ... and what its report and workbook show of the files and findings.
+    pub share_of: &'a BTreeMap<&'a str, (Vec<&'a FileOutcome>, Vec<Finding>)>,
+    /// The national report's rows, with several provinces.
+    pub national_rows: Option<&'a [AttainRow]>,
+    /// Every file of the run, and every finding: the national report's.
+    pub outcomes: &'a [FileOutcome],
+    pub findings: &'a [Finding],
+    /// What every report of the run shares (its province's own fields are set here).
+    pub shared: ReportInput<'a>,
+}
+
+/// Makes the files and writes the PDFs (each province's, in order, then the national
+/// report). Returns the PDFs written and each province's workbook for officials: its
+/// path in the export and its bytes.
+pub fn make(m: &Making) -> Result<(Vec<Output>, Vec<(String, Vec<u8>)>)> {
+    let (plan, shared, period) = (m.plan, m.shared, m.shared.period);
+    // The provinces' files made in parallel, and within a province its two reports and
+    // its workbook side by side (a run of one province made them one after the other, on
+    // one core); the national report beside them all. A province's index lives while its
+    // files are made: all at once, a report on an earlier week peaked 10 MB higher.
+    let (national, per_province) = rayon::join(
+        || {
+            // Several provinces: a national report ranking them, with the same sections.
+            let rows = m.national_rows?;
+            let all_files: Vec<&FileOutcome> = m.outcomes.iter().collect();
+            let index = report::facts::Index::new(rows, report::national::CODE);
+            let input = ReportInput {
+                province_code: report::national::CODE,
+                rows,
+                findings: m.findings,
+                // Gates, changes and app gaps are district matters: not in the national report.
+                gates: &[],
+                changes: None,
+                app_gaps: None,
+                files: &all_files,
+                index: Some(&index),
+                ..shared
+            };
+            Some(report::weekly::render(&input, &plan.national))
+        },
+        || {
+            m.rows_of
+                .par_iter()
+                .map(|(&prov, rows)| {
+                    let (files, findings) = &m.share_of[prov];
+                    let index = report::facts::Index::new(rows, prov);
+                    let input = ReportInput { province_code: prov, rows, findings, files, index: Some(&index), ..shared };
+                    let officials = export::xlsx::OfficialsInput { province_code: prov, period, rows, findings, threshold: plan.threshold, lang: plan.lang, gazetteer: shared.gazetteer };
+                    let ((weekly, rakor), officials) = rayon::join(
+                        || rayon::join(|| report::weekly::render(&input, &plan.report), || report::rakor::render(&input, &plan.rakor)),
+                        || export::xlsx::workbook(&officials),
+                    );
+                    Ok((prov, weekly, rakor, officials?))
+                })
+                .collect::<Result<Vec<_>>>()
+        },
+    );
+    let mut reports = Vec::new();
+    let mut officials = Vec::new();
+    for (prov, weekly, rakor, workbook) in per_province? {
+        // The names come from an official code (digits only), never from file contents.
+        let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
+        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &weekly)?);
+        let name = format!("{}-{}-{}.pdf", plan.rakor.file_prefix, prov, period);
+        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &rakor)?);
+        officials.push((format!("export/{}", safe_file_name(&format!("sitrep-{prov}-{period}.xlsx"))), workbook));
+    }
+    if let Some(bytes) = national {
+        let name = format!("{}-{}.pdf", plan.national.file_prefix, period);
+        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
+    }
+    Ok((reports, officials))
+}
