@@ -959,7 +959,7 @@ fn attain_report_export(
             id_seed: &id_seed,
             index: None,
         };
-        let (reports, officials) = making::make(&making::Making { plan, rows_of: &rows_of, share_of: &share_of, national_rows: national_rows.as_deref(), outcomes: &outcomes, findings: &findings, shared })?;
+        let making::Made { reports, officials } = making::make(&making::Making { plan, rows_of: &rows_of, share_of: &share_of, national_rows: national_rows.as_deref(), outcomes: &outcomes, findings: &findings, shared })?;
         timings.record(timings::Stage::Report, stage);
         let stage = std::time::Instant::now();
         progress.stage("export");

@@ -29,10 +29,17 @@ pub struct Making<'a> {
     pub shared: ReportInput<'a>,
 }
 
-/// Makes the files and writes the PDFs (each province's, in order, then the national
-/// report). Returns the PDFs written and each province's workbook for officials: its
-/// path in the export and its bytes.
-pub fn make(m: &Making) -> Result<(Vec<Output>, Vec<(String, Vec<u8>)>)> {
+/// What the report stage made.
+pub struct Made {
+    /// The PDFs written: each province's two, in order, then the national report.
+    pub reports: Vec<Output>,
+    /// Each province's workbook for officials, for the export to write: its path in the
+    /// export and its bytes.
+    pub officials: Vec<(String, Vec<u8>)>,
+}
+
+/// Makes the files and writes the PDFs.
+pub fn make(m: &Making) -> Result<Made> {
     let (plan, shared, period) = (m.plan, m.shared, m.shared.period);
     // The provinces' files made in parallel, and within a province its two reports and
     // its workbook side by side (a run of one province made them one after the other, on
@@ -89,5 +96,5 @@ pub fn make(m: &Making) -> Result<(Vec<Output>, Vec<(String, Vec<u8>)>)> {
         let name = format!("{}-{}.pdf", plan.national.file_prefix, period);
         reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
     }
-    Ok((reports, officials))
+    Ok(Made { reports, officials })
 }
