@@ -130,10 +130,6 @@ impl<'c> Pending<'c> {
 
     /// What stays in the cache, by period, for the stages that may yet need it.
     pub fn into_unread(self) -> Unread<'c> {
-        Unread::Cache(self.into_in_cache())
-    }
-
-    fn into_in_cache(self) -> InCache<'c> {
         let mut periods: BTreeMap<NaiveDate, (usize, Vec<Stored>)> = BTreeMap::new();
         for (i, s) in self.stored.into_iter().enumerate() {
             let Some(s) = s else { continue };
@@ -146,7 +142,7 @@ impl<'c> Pending<'c> {
                 }
             }
         }
-        InCache { cache: self.cache, periods }
+        Unread::Cache(InCache { cache: self.cache, periods })
     }
 }
 
