@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use crate::findings::Finding;
 use crate::sym::Sym;
 use crate::table::{self, FileOutcome, Observations};
+use crate::write_behind::WriteBehind;
 use anyhow::{Context, Result};
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
@@ -41,10 +42,10 @@ pub fn write_atomic_with(root: &Path, rel: &str, write: &dyn Fn(&mut (dyn std::i
     let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
     // No fsync: the rename already protects against a killed run, and syncing every
     // PDF of a national run costs seconds on slow disks.
-    let mut out = Hashing { inner: std::io::BufWriter::with_capacity(1 << 16, tmp), hash: Sha256::new(), bytes: 0 };
+    let mut out = Hashing { inner: std::io::BufWriter::with_capacity(1 << 16, WriteBehind::new(tmp)), hash: Sha256::new(), bytes: 0 };
     write(&mut out)?;
     let Hashing { inner, hash, bytes } = out;
-    let tmp = inner.into_inner().map_err(|e| e.into_error())?;
+    let tmp = inner.into_inner().map_err(|e| e.into_error())?.into_inner();
     let file = tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
     // Reports are handed around: readable by others, like any file the user saves.
     #[cfg(unix)]

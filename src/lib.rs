@@ -38,6 +38,7 @@ pub mod template;
 pub mod timings;
 pub mod validate;
 pub mod workspace;
+mod write_behind;
 
 use anyhow::{bail, Context, Result};
 use config::RunPlan;
