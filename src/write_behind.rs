@@ -23,6 +23,8 @@ const CHUNK: u64 = 2 << 20;
 /// writer back).
 const IN_FLIGHT: u64 = 2 * CHUNK;
 
+/// An output's temporary file, written behind; [`WriteBehind::into_inner`] hands it back
+/// to be renamed into place.
 pub struct WriteBehind {
     file: tempfile::NamedTempFile,
     /// Bytes written to the file.
