@@ -8,7 +8,7 @@
 //! The files' records and the targets, which a year's runs would otherwise repeat in
 //! every record (26,000 files: 13 MB a run), are kept once in `DIR/_runs/parts/`, each
 //! part named by the SHA-256 of its bytes: a weekly run writes its new week's part and
-//! names the others.
+//! names the others. A part no record names goes when a week's record is replaced.
 
 use crate::export::{write_atomic, write_atomic_with, FromRows, Period, Periods};
 use crate::findings::Finding;
@@ -120,22 +120,37 @@ pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::Naiv
     // A week run again (late files before the rakor) names a new part for its files:
     // the part it named before goes, unless another run's record names it.
     let named = part_names(&record.file_parts, record.targets_part.as_ref());
-    remove_parts_unnamed(dir, &dir.join(&rel), replaced.difference(&named).cloned().collect())?;
+    remove_parts_unnamed(dir, &dir.join(&rel), &named, replaced.difference(&named).cloned().collect())?;
     Ok(Some(dir.join(rel)))
 }
 
+/// A part no run record names and older than this was left by a run killed before it
+/// wrote its record (a run writing now is younger).
+const ORPHAN_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Removes the `candidates` (parts a replaced run record named) that no run record but
-/// `record` (the new one, which does not name them) names.
-fn remove_parts_unnamed(dir: &Path, record: &Path, mut candidates: BTreeSet<String>) -> Result<()> {
+/// `record` (the new one, naming `named`) names; and, as every record is read for that
+/// anyway, the parts and half-written temporary files a killed run left behind.
+fn remove_parts_unnamed(dir: &Path, record: &Path, named: &BTreeSet<String>, candidates: BTreeSet<String>) -> Result<()> {
     if candidates.is_empty() {
         return Ok(());
     }
+    let mut named = named.clone();
     for other in std::fs::read_dir(dir.join("_runs"))?.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json") && p != record) {
-        let named = parts_named(&other);
-        candidates.retain(|part| !named.contains(part));
+        named.extend(parts_named(&other));
     }
-    for part in candidates {
-        std::fs::remove_file(dir.join(PARTS).join(format!("{part}.json"))).ok();
+    let now = std::time::SystemTime::now();
+    for entry in std::fs::read_dir(dir.join(PARTS))?.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else { continue };
+        let part = file_name.strip_suffix(".json").unwrap_or(file_name);
+        if named.contains(part) {
+            continue;
+        }
+        let orphan = || entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > ORPHAN_AGE));
+        if candidates.contains(part) || orphan() {
+            std::fs::remove_file(entry.path()).ok();
+        }
     }
     Ok(())
 }
@@ -531,5 +546,23 @@ mod tests {
         let named = |period: &str| parts_named(&dir.path().join(format!("_runs/{period}.json")));
         assert_eq!(parts, &named("2022-01-08") | &named("2022-01-15"));
         assert_eq!(parts.len(), 5);
+
+        // A run killed after writing a part and a half-written file, before its record:
+        // they go when a week is written again, once older than any run still writing;
+        // a part as young as a run writing now stays.
+        let parts_dir = dir.path().join(PARTS);
+        let old = std::time::SystemTime::now() - ORPHAN_AGE * 2;
+        for (name, age) in [("0123abcd.json", Some(old)), (".tmpXy12", Some(old)), ("4567ef.json", None)] {
+            let file = std::fs::File::create(parts_dir.join(name)).unwrap();
+            if let Some(t) = age {
+                file.set_modified(t).unwrap();
+            }
+        }
+        let mut late = read.clone();
+        late.files.push(FileOutcome { path: "latest.xlsx".into(), period: Some("2022-01-15".into()), ..Default::default() });
+        write_record(dir.path(), &late, Some(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap())).unwrap();
+        let left: BTreeSet<String> = std::fs::read_dir(&parts_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert!(left.contains("4567ef.json") && !left.contains("0123abcd.json") && !left.contains(".tmpXy12"), "{left:?}");
+        assert_eq!(left.len(), 6, "the five named parts and the young one: {left:?}");
     }
 }
