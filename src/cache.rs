@@ -93,16 +93,9 @@ const TEXT_COLUMNS: [&str; 8] = ["province_code", "district_code", "area_code", 
 
 /// A part of the cache found damaged or changed once the run relied on it (a segment
 /// decoded, a period's sums read): the run is done again without it ([`crate::run_with`]).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct Damaged(pub String);
-
-impl std::fmt::Display for Damaged {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Damaged {}
 
 /// Numbers texts in the order first seen, by their interned ids (small numbers, one per
 /// distinct text of the run: a list indexed by them, no hashing for millions of rows).
