@@ -120,7 +120,7 @@ pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::Naiv
     // A week run again (late files before the rakor) names a new part for its files:
     // the part it named before goes, unless another run's record names it.
     let named = part_names(&record.file_parts, record.targets_part.as_ref());
-    remove_parts_unnamed(dir, &dir.join(&rel), &named, replaced.difference(&named).cloned().collect())?;
+    remove_parts_unnamed(dir, &dir.join(&rel), named, &replaced)?;
     Ok(Some(dir.join(rel)))
 }
 
@@ -128,14 +128,13 @@ pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::Naiv
 /// wrote its record (a run writing now is younger).
 const ORPHAN_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Removes the `candidates` (parts a replaced run record named) that no run record but
-/// `record` (the new one, naming `named`) names; and, as every record is read for that
-/// anyway, the parts and half-written temporary files a killed run left behind.
-fn remove_parts_unnamed(dir: &Path, record: &Path, named: &BTreeSet<String>, candidates: BTreeSet<String>) -> Result<()> {
-    if candidates.is_empty() {
+/// Removes the parts `replaced` (the run record `record` replaced) named that no run
+/// record names (`named`: the new one's); and, as every record is read for that anyway,
+/// the parts and half-written temporary files a killed run left behind.
+fn remove_parts_unnamed(dir: &Path, record: &Path, mut named: BTreeSet<String>, replaced: &BTreeSet<String>) -> Result<()> {
+    if replaced.is_subset(&named) {
         return Ok(());
     }
-    let mut named = named.clone();
     for other in std::fs::read_dir(dir.join("_runs"))?.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json") && p != record) {
         named.extend(parts_named(&other));
     }
@@ -148,7 +147,7 @@ fn remove_parts_unnamed(dir: &Path, record: &Path, named: &BTreeSet<String>, can
             continue;
         }
         let orphan = || entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > ORPHAN_AGE));
-        if candidates.contains(part) || orphan() {
+        if replaced.contains(part) || orphan() {
             std::fs::remove_file(entry.path()).ok();
         }
     }
