@@ -71,13 +71,6 @@ pub fn write_json(root: &Path, rel: &str, value: &(impl serde::Serialize + Sync)
     })
 }
 
-/// The SHA-256 of a file's content, read a piece at a time.
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut hash = Hashing { inner: std::io::sink(), hash: Sha256::new(), bytes: 0 };
-    std::io::copy(&mut std::fs::File::open(path)?, &mut hash)?;
-    Ok(hex::encode(hash.hash.finalize()))
-}
-
 /// A writer that hashes and counts what passes through it.
 struct Hashing<W: std::io::Write> {
     inner: W,

@@ -342,6 +342,39 @@ fn a_damaged_cache_is_set_aside_and_the_run_done_again() {
     assert_eq!(run(&subs, &out, &[]), "cache: 35 of 35 files reused");
 }
 
+/// A segment's observations damaged at the same size pass the loading of the cache (its
+/// size is checked, not its hash) and are found when its rows are decoded: the cache is
+/// set aside and the run done again. One cut short is not used at all: its files are
+/// read again.
+#[test]
+fn a_damaged_segment_is_found_when_decoded_and_a_short_one_when_loaded() {
+    let (dir, subs) = copied_submissions();
+    let out = dir.path().join("out");
+    run(&subs, &out, &[]);
+    let attainment = attainment_files(&out);
+    let segment = out.join(".cache/segment-0.parquet");
+    let mut bytes = std::fs::read(&segment).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&segment, &bytes).unwrap();
+    let targets = fixtures().join("sasaran.xlsx");
+    let (code, stdout, stderr) = sitrep(&["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet", "--timings"], &subs);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stderr.contains("segment 0") && stderr.contains("is damaged or was changed") && stderr.contains("set aside as"), "{stderr}");
+    assert_eq!(line(&stdout, "cache:"), "cache: 0 of 35 files reused");
+    assert!(attainment_files(&out) == attainment, "the attainment after the cache was set aside differs");
+
+    // Cut short: the segment is passed over, its files read again, nothing set aside.
+    std::fs::remove_dir_all(out.join(".cache-damaged")).unwrap();
+    let segment = out.join(".cache/segment-0.parquet");
+    let bytes = std::fs::read(&segment).unwrap();
+    std::fs::write(&segment, &bytes[..bytes.len() - 1]).unwrap();
+    assert_eq!(run(&subs, &out, &[]), "cache: 0 of 35 files reused");
+    assert!(!out.join(".cache-damaged").exists());
+    assert!(attainment_files(&out) == attainment);
+    assert_eq!(run(&subs, &out, &[]), "cache: 35 of 35 files reused");
+}
+
 /// A weekly run leaves the earlier weeks' rows in the cache, as no stage needs them, and
 /// writes what a fresh run writes. A resubmission for an earlier week takes the rows of
 /// the weeks it touches out of the cache, to be settled with it.
