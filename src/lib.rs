@@ -324,7 +324,7 @@ fn run_once(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let mut cache = cache;
     let results = read_submissions(&paths, plan, &resolver, &clock, &mut cache, &counts, progress)?;
     let (hits, not_read) = (counts.hits.into_inner(), counts.not_read.into_inner());
-    let mut read = Files::default();
+    let mut read = Files::with_capacity(results.len());
     let mut stored = Vec::with_capacity(results.len());
     for (t, m, k, s) in results {
         read.tables.push(t);
@@ -494,11 +494,16 @@ fn read_submissions(
 
 /// The run's submission files as read, in input order: their tables, file times and
 /// cache keys.
-#[derive(Default)]
 struct Files {
     tables: Vec<FileTable>,
     mtimes: Vec<Option<chrono::DateTime<chrono::Utc>>>,
     keys: Vec<Option<String>>,
+}
+
+impl Files {
+    fn with_capacity(n: usize) -> Files {
+        Files { tables: Vec::with_capacity(n), mtimes: Vec::with_capacity(n), keys: Vec::with_capacity(n) }
+    }
 }
 
 /// Observations a run's cache writes on the side, copied: more (a year read afresh) are
@@ -645,7 +650,7 @@ fn consolidate(mut files: Vec<FileTable>, targets_table: Option<FileTable>, rece
             }
         }
     }
-    let outcomes: Vec<FileOutcome> = files.into_iter().map(|f| f.outcome).collect();
+    let outcomes: Vec<FileOutcome> = files.into_iter().map(|f| *f.outcome).collect();
     let mut h = Sha256::new();
     for f in &outcomes {
         h.update(f.sha256.as_bytes());
@@ -661,7 +666,7 @@ fn consolidate(mut files: Vec<FileTable>, targets_table: Option<FileTable>, rece
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     let mut id_seed = [0u8; 16];
     id_seed.copy_from_slice(&h.finalize()[..16]);
-    Consolidated { files: outcomes, targets_file: targets_table.map(|t| t.outcome), findings, observations, targets, statuses, id_seed, period_keys: None }
+    Consolidated { files: outcomes, targets_file: targets_table.map(|t| *t.outcome), findings, observations, targets, statuses, id_seed, period_keys: None }
 }
 
 /// `sitrep report --archive DIR --period P`: the reports and the export of a past period
@@ -683,7 +688,7 @@ pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate
             read.findings.push(Finding::error("no_targets", &t.outcome.path, "no targets (sasaran) could be read from this file; coverage cannot be computed"));
         }
         read.targets = t.targets;
-        read.targets_file = Some(t.outcome);
+        read.targets_file = Some(*t.outcome);
     }
     let timings = timings::Timings::from_parallel(&timings::StageClock::default(), run_started.elapsed());
     let any_rows = !read.observations.is_empty() || unread.as_ref().is_some_and(|u| !u.periods().is_empty());
