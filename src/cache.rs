@@ -62,7 +62,7 @@ const DECODED_ROWS: usize = 1 << 18;
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Entry {
     key: String,
-    outcome: FileOutcome,
+    outcome: Box<FileOutcome>,
     findings: Vec<Finding>,
     targets: Vec<Target>,
     #[serde(default)]
