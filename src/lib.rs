@@ -75,6 +75,10 @@ pub trait Progress: Sync {
     fn file_read(&self, _path: &Path) {}
     /// A later stage has started: `targets`, `attainment`, `report`, `export`.
     fn stage(&self, _name: &str) {}
+    /// Reading is done, and the stages after it hold a week's worth: few files were read
+    /// afresh (`read_afresh`) and the checks carry on from the last run, so only the new
+    /// periods' rows are decoded from the cache (a weekly run over a year's folder).
+    fn holds_little_more(&self, _read_afresh: usize) {}
 }
 
 impl Progress for () {}
@@ -567,6 +571,9 @@ fn settle_and_report(
         Some(period) => checks_state::earlier(period_keys.as_ref(), period, &plan.checks, checks_dir.as_deref()),
         None => checks_state::Earlier::none(),
     };
+    if earlier_checks.checked_through().is_some() {
+        progress.holds_little_more(file_count - hits);
+    }
     if let (Some(p), Some(keys), Some(period)) = (&mut pending, &period_keys, period) {
         let through = earlier_checks.checked_through();
         let needed = keys.keys().copied().filter(|d| *d == period || through.is_some_and(|t| *d > t)).collect();
