@@ -11,12 +11,17 @@ fn run(subs: &Path, out: &Path, extra: &[&str]) -> String {
 }
 
 fn run_timings(subs: &Path, out: &Path, extra: &[&str]) -> String {
+    run_timings_stderr(subs, out, extra).0
+}
+
+/// [`run_timings`], with what the run said on stderr.
+fn run_timings_stderr(subs: &Path, out: &Path, extra: &[&str]) -> (String, String) {
     let targets = fixtures().join("sasaran.xlsx");
     let mut args = vec!["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet", "--timings"];
     args.extend_from_slice(extra);
     let (code, stdout, stderr) = sitrep(&args, subs);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    stdout
+    (stdout, stderr)
 }
 
 /// The line of `stdout` starting with `start`.
@@ -331,9 +336,7 @@ fn a_damaged_cache_is_set_aside_and_the_run_done_again() {
     *bytes.last_mut().unwrap() = b'x';
     std::fs::write(&sums[0], &bytes).unwrap();
     std::fs::remove_dir_all(out.join(".cache/attainment")).unwrap();
-    let targets = fixtures().join("sasaran.xlsx");
-    let (code, stdout, stderr) = sitrep(&["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet", "--timings"], &subs);
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let (stdout, stderr) = run_timings_stderr(&subs, &out, &[]);
     assert!(stderr.contains(&format!("{} is damaged or gone", sums[0].display())) && stderr.contains("set aside as") && stderr.contains(".cache-damaged"), "{stderr}");
     assert_eq!(line(&stdout, "cache:"), "cache: 0 of 35 files reused");
     assert!(out.join(".cache-damaged/sums").is_dir() && out.join(".cache/sums").is_dir());
@@ -357,9 +360,7 @@ fn a_damaged_segment_is_found_when_decoded_and_a_short_one_when_loaded() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xff;
     std::fs::write(&segment, &bytes).unwrap();
-    let targets = fixtures().join("sasaran.xlsx");
-    let (code, stdout, stderr) = sitrep(&["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet", "--timings"], &subs);
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let (stdout, stderr) = run_timings_stderr(&subs, &out, &[]);
     assert!(stderr.contains("segment 0") && stderr.contains("is damaged or was changed") && stderr.contains("set aside as"), "{stderr}");
     assert_eq!(line(&stdout, "cache:"), "cache: 0 of 35 files reused");
     assert!(attainment_files(&out) == attainment, "the attainment after the cache was set aside differs");
