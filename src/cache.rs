@@ -76,8 +76,9 @@ struct Entry {
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Index {
-    /// SHA-256 of the observations file written with this index: a pair that does not
-    /// match is not used (checked when the segment is first decoded in a run).
+    /// SHA-256 of the observations file written with this index, checked when the
+    /// segment is first decoded in a run: observations that do not match are [`Damaged`]
+    /// (the cache is set aside and the run done again).
     observations_sha256: String,
     /// The observations file's size: a file of another size is not used (checked when
     /// the index is loaded, without reading the file; most runs decode few segments).

@@ -868,6 +868,8 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::vocab::Group;
+    use crate::table::{Observation, Observations};
 
     /// A manifest larger than its two ends gives its partitions from them, as read whole;
     /// laid out otherwise (on one line), the whole file is read.
@@ -901,8 +903,6 @@ mod tests {
         assert!(PreviousPartitions::from_ends(&path).is_none());
         assert_eq!(summary(&PreviousPartitions::of_manifest(&path)), summary(&whole));
     }
-    use crate::layout::vocab::Group;
-    use crate::table::{Observation, Observations};
 
     /// The periods still in the cache are decoded a batch of at most DECODED_AT_ONCE rows
     /// at a time (a larger period alone), in order; held periods cost nothing.

@@ -38,9 +38,9 @@ fn keep_freed_memory() {
 /// in the same time, when a national week (514 files) kept it 100 ms and ran 7 % faster.
 /// A run that read fewer afresh and carries its checks on keeps it 100 ms again once
 /// reading is done: it then decodes only the new periods from the cache, and the weekly
-/// run over a year went 0.74–0.76 → 0.69–0.73 s for 217–230 → 260–270 MB (kept so for the
-/// year's first run, reading 26,728 files afresh, it passed 300 MB; a report on an
-/// earlier week, checking every week again from the cache, 295 → 370 MB).
+/// run over a year went 0.74–0.76 → 0.69–0.73 s for 217–230 → 260–270 MB. Not so for a
+/// year's first run (even 10 ms took it past 300 MB), nor for a report on an earlier
+/// week, which checks every week again from the cache (100 ms: 295 → 370 MB).
 const LARGE_RUN_FILES: usize = 5_000;
 
 fn set_purge_delay(ms: std::ffi::c_long) {
