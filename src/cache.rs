@@ -14,8 +14,9 @@
 //! The observations' texts (codes, files, sheets, cells) are numbers into a list of texts
 //! kept in the JSON, so that loading a year is decoding integers, not millions of strings.
 //! A missing or stale segment, or one not at the size written, is not used; one damaged
-//! at its size is found when first decoded ([`Damaged`]: the run is done again). Files unchanged since the
-//! cache saw them are found without reading them ([`crate::known_files`]).
+//! at its size is found when first decoded ([`Damaged`]: the run is done again). Files
+//! unchanged since the cache saw them are found without reading them
+//! ([`crate::known_files`]).
 
 use crate::export::{parquet_batches, sha256_hex, write_atomic, write_atomic_with};
 use crate::findings::Finding;
