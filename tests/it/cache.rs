@@ -367,7 +367,6 @@ fn a_damaged_segment_is_found_when_decoded_and_a_short_one_when_loaded() {
 
     // Cut short: the segment is passed over, its files read again, nothing set aside.
     std::fs::remove_dir_all(out.join(".cache-damaged")).unwrap();
-    let segment = out.join(".cache/segment-0.parquet");
     let bytes = std::fs::read(&segment).unwrap();
     std::fs::write(&segment, &bytes[..bytes.len() - 1]).unwrap();
     assert_eq!(run(&subs, &out, &[]), "cache: 0 of 35 files reused");
