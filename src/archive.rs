@@ -9,6 +9,10 @@
 //! every record (26,000 files: 13 MB a run), are kept once in `DIR/_runs/parts/`, each
 //! part named by the SHA-256 of its bytes: a weekly run writes its new week's part and
 //! names the others. A part no record names goes when a week's record is replaced.
+//!
+//! A period written again loses the partitions of provinces with no rows in it now (a
+//! file sent to the wrong province's folder and withdrawn): the archive holds what the
+//! run's canonical table holds, period by period.
 
 use crate::export::{write_atomic, write_atomic_with, FromRows, Period, Periods};
 use crate::findings::Finding;
@@ -251,6 +255,8 @@ pub struct Partitioning<'d> {
     changed: BTreeMap<NaiveDate, std::sync::atomic::AtomicBool>,
     /// The partitions written this run.
     done: std::sync::Mutex<Vec<(String, Written)>>,
+    /// Partitions removed this run: their province had no rows left in a period written again.
+    gone: std::sync::Mutex<Vec<String>>,
 }
 
 impl<'d> Partitioning<'d> {
@@ -263,18 +269,24 @@ impl<'d> Partitioning<'d> {
             let tag = format!("/period={}/", period.period);
             let same: Vec<(&String, &Written)> = known.iter().filter(|(rel, w)| rel.contains(&tag) && w.period_fingerprint == period.fingerprint).collect();
             let whole = same.iter().map(|(_, w)| w.rows).sum::<Option<usize>>() == Some(period.count);
-            if same.is_empty() || !whole || !same.iter().all(|(rel, w)| crate::export::still_there(dir, rel, w.bytes)) {
+            // A partition of the period from other rows (left by a version that did not
+            // remove a withdrawn province's) is removed when the period is written again.
+            let stale = known.iter().any(|(rel, w)| rel.contains(&tag) && w.period_fingerprint != period.fingerprint);
+            if same.is_empty() || !whole || stale || !same.iter().all(|(rel, w)| crate::export::still_there(dir, rel, w.bytes)) {
                 changed.insert(period.period, false.into());
             }
         }
-        Partitioning { dir, known, changed, done: Default::default() }
+        Partitioning { dir, known, changed, done: Default::default(), gone: Default::default() }
     }
 
     /// Writes the partitions no pass handed over (their rows decoded from the cache a batch
     /// at a time), then the list of partitions.
     pub fn finish(self, periods: &Periods) -> Result<()> {
         self.add_the_rest(periods)?;
-        let Partitioning { dir, mut known, done, .. } = self;
+        let Partitioning { dir, mut known, done, gone, .. } = self;
+        for rel in gone.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            known.remove(&rel);
+        }
         known.extend(done.into_inner().unwrap_or_else(|e| e.into_inner()));
         write_atomic(dir, PARTITIONS, &serde_json::to_vec(&known)?)?;
         Ok(())
@@ -307,9 +319,34 @@ impl FromRows for Partitioning<'_> {
             let out = write_atomic_with(dir, rel, &|w| crate::table_parquet::write(rows, &["province_code", "period"], 512 * 512, ParquetCompression::default(), w))?;
             Ok((rel.clone(), Written { period_fingerprint: fingerprint.to_string(), bytes: out.bytes, rows: Some(rows.len()) }))
         })?;
+        let gone = remove_partitions_but(dir, period.period, &done.iter().map(|(rel, _)| rel.as_str()).collect())?;
+        self.gone.lock().unwrap_or_else(|e| e.into_inner()).extend(gone);
         self.done.lock().unwrap_or_else(|e| e.into_inner()).extend(done);
         Ok(())
     }
+}
+
+/// Removes `period`'s partitions other than `kept` (paths under `dir`), with their folders
+/// once empty, and returns them: a province whose files for the period were withdrawn
+/// would still be read by every engine that reads the archive. Found by listing the
+/// province folders, so that partitions `_partitions.json` does not name go too.
+fn remove_partitions_but(dir: &Path, period: NaiveDate, kept: &BTreeSet<&str>) -> Result<Vec<String>> {
+    let mut gone = Vec::new();
+    let Ok(provinces) = std::fs::read_dir(dir) else { return Ok(gone) };
+    for entry in provinces.flatten() {
+        let name = entry.file_name();
+        let Some(province) = name.to_str().filter(|n| n.starts_with("province_code=")) else { continue };
+        let folder = format!("{province}/period={period}");
+        let rel = format!("{folder}/part-0.parquet");
+        if kept.contains(rel.as_str()) || !dir.join(&rel).exists() {
+            continue;
+        }
+        std::fs::remove_file(dir.join(&rel)).with_context(|| format!("removing {}, whose province has no rows for {period} now", dir.join(&rel).display()))?;
+        // Folders holding anything else (a file put there by hand) stay.
+        let _ = std::fs::remove_dir(dir.join(&folder)).and_then(|_| std::fs::remove_dir(entry.path()));
+        gone.push(rel);
+    }
+    Ok(gone)
 }
 
 /// The history up to `period` (every partition dated on or before it) and the record of

@@ -71,6 +71,48 @@ fn a_partition_whose_rows_did_not_change_is_not_written_again() {
     assert_eq!(part("2022-01-08"), kept);
 }
 
+/// A province whose figures for a period are gone when the period is written again (its
+/// one file withdrawn) loses that period's partition: an engine reading the archive
+/// would otherwise count the withdrawn figures.
+#[test]
+fn a_province_no_longer_in_a_period_leaves_no_partition_behind() {
+    let (dir, subs) = copied_submissions();
+    let (archive, out) = (dir.path().join("arsip"), dir.path().join("out"));
+    let run = || {
+        let args = ["run", subs.to_str().unwrap(), "--targets", "sasaran.xlsx", "--out", out.to_str().unwrap(), "--archive", archive.to_str().unwrap(), "--quiet"];
+        let (code, out, err) = sitrep(&args, &fixtures());
+        assert!(code <= 1, "{out}\n{err}");
+    };
+    // Kota Padang (West Sumatra, 13) sent one week by mistake into Jambi's folder.
+    let padang = subs.join("2022-01-15/kota_padang_2022-01-15.csv");
+    std::fs::write(&padang, "kode_wilayah,kecamatan,kelompok,dosis,jumlah\n13.71.01,Padang Selatan,Lansia,1,1165\n13.71.01,Padang Selatan,Lansia,2,900\n").unwrap();
+    run();
+    let rel = "province_code=13/period=2022-01-15/part-0.parquet";
+    let (stray, listing) = (archive.join(rel), archive.join("_partitions.json"));
+    let jambi = archive.join("province_code=15/period=2022-01-15/part-0.parquet");
+    assert!(stray.is_file() && jambi.is_file());
+    let (stray_bytes, listed_first): (Vec<u8>, serde_json::Value) = (std::fs::read(&stray).unwrap(), serde_json::from_slice(&std::fs::read(&listing).unwrap()).unwrap());
+    std::fs::remove_file(&padang).unwrap();
+    run();
+    assert!(!stray.exists(), "the withdrawn province's partition is still in the archive");
+    assert!(!archive.join("province_code=13").exists(), "its empty folders are left");
+    assert!(jambi.is_file());
+    let listed = std::fs::read_to_string(&listing).unwrap();
+    assert!(!listed.contains("province_code=13/"), "{listed}");
+    assert!(listed.contains("province_code=15/period=2022-01-15/"), "{listed}");
+
+    // An archive that already holds such a partition (an earlier version left it) loses
+    // it at the next run, although the period's rows did not change.
+    std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
+    std::fs::write(&stray, &stray_bytes).unwrap();
+    let mut with_stray: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    with_stray[rel] = listed_first[rel].clone();
+    std::fs::write(&listing, serde_json::to_vec(&with_stray).unwrap()).unwrap();
+    run();
+    assert!(!stray.exists(), "a partition left by an earlier version stays");
+    assert!(!std::fs::read_to_string(&listing).unwrap().contains("province_code=13/"));
+}
+
 /// The files' records are kept once: a weekly run writes a part for its new week and
 /// names the earlier weeks' parts; a part changed by hand is a clear error, not other
 /// figures.
