@@ -516,14 +516,18 @@ fn conclude(plan: &RunPlan, result: anyhow::Result<sitrep::RunSummary>, verbose:
             summary.period.map(|p| format!(" for {p}")).unwrap_or_default()
         );
     }
-    if summary.reports.is_empty() {
+    let status = if summary.reports.is_empty() {
         eprintln!("sitrep: no report could be written: no readable figures in the submissions (see the findings above; `sitrep template` makes a sheet every district can fill)");
-        return ExitCode::from(2);
-    }
-    if plan.strict && report.errors > 0 {
-        return ExitCode::from(1);
-    }
-    ExitCode::SUCCESS
+        ExitCode::from(2)
+    } else if plan.strict && report.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    // The process ends next and the kernel takes its memory back at once: a year's
+    // summary (26,000 files' records) freed record by record took 4–10 ms.
+    std::mem::forget(summary);
+    status
 }
 
 fn print_files_and_findings(summary: &sitrep::RunSummary, verbose: bool) {
