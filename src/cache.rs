@@ -356,6 +356,27 @@ pub struct Cache {
     pub settled_alone: std::collections::HashSet<String>,
 }
 
+/// The folders of the cache that runs write beside its segments: each period's
+/// attainment ([`crate::attain_cache`]), the districts' sums ([`crate::period_sums`]) and
+/// the checks' state ([`crate::checks_state`]).
+pub const ATTAINMENT: &str = "attainment";
+pub const SUMS: &str = "sums";
+pub const CHECKS: &str = "checks";
+
+/// Whether this run can write the cache in `dir`: a file made and removed in it and in
+/// each of its folders (made if missing). A cache that cannot be written (a colleague's
+/// read-only folder, a file where a folder should be) would stop the run at its first
+/// write, after reading, with no report.
+pub fn writable(dir: &Path) -> std::io::Result<()> {
+    for sub in ["", ATTAINMENT, SUMS, CHECKS] {
+        let d = dir.join(sub);
+        let named = |e: std::io::Error| std::io::Error::new(e.kind(), format!("{}: {e}", d.display()));
+        std::fs::create_dir_all(&d).map_err(named)?;
+        tempfile::NamedTempFile::new_in(&d).map_err(named)?;
+    }
+    Ok(())
+}
+
 /// The keys of files that settling on their own changes nothing of (no figure given
 /// twice, no district at two levels), as the last run found them: such a file, sharing
 /// no district and period with another, is settled as it was read, so its rows need

@@ -303,6 +303,15 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
 /// `.cache-damaged` beside it and the run done again without it: the reports still come
 /// out (reading everything afresh), and the summary's notes say what happened.
 pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
+    // A cache this run cannot write is gone without, as with `--no-cache`.
+    if let Some(Err(e)) = plan.cache.as_deref().map(cache::writable) {
+        let mut summary = run_once(&RunPlan { cache: None, ..plan.clone() }, progress)?;
+        summary.notes.push(format!(
+            "the cache cannot be written ({e}): every submission was read afresh, as the next run will be until it can; `--no-cache` runs so on purpose, and deleting {} lets the next run make it anew",
+            plan.cache.as_deref().unwrap_or(Path::new(".cache")).display()
+        ));
+        return Ok(summary);
+    }
     let damaged = match run_once(plan, progress) {
         Err(e) if e.chain().any(|c| c.is::<cache::Damaged>()) => e,
         done => return done,
@@ -584,7 +593,7 @@ fn settle_and_report(
     // The checks carry on from the periods the last run checked: they need the later
     // periods' rows, and the report's period's (institutions, coverage). With nothing to
     // carry on from they check every period, a batch at a time from the cache.
-    let checks_dir = plan.cache.as_ref().map(|d| d.join("checks"));
+    let checks_dir = plan.cache.as_ref().map(|d| d.join(cache::CHECKS));
     let earlier_checks = match period {
         Some(period) => checks_state::earlier(period_keys.as_ref(), period, &plan.checks, checks_dir.as_deref()),
         None => checks_state::Earlier::none(),
@@ -776,7 +785,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
             // here: a year's manifest is 17 MB); attainment's is handed on.
             let before = export::PreviousPartitions::read(&plan.out);
             let partitioning = archive.map(|dir| archive::Partitioning::begin(dir, &for_table));
-            let summing = plan.cache.as_ref().map(|dir| period_sums::Summing::begin(&for_table, &dir.join("sums"))).transpose().context("summing the districts' figures")?;
+            let summing = plan.cache.as_ref().map(|dir| period_sums::Summing::begin(&for_table, &dir.join(cache::SUMS))).transpose().context("summing the districts' figures")?;
             let also: Vec<&dyn export::FromRows> = [partitioning.as_ref().map(|p| p as &dyn export::FromRows), summing.as_ref().map(|s| s as &dyn export::FromRows)].into_iter().flatten().collect();
             let partitions = export::canonical_table(&plan.out, &for_table, &before.observations, &also)?;
             if let Some(p) = partitioning {
@@ -816,7 +825,7 @@ fn from_figures(plan: &RunPlan, read: &Consolidated, observations: &table::Obser
     // Figures that cannot all be right: counts going down, dose 2 above dose 1, unusual
     // jumps, stale districts (above 100% needs attainment). With the cache, the periods
     // checked by the last run are not checked again.
-    let checks_dir = plan.cache.as_ref().map(|d| d.join("checks"));
+    let checks_dir = plan.cache.as_ref().map(|d| d.join(cache::CHECKS));
     let checked = checks_state::run(observations, &periods, read.period_keys.as_ref(), earlier_checks, period, &plan.checks, checks_dir.as_deref()).context("checking the figures")?;
     drop(periods);
     Ok(FromFigures { figures, checked, institutions })
@@ -864,7 +873,7 @@ fn attain_report_export(
     let targets_df = table::targets_frame(&targets).context("building the targets table")?;
     let attained = match &plan.cache {
         // Periods whose figures and targets are unchanged come from the cache.
-        Some(dir) => attain_cache::compute(&figures, &targets_df, plan.threshold, &dir.join("attainment"), period_keys.as_ref()).context("computing attainment")?,
+        Some(dir) => attain_cache::compute(&figures, &targets_df, plan.threshold, &dir.join(cache::ATTAINMENT), period_keys.as_ref()).context("computing attainment")?,
         None => attain_cache::Attained::uncached(attain::compute(&table::district_sums_frame(&figures.all()?)?, &targets_df, plan.threshold).context("computing attainment")?)?,
     };
     // Kept only for a second target version; otherwise let go of (a year's are 32 MB).

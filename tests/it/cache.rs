@@ -345,6 +345,28 @@ fn a_damaged_cache_is_set_aside_and_the_run_done_again() {
     assert_eq!(run(&subs, &out, &[]), "cache: 35 of 35 files reused");
 }
 
+/// A cache this run cannot write (a file where one of its folders should be, as a
+/// read-only folder of a colleague's would be) stopped the run at its first write, after
+/// reading, with no report. The run goes on without it, every file read afresh, and
+/// says so on stderr.
+#[test]
+fn a_cache_that_cannot_be_written_is_gone_without() {
+    let (dir, subs) = copied_submissions();
+    let out = dir.path().join("out");
+    run(&subs, &out, &[]);
+    let attainment = attainment_files(&out);
+    std::fs::remove_dir_all(out.join(".cache/attainment")).unwrap();
+    std::fs::write(out.join(".cache/attainment"), "not a folder").unwrap();
+    let (stdout, stderr) = run_timings_stderr(&subs, &out, &[]);
+    assert!(stderr.contains("the cache cannot be written") && stderr.contains(".cache/attainment") && stderr.contains("read afresh"), "{stderr}");
+    assert_eq!(line(&stdout, "cache:"), "cache: 0 of 35 files reused");
+    assert!(out.join("laporan-mingguan-15-2022-01-15.pdf").is_file());
+    assert!(attainment_files(&out) == attainment, "the attainment without the cache differs");
+    // Mended, the cache is used again.
+    std::fs::remove_file(out.join(".cache/attainment")).unwrap();
+    assert_eq!(run(&subs, &out, &[]), "cache: 35 of 35 files reused");
+}
+
 /// A segment's observations damaged at the same size pass the loading of the cache (its
 /// size is checked, not its hash) and are found when its rows are decoded: the cache is
 /// set aside and the run done again. One cut short is not used at all: its files are
