@@ -325,9 +325,10 @@ pub fn rows_from_frame_where(df: &DataFrame, mut keep: impl FnMut(&RowOf) -> boo
     let need = df.column("people_needed")?.i64()?;
     let rank = df.column("rank_in_province")?.i32()?;
     let mut out = Vec::with_capacity(df.height());
-    // In the frame's order a province, a district and a group come again on the next
-    // rows: those are not looked up in the table of texts (1.7 million look-ups a year).
-    let (mut provs, mut dists, mut groups) = (crate::sym::Recent::default(), crate::sym::Recent::default(), crate::sym::Recent::default());
+    // In the frame's order a province and a district come again on the next rows, and a
+    // district's rows go through the groups in turn: those are not looked up in the table
+    // of texts (1.7 million look-ups a year).
+    let (mut provs, mut dists, mut groups) = (crate::sym::Recent::default(), crate::sym::Recent::default(), crate::sym::Few::default());
     let chunk = |k: usize| polars_err!(ComputeError: "the attainment frame's columns are cut unlike at chunk {k}");
     for k in 0..df.first_col_n_chunks() {
         let (period, prov, dist, group) = (period.downcast_get(k).ok_or_else(|| chunk(k))?, prov.downcast_get(k).ok_or_else(|| chunk(k))?, dist.downcast_get(k).ok_or_else(|| chunk(k))?, group.downcast_get(k).ok_or_else(|| chunk(k))?);

@@ -99,6 +99,28 @@ impl Recent {
     }
 }
 
+/// Interns texts of which a handful take turns (the target groups, each district's rows
+/// going through them in order, where [`Recent`] would miss nearly every time): those
+/// seen are compared before the table is asked.
+#[derive(Default)]
+pub struct Few(Vec<Sym>);
+
+impl Few {
+    /// Texts kept for comparing; more are interned as they come.
+    const KEPT: usize = 32;
+
+    pub fn get(&mut self, s: &str) -> Sym {
+        if let Some(sym) = self.0.iter().find(|sym| sym.as_str() == s) {
+            return *sym;
+        }
+        let sym = Sym::new(s);
+        if self.0.len() < Self::KEPT {
+            self.0.push(sym);
+        }
+        sym
+    }
+}
+
 impl std::ops::Deref for Sym {
     type Target = str;
     fn deref(&self) -> &str {
@@ -212,5 +234,13 @@ mod tests {
         let mut recent = Recent::default();
         assert_eq!(recent.get("x"), recent.get("x"));
         assert_eq!(recent.get("y"), Sym::new("y"));
+        // Texts taking turns, more of them than are kept: each is the table's.
+        let mut few = Few::default();
+        for round in 0..3 {
+            for n in 0..40 {
+                let text = format!("group {n}");
+                assert_eq!(few.get(&text), Sym::new(&text), "round {round}");
+            }
+        }
     }
 }
