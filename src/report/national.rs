@@ -14,14 +14,16 @@ pub const CODE: &str = "00";
 /// Province rows as the districts of the nation, ranked by coverage per period, group and
 /// dose; plus national totals (the sum over the provinces with a figure).
 pub fn rows(rows: &[AttainRow], threshold: f64) -> Vec<AttainRow> {
+    // Interned once, not for each of a year's 40,000 rows.
+    let code = crate::sym::Sym::new(CODE);
     let mut out: Vec<AttainRow> = rows
         .iter()
-        .filter(|r| r.district_code.is_none() && r.province_code != CODE)
+        .filter(|r| r.district_code.is_none() && r.province_code != code)
         .map(|r| {
             // A province without targets has no coverage, not a target of 0.
             let has_target = r.target.is_some_and(|t| t > 0);
             AttainRow {
-                province_code: CODE.into(),
+                province_code: code,
                 district_code: Some(r.province_code),
                 rank: None,
                 target: r.target.filter(|_| has_target),
@@ -51,7 +53,7 @@ pub fn rows(rows: &[AttainRow], threshold: f64) -> Vec<AttainRow> {
         let target: Option<i64> = of_key.iter().filter_map(|r| r.target).reduce(|a, b| a + b).filter(|t| *t > 0);
         let coverage = vaccinated.zip(target).map(|(v, t)| v as f64 / t as f64);
         let people_needed = vaccinated.zip(target).map(|(v, t)| ((threshold * t as f64 - 1e-9).ceil() as i64 - v).max(0));
-        totals.push(AttainRow { period, province_code: CODE.into(), district_code: None, group, dose, vaccinated, target, coverage, people_needed, rank: None });
+        totals.push(AttainRow { period, province_code: code, district_code: None, group, dose, vaccinated, target, coverage, people_needed, rank: None });
     }
     out.extend(totals);
     out
