@@ -1,7 +1,8 @@
 //! The report stage's files, made side by side: each province's weekly report, its
 //! briefing for the coordination meeting (rakor) and its workbook for officials, and,
-//! with several provinces, the national report. The PDFs are written in order; the
-//! workbooks are handed to the export, which lists them in the manifest.
+//! with several provinces, the national report. Each PDF is written as soon as it is
+//! made (and listed in the run's order); the workbooks are handed to the export, which
+//! lists them in the manifest.
 
 use crate::config::RunPlan;
 use crate::export::{self, Output};
@@ -63,7 +64,8 @@ pub fn make(m: &Making) -> Result<Made> {
                 index: Some(&index),
                 ..shared
             };
-            Some(report::weekly::render(&input, &plan.national))
+            let name = format!("{}-{}.pdf", plan.national.file_prefix, period);
+            Some(export::write_atomic(&plan.out, &safe_file_name(&name), &report::weekly::render(&input, &plan.national)))
         },
         || {
             m.rows_of
@@ -77,24 +79,23 @@ pub fn make(m: &Making) -> Result<Made> {
                         || rayon::join(|| report::weekly::render(&input, &plan.report), || report::rakor::render(&input, &plan.rakor)),
                         || export::xlsx::workbook(&officials),
                     );
-                    Ok((prov, weekly, rakor, officials?))
+                    // Written here, beside the other provinces' making: written once all
+                    // were made, a year's 69 PDFs were the stage's last 30 ms, on one core.
+                    // The names come from an official code (digits only), never from file
+                    // contents.
+                    let pdf = |prefix: &str, bytes: &[u8]| export::write_atomic(&plan.out, &safe_file_name(&format!("{prefix}-{prov}-{period}.pdf")), bytes);
+                    let written = [pdf(&plan.report.file_prefix, &weekly)?, pdf(&plan.rakor.file_prefix, &rakor)?];
+                    Ok((prov, written, officials?))
                 })
                 .collect::<Result<Vec<_>>>()
         },
     );
     let mut reports = Vec::new();
     let mut officials = Vec::new();
-    for (prov, weekly, rakor, workbook) in per_province? {
-        // The names come from an official code (digits only), never from file contents.
-        let name = format!("{}-{}-{}.pdf", plan.report.file_prefix, prov, period);
-        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &weekly)?);
-        let name = format!("{}-{}-{}.pdf", plan.rakor.file_prefix, prov, period);
-        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &rakor)?);
+    for (prov, written, workbook) in per_province? {
+        reports.extend(written);
         officials.push((format!("export/{}", safe_file_name(&format!("sitrep-{prov}-{period}.xlsx"))), workbook));
     }
-    if let Some(bytes) = national {
-        let name = format!("{}-{}.pdf", plan.national.file_prefix, period);
-        reports.push(export::write_atomic(&plan.out, &safe_file_name(&name), &bytes)?);
-    }
+    reports.extend(national.transpose()?);
     Ok(Made { reports, officials })
 }
