@@ -705,9 +705,11 @@ fn consolidate(mut files: Vec<FileTable>, targets_table: Option<FileTable>, rece
 
 /// `sitrep report --archive DIR --period P`: the reports and the export of a past period
 /// from the archive alone (targets from `--targets` when given, else as archived).
-pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate) -> Result<RunSummary> {
+pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate, progress: &dyn Progress) -> Result<RunSummary> {
     let run_started = std::time::Instant::now();
     let (mut read, unread) = archive::read(dir, period)?;
+    // The files the archived run read: a year's history is as large a run as a year's.
+    progress.files(read.files.len());
     let unread = unread.map(pending::Unread::Archive);
     if let Some(path) = &plan.targets {
         let gazetteer = gazetteer::embedded();
@@ -728,7 +730,7 @@ pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate
     let any_rows = !read.observations.is_empty() || unread.as_ref().is_some_and(|u| !u.periods().is_empty());
     let period = if any_rows { Some(report_period_of(plan, &read.observations, read.period_keys.as_ref())?) } else { None };
     let later = Later { unread: unread.as_ref(), earlier_checks: checks_state::Earlier::none(), period };
-    report_and_export(plan, read, None, timings, run_started, &(), later)
+    report_and_export(plan, read, None, timings, run_started, progress, later)
 }
 
 /// Attainment, checks, reports and export: the pipeline after reading, shared by
