@@ -59,6 +59,7 @@ impl WriteBehind {
     fn start_writeback(&self, offset: u64, len: u64) {
         use std::os::fd::AsRawFd;
         // Advice only: an error (a file system without it) changes nothing written.
+        // SAFETY: plain integers on a descriptor this struct owns; no memory of ours is touched.
         unsafe { libc::sync_file_range(self.file.as_file().as_raw_fd(), offset as i64, len as i64, libc::SYNC_FILE_RANGE_WRITE) };
     }
 
@@ -67,6 +68,8 @@ impl WriteBehind {
         use std::os::fd::AsRawFd;
         let fd = self.file.as_file().as_raw_fd();
         let all = libc::SYNC_FILE_RANGE_WAIT_BEFORE | libc::SYNC_FILE_RANGE_WRITE | libc::SYNC_FILE_RANGE_WAIT_AFTER;
+        // SAFETY: as above; waiting for the range's write and dropping its cached pages
+        // changes no byte of the file. Errors are advice lost, as above.
         unsafe {
             libc::sync_file_range(fd, offset as i64, len as i64, all);
             libc::posix_fadvise(fd, offset as i64, len as i64, libc::POSIX_FADV_DONTNEED);
