@@ -10,7 +10,7 @@
 //! only what it read afresh as a new segment, so a weekly run over a year's folder
 //! writes a week, not the year. A segment holding a file that is gone or changed is
 //! folded into the new segment (so the cache never holds files no longer read), as are
-//! all of them once there are more than [`SEGMENTS_MAX`].
+//! all of them once there are more than `SEGMENTS_MAX`.
 //! The observations' texts (codes, files, sheets, cells) are numbers into a list of texts
 //! kept in the JSON, so that loading a year is decoding integers, not millions of strings.
 //! A missing or stale segment, or one not at the size written, is not used; one damaged
@@ -352,7 +352,7 @@ pub struct Cache {
     /// The files' stamps and content hashes, to find an entry without reading the file.
     pub known: KnownFiles,
     /// The keys of the files that settling leaves as read when no other file shares a
-    /// district and period with them ([`SETTLED_ALONE`]).
+    /// district and period with them (`SETTLED_ALONE`).
     pub settled_alone: std::collections::HashSet<String>,
 }
 

@@ -182,7 +182,7 @@ fn figures_of(paths: &[PathBuf]) -> anyhow::Result<Vec<(FigureKey, Figure)>> {
 
 /// Reads the previous run's export. An unreadable export is a finding, not a failed run.
 /// The periods whose attainment is the same in this run (`keys`, as
-/// [`same_as_this_run`]) are not read, but for the previous report's own: a weekly run
+/// `same_as_this_run`) are not read, but for the previous report's own: a weekly run
 /// reads a week or two of a year's figures.
 pub fn read_previous(dir: &Path, keys: &BTreeMap<NaiveDate, &str>) -> Result<Previous, Finding> {
     let folder = export_folder(dir);

@@ -11,7 +11,7 @@
 //! only the periods after them, with the carry standing in for the earlier ones, and
 //! merges the findings in the checks' order. Anything else checks everything: the
 //! periods still in the cache a batch at a time, each batch carried on from those before
-//! in the same way ([`Chain`]). Coverage and staleness are about the report's period and
+//! in the same way (`Chain`). Coverage and staleness are about the report's period and
 //! are always found afresh.
 
 use crate::attain::AttainRow;

@@ -333,7 +333,7 @@ impl<'a> Periods<'a> {
     }
 
     /// `f` of each of `which` with its rows, in `which`'s order. The rows still in the
-    /// cache are decoded a few periods at a time ([`DECODED_AT_ONCE`] rows) and let go of
+    /// cache are decoded a few periods at a time (`DECODED_AT_ONCE` rows) and let go of
     /// before the next: all of a year's at once, in each of the three stages that write
     /// per period side by side, was a gigabyte.
     pub fn map_rows<R: Send>(&self, which: &[&Period], f: impl Fn(&Period, &[&table::Observation]) -> Result<R> + Sync) -> Result<Vec<R>> {
@@ -406,7 +406,7 @@ fn decode_batches<'p, 'a>(which: &'p [&'p Period<'a>], at_once: usize) -> Vec<&'
 /// `d`, one Parquet file and one CSV per period, written in parallel; a period whose rows
 /// did not change since the previous run is not written again. Files of periods no
 /// longer in the table are removed. Needs nothing but the table, so a run writes it
-/// while it computes and renders the rest; [`write`] lists it in the manifest.
+/// while it computes and renders the rest; [`write()`] lists it in the manifest.
 /// `before`: what the previous run into `d` wrote ([`PreviousPartitions`]).
 /// `also`: what else is made from periods' rows (the districts' sums, the archive's
 /// partitions), each handed the rows of the periods it needs as they are decoded for the

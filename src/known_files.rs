@@ -8,7 +8,7 @@
 //! A write always sets the modification and change times to the present, so a file
 //! written again has another stamp, even if its modification time is set back
 //! afterwards (the change time cannot be). Only a stamp whose modification time is
-//! [`SETTLED`] older than the moment of the stat is kept: a write in the same tick as
+//! `SETTLED` older than the moment of the stat is kept: a write in the same tick as
 //! the stat could leave the times as they were.
 //!
 //! Stored as `<out>/.cache/known-files.json`; a missing or damaged file means every

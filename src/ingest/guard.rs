@@ -73,7 +73,7 @@ const DEFLATE_MAX_RATIO: u64 = 1032;
 /// bombs; calamine sets no limit), and notes links to other workbooks (never followed).
 /// An entry's data is read only up to its compressed size, so an archive of stored and
 /// deflated entries whose compressed sizes (summed over entries, overlapping ones counted
-/// each time) times [`DEFLATE_MAX_RATIO`] stay within the limit cannot exceed it: a
+/// each time) times `DEFLATE_MAX_RATIO` stay within the limit cannot exceed it: a
 /// district's workbook of kilobytes is not inflated here before calamine inflates it.
 /// Any other archive is inflated through a bounded reader.
 pub fn check_archive(format: Format, bytes: &[u8], limits: &Limits) -> Result<Vec<PackageNote>, String> {

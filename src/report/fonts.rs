@@ -56,7 +56,7 @@ pub struct Fonts {
     /// Regular, bold.
     pub faces: [Face; 2],
     /// The font objects every PDF carries, serialised once, numbered from
-    /// [`FIRST_FONT_OBJECT`]: see [`pdf_objects`].
+    /// [`FIRST_FONT_OBJECT`]: see `pdf_objects`.
     pub objects: Vec<Vec<u8>>,
     /// Object numbers of the two Type0 font dictionaries (regular, bold).
     pub font_refs: [u32; 2],
