@@ -347,7 +347,8 @@ pub struct Cache {
     /// itself (kilobytes of vocabulary) once per file.
     salt_sha256: String,
     /// Each entry without its rows (they stay in the segment until needed).
-    entries: Mutex<HashMap<String, (FileTable, Stored)>>,
+    /// Keyed by SHA-256 in hex: hashed with Fx, not SipHash (a year's 26,000 looked up).
+    entries: Mutex<rustc_hash::FxHashMap<String, (FileTable, Stored)>>,
     segments: Vec<Segment>,
     /// The files' stamps and content hashes, to find an entry without reading the file.
     pub known: KnownFiles,
@@ -403,7 +404,7 @@ impl Cache {
         let ((segments, entries), (known, settled_alone)) = rayon::join(
             || {
                 let read = crate::par_map_bounded(&numbers, |&n| Ok(Self::read(dir, n, &salt_sha256))).unwrap_or_default();
-                let mut entries = HashMap::with_capacity(read.iter().flatten().map(|(_, tables)| tables.len()).sum());
+                let mut entries = rustc_hash::FxHashMap::with_capacity_and_hasher(read.iter().flatten().map(|(_, tables)| tables.len()).sum(), Default::default());
                 let mut segments = Vec::new();
                 for (segment, tables) in read.into_iter().flatten() {
                     segments.push(segment);
