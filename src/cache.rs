@@ -354,7 +354,7 @@ pub struct Cache {
     pub known: KnownFiles,
     /// The keys of the files that settling leaves as read when no other file shares a
     /// district and period with them (`SETTLED_ALONE`).
-    pub settled_alone: std::collections::HashSet<String>,
+    pub settled_alone: rustc_hash::FxHashSet<String>,
 }
 
 /// The folders of the cache that runs write beside its segments: each period's
@@ -418,7 +418,7 @@ impl Cache {
     }
 
     /// The keys [`SETTLED_ALONE`] holds, when written under this salt.
-    fn read_settled_alone(dir: &Path, salt_sha256: &str) -> std::collections::HashSet<String> {
+    fn read_settled_alone(dir: &Path, salt_sha256: &str) -> rustc_hash::FxHashSet<String> {
         std::fs::read_to_string(dir.join(SETTLED_ALONE))
             .ok()
             .and_then(|text| {
@@ -611,7 +611,7 @@ impl Cache {
         let left_over: std::collections::HashSet<String> = self.entries.lock().map(|e| e.keys().cloned().collect()).unwrap_or_default();
         let fold_all = self.segments.len() >= SEGMENTS_MAX;
         let kept: Vec<&Segment> = self.segments.iter().filter(|s| !fold_all && !s.keys.iter().any(|k| left_over.contains(k))).collect();
-        let in_kept: std::collections::HashSet<&str> = kept.iter().flat_map(|s| s.keys.iter().map(String::as_str)).collect();
+        let in_kept: rustc_hash::FxHashSet<&str> = kept.iter().flat_map(|s| s.keys.iter().map(String::as_str)).collect();
         let new = keys.iter().enumerate().filter(|(_, k)| !in_kept.contains(**k)).map(|(i, _)| i).collect();
         (new, Kept(kept.iter().map(|s| s.number).collect()))
     }
