@@ -373,10 +373,16 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<(Consolidated, Option<Unrea
     });
     let id_seed = hex::decode(&record.id_seed).ok().and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok()).unwrap_or_default();
     let (files, targets) = files_and_targets(dir, &record)?;
+    let (files, findings) = match record.period > period {
+        // A period no run reported on, from the record of the first run after it: that
+        // run's files of later periods, and what was found in them, are not its inputs.
+        true => files_through(files, record.findings.into_owned(), period),
+        false => (files, record.findings.into_owned()),
+    };
     let read = Consolidated {
         files,
         targets_file: record.targets_file.map(Cow::into_owned),
-        findings: record.findings.into_owned(),
+        findings,
         observations: frames.into_iter().collect(),
         targets,
         statuses: record.statuses.into_owned(),
@@ -468,6 +474,17 @@ impl Unread {
         let mut lists = crate::par_map_bounded(&parts, |p| read_partition(p))?.into_iter();
         Ok(periods.iter().map(|p| self.periods.get(p).map_or(0, |(_, parts)| parts.len())).map(|n| lists.by_ref().take(n).collect()).collect())
     }
+}
+
+/// The files of `period` and before (and those of no period), and the findings about
+/// no other file.
+fn files_through(files: Vec<FileOutcome>, findings: Vec<Finding>, period: NaiveDate) -> (Vec<FileOutcome>, Vec<Finding>) {
+    // A file giving several periods names them all, comma-separated.
+    let later = |f: &FileOutcome| f.period.as_deref().is_some_and(|p| p.split(',').all(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").is_ok_and(|d| d > period)));
+    let (later, through): (Vec<FileOutcome>, Vec<FileOutcome>) = files.into_iter().partition(later);
+    let gone: BTreeSet<&str> = later.iter().map(|f| f.path.as_str()).collect();
+    let findings = findings.into_iter().filter(|f| !gone.contains(f.source.as_str())).collect();
+    (through, findings)
 }
 
 fn run_record(dir: &Path, period: NaiveDate) -> Result<RunRecord<'static>> {

@@ -105,6 +105,32 @@ fn a_province_no_longer_in_a_period_leaves_no_partition_behind() {
     assert!(!std::fs::read_to_string(&listing).unwrap().contains("province_code=13/"));
 }
 
+/// A week no run reported on (a first run over several weeks reports on the last) is
+/// re-rendered from the record of the run that did: its files of later weeks, and what
+/// was found in them, are not this week's inputs. Files of no week stay.
+#[test]
+fn a_week_re_rendered_from_a_later_runs_record_lists_no_later_files() {
+    let (dir, subs) = copied_submissions();
+    let (archive, out) = (dir.path().join("arsip"), dir.path().join("out"));
+    run_into_archive(&subs, &out, &archive);
+    assert!(!archive.join("_runs/2022-01-08.json").exists() && archive.join("_runs/2022-01-15.json").exists());
+    let again = dir.path().join("again");
+    let (code, o, err) = sitrep(&["report", "--archive", archive.to_str().unwrap(), "--period", "2022-01-08", "--out", again.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{o}\n{err}");
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(again.join("export/manifest.json")).unwrap()).unwrap();
+    let inputs = manifest["inputs"].as_array().unwrap();
+    let later: Vec<&str> = inputs.iter().filter(|f| f["period"].as_str().is_some_and(|p| p.split(',').all(|p| p > "2022-01-08"))).map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(later.is_empty(), "files of later weeks among the inputs: {later:?}");
+    assert!(inputs.iter().any(|f| f["period"] == "2022-01-08") && inputs.iter().any(|f| f["period"] == "2022-01-01"));
+    // Batanghari's file of the 15th has a totals row that does not add up; the files no
+    // week could be read from (a damaged workbook, an unknown district) stay, undated.
+    let findings = std::fs::read_to_string(again.join("export/findings.csv")).unwrap();
+    assert!(!findings.contains("rekap batanghari 15.01.2022.xlsx"), "a finding about a later week's file:\n{findings}");
+    assert!(findings.contains("rekap_bungo_revisi.xlsx"), "{findings}");
+    let whole = std::fs::read_to_string(out.join("export/findings.csv")).unwrap();
+    assert!(whole.contains("rekap batanghari 15.01.2022.xlsx"), "{whole}");
+}
+
 /// The files' records are kept once: a weekly run writes a part for its new week and
 /// names the earlier weeks' parts; a part changed by hand is a clear error, not other
 /// figures.
