@@ -285,6 +285,11 @@ impl<'d> Partitioning<'d> {
         self.add_the_rest(periods)?;
         let Partitioning { dir, mut known, done, gone, .. } = self;
         for rel in gone.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            // Its province's folder too, once empty: only now, as a period written beside
+            // could have been making its own folder in it.
+            if let Some((province, _)) = rel.split_once('/') {
+                let _ = std::fs::remove_dir(dir.join(province));
+            }
             known.remove(&rel);
         }
         known.extend(done.into_inner().unwrap_or_else(|e| e.into_inner()));
@@ -326,8 +331,8 @@ impl FromRows for Partitioning<'_> {
     }
 }
 
-/// Removes `period`'s partitions other than `kept` (paths under `dir`), with their folders
-/// once empty, and returns them: a province whose files for the period were withdrawn
+/// Removes `period`'s partitions other than `kept` (paths under `dir`), with their period's
+/// folder once empty, and returns them: a province whose files for the period were withdrawn
 /// would still be read by every engine that reads the archive. Found by listing the
 /// province folders, so that partitions `_partitions.json` does not name go too.
 fn remove_partitions_but(dir: &Path, period: NaiveDate, kept: &BTreeSet<&str>) -> Result<Vec<String>> {
@@ -342,8 +347,8 @@ fn remove_partitions_but(dir: &Path, period: NaiveDate, kept: &BTreeSet<&str>) -
             continue;
         }
         std::fs::remove_file(dir.join(&rel)).with_context(|| format!("removing {}, whose province has no rows for {period} now", dir.join(&rel).display()))?;
-        // Folders holding anything else (a file put there by hand) stay.
-        let _ = std::fs::remove_dir(dir.join(&folder)).and_then(|_| std::fs::remove_dir(entry.path()));
+        // A folder holding anything else (a file put there by hand) stays.
+        let _ = std::fs::remove_dir(dir.join(&folder));
         gone.push(rel);
     }
     Ok(gone)
