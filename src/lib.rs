@@ -304,13 +304,15 @@ pub fn run(plan: &RunPlan) -> Result<RunSummary> {
 /// out (reading everything afresh), and the summary's notes say what happened.
 pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     // A cache this run cannot write is gone without, as with `--no-cache`.
-    if let Some(Err(e)) = plan.cache.as_deref().map(cache::writable) {
-        let mut summary = run_once(&RunPlan { cache: None, ..plan.clone() }, progress)?;
-        summary.notes.push(format!(
-            "the cache cannot be written ({e}): every submission was read afresh, as the next run will be until it can; `--no-cache` runs so on purpose, and deleting {} lets the next run make it anew",
-            plan.cache.as_deref().unwrap_or(Path::new(".cache")).display()
-        ));
-        return Ok(summary);
+    if let Some(dir) = plan.cache.as_deref() {
+        if let Err(e) = cache::writable(dir) {
+            let mut summary = run_once(&RunPlan { cache: None, ..plan.clone() }, progress)?;
+            summary.notes.push(format!(
+                "the cache cannot be written ({e}): every submission was read afresh, as the next run will be until it can; `--no-cache` runs so on purpose, and deleting {} lets the next run make it anew",
+                dir.display()
+            ));
+            return Ok(summary);
+        }
     }
     let damaged = match run_once(plan, progress) {
         Err(e) if e.chain().any(|c| c.is::<cache::Damaged>()) => e,
