@@ -180,6 +180,9 @@ pub struct Section {
     pub level: Option<f64>,
     /// District pages: which parts, in which order (default: all of them).
     pub parts: Option<Vec<DistrictPart>>,
+    /// Annex: the findings listed one by one at most (the most severe first); beyond it,
+    /// how many of each kind, and where the whole list is (default: every finding).
+    pub limit: Option<usize>,
 }
 
 impl Section {

@@ -53,7 +53,7 @@ pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
             SectionKind::Attention => attention(&mut doc, input, &group, dose, def.deadline_date),
             SectionKind::Groups => groups(&mut doc, input),
             SectionKind::Files => files(&mut doc, input),
-            SectionKind::Annex => annex(&mut doc, input),
+            SectionKind::Annex => annex(&mut doc, input, section.limit),
             SectionKind::Timeliness => timeliness(&mut doc, input, &Cutoff::from_config(&def.cutoff)),
             SectionKind::Monitoring => monitoring(&mut doc, input),
             SectionKind::Dropout => dropout(&mut doc, input, section.level_or(DEFAULT_DROPOUT_LEVEL)),
@@ -930,11 +930,49 @@ fn files(doc: &mut Doc, input: &ReportInput) {
     doc.table(&cols, &body, 7.0);
 }
 
-fn annex(doc: &mut Doc, input: &ReportInput) {
+/// The findings, the most severe first; past `limit`, how many of each kind first, then
+/// the first `limit` (a national week of a year's bench had 1,500 findings: 107 pages).
+fn annex(doc: &mut Doc, input: &ReportInput, limit: Option<usize>) {
     let lang = input.lang;
     if input.findings.is_empty() {
         doc.paragraph(&tr(lang, "Tidak ada catatan.", "No findings."), 9.5, false, BLACK);
         return;
+    }
+    let severity = |s: Severity| match s {
+        Severity::Error => (tr(lang, "galat", "error"), Some(RED)),
+        Severity::Warning => (tr(lang, "peringatan", "warning"), Some(YELLOW)),
+        Severity::Info => (tr(lang, "info", "info"), None),
+    };
+    let mut findings: Vec<&Finding> = input.findings.iter().collect();
+    findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.source.cmp(&b.source)));
+    let shown = limit.unwrap_or(findings.len()).min(findings.len());
+    if shown < findings.len() {
+        let (all, int) = (findings.len(), |n: usize| locale::int(n as i64, lang));
+        doc.note(&match lang {
+            Lang::Id => format!("{} catatan; {} yang paling berat dicantumkan di bawah ini. Daftar lengkap: export/findings.csv, dan lampiran laporan tiap provinsi.", int(all), int(shown)),
+            Lang::En => format!("{} findings; the {} most severe are listed below. The whole list: export/findings.csv, and the annex of each province's report.", int(all), int(shown)),
+        });
+        // Each kind: how many, in how many files.
+        let mut kinds: std::collections::BTreeMap<(Severity, &str), (usize, std::collections::BTreeSet<&str>)> = Default::default();
+        for f in &findings {
+            let (n, files) = kinds.entry((f.severity, f.code)).or_default();
+            *n += 1;
+            files.insert(f.source.as_str());
+        }
+        let cols = vec![
+            TableColumn { title: tr(lang, "Tingkat", "Severity"), width: 70.0, align: Align::Left },
+            TableColumn { title: tr(lang, "Jenis catatan", "Kind of finding"), width: 221.0, align: Align::Left },
+            TableColumn { title: tr(lang, "Catatan", "Findings"), width: 110.0, align: Align::Right },
+            TableColumn { title: tr(lang, "Berkas", "Files"), width: 110.0, align: Align::Right },
+        ];
+        let body: Vec<Vec<TableCell>> = kinds
+            .iter()
+            .map(|((s, code), (n, files))| {
+                let (text, fill) = severity(*s);
+                vec![TableCell { text, fill, bold: false }, TableCell::plain(code.to_string()), TableCell::plain(int(*n)), TableCell::plain(int(files.len()))]
+            })
+            .collect();
+        doc.table(&cols, &body, 8.0);
     }
     let cols = vec![
         TableColumn { title: tr(lang, "Tingkat", "Severity"), width: 48.0, align: Align::Left },
@@ -942,16 +980,10 @@ fn annex(doc: &mut Doc, input: &ReportInput) {
         TableColumn { title: tr(lang, "Lembar / sel", "Sheet / cell"), width: 70.0, align: Align::Left },
         TableColumn { title: tr(lang, "Catatan", "Finding"), width: 253.0, align: Align::Left },
     ];
-    let mut findings: Vec<&Finding> = input.findings.iter().collect();
-    findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.source.cmp(&b.source)));
-    let body: Vec<Vec<TableCell>> = findings
+    let body: Vec<Vec<TableCell>> = findings[..shown]
         .iter()
         .map(|f| {
-            let (sev, fill) = match f.severity {
-                Severity::Error => (tr(lang, "galat", "error"), Some(RED)),
-                Severity::Warning => (tr(lang, "peringatan", "warning"), Some(YELLOW)),
-                Severity::Info => (tr(lang, "info", "info"), None),
-            };
+            let (sev, fill) = severity(f.severity);
             let place = match (&f.sheet, &f.cell) {
                 (Some(s), Some(c)) => format!("{s} / {c}"),
                 (Some(s), None) => s.clone(),
@@ -961,6 +993,13 @@ fn annex(doc: &mut Doc, input: &ReportInput) {
         })
         .collect();
     doc.table(&cols, &body, 7.0);
+    if shown < findings.len() {
+        let rest = locale::int((findings.len() - shown) as i64, lang);
+        doc.note(&match lang {
+            Lang::Id => format!("… dan {rest} catatan lainnya: lihat export/findings.csv."),
+            Lang::En => format!("… and {rest} more: see export/findings.csv."),
+        });
+    }
 }
 
 /// This province's institutions with figures for the report's period.

@@ -49,6 +49,39 @@ fn several_provinces_get_a_national_report() {
 /// week (8,57 a day): 17 days, 1 February; Bengkulu 500 at 100 a week: 35 days, 19 February.
 #[test]
 fn provinces_are_ranked_and_the_ones_below_the_threshold_listed() {
+    let text = national_text(&[]);
+    let f = flat(&text);
+    assert!(f.contains("INDONESIA (3 provinsi dalam data)"), "{text}");
+    assert!(f.contains("Dosis 1 2.210 4.000 55,3% +5,3 pp 210"), "{text}");
+    assert!(f.contains("1 JAMBI 750 1.000 75,0% = 0"), "{text}");
+    assert!(f.contains("2 SUMATERA SELATAN 560 1.000 56,0% = 140"), "{text}");
+    assert!(f.contains("3 BENGKULU 900 2.000 45,0% = 500"), "{text}");
+    assert!(f.contains("SUMATERA SELATAN masih di bawah 70%: perlu 140 orang lagi untuk dosis 1; dengan laju minggu lalu tercapai 1 Februari 2022."), "{text}");
+    assert!(f.contains("BENGKULU masih di bawah 70%: perlu 500 orang lagi untuk dosis 1; dengan laju minggu lalu tercapai 19 Februari 2022."), "{text}");
+    assert!(f.contains("Perlu perhatian: provinsi di bawah target") && f.contains("NASIONAL"), "{text}");
+}
+
+/// A national week's findings are hundreds (a year's bench: 1,500, 107 pages of annex):
+/// the national report lists the 200 most severe, after how many of each kind; the whole
+/// list is in the export and in each province's own report.
+#[test]
+fn the_national_annex_lists_the_most_severe_findings_after_a_count_of_each_kind() {
+    use sitrep::findings::Finding;
+    let mut findings: Vec<Finding> = (0..245).map(|i| Finding::warning("coverage_above_100", "sasaran.xlsx", format!("coverage above 100% in district {i}"))).collect();
+    findings.extend((0..5).map(|i| Finding::error("unreadable_file", &format!("kab_{i}.xlsx"), "damaged or truncated .xlsx workbook")));
+    let text = national_text(&findings);
+    let f = flat(&text);
+    assert!(f.contains("250 catatan; 200 yang paling berat dicantumkan di bawah ini. Daftar lengkap: export/findings.csv"), "{text}");
+    assert!(f.contains("galat unreadable_file 5 5") && f.contains("peringatan coverage_above_100 245 1"), "{text}");
+    assert!((0..5).all(|i| f.contains(&format!("kab_{i}.xlsx"))), "the errors come first: {text}");
+    assert_eq!(f.matches("[coverage_above_100]").count(), 195, "{text}");
+    assert!(f.contains("… dan 50 catatan lainnya: lihat export/findings.csv."), "{text}");
+}
+
+/// The national report for 15 January 2022 of three provinces over two weeks, dose 1 and
+/// 2 (as [`provinces_are_ranked_and_the_ones_below_the_threshold_listed`] describes),
+/// with `findings`, as text.
+fn national_text(findings: &[sitrep::findings::Finding]) -> String {
     use sitrep::config::Lang;
     use sitrep::report::{definition::ReportDefinition, national, weekly, AttainRow, ReportInput};
     let d = |day: u32| NaiveDate::from_ymd_opt(2022, 1, day).unwrap();
@@ -79,7 +112,7 @@ fn provinces_are_ranked_and_the_ones_below_the_threshold_listed() {
         province_code: national::CODE,
         period: d(15),
         rows: &rows,
-        findings: &[],
+        findings,
         gates: &[],
         gate_rules: &rules,
         changes: None,
@@ -96,16 +129,7 @@ fn provinces_are_ranked_and_the_ones_below_the_threshold_listed() {
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("nasional.pdf");
     std::fs::write(&pdf, weekly::render(&input, &ReportDefinition::national_default().unwrap())).unwrap();
-    let text = pdf_text(&pdf);
-    let f = flat(&text);
-    assert!(f.contains("INDONESIA (3 provinsi dalam data)"), "{text}");
-    assert!(f.contains("Dosis 1 2.210 4.000 55,3% +5,3 pp 210"), "{text}");
-    assert!(f.contains("1 JAMBI 750 1.000 75,0% = 0"), "{text}");
-    assert!(f.contains("2 SUMATERA SELATAN 560 1.000 56,0% = 140"), "{text}");
-    assert!(f.contains("3 BENGKULU 900 2.000 45,0% = 500"), "{text}");
-    assert!(f.contains("SUMATERA SELATAN masih di bawah 70%: perlu 140 orang lagi untuk dosis 1; dengan laju minggu lalu tercapai 1 Februari 2022."), "{text}");
-    assert!(f.contains("BENGKULU masih di bawah 70%: perlu 500 orang lagi untuk dosis 1; dengan laju minggu lalu tercapai 19 Februari 2022."), "{text}");
-    assert!(f.contains("Perlu perhatian: provinsi di bawah target") && f.contains("NASIONAL"), "{text}");
+    pdf_text(&pdf)
 }
 
 /// A national targets file belongs to every province, but what it says about one
