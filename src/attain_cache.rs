@@ -7,6 +7,10 @@
 //! and beside it `<period>-<key>.csv`, the period's rows as the export's CSV writes them
 //! (without the header): the export's files of a period (`export/attainment/`,
 //! `export/attainment_csv/`) are copied from these rather than made again.
+//! Beside them, `<period>-<key>.history.parquet` holds the rows a report on a later
+//! period reads of it ([`history_rows`]: a quarter of them), so that a weekly run reads
+//! a year's history without decoding every row of it; the periods it reads whole (the
+//! one before the report's, those `--previous` compares) are read from the whole file.
 //! A file whose name is not a key of this run is not used; it is removed when its
 //! period is one of the run's (files of other periods stay for the runs that have
 //! them); a file that cannot be read is computed again. No index: the name is the whole
@@ -37,8 +41,12 @@ pub struct Attained {
 /// One period's attainment, with its key and its files here when the cache holds them.
 pub struct AttainedPeriod {
     pub period: chrono::NaiveDate,
-    /// Its rows, in one chunk.
+    /// Its rows, in one chunk: all of them, or, read back from the cache, only those a
+    /// report on a later period reads ([`history_rows`]; `whole` is false).
     pub frame: DataFrame,
+    pub whole: bool,
+    /// How many rows the period has (the frame's, when whole).
+    pub rows: usize,
     /// What the period's attainment is made from ([`compute`]); none without the cache.
     pub key: Option<String>,
     /// The period's Parquet file and CSV part in the cache.
@@ -49,14 +57,14 @@ impl Attained {
     /// Attainment computed without the cache (sorted by period first): its periods are
     /// cut from the frame.
     pub fn uncached(frame: DataFrame) -> Result<Attained> {
-        let periods = by_period(&frame)?.into_iter().map(|(day, frame)| AttainedPeriod { period: crate::table::date_from_days(day.unwrap_or_default()), frame, key: None, stored: None }).collect();
+        let periods = by_period(&frame)?.into_iter().map(|(day, frame)| AttainedPeriod { period: crate::table::date_from_days(day.unwrap_or_default()), rows: frame.height(), frame, whole: true, key: None, stored: None }).collect();
         Ok(Attained { periods })
     }
 
     /// Every period's rows (a year's are 570,000): what [`Attained::rows_read`] is held to.
     #[cfg(test)]
-    pub fn rows(&self) -> PolarsResult<Vec<attain::AttainRow>> {
-        self.rows_where(|_| true)
+    pub fn rows(&self) -> Result<Vec<attain::AttainRow>> {
+        self.rows_where(|_| true, |_| true)
     }
 
     /// The rows a run reporting on `period` reads: those its reports read
@@ -64,7 +72,8 @@ impl Attained {
     /// every period), and every row of the periods `revisable` (`--previous`: those whose
     /// figures it compares with the previous export's). A year's 570,000 rows are 160,000
     /// of them; made all, then dropped, they were most of the rows' time and 40 MB.
-    pub fn rows_read(&self, period: chrono::NaiveDate, revisable: &std::collections::BTreeSet<chrono::NaiveDate>) -> PolarsResult<Vec<attain::AttainRow>> {
+    pub fn rows_read(&self, period: chrono::NaiveDate, revisable: &std::collections::BTreeSet<chrono::NaiveDate>) -> Result<Vec<attain::AttainRow>> {
+        // A period's provinces are those of its own rows, which every history holds.
         let mut provinces = Vec::new();
         for p in self.periods.iter().filter(|p| p.period < period) {
             let mut last: Option<&str> = None;
@@ -76,13 +85,23 @@ impl Attained {
             }
         }
         let read = crate::report::RowsRead::of(period, provinces);
-        self.rows_where(|r| read.keeps_row_of(r) || (r.dose == 1 && r.group == "lansia") || revisable.contains(&r.period))
+        // Of the other periods it reads the history alone (what `keeps_row_of` keeps of
+        // the periods before a province's last is all in it).
+        self.rows_where(|p| read.reads_all_groups_of(p) || revisable.contains(&p), |r| read.keeps_row_of(r) || (r.dose == 1 && r.group == "lansia") || revisable.contains(&r.period))
     }
 
-    /// The rows `keep` accepts, period after period.
-    fn rows_where(&self, keep: impl Fn(&attain::RowOf) -> bool + Sync) -> PolarsResult<Vec<attain::AttainRow>> {
+    /// The rows `keep` accepts, period after period, of every row of the periods
+    /// `whole` names and of the others' frames as held.
+    fn rows_where(&self, whole: impl Fn(chrono::NaiveDate) -> bool + Sync, keep: impl Fn(&attain::RowOf) -> bool + Sync) -> Result<Vec<attain::AttainRow>> {
         use rayon::prelude::*;
-        let parts: Vec<Vec<attain::AttainRow>> = self.periods.par_iter().map(|p| attain::rows_from_frame_where(&p.frame, &keep)).collect::<PolarsResult<_>>()?;
+        let parts: Vec<Vec<attain::AttainRow>> = self
+            .periods
+            .par_iter()
+            .map(|p| {
+                let frame = if whole(p.period) { p.whole_frame()? } else { std::borrow::Cow::Borrowed(&p.frame) };
+                Ok(attain::rows_from_frame_where(&frame, &keep)?)
+            })
+            .collect::<Result<_>>()?;
         let mut rows = Vec::with_capacity(parts.iter().map(Vec::len).sum());
         for part in parts {
             rows.extend(part);
@@ -93,13 +112,43 @@ impl Attained {
     /// All periods as one frame.
     #[cfg(test)]
     pub fn frame(&self) -> DataFrame {
-        let mut frames = self.periods.iter().map(|p| p.frame.clone());
+        let mut frames = self.periods.iter().map(|p| p.whole_frame().unwrap().into_owned());
         let mut out = frames.next().unwrap_or_default();
         for df in frames {
             out.vstack_mut(&df).unwrap();
         }
         out
     }
+}
+
+impl AttainedPeriod {
+    /// Every row of the period: its frame, or read from its file in the cache when the
+    /// frame is its history.
+    pub fn whole_frame(&self) -> Result<std::borrow::Cow<'_, DataFrame>> {
+        match (&self.stored, self.whole) {
+            (_, true) => Ok(std::borrow::Cow::Borrowed(&self.frame)),
+            (Some((parquet, _)), false) => {
+                let read = std::fs::File::open(parquet).ok().and_then(|f| ParquetReader::new(f).finish().ok());
+                Ok(std::borrow::Cow::Owned(read.ok_or_else(|| crate::cache::Damaged(format!("{} is damaged or gone", parquet.display())))?))
+            }
+            (None, false) => anyhow::bail!("the attainment of {} was read from a cache that no longer has it", self.period),
+        }
+    }
+}
+
+/// The rows of a period that a report on a later period reads of it, unless it reads
+/// the period whole (the period before the report's, for the week's change; those
+/// `--previous` compares): the provinces' own rows ([`crate::report::RowsRead`]), every
+/// district's rows of all groups, and dose 1 of `lansia` (the gates). As
+/// [`is_history_row`] says of a row.
+fn history_rows() -> Expr {
+    col("district_code").is_null().or(col("group").eq(lit("all"))).or(col("dose").eq(lit(1)).and(col("group").eq(lit("lansia"))))
+}
+
+/// [`history_rows`] of one row.
+#[cfg(test)]
+fn is_history_row(r: &attain::RowOf) -> bool {
+    !r.in_district || r.group == "all" || (r.dose == 1 && r.group == "lansia")
 }
 
 /// [`attain::compute`] of `figures` (as `table::district_figures_frame` gives them),
@@ -121,18 +170,29 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
     };
     let file_of = |days: i32, key: &str| format!("{}-{key}.parquet", crate::table::date_from_days(days));
     let csv_of = |days: i32, key: &str| format!("{}-{key}.csv", crate::table::date_from_days(days));
-    let mut frames: BTreeMap<i32, DataFrame> = BTreeMap::new();
+    let history_of = |days: i32, key: &str| format!("{}-{key}.history.parquet", crate::table::date_from_days(days));
+    // Each period's frame, whether it holds every row (not its history alone), and how
+    // many rows the period has.
+    let mut frames: BTreeMap<i32, (DataFrame, bool, usize)> = BTreeMap::new();
     // Read side by side (a year's are 52 files), a few at a time: polars reads each on
     // its own pool ([`crate::par_map_bounded`]).
     let keys_in_order: Vec<(&i32, &String)> = keys.iter().collect();
-    let read: Vec<(i32, Option<DataFrame>)> = crate::par_map_bounded(&keys_in_order, |(days, key)| {
+    let read: Vec<(i32, Option<(DataFrame, bool, usize)>)> = crate::par_map_bounded(&keys_in_order, |(days, key)| {
         // Damaged, from another run, or without its CSV part (a run stopped between the
-        // two writes): computed again below.
-        let read = || -> Option<DataFrame> {
+        // writes): computed again below. Its history when there (its whole file's rows
+        // counted from the file's footer, which a file damaged at its end fails), else
+        // every row.
+        let read = || -> Option<(DataFrame, bool, usize)> {
             if !dir.join(csv_of(**days, key)).is_file() {
                 return None;
             }
-            std::fs::File::open(dir.join(file_of(**days, key))).ok().and_then(|f| ParquetReader::new(f).finish().ok())
+            let reader = |name: String| std::fs::File::open(dir.join(name)).ok().map(ParquetReader::new);
+            let history = || Some((reader(history_of(**days, key))?.finish().ok()?, false, reader(file_of(**days, key))?.num_rows().ok()?));
+            history().or_else(|| {
+                let whole = reader(file_of(**days, key))?.finish().ok()?;
+                let rows = whole.height();
+                Some((whole, true, rows))
+            })
         };
         Ok((**days, read()))
     })?;
@@ -153,7 +213,14 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
         // took 0.45 s on one core.
         use rayon::prelude::*;
         let (written, csv) = rayon::join(
-            || parts.par_iter().try_for_each(|(days, key, part)| write_atomic_with(dir, &file_of(*days, key), &|w| period_parquet(part, w)).map(drop)),
+            || {
+                parts.par_iter().try_for_each(|(days, key, part)| -> Result<()> {
+                    write_atomic_with(dir, &file_of(*days, key), &|w| period_parquet(part, w))?;
+                    let history = part.clone().lazy().filter(history_rows()).collect()?;
+                    write_atomic_with(dir, &history_of(*days, key), &|w| period_parquet(&history, w))?;
+                    Ok(())
+                })
+            },
             || -> Result<Vec<u8>> {
                 let mut csv = Vec::new();
                 csv_body_to(&fresh, &mut csv)?;
@@ -167,12 +234,15 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
         }
         Ok(parts.into_iter().map(|(days, _, part)| (days, part)).collect())
     })?;
-    frames.extend(computed.into_iter().flatten());
+    frames.extend(computed.into_iter().flatten().map(|(days, part)| {
+        let rows = part.height();
+        (days, (part, true, rows))
+    }));
     // Files of this run's periods under another key, and the temporary files of an
     // interrupted write. Other periods' files stay: a run over fewer periods
     // (`sitrep report --archive … --period` of an earlier week into the same folder)
     // would otherwise cost the next weekly run the whole year's attainment.
-    let keep: Vec<String> = keys.iter().flat_map(|(d, k)| [file_of(*d, k), csv_of(*d, k)]).collect();
+    let keep: Vec<String> = keys.iter().flat_map(|(d, k)| [file_of(*d, k), csv_of(*d, k), history_of(*d, k)]).collect();
     prune(dir, &keep, |p| keys.contains_key(&crate::table::days_of(p)));
     // The periods in order, with their files when both are there (a CSV part not cut
     // leaves the export to make the period's files).
@@ -181,10 +251,10 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
     }
     let periods = frames
         .into_iter()
-        .map(|(d, frame)| {
+        .map(|(d, (frame, whole, rows))| {
             let key = keys.get(&d).cloned();
             let stored = key.as_ref().map(|k| (dir.join(file_of(d, k)), dir.join(csv_of(d, k)))).filter(|(_, csv)| csv.is_file());
-            AttainedPeriod { period: crate::table::date_from_days(d), frame, key, stored }
+            AttainedPeriod { period: crate::table::date_from_days(d), frame, whole, rows, key, stored }
         })
         .collect();
     Ok(Attained { periods })
@@ -380,12 +450,12 @@ pub(crate) mod tests {
         v
     }
 
-    /// The periods' Parquet files in `dir`, each with its CSV part beside it.
+    /// The periods' Parquet files in `dir`, each with its CSV part and its history beside it.
     fn parquets(dir: &Path) -> Vec<String> {
         let all = stored(dir);
-        let parquets: Vec<String> = all.iter().filter(|f| f.ends_with(".parquet")).cloned().collect();
-        assert_eq!(all.len(), 2 * parquets.len(), "{all:?}");
-        assert!(parquets.iter().all(|f| all.contains(&f.replace(".parquet", ".csv"))), "{all:?}");
+        let parquets: Vec<String> = all.iter().filter(|f| f.ends_with(".parquet") && !f.ends_with(".history.parquet")).cloned().collect();
+        assert_eq!(all.len(), 3 * parquets.len(), "{all:?}");
+        assert!(parquets.iter().all(|f| all.contains(&f.replace(".parquet", ".csv")) && all.contains(&f.replace(".parquet", ".history.parquet"))), "{all:?}");
         parquets
     }
 
@@ -395,12 +465,16 @@ pub(crate) mod tests {
         let got = compute(figures, targets, threshold, dir, None)?;
         for p in &got.periods {
             let (parquet, csv) = p.stored.as_ref().expect("every period has its files");
-            let (mut want_parquet, mut want_csv) = (Vec::new(), Vec::new());
-            period_parquet(&p.frame, &mut want_parquet)?;
-            crate::export::csv_body_to(&p.frame, &mut want_csv)?;
+            let whole = p.whole_frame()?;
+            let (mut want_parquet, mut want_csv, mut want_history) = (Vec::new(), Vec::new(), Vec::new());
+            period_parquet(&whole, &mut want_parquet)?;
+            crate::export::csv_body_to(&whole, &mut want_csv)?;
+            period_parquet(&whole.as_ref().clone().lazy().filter(history_rows()).collect()?, &mut want_history)?;
             assert!(std::fs::read(parquet)? == want_parquet, "{}", parquet.display());
             assert_eq!(String::from_utf8(std::fs::read(csv)?).unwrap(), String::from_utf8(want_csv).unwrap());
+            assert!(std::fs::read(parquet.with_extension("history.parquet"))? == want_history, "{}", parquet.display());
             assert_eq!(p.frame.first_col_n_chunks(), 1);
+            assert_eq!(p.rows, whole.height());
         }
         Ok(got.frame())
     }
@@ -409,7 +483,8 @@ pub(crate) mod tests {
     /// all of them ([`crate::report::keep_rows_read`] after either), the same gates, and
     /// fewer rows: with a province that sent nothing one week (its rows are there,
     /// without figures), several groups and doses, and reports on the last period and on
-    /// an earlier one (later periods are kept whole).
+    /// an earlier one (later periods are kept whole). Read back from the cache, where
+    /// each period's history alone is held, they are the same rows.
     #[test]
     fn the_rows_read_are_what_the_reports_and_gates_read_of_all_rows() {
         let mut rows: Vec<(i32, &str, &str, &str, i32, i64)> = Vec::new();
@@ -442,15 +517,26 @@ pub(crate) mod tests {
         .unwrap();
         let target = |p: &str, d: &str, group| Target { province_code: p.into(), district_code: d.into(), area_code: None, unit: None, group, target: 500, source: "sasaran.csv".into(), sheet: "".into(), cell: "B2".into() };
         let targets: Vec<Target> = [("15", "15.01"), ("15", "15.02"), ("16", "16.01")].iter().flat_map(|(p, d)| [target(p, d, Group::Lansia), target(p, d, Group::Remaja)]).collect();
-        let attained = Attained::uncached(attain::compute(&figures, &crate::table::targets_frame(&targets).unwrap(), 0.7).unwrap()).unwrap();
+        let targets = crate::table::targets_frame(&targets).unwrap();
+        let attained = Attained::uncached(attain::compute(&figures, &targets, 0.7).unwrap()).unwrap();
+        // The same read back from the cache: each period's history alone held.
+        let dir = tempfile::tempdir().unwrap();
+        compute(&figures, &targets, 0.7, dir.path(), None).unwrap();
+        let cached = compute(&figures, &targets, 0.7, dir.path(), None).unwrap();
+        assert!(cached.periods.iter().all(|p| !p.whole && p.frame.height() < p.rows), "histories are read");
+        for (p, whole) in cached.periods.iter().zip(&attained.periods) {
+            assert_eq!(attain::rows_from_frame(&p.frame).unwrap(), attain::rows_from_frame_where(&whole.frame, is_history_row).unwrap(), "{}", p.period);
+        }
         let all = attained.rows().unwrap();
         let rules = crate::gates::GateRules::default();
         for period in [attained.periods[5].period, attained.periods[3].period] {
             let mut read = attained.rows_read(period, &Default::default()).unwrap();
             assert!(read.len() < all.len(), "{} of {}", read.len(), all.len());
+            assert_eq!(cached.rows_read(period, &Default::default()).unwrap(), read, "from the cache, {period}");
             // Every row of a period compared with a previous export.
             let compared = attained.periods[1].period;
             let with = attained.rows_read(period, &[compared].into()).unwrap();
+            assert_eq!(cached.rows_read(period, &[compared].into()).unwrap(), with, "from the cache, {period}, {compared} compared");
             assert_eq!(with.iter().filter(|r| r.period == compared).collect::<Vec<_>>(), all.iter().filter(|r| r.period == compared).collect::<Vec<_>>());
             assert_eq!(crate::gates::compute(&read, &rules), crate::gates::compute(&all, &rules));
             let mut reported = all.clone();

@@ -775,10 +775,13 @@ pub fn write_attainment(root: &Path, attained: &crate::attain_cache::Attained, b
         };
         let (parquet, csv) = match &p.stored {
             Some((parquet, csv)) => (write_atomic_with(root, &parquet_rel, &|w| copy_file(parquet, w))?, csv_with(&|w| copy_file(csv, w))?),
-            None => (write_atomic_with(root, &parquet_rel, &|w| period_parquet(&p.frame, w))?, csv_with(&|w| csv_body_to(&p.frame, w))?),
+            None => {
+                let frame = p.whole_frame()?;
+                (write_atomic_with(root, &parquet_rel, &|w| period_parquet(&frame, w))?, csv_with(&|w| csv_body_to(&frame, w))?)
+            }
         };
         let fingerprint = p.key.clone().unwrap_or_else(|| csv.sha256.clone());
-        Ok(Partition { period: p.period, rows: p.frame.height(), fingerprint, parquet, csv })
+        Ok(Partition { period: p.period, rows: p.rows, fingerprint, parquet, csv })
     };
     let partitions = crate::par_map_bounded(&attained.periods, write)?;
     remove_other_partitions(root, &partitions, [ATTAINMENT_DIR, ATTAINMENT_CSV_DIR], ["export/attainment.parquet", "export/attainment.csv"]);

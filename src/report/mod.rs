@@ -55,6 +55,12 @@ impl RowsRead {
     pub fn keeps_row_of(&self, r: &crate::attain::RowOf) -> bool {
         !r.in_district || r.group == "all" || r.period >= self.previous.get(&r.province_code).copied().unwrap_or(self.period)
     }
+
+    /// Whether some province's rows of period `p` are read whatever their group: `p` is
+    /// the report's period or later, or some province's period before it.
+    pub fn reads_all_groups_of(&self, p: NaiveDate) -> bool {
+        p >= self.period || self.previous.values().any(|previous| p >= *previous)
+    }
 }
 
 /// Keeps the attainment rows the reports of `period` read ([`RowsRead`]).

@@ -109,11 +109,12 @@ fn a_new_week_is_cached_beside_the_earlier_ones() {
     let m = std::fs::read_dir(subs.join("2022-01-15")).unwrap().count();
     assert_eq!(run(&subs, &out, &[]), format!("cache: {n} of {} files reused", n + m));
     assert_eq!(segments(&out), vec![(0, n), (1, m)]);
-    // Attainment is kept per week too, as Parquet and as the export's CSV rows; the
-    // export's CSV made from them is the one a fresh run writes.
+    // Attainment is kept per week too, as Parquet, as the export's CSV rows and as the
+    // rows later weeks' reports read of it; the export's CSV made from them is the one a
+    // fresh run writes.
     let kept: Vec<String> = std::fs::read_dir(out.join(".cache/attainment")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-    for ext in [".parquet", ".csv"] {
-        let mut weeks: Vec<&str> = kept.iter().filter(|f| f.ends_with(ext)).map(|f| &f[..10]).collect();
+    for ext in [".parquet", ".csv", ".history.parquet"] {
+        let mut weeks: Vec<&str> = kept.iter().filter(|f| f.ends_with(ext) && (ext != ".parquet" || !f.ends_with(".history.parquet"))).map(|f| &f[..10]).collect();
         weeks.sort();
         assert_eq!(weeks, ["2022-01-08", "2022-01-15"], "{kept:?}");
     }
