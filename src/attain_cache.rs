@@ -151,6 +151,10 @@ fn is_history_row(r: &attain::RowOf) -> bool {
     !r.in_district || r.group == "all" || (r.dose == 1 && r.group == "lansia")
 }
 
+/// A period's frame as [`compute`] holds it, whether it holds every row (not the
+/// period's history alone), and how many rows the period has.
+type Held = (DataFrame, bool, usize);
+
 /// [`attain::compute`] of `figures` (as `table::district_figures_frame` gives them),
 /// taking the periods whose inputs are unchanged from `dir` and writing there those
 /// computed afresh. The same frame as [`attain::compute`], row for row. A period named by
@@ -171,18 +175,16 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
     let file_of = |days: i32, key: &str| format!("{}-{key}.parquet", crate::table::date_from_days(days));
     let csv_of = |days: i32, key: &str| format!("{}-{key}.csv", crate::table::date_from_days(days));
     let history_of = |days: i32, key: &str| format!("{}-{key}.history.parquet", crate::table::date_from_days(days));
-    // Each period's frame, whether it holds every row (not its history alone), and how
-    // many rows the period has.
-    let mut frames: BTreeMap<i32, (DataFrame, bool, usize)> = BTreeMap::new();
+    let mut frames: BTreeMap<i32, Held> = BTreeMap::new();
     // Read side by side (a year's are 52 files), a few at a time: polars reads each on
     // its own pool ([`crate::par_map_bounded`]).
     let keys_in_order: Vec<(&i32, &String)> = keys.iter().collect();
-    let read: Vec<(i32, Option<(DataFrame, bool, usize)>)> = crate::par_map_bounded(&keys_in_order, |(days, key)| {
+    let read: Vec<(i32, Option<Held>)> = crate::par_map_bounded(&keys_in_order, |(days, key)| {
         // Damaged, from another run, or without its CSV part (a run stopped between the
         // writes): computed again below. Its history when there (its whole file's rows
         // counted from the file's footer, which a file damaged at its end fails), else
         // every row.
-        let read = || -> Option<(DataFrame, bool, usize)> {
+        let read = || -> Option<Held> {
             if !dir.join(csv_of(**days, key)).is_file() {
                 return None;
             }
