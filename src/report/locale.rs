@@ -88,6 +88,13 @@ pub fn short_date(d: NaiveDate, lang: Lang) -> String {
     }
 }
 
+/// A trend chart's labels of `periods`: `15 Jan` each, or `15/01` beyond eight (written
+/// out rather than through chrono's format, which parsed its pattern again for each of a
+/// year's 52 labels on each of 514 district pages).
+pub fn period_labels(periods: &[NaiveDate], lang: Lang) -> Vec<String> {
+    periods.iter().map(|p| if periods.len() > 8 { format!("{:02}/{:02}", p.day(), p.month()) } else { short_date(*p, lang) }).collect()
+}
+
 /// `Sabtu, 15 Januari 2022` / `Saturday, 15 January 2022`.
 pub fn day_date(d: NaiveDate, lang: Lang) -> String {
     match lang {
@@ -99,6 +106,17 @@ pub fn day_date(d: NaiveDate, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn trend_labels_are_short_dates_or_day_and_month() {
+        let weeks: Vec<NaiveDate> = (0..9).map(|w| NaiveDate::from_ymd_opt(2022, 1, 1).unwrap() + chrono::Duration::weeks(w)).collect();
+        assert_eq!(period_labels(&weeks[..2], Lang::Id), ["1 Jan", "8 Jan"]);
+        assert_eq!(period_labels(&weeks[..2], Lang::En), ["1 Jan", "8 Jan"]);
+        let nine = period_labels(&weeks, Lang::Id);
+        assert_eq!(nine.len(), 9);
+        assert_eq!((nine[0].as_str(), nine[8].as_str()), ("01/01", "26/02"));
+        assert!(weeks.iter().zip(&nine).all(|(w, l)| *l == w.format("%d/%m").to_string()));
+    }
+
     #[test]
     fn indonesian_numbers() {
         assert_eq!(int(1234567, Lang::Id), "1.234.567");

@@ -284,7 +284,7 @@ fn trend(doc: &mut Doc, input: &ReportInput, code: &str) {
     let view = input.view();
     let periods: Vec<_> = view.periods().into_iter().filter(|p| *p <= input.period).collect();
     subheading(doc, &tr(lang, "Perkembangan cakupan per minggu (semua kelompok)", "Coverage week by week (all groups)"));
-    let labels: Vec<String> = periods.iter().map(|p| if periods.len() > 8 { p.format("%d/%m").to_string() } else { locale::short_date(*p, lang) }).collect();
+    let labels = locale::period_labels(&periods, lang);
     let series: Vec<Series> = DOSES
         .iter()
         .zip(LINE_COLORS)

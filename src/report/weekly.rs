@@ -331,7 +331,7 @@ fn monitoring(doc: &mut Doc, input: &ReportInput) {
     let lang = input.lang;
     let view = input.view();
     let periods: Vec<_> = view.periods().into_iter().filter(|p| *p <= input.period).collect();
-    let labels: Vec<String> = periods.iter().map(|p| if periods.len() > 8 { p.format("%d/%m").to_string() } else { locale::short_date(*p, lang) }).collect();
+    let labels = locale::period_labels(&periods, lang);
     let series: Vec<chart_bar::Series> = [1, 2, 3]
         .iter()
         .zip(chart_bar::LINE_COLORS)
