@@ -93,15 +93,11 @@ impl Attained {
     /// The rows `keep` accepts, period after period, of every row of the periods
     /// `whole` names and of the others' frames as held.
     fn rows_where(&self, whole: impl Fn(chrono::NaiveDate) -> bool + Sync, keep: impl Fn(&attain::RowOf) -> bool + Sync) -> Result<Vec<attain::AttainRow>> {
-        use rayon::prelude::*;
-        let parts: Vec<Vec<attain::AttainRow>> = self
-            .periods
-            .par_iter()
-            .map(|p| {
-                let frame = if whole(p.period) { p.whole_frame()? } else { std::borrow::Cow::Borrowed(&p.frame) };
-                Ok(attain::rows_from_frame_where(&frame, &keep)?)
-            })
-            .collect::<Result<_>>()?;
+        // A few at a time ([`crate::par_map_bounded`]): a period read whole is read by polars.
+        let parts: Vec<Vec<attain::AttainRow>> = crate::par_map_bounded(&self.periods, |p| {
+            let frame = if whole(p.period) { p.whole_frame()? } else { std::borrow::Cow::Borrowed(&p.frame) };
+            Ok(attain::rows_from_frame_where(&frame, &keep)?)
+        })?;
         let mut rows = Vec::with_capacity(parts.iter().map(Vec::len).sum());
         for part in parts {
             rows.extend(part);
