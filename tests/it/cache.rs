@@ -346,6 +346,30 @@ fn a_damaged_cache_is_set_aside_and_the_run_done_again() {
     assert_eq!(run(&subs, &out, &[]), "cache: 35 of 35 files reused");
 }
 
+/// A week's attainment is read back as its history alone; the week before the report's
+/// is read whole when the rows are chosen. Damaged there at the same size, it is found
+/// then: the cache is set aside and the run done again, with the same attainment.
+#[test]
+fn a_damaged_attainment_file_read_whole_sets_the_cache_aside() {
+    let (dir, subs) = copied_submissions();
+    let out = dir.path().join("out");
+    run(&subs, &out, &[]);
+    let attainment = attainment_files(&out);
+    let whole = std::fs::read_dir(out.join(".cache/attainment")).unwrap().flatten().map(|e| e.path()).find(|p| {
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        name.starts_with("2022-01-08-") && name.ends_with(".parquet") && !name.ends_with(".history.parquet")
+    });
+    let whole = whole.expect("the week before the report's is kept");
+    let mut bytes = std::fs::read(&whole).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle..middle + 64].fill(b'x');
+    std::fs::write(&whole, &bytes).unwrap();
+    let (stdout, stderr) = run_timings_stderr(&subs, &out, &[]);
+    assert!(stderr.contains(&format!("{} is damaged or gone", whole.display())) && stderr.contains(".cache-damaged"), "{stderr}");
+    assert_eq!(line(&stdout, "cache:"), "cache: 0 of 35 files reused");
+    assert!(attainment_files(&out) == attainment, "the attainment after the cache was set aside differs");
+}
+
 /// A cache this run cannot write (a file where one of its folders should be, as a
 /// read-only folder of a colleague's would be) stopped the run at its first write, after
 /// reading, with no report. The run goes on without it, every file read afresh, and
