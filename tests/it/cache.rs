@@ -320,15 +320,31 @@ fn sums_gone_with_the_table_unchanged_are_made_again_the_same() {
     assert!(attainment_files(&out) == attainment, "the attainment from the sums made again differs");
 }
 
+/// A copy of the fixtures' submissions run once into `out` (its cache filled), with the
+/// attainment files that run wrote.
+fn cached_once() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf, Vec<(String, Vec<u8>)>) {
+    let (dir, subs) = copied_submissions();
+    let out = dir.path().join("out");
+    run(&subs, &out, &[]);
+    let attainment = attainment_files(&out);
+    (dir, subs, out, attainment)
+}
+
+/// The run again once its cache is spoilt: every file read afresh, stderr saying each
+/// of `said`, and the attainment the same.
+fn read_afresh(subs: &Path, out: &Path, attainment: &[(String, Vec<u8>)], said: &[&str]) {
+    let (stdout, stderr) = run_timings_stderr(subs, out, &[]);
+    assert!(said.iter().all(|s| stderr.contains(s)), "{said:?} in\n{stderr}");
+    assert_eq!(line(&stdout, "cache:"), "cache: 0 of 35 files reused");
+    assert!(attainment_files(out) == attainment, "the attainment read afresh differs");
+}
+
 /// A week's sums damaged in the cache at the same size (so not seen as changed), found
 /// when attainment reads them: the run sets the cache aside, reads every submission again
 /// and writes what it wrote before, saying so on stderr.
 #[test]
 fn a_damaged_cache_is_set_aside_and_the_run_done_again() {
-    let (dir, subs) = copied_submissions();
-    let out = dir.path().join("out");
-    run(&subs, &out, &[]);
-    let attainment = attainment_files(&out);
+    let (_dir, subs, out, attainment) = cached_once();
     let mut sums: Vec<std::path::PathBuf> = std::fs::read_dir(out.join(".cache/sums")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "tsv")).collect();
     sums.sort();
     // The first week's (not the report's week, whose rows are read anyway): its last
@@ -337,11 +353,8 @@ fn a_damaged_cache_is_set_aside_and_the_run_done_again() {
     *bytes.last_mut().unwrap() = b'x';
     std::fs::write(&sums[0], &bytes).unwrap();
     std::fs::remove_dir_all(out.join(".cache/attainment")).unwrap();
-    let (stdout, stderr) = run_timings_stderr(&subs, &out, &[]);
-    assert!(stderr.contains(&format!("{} is damaged or gone", sums[0].display())) && stderr.contains("set aside as") && stderr.contains(".cache-damaged"), "{stderr}");
-    assert_eq!(line(&stdout, "cache:"), "cache: 0 of 35 files reused");
+    read_afresh(&subs, &out, &attainment, &[&format!("{} is damaged or gone", sums[0].display()), "set aside as", ".cache-damaged"]);
     assert!(out.join(".cache-damaged/sums").is_dir() && out.join(".cache/sums").is_dir());
-    assert!(attainment_files(&out) == attainment, "the attainment after the cache was set aside differs");
     // The next run takes everything from the new cache.
     assert_eq!(run(&subs, &out, &[]), "cache: 35 of 35 files reused");
 }
@@ -351,10 +364,7 @@ fn a_damaged_cache_is_set_aside_and_the_run_done_again() {
 /// then: the cache is set aside and the run done again, with the same attainment.
 #[test]
 fn a_damaged_attainment_file_read_whole_sets_the_cache_aside() {
-    let (dir, subs) = copied_submissions();
-    let out = dir.path().join("out");
-    run(&subs, &out, &[]);
-    let attainment = attainment_files(&out);
+    let (_dir, subs, out, attainment) = cached_once();
     let whole = std::fs::read_dir(out.join(".cache/attainment")).unwrap().flatten().map(|e| e.path()).find(|p| {
         let name = p.file_name().unwrap().to_string_lossy().to_string();
         name.starts_with("2022-01-08-") && name.ends_with(".parquet") && !name.ends_with(".history.parquet")
@@ -364,10 +374,7 @@ fn a_damaged_attainment_file_read_whole_sets_the_cache_aside() {
     let middle = bytes.len() / 2;
     bytes[middle..middle + 64].fill(b'x');
     std::fs::write(&whole, &bytes).unwrap();
-    let (stdout, stderr) = run_timings_stderr(&subs, &out, &[]);
-    assert!(stderr.contains(&format!("{} is damaged or gone", whole.display())) && stderr.contains(".cache-damaged"), "{stderr}");
-    assert_eq!(line(&stdout, "cache:"), "cache: 0 of 35 files reused");
-    assert!(attainment_files(&out) == attainment, "the attainment after the cache was set aside differs");
+    read_afresh(&subs, &out, &attainment, &[&format!("{} is damaged or gone", whole.display()), ".cache-damaged"]);
 }
 
 /// A cache this run cannot write (a file where one of its folders should be, as a
@@ -376,17 +383,11 @@ fn a_damaged_attainment_file_read_whole_sets_the_cache_aside() {
 /// says so on stderr.
 #[test]
 fn a_cache_that_cannot_be_written_is_gone_without() {
-    let (dir, subs) = copied_submissions();
-    let out = dir.path().join("out");
-    run(&subs, &out, &[]);
-    let attainment = attainment_files(&out);
+    let (_dir, subs, out, attainment) = cached_once();
     std::fs::remove_dir_all(out.join(".cache/attainment")).unwrap();
     std::fs::write(out.join(".cache/attainment"), "not a folder").unwrap();
-    let (stdout, stderr) = run_timings_stderr(&subs, &out, &[]);
-    assert!(stderr.contains("the cache cannot be written") && stderr.contains(".cache/attainment") && stderr.contains("read afresh"), "{stderr}");
-    assert_eq!(line(&stdout, "cache:"), "cache: 0 of 35 files reused");
+    read_afresh(&subs, &out, &attainment, &["the cache cannot be written", ".cache/attainment", "read afresh"]);
     assert!(out.join("laporan-mingguan-15-2022-01-15.pdf").is_file());
-    assert!(attainment_files(&out) == attainment, "the attainment without the cache differs");
     // Mended, the cache is used again.
     std::fs::remove_file(out.join(".cache/attainment")).unwrap();
     assert_eq!(run(&subs, &out, &[]), "cache: 35 of 35 files reused");
@@ -398,19 +399,13 @@ fn a_cache_that_cannot_be_written_is_gone_without() {
 /// read again.
 #[test]
 fn a_damaged_segment_is_found_when_decoded_and_a_short_one_when_loaded() {
-    let (dir, subs) = copied_submissions();
-    let out = dir.path().join("out");
-    run(&subs, &out, &[]);
-    let attainment = attainment_files(&out);
+    let (_dir, subs, out, attainment) = cached_once();
     let segment = out.join(".cache/segment-0.parquet");
     let mut bytes = std::fs::read(&segment).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xff;
     std::fs::write(&segment, &bytes).unwrap();
-    let (stdout, stderr) = run_timings_stderr(&subs, &out, &[]);
-    assert!(stderr.contains("segment 0") && stderr.contains("is damaged or was changed") && stderr.contains("set aside as"), "{stderr}");
-    assert_eq!(line(&stdout, "cache:"), "cache: 0 of 35 files reused");
-    assert!(attainment_files(&out) == attainment, "the attainment after the cache was set aside differs");
+    read_afresh(&subs, &out, &attainment, &["segment 0", "is damaged or was changed", "set aside as"]);
 
     // Cut short: the segment is passed over, its files read again, nothing set aside.
     std::fs::remove_dir_all(out.join(".cache-damaged")).unwrap();
