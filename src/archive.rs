@@ -481,11 +481,15 @@ impl Unread {
     }
 }
 
-/// The files of `period` and before (and those of no period), and the findings about
-/// no other file.
+/// The files of `period` and before, and the findings about no other file. A file of no
+/// period (one that could not be read) is dated by its name or folder, as reading dates
+/// a table; one with no date there either stays.
 fn files_through(files: Vec<FileOutcome>, findings: Vec<Finding>, period: NaiveDate) -> (Vec<FileOutcome>, Vec<Finding>) {
-    // A file giving several periods names them all, comma-separated.
-    let later = |f: &FileOutcome| f.period.as_deref().is_some_and(|p| p.split(',').all(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").is_ok_and(|d| d > period)));
+    let later = |f: &FileOutcome| match f.period.as_deref() {
+        // A file giving several periods names them all, comma-separated.
+        Some(p) => p.split(',').all(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").is_ok_and(|d| d > period)),
+        None => table::date_in_path(&f.path).is_some_and(|d| d > period),
+    };
     let (later, through): (Vec<FileOutcome>, Vec<FileOutcome>) = files.into_iter().partition(later);
     let gone: BTreeSet<&str> = later.iter().map(|f| f.path.as_str()).collect();
     let findings = findings.into_iter().filter(|f| !gone.contains(f.source.as_str())).collect();

@@ -226,6 +226,13 @@ fn folder_date(path: &std::path::Path) -> Option<(NaiveDate, String)> {
     })
 }
 
+/// The date a file's name gives, else the folders holding it (as reading dates a table
+/// that names none): for files whose tables gave no period (one that could not be read).
+pub fn date_in_path(path: &str) -> Option<NaiveDate> {
+    let path = std::path::Path::new(path);
+    path.file_stem().and_then(|s| s.to_str()).and_then(cells::find_date).or_else(|| folder_date(path).map(|(date, _)| date))
+}
+
 /// A file that could not be read at all.
 pub fn unreadable(file: &SourceFile, finding: Finding) -> FileTable {
     FileTable {
