@@ -42,10 +42,9 @@ pub struct Attained {
 pub struct AttainedPeriod {
     pub period: chrono::NaiveDate,
     /// Its rows, in one chunk: all of them, or, read back from the cache, only those a
-    /// report on a later period reads ([`history_rows`]; `whole` is false).
+    /// report on a later period reads ([`history_rows`]; then fewer than `rows`).
     pub frame: DataFrame,
-    pub whole: bool,
-    /// How many rows the period has (the frame's, when whole).
+    /// How many rows the period has.
     pub rows: usize,
     /// What the period's attainment is made from ([`compute`]); none without the cache.
     pub key: Option<String>,
@@ -57,7 +56,7 @@ impl Attained {
     /// Attainment computed without the cache (sorted by period first): its periods are
     /// cut from the frame.
     pub fn uncached(frame: DataFrame) -> Result<Attained> {
-        let periods = by_period(&frame)?.into_iter().map(|(day, frame)| AttainedPeriod { period: crate::table::date_from_days(day.unwrap_or_default()), rows: frame.height(), frame, whole: true, key: None, stored: None }).collect();
+        let periods = by_period(&frame)?.into_iter().map(|(day, frame)| AttainedPeriod { period: crate::table::date_from_days(day.unwrap_or_default()), rows: frame.height(), frame, key: None, stored: None }).collect();
         Ok(Attained { periods })
     }
 
@@ -119,9 +118,9 @@ impl Attained {
 
 impl AttainedPeriod {
     /// Every row of the period: its frame, or read from its file in the cache when the
-    /// frame is its history.
+    /// frame is its history (a history of every row is the whole).
     pub fn whole_frame(&self) -> Result<std::borrow::Cow<'_, DataFrame>> {
-        match (&self.stored, self.whole) {
+        match (&self.stored, self.frame.height() == self.rows) {
             (_, true) => Ok(std::borrow::Cow::Borrowed(&self.frame)),
             (Some((parquet, _)), false) => {
                 let read = std::fs::File::open(parquet).ok().and_then(|f| ParquetReader::new(f).finish().ok());
@@ -147,9 +146,6 @@ fn is_history_row(r: &attain::RowOf) -> bool {
     !r.in_district || r.group == "all" || (r.dose == 1 && r.group == "lansia")
 }
 
-/// A period's frame as [`compute`] holds it, whether it holds every row (not the
-/// period's history alone), and how many rows the period has.
-type Held = (DataFrame, bool, usize);
 
 /// [`attain::compute`] of `figures` (as `table::district_figures_frame` gives them),
 /// taking the periods whose inputs are unchanged from `dir` and writing there those
@@ -171,25 +167,26 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
     let file_of = |days: i32, key: &str| format!("{}-{key}.parquet", crate::table::date_from_days(days));
     let csv_of = |days: i32, key: &str| format!("{}-{key}.csv", crate::table::date_from_days(days));
     let history_of = |days: i32, key: &str| format!("{}-{key}.history.parquet", crate::table::date_from_days(days));
-    let mut frames: BTreeMap<i32, Held> = BTreeMap::new();
+    // Each period's frame (its history alone, when read back), and how many rows it has.
+    let mut frames: BTreeMap<i32, (DataFrame, usize)> = BTreeMap::new();
     // Read side by side (a year's are 52 files), a few at a time: polars reads each on
     // its own pool ([`crate::par_map_bounded`]).
     let keys_in_order: Vec<(&i32, &String)> = keys.iter().collect();
-    let read: Vec<(i32, Option<Held>)> = crate::par_map_bounded(&keys_in_order, |(days, key)| {
+    let read: Vec<(i32, Option<(DataFrame, usize)>)> = crate::par_map_bounded(&keys_in_order, |(days, key)| {
         // Damaged, from another run, or without its CSV part (a run stopped between the
         // writes): computed again below. Its history when there (its whole file's rows
         // counted from the file's footer, which a file damaged at its end fails), else
         // every row.
-        let read = || -> Option<Held> {
+        let read = || -> Option<(DataFrame, usize)> {
             if !dir.join(csv_of(**days, key)).is_file() {
                 return None;
             }
             let reader = |name: String| std::fs::File::open(dir.join(name)).ok().map(ParquetReader::new);
-            let history = || Some((reader(history_of(**days, key))?.finish().ok()?, false, reader(file_of(**days, key))?.num_rows().ok()?));
+            let history = || Some((reader(history_of(**days, key))?.finish().ok()?, reader(file_of(**days, key))?.num_rows().ok()?));
             history().or_else(|| {
                 let whole = reader(file_of(**days, key))?.finish().ok()?;
                 let rows = whole.height();
-                Some((whole, true, rows))
+                Some((whole, rows))
             })
         };
         Ok((**days, read()))
@@ -234,7 +231,7 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
     })?;
     frames.extend(computed.into_iter().flatten().map(|(days, part)| {
         let rows = part.height();
-        (days, (part, true, rows))
+        (days, (part, rows))
     }));
     // Files of this run's periods under another key, and the temporary files of an
     // interrupted write. Other periods' files stay: a run over fewer periods
@@ -249,10 +246,10 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
     }
     let periods = frames
         .into_iter()
-        .map(|(d, (frame, whole, rows))| {
+        .map(|(d, (frame, rows))| {
             let key = keys.get(&d).cloned();
             let stored = key.as_ref().map(|k| (dir.join(file_of(d, k)), dir.join(csv_of(d, k)))).filter(|(_, csv)| csv.is_file());
-            AttainedPeriod { period: crate::table::date_from_days(d), frame, whole, rows, key, stored }
+            AttainedPeriod { period: crate::table::date_from_days(d), frame, rows, key, stored }
         })
         .collect();
     Ok(Attained { periods })
@@ -521,7 +518,7 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         compute(&figures, &targets, 0.7, dir.path(), None).unwrap();
         let cached = compute(&figures, &targets, 0.7, dir.path(), None).unwrap();
-        assert!(cached.periods.iter().all(|p| !p.whole && p.frame.height() < p.rows), "histories are read");
+        assert!(cached.periods.iter().all(|p| p.frame.height() < p.rows), "histories are read");
         for (p, whole) in cached.periods.iter().zip(&attained.periods) {
             assert_eq!(attain::rows_from_frame(&p.frame).unwrap(), attain::rows_from_frame_where(&whole.frame, is_history_row).unwrap(), "{}", p.period);
         }
