@@ -267,12 +267,11 @@ impl<'d> Partitioning<'d> {
             // Partitions written for exactly these rows, all still there and holding all of
             // them: kept without cutting the period by province again.
             let tag = format!("/period={}/", period.period);
-            let same: Vec<(&String, &Written)> = known.iter().filter(|(rel, w)| rel.contains(&tag) && w.period_fingerprint == period.fingerprint).collect();
-            let whole = same.iter().map(|(_, w)| w.rows).sum::<Option<usize>>() == Some(period.count);
             // A partition of the period from other rows (left by a version that did not
             // remove a withdrawn province's) is removed when the period is written again.
-            let stale = known.iter().any(|(rel, w)| rel.contains(&tag) && w.period_fingerprint != period.fingerprint);
-            if same.is_empty() || !whole || stale || !same.iter().all(|(rel, w)| crate::export::still_there(dir, rel, w.bytes)) {
+            let (same, stale): (Vec<_>, Vec<_>) = known.iter().filter(|(rel, _)| rel.contains(&tag)).partition(|(_, w)| w.period_fingerprint == period.fingerprint);
+            let whole = same.iter().map(|(_, w)| w.rows).sum::<Option<usize>>() == Some(period.count);
+            if same.is_empty() || !whole || !stale.is_empty() || !same.iter().all(|(rel, w)| crate::export::still_there(dir, rel, w.bytes)) {
                 changed.insert(period.period, false.into());
             }
         }
