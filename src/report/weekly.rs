@@ -948,9 +948,11 @@ fn annex(doc: &mut Doc, input: &ReportInput, limit: Option<usize>) {
     let shown = limit.unwrap_or(findings.len()).min(findings.len());
     if shown < findings.len() {
         let (all, int) = (findings.len(), |n: usize| locale::int(n as i64, lang));
+        // The national report's findings are also in the provinces' own reports.
+        let also = if input.is_national() { tr(lang, ", dan lampiran laporan tiap provinsi", ", and the annex of each province's report") } else { String::new() };
         doc.note(&match lang {
-            Lang::Id => format!("{} catatan; {} yang paling berat dicantumkan di bawah ini. Daftar lengkap: export/findings.csv, dan lampiran laporan tiap provinsi.", int(all), int(shown)),
-            Lang::En => format!("{} findings; the {} most severe are listed below. The whole list: export/findings.csv, and the annex of each province's report.", int(all), int(shown)),
+            Lang::Id => format!("{} catatan; {} yang paling berat dicantumkan di bawah ini. Daftar lengkap: export/findings.csv{also}.", int(all), int(shown)),
+            Lang::En => format!("{} findings; the {} most severe are listed below. The whole list: export/findings.csv{also}.", int(all), int(shown)),
         });
         // Each kind: how many, in how many files.
         let mut kinds: std::collections::BTreeMap<(Severity, &str), (usize, std::collections::BTreeSet<&str>)> = Default::default();

@@ -71,7 +71,7 @@ fn the_national_annex_lists_the_most_severe_findings_after_a_count_of_each_kind(
     findings.extend((0..5).map(|i| Finding::error("unreadable_file", &format!("kab_{i}.xlsx"), "damaged or truncated .xlsx workbook")));
     let text = national_text(&findings);
     let f = flat(&text);
-    assert!(f.contains("250 catatan; 200 yang paling berat dicantumkan di bawah ini. Daftar lengkap: export/findings.csv"), "{text}");
+    assert!(f.contains("250 catatan; 200 yang paling berat dicantumkan di bawah ini. Daftar lengkap: export/findings.csv, dan lampiran laporan tiap provinsi."), "{text}");
     assert!(f.contains("galat unreadable_file 5 5") && f.contains("peringatan coverage_above_100 245 1"), "{text}");
     assert!((0..5).all(|i| f.contains(&format!("kab_{i}.xlsx"))), "the errors come first: {text}");
     assert_eq!(f.matches("[coverage_above_100]").count(), 195, "{text}");
