@@ -708,8 +708,6 @@ pub struct ExportInput<'a> {
     pub root: PathBuf,
     /// The canonical table's files, as [`canonical_table`] wrote them.
     pub partitions: &'a [Partition],
-    /// The attainment and targets tables, as [`write_attainment`] wrote them.
-    pub attainment: &'a AttainmentWritten,
     pub findings: &'a [Finding],
     /// PPKM vaccination gates per district and period.
     pub gates: &'a [crate::gates::GateRow],
@@ -720,10 +718,14 @@ pub struct ExportInput<'a> {
     pub inputs: &'a [FileOutcome],
     pub targets_input: Option<&'a FileOutcome>,
     pub config: &'a serde_json::Value,
-    pub reports: &'a [Output],
-    /// One workbook for officials per province (`export/sitrep-<province>-<period>.xlsx`),
-    /// made beside the reports: its path in the export and its bytes.
-    pub officials: &'a [(String, Vec<u8>)],
+}
+
+/// What the report stage hands the export: the PDFs it wrote, and one workbook for
+/// officials per province (`export/sitrep-<province>-<period>.xlsx`), made beside the
+/// reports: its path in the export and its bytes.
+pub struct ReportFiles {
+    pub reports: Vec<Output>,
+    pub officials: Vec<(String, Vec<u8>)>,
 }
 
 /// What the manifest says of the CSV exports' formula-like text.
@@ -789,10 +791,16 @@ pub fn write_attainment(root: &Path, attained: &crate::attain_cache::Attained, b
     Ok(AttainmentWritten { partitions, targets })
 }
 
-/// Writes the rest of the archival export and returns the outputs, manifest last.
-pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
+/// Writes the rest of the archival export while `reports` makes the reports, and
+/// returns the reports' PDFs and the export's outputs, manifest last. What needs nothing
+/// from the reports (the findings, the gates, changes and app gaps, and the manifest up
+/// to its inputs) is written beside them: a year's manifest lists 26,728 inputs, which
+/// were the last tenth of a second of a weekly run, on one core, once the reports were
+/// made. `attainment` gives the attainment tables as written (being written meanwhile).
+pub fn write(input: &ExportInput, attainment: impl FnOnce() -> Result<AttainmentWritten> + Send, reports: impl FnOnce() -> Result<ReportFiles> + Send) -> Result<(Vec<Output>, Vec<Output>)> {
     let d = input.root.as_path();
-    // Each file is made and written on its own (in parallel), listed in this order.
+    // Each file is made and written on its own (in parallel), listed in this order, the
+    // officials' workbooks last.
     type Make<'a> = Box<dyn Fn(&mut (dyn std::io::Write + Send)) -> Result<()> + Send + Sync + 'a>;
     let mut jobs: Vec<(String, Make)> = vec![
         ("export/findings.csv".into(), Box::new(|w| whole(w, findings_csv(input.findings)))),
@@ -804,14 +812,9 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
     if let Some(g) = input.app_gaps {
         jobs.push(("export/app_gaps.csv".into(), Box::new(move |w| whole(w, app_gaps_csv(g)))));
     }
-    for (rel, bytes) in input.officials {
-        jobs.push((rel.clone(), Box::new(move |w| Ok(w.write_all(bytes)?))));
-    }
-    // The canonical table (the largest outputs) listed first.
+    // The canonical table (the largest outputs) listed first, then the attainment table.
     let partitions = input.partitions;
-    let mut outputs: Vec<Output> = partitions.iter().flat_map(|p| [p.parquet.clone(), p.csv.clone()]).collect();
-    outputs.extend(input.attainment.partitions.iter().flat_map(|p| [p.parquet.clone(), p.csv.clone()]));
-    outputs.push(input.attainment.targets.clone());
+    let table_outputs: Vec<Output> = partitions.iter().flat_map(|p| [p.parquet.clone(), p.csv.clone()]).collect();
     let totals = Totals {
         files: input.inputs.len(),
         files_read: input.inputs.iter().filter(|f| f.status == "ok").count(),
@@ -823,49 +826,52 @@ pub fn write(input: &ExportInput) -> Result<Vec<Output>> {
     };
     // `export/manifest.json`: what went in and what came out, with their SHA-256, written
     // straight from the run's records, its own keys in alphabetical order and the
-    // records' fields in the order they are declared. Written while the other files are
-    // made: its fields up to the inputs (a year's 26,728 records, a tenth of a second,
-    // were written after every other file) first, the outputs once the files are
+    // records' fields in the order they are declared: its fields up to the canonical
+    // table's partitions while the reports are made, the outputs once every file is
     // written and hashed. A file that fails leaves no manifest.
-    let (made, manifest) = std::thread::scope(|scope| {
-        // Made here, so that a panic making a file drops the sender and the manifest's
-        // thread, waiting on it, ends.
-        let (made_tx, made_rx) = std::sync::mpsc::channel::<Vec<Output>>();
-        let (written, totals) = (&outputs, &totals);
-        let manifest = scope.spawn(move || {
-            write_atomic_with(d, "export/manifest.json", &|w| {
+    std::thread::scope(|scope| {
+        // The reports' PDFs and the files written, for the manifest's outputs. Made here,
+        // so that a failure or a panic before it is sent drops the sender and the
+        // manifest's thread, waiting on it, ends.
+        let (made_tx, made_rx) = std::sync::mpsc::channel::<(Vec<Output>, Vec<Output>)>();
+        let (table_outputs, totals) = (&table_outputs, &totals);
+        let manifest = scope.spawn(move || -> Result<(Vec<Output>, Output)> {
+            let attainment = attainment()?;
+            let attainment_outputs: Vec<Output> = attainment.partitions.iter().flat_map(|p| [p.parquet.clone(), p.csv.clone()]).chain([attainment.targets.clone()]).collect();
+            let manifest = write_atomic_with(d, "export/manifest.json", &|w| {
                 use serde::ser::{SerializeStruct, Serializer as _};
                 let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
                 let mut ser = serde_json::Serializer::pretty(&mut w);
                 // Its keys in alphabetical order.
                 let mut m = (&mut ser).serialize_struct("Manifest", 9)?;
-                m.serialize_field("attainment_partitions", &input.attainment.partitions)?;
+                m.serialize_field("attainment_partitions", &attainment.partitions)?;
                 m.serialize_field("configuration", input.config)?;
                 m.serialize_field("csv_formula_neutralisation", CSV_FORMULA_NEUTRALISATION)?;
                 m.serialize_field("inputs", input.inputs)?;
                 m.serialize_field("observation_partitions", partitions)?;
-                let made = made_rx.recv().context("the export's files were not all written")?;
-                let mut all_outputs: Vec<Output> = input.reports.to_vec();
-                all_outputs.extend(written.iter().cloned());
-                all_outputs.extend(made);
+                let (reports, made) = made_rx.recv().context("the export's files were not all written")?;
+                let all_outputs: Vec<&Output> = reports.iter().chain(table_outputs).chain(&attainment_outputs).chain(&made).collect();
                 m.serialize_field("outputs", &all_outputs)?;
                 m.serialize_field("sitrep_version", env!("CARGO_PKG_VERSION"))?;
                 m.serialize_field("targets", &input.targets_input)?;
                 m.serialize_field("totals", totals)?;
                 m.end()?;
                 Ok(std::io::Write::flush(&mut w)?)
-            })
+            })?;
+            Ok((attainment_outputs, manifest))
         });
-        let made = jobs.par_iter().map(|(name, make)| write_atomic_with(d, name, make.as_ref())).collect::<Result<Vec<Output>>>();
-        if let Ok(made) = &made {
-            made_tx.send(made.clone()).ok();
-        }
-        drop(made_tx);
-        (made, manifest.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the manifest stopped"))))
-    });
-    outputs.extend(made?);
-    outputs.push(manifest?);
-    Ok(outputs)
+        let (reports, made) = rayon::join(reports, || jobs.par_iter().map(|(name, make)| write_atomic_with(d, name, make.as_ref())).collect::<Result<Vec<Output>>>());
+        let ReportFiles { reports, officials } = reports?;
+        let mut made = made?;
+        made.extend(officials.par_iter().map(|(rel, bytes)| write_atomic(d, rel, bytes)).collect::<Result<Vec<Output>>>()?);
+        made_tx.send((reports.clone(), made.clone())).ok();
+        let (attainment_outputs, manifest) = manifest.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the manifest stopped")))?;
+        let mut outputs = table_outputs.clone();
+        outputs.extend(attainment_outputs);
+        outputs.extend(made);
+        outputs.push(manifest);
+        Ok((reports, outputs))
+    })
 }
 
 #[cfg(test)]

@@ -1003,27 +1003,31 @@ fn attain_report_export(
             id_seed: &id_seed,
             index: None,
         };
-        let making::Made { reports, officials } = making::make(&making::Making { plan, rows_of: &rows_of, share_of: &share_of, national_rows: national_rows.as_deref(), outcomes: &outcomes, findings: &findings, shared })?;
-        timings.record(timings::Stage::Report, stage);
-        let stage = std::time::Instant::now();
-        progress.stage("export");
+        // The reports are made while the export writes what needs nothing from them.
+        let mut made_at = stage;
+        let (reports, exports) = export::write(
+            &export::ExportInput {
+                root: plan.out.clone(),
+                partitions: &partitions,
+                findings: &findings,
+                gates: &gates,
+                changes: changes.as_ref(),
+                app_gaps: app_gaps.as_deref(),
+                inputs: &outcomes,
+                targets_input: targets_file.as_ref(),
+                config: &plan.config_json,
+            },
+            || writing_attainment.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the attainment table stopped"))),
+            || {
+                let made = making::make(&making::Making { plan, rows_of: &rows_of, share_of: &share_of, national_rows: national_rows.as_deref(), outcomes: &outcomes, findings: &findings, shared });
+                timings.record(timings::Stage::Report, stage);
+                made_at = std::time::Instant::now();
+                progress.stage("export");
+                made
+            },
+        )?;
         timings.table_export = table_took;
-        let attainment_written = writing_attainment.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the attainment table stopped")))?;
-        let exports = export::write(&export::ExportInput {
-            root: plan.out.clone(),
-            partitions: &partitions,
-            attainment: &attainment_written,
-            findings: &findings,
-            gates: &gates,
-            changes: changes.as_ref(),
-            app_gaps: app_gaps.as_deref(),
-            inputs: &outcomes,
-            targets_input: targets_file.as_ref(),
-            config: &plan.config_json,
-            reports: &reports,
-            officials: &officials,
-        })?;
-        timings.record(timings::Stage::Export, stage);
+        timings.record(timings::Stage::Export, made_at);
         checks_state::finish(keeping_checks)?;
         timings.total = run_started.elapsed();
         Ok(RunSummary {

@@ -2,10 +2,10 @@
 //! briefing for the coordination meeting (rakor) and its workbook for officials, and,
 //! with several provinces, the national report. Each PDF is written as soon as it is
 //! made (and listed in the run's order); the workbooks are handed to the export, which
-//! lists them in the manifest.
+//! writes them and lists them in the manifest.
 
 use crate::config::RunPlan;
-use crate::export::{self, Output};
+use crate::export;
 use crate::findings::Finding;
 use crate::report::{self, AttainRow, ReportInput};
 use crate::safe_file_name;
@@ -30,17 +30,8 @@ pub struct Making<'a> {
     pub shared: ReportInput<'a>,
 }
 
-/// What the report stage made.
-pub struct Made {
-    /// The PDFs written: each province's two, in order, then the national report.
-    pub reports: Vec<Output>,
-    /// Each province's workbook for officials, for the export to write: its path in the
-    /// export and its bytes.
-    pub officials: Vec<(String, Vec<u8>)>,
-}
-
 /// Makes the files and writes the PDFs.
-pub fn make(m: &Making) -> Result<Made> {
+pub fn make(m: &Making) -> Result<export::ReportFiles> {
     let (plan, shared, period) = (m.plan, m.shared, m.shared.period);
     // The provinces' files made in parallel, and within a province its two reports and
     // its workbook side by side (a run of one province made them one after the other, on
@@ -97,5 +88,5 @@ pub fn make(m: &Making) -> Result<Made> {
         officials.push((format!("export/{}", safe_file_name(&format!("sitrep-{prov}-{period}.xlsx"))), workbook));
     }
     reports.extend(national.transpose()?);
-    Ok(Made { reports, officials })
+    Ok(export::ReportFiles { reports, officials })
 }

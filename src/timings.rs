@@ -122,7 +122,7 @@ impl Timings {
             format!("  table  (thread sum): {:8.1} ms", ms(self.per_file[2])),
             format!("attain:               {:8.1} ms", ms(self.attain)),
             format!("report:               {:8.1} ms (the officials' workbooks are made here, beside the PDFs)", ms(self.report)),
-            format!("export:               {:8.1} ms (the attainment tables are written beside report)", ms(self.export)),
+            format!("export:               {:8.1} ms (the attainment tables, and the files needing no report, are written beside report)", ms(self.export)),
             format!("  canonical table:    {:8.1} ms (export and archive, and the districts' sums with the cache; beside attain and report)", ms(self.table_export)),
             format!("total:                {:8.1} ms", ms(self.total)),
         ];
