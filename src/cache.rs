@@ -597,6 +597,15 @@ impl Cache {
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(key)
     }
 
+    /// About how many of `paths` this run reads afresh: those the cache does not know by
+    /// their path, or more when it has fewer entries than files (another build's cache
+    /// has none).
+    pub fn to_read_afresh(&self, paths: &[PathBuf]) -> usize {
+        let unknown = paths.iter().filter(|p| p.to_str().is_none_or(|shown| !self.known.knows(shown))).count();
+        let entries = self.entries.lock().map(|e| e.len()).unwrap_or(0);
+        unknown.max(paths.len().saturating_sub(entries))
+    }
+
     /// How many entries no file of this run has taken.
     pub fn left_over(&self) -> usize {
         self.entries.lock().map(|e| e.len()).unwrap_or(0)
@@ -814,5 +823,32 @@ mod tests {
         for wanted in [vec![2], vec![1, 3], vec![0, 1, 2, 3]] {
             decoded(&Cache::load(dir.path(), &config), &wanted);
         }
+    }
+
+    /// A run is told how many of its files the cache will not have: those it does not
+    /// know by path, and all of them when its entries are another build's.
+    #[test]
+    fn the_files_to_read_afresh_are_those_the_cache_does_not_know() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = serde_json::json!({});
+        let paths: Vec<PathBuf> = ["a.csv", "b.csv", "c.csv"].iter().map(|n| dir.path().join(n)).collect();
+        for p in &paths {
+            std::fs::write(p, "x").unwrap();
+            std::fs::File::options().write(true).open(p).unwrap().set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(60)).unwrap();
+        }
+        let cache_dir = dir.path().join("cache");
+        let cache = Cache::load(&cache_dir, &config);
+        assert_eq!(cache.to_read_afresh(&paths), 3, "an empty cache");
+        let files: Vec<(String, FileTable)> = ["a", "b"].map(|k| (k.to_string(), FileTable { observations: rows("15.01", 2), ..Default::default() })).into();
+        let (_, kept) = cache.to_write(&files.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>());
+        cache.write(&files.iter().map(|(k, f)| (k.clone(), f)).collect::<Vec<_>>(), kept).unwrap();
+        for (p, (key, _)) in paths.iter().zip(&files) {
+            let stamp = crate::known_files::Stamp::settled(&std::fs::metadata(p).unwrap(), std::time::SystemTime::now()).unwrap();
+            cache.known.saw(p.display().to_string(), stamp, key.clone());
+        }
+        cache.known.save().unwrap();
+        assert_eq!(Cache::load(&cache_dir, &config).to_read_afresh(&paths), 1);
+        // Another configuration: the files are known, but none of the entries is this run's.
+        assert_eq!(Cache::load(&cache_dir, &serde_json::json!({"limits": 1})).to_read_afresh(&paths), 3);
     }
 }

@@ -109,6 +109,11 @@ impl KnownFiles {
         self.before.get(shown).filter(|(s, _)| s == stamp).map(|(_, sha256)| sha256.as_str())
     }
 
+    /// Whether the file shown as `shown` was seen by the last run (in any state).
+    pub fn knows(&self, shown: &str) -> bool {
+        self.before.contains_key(shown)
+    }
+
     /// This run saw the file with this stamp and content.
     pub fn saw(&self, shown: String, stamp: Stamp, sha256: String) {
         self.seen.lock().unwrap_or_else(|e| e.into_inner()).push((shown, stamp, sha256));

@@ -75,10 +75,13 @@ pub trait Progress: Sync {
     fn file_read(&self, _path: &Path) {}
     /// A later stage has started: `targets`, `attainment`, `report`, `export`.
     fn stage(&self, _name: &str) {}
-    /// Reading is done, and the stages after it hold a week's worth: few files were read
-    /// afresh (`read_afresh`) and the checks carry on from the last run, so only the new
-    /// periods' rows are decoded from the cache (a weekly run over a year's folder).
-    fn holds_little_more(&self, _read_afresh: usize) {}
+    /// The cache is loaded: of the files found, about `afresh` are not in it and will be
+    /// read (a weekly run over a year's folder: a week's).
+    fn to_read_afresh(&self, _afresh: usize) {}
+    /// Reading is done: `read_afresh` files were read afresh. `carries_on`: the checks
+    /// carry on from the last run, so the stages after it decode only the new periods'
+    /// rows from the cache (a weekly run over a year's folder holds a week's worth more).
+    fn read_done(&self, _read_afresh: usize, _carries_on: bool) {}
 }
 
 impl Progress for () {}
@@ -343,6 +346,9 @@ fn run_once(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     // Stage 1–3 per file, in parallel; results keep the sorted input order.
     let clock = timings::StageClock::default();
     progress.files(paths.len());
+    if let Some(c) = &cache {
+        progress.to_read_afresh(c.to_read_afresh(&paths));
+    }
     let counts = CacheCounts::default();
     let mut cache = cache;
     let results = read_submissions(&paths, plan, &resolver, &clock, &mut cache, &counts, progress)?;
@@ -600,9 +606,7 @@ fn settle_and_report(
         Some(period) => checks_state::earlier(period_keys.as_ref(), period, &plan.checks, checks_dir.as_deref()),
         None => checks_state::Earlier::none(),
     };
-    if earlier_checks.checked_through().is_some() {
-        progress.holds_little_more(file_count - hits);
-    }
+    progress.read_done(file_count - hits, earlier_checks.checked_through().is_some());
     if let (Some(p), Some(keys), Some(period)) = (&mut pending, &period_keys, period) {
         let through = earlier_checks.checked_through();
         let needed = keys.keys().copied().filter(|d| *d == period || through.is_some_and(|t| *d > t)).collect();
