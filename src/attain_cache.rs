@@ -140,6 +140,13 @@ fn history_rows() -> Expr {
     col("district_code").is_null().or(col("group").eq(lit("all"))).or(col("dose").eq(lit(1)).and(col("group").eq(lit("lansia"))))
 }
 
+/// A period's history as Parquet, uncompressed: a weekly run over a year reads 52 of
+/// them, and zstd made a decoder per page of each (cache-only files, never copied).
+fn history_parquet(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<()> {
+    ParquetWriter::new(w).with_compression(ParquetCompression::Uncompressed).finish(&mut df.clone())?;
+    Ok(())
+}
+
 /// [`history_rows`] of one row.
 #[cfg(test)]
 fn is_history_row(r: &attain::RowOf) -> bool {
@@ -212,7 +219,7 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
                 parts.par_iter().try_for_each(|(days, key, part)| -> Result<()> {
                     write_atomic_with(dir, &file_of(*days, key), &|w| period_parquet(part, w))?;
                     let history = part.clone().lazy().filter(history_rows()).collect()?;
-                    write_atomic_with(dir, &history_of(*days, key), &|w| period_parquet(&history, w))?;
+                    write_atomic_with(dir, &history_of(*days, key), &|w| history_parquet(&history, w))?;
                     Ok(())
                 })
             },
@@ -464,7 +471,7 @@ pub(crate) mod tests {
             let (mut want_parquet, mut want_csv, mut want_history) = (Vec::new(), Vec::new(), Vec::new());
             period_parquet(&whole, &mut want_parquet)?;
             crate::export::csv_body_to(&whole, &mut want_csv)?;
-            period_parquet(&whole.as_ref().clone().lazy().filter(history_rows()).collect()?, &mut want_history)?;
+            history_parquet(&whole.as_ref().clone().lazy().filter(history_rows()).collect()?, &mut want_history)?;
             assert!(std::fs::read(parquet)? == want_parquet, "{}", parquet.display());
             assert_eq!(String::from_utf8(std::fs::read(csv)?).unwrap(), String::from_utf8(want_csv).unwrap());
             assert!(std::fs::read(parquet.with_extension("history.parquet"))? == want_history, "{}", parquet.display());
