@@ -484,9 +484,8 @@ impl Unread {
 /// period (one that could not be read) is dated by its name or folder, as reading dates
 /// a table; one with no date there either stays.
 fn files_through(files: Vec<FileOutcome>, findings: Vec<Finding>, period: NaiveDate) -> (Vec<FileOutcome>, Vec<Finding>) {
-    let later = |f: &FileOutcome| match f.period.as_deref() {
-        // A file giving several periods names them all, comma-separated.
-        Some(p) => p.split(',').all(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").is_ok_and(|d| d > period)),
+    let later = |f: &FileOutcome| match f.period {
+        Some(_) => f.periods().all(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok_and(|d| d > period)),
         None => table::date_in_path(&f.path).is_some_and(|d| d > period),
     };
     let (later, through): (Vec<FileOutcome>, Vec<FileOutcome>) = files.into_iter().partition(later);

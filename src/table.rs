@@ -174,6 +174,13 @@ pub struct FileOutcome {
     pub received_from: String,
 }
 
+impl FileOutcome {
+    /// The periods its rows are of, as `period` names them (several joined by commas).
+    pub fn periods(&self) -> impl Iterator<Item = &str> {
+        self.period.as_deref().into_iter().flat_map(|p| p.split(','))
+    }
+}
+
 fn from_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error> {
     let s: Option<String> = serde::Deserialize::deserialize(d)?;
     s.map(|s| chrono::DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&chrono::Utc)).map_err(serde::de::Error::custom)).transpose()

@@ -79,7 +79,7 @@ pub fn submissions<'a>(input: &ReportInput<'a>, cutoff: &Cutoff) -> Vec<Submissi
     // Each district's latest file of the period, in one pass over the files (the
     // national report's are a year's: 26,000, for 514 districts).
     let mut latest: std::collections::HashMap<&str, &'a FileOutcome> = std::collections::HashMap::new();
-    for f in input.files.iter().copied().filter(|f| f.status == "ok" && f.period.as_deref().is_some_and(|p| p.split(',').any(|x| x == period))) {
+    for f in input.files.iter().copied().filter(|f| f.status == "ok" && f.periods().any(|p| p == period)) {
         let Some(code) = f.district_code.as_deref() else { continue };
         let later = |before: &&FileOutcome| f.received.cmp(&before.received).then(f.path.cmp(&before.path)).is_ge();
         if latest.get(code).is_none_or(later) {
