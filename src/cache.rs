@@ -288,7 +288,7 @@ pub struct Stored {
     segment: u64,
     entry: u32,
     /// The districts and periods of its rows, each once with its number of rows; empty
-    /// when not known.
+    /// when not known (and once [`crate::pending::Pending`] has taken them).
     pub links: Vec<Link>,
 }
 

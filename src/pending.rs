@@ -33,8 +33,9 @@ impl<'c> Pending<'c> {
     /// After reading: `stored` says where each cached file's rows are. The rows that
     /// settling needs, and those `needed` asks for (files the cache writes again), are
     /// decoded into `files` now, with every period they touch; the others stay.
-    pub fn new(cache: &'c Cache, files: &mut [FileTable], stored: Vec<Option<Stored>>, keys: &[Option<String>], needed: &[bool]) -> Result<Pending<'c>> {
-        let links: Vec<Vec<Link>> = files.iter().zip(&stored).map(|(f, s)| s.as_ref().map_or_else(|| crate::cache::links_of(&f.observations), |s| s.links.clone())).collect();
+    pub fn new(cache: &'c Cache, files: &mut [FileTable], mut stored: Vec<Option<Stored>>, keys: &[Option<String>], needed: &[bool]) -> Result<Pending<'c>> {
+        // Each file's links, taken from where the cache has its rows (kept here only).
+        let links: Vec<Vec<Link>> = files.iter().zip(&mut stored).map(|(f, s)| s.as_mut().map_or_else(|| crate::cache::links_of(&f.observations), |s| std::mem::take(&mut s.links))).collect();
         let mut sharing: FxHashMap<(Sym, NaiveDate), usize> = Default::default();
         for (d, p, _) in links.iter().flatten() {
             *sharing.entry((*d, *p)).or_default() += 1;
