@@ -8,7 +8,7 @@
 //! (without the header): the export's files of a period (`export/attainment/`,
 //! `export/attainment_csv/`) are copied from these rather than made again.
 //! Beside them, `<period>-<key>.history.parquet` holds the rows a report on a later
-//! period reads of it ([`history_rows`]: a quarter of them), so that a weekly run reads
+//! period reads of it (`history_rows`: a quarter of them), so that a weekly run reads
 //! a year's history without decoding every row of it; the periods it reads whole (the
 //! one before the report's, those `--previous` compares) are read from the whole file.
 //! A file whose name is not a key of this run is not used; it is removed when its
@@ -42,7 +42,7 @@ pub struct Attained {
 pub struct AttainedPeriod {
     pub period: chrono::NaiveDate,
     /// Its rows, in one chunk: all of them, or, read back from the cache, only those a
-    /// report on a later period reads ([`history_rows`]; then fewer than `rows`).
+    /// report on a later period reads (`history_rows`; then fewer than `rows`).
     pub frame: DataFrame,
     /// How many rows the period has.
     pub rows: usize,
@@ -135,7 +135,7 @@ impl AttainedPeriod {
 /// the period whole (the period before the report's, for the week's change; those
 /// `--previous` compares): the provinces' own rows ([`crate::report::RowsRead`]), every
 /// district's rows of all groups, and dose 1 of `lansia` (the gates). As
-/// [`is_history_row`] says of a row.
+/// `is_history_row` (its test twin) says of a row.
 fn history_rows() -> Expr {
     col("district_code").is_null().or(col("group").eq(lit("all"))).or(col("dose").eq(lit(1)).and(col("group").eq(lit("lansia"))))
 }

@@ -231,7 +231,7 @@ impl PreviousPartitions {
     }
 
     /// The two lists read from the manifest's first and last [`MANIFEST_ENDS`] bytes, when
-    /// it is laid out as [`write`] lays it out (the attainment's partitions its first key,
+    /// it is laid out as [`write()`] lays it out (the attainment's partitions its first key,
     /// the canonical table's after the inputs): a year's manifest is 17 MB, nearly all of
     /// it the inputs, and reading it whole was 25–35 ms of a weekly run. `None` for a
     /// smaller manifest, or one laid out otherwise: it is read whole.
