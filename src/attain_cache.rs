@@ -153,7 +153,6 @@ fn is_history_row(r: &attain::RowOf) -> bool {
     !r.in_district || r.group == "all" || (r.dose == 1 && r.group == "lansia")
 }
 
-
 /// [`attain::compute`] of `figures` (as `table::district_figures_frame` gives them),
 /// taking the periods whose inputs are unchanged from `dir` and writing there those
 /// computed afresh. The same frame as [`attain::compute`], row for row. A period named by

@@ -602,8 +602,8 @@ impl Cache {
     /// has none).
     pub fn to_read_afresh(&self, paths: &[PathBuf]) -> usize {
         let unknown = paths.iter().filter(|p| p.to_str().is_none_or(|shown| !self.known.knows(shown))).count();
-        let entries = self.entries.lock().map(|e| e.len()).unwrap_or(0);
-        unknown.max(paths.len().saturating_sub(entries))
+        // Before reading, no entry is taken: those left over are all of them.
+        unknown.max(paths.len().saturating_sub(self.left_over()))
     }
 
     /// How many entries no file of this run has taken.
