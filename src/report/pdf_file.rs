@@ -128,18 +128,25 @@ impl Content {
             self.nums(&[size], 2);
             self.bytes.extend_from_slice(b"Tf\n");
         }
-        self.bytes.extend_from_slice(b"1 0 0 1 ");
+        // At BT the text matrix is the identity: moving the line is placing the text.
         self.nums(&[x, y], 2);
-        self.bytes.extend_from_slice(b"Tm\n<");
+        self.bytes.extend_from_slice(b"Td\n(");
         let face = fonts::face(bold);
         let unknown = face.gid('?').unwrap_or(0);
+        // The glyph ids as bytes in a literal string, half the bytes of hex digits (a
+        // weekly run writes megabytes of text, all deflated): the string's delimiters,
+        // its escape and line ends escaped.
         for c in s.chars() {
-            let g = face.gid(c).unwrap_or(unknown);
-            for shift in [12, 8, 4, 0] {
-                self.bytes.push(HEX[((g >> shift) & 15) as usize]);
+            for b in face.gid(c).unwrap_or(unknown).to_be_bytes() {
+                match b {
+                    b'(' | b')' | b'\\' => self.bytes.extend_from_slice(&[b'\\', b]),
+                    b'\r' => self.bytes.extend_from_slice(b"\\r"),
+                    b'\n' => self.bytes.extend_from_slice(b"\\n"),
+                    _ => self.bytes.push(b),
+                }
             }
         }
-        self.bytes.extend_from_slice(b"> Tj\nET\n");
+        self.bytes.extend_from_slice(b") Tj\nET\n");
     }
 
     pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: (f32, f32, f32)) {
@@ -271,6 +278,50 @@ mod tests {
         assert_eq!(num(0.16, 3), "0.16");
         assert_eq!(num(0.004, 2), "0");
         assert_eq!(num(841.89, 2), "841.89");
+    }
+
+    /// A literal string as a reader takes it: `\` escapes, an unescaped line end is a
+    /// line feed (PDF 32000, 7.3.4.2), parentheses balanced.
+    fn literal(bytes: &[u8]) -> Vec<u8> {
+        let (mut out, mut i) = (Vec::new(), 0);
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => {
+                    i += 1;
+                    out.push(match bytes[i] {
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b => b,
+                    });
+                }
+                b'\r' => out.push(b'\n'),
+                b'(' | b')' => panic!("an unescaped parenthesis at {i}"),
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// Text is its glyph ids, two bytes each, whatever bytes they are: the string's
+    /// delimiters, its escape and line ends among them.
+    #[test]
+    fn text_is_written_as_its_glyph_ids() {
+        let face = fonts::face(false);
+        // Every character the subset has, so that ids with the bytes of `(`, `)`, `\`,
+        // CR and LF are among them.
+        let s: String = (' '..='ž').filter(|c| face.gid(*c).is_some()).collect();
+        let ids: Vec<u8> = s.chars().flat_map(|c| face.gid(c).unwrap().to_be_bytes()).collect();
+        for special in [b'(', b')', b'\\', b'\r', b'\n'] {
+            assert!(ids.contains(&special), "no glyph id with byte {special}");
+        }
+        let mut page = Content::default();
+        page.text(42.0, 800.0, 10.0, false, (0.0, 0.0, 0.0), &s);
+        let at = page.bytes.windows(4).position(|w| w == b"Td\n(").unwrap() + 4;
+        let end = page.bytes.len() - b") Tj\nET\n".len();
+        assert!(page.bytes.ends_with(b") Tj\nET\n"));
+        assert!(std::str::from_utf8(&page.bytes[..at]).unwrap().ends_with("42 800 Td\n("));
+        assert_eq!(literal(&page.bytes[at..end]), ids);
     }
 
     /// Every cross-reference entry points at its object, and every stream's length ends
