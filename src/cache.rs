@@ -412,7 +412,7 @@ impl Cache {
                 }
                 (segments, entries)
             },
-            || (KnownFiles::load(dir), Self::read_settled_alone(dir, &salt_sha256)),
+            || (KnownFiles::load(dir, &salt_sha256), Self::read_settled_alone(dir, &salt_sha256)),
         );
         Cache { dir: dir.to_path_buf(), salt_sha256, entries: Mutex::new(entries), segments, known, settled_alone }
     }
@@ -844,7 +844,7 @@ mod tests {
         cache.write(&files.iter().map(|(k, f)| (k.clone(), f)).collect::<Vec<_>>(), kept).unwrap();
         for (p, (key, _)) in paths.iter().zip(&files) {
             let stamp = crate::known_files::Stamp::settled(&std::fs::metadata(p).unwrap(), std::time::SystemTime::now()).unwrap();
-            cache.known.saw(p.display().to_string(), stamp, key.clone());
+            cache.known.saw(p.display().to_string(), stamp, "sha".into(), key.clone());
         }
         cache.known.save().unwrap();
         assert_eq!(Cache::load(&cache_dir, &config).to_read_afresh(&paths), 1);

@@ -251,10 +251,13 @@ fn read_through_cache(path: &Path, statted: Option<(&std::fs::Metadata, std::tim
     // then not stamped.
     let stamp = statted.and_then(|(m, before)| known_files::Stamp::settled(m, before));
     if let Some(stamp) = stamp {
-        if let Some(sha256) = cache.known.content_sha256(&shown, &stamp) {
-            let key = cache.key(sha256, &shown);
+        if let Some(found) = cache.known.unchanged(&shown, &stamp) {
+            let key = found.key.map_or_else(|| cache.key(found.sha256, &shown), String::from);
             if let Some((t, stored)) = cache.take(&key) {
-                cache.known.saw(shown, stamp, sha256.to_string());
+                match found.key {
+                    Some(_) => found.saw(),
+                    None => cache.known.saw(shown, stamp, found.sha256.to_string(), key.clone()),
+                }
                 clock.add(timings::Stage::Ingest, started);
                 counts.hits.fetch_add(1, Relaxed);
                 counts.not_read.fetch_add(1, Relaxed);
@@ -267,12 +270,12 @@ fn read_through_cache(path: &Path, statted: Option<(&std::fs::Metadata, std::tim
         let (t, m) = read_one(path, Purpose::Submission, plan, resolver, clock);
         return (t, m, None, None);
     };
+    let key = cache.key(&file.sha256, &file.display);
     // The stamp taken before reading, kept if the file still had that size: a write
     // since would have changed its times, so the next run reads it again.
     if let Some(stamp) = stamp.filter(|s| s.bytes() == file.bytes.len() as u64) {
-        cache.known.saw(shown, stamp, file.sha256.clone());
+        cache.known.saw(shown, stamp, file.sha256.clone(), key.clone());
     }
-    let key = cache.key(&file.sha256, &file.display);
     if let Some((t, stored)) = cache.take(&key) {
         clock.add(timings::Stage::Ingest, started);
         counts.hits.fetch_add(1, Relaxed);
