@@ -66,15 +66,22 @@ impl Earlier {
     }
 }
 
-/// The state in `dir` when its periods are this run's first ones unchanged and the
+/// The state the last run kept in `dir` (`None`: no cache), when written by this build
+/// under these rules and whole; [`earlier`] says whether this run carries on from it.
+/// Read beside the run's files: it needs none of them.
+pub fn kept(dir: Option<&Path>, rules: &CheckRules) -> Earlier {
+    Earlier(dir.and_then(|d| load(d, rules)))
+}
+
+/// The [`kept`] state when its periods are this run's first ones unchanged and the
 /// report is on the latest period (the jump rule stops at it).
-pub fn earlier(keys: Option<&BTreeMap<NaiveDate, String>>, period: NaiveDate, rules: &CheckRules, dir: Option<&Path>) -> Earlier {
-    let (Some(dir), Some(keys)) = (dir, keys) else { return Earlier(None) };
+pub fn earlier(keys: Option<&BTreeMap<NaiveDate, String>>, period: NaiveDate, kept: Earlier) -> Earlier {
+    let Some(keys) = keys else { return Earlier(None) };
     if keys.keys().next_back() != Some(&period) {
         return Earlier(None);
     }
     let periods: Vec<(NaiveDate, String)> = keys.iter().map(|(p, k)| (*p, k.clone())).collect();
-    Earlier(load(dir, rules).filter(|(s, _)| periods.starts_with(&s.covered)))
+    Earlier(kept.0.filter(|(s, _)| periods.starts_with(&s.covered)))
 }
 
 /// What the checks found from the figures themselves, with what the rest needs of them
@@ -371,7 +378,7 @@ mod tests {
     /// [`run`] given the rows a run gives it: after [`earlier`], those of the periods it
     /// says it needs (the others stay in the cache), each file's rows whole.
     fn as_a_run(obs: &Observations, keys: &BTreeMap<NaiveDate, String>, period: NaiveDate, rules: &CheckRules, dir: &Path) -> (Vec<Finding>, Keeping) {
-        let earlier = earlier(Some(keys), period, rules, Some(dir));
+        let earlier = earlier(Some(keys), period, kept(Some(dir), rules));
         let through = earlier.checked_through();
         let needed = |o: &Observation| o.period == period || through.is_none_or(|t| o.period > t);
         let given: Observations = obs.files().filter(|f| f.iter().any(needed)).map(|f| f.to_vec()).collect();

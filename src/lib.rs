@@ -393,62 +393,77 @@ fn run_once(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let mut cache = cache;
     let results = read_submissions(&paths, &statted, plan, &resolver, &clock, &mut cache, &counts, progress)?;
     let (hits, not_read) = (counts.hits.into_inner(), counts.not_read.into_inner());
-    let mut read = Files::with_capacity(results.len());
-    let mut stored = Vec::with_capacity(results.len());
-    for (t, m, k, s) in results {
-        read.tables.push(t);
-        read.mtimes.push(m);
-        read.keys.push(k);
-        stored.push(s);
-    }
-    // What the cache writes of this run's files: written beside the rest of the run when
-    // it is small (a week's, copied, as settling changes the files next); a year read
-    // afresh is written now, as a copy would double the run's memory. Rewritten only
-    // when something changed: a file read afresh, or one gone.
-    let writing = cache.as_ref().filter(|c| hits < paths.len() || c.left_over() > 0);
-    let with_key: Vec<usize> = (0..read.keys.len()).filter(|i| read.keys[*i].is_some()).collect();
-    let (new, kept) = match writing {
-        Some(c) => {
-            let (new, kept) = c.to_write(&with_key.iter().filter_map(|i| read.keys[*i].as_deref()).collect::<Vec<_>>());
-            (new.into_iter().map(|n| with_key[n]).collect(), Some(kept))
+    let summary = std::thread::scope(|scope| -> Result<RunSummary> {
+        // What needs none of the files read, read on threads of their own while this one
+        // sorts the files out (one core was idle for it).
+        let beside = ReadBeside {
+            checks: scope.spawn(|| checks_state::kept(plan.cache.as_ref().map(|d| d.join(cache::CHECKS)).as_deref(), &plan.checks)),
+            targets: scope.spawn(|| plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver, &clock).0)),
+        };
+        let mut read = Files::with_capacity(results.len());
+        let mut stored = Vec::with_capacity(results.len());
+        for (t, m, k, s) in results {
+            read.tables.push(t);
+            read.mtimes.push(m);
+            read.keys.push(k);
+            stored.push(s);
         }
-        None => (Vec::new(), None),
-    };
-    // The cached files' rows settling needs, and those written again, are decoded now;
-    // the others stay in the cache until a stage asks for them.
-    let pending = match &cache {
-        Some(c) => {
-            let mut needed = vec![false; read.tables.len()];
-            new.iter().for_each(|i: &usize| needed[*i] = true);
-            Some(pending::Pending::new(c, &mut read.tables, stored, &read.keys, &needed).context("reading the cache")?)
-        }
-        None => None,
-    };
-    let mut to_write: Option<(Vec<(String, FileTable)>, cache::Kept)> = None;
-    if let (Some(c), Some(kept)) = (writing, kept) {
-        let entries: Vec<(String, &FileTable)> = new.iter().filter_map(|i| Some((read.keys[*i].clone()?, &read.tables[*i]))).collect();
-        if entries.iter().map(|(_, f)| f.observations.len()).sum::<usize>() <= CACHE_COPIED_MAX {
-            to_write = Some((entries.into_iter().map(|(k, f)| (k, f.clone())).collect(), kept));
-        } else {
-            c.write(&entries, kept)?;
-        }
-    }
-    let summary = std::thread::scope(|scope| {
-        let saving = scope.spawn(|| -> Result<()> {
-            let Some(c) = &cache else { return Ok(()) };
-            if let Some((new, kept)) = to_write {
-                c.write(&new.iter().map(|(k, f)| (k.clone(), f)).collect::<Vec<_>>(), kept)?;
+        // What the cache writes of this run's files: written beside the rest of the run when
+        // it is small (a week's, copied, as settling changes the files next); a year read
+        // afresh is written now, as a copy would double the run's memory. Rewritten only
+        // when something changed: a file read afresh, or one gone.
+        let writing = cache.as_ref().filter(|c| hits < paths.len() || c.left_over() > 0);
+        let with_key: Vec<usize> = (0..read.keys.len()).filter(|i| read.keys[*i].is_some()).collect();
+        let (new, kept) = match writing {
+            Some(c) => {
+                let (new, kept) = c.to_write(&with_key.iter().filter_map(|i| read.keys[*i].as_deref()).collect::<Vec<_>>());
+                (new.into_iter().map(|n| with_key[n]).collect(), Some(kept))
             }
-            c.known.save()
-        });
-        let summary = settle_and_report(plan, progress, &resolver, &clock, run_started, read, pending, cache.as_ref(), (hits, not_read, paths.len()));
-        let saved = saving.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the thread stopped"))).context("saving the cache");
-        let summary = summary?;
-        saved?;
-        Ok(summary)
+            None => (Vec::new(), None),
+        };
+        // The cached files' rows settling needs, and those written again, are decoded now;
+        // the others stay in the cache until a stage asks for them.
+        let pending = match &cache {
+            Some(c) => {
+                let mut needed = vec![false; read.tables.len()];
+                new.iter().for_each(|i: &usize| needed[*i] = true);
+                Some(pending::Pending::new(c, &mut read.tables, stored, &read.keys, &needed).context("reading the cache")?)
+            }
+            None => None,
+        };
+        let mut to_write: Option<(Vec<(String, FileTable)>, cache::Kept)> = None;
+        if let (Some(c), Some(kept)) = (writing, kept) {
+            let entries: Vec<(String, &FileTable)> = new.iter().filter_map(|i| Some((read.keys[*i].clone()?, &read.tables[*i]))).collect();
+            if entries.iter().map(|(_, f)| f.observations.len()).sum::<usize>() <= CACHE_COPIED_MAX {
+                to_write = Some((entries.into_iter().map(|(k, f)| (k, f.clone())).collect(), kept));
+            } else {
+                c.write(&entries, kept)?;
+            }
+        }
+        std::thread::scope(|scope| {
+            let saving = scope.spawn(|| -> Result<()> {
+                let Some(c) = &cache else { return Ok(()) };
+                if let Some((new, kept)) = to_write {
+                    c.write(&new.iter().map(|(k, f)| (k.clone(), f)).collect::<Vec<_>>(), kept)?;
+                }
+                c.known.save()
+            });
+            let summary = settle_and_report(plan, progress, &clock, run_started, read, pending, cache.as_ref(), (hits, not_read, paths.len()), beside);
+            let saved = saving.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the thread stopped"))).context("saving the cache");
+            let summary = summary?;
+            saved?;
+            Ok(summary)
+        })
     });
     drop_aside(cache);
     summary
+}
+
+/// What a run reads beside its files, needing none of them: the checks' state the last
+/// run kept, and the targets file.
+struct ReadBeside<'s> {
+    checks: std::thread::ScopedJoinHandle<'s, checks_state::Earlier>,
+    targets: std::thread::ScopedJoinHandle<'s, Option<FileTable>>,
 }
 
 /// Drops `value` on a thread of its own: a year's cache is 26,000 entries and their
@@ -597,14 +612,15 @@ const CACHE_COPIED_MAX: usize = 1 << 20;
 fn settle_and_report(
     plan: &RunPlan,
     progress: &dyn Progress,
-    resolver: &Resolver,
     clock: &timings::StageClock,
     run_started: std::time::Instant,
     read: Files,
     mut pending: Option<pending::Pending>,
     cache: Option<&cache::Cache>,
     (hits, not_read, file_count): (usize, usize, usize),
+    beside: ReadBeside,
 ) -> Result<RunSummary> {
+    let stopped = || anyhow::anyhow!("a thread reading beside the files stopped");
     let Files { tables: mut files, mtimes, keys: cache_keys } = read;
     // A receipts log, when given, says when files arrived (newest resubmission wins).
     let (received, receipt_findings) = received_times(plan, &files, mtimes);
@@ -644,9 +660,9 @@ fn settle_and_report(
     // The checks carry on from the periods the last run checked: they need the later
     // periods' rows, and the report's period's (institutions, coverage). With nothing to
     // carry on from they check every period, a batch at a time from the cache.
-    let checks_dir = plan.cache.as_ref().map(|d| d.join(cache::CHECKS));
+    let kept_checks = beside.checks.join().map_err(|_| stopped())?;
     let earlier_checks = match period {
-        Some(period) => checks_state::earlier(period_keys.as_ref(), period, &plan.checks, checks_dir.as_deref()),
+        Some(period) => checks_state::earlier(period_keys.as_ref(), period, kept_checks),
         None => checks_state::Earlier::none(),
     };
     progress.read_done(file_count - hits, earlier_checks.checked_through().is_some());
@@ -660,7 +676,7 @@ fn settle_and_report(
         f.outcome.received_from = if r.from_log { "receipts" } else if r.at.is_some() { "file_time" } else { "" }.into();
     }
     progress.stage("targets");
-    let targets_table = plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, resolver, clock).0);
+    let targets_table = beside.targets.join().map_err(|_| stopped())?;
     let mut timings = timings::Timings::from_parallel(clock, run_started.elapsed());
     timings.files_cached = (hits, file_count);
     timings.files_not_read = not_read;
