@@ -85,6 +85,12 @@ impl sitrep::Progress for SizedRun<'_> {
         }
     }
     fn stage(&self, name: &str) {
+        // The reports are made: what the run frees from now on is freed for good, as it
+        // exits. Handed back, it was the run's last milliseconds (page tables unmapped,
+        // the other core's interrupted to flush them).
+        if name == "export" {
+            set_purge_delay(-1);
+        }
         if let Some(b) = self.0 {
             b.stage(name);
         }
