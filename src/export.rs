@@ -932,6 +932,7 @@ pub fn write(input: &ExportInput, attainment: impl FnOnce() -> Result<Attainment
 mod tests {
     use super::*;
     use crate::layout::vocab::Group;
+    use crate::table::{Observation, Observations};
 
     /// The manifest's layout: its keys and their lists' items a line each, records on
     /// one line, and the same value as pretty JSON when read back.
@@ -946,7 +947,6 @@ mod tests {
         assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), value);
         assert_eq!(top_level_list::<serde_json::Value>(text.as_bytes(), "inputs").unwrap().len(), 2);
     }
-    use crate::table::{Observation, Observations};
 
     /// A manifest larger than its two ends gives its partitions from them, as read whole;
     /// laid out otherwise (on one line), the whole file is read.
