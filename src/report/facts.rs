@@ -27,7 +27,9 @@ pub struct Index<'a> {
 
 impl<'a> Index<'a> {
     pub fn new(rows: &'a [AttainRow], province: &str) -> Index<'a> {
-        let mut index = Index::default();
+        // Sized for every row at once: grown as they came, the maps were rehashed a dozen
+        // times over a year's rows.
+        let mut index = Index { rows: rustc_hash::FxHashMap::with_capacity_and_hasher(rows.len(), Default::default()), districts: rustc_hash::FxHashMap::with_capacity_and_hasher(rows.len() / 8, Default::default()), ..Index::default() };
         let mut periods = std::collections::BTreeSet::new();
         let mut codes: rustc_hash::FxHashSet<crate::sym::Sym> = Default::default();
         // Compared as symbols, not as texts (a year is half a million rows).
