@@ -61,19 +61,46 @@ const SEGMENT_ROWS: usize = 1 << 15;
 /// Rows decoded at a time when an entry's rows are read back.
 const DECODED_ROWS: usize = 1 << 18;
 
+/// A file's reading as its segment's index keeps it. What a file most often lacks (its
+/// findings, targets, statuses) is left out when empty: a year's indexes are parsed by
+/// every run over its folder, a segment a twentieth of a second.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Entry {
     key: String,
+    #[serde(with = "outcome_fields")]
     outcome: Box<FileOutcome>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     findings: Vec<Finding>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     targets: Vec<Target>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     statuses: Vec<ReportedStatus>,
     /// The districts and periods its rows are of (each once, with its number of rows),
     /// so that whether another file shares one is known without decoding its rows. Empty
     /// from older versions: such a file's rows are always decoded.
     #[serde(default)]
     links: Vec<(String, chrono::NaiveDate, usize)>,
+}
+
+/// A file's outcome as the cache keeps it: its fields in order, without their names (a
+/// fifth of the indexes' bytes), and without when the file was received (each run sets
+/// that anew, from the receipts log or the file's time).
+mod outcome_fields {
+    use crate::table::FileOutcome;
+
+    type Fields = (String, String, u64, String, String, String, Option<String>, Option<String>, usize, usize, usize, usize, String, String);
+
+    #[allow(clippy::borrowed_box)] // as serde hands the field over
+    pub fn serialize<S: serde::Serializer>(outcome: &Box<FileOutcome>, s: S) -> Result<S::Ok, S::Error> {
+        // Every field named: one added to the outcome is a compile error here until kept.
+        let FileOutcome { path, sha256, bytes, status, how, layout, district_code, period, rows_accepted, rows_totals, rows_rejected, observations, note, title, received: _, received_from: _ } = &**outcome;
+        serde::Serialize::serialize(&(path, sha256, bytes, status, how, layout, district_code, period, rows_accepted, rows_totals, rows_rejected, observations, note, title), s)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Box<FileOutcome>, D::Error> {
+        let (path, sha256, bytes, status, how, layout, district_code, period, rows_accepted, rows_totals, rows_rejected, observations, note, title): Fields = serde::Deserialize::deserialize(d)?;
+        Ok(Box::new(FileOutcome { path, sha256, bytes, status, how, layout, district_code, period, rows_accepted, rows_totals, rows_rejected, observations, note, title, received: None, received_from: String::new() }))
+    }
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
