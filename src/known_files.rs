@@ -29,8 +29,10 @@ const JOURNAL: &str = "known-files.journal";
 /// How long ago a file must have been modified for its stamp to be kept.
 const SETTLED: Duration = Duration::from_secs(2);
 
-/// What identifies a file's state without reading it.
+/// What identifies a file's state without reading it. Stored as a list of its fields in
+/// order (named, they were a sixth of a year's file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "StampFields", into = "StampFields")]
 pub struct Stamp {
     len: u64,
     /// Modification time: seconds and nanoseconds since 1970.
@@ -39,6 +41,21 @@ pub struct Stamp {
     changed: (i64, i64),
     inode: u64,
     device: u64,
+}
+
+/// [`Stamp`]'s fields in order: size, modification and change times, inode, device.
+type StampFields = (u64, (i64, i64), (i64, i64), u64, u64);
+
+impl From<StampFields> for Stamp {
+    fn from((len, modified, changed, inode, device): StampFields) -> Stamp {
+        Stamp { len, modified, changed, inode, device }
+    }
+}
+
+impl From<Stamp> for StampFields {
+    fn from(Stamp { len, modified, changed, inode, device }: Stamp) -> StampFields {
+        (len, modified, changed, inode, device)
+    }
 }
 
 impl Stamp {
