@@ -230,9 +230,10 @@ struct CacheCounts {
     not_read: std::sync::atomic::AtomicUsize,
 }
 
-/// The metadata of the run's files as listed ([`list_inputs`]; `None` where it could not
-/// be had), and a time before any was taken.
-struct Statted<'a> {
+/// The run's files as listed ([`list_inputs`]): their paths, their metadata (`None`
+/// where it could not be had), and a time before any was taken.
+struct Listing<'a> {
+    paths: &'a [PathBuf],
     metas: &'a [Option<std::fs::Metadata>],
     before: std::time::SystemTime,
 }
@@ -382,7 +383,7 @@ fn run_once(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let ((paths, gazetteer), cache) = rayon::join(|| rayon::join(|| submission_paths(plan), gazetteer::embedded), || plan.cache.as_ref().map(|dir| cache::Cache::load(dir, &plan.config_json)));
     let resolver = Resolver { gazetteer, aliases: &plan.aliases };
     let (paths, metas): (Vec<PathBuf>, Vec<Option<std::fs::Metadata>>) = paths?.into_iter().unzip();
-    let statted = Statted { metas: &metas, before: listing_began };
+    let listing = Listing { paths: &paths, metas: &metas, before: listing_began };
     // Stage 1–3 per file, in parallel; results keep the sorted input order.
     let clock = timings::StageClock::default();
     progress.files(paths.len());
@@ -391,7 +392,7 @@ fn run_once(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     }
     let counts = CacheCounts::default();
     let mut cache = cache;
-    let results = read_submissions(&paths, &statted, plan, &resolver, &clock, &mut cache, &counts, progress)?;
+    let results = read_submissions(&listing, plan, &resolver, &clock, &mut cache, &counts, progress)?;
     let (hits, not_read) = (counts.hits.into_inner(), counts.not_read.into_inner());
     let summary = std::thread::scope(|scope| -> Result<RunSummary> {
         // What needs none of the files read, read on threads of their own while this one
@@ -492,8 +493,7 @@ struct Part<S> {
 /// of its own, while the next part is read) and let go of: they are then where
 /// [`cache::Stored`] says, as for a file the cache had.
 fn read_submissions(
-    paths: &[PathBuf],
-    statted: &Statted,
+    listing: &Listing,
     plan: &RunPlan,
     resolver: &Resolver,
     clock: &timings::StageClock,
@@ -501,6 +501,7 @@ fn read_submissions(
     counts: &CacheCounts,
     progress: &dyn Progress,
 ) -> Result<Vec<Read>> {
+    let paths = listing.paths;
     let mut results: Vec<Read> = Vec::with_capacity(paths.len());
     let written = std::thread::scope(|scope| -> Result<Vec<Part<cache::Spilled>>> {
         let cache = cache.as_ref();
@@ -521,7 +522,7 @@ fn read_submissions(
         };
         let parts: Vec<&[PathBuf]> = paths.chunks(READ_PART).collect();
         for (n, part) in parts.iter().enumerate() {
-            let part_metas = &statted.metas[n * READ_PART..n * READ_PART + part.len()];
+            let part_metas = &listing.metas[n * READ_PART..n * READ_PART + part.len()];
             let read: Vec<Read> = part
                 .par_iter()
                 .zip(part_metas)
@@ -531,7 +532,7 @@ fn read_submissions(
                 .with_max_len(8)
                 .map(|(p, meta)| {
                     let r = match cache {
-                        Some(c) => read_through_cache(p, meta.as_ref().map(|m| (m, statted.before)), plan, resolver, clock, c, counts),
+                        Some(c) => read_through_cache(p, meta.as_ref().map(|m| (m, listing.before)), plan, resolver, clock, c, counts),
                         None => {
                             let (t, m) = read_one(p, Purpose::Submission, plan, resolver, clock);
                             (t, m, None, None)
