@@ -77,8 +77,10 @@ pub fn write_json(root: &Path, rel: &str, value: &(impl serde::Serialize + Sync)
 /// 16 lines each, pretty-printed: a third of its bytes was indentation, and each record
 /// on one line reads as well and is found with grep.
 struct RecordPerLine {
-    pretty: serde_json::ser::PrettyFormatter<'static>,
+    /// Lists and objects open.
     depth: usize,
+    /// Whether the innermost list or object laid out pretty has an item yet.
+    has_value: bool,
 }
 
 impl RecordPerLine {
@@ -86,41 +88,70 @@ impl RecordPerLine {
     const PRETTY: usize = 2;
 
     fn new() -> RecordPerLine {
-        RecordPerLine { pretty: serde_json::ser::PrettyFormatter::new(), depth: 0 }
+        RecordPerLine { depth: 0, has_value: false }
+    }
+
+    /// A new line indented to the depth, as serde_json's pretty printer indents.
+    fn line<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b"\n")?;
+        (0..self.depth).try_for_each(|_| w.write_all(b"  "))
+    }
+
+    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.depth < Self::PRETTY && self.has_value {
+            self.line(w)?;
+        }
+        w.write_all(bracket)
+    }
+
+    /// Before an item: a list's value or an object's key.
+    fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        if self.depth <= Self::PRETTY {
+            self.line(w)?;
+        }
+        Ok(())
     }
 }
 
 impl serde_json::ser::Formatter for RecordPerLine {
     fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth += 1;
-        if self.depth <= Self::PRETTY { self.pretty.begin_array(w) } else { w.write_all(b"[") }
+        self.open(w, b"[")
     }
     fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.depth < Self::PRETTY { self.pretty.end_array(w) } else { w.write_all(b"]") }
+        self.close(w, b"]")
     }
     fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        if self.depth <= Self::PRETTY { self.pretty.begin_array_value(w, first) } else if first { Ok(()) } else { w.write_all(b",") }
+        self.item(w, first)
     }
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        if self.depth <= Self::PRETTY { self.pretty.end_array_value(w) } else { Ok(()) }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
     fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth += 1;
-        if self.depth <= Self::PRETTY { self.pretty.begin_object(w) } else { w.write_all(b"{") }
+        self.open(w, b"{")
     }
     fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.depth < Self::PRETTY { self.pretty.end_object(w) } else { w.write_all(b"}") }
+        self.close(w, b"}")
     }
     fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        if self.depth <= Self::PRETTY { self.pretty.begin_object_key(w, first) } else if first { Ok(()) } else { w.write_all(b",") }
+        self.item(w, first)
     }
     fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        if self.depth <= Self::PRETTY { self.pretty.begin_object_value(w) } else { w.write_all(b":") }
+        w.write_all(if self.depth <= Self::PRETTY { b": " } else { b":" })
     }
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        if self.depth <= Self::PRETTY { self.pretty.end_object_value(w) } else { Ok(()) }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
