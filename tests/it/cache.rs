@@ -177,13 +177,23 @@ fn a_changed_vocabulary_reads_every_file_again() {
     let dir = tempfile::tempdir().unwrap();
     let subs = dir.path().join("submissions");
     copy_dir(&fixtures().join("submissions/2022-01-15"), &subs);
+    // Settled files: found unchanged by their stamps, not read, when the cache has them.
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for e in std::fs::read_dir(&subs).unwrap() {
+        std::fs::File::options().write(true).open(e.unwrap().path()).unwrap().set_modified(an_hour_ago).unwrap();
+    }
     let out = dir.path().join("out");
     let n = std::fs::read_dir(&subs).unwrap().count();
-    assert_eq!(run(&subs, &out, &[]), format!("cache: 0 of {n} files reused"));
+    let counts = |stdout: &str| (line(stdout, "cache:"), line(stdout, "not read again"));
+    let said = |reused: usize| (format!("cache: {reused} of {n} files reused"), format!("not read again (unchanged since the cache saw them): {reused} files"));
+    assert_eq!(counts(&run_timings(&subs, &out, &[])), said(0));
+    assert_eq!(counts(&run_timings(&subs, &out, &[])), said(n));
     let config = dir.path().join("sitrep.toml");
     std::fs::write(&config, "[vocabulary.groups]\n\"pra lansia\" = \"umum_rentan\"\n").unwrap();
-    assert_eq!(run(&subs, &out, &["--config", config.to_str().unwrap()]), format!("cache: 0 of {n} files reused"));
-    assert_eq!(run(&subs, &out, &["--config", config.to_str().unwrap()]), format!("cache: {n} of {n} files reused"));
+    // The files are known by their stamps, but their keys were made under the other
+    // vocabulary: every file is read again, and keyed anew for the next run.
+    assert_eq!(counts(&run_timings(&subs, &out, &["--config", config.to_str().unwrap()])), said(0));
+    assert_eq!(counts(&run_timings(&subs, &out, &["--config", config.to_str().unwrap()])), said(n));
 }
 
 /// A file unchanged since the cache saw it (same size, times and inode) is not read at
