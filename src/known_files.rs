@@ -144,13 +144,9 @@ impl KnownFiles {
     /// `salt_sha256` is this run's, under which the stored keys hold or not.
     pub fn load(dir: &Path, salt_sha256: &str) -> KnownFiles {
         let stored: Option<Stored> = std::fs::read(dir.join(FILE)).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
-        let mut keys_hold = true;
         let known = |before, journal, keys_hold| KnownFiles { dir: dir.to_path_buf(), salt_sha256: salt_sha256.to_string(), before, journal, keys_hold, seen: Mutex::new(Vec::new()) };
         let Some(stored) = stored else { return known(Default::default(), 0, true) };
         let same_salt = stored.salt_sha256 == salt_sha256;
-        if !same_salt {
-            keys_hold = false;
-        }
         let entry = |stamp, sha256, key: String| Before { stamp, sha256, key: if same_salt { key } else { String::new() }, seen: AtomicBool::new(false) };
         let mut before: rustc_hash::FxHashMap<String, Before> = stored.files.into_iter().map(|(path, stamp, sha256, key)| (path, entry(stamp, sha256, key))).collect();
         let mut journal = 0;
@@ -161,7 +157,7 @@ impl KnownFiles {
                 journal += 1;
             }
         }
-        known(before, journal, keys_hold)
+        known(before, journal, same_salt)
     }
 
     /// The file shown as `shown`, if it was seen with this stamp.
