@@ -145,7 +145,12 @@ pub fn run(obs: &Observations, periods: &Periods, keys: Option<&BTreeMap<NaiveDa
         }
         Some((state, carry)) => {
             let through = state.covered.last().map(|(p, _)| *p);
-            let new: Vec<Observation> = obs.iter().filter(|o| Some(o.period) > through).copied().collect();
+            // A weekly run's new rows are its report period's, gathered above: not copied again.
+            let is_new = |o: &&Observation| Some(o.period) > through;
+            let new: std::borrow::Cow<[Observation]> = match Some(period) > through && obs.iter().filter(is_new).all(|o| o.period == period) {
+                true => std::borrow::Cow::Borrowed(&of_period),
+                false => std::borrow::Cow::Owned(obs.iter().filter(is_new).copied().collect()),
+            };
             let (lists, carry) = carried_on(state.lists, carry, through, &[&new], period, rules);
             let stale = checks::stale_districts(&carry.latest, period, rules.stale_after_days);
             (lists, carry, stale)
