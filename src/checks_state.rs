@@ -147,9 +147,10 @@ pub fn run(obs: &Observations, periods: &Periods, keys: Option<&BTreeMap<NaiveDa
             let through = state.covered.last().map(|(p, _)| *p);
             // A weekly run's new rows are its report period's, gathered above: not copied again.
             let is_new = |o: &&Observation| Some(o.period) > through;
-            let new: std::borrow::Cow<[Observation]> = match Some(period) > through && obs.iter().filter(is_new).all(|o| o.period == period) {
-                true => std::borrow::Cow::Borrowed(&of_period),
-                false => std::borrow::Cow::Owned(obs.iter().filter(is_new).copied().collect()),
+            let new: std::borrow::Cow<[Observation]> = if Some(period) > through && obs.iter().filter(is_new).all(|o| o.period == period) {
+                std::borrow::Cow::Borrowed(&of_period)
+            } else {
+                std::borrow::Cow::Owned(obs.iter().filter(is_new).copied().collect())
             };
             let (lists, carry) = carried_on(state.lists, carry, through, &[&new], period, rules);
             let stale = checks::stale_districts(&carry.latest, period, rules.stale_after_days);
