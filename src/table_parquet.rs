@@ -16,7 +16,9 @@ use polars_arrow::array::{Array, DictionaryArray, MutableBinaryViewArray, Primit
 use polars_arrow::bitmap::Bitmap;
 use polars_arrow::datatypes::{ArrowDataType, IntegerType};
 use polars_parquet::read::ParquetError;
-use polars_parquet::write::{array_to_columns, get_dtype_encoding, Compressor, DynIter, DynStreamingIterator, FallibleStreamingIterator, StatisticsOptions, Version, WriteOptions};
+use polars_parquet::parquet::page::{CompressedDictPage, DataPageHeader};
+use polars_parquet::parquet::CowBuffer;
+use polars_parquet::write::{array_to_columns, get_dtype_encoding, CompressedDataPage, CompressedPage, CompressionOptions, DynIter, DynStreamingIterator, FallibleStreamingIterator, Page, StatisticsOptions, Version, WriteOptions};
 
 /// Writes `rows` as one Parquet file with the columns of [`table::observations_frame`]
 /// but `dropped` (the archive's partitions leave out what their folders name), a row
@@ -34,7 +36,7 @@ pub(crate) fn write(rows: &[&Observation], dropped: &[&str], group_rows: usize, 
             for pages in array_to_columns(array, type_.clone(), options, &get_dtype_encoding(array.dtype()))? {
                 // As polars' writer compresses them (its errors reraised the same way).
                 let pages = pages.map(|page| page.map_err(|e| ParquetError::FeatureNotSupported(format!("reraised in polars: {e}"))));
-                encoded.push(Ok(DynStreamingIterator::new(Compressor::new_from_vec(pages, options.compression, vec![]).map_err(PolarsError::from))));
+                encoded.push(Ok(DynStreamingIterator::new(Compressing { pages, compression: options.compression, current: None }.map_err(PolarsError::from))));
             }
         }
         let mut file = writer.get_writer().lock().map_err(|_| anyhow::anyhow!("the Parquet writer was poisoned"))?;
@@ -42,6 +44,65 @@ pub(crate) fn write(rows: &[&Observation], dropped: &[&str], group_rows: usize, 
     }
     writer.finish()?;
     Ok(())
+}
+
+/// A column chunk's pages compressed as polars' `Compressor` compresses them, the same
+/// bytes, but with zstd a context kept per thread: polars makes a new one for each page
+/// (`zstd::bulk::compress_to_buffer`), and a year's weekly run, writing the archive's
+/// partitions a few hundred pages at a time, spent more making contexts than compressing.
+struct Compressing<I> {
+    pages: I,
+    compression: CompressionOptions,
+    current: Option<CompressedPage>,
+}
+
+impl<I: Iterator<Item = Result<Page, ParquetError>>> FallibleStreamingIterator for Compressing<I> {
+    type Item = CompressedPage;
+    type Error = ParquetError;
+
+    fn advance(&mut self) -> Result<(), ParquetError> {
+        self.current = self.pages.next().map(|page| compress(page?, self.compression)).transpose()?;
+        Ok(())
+    }
+
+    fn get(&self) -> Option<&CompressedPage> {
+        self.current.as_ref()
+    }
+}
+
+thread_local! {
+    /// This thread's zstd context, with the level it was made for.
+    static ZSTD: std::cell::RefCell<Option<(i32, zstd::bulk::Compressor<'static>)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// One page compressed: zstd through this thread's context, anything else by polars.
+fn compress(page: Page, compression: CompressionOptions) -> Result<CompressedPage, ParquetError> {
+    let CompressionOptions::Zstd(level) = compression else { return polars_parquet::write::compress(page, Vec::new(), compression) };
+    // The level polars passes to zstd (0, its default, when none is set).
+    let level = level.map(|l| l.compression_level()).unwrap_or_default();
+    let zstd = |bytes: &[u8]| -> Result<Vec<u8>, ParquetError> {
+        ZSTD.with_borrow_mut(|kept| {
+            if kept.as_ref().is_none_or(|(made_for, _)| *made_for != level) {
+                *kept = Some((level, zstd::bulk::Compressor::new(level)?));
+            }
+            let (_, context) = kept.as_mut().expect("made above");
+            let mut out = Vec::with_capacity(zstd::zstd_safe::compress_bound(bytes.len()));
+            context.compress_to_buffer(bytes, &mut out)?;
+            Ok(out)
+        })
+    };
+    Ok(match page {
+        Page::Data(page) => {
+            // Version 1 pages only (what `write` asks for): a version 2 page keeps its
+            // levels uncompressed, which polars does for it.
+            if !matches!(page.header(), DataPageHeader::V1(_)) {
+                return polars_parquet::write::compress(Page::Data(page), Vec::new(), compression);
+            }
+            let num_rows = page.num_rows.ok_or_else(|| ParquetError::OutOfSpec("a page to write without its number of rows".into()))?;
+            CompressedPage::Data(CompressedDataPage::new(page.header().clone(), CowBuffer::Owned(zstd(page.buffer())?), compression.into(), page.buffer().len(), page.descriptor.clone(), num_rows))
+        }
+        Page::Dict(page) => CompressedPage::Dict(CompressedDictPage::new(CowBuffer::Owned(zstd(&page.buffer)?), compression.into(), page.buffer.len(), page.num_values, page.is_sorted)),
+    })
 }
 
 /// Each column of the table by name, in [`table::observations_frame`]'s order, as the
