@@ -94,18 +94,17 @@ pub struct Content {
     /// across text objects; lines are drawn inside q…Q and leave them alone).
     fill: Option<(f32, f32, f32)>,
     font: Option<(bool, f32)>,
-    /// Something was laid out on the page without being drawn (a measuring pass).
-    marked: bool,
 }
 
 impl Content {
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty() && !self.marked
+        self.bytes.is_empty()
     }
 
-    /// Counts the page as used, drawing nothing.
-    pub fn mark_drawn(&mut self) {
-        self.marked = true;
+    /// The content stream as drawn so far.
+    #[cfg(test)]
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     fn nums(&mut self, values: &[f32], places: u32) {

@@ -30,22 +30,26 @@ pub fn urgency_order(input: &ReportInput, group: &str, dose: i32) -> Vec<String>
 }
 
 pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
-    // Two passes: the first learns on which page each district starts, the second
-    // writes those pages into the table of contents (same layout, same page breaks).
-    let (_, pages) = layout(Doc::measuring, input, def, &BTreeMap::new());
-    let (doc, _) = layout(Doc::new, input, def, &pages);
+    // One pass: the contents' page numbers are drawn into the slots the summary left
+    // once the district pages are laid out.
+    let (mut doc, starts, contents) = layout(input, def);
+    for (code, slot) in &contents {
+        doc.fill(slot, &starts.get(code).map(|n| n.to_string()).unwrap_or_else(|| "…".into()));
+    }
     let title = text(&def.title, input.lang_code()).to_string();
     doc.finish(&format!("{title} {} {}", input.province_name(), input.period), &super::page_label(input.lang), input.id_seed)
 }
 
-/// Lays out the pack; returns the document and the page each district starts on.
-fn layout(new_doc: fn(&str) -> Doc, input: &ReportInput, def: &ReportDefinition, pages: &BTreeMap<String, usize>) -> (Doc, BTreeMap<String, usize>) {
+/// Lays out the pack; returns the document, the page each district starts on, and the
+/// contents' slots for those pages (district code and slot).
+fn layout(input: &ReportInput, def: &ReportDefinition) -> (Doc, BTreeMap<String, usize>, Vec<(String, Slot)>) {
     let lang = input.lang;
     let title = text(&def.title, input.lang_code()).to_string();
     let province = input.province_name();
     let running = format!("{title} — {province} — {}", locale::date(input.period, lang));
-    let mut doc = new_doc(&running);
+    let mut doc = Doc::new(&running);
     let mut starts = BTreeMap::new();
+    let mut contents = Vec::new();
     // The district order comes from the districts section (the summary lists them the same way).
     let order_section = def.sections.iter().find(|s| s.kind == SectionKind::Districts);
     let group = order_section.and_then(|s| s.group.clone()).unwrap_or_else(|| "all".into());
@@ -54,7 +58,7 @@ fn layout(new_doc: fn(&str) -> Doc, input: &ReportInput, def: &ReportDefinition,
     for section in &def.sections {
         let heading = text(&section.title, input.lang_code()).to_string();
         match section.kind {
-            SectionKind::Summary => summary(&mut doc, input, &title, &province, &heading, &order, &group, dose, pages),
+            SectionKind::Summary => contents.extend(summary(&mut doc, input, &title, &province, &heading, &order, &group, dose)),
             SectionKind::Districts => {
                 for (i, code) in order.iter().enumerate() {
                     doc.start_page();
@@ -81,11 +85,11 @@ fn layout(new_doc: fn(&str) -> Doc, input: &ReportInput, def: &ReportDefinition,
             }
         }
     }
-    (doc, starts)
+    (doc, starts, contents)
 }
 
 #[allow(clippy::too_many_arguments)]
-fn summary(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, heading: &str, order: &[String], group: &str, dose: i32, pages: &BTreeMap<String, usize>) {
+fn summary(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, heading: &str, order: &[String], group: &str, dose: i32) -> Vec<(String, Slot)> {
     let lang = input.lang;
     doc.start_page();
     doc.bookmark(heading);
@@ -168,11 +172,13 @@ fn summary(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, head
             };
             row.push(TableCell::plain(needed));
             row.push(TableCell::plain(p.as_ref().map(|p| rank_text(p)).unwrap_or_else(|| "–".into())));
-            row.push(TableCell::plain(pages.get(code).map(|n| n.to_string()).unwrap_or_else(|| "…".into())));
+            // The page number, drawn once the district pages are laid out.
+            row.push(TableCell::plain("…"));
             row
         })
         .collect();
-    doc.table(&cols, &body, 8.5);
+    let page_column = cols.len() - 1;
+    order.iter().cloned().zip(doc.table_with_slots(&cols, &body, 8.5, Some(page_column))).collect()
 }
 
 /// "11 ▼ 2", "3 ▲ 1", "5 =" or "–".

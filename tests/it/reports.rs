@@ -286,6 +286,19 @@ fn a_large_province_fits_on_the_page() {
     if !second.contains("Capaian per kelompok") {
         assert!(second.contains("Kabupaten/Kota") && second.contains("Halaman"), "{second}");
     }
+    // Each district's line in the contents, on whichever of its pages, ends with the page
+    // its own page is: the page whose first line is its name.
+    let opening: std::collections::BTreeMap<String, usize> = (1..=pages).map(|p| (page_text(&rakor_pdf, p).lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string(), p)).collect();
+    let first = page_text(&rakor_pdf, 1);
+    let contents = format!("{}{}", &first[first.find("Daftar isi").expect("contents")..], if second.contains("Capaian per kelompok") { "" } else { &second });
+    let mut listed = 0;
+    for (n, name) in bookmarks.iter().filter_map(|b| b.split_once(". ")).filter(|(n, _)| n.parse::<usize>().is_ok()) {
+        let page = opening[name];
+        let line = contents.lines().find(|l| l.trim_start().starts_with(&format!("{n} "))).unwrap_or_else(|| panic!("{n}. {name} not in the contents"));
+        assert!(line.trim_end().ends_with(&format!(" {page}")), "contents line {n} ({name}) should end with page {page}: '{line}'");
+        listed += 1;
+    }
+    assert_eq!(listed, codes.len());
     // A run gives the reports only the rows they read (earlier weeks' other groups left
     // out): the same PDFs, byte for byte.
     let mut kept = rows.clone();
