@@ -30,19 +30,18 @@ pub fn urgency_order(input: &ReportInput, group: &str, dose: i32) -> Vec<String>
 }
 
 pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
-    // One pass: the contents' page numbers are drawn into the slots the summary left
-    // once the district pages are laid out.
-    let (mut doc, starts, contents) = layout(input, def);
-    for (code, slot) in &contents {
-        doc.fill(slot, &starts.get(code).map(|n| n.to_string()).unwrap_or_else(|| "…".into()));
-    }
+    let doc = layout(input, def);
     let title = text(&def.title, input.lang_code()).to_string();
     doc.finish(&format!("{title} {} {}", input.province_name(), input.period), &super::page_label(input.lang), input.id_seed)
 }
 
-/// Lays out the pack; returns the document, the page each district starts on, and the
-/// contents' slots for those pages (district code and slot).
-fn layout(input: &ReportInput, def: &ReportDefinition) -> (Doc, BTreeMap<String, usize>, Vec<(String, Slot)>) {
+/// What the contents show for a district without a page (a definition with no districts
+/// section), and what sizes the page column before the pages are known.
+const NO_PAGE: &str = "…";
+
+/// Lays out the pack in one pass: the contents' page numbers are drawn into the slots
+/// the summary left once the district pages are laid out.
+fn layout(input: &ReportInput, def: &ReportDefinition) -> Doc {
     let lang = input.lang;
     let title = text(&def.title, input.lang_code()).to_string();
     let province = input.province_name();
@@ -85,7 +84,10 @@ fn layout(input: &ReportInput, def: &ReportDefinition) -> (Doc, BTreeMap<String,
             }
         }
     }
-    (doc, starts, contents)
+    for (code, slot) in &contents {
+        doc.fill(slot, &starts.get(code).map(|n| n.to_string()).unwrap_or_else(|| NO_PAGE.into()));
+    }
+    doc
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -173,7 +175,7 @@ fn summary(doc: &mut Doc, input: &ReportInput, title: &str, province: &str, head
             row.push(TableCell::plain(needed));
             row.push(TableCell::plain(p.as_ref().map(|p| rank_text(p)).unwrap_or_else(|| "–".into())));
             // The page number, drawn once the district pages are laid out.
-            row.push(TableCell::plain("…"));
+            row.push(TableCell::plain(NO_PAGE));
             row
         })
         .collect();
