@@ -59,6 +59,12 @@ impl Earlier {
         Earlier(None)
     }
 
+    /// Whether the checks ([`run`]) check every period: without the cache or the periods'
+    /// keys, or with no kept state to carry on from.
+    pub fn checks_every_period(&self, keys: Option<&BTreeMap<NaiveDate, String>>, cached: bool) -> bool {
+        !cached || keys.is_none() || self.0.is_none()
+    }
+
     /// The last period the kept state covers: the checks need the rows of the later
     /// periods only. `None`: they need every period's rows.
     pub fn checked_through(&self) -> Option<NaiveDate> {
@@ -109,7 +115,9 @@ impl Found {
 /// [`finish`]). `keys`: the periods' keys from their files (none without the cache).
 /// `earlier`: as [`earlier`] found it for the same keys, period, rules and `dir`.
 /// `periods`: the table's periods, for those whose rows are still in the cache.
-pub fn run(obs: &Observations, periods: &Periods, keys: Option<&BTreeMap<NaiveDate, String>>, earlier: Earlier, period: NaiveDate, rules: &CheckRules, dir: Option<&Path>) -> Result<Found> {
+/// `fed`: the checks of every period as the canonical table's pass fed them ([`Fed`]).
+#[allow(clippy::too_many_arguments)]
+pub fn run(obs: &Observations, periods: &Periods, keys: Option<&BTreeMap<NaiveDate, String>>, earlier: Earlier, period: NaiveDate, rules: &CheckRules, dir: Option<&Path>, fed: Option<&Fed>) -> Result<Found> {
     let of_period: Vec<Observation> = obs.iter().filter(|o| o.period == period).copied().collect();
     // Every period checked: without the cache, or with no state to carry on from.
     let afresh = || -> Result<([Keyed; 4], Carry, Vec<Finding>)> {
@@ -117,14 +125,17 @@ pub fn run(obs: &Observations, periods: &Periods, keys: Option<&BTreeMap<NaiveDa
             let (lists, carry) = checks::per_district(obs, period, rules);
             return Ok((lists, carry, checks::stale_districts(obs, period, rules.stale_after_days)));
         }
-        // Some periods' rows are still in the cache (a report on an earlier week, or an
-        // earlier week changed): a batch of periods at a time, each carried on from the
-        // ones before (a year's rows decoded at once were 480 MB).
-        let mut chain = Chain::default();
-        periods.for_each_batch(|last, rows| {
-            chain.add(last, rows, period, rules);
-            Ok(())
-        })?;
+        // Some periods' rows are still in the cache (a year's first run, a report on an
+        // earlier week, or an earlier week changed): a batch of periods at a time, each
+        // carried on from the ones before (a year's rows decoded at once were 480 MB).
+        let chain = match fed {
+            Some(fed) => fed.take(),
+            None => {
+                let mut chain = Chain::default();
+                periods.for_each_batch(|last, rows| chain.add(last, rows, period, rules))?;
+                chain
+            }
+        };
         Ok(chain.finish(period, rules))
     };
     let (Some(dir), Some(keys)) = (dir, keys) else {
@@ -199,16 +210,16 @@ struct Chain {
 }
 
 impl Chain {
-    /// Checks `rows`, the rows of the periods after the last batch's up to `last`.
-    fn add(&mut self, last: NaiveDate, rows: Observations, period: NaiveDate, rules: &CheckRules) {
+    /// Checks `rows` (runs of the files' lists), the rows of the periods after the last
+    /// batch's up to `last`.
+    fn add(&mut self, last: NaiveDate, rows: &[&[Observation]], period: NaiveDate, rules: &CheckRules) {
         self.so_far = Some(match self.so_far.take() {
             None => {
-                let (lists, carry) = checks::per_district(&rows, period, rules);
+                let (lists, carry) = checks::per_district_wanted(Lists(rows), period, rules, checks::Wanted::ALL);
                 (lists, carry, last)
             }
             Some((lists, carry, through)) => {
-                let new: Vec<&[Observation]> = rows.files().collect();
-                let (lists, carry) = carried_on(lists, carry, Some(through), &new, period, rules);
+                let (lists, carry) = carried_on(lists, carry, Some(through), rows, period, rules);
                 (lists, carry, last)
             }
         });
@@ -219,6 +230,35 @@ impl Chain {
         let (lists, carry, _) = self.so_far.unwrap_or_default();
         let stale = checks::stale_districts(&carry.latest, period, rules.stale_after_days);
         (lists, carry, stale)
+    }
+}
+
+/// The checks of every period fed a batch at a time by the canonical table's pass over
+/// the periods ([`crate::export::canonical_table`]), when they have no state to carry on
+/// from and rows are still in the cache ([`Earlier::checks_every_period`]): a year's rows
+/// are then decoded once for both (the checks' own decoding was 0.3–0.4 CPU-s and 50–100
+/// thousand page faults of a year's first run).
+pub struct Fed<'r> {
+    chain: std::sync::Mutex<Chain>,
+    period: NaiveDate,
+    rules: &'r CheckRules,
+}
+
+impl<'r> Fed<'r> {
+    /// For a report on `period` under `rules`.
+    pub fn new(period: NaiveDate, rules: &'r CheckRules) -> Fed<'r> {
+        Fed { chain: Default::default(), period, rules }
+    }
+
+    /// Checks the batch of periods up to `last` (`rows`: runs of the files' lists), after
+    /// the batches before it.
+    pub fn add(&self, last: NaiveDate, rows: &[&[Observation]]) {
+        self.chain.lock().unwrap_or_else(std::sync::PoisonError::into_inner).add(last, rows, self.period, self.rules);
+    }
+
+    /// The checks fed so far.
+    fn take(&self) -> Chain {
+        std::mem::take(&mut *self.chain.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 }
 
@@ -389,7 +429,7 @@ mod tests {
         let needed = |o: &Observation| o.period == period || through.is_none_or(|t| o.period > t);
         let given: Observations = obs.files().filter(|f| f.iter().any(needed)).map(|f| f.to_vec()).collect();
         let periods = Periods::new(&given, Some(keys), None);
-        run(&given, &periods, Some(keys), earlier, period, rules, Some(dir)).unwrap().finish(&[], &[], rules)
+        run(&given, &periods, Some(keys), earlier, period, rules, Some(dir), None).unwrap().finish(&[], &[], rules)
     }
 
     /// Carried on from earlier runs (one week added at a time, or several), the checks
@@ -466,16 +506,17 @@ mod tests {
             let periods = crate::table::periods(&obs);
             let period = periods[rng.below(periods.len() as u64) as usize];
             // The weeks cut into batches of one to three.
-            let mut chain = Chain::default();
+            // Fed as the canonical table's pass feeds them.
+            let fed = Fed::new(period, &rules);
             let mut at = 0;
             while at < periods.len() {
                 let batch = &periods[at..(at + 1 + rng.below(3) as usize).min(periods.len())];
-                let rows: Observations = files.iter().filter(|f| batch.contains(&f[0].period)).cloned().collect();
-                chain.add(*batch.last().unwrap(), rows, period, &rules);
+                let rows: Vec<&[Observation]> = files.iter().filter(|f| batch.contains(&f[0].period)).map(Vec::as_slice).collect();
+                fed.add(*batch.last().unwrap(), &rows);
                 at += batch.len();
                 chained += 1;
             }
-            let (lists, _, stale) = chain.finish(period, &rules);
+            let (lists, _, stale) = fed.take().finish(period, &rules);
             let got = checks::assemble(lists, Vec::new(), stale, &rules);
             assert_eq!(got, checks::run(&obs, &[], &[], period, &rules), "case {case}, report on {period}");
         }

@@ -365,6 +365,12 @@ pub struct Period<'a> {
 }
 
 impl<'a> Period<'a> {
+    /// The rows of a batch of periods as runs of the files' lists, in order: those held,
+    /// or those decoded from the cache for each.
+    fn lists<'b>(batch: &'b [(&'b Period<'a>, Observations)]) -> Vec<&'b [table::Observation]> {
+        batch.iter().flat_map(|(p, d)| if p.in_cache { d.files().collect::<Vec<_>>() } else { p.runs.clone() }).collect()
+    }
+
     /// Its rows: those held, or those `decoded` from the cache for it.
     pub fn rows_with<'b>(&'b self, decoded: &'b Observations) -> Vec<&'b table::Observation>
     where
@@ -377,6 +383,11 @@ impl<'a> Period<'a> {
         }
     }
 }
+
+/// What must see every period's rows in the periods' order (the checks, each batch
+/// carried on from the ones before): handed the last period of a batch of periods and the
+/// batch's rows, as runs of the files' lists.
+pub type InOrder<'f> = &'f (dyn Fn(chrono::NaiveDate, &[&[table::Observation]]) + Sync);
 
 /// The canonical table cut by period, each part fingerprinted once: what the export, the
 /// archive and the cached district sums compare with what they wrote before.
@@ -420,13 +431,22 @@ impl<'a> Periods<'a> {
     /// `f` of each of `which` with its rows, in `which`'s order. The rows still in the
     /// cache are decoded a few periods at a time (`DECODED_AT_ONCE` rows) and let go of
     /// before the next: all of a year's at once, in each of the three stages that write
-    /// per period side by side, was a gigabyte.
-    pub fn map_rows<R: Send>(&self, which: &[&Period], f: impl Fn(&Period, &[&table::Observation]) -> Result<R> + Sync) -> Result<Vec<R>> {
+    /// per period side by side, was a gigabyte. `in_order` is handed each batch as well,
+    /// beside `f`: for what must see the periods in order ([`InOrder`]).
+    pub fn map_rows<R: Send>(&self, which: &[&Period], f: impl Fn(&Period, &[&table::Observation]) -> Result<R> + Sync, in_order: Option<InOrder>) -> Result<Vec<R>> {
         let mut out = Vec::with_capacity(which.len());
         for batch in decode_batches(which, DECODED_AT_ONCE) {
             let decoded: Vec<(&Period, Observations)> = batch.iter().copied().zip(self.decode(batch)?).collect();
             // Each period's list of its rows made as it is taken (a year's at once were 51 MB).
-            out.extend(crate::par_map_bounded(&decoded, |(p, d)| f(p, &p.rows_with(d)))?);
+            let (mapped, ()) = rayon::join(
+                || crate::par_map_bounded(&decoded, |(p, d)| f(p, &p.rows_with(d))),
+                || {
+                    if let (Some(g), Some((last, _))) = (in_order, decoded.last()) {
+                        g(last.period, &Period::lists(&decoded));
+                    }
+                },
+            );
+            out.extend(mapped?);
         }
         Ok(out)
     }
@@ -438,14 +458,13 @@ impl<'a> Periods<'a> {
 
     /// `f` of the rows of every period, oldest first, a batch of periods at a time (cut
     /// as [`Periods::map_rows`] cuts them), with the batch's last period: for what must
-    /// see the periods in order. Held rows are copied into their batch.
-    pub fn for_each_batch(&self, mut f: impl FnMut(chrono::NaiveDate, Observations) -> Result<()>) -> Result<()> {
+    /// see the periods in order.
+    pub fn for_each_batch(&self, mut f: impl FnMut(chrono::NaiveDate, &[&[table::Observation]])) -> Result<()> {
         let all: Vec<&Period> = self.parts.iter().collect();
         for batch in decode_batches(&all, DECODED_AT_ONCE) {
-            let decoded = self.decode(batch)?;
-            let rows: Observations = batch.iter().zip(decoded).flat_map(|(p, d)| if p.in_cache { d.into_lists() } else { p.runs.iter().map(|run| run.to_vec()).collect() }).collect();
-            if let Some(last) = batch.last() {
-                f(last.period, rows)?;
+            let decoded: Vec<(&Period, Observations)> = batch.iter().copied().zip(self.decode(batch)?).collect();
+            if let Some((last, _)) = decoded.last() {
+                f(last.period, &Period::lists(&decoded));
             }
         }
         Ok(())
@@ -496,12 +515,13 @@ fn decode_batches<'p, 'a>(which: &'p [&'p Period<'a>], at_once: usize) -> Vec<&'
 /// `also`: what else is made from periods' rows (the districts' sums, the archive's
 /// partitions), each handed the rows of the periods it needs as they are decoded for the
 /// table (and of those periods decoded for them alone): a year's rows from the cache are
-/// decoded once for all.
-pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition], also: &[&dyn FromRows]) -> Result<Vec<Partition>> {
+/// decoded once for all. `in_order`: what must see every period in order (the checks,
+/// when they check every period), handed each batch of periods beside the table.
+pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition], also: &[&dyn FromRows], in_order: Option<InOrder>) -> Result<Vec<Partition>> {
     let same = |part: &Period| unchanged(d, before, part.period, &part.fingerprint);
     let reused: Vec<Option<&Partition>> = periods.iter().map(same).collect();
     // The periods to write, or to hand on, with the rows of those still in the cache.
-    let needed: Vec<&Period> = periods.iter().zip(&reused).filter(|(p, r)| r.is_none() || also.iter().any(|a| a.needs(p))).map(|(p, _)| p).collect();
+    let needed: Vec<&Period> = periods.iter().zip(&reused).filter(|(p, r)| in_order.is_some() || r.is_none() || also.iter().any(|a| a.needs(p))).map(|(p, _)| p).collect();
     let kept: std::collections::BTreeSet<chrono::NaiveDate> = periods.iter().zip(&reused).filter(|(_, r)| r.is_some()).map(|(p, _)| p.period).collect();
     let write = |part: &Period, rows: &[&table::Observation]| -> Result<Option<Partition>> {
         for a in also {
@@ -519,7 +539,7 @@ pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition], also: 
         );
         Ok(Some(Partition { period, rows: rows.len(), fingerprint: part.fingerprint.clone(), parquet: parquet?, csv: csv? }))
     };
-    let mut written = periods.map_rows(&needed, write)?.into_iter().flatten();
+    let mut written = periods.map_rows(&needed, write, in_order)?.into_iter().flatten();
     let partitions: Vec<Partition> = reused.into_iter().map(|r| r.cloned().or_else(|| written.next())).collect::<Option<_>>().context("a period's partition was not written")?;
     // What an earlier run left: other periods, and the single files of older versions.
     remove_other_partitions(d, &partitions, [OBSERVATIONS_DIR, OBSERVATIONS_CSV_DIR], ["export/observations.parquet", "export/observations.csv"]);
@@ -538,7 +558,7 @@ pub trait FromRows: Sync {
     /// batch at a time).
     fn add_the_rest(&self, periods: &Periods) -> Result<()> {
         let left: Vec<&Period> = periods.iter().filter(|p| self.needs(p)).collect();
-        periods.map_rows(&left, |p, rows| self.add(p, rows))?;
+        periods.map_rows(&left, |p, rows| self.add(p, rows), None)?;
         Ok(())
     }
 }
@@ -1079,7 +1099,7 @@ mod tests {
         let small = vec![row(15, 3)];
         let obs: Observations = [big.clone(), small.clone()].into_iter().collect();
         let dir = tempfile::tempdir().unwrap();
-        let partitions = canonical_table(dir.path(), &Periods::new(&obs, None, None), &[], &[]).unwrap();
+        let partitions = canonical_table(dir.path(), &Periods::new(&obs, None, None), &[], &[], None).unwrap();
         assert_eq!(partitions.iter().map(|p| p.rows).collect::<Vec<_>>(), [big.len(), 1]);
         for (p, rows) in partitions.iter().zip([&big, &small]) {
             let got = ParquetReader::new(std::fs::File::open(dir.path().join(&p.parquet.path)).unwrap()).finish().unwrap();

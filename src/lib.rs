@@ -839,6 +839,11 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     // The attain stage's time includes the sums, the checks and the institutions, and
     // the wait for the canonical table.
     let stage = std::time::Instant::now();
+    // With no kept state to carry on from, the checks see every period's rows: those of
+    // the periods still in the cache are fed to them by the table's pass (below), which
+    // then decodes each period for both.
+    let every_period = earlier_checks.checks_every_period(read.period_keys.as_ref(), plan.cache.is_some());
+    let fed = (periods.any_in_cache() && every_period).then(|| checks_state::Fed::new(period, &plan.checks));
     // What needs the figures themselves (the canonical table, the districts' sums, the
     // checks, the institutions) is done first; the figures are then let go of, before
     // attainment and the reports (a year's are 300 MB).
@@ -850,6 +855,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
         // all three (and the sums' batches, the checks' and the table's side by side were
         // a year's peak; the archive's own pass was a third decoding).
         let for_table = periods.clone();
+        let fed = fed.as_ref();
         let table = scope.spawn(move || {
             let started = std::time::Instant::now();
             // What the previous run into the same folder wrote, period by period (read
@@ -858,7 +864,8 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
             let partitioning = archive.map(|dir| archive::Partitioning::begin(dir, &for_table));
             let summing = plan.cache.as_ref().map(|dir| period_sums::Summing::begin(&for_table, &dir.join(cache::SUMS))).transpose().context("summing the districts' figures")?;
             let also: Vec<&dyn export::FromRows> = [partitioning.as_ref().map(|p| p as &dyn export::FromRows), summing.as_ref().map(|s| s as &dyn export::FromRows)].into_iter().flatten().collect();
-            let partitions = export::canonical_table(&plan.out, &for_table, &before.observations, &also)?;
+            let feed = |last: chrono::NaiveDate, rows: &[&[table::Observation]]| fed.into_iter().for_each(|f| f.add(last, rows));
+            let partitions = export::canonical_table(&plan.out, &for_table, &before.observations, &also, fed.map(|_| &feed as export::InOrder))?;
             if let Some(p) = partitioning {
                 p.finish(&for_table)?;
             }
@@ -866,9 +873,17 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
             Ok::<_, anyhow::Error>((partitions, cutting + started.elapsed(), before.attainment, sums))
         });
         let record = archive.map(|dir| scope.spawn(|| archive::write_record(dir, &read, record_period)));
-        let from_figures = from_figures(plan, &read, &observations, periods, period, earlier_checks);
+        let joined = |table: std::thread::ScopedJoinHandle<'_, Result<_>>| table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped")));
+        // The checks fed by the table's pass are taken once it is done.
+        let (from_figures, table) = match fed {
+            None => (from_figures(plan, &read, &observations, periods, period, earlier_checks, None), joined(table)),
+            Some(fed) => {
+                let table = joined(table);
+                (from_figures(plan, &read, &observations, periods, period, earlier_checks, Some(fed)), table)
+            }
+        };
         let record = record.map(|r| r.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the run record stopped"))));
-        (table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped"))), from_figures, record)
+        (table, from_figures, record)
     });
     drop(observations);
     record.transpose().context("writing the archive's run record")?;
@@ -888,7 +903,7 @@ struct FromFigures {
     institutions: Vec<institutions::Institution>,
 }
 
-fn from_figures(plan: &RunPlan, read: &Consolidated, observations: &table::Observations, periods: std::sync::Arc<export::Periods>, period: chrono::NaiveDate, earlier_checks: checks_state::Earlier) -> Result<FromFigures> {
+fn from_figures(plan: &RunPlan, read: &Consolidated, observations: &table::Observations, periods: std::sync::Arc<export::Periods>, period: chrono::NaiveDate, earlier_checks: checks_state::Earlier, fed: Option<&checks_state::Fed>) -> Result<FromFigures> {
     // Without the cache, the sums of the rows held (with it, the table's pass makes them).
     let figures = plan.cache.is_none().then(|| period_sums::Sums::held(table::district_sums(observations)));
     // Staff vaccinated per institution, from agency submissions.
@@ -897,7 +912,7 @@ fn from_figures(plan: &RunPlan, read: &Consolidated, observations: &table::Obser
     // jumps, stale districts (above 100% needs attainment). With the cache, the periods
     // checked by the last run are not checked again.
     let checks_dir = plan.cache.as_ref().map(|d| d.join(cache::CHECKS));
-    let checked = checks_state::run(observations, &periods, read.period_keys.as_ref(), earlier_checks, period, &plan.checks, checks_dir.as_deref()).context("checking the figures")?;
+    let checked = checks_state::run(observations, &periods, read.period_keys.as_ref(), earlier_checks, period, &plan.checks, checks_dir.as_deref(), fed).context("checking the figures")?;
     drop(periods);
     Ok(FromFigures { figures, checked, institutions })
 }
