@@ -82,6 +82,9 @@ pub trait Progress: Sync {
     /// carry on from the last run, so the stages after it decode only the new periods'
     /// rows from the cache (a weekly run over a year's folder holds a week's worth more).
     fn read_done(&self, _read_afresh: usize, _carries_on: bool) {}
+    /// The pass over every period's rows (the canonical table, the districts' sums and
+    /// the checks, a batch of periods at a time) begins (`true`) or is done.
+    fn rows_pass(&self, _begins: bool) {}
 }
 
 impl Progress for () {}
@@ -847,6 +850,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
     // What needs the figures themselves (the canonical table, the districts' sums, the
     // checks, the institutions) is done first; the figures are then let go of, before
     // attainment and the reports (a year's are 300 MB).
+    progress.rows_pass(true);
     let (table, from_figures, record) = std::thread::scope(|scope| {
         // The canonical table needs nothing else: it is written (to the export, and to
         // the archive) while the rest is computed (a year's table takes seconds to write).
@@ -885,6 +889,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
         let record = record.map(|r| r.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the run record stopped"))));
         (table, from_figures, record)
     });
+    progress.rows_pass(false);
     drop(observations);
     record.transpose().context("writing the archive's run record")?;
     let (partitions, table_took, attainment_before, sums) = table?;

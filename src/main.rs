@@ -41,7 +41,8 @@ fn keep_freed_memory() {
 /// run over a year went 0.74–0.76 → 0.69–0.73 s for 217–230 → 260–270 MB; and while it
 /// reads, when the cache has all but a few of the files. Not so for a
 /// year's first run (even 10 ms took it past 300 MB), nor for a report on an earlier
-/// week, which checks every week again from the cache (100 ms: 295 → 370 MB).
+/// week, which checks every week again from the cache (100 ms: 295 → 370 MB); both keep
+/// it only during the pass over every period's rows ([`SizedRun::rows_pass`]).
 /// `sitrep report --archive` counts the files the archived run read: a report on the
 /// 51st week re-rendered from a year's archive (26,214 files) then peaked at 234–237 MB
 /// instead of 300–316 MB, in 5.0–5.1 s instead of 4.5–4.6 s (the 22nd week's: 190 MB
@@ -57,30 +58,43 @@ fn set_purge_delay(ms: std::ffi::c_long) {
 
 /// What `sitrep run` does as it learns how far the run got: the allocator set for the
 /// run's size once the files are counted, and the progress bar, when there is one.
-/// `large`: the run found `LARGE_RUN_FILES` or more.
-struct SizedRun<'a>(Option<&'a Bar>, std::sync::atomic::AtomicBool);
+struct SizedRun<'a> {
+    bar: Option<&'a Bar>,
+    /// The run found `LARGE_RUN_FILES` or more.
+    large: std::sync::atomic::AtomicBool,
+    /// Freed memory is handed back at once (a large run, unless it keeps it).
+    at_once: std::sync::atomic::AtomicBool,
+}
 
 impl<'a> SizedRun<'a> {
     fn new(bar: Option<&'a Bar>) -> SizedRun<'a> {
-        SizedRun(bar, std::sync::atomic::AtomicBool::new(false))
+        SizedRun { bar, large: Default::default(), at_once: Default::default() }
     }
     fn large(&self) -> bool {
-        self.1.load(std::sync::atomic::Ordering::Relaxed)
+        self.large.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    /// Hands freed memory back at once (`true`), or keeps it 100 ms.
+    fn hand_back_at_once(&self, at_once: bool) {
+        self.at_once.store(at_once, std::sync::atomic::Ordering::Relaxed);
+        match at_once {
+            true => set_purge_delay(0),
+            false => keep_freed_memory(),
+        }
     }
 }
 
 impl sitrep::Progress for SizedRun<'_> {
     fn files(&self, total: usize) {
         if total >= LARGE_RUN_FILES {
-            self.1.store(true, std::sync::atomic::Ordering::Relaxed);
-            set_purge_delay(0);
+            self.large.store(true, std::sync::atomic::Ordering::Relaxed);
+            self.hand_back_at_once(true);
         }
-        if let Some(b) = self.0 {
+        if let Some(b) = self.bar {
             b.files(total);
         }
     }
     fn file_read(&self, path: &Path) {
-        if let Some(b) = self.0 {
+        if let Some(b) = self.bar {
             b.file_read(path);
         }
     }
@@ -91,7 +105,7 @@ impl sitrep::Progress for SizedRun<'_> {
         if name == "export" {
             set_purge_delay(-1);
         }
-        if let Some(b) = self.0 {
+        if let Some(b) = self.bar {
             b.stage(name);
         }
     }
@@ -99,12 +113,24 @@ impl sitrep::Progress for SizedRun<'_> {
     /// while reading too (the weekly run over a year: median 0.655 → 0.645 s, 222 → 233 MB).
     fn to_read_afresh(&self, afresh: usize) {
         if self.large() && afresh < LARGE_RUN_FILES {
-            keep_freed_memory();
+            self.hand_back_at_once(false);
         }
     }
     fn read_done(&self, read_afresh: usize, carries_on: bool) {
         if self.large() {
-            match read_afresh < LARGE_RUN_FILES && carries_on {
+            self.hand_back_at_once(!(read_afresh < LARGE_RUN_FILES && carries_on));
+        }
+    }
+    /// A run handing freed memory back at once keeps it 100 ms during the pass over every
+    /// period's rows: each batch of periods frees what the next takes again, and the
+    /// run's peak comes after the pass (attainment and the reports). Non-LTO build, five
+    /// alternated pairs: a year's first run 8.42–9.39 → 7.94–8.49 s (the attain stage
+    /// 3.34–3.74 → 2.87–3.19 s), 272–289 → 281–293 MB; a report on an earlier week from the
+    /// cache (all weeks checked again) 1.91–1.98 → 1.48–1.59 s, 255–264 → 285–292 MB; a
+    /// week re-rendered from a year's archive 3.9–4.3 → 3.3–4.0 s, 240 → 246–251 MB.
+    fn rows_pass(&self, begins: bool) {
+        if self.at_once.load(std::sync::atomic::Ordering::Relaxed) {
+            match begins {
                 true => keep_freed_memory(),
                 false => set_purge_delay(0),
             }
