@@ -49,6 +49,14 @@ fn keep_freed_memory() {
 /// instead of 250–258, 2.3 s instead of 2.05–2.1).
 const LARGE_RUN_FILES: usize = 5_000;
 
+/// Freed memory kept during the pass over every period's rows ([`SizedRun::rows_pass`]).
+/// Non-LTO build, three alternated rounds of 0 / 50 / 100 ms: a year's first run, the
+/// attain stage 3.22–3.48 / 3.00–3.25 / 2.78–3.08 s at 262–277 / 276–288 / 284–294 MB; a
+/// report on an earlier week from the cache (every week checked again) 1.67–1.92 /
+/// 1.42–1.66 / 1.37–1.55 s at 247–256 / 277 / 275–293 MB. 50 ms: most of the time, and
+/// room under the 300 MB target.
+const PASS_PURGE_DELAY_MS: std::ffi::c_long = 50;
+
 fn set_purge_delay(ms: std::ffi::c_long) {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: setting an option is allowed at any time; 15 is purge_delay (ms).
@@ -121,17 +129,13 @@ impl sitrep::Progress for SizedRun<'_> {
             self.hand_back_at_once(!(read_afresh < LARGE_RUN_FILES && carries_on));
         }
     }
-    /// A run handing freed memory back at once keeps it 100 ms during the pass over every
-    /// period's rows: each batch of periods frees what the next takes again, and the
-    /// run's peak comes after the pass (attainment and the reports). Non-LTO build, five
-    /// alternated pairs: a year's first run 8.42–9.39 → 7.94–8.49 s (the attain stage
-    /// 3.34–3.74 → 2.87–3.19 s), 272–289 → 281–293 MB; a report on an earlier week from the
-    /// cache (all weeks checked again) 1.91–1.98 → 1.48–1.59 s, 255–264 → 285–292 MB; a
-    /// week re-rendered from a year's archive 3.9–4.3 → 3.3–4.0 s, 240 → 246–251 MB.
+    /// A run handing freed memory back at once keeps it `PASS_PURGE_DELAY_MS` during the
+    /// pass over every period's rows: each batch of periods frees what the next takes
+    /// again, and the run's peak comes after the pass (attainment and the reports).
     fn rows_pass(&self, begins: bool) {
         if self.at_once.load(std::sync::atomic::Ordering::Relaxed) {
             match begins {
-                true => keep_freed_memory(),
+                true => set_purge_delay(PASS_PURGE_DELAY_MS),
                 false => set_purge_delay(0),
             }
         }
