@@ -51,10 +51,10 @@ const LARGE_RUN_FILES: usize = 5_000;
 
 /// Freed memory kept during the pass over every period's rows ([`SizedRun::rows_pass`]).
 /// Non-LTO build, three alternated rounds of 0 / 50 / 100 ms: a year's first run, the
-/// attain stage 3.22–3.48 / 3.00–3.25 / 2.78–3.08 s at 262–277 / 276–288 / 284–294 MB; a
+/// attain stage 3.22–3.48 / 3.00–3.25 / 2.78–3.08 s at 256–271 / 270–282 / 277–287 MB; a
 /// report on an earlier week from the cache (every week checked again) 1.67–1.92 /
-/// 1.42–1.66 / 1.37–1.55 s at 247–256 / 277 / 275–293 MB. 50 ms: most of the time, and
-/// room under the 300 MB target.
+/// 1.42–1.66 / 1.37–1.55 s at 242–250 / 271 / 268–286 MB. 50 ms: most of the time, and
+/// more room under the 300 MB target.
 const PASS_PURGE_DELAY_MS: std::ffi::c_long = 50;
 
 fn set_purge_delay(ms: std::ffi::c_long) {
