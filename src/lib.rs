@@ -878,12 +878,17 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
         });
         let record = archive.map(|dir| scope.spawn(|| archive::write_record(dir, &read, record_period)));
         let joined = |table: std::thread::ScopedJoinHandle<'_, Result<_>>| table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped")));
-        // The checks fed by the table's pass are taken once it is done.
+        // The checks fed by the table's pass are taken once it is done, and only when
+        // it went through: fed part of the periods, they would keep a state that claims all.
         let (from_figures, table) = match fed {
             None => (from_figures(plan, &read, &observations, periods, period, earlier_checks, None), joined(table)),
             Some(fed) => {
                 let table = joined(table);
-                (from_figures(plan, &read, &observations, periods, period, earlier_checks, Some(fed)), table)
+                let checked = match &table {
+                    Ok(_) => from_figures(plan, &read, &observations, periods, period, earlier_checks, Some(fed)),
+                    Err(_) => Err(anyhow::anyhow!("not checked: the canonical table was not written")),
+                };
+                (checked, table)
             }
         };
         let record = record.map(|r| r.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the run record stopped"))));

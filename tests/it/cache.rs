@@ -312,6 +312,38 @@ fn a_run_that_writes_its_rows_to_the_cache_as_it_reads_writes_what_one_holding_t
     same(written_alike(&out, &archive), written_alike(&held, &held_archive), "the run again, against the run that held its rows");
 }
 
+/// A run whose canonical table cannot be written (a file where its folder goes) fails,
+/// naming the folder, and keeps no checks' state (the checks fed by the table's pass saw
+/// only the periods before the failure); once the folder can be written, the next run over
+/// what the failed one left in the cache says what a fresh run says.
+#[test]
+fn after_a_run_whose_canonical_table_failed_the_next_says_what_a_fresh_run_says() {
+    let (dir, subs) = copied_submissions();
+    let later = subs.join("2022-01-15/kota_sungai_penuh_2022-01-15.csv");
+    let text = std::fs::read_to_string(&later).unwrap();
+    std::fs::write(&later, text.replace(",SDMK,1,102,", ",SDMK,1,90,")).unwrap();
+    let config = dir.path().join("sitrep.toml");
+    std::fs::write(&config, "[cache]\nrows_held = 1\n").unwrap();
+    let out = dir.path().join("out");
+    let blocked = out.join("export/observations_csv");
+    std::fs::create_dir_all(blocked.parent().unwrap()).unwrap();
+    std::fs::write(&blocked, "not a folder").unwrap();
+    let targets = fixtures().join("sasaran.xlsx");
+    let args = ["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--config", config.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"];
+    let (code, stdout, stderr) = sitrep(&args, dir.path());
+    assert_ne!(code, 0, "the run went through\n{stdout}\n{stderr}");
+    assert!(stderr.contains("observations_csv"), "{stderr}");
+    assert!(!out.join(".cache/checks/state.json").exists(), "the checks kept a state from part of the periods");
+    std::fs::remove_file(&blocked).unwrap();
+    let (code, stdout, stderr) = sitrep(&args, dir.path());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let fresh = dir.path().join("fresh");
+    run(&subs, &fresh, &["--no-cache"]);
+    let findings = |d: &Path| std::fs::read_to_string(d.join("export/findings.csv")).unwrap();
+    assert!(findings(&out).contains("count_went_down"));
+    assert_eq!(findings(&out), findings(&fresh));
+}
+
 /// The districts' sums are made in the canonical table's pass over the rows; with the
 /// table's files unchanged and the sums gone, they are made from the rows alone, the same.
 #[test]
