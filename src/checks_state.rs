@@ -115,7 +115,8 @@ impl Found {
 /// [`finish`]). `keys`: the periods' keys from their files (none without the cache).
 /// `earlier`: as [`earlier`] found it for the same keys, period, rules and `dir`.
 /// `periods`: the table's periods, for those whose rows are still in the cache.
-/// `fed`: the checks of every period as the canonical table's pass fed them ([`Fed`]).
+/// `fed`: the checks of every period as the canonical table's pass fed them ([`Fed`]),
+/// needed when they check every period and some periods' rows are still in the cache.
 #[allow(clippy::too_many_arguments)]
 pub fn run(obs: &Observations, periods: &Periods, keys: Option<&BTreeMap<NaiveDate, String>>, earlier: Earlier, period: NaiveDate, rules: &CheckRules, dir: Option<&Path>, fed: Option<&Fed>) -> Result<Found> {
     let of_period: Vec<Observation> = obs.iter().filter(|o| o.period == period).copied().collect();
@@ -126,17 +127,12 @@ pub fn run(obs: &Observations, periods: &Periods, keys: Option<&BTreeMap<NaiveDa
             return Ok((lists, carry, checks::stale_districts(obs, period, rules.stale_after_days)));
         }
         // Some periods' rows are still in the cache (a year's first run, a report on an
-        // earlier week, or an earlier week changed): a batch of periods at a time, each
-        // carried on from the ones before (a year's rows decoded at once were 480 MB).
-        let chain = match fed {
-            Some(fed) => fed.take(),
-            None => {
-                let mut chain = Chain::default();
-                periods.for_each_batch(|last, rows| chain.add(last, rows, period, rules))?;
-                chain
-            }
-        };
-        Ok(chain.finish(period, rules))
+        // earlier week, or an earlier week changed): checked a batch of periods at a time,
+        // each carried on from the ones before (a year's rows decoded at once were 480 MB),
+        // as the canonical table's pass fed them (the run feeds them whenever the checks
+        // check every period: [`Earlier::checks_every_period`]).
+        let fed = fed.context("the checks were not fed the periods still in the cache")?;
+        Ok(fed.take().finish(period, rules))
     };
     let (Some(dir), Some(keys)) = (dir, keys) else {
         let (lists, _, stale) = afresh()?;

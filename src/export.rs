@@ -456,20 +456,6 @@ impl<'a> Periods<'a> {
         self.parts.iter().any(|p| p.in_cache)
     }
 
-    /// `f` of the rows of every period, oldest first, a batch of periods at a time (cut
-    /// as [`Periods::map_rows`] cuts them), with the batch's last period: for what must
-    /// see the periods in order.
-    pub fn for_each_batch(&self, mut f: impl FnMut(chrono::NaiveDate, &[&[table::Observation]])) -> Result<()> {
-        let all: Vec<&Period> = self.parts.iter().collect();
-        for batch in decode_batches(&all, DECODED_AT_ONCE) {
-            let decoded: Vec<(&Period, Observations)> = batch.iter().copied().zip(self.decode(batch)?).collect();
-            if let Some((last, _)) = decoded.last() {
-                f(last.period, &Period::lists(&decoded));
-            }
-        }
-        Ok(())
-    }
-
     /// The rows of those of `which` still in the cache, decoded together; none for the
     /// others.
     fn decode(&self, which: &[&Period]) -> Result<Vec<Observations>> {
@@ -482,9 +468,8 @@ impl<'a> Periods<'a> {
     }
 }
 
-/// Rows of the cache decoded at once by [`Periods::map_rows`] and
-/// [`Periods::for_each_batch`] (at most; a period with more is decoded alone): 23 MB, each
-/// segment read once per batch.
+/// Rows of the cache decoded at once by [`Periods::map_rows`] (at most; a period with more
+/// is decoded alone): 23 MB, each segment read once per batch.
 const DECODED_AT_ONCE: usize = 1 << 19;
 
 /// `which` cut, in order, into runs whose rows still in the cache add up to at most
