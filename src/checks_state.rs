@@ -246,15 +246,16 @@ impl<'r> Fed<'r> {
         Fed { chain: Default::default(), period, rules }
     }
 
-    /// Checks the batch of periods up to `last` (`rows`: runs of the files' lists), after
-    /// the batches before it.
-    pub fn add(&self, last: NaiveDate, rows: &[&[Observation]]) {
-        self.chain.lock().unwrap_or_else(std::sync::PoisonError::into_inner).add(last, rows, self.period, self.rules);
-    }
-
     /// The checks fed so far.
     fn take(&self) -> Chain {
         std::mem::take(&mut *self.chain.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
+impl crate::export::InOrder for Fed<'_> {
+    /// Checks the batch, carried on from the batches before it.
+    fn add_batch(&self, last: NaiveDate, rows: &[&[Observation]]) {
+        self.chain.lock().unwrap_or_else(std::sync::PoisonError::into_inner).add(last, rows, self.period, self.rules);
     }
 }
 
@@ -508,7 +509,7 @@ mod tests {
             while at < periods.len() {
                 let batch = &periods[at..(at + 1 + rng.below(3) as usize).min(periods.len())];
                 let rows: Vec<&[Observation]> = files.iter().filter(|f| batch.contains(&f[0].period)).map(Vec::as_slice).collect();
-                fed.add(*batch.last().unwrap(), &rows);
+                crate::export::InOrder::add_batch(&fed, *batch.last().unwrap(), &rows);
                 at += batch.len();
                 chained += 1;
             }

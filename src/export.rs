@@ -385,9 +385,12 @@ impl<'a> Period<'a> {
 }
 
 /// What must see every period's rows in the periods' order (the checks, each batch
-/// carried on from the ones before): handed the last period of a batch of periods and the
-/// batch's rows, as runs of the files' lists.
-pub type InOrder<'f> = &'f (dyn Fn(chrono::NaiveDate, &[&[table::Observation]]) + Sync);
+/// carried on from the ones before), a batch of periods at a time ([`Periods::map_rows`]).
+pub trait InOrder: Sync {
+    /// Takes the rows of a batch of periods up to `last` (runs of the files' lists), after
+    /// the batches before it.
+    fn add_batch(&self, last: chrono::NaiveDate, rows: &[&[table::Observation]]);
+}
 
 /// The canonical table cut by period, each part fingerprinted once: what the export, the
 /// archive and the cached district sums compare with what they wrote before.
@@ -433,7 +436,7 @@ impl<'a> Periods<'a> {
     /// before the next: all of a year's at once, in each of the three stages that write
     /// per period side by side, was a gigabyte. `in_order` is handed each batch as well,
     /// beside `f`: for what must see the periods in order ([`InOrder`]).
-    pub fn map_rows<R: Send>(&self, which: &[&Period], f: impl Fn(&Period, &[&table::Observation]) -> Result<R> + Sync, in_order: Option<InOrder>) -> Result<Vec<R>> {
+    pub fn map_rows<R: Send>(&self, which: &[&Period], f: impl Fn(&Period, &[&table::Observation]) -> Result<R> + Sync, in_order: Option<&dyn InOrder>) -> Result<Vec<R>> {
         let mut out = Vec::with_capacity(which.len());
         for batch in decode_batches(which, DECODED_AT_ONCE) {
             let decoded: Vec<(&Period, Observations)> = batch.iter().copied().zip(self.decode(batch)?).collect();
@@ -442,7 +445,7 @@ impl<'a> Periods<'a> {
                 || crate::par_map_bounded(&decoded, |(p, d)| f(p, &p.rows_with(d))),
                 || {
                     if let (Some(g), Some((last, _))) = (in_order, decoded.last()) {
-                        g(last.period, &Period::lists(&decoded));
+                        g.add_batch(last.period, &Period::lists(&decoded));
                     }
                 },
             );
@@ -502,7 +505,7 @@ fn decode_batches<'p, 'a>(which: &'p [&'p Period<'a>], at_once: usize) -> Vec<&'
 /// table (and of those periods decoded for them alone): a year's rows from the cache are
 /// decoded once for all. `in_order`: what must see every period in order (the checks,
 /// when they check every period), handed each batch of periods beside the table.
-pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition], also: &[&dyn FromRows], in_order: Option<InOrder>) -> Result<Vec<Partition>> {
+pub fn canonical_table(d: &Path, periods: &Periods, before: &[Partition], also: &[&dyn FromRows], in_order: Option<&dyn InOrder>) -> Result<Vec<Partition>> {
     let same = |part: &Period| unchanged(d, before, part.period, &part.fingerprint);
     let reused: Vec<Option<&Partition>> = periods.iter().map(same).collect();
     // The periods to write, or to hand on, with the rows of those still in the cache.

@@ -868,8 +868,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
             let partitioning = archive.map(|dir| archive::Partitioning::begin(dir, &for_table));
             let summing = plan.cache.as_ref().map(|dir| period_sums::Summing::begin(&for_table, &dir.join(cache::SUMS))).transpose().context("summing the districts' figures")?;
             let also: Vec<&dyn export::FromRows> = [partitioning.as_ref().map(|p| p as &dyn export::FromRows), summing.as_ref().map(|s| s as &dyn export::FromRows)].into_iter().flatten().collect();
-            let feed = |last: chrono::NaiveDate, rows: &[&[table::Observation]]| fed.into_iter().for_each(|f| f.add(last, rows));
-            let partitions = export::canonical_table(&plan.out, &for_table, &before.observations, &also, fed.map(|_| &feed as export::InOrder))?;
+            let partitions = export::canonical_table(&plan.out, &for_table, &before.observations, &also, fed.map(|f| f as &dyn export::InOrder))?;
             if let Some(p) = partitioning {
                 p.finish(&for_table)?;
             }
