@@ -467,7 +467,7 @@ impl Cache {
     /// year's 28 MB for the few segments it decodes.
     fn read(dir: &Path, number: u64, salt_sha256: &str) -> Option<SegmentIndex> {
         let (observations, index) = segment_files(number);
-        let index: Index = serde_json::from_slice(&std::fs::read(dir.join(index)).ok()?).ok()?;
+        let index: Index = serde_json::from_slice(&crate::mapped::own_file(&dir.join(index)).ok()?).ok()?;
         if index.salt_sha256 != salt_sha256 {
             return None;
         }
@@ -525,11 +525,13 @@ impl Cache {
         // The file whole (its hash is checked the first time in a run; after, the same
         // file, by size, time and inode, is not hashed again), let go of once its rows
         // are read.
-        let read = || -> Option<Vec<u8>> {
-            let mut file = std::fs::File::open(self.dir.join(&observations)).ok()?;
+        let read = || -> Option<crate::mapped::Bytes> {
+            let file = std::fs::File::open(self.dir.join(&observations)).ok()?;
             let id = FileId::of(&file.metadata().ok()?);
-            let mut bytes = Vec::with_capacity(id.len as usize);
-            std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
+            let bytes = crate::mapped::of_open(&file, id.len).ok()?;
+            if bytes.len() as u64 != id.len {
+                return None;
+            }
             let mut verified = segment.verified.lock().unwrap_or_else(|e| e.into_inner());
             if *verified != Some(id) {
                 if sha256_hex(&bytes) != segment.observations_sha256 {
@@ -574,7 +576,7 @@ impl Cache {
             // The file's metadata parsed once for all its pieces.
             let mut metadata = None;
             for piece in pieces {
-                let mut reader = ParquetReader::new(std::io::Cursor::new(bytes.as_slice()));
+                let mut reader = ParquetReader::new(std::io::Cursor::new(&bytes[..]));
                 match &metadata {
                     Some(m) => reader.set_metadata(std::sync::Arc::clone(m)),
                     None => metadata = Some(std::sync::Arc::clone(reader.get_metadata().ok()?)),

@@ -312,15 +312,15 @@ fn save(dir: &Path, rules: &CheckRules, covered: Vec<(NaiveDate, String)>, lists
 /// The last run's state and carry, when written by this build under these rules and
 /// whole; `None` otherwise.
 fn load(dir: &Path, rules: &CheckRules) -> Option<(State, Carry)> {
-    let state: State = serde_json::from_slice(&std::fs::read(dir.join(STATE)).ok()?).ok()?;
+    let state: State = serde_json::from_slice(&crate::mapped::own_file(&dir.join(STATE)).ok()?).ok()?;
     if state.format != FORMAT || state.build != crate::build_stamp() || state.jump_factor != rules.jump_factor || state.jump_weeks != rules.jump_weeks {
         return None;
     }
-    let bytes = std::fs::read(dir.join(CARRY)).ok()?;
+    let bytes = crate::mapped::own_file(&dir.join(CARRY)).ok()?;
     if crate::export::sha256_hex(&bytes) != state.carry_sha256 {
         return None;
     }
-    let df = polars::prelude::ParquetReader::new(std::io::Cursor::new(bytes)).finish().ok()?;
+    let df = polars::prelude::ParquetReader::new(std::io::Cursor::new(&bytes[..])).finish().ok()?;
     let mut all = crate::cache::decode(&df, &state.carry_texts)?.into_iter();
     let [a, b, c] = state.carry_parts;
     if a + b + c != all.len() {

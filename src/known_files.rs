@@ -143,7 +143,7 @@ impl KnownFiles {
     /// What the cache in `dir` knows (nothing, when its file is missing or damaged);
     /// `salt_sha256` is this run's, under which the stored keys hold or not.
     pub fn load(dir: &Path, salt_sha256: &str) -> KnownFiles {
-        let stored: Option<Stored> = std::fs::read(dir.join(FILE)).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        let stored: Option<Stored> = crate::mapped::own_file(&dir.join(FILE)).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
         let known = |before, journal, keys_hold| KnownFiles { dir: dir.to_path_buf(), salt_sha256: salt_sha256.to_string(), before, journal, keys_hold, seen: Mutex::new(Vec::new()) };
         let Some(stored) = stored else { return known(Default::default(), 0, true) };
         let same_salt = stored.salt_sha256 == salt_sha256;

@@ -25,6 +25,7 @@ pub mod known_files;
 pub mod layout;
 pub mod levels;
 mod making;
+mod mapped;
 pub mod pending;
 pub mod period_keys;
 pub mod period_sums;
