@@ -819,6 +819,8 @@ pub struct ExportInput<'a> {
 pub struct ReportFiles {
     pub reports: Vec<Output>,
     pub officials: Vec<(String, Vec<u8>)>,
+    /// What rendering each PDF cost, for `--timings`.
+    pub costs: Vec<crate::timings::PdfCost>,
 }
 
 /// What the manifest says of the CSV exports' formula-like text.
@@ -954,7 +956,7 @@ pub fn write(input: &ExportInput, attainment: impl FnOnce() -> Result<Attainment
             Ok((attainment_outputs, manifest))
         });
         let (reports, made) = rayon::join(reports, || jobs.par_iter().map(|(name, make)| write_atomic_with(d, name, make.as_ref())).collect::<Result<Vec<Output>>>());
-        let ReportFiles { reports, officials } = reports?;
+        let ReportFiles { reports, officials, .. } = reports?;
         let mut made = made?;
         made.extend(officials.par_iter().map(|(rel, bytes)| write_atomic(d, rel, bytes)).collect::<Result<Vec<Output>>>()?);
         made_tx.send((reports.clone(), made.clone())).ok();

@@ -1111,7 +1111,10 @@ fn attain_report_export(
             },
             || writing_attainment.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the attainment table stopped"))),
             || {
-                let made = making::make(&making::Making { plan, rows_of: &rows_of, share_of: &share_of, national_rows: national_rows.as_deref(), outcomes: &outcomes, findings: &findings, shared });
+                let made = making::make(&making::Making { plan, rows_of: &rows_of, share_of: &share_of, national_rows: national_rows.as_deref(), outcomes: &outcomes, findings: &findings, shared }).map(|mut made| {
+                    timings.pdfs = std::mem::take(&mut made.costs);
+                    made
+                });
                 timings.record(timings::Stage::Report, stage);
                 made_at = std::time::Instant::now();
                 progress.stage("export");

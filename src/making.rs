@@ -10,6 +10,7 @@ use crate::findings::Finding;
 use crate::report::{self, AttainRow, ReportInput};
 use crate::safe_file_name;
 use crate::table::FileOutcome;
+use crate::timings;
 use anyhow::Result;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -56,7 +57,8 @@ pub fn make(m: &Making) -> Result<export::ReportFiles> {
                 ..shared
             };
             let name = format!("{}-{}.pdf", plan.national.file_prefix, period);
-            Some(export::write_atomic(&plan.out, &safe_file_name(&name), &report::weekly::render(&input, &plan.national)))
+            let (pdf, cost) = rendered("national", || report::weekly::render(&input, &plan.national));
+            Some(export::write_atomic(&plan.out, &safe_file_name(&name), &pdf.bytes).map(|written| (written, cost)))
         },
         || {
             m.rows_of
@@ -66,8 +68,8 @@ pub fn make(m: &Making) -> Result<export::ReportFiles> {
                     let index = report::facts::Index::new(rows, prov);
                     let input = ReportInput { province_code: prov, rows, findings, files, index: Some(&index), ..shared };
                     let officials = export::xlsx::OfficialsInput { province_code: prov, period, rows, findings, threshold: plan.threshold, lang: plan.lang, gazetteer: shared.gazetteer };
-                    let ((weekly, rakor), officials) = rayon::join(
-                        || rayon::join(|| report::weekly::render(&input, &plan.report), || report::rakor::render(&input, &plan.rakor)),
+                    let (((weekly, weekly_cost), (rakor, rakor_cost)), officials) = rayon::join(
+                        || rayon::join(|| rendered("weekly", || report::weekly::render(&input, &plan.report)), || rendered("rakor", || report::rakor::render(&input, &plan.rakor))),
                         || export::xlsx::workbook(&officials),
                     );
                     // Written here, beside the other provinces' making: written once all
@@ -75,18 +77,30 @@ pub fn make(m: &Making) -> Result<export::ReportFiles> {
                     // The names come from an official code (digits only), never from file
                     // contents.
                     let pdf = |prefix: &str, bytes: &[u8]| export::write_atomic(&plan.out, &safe_file_name(&format!("{prefix}-{prov}-{period}.pdf")), bytes);
-                    let written = [pdf(&plan.report.file_prefix, &weekly)?, pdf(&plan.rakor.file_prefix, &rakor)?];
-                    Ok((prov, written, officials?))
+                    let written = [pdf(&plan.report.file_prefix, &weekly.bytes)?, pdf(&plan.rakor.file_prefix, &rakor.bytes)?];
+                    Ok((prov, written, officials?, [weekly_cost, rakor_cost]))
                 })
                 .collect::<Result<Vec<_>>>()
         },
     );
     let mut reports = Vec::new();
     let mut officials = Vec::new();
-    for (prov, written, workbook) in per_province? {
+    let mut costs = Vec::new();
+    for (prov, written, workbook, cost) in per_province? {
         reports.extend(written);
         officials.push((format!("export/{}", safe_file_name(&format!("sitrep-{prov}-{period}.xlsx"))), workbook));
+        costs.extend(cost);
     }
-    reports.extend(national.transpose()?);
-    Ok(export::ReportFiles { reports, officials })
+    if let Some((written, cost)) = national.transpose()? {
+        reports.push(written);
+        costs.push(cost);
+    }
+    Ok(export::ReportFiles { reports, officials, costs })
+}
+
+/// A report rendered by `render`, and what it cost ([`timings::PdfCost`]).
+fn rendered(kind: &'static str, render: impl FnOnce() -> report::Pdf) -> (report::Pdf, timings::PdfCost) {
+    let (pdf, cpu) = timings::on_this_thread(render);
+    let cost = timings::PdfCost { kind, pages: pdf.pages, cpu };
+    (pdf, cost)
 }

@@ -61,6 +61,84 @@ pub struct Timings {
     pub files_not_read: usize,
     /// Rows of the table left in the cache because no stage needed them, of all its rows.
     pub rows_left_in_cache: (usize, usize),
+    /// Each PDF the run rendered: its kind, pages and CPU time.
+    pub pdfs: Vec<PdfCost>,
+}
+
+/// What rendering one PDF cost: the CPU time of the thread that laid it out and wrote
+/// its bytes (one thread does both, so other work beside it does not count).
+#[derive(Debug, Clone)]
+pub struct PdfCost {
+    /// `weekly`, `rakor` or `national`.
+    pub kind: &'static str,
+    pub pages: usize,
+    pub cpu: Duration,
+}
+
+/// CPU time the calling thread has used so far.
+pub fn thread_cpu_time() -> Duration {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime fills the timespec it is given; the clock id is a constant.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(t.tv_sec.max(0) as u64, t.tv_nsec.clamp(0, 999_999_999) as u32)
+}
+
+/// `f`'s result and the CPU time the calling thread spent in it.
+pub fn on_this_thread<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let before = thread_cpu_time();
+    let value = f();
+    (value, thread_cpu_time().saturating_sub(before))
+}
+
+/// The `--timings` lines on the PDFs: per kind, the CPU time per page of the shorter and
+/// the longer half of its files, which are the same when rendering grows linearly with
+/// pages (the weekly reports are all of about one length: one line, no halves); and how
+/// often the fonts were parsed in the process (once).
+fn pdf_lines(pdfs: &[PdfCost], fonts_parsed: (usize, Duration)) -> Vec<String> {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let pages: usize = pdfs.iter().map(|p| p.pages).sum();
+    let cpu: Duration = pdfs.iter().map(|p| p.cpu).sum();
+    let mut out = vec![format!(
+        "pdf: {} files, {pages} pages, {:.1} ms CPU rendering them; fonts: {} parses of the {} shipped faces, {:.1} ms",
+        pdfs.len(),
+        ms(cpu),
+        fonts_parsed.0,
+        crate::report::fonts::SHIPPED,
+        ms(fonts_parsed.1)
+    )];
+    let per_page = |part: &[&PdfCost]| {
+        let pages: usize = part.iter().map(|p| p.pages).sum();
+        ms(part.iter().map(|p| p.cpu).sum::<Duration>()) / pages.max(1) as f64
+    };
+    let range = |part: &[&PdfCost]| {
+        let (lo, hi) = (part.iter().map(|p| p.pages).min().unwrap_or(0), part.iter().map(|p| p.pages).max().unwrap_or(0));
+        if lo == hi { format!("{lo} pages") } else { format!("{lo}–{hi} pages") }
+    };
+    for kind in ["rakor", "weekly", "national"] {
+        let mut of_kind: Vec<&PdfCost> = pdfs.iter().filter(|p| p.kind == kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        of_kind.sort_by_key(|p| p.pages);
+        let (shorter, longer) = of_kind.split_at(of_kind.len() / 2);
+        let line = match shorter.first().zip(longer.last()) {
+            Some((s, l)) if s.pages < l.pages => format!(
+                "{:.2} ms a page; the shorter {} ({}) {:.2}, the longer {} ({}) {:.2}",
+                per_page(&of_kind),
+                shorter.len(),
+                range(shorter),
+                per_page(shorter),
+                longer.len(),
+                range(longer),
+                per_page(longer)
+            ),
+            _ => format!("{:.2} ms a page", per_page(&of_kind)),
+        };
+        out.push(format!("  {kind} ({}, {}): {line}", of_kind.len(), range(&of_kind)));
+    }
+    out
 }
 
 /// CPU time this process has used so far, all threads, user and system.
@@ -147,6 +225,34 @@ impl Timings {
         out.push(format!("cpu (all threads): {}", cpu.join(", ")));
         let peaks: Vec<String> = self.peak_kb.iter().map(|(s, kb)| format!("{s} {} MB", kb / 1024)).collect();
         out.push(format!("peak memory after: {}", peaks.join(", ")));
+        if !self.pdfs.is_empty() {
+            out.extend(pdf_lines(&self.pdfs, crate::report::fonts::parsed()));
+        }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cost(kind: &'static str, pages: usize, micros: u64) -> PdfCost {
+        PdfCost { kind, pages, cpu: Duration::from_micros(micros) }
+    }
+
+    /// The PDF lines: totals, and per kind the cost per page of all its files and of its
+    /// shorter and longer halves; a kind whose files are all of one length gets no halves.
+    #[test]
+    fn the_pdf_lines_give_the_cost_per_page_of_the_shorter_and_longer_files() {
+        let pdfs = [cost("rakor", 40, 4_400), cost("weekly", 5, 1_000), cost("rakor", 6, 600), cost("rakor", 20, 2_000), cost("weekly", 5, 1_500), cost("rakor", 10, 1_000)];
+        let lines = pdf_lines(&pdfs, (2, Duration::from_micros(1_500)));
+        assert_eq!(
+            lines,
+            [
+                "pdf: 6 files, 86 pages, 10.5 ms CPU rendering them; fonts: 2 parses of the 2 shipped faces, 1.5 ms",
+                "  rakor (4, 6–40 pages): 0.11 ms a page; the shorter 2 (6–10 pages) 0.10, the longer 2 (20–40 pages) 0.11",
+                "  weekly (2, 5 pages): 0.25 ms a page",
+            ]
+        );
     }
 }

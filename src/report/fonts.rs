@@ -4,6 +4,7 @@
 
 use printpdf::{FontId, Op, ParsedFont, PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, TextItem, Mm, Pt};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 static REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/SitrepSans.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/SitrepSans-Bold.ttf");
@@ -24,6 +25,7 @@ pub struct Face {
 
 impl Face {
     fn new(bytes: &[u8]) -> Face {
+        PARSED.fetch_add(1, Ordering::Relaxed);
         let parsed = ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).expect("the shipped font parses");
         let gids: Vec<u16> = (0..TABLED).map(|c| parsed.codepoint_to_glyph.get(&c).copied().unwrap_or(0)).collect();
         let widths = gids.iter().map(|g| parsed.glyph_widths.get(g).copied().unwrap_or(0) as u32).collect();
@@ -66,11 +68,27 @@ pub struct Fonts {
 /// tree, info and shared resources).
 pub const FIRST_FONT_OBJECT: u32 = 5;
 
+/// The faces sitrep ships (regular, bold).
+pub const SHIPPED: usize = 2;
+
+/// Faces parsed in this process, and the time the fonts took to make ready (parsed, and
+/// their PDF objects built): `--timings` shows them, as the fonts are to be parsed once
+/// per run, not once per PDF.
+static PARSED: AtomicUsize = AtomicUsize::new(0);
+static MAKING_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// How many faces were parsed in this process so far, and the time the fonts took.
+pub fn parsed() -> (usize, std::time::Duration) {
+    (PARSED.load(Ordering::Relaxed), std::time::Duration::from_nanos(MAKING_NANOS.load(Ordering::Relaxed)))
+}
+
 pub fn fonts() -> &'static Fonts {
     static F: OnceLock<Fonts> = OnceLock::new();
     F.get_or_init(|| {
+        let started = std::time::Instant::now();
         let faces = [Face::new(REGULAR_TTF), Face::new(BOLD_TTF)];
         let (objects, font_refs) = pdf_objects(&faces);
+        MAKING_NANOS.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
         Fonts { faces, objects, font_refs }
     })
 }

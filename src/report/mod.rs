@@ -24,6 +24,13 @@ use chrono::NaiveDate;
 
 pub use crate::attain::{rows_from_frame, AttainRow};
 
+/// A report rendered: the PDF's bytes, and its number of pages (for `--timings`, which
+/// shows the rendering's cost per page).
+pub struct Pdf {
+    pub bytes: Vec<u8>,
+    pub pages: usize,
+}
+
 /// Which attainment rows the reports of `period` read: every row of that period and of
 /// the period before it in the row's province (gains, pace, earlier ranks); of other
 /// periods only what the trend charts and the campaigns show: the `all` group, and each

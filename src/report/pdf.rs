@@ -334,7 +334,7 @@ impl Doc {
 
     /// Lays out footers ("Halaman x dari N") and writes the PDF bytes. The `/ID` comes
     /// from `id_seed` (a hash of the inputs), so the same inputs give the same bytes.
-    pub fn finish(mut self, title: &str, page_label: &dyn Fn(usize, usize) -> String, id_seed: &[u8]) -> Vec<u8> {
+    pub fn finish(mut self, title: &str, page_label: &dyn Fn(usize, usize) -> String, id_seed: &[u8]) -> super::Pdf {
         if !self.page.is_empty() || self.pages.is_empty() {
             self.new_page();
         }
@@ -352,7 +352,7 @@ impl Doc {
         }
         // Bookmarks hold page numbers from 1.
         let bookmarks: Vec<(String, usize)> = self.bookmarks.iter().map(|(name, page)| (name.clone(), page.saturating_sub(1))).collect();
-        super::pdf_file::write(&pages, &bookmarks, title, &format!("sitrep {}", env!("CARGO_PKG_VERSION")), id_seed)
+        super::Pdf { bytes: super::pdf_file::write(&pages, &bookmarks, title, &format!("sitrep {}", env!("CARGO_PKG_VERSION")), id_seed), pages: n }
     }
 }
 

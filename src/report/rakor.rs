@@ -29,7 +29,7 @@ pub fn urgency_order(input: &ReportInput, group: &str, dose: i32) -> Vec<String>
     codes.into_iter().map(|(_, c)| c).collect()
 }
 
-pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
+pub fn render(input: &ReportInput, def: &ReportDefinition) -> super::Pdf {
     let doc = layout(input, def);
     let title = text(&def.title, input.lang_code()).to_string();
     doc.finish(&format!("{title} {} {}", input.province_name(), input.period), &super::page_label(input.lang), input.id_seed)

@@ -9,7 +9,7 @@ use crate::config::Lang;
 use crate::findings::{Finding, Severity};
 use crate::table::FileOutcome;
 
-pub fn render(input: &ReportInput, def: &ReportDefinition) -> Vec<u8> {
+pub fn render(input: &ReportInput, def: &ReportDefinition) -> super::Pdf {
     let lang = input.lang;
     let province = input.province_name();
     let title = text(&def.title, input.lang_code()).to_string();

@@ -128,7 +128,7 @@ fn national_text(findings: &[sitrep::findings::Finding]) -> String {
     };
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("nasional.pdf");
-    std::fs::write(&pdf, weekly::render(&input, &ReportDefinition::national_default().unwrap())).unwrap();
+    std::fs::write(&pdf, weekly::render(&input, &ReportDefinition::national_default().unwrap()).bytes).unwrap();
     pdf_text(&pdf)
 }
 

@@ -269,12 +269,19 @@ fn a_large_province_fits_on_the_page() {
     };
     let dir = tempfile::tempdir().unwrap();
     let rakor_pdf = dir.path().join("rakor.pdf");
-    std::fs::write(&rakor_pdf, rakor::render(&input, &ReportDefinition::rakor_default().unwrap())).unwrap();
+    let rakor_rendered = rakor::render(&input, &ReportDefinition::rakor_default().unwrap());
+    std::fs::write(&rakor_pdf, &rakor_rendered.bytes).unwrap();
     let weekly_pdf = dir.path().join("weekly.pdf");
-    std::fs::write(&weekly_pdf, weekly::render(&input, &ReportDefinition::weekly_default().unwrap())).unwrap();
+    let weekly_rendered = weekly::render(&input, &ReportDefinition::weekly_default().unwrap());
+    std::fs::write(&weekly_pdf, &weekly_rendered.bytes).unwrap();
     assert_no_overflow(&rakor_pdf);
     assert_no_overflow(&weekly_pdf);
     let pages = page_count(&rakor_pdf);
+    // `--timings` shows the cost per page from the pages each render counts: a viewer's count.
+    assert_eq!((rakor_rendered.pages, weekly_rendered.pages), (pages, page_count(&weekly_pdf)));
+    // The fonts are parsed once in a process, however many PDFs it renders (this test
+    // binary renders dozens).
+    assert_eq!(sitrep::report::fonts::parsed().0, sitrep::report::fonts::SHIPPED);
     assert!(pages > codes.len() && pages <= codes.len() + 3, "{pages} pages for {} districts", codes.len());
     let bookmarks = bookmark_titles(&rakor_pdf);
     for code in &codes {
@@ -307,8 +314,8 @@ fn a_large_province_fits_on_the_page() {
     assert!(kept.len() < rows.len() && kept.iter().any(|r| r.period == periods[0]), "{} of {} rows kept", kept.len(), rows.len());
     let (rakor_all, weekly_all) = (std::fs::read(&rakor_pdf).unwrap(), std::fs::read(&weekly_pdf).unwrap());
     let input = ReportInput { rows: &kept, ..input };
-    assert!(rakor::render(&input, &ReportDefinition::rakor_default().unwrap()) == rakor_all, "the rakor pack differs with the rows the reports read");
-    assert!(weekly::render(&input, &ReportDefinition::weekly_default().unwrap()) == weekly_all, "the weekly report differs with the rows the reports read");
+    assert!(rakor::render(&input, &ReportDefinition::rakor_default().unwrap()).bytes == rakor_all, "the rakor pack differs with the rows the reports read");
+    assert!(weekly::render(&input, &ReportDefinition::weekly_default().unwrap()).bytes == weekly_all, "the weekly report differs with the rows the reports read");
 }
 
 /// The data-quality checks: every district, group and dose above 100% in the report's
