@@ -117,8 +117,10 @@ struct Index {
     /// would find none of its keys, so its observations are not loaded at all.
     #[serde(default)]
     salt_sha256: String,
-    /// The texts the observations' text columns number (from 0).
-    texts: Vec<String>,
+    /// The texts the observations' text columns number (from 0): a JSON list of strings,
+    /// kept as written until the segment is decoded (a weekly run over a year decodes
+    /// none of the year's segments, and each holds some 14,000 texts).
+    texts: Box<serde_json::value::RawValue>,
     entries: Vec<Entry>,
 }
 
@@ -302,6 +304,12 @@ impl Texts {
     fn of(texts: &[String]) -> Texts {
         Texts { syms: texts.iter().map(Sym::from).collect(), groups: texts.iter().map(|t| Group::from_code(t)).collect() }
     }
+
+    /// [`Texts::of`] a segment's list as written; none when it is not a list of texts
+    /// (the rows then number texts beyond it, and the segment is found damaged).
+    fn of_written(texts: &serde_json::value::RawValue) -> Texts {
+        Texts::of(&serde_json::from_str::<Vec<String>>(texts.get()).unwrap_or_default())
+    }
 }
 
 /// The segments a save leaves as they are (by number).
@@ -335,7 +343,7 @@ struct Segment {
     /// being the number of rows), from the entries' links.
     starts: Vec<usize>,
     observations_sha256: String,
-    texts: Vec<String>,
+    texts: Box<serde_json::value::RawValue>,
     /// The texts prepared for decoding, once per run (a segment's are tens of thousands,
     /// and a report on an earlier week decodes each segment a dozen times).
     prepared: std::sync::OnceLock<Texts>,
@@ -554,7 +562,7 @@ impl Cache {
         for e in slots.keys() {
             *wanted.get_mut(*e as usize)? = true;
         }
-        let texts = segment.prepared.get_or_init(|| Texts::of(&segment.texts));
+        let texts = segment.prepared.get_or_init(|| Texts::of_written(&segment.texts));
         // Each entry's rows, by entry number (only the wanted ones filled).
         let found = |range: Option<(usize, usize)>| -> Option<Vec<Vec<Observation>>> {
             let bytes = read()?;
@@ -731,7 +739,7 @@ impl Cache {
             observations_sha256: written.sha256,
             observations_bytes: written.bytes,
             salt_sha256: self.salt_sha256.clone(),
-            texts: numbering.into_inner().texts.into_iter().map(String::from).collect(),
+            texts: serde_json::value::to_raw_value(&numbering.into_inner().texts)?,
             entries: files
                 .iter()
                 .map(|(key, f)| Entry {
