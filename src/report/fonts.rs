@@ -56,7 +56,7 @@ impl Face {
 
 pub struct Fonts {
     /// Regular, bold.
-    pub faces: [Face; 2],
+    pub faces: [Face; SHIPPED],
     /// The font objects every PDF carries, serialised once, numbered from
     /// [`FIRST_FONT_OBJECT`]: see `pdf_objects`.
     pub objects: Vec<Vec<u8>>,
