@@ -75,6 +75,11 @@ pub struct PdfCost {
     pub cpu: Duration,
 }
 
+/// A duration in milliseconds, as `--timings` prints them.
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
 /// CPU time the calling thread has used so far.
 pub fn thread_cpu_time() -> Duration {
     let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
@@ -97,7 +102,6 @@ pub fn on_this_thread<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 /// pages (the weekly reports are all of about one length: one line, no halves); and how
 /// often the fonts were parsed in the process (once).
 fn pdf_lines(pdfs: &[PdfCost], fonts_parsed: (usize, Duration)) -> Vec<String> {
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let pages: usize = pdfs.iter().map(|p| p.pages).sum();
     let cpu: Duration = pdfs.iter().map(|p| p.cpu).sum();
     let mut out = vec![format!(
@@ -192,7 +196,6 @@ impl Timings {
 
     /// The lines printed by `--timings`.
     pub fn lines(&self) -> Vec<String> {
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let mut out = vec![
             format!("read (parallel wall): {:9.1} ms", ms(self.read_wall)),
             format!("  ingest (thread sum): {:8.1} ms", ms(self.per_file[0])),
