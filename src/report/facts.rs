@@ -34,13 +34,23 @@ impl<'a> Index<'a> {
         let mut codes: rustc_hash::FxHashSet<crate::sym::Sym> = Default::default();
         // Compared as symbols, not as texts (a year is half a million rows).
         let province = crate::sym::Sym::new(province);
+        // A period or district like the row before's is in its set already: rows come a
+        // district's groups and doses together, a period's districts together (a year's
+        // half a million rows were as many set insertions).
+        let (mut last_period, mut last_code) = (None, None);
         for r in rows.iter().filter(|r| r.province_code == province) {
-            periods.insert(r.period);
+            if last_period != Some(r.period) {
+                periods.insert(r.period);
+                last_period = Some(r.period);
+            }
             // The first row of a key, as a scan finds it.
             index.rows.entry((r.period, r.district_code.as_deref(), r.group.as_str(), r.dose)).or_insert(r);
             if let Some(code) = r.district_code {
                 index.districts.entry((r.period, r.group.as_str(), r.dose)).or_default().push(r);
-                codes.insert(code);
+                if last_code != Some(code) {
+                    codes.insert(code);
+                    last_code = Some(code);
+                }
             }
         }
         index.periods = periods.into_iter().collect();
