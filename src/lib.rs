@@ -1218,6 +1218,30 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    /// A folder's files come in `Path`'s order (component by component), whatever order
+    /// the file system lists them in: a folder's files at its name's place, before a
+    /// file whose name it begins; lock files, hidden files and other kinds passed over.
+    #[test]
+    fn a_folder_is_listed_in_the_order_of_its_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for folder in ["2022-01-08", "2022-01-01", "a", "a/b", "a-b"] {
+            std::fs::create_dir_all(root.join(folder)).unwrap();
+        }
+        let files = ["2022-01-08/x.csv", "2022-01-01/z.xlsx", "2022-01-01/y.xlsx", "a.csv", "a/b/c.csv", "a/b.csv", "a-b/d.ods", "a-b.csv", "B.xls", "~$lock.xlsx", ".hidden.csv", "notes.pdf"];
+        for f in files {
+            std::fs::write(root.join(f), "x").unwrap();
+        }
+        let listed = collect_inputs(&[root.to_path_buf()]);
+        let mut expected: Vec<PathBuf> = files[..9].iter().map(|f| root.join(f)).collect();
+        expected.sort();
+        assert_eq!(listed, expected);
+        // The first of them as a path's order has it: `a` and its files before `a-b`,
+        // `a-b.csv` and `a.csv`, and upper case before lower.
+        let shown: Vec<String> = listed.iter().map(|p| p.strip_prefix(root).unwrap().to_string_lossy().into_owned()).collect();
+        assert_eq!(shown, ["2022-01-01/y.xlsx", "2022-01-01/z.xlsx", "2022-01-08/x.csv", "B.xls", "a/b/c.csv", "a/b.csv", "a-b/d.ods", "a-b.csv", "a.csv"]);
+    }
+
     /// Work that waits for another pool (as polars' calls do) is not started beyond
     /// the threads there are: each waiting thread would otherwise take up more items.
     #[test]
