@@ -58,15 +58,34 @@ impl From<Stamp> for StampFields {
     }
 }
 
+/// What a run keeps of a file's metadata as it lists the file: its stamp and its
+/// modification time (a year's 26,728 `Metadata` were 168 bytes each, held and copied
+/// through the reading).
+#[derive(Debug, Clone, Copy)]
+pub struct Statted {
+    stamp: Stamp,
+    pub modified: SystemTime,
+}
+
+impl Statted {
+    /// `None` without a modification time.
+    pub fn of(meta: &std::fs::Metadata) -> Option<Statted> {
+        let modified = meta.modified().ok()?;
+        Some(Statted { stamp: Stamp::of(meta, modified), modified })
+    }
+
+    /// The stamp, when the file was modified at least [`SETTLED`] before `now` (a time
+    /// before the stat): else it is too recent (or in the future) to be trusted.
+    pub fn settled(&self, now: SystemTime) -> Option<Stamp> {
+        (now.duration_since(self.modified).ok()? >= SETTLED).then_some(self.stamp)
+    }
+}
+
 impl Stamp {
     /// The stamp of a file's metadata taken at `now`, or `None` when it was modified too
     /// recently (or in the future) to be trusted.
     pub fn settled(meta: &std::fs::Metadata, now: SystemTime) -> Option<Stamp> {
-        let modified = meta.modified().ok()?;
-        if now.duration_since(modified).ok()? < SETTLED {
-            return None;
-        }
-        Some(Stamp::of(meta, modified))
+        Statted::of(meta)?.settled(now)
     }
 
     #[cfg(unix)]

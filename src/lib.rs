@@ -114,8 +114,9 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Vec<PathBuf> {
     list_inputs(paths).into_iter().map(|(path, _)| path).collect()
 }
 
-/// A submission file as listed: its path, and its metadata taken while listing.
-type Listed = (PathBuf, Option<std::fs::Metadata>);
+/// A submission file as listed: its path, and what was taken of its metadata while
+/// listing.
+type Listed = (PathBuf, Option<known_files::Statted>);
 
 /// [`collect_inputs`] with each file's metadata, taken as its folder is listed: relative
 /// to the open folder, a stat walks one name, not the whole path (a year's 26,728 files
@@ -125,7 +126,7 @@ fn list_inputs(paths: &[PathBuf]) -> Vec<Listed> {
     let mut files = Vec::new();
     for p in paths {
         if p.is_file() {
-            files.push((p.clone(), std::fs::metadata(p).ok()));
+            files.push((p.clone(), std::fs::metadata(p).ok().as_ref().and_then(known_files::Statted::of)));
             continue;
         }
         list_folder(p, &mut files);
@@ -159,7 +160,7 @@ fn list_folder(folder: &Path, files: &mut Vec<Listed>) {
         let path = entry.path();
         // Office lock files (~$x.xlsx) and hidden files are not submissions.
         if kind.is_file() && !name.starts_with("~$") && !name.starts_with('.') && ingest::has_known_extension(&path) {
-            files.push((path, entry.metadata().ok()));
+            files.push((path, entry.metadata().ok().as_ref().and_then(known_files::Statted::of)));
         }
     }
 }
@@ -185,19 +186,19 @@ fn submission_paths(plan: &RunPlan) -> Result<Vec<Listed>> {
 }
 
 fn load(path: &Path) -> std::io::Result<SourceFile> {
-    load_with(path, std::fs::metadata(path).ok().as_ref())
+    load_with(path, std::fs::metadata(path).ok().as_ref().and_then(known_files::Statted::of).as_ref())
 }
 
 /// A file's bytes and content hash, with its modification time from `meta` (taken
 /// before reading).
-fn load_with(path: &Path, meta: Option<&std::fs::Metadata>) -> std::io::Result<SourceFile> {
+fn load_with(path: &Path, meta: Option<&known_files::Statted>) -> std::io::Result<SourceFile> {
     let bytes = std::fs::read(path)?;
     Ok(SourceFile { path: path.to_path_buf(), display: path.display().to_string(), sha256: export::sha256_hex(&bytes), bytes, modified: file_time(meta) })
 }
 
 /// A file's modification time, as submissions' times are kept.
-fn file_time(meta: Option<&std::fs::Metadata>) -> Option<chrono::DateTime<chrono::Utc>> {
-    meta.and_then(|m| m.modified().ok()).map(chrono::DateTime::<chrono::Utc>::from)
+fn file_time(meta: Option<&known_files::Statted>) -> Option<chrono::DateTime<chrono::Utc>> {
+    meta.map(|m| chrono::DateTime::<chrono::Utc>::from(m.modified))
 }
 
 /// Ingest, layout and table for one file: never fails, a bad file is a finding.
@@ -238,7 +239,7 @@ struct CacheCounts {
 /// where it could not be had), and a time before any was taken.
 struct Listing<'a> {
     paths: &'a [PathBuf],
-    metas: &'a [Option<std::fs::Metadata>],
+    metas: &'a [Option<known_files::Statted>],
     before: std::time::SystemTime,
 }
 
@@ -247,7 +248,7 @@ struct Listing<'a> {
 /// content hash is the one seen then. Otherwise it is loaded and hashed, and a hit skips
 /// ingest, layout and table (its rows stay in the cache, where [`cache::Stored`] says).
 /// Returns the table, the file time and the cache key.
-fn read_through_cache(path: &Path, statted: Option<(&std::fs::Metadata, std::time::SystemTime)>, plan: &RunPlan, resolver: &Resolver, clock: &timings::StageClock, cache: &cache::Cache, counts: &CacheCounts) -> Read {
+fn read_through_cache(path: &Path, statted: Option<(&known_files::Statted, std::time::SystemTime)>, plan: &RunPlan, resolver: &Resolver, clock: &timings::StageClock, cache: &cache::Cache, counts: &CacheCounts) -> Read {
     use std::sync::atomic::Ordering::Relaxed;
     let started = std::time::Instant::now();
     // As `display` shows it, without a copy when the path is UTF-8 (a year's 26,728 files).
@@ -255,7 +256,7 @@ fn read_through_cache(path: &Path, statted: Option<(&std::fs::Metadata, std::tim
     let meta = statted.map(|(m, _)| m);
     // Settled as of a time before the stat, not after: a file written just before it is
     // then not stamped.
-    let stamp = statted.and_then(|(m, before)| known_files::Stamp::settled(m, before));
+    let stamp = statted.and_then(|(m, before)| m.settled(before));
     if let Some(stamp) = stamp {
         if let Some(found) = cache.known.unchanged(&shown, &stamp) {
             let key = found.key.map_or_else(|| cache.key(found.sha256, &shown), String::from);
@@ -387,7 +388,7 @@ fn run_once(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let listing_began = std::time::SystemTime::now();
     let ((paths, gazetteer), cache) = rayon::join(|| rayon::join(|| submission_paths(plan), gazetteer::embedded), || plan.cache.as_ref().map(|dir| cache::Cache::load(dir, &plan.config_json)));
     let resolver = Resolver { gazetteer, aliases: &plan.aliases };
-    let (paths, metas): (Vec<PathBuf>, Vec<Option<std::fs::Metadata>>) = paths?.into_iter().unzip();
+    let (paths, metas): (Vec<PathBuf>, Vec<Option<known_files::Statted>>) = paths?.into_iter().unzip();
     let listing = Listing { paths: &paths, metas: &metas, before: listing_began };
     // Stage 1–3 per file, in parallel; results keep the sorted input order.
     let clock = timings::StageClock::default();
@@ -398,7 +399,7 @@ fn run_once(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let counts = CacheCounts::default();
     let mut cache = cache;
     let results = read_submissions(&listing, plan, &resolver, &clock, &mut cache, &counts, progress)?;
-    // A year's metadata is 4 MB, no longer needed.
+    // A year's stamps are 2 MB, no longer needed.
     drop(metas);
     let (hits, not_read) = (counts.hits.into_inner(), counts.not_read.into_inner());
     let summary = std::thread::scope(|scope| -> Result<RunSummary> {
