@@ -74,7 +74,7 @@ impl Statted {
         Some(Statted { stamp: Stamp::of(meta, modified), modified })
     }
 
-    /// The stamp, when the file was modified at least [`SETTLED`] before `now` (a time
+    /// The stamp, when the file was modified at least `SETTLED` (2 s) before `now` (a time
     /// before the stat): else it is too recent (or in the future) to be trusted.
     pub fn settled(&self, now: SystemTime) -> Option<Stamp> {
         (now.duration_since(self.modified).ok()? >= SETTLED).then_some(self.stamp)
