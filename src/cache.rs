@@ -880,7 +880,7 @@ mod tests {
         let (_, kept) = cache.to_write(&files.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>());
         cache.write(&files.iter().map(|(k, f)| (k.clone(), f)).collect::<Vec<_>>(), kept).unwrap();
         for (p, (key, _)) in paths.iter().zip(&files) {
-            let stamp = crate::known_files::Stamp::settled(&std::fs::metadata(p).unwrap(), std::time::SystemTime::now()).unwrap();
+            let stamp = crate::known_files::Statted::of(std::fs::metadata(p)).unwrap().settled(std::time::SystemTime::now()).unwrap();
             cache.known.saw(p.display().to_string(), stamp, "sha".into(), key.clone());
         }
         cache.known.save().unwrap();

@@ -68,10 +68,11 @@ pub struct Statted {
 }
 
 impl Statted {
-    /// `None` without a modification time.
-    pub fn of(meta: &std::fs::Metadata) -> Option<Statted> {
+    /// What a stat gave: `None` when it failed or gave no modification time.
+    pub fn of(meta: std::io::Result<std::fs::Metadata>) -> Option<Statted> {
+        let meta = meta.ok()?;
         let modified = meta.modified().ok()?;
-        Some(Statted { stamp: Stamp::of(meta, modified), modified })
+        Some(Statted { stamp: Stamp::of(&meta, modified), modified })
     }
 
     /// The stamp, when the file was modified at least `SETTLED` (2 s) before `now` (a time
@@ -82,12 +83,6 @@ impl Statted {
 }
 
 impl Stamp {
-    /// The stamp of a file's metadata taken at `now`, or `None` when it was modified too
-    /// recently (or in the future) to be trusted.
-    pub fn settled(meta: &std::fs::Metadata, now: SystemTime) -> Option<Stamp> {
-        Statted::of(meta)?.settled(now)
-    }
-
     #[cfg(unix)]
     fn of(meta: &std::fs::Metadata, _modified: SystemTime) -> Stamp {
         use std::os::unix::fs::MetadataExt;
@@ -260,16 +255,16 @@ mod tests {
         let path = dir.path().join("a.csv");
         std::fs::write(&path, "x").unwrap();
         let now = SystemTime::now();
-        assert_eq!(Stamp::settled(&std::fs::metadata(&path).unwrap(), now), None);
+        assert_eq!(Statted::of(std::fs::metadata(&path)).unwrap().settled(now), None);
         let file = std::fs::File::options().write(true).open(&path).unwrap();
         file.set_modified(now - Duration::from_secs(60)).unwrap();
-        let stamp = Stamp::settled(&std::fs::metadata(&path).unwrap(), now).unwrap();
+        let stamp = Statted::of(std::fs::metadata(&path)).unwrap().settled(now).unwrap();
         assert_eq!(stamp.bytes(), 1);
         // Written again (a clock tick later) and its time set back: the change time tells.
         std::thread::sleep(Duration::from_millis(20));
         std::fs::write(&path, "y").unwrap();
         file.set_modified(now - Duration::from_secs(60)).unwrap();
-        let again = Stamp::settled(&std::fs::metadata(&path).unwrap(), SystemTime::now()).unwrap();
+        let again = Statted::of(std::fs::metadata(&path)).unwrap().settled(SystemTime::now()).unwrap();
         assert_ne!(stamp, again);
     }
 

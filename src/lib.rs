@@ -126,7 +126,7 @@ fn list_inputs(paths: &[PathBuf]) -> Vec<Listed> {
     let mut files = Vec::new();
     for p in paths {
         if p.is_file() {
-            files.push((p.clone(), std::fs::metadata(p).ok().as_ref().and_then(known_files::Statted::of)));
+            files.push((p.clone(), known_files::Statted::of(std::fs::metadata(p))));
             continue;
         }
         list_folder(p, &mut files);
@@ -160,7 +160,7 @@ fn list_folder(folder: &Path, files: &mut Vec<Listed>) {
         let path = entry.path();
         // Office lock files (~$x.xlsx) and hidden files are not submissions.
         if kind.is_file() && !name.starts_with("~$") && !name.starts_with('.') && ingest::has_known_extension(&path) {
-            files.push((path, entry.metadata().ok().as_ref().and_then(known_files::Statted::of)));
+            files.push((path, known_files::Statted::of(entry.metadata())));
         }
     }
 }
@@ -186,7 +186,7 @@ fn submission_paths(plan: &RunPlan) -> Result<Vec<Listed>> {
 }
 
 fn load(path: &Path) -> std::io::Result<SourceFile> {
-    load_with(path, std::fs::metadata(path).ok().as_ref().and_then(known_files::Statted::of).as_ref())
+    load_with(path, known_files::Statted::of(std::fs::metadata(path)).as_ref())
 }
 
 /// A file's bytes and content hash, with its modification time from `meta` (taken
