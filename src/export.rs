@@ -825,12 +825,11 @@ pub struct ExportInput<'a> {
     pub config: &'a serde_json::Value,
 }
 
-/// What the report stage hands the export: the PDFs it wrote, and one workbook for
-/// officials per province (`export/sitrep-<province>-<period>.xlsx`), made beside the
-/// reports: its path in the export and its bytes.
+/// What the report stage hands the export: the PDFs it wrote, and the workbooks for
+/// officials it wrote, one per province (`export/sitrep-<province>-<period>.xlsx`).
 pub struct ReportFiles {
     pub reports: Vec<Output>,
-    pub officials: Vec<(String, Vec<u8>)>,
+    pub officials: Vec<Output>,
     /// What rendering each PDF cost, for `--timings`.
     pub costs: Vec<crate::timings::PdfCost>,
 }
@@ -907,7 +906,7 @@ pub fn write_attainment(root: &Path, attained: &crate::attain_cache::Attained, b
 pub fn write(input: &ExportInput, attainment: impl FnOnce() -> Result<AttainmentWritten> + Send, reports: impl FnOnce() -> Result<ReportFiles> + Send) -> Result<(Vec<Output>, Vec<Output>)> {
     let d = input.root.as_path();
     // Each file is made and written on its own (in parallel), listed in this order, the
-    // officials' workbooks last.
+    // officials' workbooks (written by the report stage) last.
     type Make<'a> = Box<dyn Fn(&mut (dyn std::io::Write + Send)) -> Result<()> + Send + Sync + 'a>;
     let mut jobs: Vec<(String, Make)> = vec![
         ("export/findings.csv".into(), Box::new(|w| whole(w, findings_csv(input.findings)))),
@@ -970,7 +969,7 @@ pub fn write(input: &ExportInput, attainment: impl FnOnce() -> Result<Attainment
         let (reports, made) = rayon::join(reports, || jobs.par_iter().map(|(name, make)| write_atomic_with(d, name, make.as_ref())).collect::<Result<Vec<Output>>>());
         let ReportFiles { reports, officials, .. } = reports?;
         let mut made = made?;
-        made.extend(officials.par_iter().map(|(rel, bytes)| write_atomic(d, rel, bytes)).collect::<Result<Vec<Output>>>()?);
+        made.extend(officials);
         made_tx.send((reports.clone(), made.clone())).ok();
         let (attainment_outputs, manifest) = manifest.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the manifest stopped")))?;
         let mut outputs = table_outputs.clone();
