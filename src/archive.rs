@@ -103,7 +103,7 @@ pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::Naiv
     let groups: Vec<Vec<usize>> = by_period.into_values().collect();
     let file_parts = crate::par_map_bounded(&groups, |positions| {
         let records: Vec<&FileOutcome> = positions.iter().map(|i| &read.files[*i]).collect();
-        Ok(FilePart { part: write_part(dir, &records)?, at: runs_of(positions) })
+        Ok(FilePart { part: write_part_bytes(dir, crate::export::inputs_json::compact(&records))?, at: runs_of(positions) })
     })?;
     let targets_part = if read.targets.is_empty() { None } else { Some(write_part(dir, &read.targets)?) };
     let record = RunRecord {
@@ -179,7 +179,12 @@ fn part_names(file_parts: &[FilePart], targets_part: Option<&String>) -> BTreeSe
 /// Writes `records` as a part named by its SHA-256, unless that part is already there
 /// (whole: its size is the bytes'). Returns the name.
 fn write_part(dir: &Path, records: &(impl serde::Serialize + ?Sized)) -> Result<String> {
-    let bytes = serde_json::to_vec(records)?;
+    write_part_bytes(dir, serde_json::to_vec(records)?)
+}
+
+/// [`write_part`] of records as JSON already (the files' records are written by hand,
+/// [`crate::export::inputs_json`]: a year's were 13 MB through serde_json every run).
+fn write_part_bytes(dir: &Path, bytes: Vec<u8>) -> Result<String> {
     let name = crate::export::sha256_hex(&bytes);
     let rel = format!("{PARTS}/{name}.json");
     if !crate::export::still_there(dir, &rel, bytes.len() as u64) {

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 pub mod xlsx;
+pub(crate) mod inputs_json;
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -87,8 +88,9 @@ impl RecordPerLine {
     /// Levels laid out pretty: the top object and the lists or objects it holds.
     const PRETTY: usize = 2;
 
-    fn new() -> RecordPerLine {
-        RecordPerLine { depth: 0, has_value: false }
+    /// For a value written at `depth` (0: the top object; 1: one of its values).
+    fn at(depth: usize) -> RecordPerLine {
+        RecordPerLine { depth, has_value: false }
     }
 
     /// A new line indented to the depth, as serde_json's pretty printer indents.
@@ -152,6 +154,38 @@ impl serde_json::ser::Formatter for RecordPerLine {
     fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
         self.has_value = true;
         Ok(())
+    }
+}
+
+/// The manifest's top object, a field at a time, laid out as [`RecordPerLine`] lays it
+/// out: a field's value written by serde_json at its depth, or by hand after [`TopObject::key`]
+/// (the inputs, [`inputs_json`]).
+struct TopObject<'w> {
+    w: &'w mut dyn std::io::Write,
+    fields: usize,
+}
+
+impl<'w> TopObject<'w> {
+    fn new(w: &'w mut dyn std::io::Write) -> TopObject<'w> {
+        TopObject { w, fields: 0 }
+    }
+
+    /// A field's name on a line of its own, then what its value needs before it.
+    fn key(&mut self, name: &str) -> std::io::Result<()> {
+        self.w.write_all(if self.fields == 0 { b"{\n  \"" } else { b",\n  \"" })?;
+        self.fields += 1;
+        self.w.write_all(name.as_bytes())?;
+        self.w.write_all(b"\": ")
+    }
+
+    fn field(&mut self, name: &str, value: &(impl serde::Serialize + ?Sized)) -> Result<()> {
+        self.key(name)?;
+        value.serialize(&mut serde_json::Serializer::with_formatter(&mut *self.w, RecordPerLine::at(1)))?;
+        Ok(())
+    }
+
+    fn end(self) -> std::io::Result<()> {
+        self.w.write_all(if self.fields == 0 { b"{}" } else { b"\n}" })
     }
 }
 
@@ -945,22 +979,21 @@ pub fn write(input: &ExportInput, attainment: impl FnOnce() -> Result<Attainment
             let attainment = attainment()?;
             let attainment_outputs: Vec<Output> = attainment.partitions.iter().flat_map(|p| [p.parquet.clone(), p.csv.clone()]).chain([attainment.targets.clone()]).collect();
             let manifest = write_atomic_with(d, "export/manifest.json", &|w| {
-                use serde::ser::{SerializeStruct, Serializer as _};
                 let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
-                let mut ser = serde_json::Serializer::with_formatter(&mut w, RecordPerLine::new());
                 // Its keys in alphabetical order.
-                let mut m = (&mut ser).serialize_struct("Manifest", 9)?;
-                m.serialize_field("attainment_partitions", &attainment.partitions)?;
-                m.serialize_field("configuration", input.config)?;
-                m.serialize_field("csv_formula_neutralisation", CSV_FORMULA_NEUTRALISATION)?;
-                m.serialize_field("inputs", input.inputs)?;
-                m.serialize_field("observation_partitions", partitions)?;
+                let mut m = TopObject::new(&mut w);
+                m.field("attainment_partitions", &attainment.partitions)?;
+                m.field("configuration", input.config)?;
+                m.field("csv_formula_neutralisation", CSV_FORMULA_NEUTRALISATION)?;
+                m.key("inputs")?;
+                inputs_json::write(m.w, input.inputs)?;
+                m.field("observation_partitions", partitions)?;
                 let (reports, made) = made_rx.recv().context("the export's files were not all written")?;
                 let all_outputs: Vec<&Output> = reports.iter().chain(table_outputs).chain(&attainment_outputs).chain(&made).collect();
-                m.serialize_field("outputs", &all_outputs)?;
-                m.serialize_field("sitrep_version", env!("CARGO_PKG_VERSION"))?;
-                m.serialize_field("targets", &input.targets_input)?;
-                m.serialize_field("totals", totals)?;
+                m.field("outputs", &all_outputs)?;
+                m.field("sitrep_version", env!("CARGO_PKG_VERSION"))?;
+                m.field("targets", &input.targets_input)?;
+                m.field("totals", totals)?;
                 m.end()?;
                 Ok(std::io::Write::flush(&mut w)?)
             })?;
@@ -986,13 +1019,32 @@ mod tests {
     use crate::layout::vocab::Group;
     use crate::table::{Observation, Observations};
 
+    /// The manifest's top object written a field at a time gives the bytes of the whole
+    /// serialized at once, whatever its values (lists empty or not, objects, texts, null).
+    #[test]
+    fn the_top_object_a_field_at_a_time_is_laid_out_as_the_whole() {
+        let value = serde_json::json!({"a_list": [{"path": "a.csv", "n": [1, 2]}, {"path": "b\"c"}], "b_empty": [], "c_object": {"files": 2, "inner": {"x": []}}, "d_text": "v1", "e_none": null, "f_number": 7});
+        let mut whole = Vec::new();
+        serde::Serialize::serialize(&value, &mut serde_json::Serializer::with_formatter(&mut whole, RecordPerLine::at(0))).unwrap();
+        let mut by_field = Vec::new();
+        let mut m = TopObject::new(&mut by_field);
+        for (name, v) in value.as_object().unwrap() {
+            m.field(name, v).unwrap();
+        }
+        m.end().unwrap();
+        assert_eq!(String::from_utf8(by_field).unwrap(), String::from_utf8(whole).unwrap());
+        let mut empty = Vec::new();
+        TopObject::new(&mut empty).end().unwrap();
+        assert_eq!(empty, serde_json::to_vec(&serde_json::json!({})).unwrap());
+    }
+
     /// The manifest's layout: its keys and their lists' items a line each, records on
     /// one line, and the same value as pretty JSON when read back.
     #[test]
     fn the_manifest_is_laid_out_a_record_per_line() {
         let value = serde_json::json!({"inputs": [{"path": "a.csv", "checks": {"skip": [], "n": 1}}, {"path": "b.csv"}], "none": [], "totals": {"files": 2}, "version": "1"});
         let mut bytes = Vec::new();
-        serde::Serialize::serialize(&value, &mut serde_json::Serializer::with_formatter(&mut bytes, RecordPerLine::new())).unwrap();
+        serde::Serialize::serialize(&value, &mut serde_json::Serializer::with_formatter(&mut bytes, RecordPerLine::at(0))).unwrap();
         let text = String::from_utf8(bytes).unwrap();
         let expected = "{\n  \"inputs\": [\n    {\"checks\":{\"n\":1,\"skip\":[]},\"path\":\"a.csv\"},\n    {\"path\":\"b.csv\"}\n  ],\n  \"none\": [],\n  \"totals\": {\n    \"files\": 2\n  },\n  \"version\": \"1\"\n}";
         assert_eq!(text, expected);
