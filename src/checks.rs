@@ -134,16 +134,36 @@ fn series_of<'a>(
 ) -> Vec<([u32; 5], Series<'a>)> {
     // Each place's figures in input order, then sorted by period (stable: figures of one
     // place and period stay in input order, so the first read stays first and the order
-    // is the same every run). Lists mostly come in period order.
-    let mut places: rustc_hash::FxHashMap<Place, Vec<&Observation>> = Default::default();
+    // is the same every run). Lists mostly come in period order. The places are numbered
+    // as first seen and the figures laid out place after place in one list (a list grown
+    // per place was a district's hundreds of small lists, each copied as it grew).
+    let mut numbers: rustc_hash::FxHashMap<Place, u32> = Default::default();
+    let mut numbered: Vec<(u32, &Observation)> = Vec::new();
     for o in list.into_iter().filter(|o| keep(o)) {
-        places.entry(place(o)).or_default().push(o);
+        let next = numbers.len() as u32;
+        numbered.push((*numbers.entry(place(o)).or_insert(next), o));
     }
-    let mut out: Vec<([u32; 5], Series)> = Vec::with_capacity(places.len());
-    for (_, mut figures) in places {
+    let Some(&(_, filler)) = numbered.first() else { return Vec::new() };
+    // Where each place's figures begin in the list, and the list.
+    let mut starts = vec![0usize; numbers.len() + 1];
+    for (n, _) in &numbered {
+        starts[*n as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut figures: Vec<&Observation> = vec![filler; numbered.len()];
+    let mut next = starts.clone();
+    for (n, o) in numbered {
+        figures[next[n as usize]] = o;
+        next[n as usize] += 1;
+    }
+    let mut out: Vec<([u32; 5], Series)> = Vec::with_capacity(numbers.len());
+    for bounds in starts.windows(2) {
+        let figures = &mut figures[bounds[0]..bounds[1]];
         figures.sort_by_key(|o| o.period);
-        let mut series: Series = Vec::new();
-        for &o in &figures {
+        let mut series: Series = Vec::with_capacity(figures.len());
+        for &o in figures.iter() {
             match series.last_mut() {
                 Some(last) if last.0 == o.period => last.1 += o.vaccinated,
                 _ => series.push((o.period, o.vaccinated, o)),
@@ -666,6 +686,29 @@ mod tests {
         assert_eq!(codes.into_iter().collect::<Vec<_>>(), ["booster_above_dose2", "count_went_down", "dose2_above_dose1", "unusual_jump"]);
         let said = |f: &[Finding]| f.iter().map(|f| format!("{} {} {:?} {}", f.code, f.source, f.cell, f.message)).collect::<Vec<_>>();
         assert_eq!(said(&run(&o, &[], &[], period, &rules)), said(&each));
+    }
+
+    /// Figures grouped by place, whatever order they come in: each place's by period, a
+    /// period's figures summed and located at the first read of them, places in key order.
+    #[test]
+    fn figures_are_grouped_by_place_in_period_order() {
+        let mut o = Vec::new();
+        for (i, (day, area, dose, n)) in [(15, "a", 1, 30), (1, "b", 1, 5), (8, "a", 1, 20), (1, "a", 1, 10), (8, "a", 1, 2), (1, "a", 2, 4), (15, "b", 1, 7), (22, "a", 1, 99)].into_iter().enumerate() {
+            o.push(obs(day, &format!("15.01.0{area}"), dose, n, &format!("C{i}")));
+        }
+        let keep = |x: &Observation| x.period <= d(15);
+        let keys = Keys::new(&o);
+        let got: Vec<(Option<String>, u8, Vec<(u32, i64, &str)>)> = series_of(&o, keep, place_ids, |x| keys.place(x))
+            .into_iter()
+            .map(|(_, s)| (s[0].2.area_code.map(|a| a.to_string()), s[0].2.dose, s.iter().map(|(p, n, x)| (chrono::Datelike::day(p), *n, x.cell.as_str())).collect()))
+            .collect();
+        let want: Vec<(Option<String>, u8, Vec<(u32, i64, &str)>)> = vec![
+            (Some("15.01.0a".into()), 1, vec![(1, 10, "C3"), (8, 22, "C2"), (15, 30, "C0")]),
+            (Some("15.01.0a".into()), 2, vec![(1, 4, "C5")]),
+            (Some("15.01.0b".into()), 1, vec![(1, 5, "C1"), (15, 7, "C6")]),
+        ];
+        assert_eq!(got, want);
+        assert!(series_of(&o, |_| false, place_ids, |x| keys.place(x)).is_empty());
     }
 
     #[test]
