@@ -698,11 +698,13 @@ mod tests {
         }
         let keep = |x: &Observation| x.period <= d(15);
         let keys = Keys::new(&o);
-        let got: Vec<(Option<String>, u8, Vec<(u32, i64, &str)>)> = series_of(&o, keep, place_ids, |x| keys.place(x))
+        // Each place's area and dose, and its series as (day, count, cell).
+        type Grouped<'a> = Vec<(Option<String>, u8, Vec<(u32, i64, &'a str)>)>;
+        let got: Grouped = series_of(&o, keep, place_ids, |x| keys.place(x))
             .into_iter()
             .map(|(_, s)| (s[0].2.area_code.map(|a| a.to_string()), s[0].2.dose, s.iter().map(|(p, n, x)| (chrono::Datelike::day(p), *n, x.cell.as_str())).collect()))
             .collect();
-        let want: Vec<(Option<String>, u8, Vec<(u32, i64, &str)>)> = vec![
+        let want: Grouped = vec![
             (Some("15.01.0a".into()), 1, vec![(1, 10, "C3"), (8, 22, "C2"), (15, 30, "C0")]),
             (Some("15.01.0a".into()), 2, vec![(1, 4, "C5")]),
             (Some("15.01.0b".into()), 1, vec![(1, 5, "C1"), (15, 7, "C6")]),
