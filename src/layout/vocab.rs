@@ -83,38 +83,38 @@ pub struct Vocabulary {
     pub target: Vec<String>,
     pub totals: Vec<String>,
     pub notes: Vec<String>,
-    /// Labels already classified (see [`Classified`]).
-    pub classified: Classified,
+    /// Labels already classified: each label's roles, by sheet context.
+    pub classified: Memo<Vec<(bool, SheetContext, Role)>>,
+    /// Cell texts already told header words or not ([`crate::layout::header`]).
+    pub header_words: Memo<bool>,
 }
 
-/// The roles of labels already classified, so that a label is matched against the
+/// What was found of labels already seen, so that a label is matched against the
 /// phrases once per run: a national folder repeats the same headers (and sub-district
 /// names) in every file of every week, and matching was a tenth of reading a year.
 /// Emptied when the phrases change; holds at most 65,536 labels.
 /// In shards by the label's hash, so that many reading threads rarely wait for one another.
-#[derive(Default)]
-pub struct Classified([std::sync::Mutex<Shard>; crate::sym::SHARDS]);
+pub struct Memo<V>([std::sync::Mutex<rustc_hash::FxHashMap<Box<str>, V>>; crate::sym::SHARDS]);
 
-/// A shard of [`Classified`]: each label's roles, by sheet context.
-type Shard = rustc_hash::FxHashMap<Box<str>, Vec<(bool, SheetContext, Role)>>;
-
-impl Classified {
+impl<V: Default> Memo<V> {
     /// Labels kept per shard.
     const MOST: usize = (1 << 16) / crate::sym::SHARDS;
 
-    fn shard(&self, label: &str) -> std::sync::MutexGuard<'_, Shard> {
+    fn shard(&self, label: &str) -> std::sync::MutexGuard<'_, rustc_hash::FxHashMap<Box<str>, V>> {
         // Nothing panics while a shard is locked, so a poisoned one is still consistent.
         self.0[crate::sym::shard_of(label)].lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn get(&self, label: &str, targets_file: bool, ctx: SheetContext) -> Option<Role> {
-        self.shard(label).get(label)?.iter().find(|(t, c, _)| *t == targets_file && *c == ctx).map(|(_, _, r)| *r)
+    /// What `read` finds in the label's memory, if it is remembered.
+    pub fn get<R>(&self, label: &str, read: impl FnOnce(&V) -> Option<R>) -> Option<R> {
+        self.shard(label).get(label).and_then(read)
     }
 
-    fn put(&self, label: &str, targets_file: bool, ctx: SheetContext, role: Role) {
+    /// Changes the label's memory (made empty if new) by `write`, while there is room.
+    pub fn put(&self, label: &str, write: impl FnOnce(&mut V)) {
         let mut known = self.shard(label);
         if known.len() < Self::MOST || known.contains_key(label) {
-            known.entry(label.into()).or_default().push((targets_file, ctx, role));
+            write(known.entry(label.into()).or_default());
         }
     }
 
@@ -125,16 +125,22 @@ impl Classified {
     }
 }
 
-/// A copy starts empty (it may be given other phrases).
-impl Clone for Classified {
-    fn clone(&self) -> Self {
-        Classified::default()
+impl<V> Default for Memo<V> {
+    fn default() -> Self {
+        Memo(std::array::from_fn(|_| Default::default()))
     }
 }
 
-impl std::fmt::Debug for Classified {
+/// A copy starts empty (it may be given other phrases).
+impl<V> Clone for Memo<V> {
+    fn clone(&self) -> Self {
+        Memo::default()
+    }
+}
+
+impl<V> std::fmt::Debug for Memo<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Classified")
+        f.write_str("Memo")
     }
 }
 
@@ -214,7 +220,8 @@ impl Default for Vocabulary {
             target: own(&["sasaran", "target", "populasi", "jumlah penduduk", "peserta vaksinasi", "jumlah peserta", "population", "headcount", "jumlah pegawai"]),
             totals: own(&["jumlah", "total", "grand total", "sub total", "subtotal", "jumlah total", "total keseluruhan", "jumlah kab", "jumlah kabupaten", "jumlah kota", "jumlah provinsi", "total provinsi"]),
             notes: own(&["sumber", "catatan", "keterangan", "ket", "note", "notes", "source", "dicetak", "diolah"]),
-            classified: Classified::default(),
+            classified: Memo::default(),
+            header_words: Memo::default(),
         }
     }
 }
@@ -314,11 +321,11 @@ impl Vocabulary {
     /// As [`classify`](Self::classify), with the group or dose the sheet name or title
     /// gives for columns that name only one of them (one sheet per dose or per group).
     pub fn classify_in(&self, label: &str, targets_file: bool, ctx: SheetContext) -> Role {
-        if let Some(role) = self.classified.get(label, targets_file, ctx) {
+        if let Some(role) = self.classified.get(label, |seen| seen.iter().find(|(t, c, _)| *t == targets_file && *c == ctx).map(|(_, _, r)| *r)) {
             return role;
         }
         let role = self.match_phrases(label, targets_file, ctx);
-        self.classified.put(label, targets_file, ctx, role);
+        self.classified.put(label, |seen| seen.push((targets_file, ctx, role)));
         role
     }
 
@@ -357,6 +364,7 @@ impl Vocabulary {
     /// Adds words from the configuration: `group` phrases and `dose` phrases.
     pub fn extend(&mut self, groups: &[(String, Group)], doses: &[(String, u8)]) {
         self.classified.clear();
+        self.header_words.clear();
         // User words go first so they win over the built-in ones.
         let mut g: Vec<(String, Group)> = groups.iter().map(|(p, g)| (normalise(p), *g)).collect();
         g.extend(std::mem::take(&mut self.groups));
