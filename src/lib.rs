@@ -1065,15 +1065,14 @@ fn attain_report_export(
                 // A province's rows come together, period after period: each province's
                 // list is made at its size and looked up once per run of its rows (grown
                 // and looked up row by row, a year's 160,000 took 14 ms on one core; 5 now).
+                let runs: Vec<(crate::sym::Sym, usize)> = rows.chunk_by(|a, b| a.province_code == b.province_code).map(|run| (run[0].province_code, run.len())).collect();
                 let mut sizes: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-                for run in rows.chunk_by(|a, b| a.province_code == b.province_code) {
-                    *sizes.entry(run[0].province_code.as_str()).or_default() += run.len();
+                for (province, length) in &runs {
+                    *sizes.entry(province.as_str()).or_default() += length;
                 }
                 let mut rows_of: std::collections::BTreeMap<&str, Vec<report::AttainRow>> = provinces.iter().map(|p| (p.as_str(), Vec::with_capacity(sizes.get(p.as_str()).copied().unwrap_or(0)))).collect();
                 let mut rest = rows.into_iter();
-                while let Some(first) = rest.as_slice().first() {
-                    let province = first.province_code;
-                    let length = rest.as_slice().iter().take_while(|r| r.province_code == province).count();
+                for (province, length) in runs {
                     let run = rest.by_ref().take(length);
                     match rows_of.get_mut(province.as_str()) {
                         Some(list) => list.extend(run),
