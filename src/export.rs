@@ -19,7 +19,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// An output written so far: where, and its hash for the manifest.
+/// An output written so far: where, and its hash for the manifest (empty for the
+/// manifest itself).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Output {
     pub path: String,
@@ -37,13 +38,24 @@ pub fn write_atomic(root: &Path, rel: &str, bytes: &[u8]) -> Result<Output> {
 /// [`write_atomic`] for an output written piece by piece (the large tables are streamed
 /// to their file rather than built in memory first); hashed as it is written.
 pub fn write_atomic_with(root: &Path, rel: &str, write: &dyn Fn(&mut (dyn std::io::Write + Send)) -> Result<()>) -> Result<Output> {
+    write_atomic_hashed(root, rel, Some(Sha256::new()), write)
+}
+
+/// [`write_atomic_with`] for the one output no other lists by its hash, the manifest
+/// (a year's is 14 MB: hashing it was 10 ms of every weekly run's CPU). Its `sha256` is
+/// empty.
+fn write_atomic_unlisted(root: &Path, rel: &str, write: &dyn Fn(&mut (dyn std::io::Write + Send)) -> Result<()>) -> Result<Output> {
+    write_atomic_hashed(root, rel, None, write)
+}
+
+fn write_atomic_hashed(root: &Path, rel: &str, hash: Option<Sha256>, write: &dyn Fn(&mut (dyn std::io::Write + Send)) -> Result<()>) -> Result<Output> {
     let path = &root.join(rel);
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
     // No fsync: the rename already protects against a killed run, and syncing every
     // PDF of a national run costs seconds on slow disks.
-    let mut out = Hashing { inner: std::io::BufWriter::with_capacity(1 << 16, WriteBehind::new(tmp)), hash: Sha256::new(), bytes: 0 };
+    let mut out = Hashing { inner: std::io::BufWriter::with_capacity(1 << 16, WriteBehind::new(tmp)), hash, bytes: 0 };
     write(&mut out)?;
     let Hashing { inner, hash, bytes } = out;
     let tmp = inner.into_inner().map_err(|e| e.into_error())?.into_inner();
@@ -54,7 +66,7 @@ pub fn write_atomic_with(root: &Path, rel: &str, write: &dyn Fn(&mut (dyn std::i
         use std::os::unix::fs::PermissionsExt;
         file.set_permissions(std::fs::Permissions::from_mode(0o644)).ok();
     }
-    Ok(Output { path: rel.to_string(), sha256: hex::encode(hash.finalize()), bytes })
+    Ok(Output { path: rel.to_string(), sha256: hash.map(|h| hex::encode(h.finalize())).unwrap_or_default(), bytes })
 }
 
 /// [`write_atomic`] of a value as JSON (pretty when `pretty`), streamed to the file: a
@@ -192,14 +204,17 @@ impl<'w> TopObject<'w> {
 /// A writer that hashes and counts what passes through it.
 struct Hashing<W: std::io::Write> {
     inner: W,
-    hash: Sha256,
+    /// None: counted, not hashed ([`write_atomic_unlisted`]).
+    hash: Option<Sha256>,
     bytes: u64,
 }
 
 impl<W: std::io::Write> std::io::Write for Hashing<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.hash.update(&buf[..n]);
+        if let Some(h) = &mut self.hash {
+            h.update(&buf[..n]);
+        }
         self.bytes += n as u64;
         Ok(n)
     }
@@ -978,7 +993,7 @@ pub fn write(input: &ExportInput, attainment: impl FnOnce() -> Result<Attainment
         let manifest = scope.spawn(move || -> Result<(Vec<Output>, Output)> {
             let attainment = attainment()?;
             let attainment_outputs: Vec<Output> = attainment.partitions.iter().flat_map(|p| [p.parquet.clone(), p.csv.clone()]).chain([attainment.targets.clone()]).collect();
-            let manifest = write_atomic_with(d, "export/manifest.json", &|w| {
+            let manifest = write_atomic_unlisted(d, "export/manifest.json", &|w| {
                 let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
                 // Its keys in alphabetical order.
                 let mut m = TopObject::new(&mut w);
