@@ -8,13 +8,15 @@
 //! The files' records and the targets, which a year's runs would otherwise repeat in
 //! every record (26,000 files: 13 MB a run), are kept once in `DIR/_runs/parts/`, each
 //! part named by the SHA-256 of its bytes: a weekly run writes its new week's part and
-//! names the others. A part no record names goes when a week's record is replaced.
+//! names the others, found by a digest of their records in the latest run record (not
+//! written out and hashed again). A part no record names goes when a week's record is
+//! replaced.
 //!
 //! A period written again loses the partitions of provinces with no rows in it now (a
 //! file sent to the wrong province's folder and withdrawn): the archive holds what the
 //! run's canonical table holds, period by period.
 
-use crate::export::{write_atomic, write_atomic_with, FromRows, Period, Periods};
+use crate::export::{inputs_json, write_atomic, write_atomic_with, FromRows, Period, Periods};
 use crate::findings::Finding;
 use crate::sym::Sym;
 use crate::table::{self, FileOutcome, Observation, ReportedStatus, Target};
@@ -59,6 +61,13 @@ struct FilePart {
     part: String,
     /// Runs of positions, `[first, count]`: one for a folder per week.
     at: Vec<(usize, usize)>,
+    /// The digest of its records ([`inputs_json::digest`]) and the part's size: a later
+    /// run whose records of the period are the same names the part by them, without
+    /// writing the records out and hashing them again. None from older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    records: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bytes: Option<u64>,
 }
 
 const PARTS: &str = "_runs/parts";
@@ -101,9 +110,21 @@ pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::Naiv
         by_period.entry(f.period.as_deref()).or_default().push(i);
     }
     let groups: Vec<Vec<usize>> = by_period.into_values().collect();
+    // The parts the latest run record names, by their records' digests: a weekly run's
+    // earlier weeks are most often as that run had them.
+    let written_before = parts_by_records(dir);
     let file_parts = crate::par_map_bounded(&groups, |positions| {
         let records: Vec<&FileOutcome> = positions.iter().map(|i| &read.files[*i]).collect();
-        Ok(FilePart { part: write_part_bytes(dir, crate::export::inputs_json::compact(&records))?, at: runs_of(positions) })
+        let digest = inputs_json::digest(&records);
+        let (part, bytes) = match written_before.get(&digest) {
+            Some((part, bytes)) if crate::export::still_there(dir, &part_file(part), *bytes) => (part.clone(), *bytes),
+            _ => {
+                let json = inputs_json::compact(&records);
+                let bytes = json.len() as u64;
+                (write_part_bytes(dir, json)?, bytes)
+            }
+        };
+        Ok(FilePart { part, at: runs_of(positions), records: Some(digest), bytes: Some(bytes) })
     })?;
     let targets_part = if read.targets.is_empty() { None } else { Some(write_part(dir, &read.targets)?) };
     let record = RunRecord {
@@ -158,17 +179,41 @@ fn remove_parts_unnamed(dir: &Path, record: &Path, mut named: BTreeSet<String>, 
     Ok(())
 }
 
+/// What a run record names, read without the rest of it.
+#[derive(serde::Deserialize)]
+struct Named {
+    #[serde(default)]
+    file_parts: Vec<FilePart>,
+    #[serde(default)]
+    targets_part: Option<String>,
+}
+
+fn named_in(record: &Path) -> Option<Named> {
+    std::fs::read(record).ok().and_then(|b| serde_json::from_slice::<Named>(&b).ok())
+}
+
 /// The parts a run record names (none when it cannot be read, or holds its records itself).
 fn parts_named(record: &Path) -> BTreeSet<String> {
-    #[derive(serde::Deserialize)]
-    struct Named {
-        #[serde(default)]
-        file_parts: Vec<FilePart>,
-        #[serde(default)]
-        targets_part: Option<String>,
-    }
-    let Some(named) = std::fs::read(record).ok().and_then(|b| serde_json::from_slice::<Named>(&b).ok()) else { return BTreeSet::new() };
+    let Some(named) = named_in(record) else { return BTreeSet::new() };
     part_names(&named.file_parts, named.targets_part.as_ref())
+}
+
+/// The files' parts the latest run record in `dir` names, by the digest of their
+/// records, with their sizes (none without a record, or from older versions).
+fn parts_by_records(dir: &Path) -> std::collections::HashMap<String, (String, u64)> {
+    let latest = std::fs::read_dir(dir.join("_runs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".json")).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()))
+        .max();
+    let Some(named) = latest.and_then(|d| named_in(&dir.join(format!("_runs/{d}.json")))) else { return Default::default() };
+    named.file_parts.into_iter().filter_map(|p| Some((p.records?, (p.part, p.bytes?)))).collect()
+}
+
+/// A part's file under the archive.
+fn part_file(name: &str) -> String {
+    format!("{PARTS}/{name}.json")
 }
 
 /// The names of a record's parts: its files' and its targets'.
@@ -186,7 +231,7 @@ fn write_part(dir: &Path, records: &(impl serde::Serialize + ?Sized)) -> Result<
 /// [`crate::export::inputs_json`]: a year's were 13 MB through serde_json every run).
 fn write_part_bytes(dir: &Path, bytes: Vec<u8>) -> Result<String> {
     let name = crate::export::sha256_hex(&bytes);
-    let rel = format!("{PARTS}/{name}.json");
+    let rel = part_file(&name);
     if !crate::export::still_there(dir, &rel, bytes.len() as u64) {
         write_atomic(dir, &rel, &bytes)?;
     }
@@ -196,7 +241,7 @@ fn write_part_bytes(dir: &Path, bytes: Vec<u8>) -> Result<String> {
 /// A part's records, checked against its name (a part changed by hand would re-render
 /// other figures than the run's).
 fn read_part<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<Vec<T>> {
-    let path = dir.join(PARTS).join(format!("{name}.json"));
+    let path = dir.join(part_file(name));
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}, a part of the archive's run records", path.display()))?;
     if crate::export::sha256_hex(&bytes) != name {
         bail!("{} was changed after sitrep wrote it (its SHA-256 is no longer its name): the runs that name it cannot be re-rendered from it", path.display());
@@ -567,6 +612,43 @@ mod tests {
         let (back, unread) = read(dir.path(), day(8)).unwrap();
         assert!(unread.is_none());
         assert_eq!(back.observations.len(), 4);
+    }
+
+    /// A run whose records of a period are those of the latest run record names that
+    /// run's part (the SHA-256 of the records as written) and leaves its file as it is;
+    /// a period with a record changed gets a part of its own, and a part gone is written
+    /// again.
+    #[test]
+    fn a_periods_part_written_before_is_found_by_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<FileOutcome> = ["2022-01-01", "2022-01-08"].iter().enumerate().map(|(i, p)| FileOutcome { path: format!("{i}.xlsx"), period: Some(p.to_string()), ..Default::default() }).collect();
+        let day = |d: u32| NaiveDate::from_ymd_opt(2022, 1, d).unwrap();
+        let parts_of = |date: NaiveDate| run_record(dir.path(), date).unwrap().file_parts.into_iter().map(|p| p.part).collect::<Vec<_>>();
+        let named_as_written = |files: &[FileOutcome]| files.iter().map(|f| crate::export::sha256_hex(&inputs_json::compact(&[f]))).collect::<Vec<_>>();
+        let inode = |part: &str| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(dir.path().join(part_file(part))).unwrap());
+        write_record(dir.path(), &Consolidated { files: files.clone(), ..Default::default() }, Some(day(8))).unwrap();
+        let first = parts_of(day(8));
+        assert_eq!(first, named_as_written(&files));
+        let inodes: Vec<u64> = first.iter().map(|p| inode(p)).collect();
+
+        // The next week: the two periods as they were, and a new one.
+        let mut next = files.clone();
+        next.push(FileOutcome { path: "2.xlsx".into(), period: Some("2022-01-15".into()), ..Default::default() });
+        write_record(dir.path(), &Consolidated { files: next.clone(), ..Default::default() }, Some(day(15))).unwrap();
+        assert_eq!(parts_of(day(15)), named_as_written(&next));
+        assert_eq!(first.iter().map(|p| inode(p)).collect::<Vec<_>>(), inodes, "the parts written before are left as they are");
+
+        // A file of 8 January received again (a new time): its period's part is its own.
+        next[1].received = chrono::DateTime::from_timestamp(1_642_204_800, 0);
+        // And the part of 1 January gone (removed by hand).
+        std::fs::remove_file(dir.path().join(part_file(&first[0]))).unwrap();
+        write_record(dir.path(), &Consolidated { files: next.clone(), ..Default::default() }, Some(day(15))).unwrap();
+        let again = parts_of(day(15));
+        assert_eq!(again, named_as_written(&next));
+        assert_ne!(again[1], first[1]);
+        assert!(dir.path().join(part_file(&first[0])).exists(), "the part gone is written again");
+        let (back, _) = files_and_targets(dir.path(), &run_record(dir.path(), day(15)).unwrap()).unwrap();
+        assert_eq!(back[1].received, next[1].received);
     }
 
     /// Files of interleaved periods (a flat folder sorted by district) come back in the
