@@ -311,7 +311,7 @@ mod tests {
             |o| o.title.clear(),
             |o| o.received = None,
             |o| o.received = o.received.map(|t| t + chrono::Duration::seconds(1)),
-            |o| o.received_from.push_str("x"),
+            |o| o.received_from.push('x'),
             // "xlsx" + "wide" against "xls" + "xwide".
             |o| (o.how, o.layout) = ("xls".into(), "xwide".into()),
         ];
