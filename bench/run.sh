@@ -7,7 +7,8 @@
 # bench/latest.md; bench/results.md keeps the hand-written comparisons between versions.
 # Each timed run is repeated RUNS times (3 unless set): a 2-core machine's times for the
 # same run vary by a tenth or more, so the median run's stages are shown, with every
-# run's wall time, CPU time and peak memory.
+# run's wall time, CPU time and peak memory. The weekly run, half a second whose changes
+# are a few hundredths, is repeated WEEKLY_RUNS times (7 unless set).
 # Needs python3 with xlwt (pip install xlwt) for the generator and GNU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,7 @@ FLOOR="$TARGET/release/examples/calamine_floor"
 [ -d "$DATA/year" ] || python3 bench/make_national.py "$DATA/year" "$WEEKS_LONG"
 out=bench/latest.md
 RUNS="${RUNS:-3}"
+WEEKLY_RUNS="${WEEKLY_RUNS:-7}"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 # timed PREPARE CMD...: runs `eval PREPARE` then CMD --timings, RUNS times; prints the
@@ -93,10 +95,10 @@ timed() {
   echo "## weekly run over the year's folder (week $last new, the others cached; with --archive)"
   echo
   echo '```'
-  timed before_last_week "$BIN" run "$W/submissions" --targets "$DATA/year/sasaran.csv" --out "$W/out" --archive "$W/arsip" --quiet
+  RUNS=$WEEKLY_RUNS timed before_last_week "$BIN" run "$W/submissions" --targets "$DATA/year/sasaran.csv" --out "$W/out" --archive "$W/arsip" --quiet
   echo
   echo "# the same, listing what changed since the last run (--previous: its own output)"
-  timed before_last_week "$BIN" run "$W/submissions" --targets "$DATA/year/sasaran.csv" --out "$W/out" --archive "$W/arsip" --previous "$W/out" --quiet
+  RUNS=$WEEKLY_RUNS timed before_last_week "$BIN" run "$W/submissions" --targets "$DATA/year/sasaran.csv" --out "$W/out" --archive "$W/arsip" --previous "$W/out" --quiet
   # A report on an earlier week (a rakor asks for last quarter's): every week is checked
   # again, from the cache, as the checks kept are the latest week's.
   earlier=$(echo "$weeks" | sed -n 22p)
