@@ -45,6 +45,13 @@ timed() {
   for i in $(seq "$RUNS"); do
     echo "run $i of $RUNS: $(cat "$scratch/time$i")$([ "$i" = "$median" ] && echo "  (median: its stages above)")"
   done
+  # With FLOOR_S (the floor's wall time, for runs reading every file): each run's ingest
+  # against it, its thread time spread over the cores (the target: within 2×).
+  if [ -n "${FLOOR_S:-}" ]; then
+    echo "ingest against the floor (thread time / $(nproc) cores / $FLOOR_S s): $(for i in $(seq "$RUNS"); do
+      awk -v floor="$FLOOR_S" -v cores="$(nproc)" '/ingest \(thread sum\)/ {printf "%.2f× ", $4 / 1000 / cores / floor}' "$scratch/run$i"
+    done)"
+  fi
 }
 {
   echo "# sitrep benchmark"
@@ -59,9 +66,11 @@ timed() {
     # The files read once first, so that the floor and sitrep both find them in the page
     # cache (the floor ran first on a cold cache and took 0.05–0.5 s for the same week).
     find "$DATA/$set/submissions" -type f -exec cat {} + > /dev/null
-    "$FLOOR" "$DATA/$set/submissions"
+    floor=$("$FLOOR" "$DATA/$set/submissions")
+    echo "$floor"
+    floor_s=$(echo "$floor" | sed -E 's/.*, ([0-9.]+) s wall.*/\1/')
     echo "# first run (no cache)"
-    timed "rm -rf '$DATA/$set/out'" "$BIN" run "$DATA/$set/submissions" --targets "$DATA/$set/sasaran.csv" --out "$DATA/$set/out" --quiet
+    FLOOR_S=$floor_s timed "rm -rf '$DATA/$set/out'" "$BIN" run "$DATA/$set/submissions" --targets "$DATA/$set/sasaran.csv" --out "$DATA/$set/out" --quiet
     echo
     echo "# the same run again: every file from the incremental cache"
     timed ":" "$BIN" run "$DATA/$set/submissions" --targets "$DATA/$set/sasaran.csv" --out "$DATA/$set/out" --quiet
@@ -70,7 +79,7 @@ timed() {
       # compare like with like.
       echo
       echo "# the first run again, with --archive (as the weekly run below)"
-      timed "rm -rf '$DATA/$set/out' '$scratch/arsip'" "$BIN" run "$DATA/$set/submissions" --targets "$DATA/$set/sasaran.csv" --out "$DATA/$set/out" --archive "$scratch/arsip" --quiet
+      FLOOR_S=$floor_s timed "rm -rf '$DATA/$set/out' '$scratch/arsip'" "$BIN" run "$DATA/$set/submissions" --targets "$DATA/$set/sasaran.csv" --out "$DATA/$set/out" --archive "$scratch/arsip" --quiet
     fi
     echo '```'
   done
