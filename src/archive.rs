@@ -201,14 +201,14 @@ fn parts_named(record: &Path) -> BTreeSet<String> {
 /// The files' parts the latest run record in `dir` names, by the digest of their
 /// records, with their sizes (none without a record, or from older versions).
 fn parts_by_records(dir: &Path) -> std::collections::HashMap<String, (String, u64)> {
-    let latest = std::fs::read_dir(dir.join("_runs"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".json")).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()))
-        .max();
+    let latest = record_periods(&dir.join("_runs")).ok().and_then(|periods| periods.max());
     let Some(named) = latest.and_then(|d| named_in(&dir.join(format!("_runs/{d}.json")))) else { return Default::default() };
     named.file_parts.into_iter().filter_map(|p| Some((p.records?, (p.part, p.bytes?)))).collect()
+}
+
+/// The periods of the run records in `runs` (`<period>.json`).
+fn record_periods(runs: &Path) -> std::io::Result<impl Iterator<Item = NaiveDate>> {
+    Ok(std::fs::read_dir(runs)?.flatten().filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".json")).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())))
 }
 
 /// A part's file under the archive.
@@ -546,10 +546,8 @@ fn files_through(files: Vec<FileOutcome>, findings: Vec<Finding>, period: NaiveD
 
 fn run_record(dir: &Path, period: NaiveDate) -> Result<RunRecord<'static>> {
     let runs = dir.join("_runs");
-    let mut dates: Vec<NaiveDate> = std::fs::read_dir(&runs)
+    let mut dates: Vec<NaiveDate> = record_periods(&runs)
         .with_context(|| format!("{} is not a sitrep archive (no _runs folder): write one with `sitrep run … --archive {}`", dir.display(), dir.display()))?
-        .flatten()
-        .filter_map(|e| e.path().file_stem().and_then(|s| s.to_str()).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()))
         .filter(|d| *d >= period)
         .collect();
     dates.sort();
