@@ -113,9 +113,10 @@ pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::Naiv
     // The parts the latest run record names, by their records' digests: a weekly run's
     // earlier weeks are most often as that run had them.
     let written_before = parts_by_records(dir);
+    let build = crate::build_stamp();
     let file_parts = crate::par_map_bounded(&groups, |positions| {
         let records: Vec<&FileOutcome> = positions.iter().map(|i| &read.files[*i]).collect();
-        let digest = inputs_json::digest(&records);
+        let digest = inputs_json::digest(&build, &records);
         let (part, bytes) = match written_before.get(&digest) {
             Some((part, bytes)) if crate::export::still_there(dir, &part_file(part), *bytes) => (part.clone(), *bytes),
             _ => {

@@ -114,14 +114,14 @@ impl Fields for Json<'_> {
     }
 }
 
-/// The BLAKE3 of a list of records' fields and of this sitrep's build, as hex: lists
-/// with the same digest are written ([`compact`]) as the same bytes, so a part of the
-/// archive written before is found by it without writing the list out and hashing it
-/// with SHA-256 again (a year's 26,728 records are 13 MB, ~25 ms of a weekly run's
-/// CPU; the digest is a few).
-pub fn digest(records: &[&FileOutcome]) -> String {
+/// The BLAKE3 of a list of records' fields and of the sitrep `build` writing them
+/// ([`crate::build_stamp`]), as hex: lists with the same digest are written
+/// ([`compact`]) as the same bytes, so a part of the archive written before is found by
+/// it without writing the list out and hashing it with SHA-256 again (a year's 26,728
+/// records are 13 MB, ~25 ms of a weekly run's CPU; the digest is a few).
+pub fn digest(build: &str, records: &[&FileOutcome]) -> String {
     let mut d = Digest { hasher: blake3::Hasher::new(), buffer: Vec::with_capacity(DIGEST_BUFFER + 1024) };
-    d.text("", &crate::build_stamp());
+    d.text("", build);
     d.number("", records.len() as u64);
     for outcome in records {
         fields(outcome, &mut d);
@@ -287,8 +287,8 @@ mod tests {
 
     /// Lists with the same digest are written as the same bytes (the archive names a
     /// part by the digest without writing it again): a change to any field, a text's
-    /// bytes moved to the next field, a record more, or a received time a second later
-    /// gives another digest; a time within the same second (written the same) does not.
+    /// bytes moved to the next field, a record more, another build, or a received time a
+    /// second later gives another digest; a time within the same second (written the same) does not.
     #[test]
     fn a_change_to_any_field_changes_the_digest() {
         let base = outcome(1);
@@ -315,17 +315,19 @@ mod tests {
             // "xlsx" + "wide" against "xls" + "xwide".
             |o| (o.how, o.layout) = ("xls".into(), "xwide".into()),
         ];
-        let mut seen = std::collections::BTreeSet::from([digest(&[&base])]);
+        let mut seen = std::collections::BTreeSet::from([digest("build", &[&base])]);
         for change in changes {
             let mut changed = base.clone();
             change(&mut changed);
-            assert!(seen.insert(digest(&[&changed])), "{changed:?}");
+            assert!(seen.insert(digest("build", &[&changed])), "{changed:?}");
         }
-        assert!(seen.insert(digest(&[&base, &base])));
-        assert!(seen.insert(digest(&[])));
+        assert!(seen.insert(digest("build", &[&base, &base])));
+        assert!(seen.insert(digest("build", &[])));
+        // Another build may write the same records otherwise.
+        assert!(seen.insert(digest("another build", &[&base])));
         let mut within = base.clone();
         within.received = Some(at + chrono::Duration::milliseconds(300));
-        assert_eq!(digest(&[&within]), digest(&[&base]));
+        assert_eq!(digest("build", &[&within]), digest("build", &[&base]));
         assert_eq!(compact(&[&within]), compact(&[&base]));
     }
 }
