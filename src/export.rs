@@ -946,6 +946,10 @@ pub fn write_attainment(root: &Path, attained: &crate::attain_cache::Attained, b
     Ok(AttainmentWritten { partitions, targets })
 }
 
+/// The export's files of `--previous` and `--app`, written only when given.
+const CHANGES_CSV: &str = "export/changes.csv";
+const APP_GAPS_CSV: &str = "export/app_gaps.csv";
+
 /// Writes the rest of the archival export while `reports` makes the reports, and
 /// returns the reports' PDFs and the export's outputs, manifest last. What needs nothing
 /// from the reports (the findings, the gates, changes and app gaps, and the manifest up
@@ -962,10 +966,18 @@ pub fn write(input: &ExportInput, attainment: impl FnOnce() -> Result<Attainment
         ("export/ppkm_gates.csv".into(), Box::new(|w| whole(w, gates_csv(input.gates)))),
     ];
     if let Some(c) = input.changes {
-        jobs.push(("export/changes.csv".into(), Box::new(move |w| whole(w, changes_csv(c)))));
+        jobs.push((CHANGES_CSV.into(), Box::new(move |w| whole(w, changes_csv(c)))));
     }
     if let Some(g) = input.app_gaps {
-        jobs.push(("export/app_gaps.csv".into(), Box::new(move |w| whole(w, app_gaps_csv(g)))));
+        jobs.push((APP_GAPS_CSV.into(), Box::new(move |w| whole(w, app_gaps_csv(g)))));
+    }
+    // What an earlier run into the same folder wrote of an option not given this time
+    // (`--previous`, `--app`) goes: last week's changes.csv beside this week's export,
+    // listed by no manifest, would be read as this week's.
+    for (name, made) in [(CHANGES_CSV, input.changes.is_some()), (APP_GAPS_CSV, input.app_gaps.is_some())] {
+        if !made {
+            std::fs::remove_file(d.join(name)).ok();
+        }
     }
     // The canonical table (the largest outputs) listed first, then the attainment table.
     let partitions = input.partitions;

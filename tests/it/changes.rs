@@ -99,3 +99,24 @@ fn a_second_run_lists_revisions_ranks_thresholds_and_findings() {
     run(&subs, &same, Some(&same));
     assert_eq!(read_csv(&same.join("export/changes.csv")), rows);
 }
+
+/// A run into the same folder without `--previous` leaves no changes.csv of the run that
+/// had one: the export holds what its manifest lists, and last week's changes would be
+/// read as this week's.
+#[test]
+fn a_run_without_previous_leaves_no_earlier_changes_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("subs");
+    copy_week("2022-01-01", &subs);
+    let (first, out) = (dir.path().join("first"), dir.path().join("out"));
+    run(&subs, &first, None);
+    copy_week("2022-01-08", &subs);
+    run(&subs, &out, Some(&first.join("export")));
+    let changes = out.join("export/changes.csv");
+    assert!(changes.is_file());
+    let listed = |out: &Path| std::fs::read_to_string(out.join("export/manifest.json")).unwrap().contains("\"export/changes.csv\"");
+    assert!(listed(&out));
+    run(&subs, &out, None);
+    assert!(!changes.exists(), "the earlier run's changes.csv is still in the export");
+    assert!(!listed(&out));
+}
