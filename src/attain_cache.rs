@@ -19,7 +19,7 @@
 use crate::attain::{self, Scope};
 use crate::period_sums::Sums;
 use crate::table::SumKey;
-use crate::export::{csv_body_to, period_parquet, write_atomic_with};
+use crate::export::{csv_body_to, period_parquet};
 use anyhow::Result;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
@@ -123,7 +123,7 @@ impl AttainedPeriod {
         match (&self.stored, self.frame.height() == self.rows) {
             (_, true) => Ok(std::borrow::Cow::Borrowed(&self.frame)),
             (Some((parquet, _)), false) => {
-                let read = std::fs::File::open(parquet).ok().and_then(|f| ParquetReader::new(f).finish().ok());
+                let read = crate::sealed::read(parquet).and_then(|bytes| ParquetReader::new(std::io::Cursor::new(&bytes[..])).finish().ok());
                 Ok(std::borrow::Cow::Owned(read.ok_or_else(|| crate::cache::Damaged(format!("{} is damaged or gone", parquet.display())))?))
             }
             (None, false) => anyhow::bail!("the attainment of {} was read from a cache that no longer has it", self.period),
@@ -187,10 +187,15 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
             if !dir.join(csv_of(**days, key)).is_file() {
                 return None;
             }
-            let reader = |name: String| std::fs::File::open(dir.join(name)).ok().map(ParquetReader::new);
-            let history = || Some((reader(history_of(**days, key))?.finish().ok()?, reader(file_of(**days, key))?.num_rows().ok()?));
+            // Sealed files ([`crate::sealed`]): one damaged is not read.
+            let sealed = |name: String| crate::sealed::read(&dir.join(name));
+            fn reader(bytes: &[u8]) -> ParquetReader<std::io::Cursor<&[u8]>> {
+                ParquetReader::new(std::io::Cursor::new(bytes))
+            }
+            let whole_file = sealed(file_of(**days, key))?;
+            let history = || Some((reader(&sealed(history_of(**days, key))?).finish().ok()?, reader(&whole_file).num_rows().ok()?));
             history().or_else(|| {
-                let whole = reader(file_of(**days, key))?.finish().ok()?;
+                let whole = reader(&whole_file).finish().ok()?;
                 let rows = whole.height();
                 Some((whole, rows))
             })
@@ -216,9 +221,9 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
         let (written, csv) = rayon::join(
             || {
                 parts.par_iter().try_for_each(|(days, key, part)| -> Result<()> {
-                    write_atomic_with(dir, &file_of(*days, key), &|w| period_parquet(part, w))?;
+                    crate::sealed::write_with(dir, &file_of(*days, key), &|w| period_parquet(part, w))?;
                     let history = part.clone().lazy().filter(history_rows()).collect()?;
-                    write_atomic_with(dir, &history_of(*days, key), &|w| history_parquet(&history, w))?;
+                    crate::sealed::write_with(dir, &history_of(*days, key), &|w| history_parquet(&history, w))?;
                     Ok(())
                 })
             },
@@ -231,7 +236,7 @@ pub fn compute(sums: &Sums, targets: &DataFrame, threshold: f64, dir: &Path, nam
         written?;
         let csv = csv?;
         if let Some(texts) = split_by_period(&csv, parts.iter().map(|(days, _, part)| (*days, part.height()))) {
-            parts.par_iter().zip(texts).try_for_each(|((days, key, _), text)| write_atomic_with(dir, &csv_of(*days, key), &|w| Ok(w.write_all(text)?)).map(drop))?;
+            parts.par_iter().zip(texts).try_for_each(|((days, key, _), text)| crate::sealed::write(dir, &csv_of(*days, key), text).map(drop))?;
         }
         Ok(parts.into_iter().map(|(days, _, part)| (days, part)).collect())
     })?;
@@ -471,9 +476,10 @@ pub(crate) mod tests {
             period_parquet(&whole, &mut want_parquet)?;
             crate::export::csv_body_to(&whole, &mut want_csv)?;
             history_parquet(&whole.as_ref().clone().lazy().filter(history_rows()).collect()?, &mut want_history)?;
-            assert!(std::fs::read(parquet)? == want_parquet, "{}", parquet.display());
-            assert_eq!(String::from_utf8(std::fs::read(csv)?).unwrap(), String::from_utf8(want_csv).unwrap());
-            assert!(std::fs::read(parquet.with_extension("history.parquet"))? == want_history, "{}", parquet.display());
+            let content = |path: &Path| crate::sealed::read(path).expect("sealed").to_vec();
+            assert!(content(parquet) == want_parquet, "{}", parquet.display());
+            assert_eq!(String::from_utf8(content(csv)).unwrap(), String::from_utf8(want_csv).unwrap());
+            assert!(content(&parquet.with_extension("history.parquet")) == want_history, "{}", parquet.display());
             assert_eq!(p.frame.first_col_n_chunks(), 1);
             assert_eq!(p.rows, whole.height());
         }

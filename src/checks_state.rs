@@ -303,7 +303,7 @@ fn save(dir: &Path, rules: &CheckRules, covered: Vec<(NaiveDate, String)>, lists
         carry_parts: [carry.place_last.len(), carry.jump_points.len(), carry.latest.len()],
         carry_texts: texts,
     };
-    crate::export::write_atomic(dir, STATE, &serde_json::to_vec(&state)?)?;
+    crate::sealed::write(dir, STATE, &serde_json::to_vec(&state)?)?;
     // What a run stopped while writing left behind.
     crate::export::remove_files_except(dir, |path| path.file_name().is_some_and(|n| n == STATE || n == CARRY));
     Ok(())
@@ -312,7 +312,7 @@ fn save(dir: &Path, rules: &CheckRules, covered: Vec<(NaiveDate, String)>, lists
 /// The last run's state and carry, when written by this build under these rules and
 /// whole; `None` otherwise.
 fn load(dir: &Path, rules: &CheckRules) -> Option<(State, Carry)> {
-    let state: State = serde_json::from_slice(&crate::mapped::own_file(&dir.join(STATE)).ok()?).ok()?;
+    let state: State = serde_json::from_slice(&crate::sealed::read(&dir.join(STATE))?).ok()?;
     if state.format != FORMAT || state.build != crate::build_stamp() || state.jump_factor != rules.jump_factor || state.jump_weeks != rules.jump_weeks {
         return None;
     }

@@ -41,10 +41,10 @@ pub fn write_atomic_with(root: &Path, rel: &str, write: &dyn Fn(&mut (dyn std::i
     write_atomic_hashed(root, rel, Some(Sha256::new()), write)
 }
 
-/// [`write_atomic_with`] for the one output no other lists by its hash, the manifest
-/// (a year's is 14 MB: hashing it was 10 ms of every weekly run's CPU). Its `sha256` is
-/// empty.
-fn write_atomic_unlisted(root: &Path, rel: &str, write: &dyn Fn(&mut (dyn std::io::Write + Send)) -> Result<()>) -> Result<Output> {
+/// [`write_atomic_with`] for the files nothing lists by their hash: the manifest (a
+/// year's is 14 MB: hashing it was 10 ms of every weekly run's CPU), and the cache's
+/// sealed files ([`crate::sealed`]: their seal is their check). Its `sha256` is empty.
+pub(crate) fn write_atomic_unlisted(root: &Path, rel: &str, write: &dyn Fn(&mut (dyn std::io::Write + Send)) -> Result<()>) -> Result<Output> {
     write_atomic_hashed(root, rel, None, write)
 }
 
@@ -727,10 +727,12 @@ pub(crate) fn csv_body_to(df: &DataFrame, w: &mut dyn std::io::Write) -> Result<
     Ok(())
 }
 
-/// Copies a file the run made before (the cache's) into `w`.
-fn copy_file(path: &Path, w: &mut dyn std::io::Write) -> Result<()> {
-    let mut file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    std::io::copy(&mut file, w)?;
+/// Copies the content of the cache's sealed file at `path` ([`crate::sealed`]) to `w`:
+/// a file found damaged is [`crate::cache::Damaged`], and the run is done again without
+/// the cache.
+fn copy_sealed(path: &Path, w: &mut dyn std::io::Write) -> Result<()> {
+    let content = crate::sealed::read(path).ok_or_else(|| crate::cache::Damaged(format!("{} is damaged or gone", path.display())))?;
+    w.write_all(&content)?;
     Ok(())
 }
 
@@ -931,7 +933,7 @@ pub fn write_attainment(root: &Path, attained: &crate::attain_cache::Attained, b
             })
         };
         let (parquet, csv) = match &p.stored {
-            Some((parquet, csv)) => (write_atomic_with(root, &parquet_rel, &|w| copy_file(parquet, w))?, csv_with(&|w| copy_file(csv, w))?),
+            Some((parquet, csv)) => (write_atomic_with(root, &parquet_rel, &|w| copy_sealed(parquet, w))?, csv_with(&|w| copy_sealed(csv, w))?),
             None => {
                 let frame = p.whole_frame()?;
                 (write_atomic_with(root, &parquet_rel, &|w| period_parquet(&frame, w))?, csv_with(&|w| csv_body_to(&frame, w))?)

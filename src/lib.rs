@@ -31,6 +31,7 @@ pub mod period_keys;
 pub mod period_sums;
 pub mod receipts;
 pub mod report;
+pub mod sealed;
 pub mod summary;
 pub mod sym;
 pub mod table;

@@ -12,7 +12,7 @@
 //! the name is the whole record: a file of this run's period under another name is
 //! removed, a file that cannot be read is summed again, other periods' files stay.
 
-use crate::export::{write_atomic, FromRows, Period, Periods};
+use crate::export::{FromRows, Period, Periods};
 use crate::layout::vocab::Group;
 use crate::sym::{Recent, Sym};
 use crate::table::SumKey;
@@ -74,7 +74,7 @@ impl Sums {
                 (Some(sums), _) => out.extend_from_slice(sums),
                 (None, Some(file)) => {
                     let damaged = || crate::cache::Damaged(format!("{} is damaged or gone", file.display()));
-                    let text = std::fs::read_to_string(file).map_err(|_| damaged())?;
+                    let text = crate::sealed::read_text(file).ok_or_else(damaged)?;
                     out.extend(parse(&text, p.period).ok_or_else(damaged)?);
                 }
                 (None, None) => {}
@@ -106,7 +106,7 @@ fn scope_of(sums: &[(SumKey, i64)]) -> Scope {
 
 /// A period's scope as its file's text, with the size of its sums' file (one changed
 /// since is summed again).
-fn print_scope(districts: &[(Sym, Sym)], combos: &[(Group, u8)], sums_bytes: usize) -> String {
+fn print_scope(districts: &[(Sym, Sym)], combos: &[(Group, u8)], sums_bytes: u64) -> String {
     let mut out = format!("{SCOPE_HEADER}\nb\t{sums_bytes}\n");
     for (p, d) in districts {
         out.push_str(&format!("d\t{}\t{}\n", p.as_str(), d.as_str()));
@@ -162,13 +162,13 @@ impl Summing {
                 if !file.is_file() {
                     return Ok(None);
                 }
-                let scope = std::fs::read_to_string(dir.join(scope_file_of(p))).ok().and_then(|text| parse_scope(&text));
+                let scope = crate::sealed::read_text(&dir.join(scope_file_of(p))).and_then(|text| parse_scope(&text));
                 if let Some(((districts, combos), _)) = scope.filter(|(_, bytes)| crate::export::still_there(dir, &file_of(p), *bytes)) {
                     return Ok(Some(PeriodSums { period: p.period, held: None, file: Some(file), districts, combos }));
                 }
-                let Some((text, sums)) = std::fs::read_to_string(&file).ok().and_then(|text| parse(&text, p.period).map(|sums| (text, sums))) else { return Ok(None) };
+                let Some((text, sums)) = crate::sealed::read_text(&file).and_then(|text| parse(&text, p.period).map(|sums| (text, sums))) else { return Ok(None) };
                 let read = PeriodSums::held(p.period, sums);
-                write_atomic(dir, &scope_file_of(p), print_scope(&read.districts, &read.combos, text.len()).as_bytes())?;
+                crate::sealed::write(dir, &scope_file_of(p), print_scope(&read.districts, &read.combos, crate::sealed::size(text.len())).as_bytes())?;
                 Ok(Some(read))
             })
             .collect::<Result<_>>()?;
@@ -206,8 +206,8 @@ impl FromRows for Summing {
         }
         let summed = PeriodSums::held(p.period, crate::table::district_sums(rows.iter().copied()));
         if let Some(text) = print(summed.held.as_deref().unwrap_or_default()) {
-            write_atomic(&self.dir, &scope_file_of(p), print_scope(&summed.districts, &summed.combos, text.len()).as_bytes())?;
-            write_atomic(&self.dir, &file_of(p), text.as_bytes())?;
+            crate::sealed::write(&self.dir, &scope_file_of(p), print_scope(&summed.districts, &summed.combos, crate::sealed::size(text.len())).as_bytes())?;
+            crate::sealed::write(&self.dir, &file_of(p), text.as_bytes())?;
         }
         if let Some(slot) = self.slot(p.period) {
             *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(summed);
