@@ -432,6 +432,46 @@ fn a_damaged_attainment_file_is_computed_again() {
     assert!(sitrep::sealed::read(&whole).is_some());
 }
 
+/// Replaces the first `from` in the file at `path` with `to`, of the same length: damage
+/// that neither a size nor a parser sees.
+fn damage_in_place(path: &Path, from: &[u8], to: &[u8]) {
+    assert_eq!(from.len(), to.len());
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = bytes.windows(from.len()).position(|w| w == from).unwrap_or_else(|| panic!("no {:?} in {}", String::from_utf8_lossy(from), path.display()));
+    bytes[at..at + to.len()].copy_from_slice(to);
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Cache files damaged where neither their size nor their parser sees it are not read as
+/// they are (each is sealed): a segment's index with a field's name misspelt (its rows'
+/// places then read as none: the file's rows were dropped), a week's district sums with a
+/// figure changed (attainment was computed from it). The run writes what it wrote before.
+#[test]
+fn cache_files_damaged_unseen_are_not_read_as_they_are() {
+    let (_dir, subs, out, attainment) = cached_once();
+    let written = |out: &Path| (std::fs::read(out.join("export/findings.csv")).unwrap(), files_under(&out.join("export/observations_csv")), attainment_files(out));
+    let before = written(&out);
+    let index = std::fs::read_dir(out.join(".cache")).unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "json") && p.file_name().unwrap().to_string_lossy().starts_with("segment-")).unwrap();
+    damage_in_place(&index, b"\"links\"", b"\"lInks\"");
+    let (stdout, stderr) = run_timings_stderr(&subs, &out, &[]);
+    assert!(written(&out) == before, "after a damaged index: {stdout}\n{stderr}");
+    assert!(attainment_files(&out) == attainment);
+
+    let mut sums: Vec<std::path::PathBuf> = std::fs::read_dir(out.join(".cache/sums")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "tsv")).collect();
+    sums.sort();
+    // Kerinci's elderly with dose 1 in the first week: 1 more.
+    let text = String::from_utf8_lossy(&std::fs::read(&sums[0]).unwrap()).into_owned();
+    let line = text.lines().find(|l| l.contains("\t15.01\tlansia\t1\t")).expect("Kerinci's line").to_string();
+    let figure = line.rsplit('\t').next().unwrap();
+    let raised = (figure.parse::<u64>().unwrap() + 1).to_string();
+    assert_eq!(raised.len(), figure.len());
+    damage_in_place(&sums[0], line.as_bytes(), line.replace(figure, &raised).as_bytes());
+    // Attainment made again from the sums.
+    std::fs::remove_dir_all(out.join(".cache/attainment")).unwrap();
+    let (stdout, stderr) = run_timings_stderr(&subs, &out, &[]);
+    assert!(written(&out) == before, "after damaged sums: {stdout}\n{stderr}");
+}
+
 /// A cache this run cannot write (a file where one of its folders should be, as a
 /// read-only folder of a colleague's would be) stopped the run at its first write, after
 /// reading, with no report. The run goes on without it, every file read afresh, and
