@@ -74,7 +74,8 @@ const PARTS: &str = "_runs/parts";
 
 /// What `DIR/_partitions.json` holds of each partition written: the fingerprint of its
 /// period's rows (as the export's) and its size, so that a run whose rows for a period
-/// did not change leaves that period's partitions as they are.
+/// did not change leaves that period's partitions as they are; and its SHA-256, checked
+/// when a re-render reads it.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Written {
     period_fingerprint: String,
@@ -82,6 +83,9 @@ struct Written {
     /// Its rows (none recorded by older versions: the period is then cut again).
     #[serde(default)]
     rows: Option<usize>,
+    /// Its bytes' SHA-256 (none recorded by older versions: not checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
 }
 
 const PARTITIONS: &str = "_partitions.json";
@@ -372,7 +376,7 @@ impl FromRows for Partitioning<'_> {
             }
             // Without the columns the folders name, in polars' default row groups.
             let out = write_atomic_with(dir, rel, &|w| crate::table_parquet::write(rows, &["province_code", "period"], 512 * 512, ParquetCompression::default(), w))?;
-            Ok((rel.clone(), Written { period_fingerprint: fingerprint.to_string(), bytes: out.bytes, rows: Some(rows.len()) }))
+            Ok((rel.clone(), Written { period_fingerprint: fingerprint.to_string(), bytes: out.bytes, rows: Some(rows.len()), sha256: Some(out.sha256) }))
         })?;
         let gone = remove_partitions_but(dir, period.period, &done.iter().map(|(rel, _)| rel.as_str()).collect())?;
         self.gone.lock().unwrap_or_else(|e| e.into_inner()).extend(gone);
@@ -414,6 +418,9 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<(Consolidated, Option<Unrea
     let record = run_record(dir, period)?;
     let mut parts = partitions_through(dir, period)?;
     let known = written_partitions(dir);
+    for p in &mut parts {
+        p.sha256 = known.get(&p.rel()).filter(|w| crate::export::still_there(dir, &p.rel(), w.bytes)).and_then(|w| w.sha256.clone());
+    }
     let keys = period_keys(dir, &mut parts, &known);
     let (now, later): (Vec<Partition>, Vec<Partition>) = parts.into_iter().partition(|p| keys.is_none() || p.period == period);
     let frames: Vec<Vec<Observation>> = crate::par_map_bounded(&now, read_partition)?;
@@ -456,6 +463,15 @@ struct Partition {
     path: PathBuf,
     /// Its rows, as `_partitions.json` records them (0 when it does not).
     rows: usize,
+    /// Its SHA-256, as `_partitions.json` records it (none when it does not).
+    sha256: Option<String>,
+}
+
+impl Partition {
+    /// Its path under the archive, as `_partitions.json` names it.
+    fn rel(&self) -> String {
+        format!("province_code={}/period={}/{}", self.province_code, self.period, self.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default())
+    }
 }
 
 /// The archive's partitions dated on or before `period`, in the order of their periods,
@@ -477,7 +493,7 @@ fn partitions_through(dir: &Path, period: NaiveDate) -> Result<Vec<Partition>> {
         }
     }
     parts.sort();
-    Ok(parts.into_iter().map(|(period, province_code, path)| Partition { period, province_code, path, rows: 0 }).collect())
+    Ok(parts.into_iter().map(|(period, province_code, path)| Partition { period, province_code, path, rows: 0, sha256: None }).collect())
 }
 
 /// Each period's fingerprint, when `_partitions.json` records every one of the
@@ -487,7 +503,7 @@ fn period_keys(dir: &Path, parts: &mut [Partition], known: &BTreeMap<String, Wri
     let mut keys: BTreeMap<NaiveDate, String> = BTreeMap::new();
     let mut rows = Vec::with_capacity(parts.len());
     for p in parts.iter() {
-        let rel = format!("province_code={}/period={}/{}", p.province_code, p.period, p.path.file_name()?.to_str()?);
+        let rel = p.rel();
         let w = known.get(&rel).filter(|w| crate::export::still_there(dir, &rel, w.bytes))?;
         rows.push(w.rows?);
         if keys.entry(p.period).or_insert_with(|| w.period_fingerprint.clone()) != &w.period_fingerprint {
@@ -503,8 +519,12 @@ fn period_keys(dir: &Path, parts: &mut [Partition], known: &BTreeMap<String, Wri
 /// A partition's rows, with the province and period its folders name.
 fn read_partition(p: &Partition) -> Result<Vec<Observation>> {
     let path = &p.path;
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let df = anyhow::Context::with_context(ParquetReader::new(file).finish(), || format!("{} is not a readable Parquet file", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // A byte changed in a partition was, as often as not, other figures read without a word.
+    if p.sha256.as_ref().is_some_and(|want| *want != crate::export::sha256_hex(&bytes)) {
+        bail!("{} is not what sitrep wrote there (its SHA-256 differs from the one _partitions.json records): it was damaged or changed since; delete it and run `sitrep run … --archive` over the same submissions to write it again", path.display());
+    }
+    let df = anyhow::Context::with_context(ParquetReader::new(std::io::Cursor::new(&bytes[..])).finish(), || format!("{} is not a readable Parquet file", path.display()))?;
     let rows = anyhow::Context::with_context(table::observations_from_frame(&df, Sym::new(&p.province_code), p.period), || format!("{} does not hold sitrep's canonical table", path.display()))?;
     if p.rows > 0 && rows.len() != p.rows {
         bail!("{} holds {} rows, not the {} the archive recorded when it wrote it: it was changed after sitrep wrote it", path.display(), rows.len(), p.rows);
