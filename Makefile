@@ -1,7 +1,7 @@
 # sitrep: the two commands a newcomer needs are `make demo` and `make test`.
 CARGO ?= cargo
 
-.PHONY: demo test build bench clean
+.PHONY: demo test build bench differential clean
 
 build:
 	$(CARGO) build
@@ -20,6 +20,14 @@ test:
 # (release build; writes bench/latest.md). Not part of `make test`.
 bench:
 	bash bench/run.sh
+
+# Cached runs against fresh runs over a folder edited at random, and with sitrep's own
+# files damaged (tests/differential.py; needs python3 and pdftotext). Not part of
+# `make test`: random, and a few minutes.
+SITREP_BIN = $$($(CARGO) metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/sitrep
+differential: build
+	python3 tests/differential.py "$(SITREP_BIN)" --seeds 1-8
+	python3 tests/differential.py "$(SITREP_BIN)" --seeds 9-16 --damage --archive-damage
 
 clean:
 	rm -rf out

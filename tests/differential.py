@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Incremental runs against fresh runs, over a folder edited at random (`make differential`).
+
+For each seed: a copy of the Jambi fixtures' first week, then STEPS random edits of the
+folder as data officers make them (a week arrives, a file is added, deleted, renamed,
+resent into another week's folder, replaced by another, a figure edited, edited at the
+same size with its time kept, touched) or of sitrep's own state (a cache file damaged: a
+byte flipped, cut in half, deleted; an archive partition damaged, which a re-render must
+name), a report on an earlier week (--period), --previous, another threshold. After each
+edit the same out folder, cache and archive are run again, and a fresh run (--no-cache,
+a new archive) over the same folder: the exports, the manifest's inputs, the archive's
+partitions and the report's PDFs must be the same bytes. Now and then the latest period is
+re-rendered from the archive alone and must say what the run said (PDF text, tables).
+
+Not part of `make test` (random, a minute or more); every divergence it found is a test in
+tests/it now. Needs python3 and pdftotext.
+
+    tests/differential.py SITREP_BINARY [--seeds 1-20] [--steps 30] [--damage] [--archive-damage]
+"""
+import argparse, json, os, random, re, shutil, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIX = os.path.join(ROOT, 'fixtures', 'jambi')
+
+
+def tree(d):
+    """The files under d (sitrep's cache left out), by relative path."""
+    out = {}
+    for root, _, names in os.walk(d):
+        if '.cache' in root.split(os.sep):
+            continue
+        for n in names:
+            p = os.path.join(root, n)
+            with open(p, 'rb') as f:
+                out[os.path.relpath(p, d)] = f.read()
+    return out
+
+
+def alike(out, arch, period):
+    """What a cached run must write as a fresh one does."""
+    a = {}
+    for k, v in tree(out).items():
+        if k == os.path.join('export', 'manifest.json'):
+            m = json.loads(v)
+            a['manifest inputs'] = json.dumps(m['inputs'], sort_keys=True)
+        elif k.startswith('export' + os.sep) and not k.endswith('.xlsx'):
+            a[k] = v
+        elif period and k.endswith(f'{period}.pdf'):
+            a[k] = v
+    if os.path.isdir(arch):
+        a.update(('archive/' + k, v) for k, v in tree(arch).items() if k.startswith('province_code='))
+    return a
+
+
+def pdf_text(path):
+    return subprocess.run(['pdftotext', '-layout', path, '-'], capture_output=True).stdout
+
+
+class Trial:
+    def __init__(self, binary, seed, steps, damage, archive_damage, work):
+        self.bin, self.seed, self.steps = binary, seed, steps
+        self.damage, self.archive_damage = damage, archive_damage
+        self.rng = random.Random(seed)
+        self.w = os.path.join(work, f'seed-{seed}')
+        shutil.rmtree(self.w, ignore_errors=True)
+        self.subs, self.out, self.arch = (os.path.join(self.w, x) for x in ('subs', 'out', 'archive'))
+        os.makedirs(self.subs)
+        self.weeks = sorted(os.listdir(os.path.join(FIX, 'submissions')))
+        self.pool = [(wk, f) for wk in self.weeks for f in sorted(os.listdir(os.path.join(FIX, 'submissions', wk)))]
+        self.held = '[cache]\nrows_held = 1\n' if self.rng.random() < 0.5 else ''
+        self.config_file = os.path.join(self.w, 'sitrep.toml')
+        self.set_threshold(None)
+        self.done = []
+
+    def set_threshold(self, t):
+        with open(self.config_file, 'w') as f:
+            f.write((f'threshold = {t}\n' if t else '') + self.held)
+
+    def run(self, out, arch, extra):
+        args = [self.bin, 'run', self.subs, '--targets', os.path.join(FIX, 'sasaran.xlsx'), '--out', out, '--archive', arch, '--quiet', '--config', self.config_file] + extra
+        return subprocess.run(args, capture_output=True, text=True)
+
+    def fail(self, why):
+        print(f'seed {self.seed}: {why}\nedits (--keep keeps the folders):\n  ' + '\n  '.join(self.done))
+        sys.exit(1)
+
+    def present(self):
+        return sorted(os.path.join(r, f) for r, _, fs in os.walk(self.subs) for f in fs)
+
+    def add(self, week, name, into=None, as_name=None):
+        d = os.path.join(self.subs, into or week)
+        os.makedirs(d, exist_ok=True)
+        shutil.copy(os.path.join(FIX, 'submissions', week, name), os.path.join(d, as_name or name))
+
+    def edit(self, step):
+        """One random edit; returns what it did and the run's extra arguments."""
+        rng, have = self.rng, self.present()
+        csvs = [p for p in have if p.endswith('.csv')]
+        kinds = ['week', 'file', 'delete', 'figure', 'same_size', 'touch', 'rename', 'resend', 'replace', 'period', 'previous', 'threshold', 'nothing']
+        if self.damage and rng.random() < 0.4:
+            kinds = ['damage_cache']
+        if self.archive_damage and rng.random() < 0.25:
+            kinds = ['damage_archive']
+        kind = rng.choice(kinds)
+        extra = []
+        if kind == 'week':
+            wk = rng.choice(self.weeks)
+            for (w, f) in self.pool:
+                if w == wk and not os.path.exists(os.path.join(self.subs, w, f)):
+                    self.add(w, f)
+            return f'week {wk} arrives', extra
+        if kind == 'file':
+            w, f = rng.choice(self.pool)
+            self.add(w, f)
+            return f'{w}/{f} added', extra
+        if kind == 'delete' and len(have) > 3:
+            p = rng.choice(have)
+            os.remove(p)
+            return f'{p} deleted', extra
+        if kind in ('figure', 'same_size') and csvs:
+            p = rng.choice(csvs)
+            st = os.stat(p)
+            data = open(p, 'rb').read()
+            if kind == 'figure':
+                found = list(re.finditer(rb'(?<=[,;])(\d{2,})(?=[,;\r\n])', data))
+                if found:
+                    m = rng.choice(found)
+                    new = str(max(0, int(m.group(1)) + rng.choice([-50, -5, 7, 300]))).encode()
+                    open(p, 'wb').write(data[:m.start()] + new + data[m.end():])
+                    return f'{p}: {m.group(1).decode()} -> {new.decode()}', extra
+            else:
+                found = list(re.finditer(rb'(?<=[,;])([1-8])(?=\d)', data))
+                if found:
+                    m = rng.choice(found)
+                    open(p, 'wb').write(data[:m.start()] + bytes([data[m.start()] + 1]) + data[m.end():])
+                    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+                    return f'{p}: a digit raised, same size, same time', extra
+        if kind == 'touch' and have:
+            p = rng.choice(have)
+            t = time.time() + rng.randint(-100000, 100000)
+            os.utime(p, (t, t))
+            return f'{p} touched', extra
+        if kind == 'rename' and have:
+            p = rng.choice(have)
+            q = os.path.join(os.path.dirname(p), f'renamed_{step}_' + os.path.basename(p))
+            os.rename(p, q)
+            return f'{p} renamed {q}', extra
+        if kind == 'resend' and have:
+            p = rng.choice(have)
+            q = os.path.join(self.subs, rng.choice(sorted(os.listdir(self.subs))), f'susulan_{step}_' + os.path.basename(p))
+            shutil.copy(p, q)
+            return f'{p} sent again as {q}', extra
+        if kind == 'replace' and have:
+            p = rng.choice(have)
+            w, f = rng.choice([(w, f) for (w, f) in self.pool if f.endswith(os.path.splitext(p)[1])])
+            shutil.copy(os.path.join(FIX, 'submissions', w, f), p)
+            return f'{p} replaced by {w}/{f}', extra
+        if kind == 'period':
+            week = rng.choice(sorted(os.listdir(self.subs)))
+            return f'report on {week}', ['--period', week]
+        if kind == 'previous' and os.path.isdir(os.path.join(self.out, 'export')):
+            prev = os.path.join(self.w, f'previous-{step}')
+            shutil.copytree(os.path.join(self.out, 'export'), prev)
+            return 'with --previous', ['--previous', prev]
+        if kind == 'threshold':
+            t = rng.choice([0.6, 0.7, 0.75, None])
+            self.set_threshold(t)
+            return f'threshold {t}', extra
+        if kind == 'damage_cache' and os.path.isdir(os.path.join(self.out, '.cache')):
+            files = sorted(os.path.join(r, f) for r, _, fs in os.walk(os.path.join(self.out, '.cache')) for f in fs)
+            p = rng.choice(files)
+            data = open(p, 'rb').read()
+            how = rng.choice(['flip', 'cut', 'delete'])
+            if how == 'delete':
+                os.remove(p)
+            elif how == 'cut':
+                open(p, 'wb').write(data[:len(data) // 2])
+            elif data:
+                i = rng.randrange(len(data))
+                open(p, 'wb').write(data[:i] + bytes([data[i] ^ 1 << rng.randrange(8)]) + data[i + 1:])
+            return f'cache file {p}: {how}', extra
+        if kind == 'damage_archive' and os.path.isdir(os.path.join(self.arch, '_runs')):
+            parts = sorted(os.path.join(r, f) for r, _, fs in os.walk(self.arch) for f in fs if f.endswith('.parquet'))
+            runs = sorted(x[:-5] for x in os.listdir(os.path.join(self.arch, '_runs')) if x.endswith('.json'))
+            if parts and runs:
+                p = rng.choice(parts)
+                data = bytearray(open(p, 'rb').read())
+                i = rng.randrange(len(data))
+                data[i] ^= 1 << rng.randrange(8)
+                open(p, 'wb').write(data)
+                latest = max(runs)
+                q = subprocess.run([self.bin, 'report', '--archive', self.arch, '--period', latest, '--out', os.path.join(self.w, 'rendered-damaged'), '--quiet', '--config', self.config_file], capture_output=True, text=True)
+                if p.split('period=')[1].split(os.sep)[0] <= latest and (q.returncode == 0 or p not in q.stderr):
+                    self.fail(f'a partition damaged at byte {i}, {p}, was not named when {latest} was re-rendered: {q.stderr[-800:]}')
+                os.remove(p)
+                return f'archive partition {p} damaged at byte {i}, named by a re-render, deleted', extra
+        return 'nothing changed', extra
+
+    def check_rerender(self, period):
+        """The latest period re-rendered from the archive alone says what the run said."""
+        arch_periods = sorted({x.split('period=')[1] for _, dirs, _ in os.walk(self.arch) for x in dirs if x.startswith('period=')})
+        run_periods = sorted(os.path.splitext(x)[0] for x in os.listdir(os.path.join(self.out, 'export', 'observations_csv')))
+        # The archive keeps periods no run covers any more (history): compared only when it holds the run's.
+        if arch_periods != run_periods or period != run_periods[-1]:
+            return
+        again = os.path.join(self.w, 'rendered')
+        shutil.rmtree(again, ignore_errors=True)
+        q = subprocess.run([self.bin, 'report', '--archive', self.arch, '--period', period, '--out', again, '--quiet', '--config', self.config_file], capture_output=True, text=True)
+        if q.returncode != 0:
+            self.fail(f're-rendering {period} failed: {q.stderr[-1500:]}')
+        differ = [f for f in os.listdir(again) if f.endswith(f'{period}.pdf') and pdf_text(os.path.join(again, f)) != pdf_text(os.path.join(self.out, f))]
+        tables = ['findings.csv', 'targets.csv', 'ppkm_gates.csv'] + [os.path.join(d, x) for d in ('attainment_csv', 'observations_csv') for x in os.listdir(os.path.join(self.out, 'export', d))]
+        for t in tables:
+            a, b = os.path.join(self.out, 'export', t), os.path.join(again, 'export', t)
+            if not os.path.exists(b) or open(a, 'rb').read() != open(b, 'rb').read():
+                differ.append(t)
+        if differ:
+            self.fail(f'{period} re-rendered from the archive differs: {differ[:8]}')
+
+    def go(self):
+        for (w, f) in self.pool:
+            if w == self.weeks[0]:
+                self.add(w, f)
+        for step in range(self.steps):
+            what, extra = self.edit(step)
+            self.done.append(what)
+            ran = self.run(self.out, self.arch, extra)
+            fresh_out, fresh_arch = os.path.join(self.w, 'fresh'), os.path.join(self.w, 'fresh-archive')
+            shutil.rmtree(fresh_out, ignore_errors=True)
+            shutil.rmtree(fresh_arch, ignore_errors=True)
+            fresh = self.run(fresh_out, fresh_arch, extra + ['--no-cache'])
+            if ran.returncode != fresh.returncode:
+                self.fail(f'exit {ran.returncode}, a fresh run {fresh.returncode}:\n{ran.stderr[-1500:]}\n---\n{fresh.stderr[-1500:]}')
+            if ran.returncode != 0:
+                continue
+            period = next((line.rsplit(' ', 1)[1] for line in ran.stdout.splitlines() if ' reports for ' in line), None)
+            a, b = alike(self.out, self.arch, period), alike(fresh_out, fresh_arch, period)
+            periods = {k.split('period=')[1].split(os.sep)[0] for k in b if k.startswith('archive/')}
+            a = {k: v for k, v in a.items() if not k.startswith('archive/') or k.split('period=')[1].split(os.sep)[0] in periods}
+            differ = sorted(set(a) ^ set(b)) + sorted(k for k in set(a) & set(b) if a[k] != b[k])
+            if differ:
+                self.fail(f'after "{what}" the cached run and a fresh one differ: {differ[:8]}')
+            if not extra and self.rng.random() < 0.3:
+                self.check_rerender(period)
+        print(f'seed {self.seed}: {self.steps} edits, cached and fresh runs alike' + (' (rows_held = 1)' if self.held else ''))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('binary')
+    ap.add_argument('--seeds', default='1-10', help='a range, as 1-10')
+    ap.add_argument('--steps', type=int, default=30)
+    ap.add_argument('--damage', action='store_true', help="damage sitrep's cache files")
+    ap.add_argument('--archive-damage', action='store_true', help='damage archive partitions')
+    ap.add_argument('--keep', action='store_true', help='keep the folders of the trials')
+    args = ap.parse_args()
+    first, _, last = args.seeds.partition('-')
+    work = tempfile.mkdtemp(prefix='sitrep-differential-')
+    try:
+        for seed in range(int(first), int(last or first) + 1):
+            Trial(os.path.abspath(args.binary), seed, args.steps, args.damage, args.archive_damage, work).go()
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()
