@@ -52,6 +52,10 @@ struct RunRecord<'a> {
     #[serde(default)]
     statuses: Cow<'a, [ReportedStatus]>,
     id_seed: String,
+    /// The run's configuration, as its manifest records it (none from older versions): a
+    /// re-render under another says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    configuration: Option<Cow<'a, serde_json::Value>>,
 }
 
 /// A part of a run's files' records: its name in `DIR/_runs/parts/` and where its
@@ -105,8 +109,8 @@ pub fn record_period(read: &Consolidated) -> Option<chrono::NaiveDate> {
 
 /// Writes the run record under its latest period ([`record_period`], given: the
 /// figures may have been let go of by then): what a re-render needs that is not a
-/// figure. Returns its file.
-pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::NaiveDate>) -> Result<Option<PathBuf>> {
+/// figure, and the run's `configuration`. Returns its file.
+pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::NaiveDate>, configuration: Option<&serde_json::Value>) -> Result<Option<PathBuf>> {
     let Some(latest) = latest else { return Ok(None) };
     // The files by period, each period's positions in the run's order.
     let mut by_period: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
@@ -143,6 +147,7 @@ pub fn write_record(dir: &Path, read: &Consolidated, latest: Option<chrono::Naiv
         targets_part,
         statuses: Cow::Borrowed(&read.statuses),
         id_seed: hex::encode(read.id_seed),
+        configuration: configuration.map(Cow::Borrowed),
     };
     let rel = format!("_runs/{latest}.json");
     let replaced = parts_named(&dir.join(&rel));
@@ -565,6 +570,27 @@ fn files_through(files: Vec<FileOutcome>, findings: Vec<Finding>, period: NaiveD
     (through, findings)
 }
 
+/// The settings in which `now` differs from the configuration of the run whose record
+/// serves `period` (as [`read`] finds it), each with its value then and now; none when
+/// the record keeps none. What names a run's own inputs (the previous export, the
+/// receipts log, the configuration file's path) is not compared.
+pub fn configuration_differences(dir: &Path, period: NaiveDate, now: &serde_json::Value) -> Vec<String> {
+    const OWN_INPUTS: [&str; 6] = ["previous", "app", "period", "receipts", "config_file", "strict"];
+    let Ok(RunRecord { configuration: Some(then), .. }) = run_record(dir, period) else { return Vec::new() };
+    let (Some(then), Some(now)) = (then.as_object(), now.as_object()) else { return Vec::new() };
+    let keys: BTreeSet<&String> = then.keys().chain(now.keys()).filter(|k| !OWN_INPUTS.contains(&k.as_str())).collect();
+    let scalar = |v: Option<&serde_json::Value>| v.is_none_or(|v| !v.is_object() && !v.is_array());
+    let shown = |v: Option<&serde_json::Value>| v.filter(|v| !v.is_null()).map_or("none".to_string(), |v| v.to_string());
+    keys.into_iter()
+        .filter(|k| then.get(*k) != now.get(*k))
+        .map(|k| match scalar(then.get(k)) && scalar(now.get(k)) {
+            true => format!("{k} {} then, {} now", shown(then.get(k)), shown(now.get(k))),
+            // Tables (the PPKM gates, the vocabulary) are named, not printed.
+            false => format!("[{k}] changed"),
+        })
+        .collect()
+}
+
 fn run_record(dir: &Path, period: NaiveDate) -> Result<RunRecord<'static>> {
     let runs = dir.join("_runs");
     let mut dates: Vec<NaiveDate> = record_periods(&runs)
@@ -604,7 +630,7 @@ mod tests {
         let periods = Periods::new(&observations, None, None);
         Partitioning::begin(dir.path(), &periods).finish(&periods).unwrap();
         let read_in = Consolidated { files: vec![FileOutcome { path: "a.xlsx".into(), ..Default::default() }], ..Default::default() };
-        write_record(dir.path(), &read_in, Some(day(8))).unwrap();
+        write_record(dir.path(), &read_in, Some(day(8)), None).unwrap();
 
         let (back, unread) = read(dir.path(), day(8)).unwrap();
         let held: Vec<Observation> = back.observations.iter().copied().collect();
@@ -645,7 +671,7 @@ mod tests {
         let parts_of = |date: NaiveDate| run_record(dir.path(), date).unwrap().file_parts.into_iter().map(|p| p.part).collect::<Vec<_>>();
         let named_as_written = |files: &[FileOutcome]| files.iter().map(|f| crate::export::sha256_hex(&inputs_json::compact(&[f]))).collect::<Vec<_>>();
         let inode = |part: &str| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(dir.path().join(part_file(part))).unwrap());
-        write_record(dir.path(), &Consolidated { files: files.clone(), ..Default::default() }, Some(day(8))).unwrap();
+        write_record(dir.path(), &Consolidated { files: files.clone(), ..Default::default() }, Some(day(8)), None).unwrap();
         let first = parts_of(day(8));
         assert_eq!(first, named_as_written(&files));
         let inodes: Vec<u64> = first.iter().map(|p| inode(p)).collect();
@@ -653,7 +679,7 @@ mod tests {
         // The next week: the two periods as they were, and a new one.
         let mut next = files.clone();
         next.push(FileOutcome { path: "2.xlsx".into(), period: Some("2022-01-15".into()), ..Default::default() });
-        write_record(dir.path(), &Consolidated { files: next.clone(), ..Default::default() }, Some(day(15))).unwrap();
+        write_record(dir.path(), &Consolidated { files: next.clone(), ..Default::default() }, Some(day(15)), None).unwrap();
         assert_eq!(parts_of(day(15)), named_as_written(&next));
         assert_eq!(first.iter().map(|p| inode(p)).collect::<Vec<_>>(), inodes, "the parts written before are left as they are");
 
@@ -661,7 +687,7 @@ mod tests {
         next[1].received = chrono::DateTime::from_timestamp(1_642_204_800, 0);
         // And the part of 1 January gone (removed by hand).
         std::fs::remove_file(dir.path().join(part_file(&first[0]))).unwrap();
-        write_record(dir.path(), &Consolidated { files: next.clone(), ..Default::default() }, Some(day(15))).unwrap();
+        write_record(dir.path(), &Consolidated { files: next.clone(), ..Default::default() }, Some(day(15)), None).unwrap();
         let again = parts_of(day(15));
         assert_eq!(again, named_as_written(&next));
         assert_ne!(again[1], first[1]);
@@ -680,7 +706,7 @@ mod tests {
         let target = Target { province_code: "15".into(), district_code: "15.01".into(), area_code: None, unit: None, group: crate::layout::vocab::Group::All, target: 900, source: "s.xlsx".into(), sheet: "S".into(), cell: "D4".into() };
         let read = Consolidated { files: files.clone(), targets: vec![target], ..Default::default() };
         let latest = NaiveDate::from_ymd_opt(2022, 1, 8).unwrap();
-        write_record(dir.path(), &read, Some(latest)).unwrap();
+        write_record(dir.path(), &read, Some(latest), None).unwrap();
         let record = run_record(dir.path(), latest).unwrap();
         assert!(record.files.is_empty(), "the records are in parts, not in the run record");
         assert_eq!(record.file_parts.len(), 3);
@@ -697,7 +723,7 @@ mod tests {
         let part = dir.path().join(PARTS).join(format!("{}.json", record.file_parts[0].part));
         let inode = || std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&part).unwrap());
         let before = inode();
-        write_record(dir.path(), &read, Some(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap())).unwrap();
+        write_record(dir.path(), &read, Some(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap()), None).unwrap();
         assert_eq!(inode(), before);
         assert_eq!(std::fs::read_dir(dir.path().join(PARTS)).unwrap().count(), 4);
         // The week of 15 January run twice more, a late file arriving each time: each new
@@ -706,7 +732,7 @@ mod tests {
         for name in ["late.xlsx", "later.xlsx"] {
             let mut late = read.clone();
             late.files.push(FileOutcome { path: name.into(), period: Some("2022-01-15".into()), ..Default::default() });
-            write_record(dir.path(), &late, Some(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap())).unwrap();
+            write_record(dir.path(), &late, Some(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap()), None).unwrap();
         }
         let parts: BTreeSet<String> = std::fs::read_dir(dir.path().join(PARTS)).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().trim_end_matches(".json").to_string()).collect();
         let named = |period: &str| parts_named(&dir.path().join(format!("_runs/{period}.json")));
@@ -726,7 +752,7 @@ mod tests {
         }
         let mut late = read.clone();
         late.files.push(FileOutcome { path: "latest.xlsx".into(), period: Some("2022-01-15".into()), ..Default::default() });
-        write_record(dir.path(), &late, Some(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap())).unwrap();
+        write_record(dir.path(), &late, Some(NaiveDate::from_ymd_opt(2022, 1, 15).unwrap()), None).unwrap();
         let left: BTreeSet<String> = std::fs::read_dir(&parts_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         assert!(left.contains("4567ef.json") && !left.contains("0123abcd.json") && !left.contains(".tmpXy12"), "{left:?}");
         assert_eq!(left.len(), 6, "the five named parts and the young one: {left:?}");

@@ -781,7 +781,7 @@ fn consolidate(mut files: Vec<FileTable>, targets_table: Option<FileTable>, rece
 /// `sitrep report --archive DIR --period P`: the reports and the export of a past period
 /// from the archive alone (targets from `--targets` when given, else as archived).
 pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate, progress: &dyn Progress) -> Result<RunSummary> {
-    let run_started = std::time::Instant::now();
+    let (run_started, asked) = (std::time::Instant::now(), period);
     let (mut read, unread) = archive::read(dir, period)?;
     // The files the archived run read: a year's history is as large a run as a year's.
     progress.files(read.files.len());
@@ -805,7 +805,17 @@ pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate
     let any_rows = !read.observations.is_empty() || unread.as_ref().is_some_and(|u| !u.periods().is_empty());
     let period = if any_rows { Some(report_period_of(plan, &read.observations, read.period_keys.as_ref())?) } else { None };
     let later = Later { unread: unread.as_ref(), earlier_checks: checks_state::Earlier::none(), period };
-    report_and_export(plan, read, None, timings, run_started, progress, later)
+    let mut summary = report_and_export(plan, read, None, timings, run_started, progress, later)?;
+    // Re-rendered under other settings than the archived run's (a threshold raised since):
+    // the reports follow today's, and the officer is told which differ.
+    let differences = archive::configuration_differences(dir, asked, &plan.config_json);
+    if !differences.is_empty() {
+        summary.notes.push(format!(
+            "the archived run's configuration differs from this one's ({}): these reports follow this one; give that run's sitrep.toml (--config) to render them as it did",
+            differences.join("; ")
+        ));
+    }
+    Ok(summary)
 }
 
 /// Attainment, checks, reports and export: the pipeline after reading, shared by
@@ -878,7 +888,7 @@ fn report_and_export(plan: &RunPlan, read: Consolidated, archive: Option<&Path>,
             let sums = summing.map(|s| s.finish(&for_table)).transpose().context("summing the districts' figures")?;
             Ok::<_, anyhow::Error>((partitions, cutting + started.elapsed(), before.attainment, sums))
         });
-        let record = archive.map(|dir| scope.spawn(|| archive::write_record(dir, &read, record_period)));
+        let record = archive.map(|dir| scope.spawn(|| archive::write_record(dir, &read, record_period, Some(&plan.config_json))));
         let joined = |table: std::thread::ScopedJoinHandle<'_, Result<_>>| table.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the canonical table stopped")));
         // The checks fed by the table's pass are taken once it is done, and only when
         // it went through: fed part of the periods, they would keep a state that claims all.

@@ -244,6 +244,31 @@ fn a_partition_damaged_in_place_is_named_when_read_back() {
     assert!(std::fs::read(again.join("export/observations_csv/2022-01-08.csv")).unwrap() == std::fs::read(out.join("export/observations_csv/2022-01-08.csv")).unwrap());
 }
 
+/// A re-render under other settings than the archived run's says which differ, with
+/// their values then and now; under the run's own, it says nothing of it.
+#[test]
+fn a_re_render_under_another_configuration_says_which_settings_differ() {
+    let (dir, subs) = copied_submissions();
+    let (archive, out, again) = (dir.path().join("arsip"), dir.path().join("out"), dir.path().join("again"));
+    // Not sitrep.toml, which a run in the folder would find by itself.
+    let config = dir.path().join("weekly.toml");
+    std::fs::write(&config, "threshold = 0.75\n").unwrap();
+    let targets = fixtures().join("sasaran.xlsx");
+    let (code, o, err) = sitrep(&["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap(), "--archive", archive.to_str().unwrap(), "--config", config.to_str().unwrap(), "--quiet"], dir.path());
+    assert_eq!(code, 0, "{o}\n{err}");
+    let render = |extra: &[&str]| {
+        let mut args = vec!["report", "--archive", archive.to_str().unwrap(), "--period", "2022-01-08", "--out", again.to_str().unwrap(), "--quiet"];
+        args.extend_from_slice(extra);
+        let (code, o, err) = sitrep(&args, dir.path());
+        assert_eq!(code, 0, "{o}\n{err}");
+        err
+    };
+    let other = render(&[]);
+    assert!(other.contains("configuration differs") && other.contains("threshold 0.75 then, 0.7 now"), "{other}");
+    let same = render(&["--config", config.to_str().unwrap()]);
+    assert!(!same.contains("configuration differs"), "{same}");
+}
+
 fn run_into_archive(subs: &std::path::Path, out: &std::path::Path, archive: &std::path::Path) {
     let args = ["run", subs.to_str().unwrap(), "--targets", "sasaran.xlsx", "--out", out.to_str().unwrap(), "--archive", archive.to_str().unwrap(), "--quiet"];
     let (code, out, err) = sitrep(&args, &fixtures());
