@@ -6,7 +6,8 @@ folder as data officers make them (a week arrives, a file is added, deleted, ren
 resent into another week's folder, replaced by another, a figure edited, edited at the
 same size with its time kept, touched) or of sitrep's own state (a cache file damaged: a
 byte flipped, cut in half, deleted; an archive partition damaged, which a re-render must
-name), a report on an earlier week (--period), --previous, another threshold. After each
+name), a report on an earlier week (--period), --previous, another threshold, the targets
+as a CSV with one changed, a receipts log. After each
 edit the same out folder, cache and archive are run again, and a fresh run (--no-cache,
 a new archive) over the same folder: the exports, the manifest's inputs, the archive's
 partitions and the report's PDFs must be the same bytes. Now and then the latest period is
@@ -17,7 +18,7 @@ tests/it now. Needs python3 and pdftotext.
 
     tests/differential.py SITREP_BINARY [--seeds 1-20] [--steps 30] [--damage] [--archive-damage]
 """
-import argparse, json, os, random, re, shutil, subprocess, sys, tempfile, time
+import argparse, csv, json, os, random, re, shutil, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, 'fixtures', 'jambi')
@@ -68,6 +69,8 @@ class Trial:
         self.weeks = sorted(os.listdir(os.path.join(FIX, 'submissions')))
         self.pool = [(wk, f) for wk in self.weeks for f in sorted(os.listdir(os.path.join(FIX, 'submissions', wk)))]
         self.held = '[cache]\nrows_held = 1\n' if self.rng.random() < 0.5 else ''
+        self.targets = os.path.join(FIX, 'sasaran.xlsx')
+        self.receipts = None
         self.config_file = os.path.join(self.w, 'sitrep.toml')
         self.set_threshold(None)
         self.done = []
@@ -77,7 +80,9 @@ class Trial:
             f.write((f'threshold = {t}\n' if t else '') + self.held)
 
     def run(self, out, arch, extra):
-        args = [self.bin, 'run', self.subs, '--targets', os.path.join(FIX, 'sasaran.xlsx'), '--out', out, '--archive', arch, '--quiet', '--config', self.config_file] + extra
+        args = [self.bin, 'run', self.subs, '--targets', self.targets, '--out', out, '--archive', arch, '--quiet', '--config', self.config_file] + extra
+        if self.receipts:
+            args += ['--receipts', self.receipts]
         return subprocess.run(args, capture_output=True, text=True)
 
     def fail(self, why):
@@ -96,7 +101,7 @@ class Trial:
         """One random edit; returns what it did and the run's extra arguments."""
         rng, have = self.rng, self.present()
         csvs = [p for p in have if p.endswith('.csv')]
-        kinds = ['week', 'file', 'delete', 'figure', 'same_size', 'touch', 'rename', 'resend', 'replace', 'period', 'previous', 'threshold', 'nothing']
+        kinds = ['week', 'file', 'delete', 'figure', 'same_size', 'touch', 'rename', 'resend', 'replace', 'period', 'previous', 'threshold', 'targets', 'receipts', 'nothing']
         if self.damage and rng.random() < 0.4:
             kinds = ['damage_cache']
         if self.archive_damage and rng.random() < 0.25:
@@ -162,6 +167,38 @@ class Trial:
             prev = os.path.join(self.w, f'previous-{step}')
             shutil.copytree(os.path.join(self.out, 'export'), prev)
             return 'with --previous', ['--previous', prev]
+        if kind == 'targets' and os.path.isfile(os.path.join(self.out, 'export', 'targets.csv')):
+            # The targets as a wide CSV (from the export's long table), one of them changed or not.
+            rows = [r for r in csv.DictReader(open(os.path.join(self.out, 'export', 'targets.csv'))) if not r['unit']]
+            groups = sorted({r['group'] for r in rows})
+            table = {(r['district_code'], r['group']): r['target'] for r in rows}
+            if rows and rng.random() < 0.7:
+                d, g = rng.choice(sorted(table))
+                table[(d, g)] = str(int(table[(d, g)]) + rng.choice([-1000, 1, 5000]))
+                what = f'targets as CSV, {d} {g} now {table[(d, g)]}'
+            else:
+                what = 'targets as CSV'
+            if rng.random() < 0.3:
+                self.targets = os.path.join(FIX, 'sasaran.xlsx')
+                return 'targets: sasaran.xlsx again', extra
+            self.targets = os.path.join(self.w, f'sasaran-{step}.csv')
+            with open(self.targets, 'w') as f:
+                f.write('kode_wilayah,' + ','.join(groups) + '\n')
+                for d in sorted({d for d, _ in table}):
+                    f.write(d + ',' + ','.join(table.get((d, g), '') for g in groups) + '\n')
+            return what, extra
+        if kind == 'receipts':
+            if self.receipts and rng.random() < 0.3:
+                self.receipts = None
+                return 'no receipts log', extra
+            self.receipts = os.path.join(self.w, f'receipts-{step}.csv')
+            with open(self.receipts, 'w') as f:
+                f.write('file,received\n')
+                for p in have:
+                    week = os.path.basename(os.path.dirname(p))
+                    if rng.random() < 0.9:
+                        f.write(f'{os.path.basename(p)},{week} {rng.randint(7, 23):02d}:{rng.randint(0, 59):02d}\n')
+            return 'a receipts log', extra
         if kind == 'threshold':
             t = rng.choice([0.6, 0.7, 0.75, None])
             self.set_threshold(t)
@@ -205,7 +242,7 @@ class Trial:
             return
         again = os.path.join(self.w, 'rendered')
         shutil.rmtree(again, ignore_errors=True)
-        q = subprocess.run([self.bin, 'report', '--archive', self.arch, '--period', period, '--out', again, '--quiet', '--config', self.config_file], capture_output=True, text=True)
+        q = subprocess.run([self.bin, 'report', '--archive', self.arch, '--period', period, '--out', again, '--quiet', '--config', self.config_file, '--targets', self.targets], capture_output=True, text=True)
         if q.returncode != 0:
             self.fail(f're-rendering {period} failed: {q.stderr[-1500:]}')
         differ = [f for f in os.listdir(again) if f.endswith(f'{period}.pdf') and pdf_text(os.path.join(again, f)) != pdf_text(os.path.join(self.out, f))]
