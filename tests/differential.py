@@ -7,14 +7,14 @@ resent into another week's folder, replaced by another, a figure edited, edited 
 same size with its time kept, touched) or of sitrep's own state (a cache file damaged: a
 byte flipped, cut in half, deleted; an archive partition damaged, which a re-render must
 name), a report on an earlier week (--period), --previous, another threshold, the targets
-as a CSV with one changed, a receipts log. After each
-edit the same out folder, cache and archive are run again, and a fresh run (--no-cache,
-a new archive) over the same folder: the exports, the manifest's inputs, the archive's
-partitions and the report's PDFs must be the same bytes. Now and then the latest period is
-re-rendered from the archive alone and must say what the run said (PDF text, tables).
+as a CSV with one changed, a receipts log. After each edit the same out folder, cache and
+archive are run again, and a fresh run (--no-cache, a new archive) over the same folder:
+the exports, the manifest's inputs, the archive's partitions and the report's PDFs must be
+the same bytes. Now and then the latest period is re-rendered from the archive alone and
+must say what the run said (PDF text, tables).
 
-Not part of `make test` (random, a minute or more); every divergence it found is a test in
-tests/it now. Needs python3 and pdftotext.
+Fixed seeds, so a trial is the same edits each time. Not part of `make test` (a couple of
+minutes); every divergence it found is a test in tests/it now. Needs python3, pdftotext.
 
     tests/differential.py SITREP_BINARY [--seeds 1-20] [--steps 30] [--damage] [--archive-damage]
 """
