@@ -2,9 +2,10 @@
 """Incremental runs against fresh runs, over a folder edited at random (`make differential`).
 
 For each seed: a copy of the Jambi fixtures' first week, then STEPS random edits of the
-folder as data officers make them (a week arrives, a file is added, deleted, renamed,
-resent into another week's folder, replaced by another, a figure edited, edited at the
-same size with its time kept, touched) or of sitrep's own state (a cache file damaged: a
+folder as data officers make them (a week arrives, a file is added (now and then one that
+breaks readers), deleted, renamed, resent into another week's folder, replaced by
+another, a figure edited, edited at the same size with its time kept, touched) or of
+sitrep's own state (a cache file damaged: a
 byte flipped, cut in half, deleted; an archive partition damaged, which a re-render must
 name), a report on an earlier week (--period), --previous, another threshold, the targets
 as a CSV with one changed, a receipts log. After each edit the same out folder, cache and
@@ -22,6 +23,7 @@ import argparse, csv, json, os, random, re, shutil, subprocess, sys, tempfile, t
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, 'fixtures', 'jambi')
+HOSTILE = os.path.join(ROOT, 'fixtures', 'hostile')
 
 
 def tree(d):
@@ -115,6 +117,12 @@ class Trial:
                     self.add(w, f)
             return f'week {wk} arrives', extra
         if kind == 'file':
+            if rng.random() < 0.15:
+                # A file that breaks readers (found by fuzzing): a finding, cached as one.
+                bad = rng.choice(sorted(f for f in os.listdir(HOSTILE) if f.endswith('.xls')))
+                week = rng.choice(sorted(os.listdir(self.subs)))
+                shutil.copy(os.path.join(HOSTILE, bad), os.path.join(self.subs, week, f'rekap_{step}_{bad}'))
+                return f'{week}/rekap_{step}_{bad} (hostile) added', extra
             w, f = rng.choice(self.pool)
             self.add(w, f)
             return f'{w}/{f} added', extra
