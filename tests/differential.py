@@ -5,10 +5,10 @@ For each seed: a copy of the Jambi fixtures' first week, then STEPS random edits
 folder as data officers make them (a week arrives, a file is added (now and then one that
 breaks readers), deleted, renamed, resent into another week's folder, replaced by
 another, a figure edited, edited at the same size with its time kept, touched) or of
-sitrep's own state (a cache file damaged: a
-byte flipped, cut in half, deleted; an archive partition damaged, which a re-render must
-name), a report on an earlier week (--period), --previous, another threshold, the targets
-as a CSV with one changed, a receipts log. After each edit the same out folder, cache and
+sitrep's own state (a cache file damaged: a byte flipped, cut in half, deleted; an
+archive partition damaged, which a re-render must name), a report on an earlier week
+(--period), --previous, another threshold, the targets as a CSV with one changed, a
+receipts log. After each edit the same out folder, cache and
 archive are run again, and a fresh run (--no-cache, a new archive) over the same folder:
 the exports, the manifest's inputs, the archive's partitions and the report's PDFs must be
 the same bytes. Now and then the latest period is re-rendered from the archive alone and
