@@ -48,7 +48,8 @@ pub fn content(bytes: &[u8]) -> Option<&[u8]> {
     (mark == MARK && blake3::hash(content).as_bytes() == digest).then_some(content)
 }
 
-/// A sealed file read whole (mapped: [`crate::mapped::own_file`]) and found whole.
+/// A sealed file read whole (mapped from the page cache, as sitrep reads its own files)
+/// and found whole.
 pub struct Read {
     bytes: crate::mapped::Bytes,
     len: usize,
