@@ -8,7 +8,7 @@ another, a figure edited, edited at the same size with its time kept, touched) o
 sitrep's own state (a cache file damaged: a byte flipped, cut in half, deleted; an
 archive partition damaged, which a re-render must name), a report on an earlier week
 (--period), --previous, another threshold, the targets as a CSV with one changed, a
-receipts log. After each edit the same out folder, cache and
+receipts log, some week folders given one by one instead of the folder. After each edit the same out folder, cache and
 archive are run again, and a fresh run (--no-cache, a new archive) over the same folder:
 the exports, the manifest's inputs, the archive's partitions and the report's PDFs must be
 the same bytes. Now and then the latest period is re-rendered from the archive alone and
@@ -73,6 +73,8 @@ class Trial:
         self.held = '[cache]\nrows_held = 1\n' if self.rng.random() < 0.5 else ''
         self.targets = os.path.join(FIX, 'sasaran.xlsx')
         self.receipts = None
+        # The folder, or some of its week folders named one by one.
+        self.inputs = None
         self.config_file = os.path.join(self.w, 'sitrep.toml')
         self.set_threshold(None)
         self.done = []
@@ -82,7 +84,7 @@ class Trial:
             f.write((f'threshold = {t}\n' if t else '') + self.held)
 
     def run(self, out, arch, extra):
-        args = [self.bin, 'run', self.subs, '--targets', self.targets, '--out', out, '--archive', arch, '--quiet', '--config', self.config_file] + extra
+        args = [self.bin, 'run', *(self.inputs or [self.subs]), '--targets', self.targets, '--out', out, '--archive', arch, '--quiet', '--config', self.config_file] + extra
         if self.receipts:
             args += ['--receipts', self.receipts]
         return subprocess.run(args, capture_output=True, text=True)
@@ -103,7 +105,7 @@ class Trial:
         """One random edit; returns what it did and the run's extra arguments."""
         rng, have = self.rng, self.present()
         csvs = [p for p in have if p.endswith('.csv')]
-        kinds = ['week', 'file', 'delete', 'figure', 'same_size', 'touch', 'rename', 'resend', 'replace', 'period', 'previous', 'threshold', 'targets', 'receipts', 'nothing']
+        kinds = ['week', 'file', 'delete', 'figure', 'same_size', 'touch', 'rename', 'resend', 'replace', 'period', 'previous', 'threshold', 'targets', 'receipts', 'inputs', 'nothing']
         if self.damage and rng.random() < 0.4:
             kinds = ['damage_cache']
         if self.archive_damage and rng.random() < 0.25:
@@ -195,6 +197,13 @@ class Trial:
                 for d in sorted({d for d, _ in table}):
                     f.write(d + ',' + ','.join(table.get((d, g), '') for g in groups) + '\n')
             return what, extra
+        if kind == 'inputs':
+            weeks = [os.path.join(self.subs, w) for w in sorted(os.listdir(self.subs))]
+            if self.inputs or len(weeks) < 2:
+                self.inputs = None
+                return 'the whole folder given', extra
+            self.inputs = rng.sample(weeks, rng.randint(1, len(weeks)))
+            return f'week folders given one by one: {[os.path.basename(w) for w in self.inputs]}', extra
         if kind == 'receipts':
             if self.receipts and rng.random() < 0.3:
                 self.receipts = None
