@@ -23,7 +23,7 @@ minutes); every divergence it found is a test in tests/it now. Needs python3, pd
 import argparse, csv, json, os, random, re, shutil, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIX = os.path.join(ROOT, 'fixtures', 'jambi')
+JAMBI = os.path.join(ROOT, 'fixtures', 'jambi')
 HOSTILE = os.path.join(ROOT, 'fixtures', 'hostile')
 
 
@@ -62,18 +62,20 @@ def pdf_text(path):
 
 
 class Trial:
-    def __init__(self, binary, seed, steps, damage, archive_damage, work):
-        self.bin, self.seed, self.steps = binary, seed, steps
+    def __init__(self, binary, seed, steps, damage, archive_damage, work, corpus):
+        self.bin, self.seed, self.steps, self.fix = binary, seed, steps, corpus
         self.damage, self.archive_damage = damage, archive_damage
         self.rng = random.Random(seed)
         self.w = os.path.join(work, f'seed-{seed}')
         shutil.rmtree(self.w, ignore_errors=True)
         self.subs, self.out, self.arch = (os.path.join(self.w, x) for x in ('subs', 'out', 'archive'))
         os.makedirs(self.subs)
-        self.weeks = sorted(os.listdir(os.path.join(FIX, 'submissions')))
-        self.pool = [(wk, f) for wk in self.weeks for f in sorted(os.listdir(os.path.join(FIX, 'submissions', wk)))]
+        self.weeks = sorted(os.listdir(os.path.join(self.fix, 'submissions')))
+        # The corpus's own targets file (sasaran.xlsx, .csv, …).
+        self.first_targets = next(os.path.join(self.fix, f) for f in sorted(os.listdir(self.fix)) if f.startswith('sasaran.'))
+        self.pool = [(wk, f) for wk in self.weeks for f in sorted(os.listdir(os.path.join(self.fix, 'submissions', wk)))]
         self.held = '[cache]\nrows_held = 1\n' if self.rng.random() < 0.5 else ''
-        self.targets = os.path.join(FIX, 'sasaran.xlsx')
+        self.targets = self.first_targets
         self.receipts = None
         # The folder, or some of its week folders named one by one.
         self.inputs = None
@@ -101,7 +103,7 @@ class Trial:
     def add(self, week, name, into=None, as_name=None):
         d = os.path.join(self.subs, into or week)
         os.makedirs(d, exist_ok=True)
-        shutil.copy(os.path.join(FIX, 'submissions', week, name), os.path.join(d, as_name or name))
+        shutil.copy(os.path.join(self.fix, 'submissions', week, name), os.path.join(d, as_name or name))
 
     def edit(self, step):
         """One random edit; returns what it did and the run's extra arguments."""
@@ -170,7 +172,7 @@ class Trial:
         if kind == 'replace' and have:
             p = rng.choice(have)
             w, f = rng.choice([(w, f) for (w, f) in self.pool if f.endswith(os.path.splitext(p)[1])])
-            shutil.copy(os.path.join(FIX, 'submissions', w, f), p)
+            shutil.copy(os.path.join(self.fix, 'submissions', w, f), p)
             return f'{p} replaced by {w}/{f}', extra
         if kind == 'period':
             week = rng.choice(sorted(os.listdir(self.subs)))
@@ -191,8 +193,8 @@ class Trial:
             else:
                 what = 'targets as CSV'
             if rng.random() < 0.3:
-                self.targets = os.path.join(FIX, 'sasaran.xlsx')
-                return 'targets: sasaran.xlsx again', extra
+                self.targets = self.first_targets
+                return "targets: the corpus's own again", extra
             self.targets = os.path.join(self.w, f'sasaran-{step}.csv')
             with open(self.targets, 'w') as f:
                 f.write('kode_wilayah,' + ','.join(groups) + '\n')
@@ -310,12 +312,13 @@ def main():
     ap.add_argument('--damage', action='store_true', help="damage sitrep's cache files")
     ap.add_argument('--archive-damage', action='store_true', help='damage archive partitions')
     ap.add_argument('--keep', action='store_true', help='keep the folders of the trials')
+    ap.add_argument('--corpus', default=JAMBI, help='a folder holding submissions/<week>/ and a sasaran.* targets file (the Jambi fixtures unless given)')
     args = ap.parse_args()
     first, _, last = args.seeds.partition('-')
     work = tempfile.mkdtemp(prefix='sitrep-differential-')
     try:
         for seed in range(int(first), int(last or first) + 1):
-            Trial(os.path.abspath(args.binary), seed, args.steps, args.damage, args.archive_damage, work).go()
+            Trial(os.path.abspath(args.binary), seed, args.steps, args.damage, args.archive_damage, work, os.path.abspath(args.corpus)).go()
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
