@@ -428,7 +428,15 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<(Consolidated, Option<Unrea
     }
     let keys = period_keys(dir, &mut parts, &known);
     let (now, later): (Vec<Partition>, Vec<Partition>) = parts.into_iter().partition(|p| keys.is_none() || p.period == period);
+    let (files, targets) = files_and_targets(dir, &record)?;
+    let order = RunOrder::of(&files);
     let frames: Vec<Vec<Observation>> = crate::par_map_bounded(&now, read_partition)?;
+    // A period's partitions' rows together in the run's order.
+    let mut observations = table::Observations::default();
+    let mut frames = frames.into_iter();
+    for same_period in now.chunk_by(|a, b| a.period == b.period) {
+        observations.push(order.merged(frames.by_ref().take(same_period.len()).collect()));
+    }
     let unread = keys.is_some().then(|| {
         let mut periods: BTreeMap<NaiveDate, (usize, Vec<Partition>)> = BTreeMap::new();
         for p in later {
@@ -436,10 +444,9 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<(Consolidated, Option<Unrea
             e.0 += p.rows;
             e.1.push(p);
         }
-        Unread { periods }
+        Unread { periods, order }
     });
     let id_seed = hex::decode(&record.id_seed).ok().and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok()).unwrap_or_default();
-    let (files, targets) = files_and_targets(dir, &record)?;
     let (files, findings) = match record.period > period {
         // A period no run reported on, from the record of the first run after it: that
         // run's files of later periods, and what was found in them, are not its inputs.
@@ -450,7 +457,7 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<(Consolidated, Option<Unrea
         files,
         targets_file: record.targets_file.map(Cow::into_owned),
         findings,
-        observations: frames.into_iter().collect(),
+        observations,
         targets,
         statuses: record.statuses.into_owned(),
         id_seed,
@@ -540,6 +547,44 @@ fn read_partition(p: &Partition) -> Result<Vec<Observation>> {
 /// The periods of the archive whose rows are not read yet, with their partitions.
 pub struct Unread {
     periods: BTreeMap<NaiveDate, (usize, Vec<Partition>)>,
+    order: RunOrder,
+}
+
+/// Where each file stood in the archived run (by the path its rows name). The archive
+/// holds a period's rows by province, the run held them by file: a file resent under
+/// another name (listed after the other provinces' files), or provinces' folders named
+/// out of their codes' order, put its rows elsewhere in a re-rendered export than in the
+/// run's, until they were merged back by it.
+struct RunOrder(rustc_hash::FxHashMap<Sym, usize>);
+
+impl RunOrder {
+    fn of(files: &[FileOutcome]) -> RunOrder {
+        RunOrder(files.iter().enumerate().map(|(i, f)| (Sym::new(&f.path), i)).collect())
+    }
+
+    /// A period's partitions' rows (each list in the run's order) as one list in the
+    /// run's order: merged by their files' places. A file's rows in several partitions (a
+    /// file with rows of several provinces) come province by province.
+    fn merged(&self, lists: Vec<Vec<Observation>>) -> Vec<Observation> {
+        if lists.len() <= 1 {
+            return lists.into_iter().next().unwrap_or_default();
+        }
+        let place = |o: &Observation| self.0.get(&o.source).copied().unwrap_or(usize::MAX);
+        let mut out = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+        let mut lists: Vec<std::iter::Peekable<std::vec::IntoIter<Observation>>> = lists.into_iter().map(|l| l.into_iter().peekable()).collect();
+        // Each list's next file place, smallest first (the earlier list on a tie).
+        let mut next: std::collections::BinaryHeap<std::cmp::Reverse<(usize, usize)>> = lists.iter_mut().enumerate().filter_map(|(i, l)| Some(std::cmp::Reverse((place(l.peek()?), i)))).collect();
+        while let Some(std::cmp::Reverse((at, i))) = next.pop() {
+            // That list's rows of this file, then its next file's place.
+            while let Some(o) = lists[i].next_if(|o| place(o) == at) {
+                out.push(o);
+            }
+            if let Some(o) = lists[i].peek() {
+                next.push(std::cmp::Reverse((place(o), i)));
+            }
+        }
+        out
+    }
 }
 
 impl Unread {
@@ -548,11 +593,11 @@ impl Unread {
         self.periods.iter().map(|(p, (n, _))| (*p, *n))
     }
 
-    /// The rows of each of `periods`, a list per partition.
+    /// The rows of each of `periods`, in the run's order ([`RunOrder`]).
     pub fn decode(&self, periods: &[NaiveDate]) -> Result<Vec<table::Observations>> {
         let parts: Vec<&Partition> = periods.iter().flat_map(|p| self.periods.get(p).map(|(_, parts)| parts.as_slice()).unwrap_or_default()).collect();
         let mut lists = crate::par_map_bounded(&parts, |p| read_partition(p))?.into_iter();
-        Ok(periods.iter().map(|p| self.periods.get(p).map_or(0, |(_, parts)| parts.len())).map(|n| lists.by_ref().take(n).collect()).collect())
+        Ok(periods.iter().map(|p| self.periods.get(p).map_or(0, |(_, parts)| parts.len())).map(|n| std::iter::once(self.order.merged(lists.by_ref().take(n).collect())).collect()).collect())
     }
 }
 

@@ -269,6 +269,26 @@ fn a_re_render_under_another_configuration_says_which_settings_differ() {
     assert!(!same.contains("configuration differs"), "{same}");
 }
 
+/// A period with files of two provinces, one's file listed among the other's (Kota
+/// Padang's, of West Sumatra, in Jambi's folder): the archive holds the rows province by
+/// province, the run held them file by file; re-rendered, the canonical table is in the
+/// run's order, byte for byte (it had Padang's rows first).
+#[test]
+fn a_period_of_several_provinces_is_re_rendered_in_the_runs_order() {
+    let (dir, subs) = copied_submissions();
+    let (archive, out, again) = (dir.path().join("arsip"), dir.path().join("out"), dir.path().join("again"));
+    std::fs::write(subs.join("2022-01-15/kota_padang_2022-01-15.csv"), "kode_wilayah,kecamatan,kelompok,dosis,jumlah\n13.71.01,Padang Selatan,Lansia,1,1165\n13.71.01,Padang Selatan,Lansia,2,900\n").unwrap();
+    run_into_archive(&subs, &out, &archive);
+    let table = |out: &std::path::Path| std::fs::read_to_string(out.join("export/observations_csv/2022-01-15.csv")).unwrap();
+    let run = table(&out);
+    let provinces: Vec<&str> = run.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    let padang = provinces.iter().position(|p| *p == "13").expect("Padang's rows");
+    assert!(padang > 0 && provinces[padang..].contains(&"15"), "Padang's rows are among Jambi's in the run");
+    let (code, o, err) = sitrep(&["report", "--archive", archive.to_str().unwrap(), "--period", "2022-01-15", "--out", again.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{o}\n{err}");
+    assert!(table(&again) == run, "the re-rendered canonical table is not in the run's order");
+}
+
 fn run_into_archive(subs: &std::path::Path, out: &std::path::Path, archive: &std::path::Path) {
     let args = ["run", subs.to_str().unwrap(), "--targets", "sasaran.xlsx", "--out", out.to_str().unwrap(), "--archive", archive.to_str().unwrap(), "--quiet"];
     let (code, out, err) = sitrep(&args, &fixtures());
