@@ -435,7 +435,9 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<(Consolidated, Option<Unrea
     let mut observations = table::Observations::default();
     let mut frames = frames.into_iter();
     for same_period in now.chunk_by(|a, b| a.period == b.period) {
-        observations.push(order.merged(frames.by_ref().take(same_period.len()).collect()));
+        for list in order.in_run_order(frames.by_ref().take(same_period.len()).collect()) {
+            observations.push(list);
+        }
     }
     let unread = keys.is_some().then(|| {
         let mut periods: BTreeMap<NaiveDate, (usize, Vec<Partition>)> = BTreeMap::new();
@@ -562,28 +564,37 @@ impl RunOrder {
         RunOrder(files.iter().enumerate().map(|(i, f)| (Sym::new(&f.path), i)).collect())
     }
 
-    /// A period's partitions' rows (each list in the run's order) as one list in the
-    /// run's order: merged by their files' places. A file's rows in several partitions (a
-    /// file with rows of several provinces) come province by province.
-    fn merged(&self, lists: Vec<Vec<Observation>>) -> Vec<Observation> {
-        if lists.len() <= 1 {
-            return lists.into_iter().next().unwrap_or_default();
-        }
+    /// A period's partitions' rows (each list in the run's order) in the run's order: as
+    /// they are when one after the other they are (a national folder's files named by
+    /// their districts' codes), else merged into one list by their files' places. A file's
+    /// rows in several partitions (a file with rows of several provinces) come province by
+    /// province.
+    fn in_run_order(&self, lists: Vec<Vec<Observation>>) -> Vec<Vec<Observation>> {
         let place = |o: &Observation| self.0.get(&o.source).copied().unwrap_or(usize::MAX);
+        // The places of the lists' files one after the other, a look-up per file.
+        let mut places = lists.iter().flat_map(|l| l.chunk_by(|a, b| a.source == b.source)).map(|run| place(&run[0]));
+        let mut last = 0;
+        if places.all(|p| std::mem::replace(&mut last, p) <= p) {
+            return lists;
+        }
         let mut out = Vec::with_capacity(lists.iter().map(Vec::len).sum());
         let mut lists: Vec<std::iter::Peekable<std::vec::IntoIter<Observation>>> = lists.into_iter().map(|l| l.into_iter().peekable()).collect();
         // Each list's next file place, smallest first (the earlier list on a tie).
         let mut next: std::collections::BinaryHeap<std::cmp::Reverse<(usize, usize)>> = lists.iter_mut().enumerate().filter_map(|(i, l)| Some(std::cmp::Reverse((place(l.peek()?), i)))).collect();
-        while let Some(std::cmp::Reverse((at, i))) = next.pop() {
-            // That list's rows of this file, then its next file's place.
-            while let Some(o) = lists[i].next_if(|o| place(o) == at) {
+        while let Some(std::cmp::Reverse((_, i))) = next.pop() {
+            // That list's rows of this file (together, as the run read them), then its
+            // next file's place: looked up once a file, not once a row.
+            let Some(first) = lists[i].next() else { continue };
+            let source = first.source;
+            out.push(first);
+            while let Some(o) = lists[i].next_if(|o| o.source == source) {
                 out.push(o);
             }
             if let Some(o) = lists[i].peek() {
                 next.push(std::cmp::Reverse((place(o), i)));
             }
         }
-        out
+        vec![out]
     }
 }
 
@@ -597,7 +608,7 @@ impl Unread {
     pub fn decode(&self, periods: &[NaiveDate]) -> Result<Vec<table::Observations>> {
         let parts: Vec<&Partition> = periods.iter().flat_map(|p| self.periods.get(p).map(|(_, parts)| parts.as_slice()).unwrap_or_default()).collect();
         let mut lists = crate::par_map_bounded(&parts, |p| read_partition(p))?.into_iter();
-        Ok(periods.iter().map(|p| self.periods.get(p).map_or(0, |(_, parts)| parts.len())).map(|n| std::iter::once(self.order.merged(lists.by_ref().take(n).collect())).collect()).collect())
+        Ok(periods.iter().map(|p| self.periods.get(p).map_or(0, |(_, parts)| parts.len())).map(|n| self.order.in_run_order(lists.by_ref().take(n).collect()).into_iter().collect()).collect())
     }
 }
 
