@@ -604,7 +604,7 @@ impl Unread {
         self.periods.iter().map(|(p, (n, _))| (*p, *n))
     }
 
-    /// The rows of each of `periods`, in the run's order ([`RunOrder`]).
+    /// The rows of each of `periods`, in the run's order (merged back by file).
     pub fn decode(&self, periods: &[NaiveDate]) -> Result<Vec<table::Observations>> {
         let parts: Vec<&Partition> = periods.iter().flat_map(|p| self.periods.get(p).map(|(_, parts)| parts.as_slice()).unwrap_or_default()).collect();
         let mut lists = crate::par_map_bounded(&parts, |p| read_partition(p))?.into_iter();
