@@ -28,6 +28,7 @@ SITREP_BIN = $$($(CARGO) metadata --format-version 1 --no-deps | python3 -c 'imp
 differential: build
 	python3 tests/differential.py "$(SITREP_BIN)" --seeds 1-8
 	python3 tests/differential.py "$(SITREP_BIN)" --seeds 9-16 --damage --archive-damage
+	python3 tests/differential.py "$(SITREP_BIN)" --seeds 17-20 --national --damage --archive-damage
 
 clean:
 	rm -rf out

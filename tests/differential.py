@@ -8,17 +8,20 @@ another, a figure edited, edited at the same size with its time kept, touched) o
 sitrep's own state (a cache file damaged: a byte flipped, cut in half, deleted; an
 archive partition damaged, which a re-render must name), a report on an earlier week
 (--period), --previous, another threshold, the targets as a CSV with one changed, a
-receipts log, some week folders given one by one instead of the folder. After each edit
-the same out folder, cache and archive are run again, and a fresh run (--no-cache, a new
-archive) over the same folder:
-the exports, the manifest's inputs, the archive's partitions, the report's PDFs and
-workbooks must be the same bytes. Now and then the latest period is re-rendered from the
+receipts log, some week folders given one by one instead of the folder; over the Jambi
+fixtures (one province) or, with --national, a few provinces of bench/make_national.py's
+corpus (several provinces in one period: the national report, and the archive's
+partitions by province merged back in the run's order). After each edit the same out
+folder, cache and archive are run again, and a fresh run (--no-cache, a new archive) over
+the same folder: the exports, the manifest's inputs, the archive's partitions, the
+report's PDFs and workbooks must be the same bytes. Now and then the latest period is re-rendered from the
 archive alone and must say what the run said (PDF text, tables).
 
 Fixed seeds, so a trial is the same edits each time. Not part of `make test` (a couple of
 minutes); every divergence it found is a test in tests/it now. Needs python3, pdftotext.
 
     tests/differential.py SITREP_BINARY [--seeds 1-20] [--steps 30] [--damage] [--archive-damage]
+                          [--national | --corpus DIR] [--keep]
 """
 import argparse, csv, json, os, random, re, shutil, subprocess, sys, tempfile, time
 
@@ -304,6 +307,30 @@ class Trial:
         print(f'seed {self.seed}: {self.steps} edits, cached and fresh runs alike' + (' (rows_held = 1)' if self.held else ''))
 
 
+# Provinces of bench/make_national.py's corpus kept for `--national`: a few of each size,
+# their files' formats mixed (xlsx with two-row headers, semicolon CSV, xls).
+NATIONAL_PROVINCES = ('15', '31', '34', '65', '75')
+
+
+def national_corpus(work):
+    """Three weeks of a few provinces from bench/make_national.py (it needs xlwt); None
+    without xlwt."""
+    try:
+        import xlwt  # noqa: F401
+    except ImportError:
+        return None
+    full, small = os.path.join(work, 'national-full'), os.path.join(work, 'national')
+    subprocess.run([sys.executable, os.path.join(ROOT, 'bench', 'make_national.py'), full, '3'], check=True, capture_output=True)
+    for week in os.listdir(os.path.join(full, 'submissions')):
+        os.makedirs(os.path.join(small, 'submissions', week))
+        for f in os.listdir(os.path.join(full, 'submissions', week)):
+            if f.split('.')[0] in NATIONAL_PROVINCES:
+                shutil.copy(os.path.join(full, 'submissions', week, f), os.path.join(small, 'submissions', week, f))
+    shutil.copy(os.path.join(full, 'sasaran.csv'), small)
+    shutil.rmtree(full)
+    return small
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('binary')
@@ -313,12 +340,19 @@ def main():
     ap.add_argument('--archive-damage', action='store_true', help='damage archive partitions')
     ap.add_argument('--keep', action='store_true', help='keep the folders of the trials')
     ap.add_argument('--corpus', default=JAMBI, help='a folder holding submissions/<week>/ and a sasaran.* targets file (the Jambi fixtures unless given)')
+    ap.add_argument('--national', action='store_true', help="a few provinces of bench/make_national.py's corpus instead (needs xlwt: skipped without)")
     args = ap.parse_args()
     first, _, last = args.seeds.partition('-')
     work = tempfile.mkdtemp(prefix='sitrep-differential-')
     try:
+        corpus = os.path.abspath(args.corpus)
+        if args.national:
+            corpus = national_corpus(work)
+            if corpus is None:
+                print('skipped: --national needs xlwt (pip install xlwt) for bench/make_national.py')
+                return
         for seed in range(int(first), int(last or first) + 1):
-            Trial(os.path.abspath(args.binary), seed, args.steps, args.damage, args.archive_damage, work, os.path.abspath(args.corpus)).go()
+            Trial(os.path.abspath(args.binary), seed, args.steps, args.damage, args.archive_damage, work, corpus).go()
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
