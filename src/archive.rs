@@ -90,6 +90,20 @@ struct Written {
     /// Its bytes' SHA-256 (none recorded by older versions: not checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sha256: Option<String>,
+    /// The file's stamp just after it was written (size, times, inode): a partition
+    /// changed since (a byte damaged in place, a copy put over it) is written again by
+    /// the next run that covers its period. None from older versions: its size only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stamp: Option<crate::known_files::Stamp>,
+}
+
+impl Written {
+    /// Whether the partition at `rel` is as this run wrote it: of its size and, when
+    /// recorded, its stamp.
+    fn still_there(&self, dir: &Path, rel: &str) -> bool {
+        // One stat for both (a year's archive has 1,768 partitions).
+        std::fs::metadata(dir.join(rel)).is_ok_and(|meta| meta.len() == self.bytes && self.stamp.is_none_or(|s| crate::known_files::Stamp::of_meta(&meta) == Some(s)))
+    }
 }
 
 const PARTITIONS: &str = "_partitions.json";
@@ -331,7 +345,7 @@ impl<'d> Partitioning<'d> {
             // remove a withdrawn province's) is removed when the period is written again.
             let (same, stale): (Vec<_>, Vec<_>) = known.iter().filter(|(rel, _)| rel.contains(&tag)).partition(|(_, w)| w.period_fingerprint == period.fingerprint);
             let whole = same.iter().map(|(_, w)| w.rows).sum::<Option<usize>>() == Some(period.count);
-            if same.is_empty() || !whole || !stale.is_empty() || !same.iter().all(|(rel, w)| crate::export::still_there(dir, rel, w.bytes)) {
+            if same.is_empty() || !whole || !stale.is_empty() || !same.iter().all(|(rel, w)| w.still_there(dir, rel)) {
                 changed.insert(period.period, false.into());
             }
         }
@@ -376,12 +390,13 @@ impl FromRows for Partitioning<'_> {
             .collect();
         let fingerprint = &period.fingerprint;
         let done = crate::par_map_bounded(&parts, |(rel, rows)| -> Result<(String, Written)> {
-            if let Some(w) = self.known.get(rel).filter(|w| w.period_fingerprint == *fingerprint && crate::export::still_there(dir, rel, w.bytes)) {
+            if let Some(w) = self.known.get(rel).filter(|w| w.period_fingerprint == *fingerprint && w.still_there(dir, rel)) {
                 return Ok((rel.clone(), Written { rows: Some(rows.len()), ..w.clone() }));
             }
             // Without the columns the folders name, in polars' default row groups.
             let out = write_atomic_with(dir, rel, &|w| crate::table_parquet::write(rows, &["province_code", "period"], 512 * 512, ParquetCompression::default(), w))?;
-            Ok((rel.clone(), Written { period_fingerprint: fingerprint.to_string(), bytes: out.bytes, rows: Some(rows.len()), sha256: Some(out.sha256) }))
+            let stamp = crate::known_files::Stamp::of_path(&dir.join(rel));
+            Ok((rel.clone(), Written { period_fingerprint: fingerprint.to_string(), bytes: out.bytes, rows: Some(rows.len()), sha256: Some(out.sha256), stamp }))
         })?;
         let gone = remove_partitions_but(dir, period.period, &done.iter().map(|(rel, _)| rel.as_str()).collect())?;
         self.gone.lock().unwrap_or_else(|e| e.into_inner()).extend(gone);

@@ -99,6 +99,17 @@ impl Stamp {
     pub fn bytes(&self) -> u64 {
         self.len
     }
+
+    /// The stamp of the file at `path` as it is now (none when it cannot be stat'ed): for
+    /// a file sitrep wrote, taken just after, so that a later change to it is seen.
+    pub fn of_path(path: &std::path::Path) -> Option<Stamp> {
+        Stamp::of_meta(&std::fs::metadata(path).ok()?)
+    }
+
+    /// [`Stamp::of_path`] from a stat already made.
+    pub fn of_meta(meta: &std::fs::Metadata) -> Option<Stamp> {
+        Some(Stamp::of(meta, meta.modified().ok()?))
+    }
 }
 
 /// One file as stored: its path as shown, its stamp, its content's SHA-256 and its

@@ -6,7 +6,8 @@ folder as data officers make them (a week arrives, a file is added (now and then
 breaks readers), deleted, renamed, resent into another week's folder, replaced by
 another, a figure edited, edited at the same size with its time kept, touched) or of
 sitrep's own state (a cache file damaged: a byte flipped, cut in half, deleted; an
-archive partition damaged, which a re-render must name), a report on an earlier week
+archive partition damaged, which a re-render must name, or which the next run must write
+again), a report on an earlier week
 (--period), --previous, another threshold, the targets as a CSV with one changed, a
 receipts log, some week folders given one by one instead of the folder; over the Jambi
 fixtures (one province) or, with --national, a few provinces of bench/make_national.py's
@@ -116,7 +117,7 @@ class Trial:
         if self.damage and rng.random() < 0.4:
             kinds = ['damage_cache']
         if self.archive_damage and rng.random() < 0.25:
-            kinds = ['damage_archive']
+            kinds = ['damage_archive', 'tamper_archive']
         kind = rng.choice(kinds)
         extra = []
         if kind == 'week':
@@ -240,6 +241,16 @@ class Trial:
                 i = rng.randrange(len(data))
                 open(p, 'wb').write(data[:i] + bytes([data[i] ^ 1 << rng.randrange(8)]) + data[i + 1:])
             return f'cache file {p}: {how}', extra
+        if kind == 'tamper_archive' and os.path.isdir(self.arch):
+            # Changed in place and left there: the run must write it again (its size is the same).
+            parts = sorted(os.path.join(r, f) for r, _, fs in os.walk(self.arch) for f in fs if f.endswith('.parquet'))
+            if parts:
+                p = rng.choice(parts)
+                data = bytearray(open(p, 'rb').read())
+                i = rng.randrange(len(data))
+                data[i] ^= 1 << rng.randrange(8)
+                open(p, 'wb').write(data)
+                return f'archive partition {p} changed at byte {i}, left there', extra
         if kind == 'damage_archive' and os.path.isdir(os.path.join(self.arch, '_runs')):
             parts = sorted(os.path.join(r, f) for r, _, fs in os.walk(self.arch) for f in fs if f.endswith('.parquet'))
             if parts:
