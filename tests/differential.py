@@ -243,22 +243,14 @@ class Trial:
             return f'cache file {p}: {how}', extra
         if kind == 'tamper_archive' and os.path.isdir(self.arch):
             # Changed in place and left there: the run must write it again (its size is the same).
-            parts = sorted(os.path.join(r, f) for r, _, fs in os.walk(self.arch) for f in fs if f.endswith('.parquet'))
-            if parts:
-                p = rng.choice(parts)
-                data = bytearray(open(p, 'rb').read())
-                i = rng.randrange(len(data))
-                data[i] ^= 1 << rng.randrange(8)
-                open(p, 'wb').write(data)
+            flipped = self.flip_a_partition_bit()
+            if flipped:
+                p, i = flipped
                 return f'archive partition {p} changed at byte {i}, left there', extra
         if kind == 'damage_archive' and os.path.isdir(os.path.join(self.arch, '_runs')):
-            parts = sorted(os.path.join(r, f) for r, _, fs in os.walk(self.arch) for f in fs if f.endswith('.parquet'))
-            if parts:
-                p = rng.choice(parts)
-                data = bytearray(open(p, 'rb').read())
-                i = rng.randrange(len(data))
-                data[i] ^= 1 << rng.randrange(8)
-                open(p, 'wb').write(data)
+            flipped = self.flip_a_partition_bit()
+            if flipped:
+                p, i = flipped
                 # Its own period re-rendered: read first, it must be named (unless no run
                 # record covers the period any more).
                 period = p.split('period=')[1].split(os.sep)[0]
@@ -268,6 +260,18 @@ class Trial:
                 os.remove(p)
                 return f'archive partition {p} damaged at byte {i}, named by a re-render, deleted', extra
         return 'nothing changed', extra
+
+    def flip_a_partition_bit(self):
+        """One bit of one archive partition flipped; its path and the byte, or None."""
+        parts = sorted(os.path.join(r, f) for r, _, fs in os.walk(self.arch) for f in fs if f.endswith('.parquet'))
+        if not parts:
+            return None
+        p = self.rng.choice(parts)
+        data = bytearray(open(p, 'rb').read())
+        i = self.rng.randrange(len(data))
+        data[i] ^= 1 << self.rng.randrange(8)
+        open(p, 'wb').write(data)
+        return p, i
 
     def check_rerender(self, period):
         """The latest period re-rendered from the archive alone says what the run said."""

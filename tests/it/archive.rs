@@ -228,10 +228,7 @@ fn a_partition_damaged_in_place_is_named_when_read_back() {
     let (archive, out, again) = (dir.path().join("arsip"), dir.path().join("out"), dir.path().join("again"));
     run_into_archive(&subs, &out, &archive);
     let part = archive.join("province_code=15/period=2022-01-08/part-0.parquet");
-    let written = std::fs::read(&part).unwrap();
-    let mut damaged = written.clone();
-    damaged[written.len() / 2] ^= 1;
-    std::fs::write(&part, &damaged).unwrap();
+    let written = flip_a_bit_in_place(&part);
     let render = || sitrep(&["report", "--archive", archive.to_str().unwrap(), "--period", "2022-01-15", "--out", again.to_str().unwrap()], dir.path());
     let (code, o, err) = render();
     assert_ne!(code, 0, "{o}\n{err}");
@@ -252,10 +249,7 @@ fn a_partition_changed_since_it_was_written_is_written_again() {
     let (archive, out) = (dir.path().join("arsip"), dir.path().join("out"));
     run_into_archive(&subs, &out, &archive);
     let part = archive.join("province_code=15/period=2022-01-01/part-0.parquet");
-    let written = std::fs::read(&part).unwrap();
-    let mut damaged = written.clone();
-    damaged[written.len() / 2] ^= 1;
-    std::fs::write(&part, &damaged).unwrap();
+    let written = flip_a_bit_in_place(&part);
     run_into_archive(&subs, &out, &archive);
     assert!(std::fs::read(&part).unwrap() == written, "the partition changed since it was written was kept");
 }
@@ -303,6 +297,16 @@ fn a_period_of_several_provinces_is_re_rendered_in_the_runs_order() {
     let (code, o, err) = sitrep(&["report", "--archive", archive.to_str().unwrap(), "--period", "2022-01-15", "--out", again.to_str().unwrap()], dir.path());
     assert_eq!(code, 0, "{o}\n{err}");
     assert!(table(&again) == run, "the re-rendered canonical table is not in the run's order");
+}
+
+/// Flips one bit in the middle of the file at `path` (its size the same); returns its
+/// bytes as they were.
+fn flip_a_bit_in_place(path: &std::path::Path) -> Vec<u8> {
+    let written = std::fs::read(path).unwrap();
+    let mut damaged = written.clone();
+    damaged[written.len() / 2] ^= 1;
+    std::fs::write(path, &damaged).unwrap();
+    written
 }
 
 fn run_into_archive(subs: &std::path::Path, out: &std::path::Path, archive: &std::path::Path) {
