@@ -438,10 +438,19 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<(Consolidated, Option<Unrea
     let record = run_record(dir, period)?;
     let mut parts = partitions_through(dir, period)?;
     let known = written_partitions(dir);
-    for p in &mut parts {
-        p.sha256 = known.get(&p.rel()).filter(|w| crate::export::still_there(dir, &p.rel(), w.bytes)).and_then(|w| w.sha256.clone());
+    // Each partition's record, when it is of the recorded size: its SHA-256 is checked
+    // when it is read; its rows and fingerprint serve when all have them.
+    let recorded: Vec<Option<&Written>> = parts
+        .iter()
+        .map(|p| {
+            let rel = p.rel();
+            known.get(&rel).filter(|w| crate::export::still_there(dir, &rel, w.bytes))
+        })
+        .collect();
+    for (p, w) in parts.iter_mut().zip(&recorded) {
+        p.sha256 = w.and_then(|w| w.sha256.clone());
     }
-    let keys = period_keys(dir, &mut parts, &known);
+    let keys = period_keys(&mut parts, &recorded);
     let (now, later): (Vec<Partition>, Vec<Partition>) = parts.into_iter().partition(|p| keys.is_none() || p.period == period);
     let (files, targets) = files_and_targets(dir, &record)?;
     let order = RunOrder::of(&files);
@@ -525,15 +534,14 @@ fn partitions_through(dir: &Path, period: NaiveDate) -> Result<Vec<Partition>> {
     Ok(parts.into_iter().map(|(period, province_code, path)| Partition { period, province_code, path, rows: 0, sha256: None }).collect())
 }
 
-/// Each period's fingerprint, when `_partitions.json` records every one of the
-/// period's partitions with it, with the partition's size as it is now and its rows
+/// Each period's fingerprint, when every one of the period's partitions is `recorded`
+/// (its record in `_partitions.json`, of its size as it is now) with it and its rows
 /// (then put in `parts`); `None` when one partition is not so recorded.
-fn period_keys(dir: &Path, parts: &mut [Partition], known: &BTreeMap<String, Written>) -> Option<BTreeMap<NaiveDate, String>> {
+fn period_keys(parts: &mut [Partition], recorded: &[Option<&Written>]) -> Option<BTreeMap<NaiveDate, String>> {
     let mut keys: BTreeMap<NaiveDate, String> = BTreeMap::new();
     let mut rows = Vec::with_capacity(parts.len());
-    for p in parts.iter() {
-        let rel = p.rel();
-        let w = known.get(&rel).filter(|w| crate::export::still_there(dir, &rel, w.bytes))?;
+    for (p, w) in parts.iter().zip(recorded) {
+        let w = (*w)?;
         rows.push(w.rows?);
         if keys.entry(p.period).or_insert_with(|| w.period_fingerprint.clone()) != &w.period_fingerprint {
             return None;
