@@ -433,8 +433,9 @@ fn remove_partitions_but(dir: &Path, period: NaiveDate, kept: &BTreeSet<&str>) -
 /// When `_partitions.json` names every partition with its period's fingerprint, size and
 /// rows, only `period`'s rows are read now: the others are left where they are
 /// ([`Unread`]), each period named by its fingerprint, for the stages to read a few at a
-/// time (a year's history read whole was 0.45 GB). Else every row is read now.
-pub fn read(dir: &Path, period: NaiveDate) -> Result<(Consolidated, Option<Unread>)> {
+/// time (a year's history read whole was 0.45 GB). Else every row is read now. With
+/// them, the configuration that run recorded (none from older versions).
+pub fn read(dir: &Path, period: NaiveDate) -> Result<(Consolidated, Option<Unread>, Option<serde_json::Value>)> {
     let record = run_record(dir, period)?;
     let mut parts = partitions_through(dir, period)?;
     let known = written_partitions(dir);
@@ -491,7 +492,7 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<(Consolidated, Option<Unrea
         // else the rows read back are fingerprinted.
         period_keys: keys,
     };
-    Ok((read, unread))
+    Ok((read, unread, record.configuration.map(Cow::into_owned)))
 }
 
 /// A partition of the archive: a province's rows of a period.
@@ -649,14 +650,13 @@ fn files_through(files: Vec<FileOutcome>, findings: Vec<Finding>, period: NaiveD
     (through, findings)
 }
 
-/// The settings in which `now` differs from the configuration of the run whose record
-/// serves `period` (as [`read`] finds it), each with its value then and now; none when
-/// the record keeps none. What names a run's own inputs (the previous export, the
-/// receipts log, the configuration file's path) is not compared.
-pub fn configuration_differences(dir: &Path, period: NaiveDate, now: &serde_json::Value) -> Vec<String> {
+/// The settings in which `now` differs from the configuration a run recorded (`then`, as
+/// [`read`] gives it), each with its value then and now; none when the record keeps none.
+/// What names a run's own inputs (the previous export, the receipts log, the
+/// configuration file's path) is not compared.
+pub fn configuration_differences(then: Option<&serde_json::Value>, now: &serde_json::Value) -> Vec<String> {
     const OWN_INPUTS: [&str; 6] = ["previous", "app", "period", "receipts", "config_file", "strict"];
-    let Ok(RunRecord { configuration: Some(then), .. }) = run_record(dir, period) else { return Vec::new() };
-    let (Some(then), Some(now)) = (then.as_object(), now.as_object()) else { return Vec::new() };
+    let (Some(then), Some(now)) = (then.and_then(|t| t.as_object()), now.as_object()) else { return Vec::new() };
     let keys: BTreeSet<&String> = then.keys().chain(now.keys()).filter(|k| !OWN_INPUTS.contains(&k.as_str())).collect();
     let scalar = |v: Option<&serde_json::Value>| v.is_none_or(|v| !v.is_object() && !v.is_array());
     let shown = |v: Option<&serde_json::Value>| v.filter(|v| !v.is_null()).map_or("none".to_string(), |v| v.to_string());
@@ -711,7 +711,7 @@ mod tests {
         let read_in = Consolidated { files: vec![FileOutcome { path: "a.xlsx".into(), ..Default::default() }], ..Default::default() };
         write_record(dir.path(), &read_in, Some(day(8)), None).unwrap();
 
-        let (back, unread) = read(dir.path(), day(8)).unwrap();
+        let (back, unread, _) = read(dir.path(), day(8)).unwrap();
         let held: Vec<Observation> = back.observations.iter().copied().collect();
         assert_eq!(held, rows.iter().filter(|o| o.period == day(8)).copied().collect::<Vec<_>>());
         let unread = unread.expect("the earlier period is left in the archive");
@@ -728,12 +728,12 @@ mod tests {
         let mut known: BTreeMap<String, Written> = serde_json::from_slice(&std::fs::read(&list).unwrap()).unwrap();
         known.get_mut("province_code=76/period=2022-01-01/part-0.parquet").unwrap().bytes += 1;
         std::fs::write(&list, serde_json::to_vec(&known).unwrap()).unwrap();
-        let (back, unread) = read(dir.path(), day(8)).unwrap();
+        let (back, unread, _) = read(dir.path(), day(8)).unwrap();
         assert!(unread.is_none() && back.period_keys.is_none());
         assert_eq!(back.observations.len(), 4);
         // So without the list of partitions written.
         std::fs::remove_file(&list).unwrap();
-        let (back, unread) = read(dir.path(), day(8)).unwrap();
+        let (back, unread, _) = read(dir.path(), day(8)).unwrap();
         assert!(unread.is_none());
         assert_eq!(back.observations.len(), 4);
     }

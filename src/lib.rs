@@ -781,8 +781,8 @@ fn consolidate(mut files: Vec<FileTable>, targets_table: Option<FileTable>, rece
 /// `sitrep report --archive DIR --period P`: the reports and the export of a past period
 /// from the archive alone (targets from `--targets` when given, else as archived).
 pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate, progress: &dyn Progress) -> Result<RunSummary> {
-    let (run_started, asked) = (std::time::Instant::now(), period);
-    let (mut read, unread) = archive::read(dir, period)?;
+    let run_started = std::time::Instant::now();
+    let (mut read, unread, recorded_configuration) = archive::read(dir, period)?;
     // The files the archived run read: a year's history is as large a run as a year's.
     progress.files(read.files.len());
     let unread = unread.map(pending::Unread::Archive);
@@ -808,7 +808,7 @@ pub fn report_from_archive(plan: &RunPlan, dir: &Path, period: chrono::NaiveDate
     let mut summary = report_and_export(plan, read, None, timings, run_started, progress, later)?;
     // Re-rendered under other settings than the archived run's (a threshold raised since):
     // the reports follow today's, and the officer is told which differ.
-    let differences = archive::configuration_differences(dir, asked, &plan.config_json);
+    let differences = archive::configuration_differences(recorded_configuration.as_ref(), &plan.config_json);
     if !differences.is_empty() {
         summary.notes.push(format!(
             "the archived run's configuration differs from this one's ({}): these reports follow this one; give that run's sitrep.toml (--config) to render them as it did",
