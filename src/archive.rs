@@ -28,6 +28,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+mod verify;
+pub use verify::{verify, Verification};
+
 /// What `DIR/_runs/<period>.json` holds. Borrowed from the run when written (a year's
 /// 26,000 files are not copied to be serialised), owned when read back.
 #[derive(serde::Serialize, serde::Deserialize)]

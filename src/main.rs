@@ -257,6 +257,21 @@ Examples:
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Check that an archive written by `sitrep run --archive DIR` is as sitrep wrote it:
+    /// every partition against the SHA-256 recorded when it was written, every run record
+    /// and the parts holding its files' records. Writes nothing; exits 1 when something
+    /// differs.
+    #[command(after_help = "A weekly run writes again a partition changed by a write, but not one whose bytes were
+damaged on the disk since; `sitrep report --archive` names such a partition only when it
+reads it. Run this before copying an archive away and after restoring it.
+
+Example:
+  sitrep verify --archive arsip/")]
+    Verify {
+        /// The archive folder.
+        #[arg(long, required = true)]
+        archive: PathBuf,
+    },
     /// Print a shell completion script.
     #[command(after_help = "Examples:
   sitrep completions bash > ~/.local/share/bash-completion/completions/sitrep
@@ -371,6 +386,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Report(args) => report(args),
         Command::Validate { files, config } => validate(files, config),
+        Command::Verify { archive } => verify(&archive),
         Command::Template { province, district, period, out } => template(province, district, period, out),
         Command::Init { dir, province, period } => init(dir, province, period),
         Command::Completions { shell } => {
@@ -616,6 +632,37 @@ fn print_files_and_findings(summary: &sitrep::RunSummary, verbose: bool) {
         println!("Findings:");
         for f in shown {
             println!("  {:<7} {}", f.severity.as_str(), f.located());
+        }
+    }
+}
+
+fn verify(archive: &std::path::Path) -> ExitCode {
+    let found = match sitrep::archive::verify(archive) {
+        Ok(found) => found,
+        Err(e) => return fail(e),
+    };
+    for note in &found.notes {
+        println!("note: {note}");
+    }
+    for problem in &found.problems {
+        println!("problem: {problem}");
+    }
+    let sitrep::archive::Verification { partitions, partitions_hashed, records, parts, problems, .. } = &found;
+    let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let checked = format!(
+        "{} ({partitions_hashed} compared with their recorded SHA-256), {}, {}",
+        count(*partitions, "partition", "partitions"),
+        count(*records, "run record", "run records"),
+        count(*parts, "part of their files' records", "parts of their files' records")
+    );
+    match problems.len() {
+        0 => {
+            println!("sitrep: the archive {} is as sitrep wrote it: {checked}", archive.display());
+            ExitCode::SUCCESS
+        }
+        n => {
+            println!("sitrep: the archive {}: {} in {checked}", archive.display(), count(n, "problem", "problems"));
+            ExitCode::from(1)
         }
     }
 }

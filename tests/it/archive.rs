@@ -339,3 +339,38 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// `sitrep verify --archive` reads the whole archive: a fresh one is as sitrep wrote it;
+/// a partition damaged in place (its stamp aside, what a weekly run cannot see), a part
+/// of the run records damaged and a partition gone are each named, with what to do; done,
+/// the archive verifies again.
+#[test]
+fn verify_names_what_differs_from_what_sitrep_wrote_and_what_to_do() {
+    let (dir, subs) = copied_submissions();
+    let (archive, out) = (dir.path().join("arsip"), dir.path().join("out"));
+    run_into_archive(&subs, &out, &archive);
+    let verify = || sitrep(&["verify", "--archive", archive.to_str().unwrap()], dir.path());
+    let (code, o, err) = verify();
+    assert_eq!(code, 0, "{o}\n{err}");
+    assert!(o.contains("is as sitrep wrote it: 3 partitions (3 compared with their recorded SHA-256), 1 run record,"), "{o}");
+    let damaged = archive.join("province_code=15/period=2022-01-08/part-0.parquet");
+    let gone = archive.join("province_code=15/period=2022-01-01/part-0.parquet");
+    let part = std::fs::read_dir(archive.join("_runs/parts")).unwrap().next().unwrap().unwrap().path();
+    flip_a_bit_in_place(&damaged);
+    flip_a_bit_in_place(&part);
+    std::fs::remove_file(&gone).unwrap();
+    let (code, o, err) = verify();
+    assert_eq!(code, 1, "{o}\n{err}");
+    let problems: Vec<&str> = o.lines().filter(|l| l.starts_with("problem: ")).collect();
+    assert_eq!(problems.len(), 3, "{o}");
+    assert!(problems.iter().any(|p| p.contains(&damaged.display().to_string()) && p.contains("SHA-256") && p.contains("delete it and run")), "{o}");
+    assert!(problems.iter().any(|p| p.contains(&part.display().to_string()) && p.contains("delete it and run")), "{o}");
+    assert!(problems.iter().any(|p| p.contains(&gone.display().to_string()) && p.contains("not there")), "{o}");
+    assert!(o.contains("3 problems in 2 partitions (1 compared"), "{o}");
+    // What the problems say to do.
+    std::fs::remove_file(&damaged).unwrap();
+    std::fs::remove_file(&part).unwrap();
+    run_into_archive(&subs, &out, &archive);
+    let (code, o, err) = verify();
+    assert_eq!(code, 0, "{o}\n{err}");
+}
