@@ -439,6 +439,12 @@ fn remove_partitions_but(dir: &Path, period: NaiveDate, kept: &BTreeSet<&str>) -
 /// time (a year's history read whole was 0.45 GB). Else every row is read now. With
 /// them, the configuration that run recorded (none from older versions).
 pub fn read(dir: &Path, period: NaiveDate) -> Result<(Consolidated, Option<Unread>, Option<serde_json::Value>)> {
+    // A period the archive has no figures for (a date mistyped, a week not archived) is
+    // named with the periods it has, not rendered as a report of nothing.
+    let held = periods_held(dir)?;
+    if !held.is_empty() && !held.contains(&period) {
+        bail!("the archive {} holds no figures for {period}: its periods are {}", dir.display(), listed(&held));
+    }
     let record = run_record(dir, period)?;
     let mut parts = partitions_through(dir, period)?;
     let known = written_partitions(dir);
@@ -496,6 +502,26 @@ pub fn read(dir: &Path, period: NaiveDate) -> Result<(Consolidated, Option<Unrea
         period_keys: keys,
     };
     Ok((read, unread, record.configuration.map(Cow::into_owned)))
+}
+
+/// The periods the archive's partition folders name (`province_code=…/period=…`).
+fn periods_held(dir: &Path) -> Result<BTreeSet<NaiveDate>> {
+    let mut held = BTreeSet::new();
+    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read the archive {}", dir.display()))?;
+    for prov in entries.flatten().filter(|e| e.file_name().to_string_lossy().starts_with("province_code=")) {
+        let Ok(periods) = std::fs::read_dir(prov.path()) else { continue };
+        held.extend(periods.flatten().filter_map(|e| e.file_name().to_str()?.strip_prefix("period=").and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())));
+    }
+    Ok(held)
+}
+
+/// Dates as a short list: all of a few; of many the first and last ones and how many.
+fn listed(dates: &BTreeSet<NaiveDate>) -> String {
+    let all: Vec<String> = dates.iter().map(NaiveDate::to_string).collect();
+    match all.len() {
+        0..=6 => all.join(", "),
+        n => format!("{}, {} … {}, {}, {} ({n} periods)", all[0], all[1], all[n - 3], all[n - 2], all[n - 1]),
+    }
 }
 
 /// A partition of the archive: a province's rows of a period.

@@ -374,3 +374,18 @@ fn verify_names_what_differs_from_what_sitrep_wrote_and_what_to_do() {
     let (code, o, err) = verify();
     assert_eq!(code, 0, "{o}\n{err}");
 }
+
+/// A re-render of a period the archive has no figures for (a date mistyped, after the
+/// last week, before the first) names the periods it has, rather than rendering nothing.
+#[test]
+fn a_re_render_of_a_period_not_archived_names_the_periods_there_are() {
+    let (dir, subs) = copied_submissions();
+    let (archive, out, again) = (dir.path().join("arsip"), dir.path().join("out"), dir.path().join("again"));
+    run_into_archive(&subs, &out, &archive);
+    for period in ["2022-01-05", "2023-01-01", "2021-12-25"] {
+        let (code, o, err) = sitrep(&["report", "--archive", archive.to_str().unwrap(), "--period", period, "--out", again.to_str().unwrap()], dir.path());
+        assert_eq!(code, 2, "{o}\n{err}");
+        assert!(err.contains(&format!("holds no figures for {period}: its periods are 2022-01-01, 2022-01-08, 2022-01-15")), "{err}");
+        assert!(!again.exists(), "nothing is written");
+    }
+}
