@@ -80,6 +80,8 @@ pub fn verify(dir: &Path) -> Result<Verification> {
     // The run records, and the parts holding their files' records and targets: each
     // part read once (a year's records name 53 parts each, most of them the same).
     let mut parts: BTreeMap<String, std::result::Result<usize, String>> = BTreeMap::new();
+    // The periods of the files the records name.
+    let mut files_periods: BTreeSet<NaiveDate> = BTreeSet::new();
     let mut periods: Vec<NaiveDate> = record_periods(&runs).map(Iterator::collect).unwrap_or_default();
     periods.sort();
     for period in periods {
@@ -92,6 +94,8 @@ pub fn verify(dir: &Path) -> Result<Verification> {
             }
         };
         found.records += 1;
+        // Records written before parts held them hold their files themselves.
+        files_periods.extend(record.files.iter().flat_map(FileOutcome::periods).filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()));
         // A part of its recorded size is kept by the next run: deleted, it is written again.
         let again = |what: String, there: bool| format!("{what} (named by {}); {}run `sitrep run … --archive` over the period's submissions to write it again", path.display(), if there { "delete it and " } else { "" });
         for name in part_names(&record.file_parts, record.targets_part.as_ref()) {
@@ -101,7 +105,10 @@ pub fn verify(dir: &Path) -> Result<Verification> {
             // Read and checked against its name (its SHA-256).
             let read = match record.targets_part.as_ref() == Some(&name) {
                 true => read_part::<Target>(dir, &name).map(|r| r.len()),
-                false => read_part::<FileOutcome>(dir, &name).map(|r| r.len()),
+                false => read_part::<FileOutcome>(dir, &name).map(|files| {
+                    files_periods.extend(files.iter().flat_map(FileOutcome::periods).filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()));
+                    files.len()
+                }),
             };
             let read = read.map_err(|e| format!("{e:#}"));
             if let Err(e) = &read {
@@ -117,6 +124,14 @@ pub fn verify(dir: &Path) -> Result<Verification> {
     }
     found.parts = parts.len();
     let named: BTreeSet<&String> = parts.keys().collect();
+    // Periods whose files no run names any more (a week's files all withdrawn): their
+    // partitions stay, as history, and every engine reading the archive counts them.
+    if found.records > 0 && !parts.values().any(Result::is_err) {
+        let unnamed: BTreeSet<NaiveDate> = partitions.iter().map(|p| p.period).filter(|p| !files_periods.contains(p)).collect();
+        for period in unnamed {
+            found.notes.push(format!("the figures of {period} are kept from files no archived run names any more (withdrawn since?): a re-render of {period} has them without their files; if they should not be counted, delete the folders province_code=…/period={period} in {}", dir.display()));
+        }
+    }
     // Parts no record names: a run stopped before writing its record (the next run removes them).
     if let Ok(listing) = std::fs::read_dir(dir.join(PARTS)) {
         for entry in listing.flatten() {

@@ -389,3 +389,24 @@ fn a_re_render_of_a_period_not_archived_names_the_periods_there_are() {
         assert!(!again.exists(), "nothing is written");
     }
 }
+
+/// A week whose files are all withdrawn keeps its partitions (history), which every
+/// engine reading the archive counts: `sitrep verify --archive` notes it, with what to
+/// delete, and still finds the archive as sitrep wrote it.
+#[test]
+fn verify_notes_a_week_whose_files_no_run_names_any_more() {
+    let (dir, subs) = copied_submissions();
+    let (archive, out) = (dir.path().join("arsip"), dir.path().join("out"));
+    run_into_archive(&subs, &out, &archive);
+    let verify = || sitrep(&["verify", "--archive", archive.to_str().unwrap()], dir.path());
+    let (code, o, err) = verify();
+    assert_eq!(code, 0, "{o}\n{err}");
+    assert!(!o.contains("note:"), "{o}");
+    std::fs::remove_dir_all(subs.join("2022-01-08")).unwrap();
+    run_into_archive(&subs, &out, &archive);
+    let (code, o, err) = verify();
+    assert_eq!(code, 0, "{o}\n{err}");
+    let notes: Vec<&str> = o.lines().filter(|l| l.starts_with("note: ")).collect();
+    assert_eq!(notes.len(), 1, "{o}");
+    assert!(notes[0].contains("the figures of 2022-01-08 are kept from files no archived run names") && notes[0].contains("period=2022-01-08"), "{o}");
+}
