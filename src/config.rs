@@ -41,6 +41,8 @@ pub struct RawArgs {
     pub archive: Option<PathBuf>,
     /// `--no-cache`: read every file afresh and keep no cache.
     pub no_cache: bool,
+    /// `--cache DIR`: keep the incremental cache there rather than in `<out>/.cache`.
+    pub cache: Option<PathBuf>,
 }
 
 /// `sitrep.toml`. Every key is optional; unknown keys are an error so typos are caught.
@@ -92,9 +94,31 @@ pub struct FileConfig {
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CacheConfig {
+    /// Where the cache is kept (default `<out>/.cache`): a folder that stays when each
+    /// week's reports go to a new output folder, e.g. beside the archive.
+    pub dir: Option<PathBuf>,
     /// Rows read afresh held in memory before they are written to the cache while the
     /// run goes on reading (default 1,048,576, about 46 MB): lower on a small machine.
     pub rows_held: Option<usize>,
+}
+
+/// Refuses a cache folder named where its files would be taken for something else: the output
+/// folder itself (the cache tidies its folder), the archive or a folder in it (engines
+/// reading `arsip/**/*.parquet` would read the cache's Parquet files), a submissions
+/// folder or one in it (its CSV files would be read as submissions).
+fn cache_apart(cache: &Path, out: &Path, archive: Option<&Path>, inputs: &[PathBuf]) -> Result<()> {
+    let whole = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let c = whole(cache);
+    if c == whole(out) {
+        bail!("the cache {} is the output folder: give it a folder of its own (by default it is {})", cache.display(), out.join(".cache").display());
+    }
+    if let Some(a) = archive.filter(|a| c.starts_with(whole(a))) {
+        bail!("the cache {} is in the archive {}: engines reading the archive's Parquet files would read the cache's too; keep it beside the archive (e.g. --cache {}-cache)", cache.display(), a.display(), a.display().to_string().trim_end_matches('/'));
+    }
+    if let Some(i) = inputs.iter().find(|i| i.is_dir() && c.starts_with(whole(i))) {
+        bail!("the cache {} is in the submissions folder {}: its files would be read as submissions; keep it elsewhere", cache.display(), i.display());
+    }
+    Ok(())
 }
 
 /// Rows read afresh held before they are written to the cache ([`CacheConfig::rows_held`]).
@@ -278,12 +302,18 @@ impl RunPlan {
             "config_file": config_path.as_ref().map(|p| p.display().to_string()),
         });
         let out = out.unwrap_or_else(|| base.join("out"));
+        // A cache folder named (`--cache`, `[cache] dir`), else `<out>/.cache`.
+        let named_cache = args.cache.clone().or(file.cache.dir.clone().map(&in_base));
+        if let Some(c) = named_cache.as_ref().filter(|_| !args.no_cache) {
+            cache_apart(c, &out, args.archive.as_deref(), &args.inputs)?;
+        }
+        let cache = (!args.no_cache).then(|| named_cache.unwrap_or_else(|| out.join(".cache")));
         Ok(RunPlan {
             inputs: args.inputs,
             targets,
             compare_targets: args.compare_targets.clone(),
             receipts,
-            cache: (!args.no_cache).then(|| out.join(".cache")),
+            cache,
             out,
             previous,
             app,

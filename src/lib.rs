@@ -368,7 +368,8 @@ pub fn run_with(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
         done => return done,
     };
     let Some(dir) = &plan.cache else { return Err(damaged) };
-    let aside = dir.with_file_name(".cache-damaged");
+    // `.cache-damaged` beside `.cache`; `arsip-cache-damaged` beside `--cache arsip-cache`.
+    let aside = dir.with_file_name(format!("{}-damaged", dir.file_name().map(|n| n.to_string_lossy()).unwrap_or(".cache".into())));
     if aside.exists() {
         std::fs::remove_dir_all(&aside).with_context(|| format!("{damaged:#}; and {} could not be removed to set the cache aside", aside.display()))?;
     }

@@ -339,6 +339,10 @@ struct RunArgs {
     /// when the file, the configuration and sitrep are unchanged).
     #[arg(long)]
     no_cache: bool,
+    /// Keep the cache in DIR rather than in OUT/.cache: one that stays when each week's
+    /// reports go to a new output folder (e.g. beside the archive: --cache arsip-cache/).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -515,6 +519,7 @@ fn run(args: RunArgs) -> ExitCode {
         quiet: args.quiet,
         archive: args.archive,
         no_cache: args.no_cache,
+        cache: args.cache,
     };
     let plan = match RunPlan::resolve(raw) {
         Ok(p) => p,

@@ -190,6 +190,9 @@ out = "out"
 # Rows read afresh held in memory before they are written to the cache.
 [cache]
 # rows_held = 1048576               # ~46 MB; lebih kecil untuk mesin kecil / lower on a small machine
+# Folder cache (bawaan: <out>/.cache), bila laporan tiap minggu ditulis ke folder baru.
+# Where the cache is kept (default <out>/.cache), when each week's reports go to a new folder.
+# dir = "arsip-cache"
 
 # Kata-kata yang dipakai kabupaten/kota untuk kelompok sasaran dan dosis, bila sitrep
 # belum mengenalnya. Kelompok: sdmk, petugas_publik, lansia, umum_rentan, remaja, anak.

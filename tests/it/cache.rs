@@ -589,3 +589,26 @@ fn a_report_on_an_earlier_week_from_the_cache_says_what_a_fresh_run_says() {
     assert!(!a.is_empty());
     assert!(a == b, "the reports on the earlier week differ from a fresh run's");
 }
+
+/// `--cache DIR` keeps the cache apart from the output folder: a week whose reports go to
+/// a new folder reuses what the last week's run read, and writes what a fresh run
+/// writes there; a cache in the archive, the output folder or the submissions is refused.
+#[test]
+fn a_cache_beside_the_archive_serves_runs_into_new_output_folders() {
+    let (dir, subs) = copied_submissions();
+    let (archive, cache) = (dir.path().join("arsip"), dir.path().join("arsip-cache"));
+    let (week1, week2, fresh, fresh_archive) = (dir.path().join("laporan-1"), dir.path().join("laporan-2"), dir.path().join("fresh"), dir.path().join("fresh-arsip"));
+    let kept_apart = ["--archive", archive.to_str().unwrap(), "--cache", cache.to_str().unwrap()];
+    assert_eq!(run(&subs, &week1, &kept_apart), "cache: 0 of 35 files reused");
+    assert!(cache.join("known-files.json").is_file() && !week1.join(".cache").exists());
+    assert_eq!(run(&subs, &week2, &kept_apart), "cache: 35 of 35 files reused");
+    assert!(!week2.join(".cache").exists());
+    assert_eq!(run(&subs, &fresh, &["--no-cache", "--archive", fresh_archive.to_str().unwrap()]), "cache: 0 of 35 files reused");
+    same(written_alike(&week2, &archive), written_alike(&fresh, &fresh_archive), "a run into a new folder through a cache kept apart, and a fresh one");
+    let targets = fixtures().join("sasaran.xlsx");
+    for (bad, says) in [(archive.join("cache"), "is in the archive"), (week2.clone(), "is the output folder"), (subs.join("cache"), "is in the submissions folder")] {
+        let (code, o, err) = sitrep(&["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", week2.to_str().unwrap(), "--archive", archive.to_str().unwrap(), "--cache", bad.to_str().unwrap()], dir.path());
+        assert_eq!(code, 2, "{o}\n{err}");
+        assert!(err.contains(says), "{err}");
+    }
+}
