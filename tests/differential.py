@@ -15,7 +15,9 @@ corpus (several provinces in one period: the national report, and the archive's
 partitions by province merged back in the run's order). After each edit the same out
 folder, cache and archive are run again, and a fresh run (--no-cache, a new archive) over
 the same folder: the exports, the manifest's inputs, the archive's partitions, the
-report's PDFs and workbooks must be the same bytes. Now and then the latest period is re-rendered from the
+report's PDFs and workbooks must be the same bytes, and `sitrep verify --archive` must find
+the archive as sitrep wrote it. For some seeds the cache is kept apart (--cache) and each
+run writes into a new output folder. Now and then the latest period is re-rendered from the
 archive alone and must say what the run said (PDF text, tables).
 
 Fixed seeds, so a trial is the same edits each time. Not part of `make test` (a couple of
@@ -79,6 +81,10 @@ class Trial:
         self.first_targets = next(os.path.join(self.fix, f) for f in sorted(os.listdir(self.fix)) if f.startswith('sasaran.'))
         self.pool = [(wk, f) for wk in self.weeks for f in sorted(os.listdir(os.path.join(self.fix, 'submissions', wk)))]
         self.held = '[cache]\nrows_held = 1\n' if self.rng.random() < 0.5 else ''
+        # Now and then the cache kept apart (--cache) and each run into a new output folder,
+        # as a team writing each week's reports to a folder of its own (drawn apart from
+        # the edits, which stay as they were for every seed).
+        self.apart = os.path.join(self.w, 'cache-apart') if random.Random(seed * 7919 + 1).random() < 0.3 else None
         self.targets = self.first_targets
         self.receipts = None
         # The folder, or some of its week folders named one by one.
@@ -93,6 +99,8 @@ class Trial:
 
     def run(self, out, arch, extra):
         args = [self.bin, 'run', *(self.inputs or [self.subs]), '--targets', self.targets, '--out', out, '--archive', arch, '--quiet', '--config', self.config_file] + extra
+        if self.apart and '--no-cache' not in extra:
+            args += ['--cache', self.apart]
         if self.receipts:
             args += ['--receipts', self.receipts]
         return subprocess.run(args, capture_output=True, text=True)
@@ -228,8 +236,9 @@ class Trial:
             t = rng.choice([0.6, 0.7, 0.75, None])
             self.set_threshold(t)
             return f'threshold {t}', extra
-        if kind == 'damage_cache' and os.path.isdir(os.path.join(self.out, '.cache')):
-            files = sorted(os.path.join(r, f) for r, _, fs in os.walk(os.path.join(self.out, '.cache')) for f in fs)
+        cache = self.apart or os.path.join(self.out, '.cache')
+        if kind == 'damage_cache' and os.path.isdir(cache):
+            files = sorted(os.path.join(r, f) for r, _, fs in os.walk(cache) for f in fs)
             p = rng.choice(files)
             data = open(p, 'rb').read()
             how = rng.choice(['flip', 'cut', 'delete'])
@@ -304,6 +313,10 @@ class Trial:
         for step in range(self.steps):
             what, extra = self.edit(step)
             self.done.append(what)
+            if self.apart:
+                # A new output folder, the one before last let go of.
+                shutil.rmtree(os.path.join(self.w, f'out-{step - 2}'), ignore_errors=True)
+                self.out = os.path.join(self.w, f'out-{step}')
             ran = self.run(self.out, self.arch, extra)
             fresh_out, fresh_arch = os.path.join(self.w, 'fresh'), os.path.join(self.w, 'fresh-archive')
             shutil.rmtree(fresh_out, ignore_errors=True)
@@ -328,7 +341,7 @@ class Trial:
                 self.fail(f'after "{what}" sitrep verify --archive says: {(bad or [v.stderr])[:4]}')
             if not extra and self.rng.random() < 0.3:
                 self.check_rerender(period)
-        print(f'seed {self.seed}: {self.steps} edits, cached and fresh runs alike' + (' (rows_held = 1)' if self.held else ''))
+        print(f'seed {self.seed}: {self.steps} edits, cached and fresh runs alike' + (' (rows_held = 1)' if self.held else '') + (' (the cache kept apart, a new output folder each run)' if self.apart else ''))
 
 
 # Provinces of bench/make_national.py's corpus kept for `--national`: a few of each size,
