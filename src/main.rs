@@ -381,7 +381,7 @@ fn main() -> ExitCode {
     // would only alarm the data officer. Panics anywhere else still print.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if std::thread::current().name() != Some(sitrep::ingest::READER_THREAD) {
+        if !sitrep::ingest::parsing_here() {
             default_hook(info);
         }
     }));

@@ -155,7 +155,81 @@ pub fn read(file: &SourceFile, limits: &Limits) -> Result<Grid, Finding> {
         ));
     }
     let format = guard::sniff_format(&file.path, &file.bytes).map_err(|m| Finding::error("unreadable_file", src, m))?;
+    if parsed_in_place(format, &file.bytes) {
+        return in_place(file, limits, |path, bytes, limits, src| parse(format, path, bytes, limits, src));
+    }
     with_deadline(file, limits, move |path, bytes, limits, src| parse(format, path, bytes, limits, src))
+}
+
+/// Whether a file is parsed on the calling thread rather than handed to a reader thread
+/// that can be abandoned ([`with_deadline`]): handing each file over and back cost ~60
+/// µs of CPU a file here (two threads woken; a year's first run 1.6 CPU-s, a tenth of
+/// it), as much as half the parse of a small workbook. In place go the formats whose
+/// parse cannot run away: delimited text (read by our loop, bounded by its bytes) and
+/// xlsx (XML, every calamine loop over it stopping at the end of its part, cells
+/// streamed under `max_cells`), both checking the time limit as they go
+/// ([`past_deadline`]). Not an xlsx holding a VBA project: that is a CFB container, read
+/// by the code fuzzing found loops in (xls), as are xlsb and ods, read whole by calamine.
+fn parsed_in_place(format: Format, bytes: &[u8]) -> bool {
+    match format {
+        Format::Delimited => true,
+        // Zip entries' names are stored as they are: a workbook with `xl/vbaProject.bin`
+        // has the name in its bytes (the name found by chance in compressed data only
+        // sends the file to a reader thread).
+        Format::Xlsx => memchr::memmem::find(bytes, b"vbaProject").is_none(),
+        Format::Xls | Format::Xlsb | Format::Ods => false,
+    }
+}
+
+thread_local! {
+    /// When the parse running in place on this thread must stop ([`in_place`]).
+    static DEADLINE: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
+    /// Whether that parse stopped at its deadline.
+    static STOPPED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the parse running in place on this thread is past its time limit: the
+/// parsers' own loops ask every few thousand cells, and stop (their error is then
+/// replaced by the time limit's finding). Always false on a reader thread, which is
+/// abandoned instead.
+pub(crate) fn past_deadline() -> bool {
+    let past = DEADLINE.get().is_some_and(|d| std::time::Instant::now() > d);
+    if past {
+        STOPPED.set(true);
+    }
+    past
+}
+
+/// Whether a panic on this thread is a parser's, caught and turned into a finding: the
+/// panic hook prints nothing for it (see `main`).
+pub fn parsing_here() -> bool {
+    std::thread::current().name() == Some(READER_THREAD) || DEADLINE.get().is_some()
+}
+
+/// Runs a parser on this thread, under `catch_unwind` and the time limit its loops check.
+fn in_place(file: &SourceFile, limits: &Limits, parse: impl FnOnce(&Path, &[u8], &Limits, &str) -> Result<Grid, Finding>) -> Result<Grid, Finding> {
+    let src = file.display.as_str();
+    DEADLINE.set(Some(std::time::Instant::now() + std::time::Duration::from_secs(limits.max_seconds.max(1))));
+    STOPPED.set(false);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(&file.path, &file.bytes, limits, src)));
+    DEADLINE.set(None);
+    match result {
+        _ if STOPPED.take() => Err(timed_out(src, limits)),
+        Ok(result) => result,
+        Err(payload) => Err(reader_failed(src, panic_message(payload.as_ref()))),
+    }
+}
+
+/// The finding for a file whose reading passed `limits.max_seconds`.
+fn timed_out(src: &str, limits: &Limits) -> Finding {
+    Finding::error(
+        "read_timeout",
+        src,
+        format!(
+            "reading this file took longer than {} s (limits.max_seconds), so it was skipped; it is probably damaged: open and re-save it, or ask the sender for a new copy",
+            limits.max_seconds
+        ),
+    )
 }
 
 fn parse(format: Format, path: &Path, bytes: &[u8], limits: &Limits, src: &str) -> Result<Grid, Finding> {
@@ -176,7 +250,7 @@ fn reader_failed(src: &str, why: Option<String>) -> Finding {
 }
 
 /// The message a parser panicked with, for the finding (the panic hook prints nothing
-/// for reader threads: see `main`).
+/// for parsers: [`parsing_here`]).
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<String> {
     payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned())
 }
@@ -245,14 +319,7 @@ fn with_deadline(
         Ok(Ok(result)) => result,
         Ok(Err(payload)) => Err(reader_failed(&src, panic_message(payload.as_ref()))),
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(reader_failed(&src, None)),
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Finding::error(
-            "read_timeout",
-            &src,
-            format!(
-                "reading this file took longer than {} s (limits.max_seconds), so it was skipped; it is probably damaged: open and re-save it, or ask the sender for a new copy",
-                limits.max_seconds
-            ),
-        )),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(timed_out(&src, limits)),
     }
 }
 
@@ -275,6 +342,41 @@ mod tests {
         // The stuck reader is left behind; the next file gets a new one.
         let next = with_deadline(&file, &limits, |_, _, _, _| Err(Finding::error("test_done", "stuck.xls", "read")));
         assert_eq!(next.unwrap_err().code, "test_done");
+    }
+
+    /// Parsed in place: delimited text and xlsx without a VBA project; the rest, and an
+    /// xlsx naming `vbaProject.bin`, on a reader thread that can be abandoned.
+    #[test]
+    fn only_formats_that_cannot_run_away_are_parsed_in_place() {
+        assert!(parsed_in_place(Format::Delimited, b"a;b\n1;2\n"));
+        assert!(parsed_in_place(Format::Xlsx, b"PK\x03\x04 xl/worksheets/sheet1.xml"));
+        assert!(!parsed_in_place(Format::Xlsx, b"PK\x03\x04 xl/vbaProject.bin"));
+        for format in [Format::Xls, Format::Xlsb, Format::Ods] {
+            assert!(!parsed_in_place(format, b""));
+        }
+    }
+
+    /// In place, a parse past its time limit stops at its next check and the file gets
+    /// the time limit's finding; a panic is a finding; the thread is as before after both.
+    #[test]
+    fn a_parse_in_place_stops_at_its_time_limit_and_a_panic_is_a_finding() {
+        let file = SourceFile { path: "slow.csv".into(), display: "slow.csv".into(), bytes: vec![], sha256: String::new(), modified: None };
+        let limits = Limits { max_seconds: 1, ..Limits::default() };
+        let result = in_place(&file, &limits, |_, _, _, _| {
+            assert!(parsing_here() && !past_deadline());
+            std::thread::sleep(std::time::Duration::from_millis(1100));
+            match past_deadline() {
+                true => Err(Finding::error("unreadable_file", "slow.csv", "stopped")),
+                false => Ok(Grid::default()),
+            }
+        });
+        assert_eq!(result.unwrap_err().code, "read_timeout");
+        assert!(!parsing_here() && !past_deadline());
+        let result = in_place(&file, &limits, |_, _, _, _| panic!("parser bug"));
+        let finding = result.unwrap_err();
+        assert_eq!(finding.code, "unreadable_file");
+        assert!(finding.message.contains("parser bug"));
+        assert!(in_place(&file, &limits, |_, _, _, _| Ok(Grid::default())).is_ok());
     }
 
     #[test]

@@ -79,7 +79,12 @@ fn read_sheet(wb: &mut Wb<'_>, name: &str, budget: usize, merges: Option<Vec<Mer
             let mut sparse = Vec::new();
             {
                 let mut reader = x.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
+                let mut seen = 0usize;
                 while let Some(c) = reader.next_cell_with_formula_metadata().map_err(|e| e.to_string())? {
+                    seen += 1;
+                    if seen.is_multiple_of(4096) && super::past_deadline() {
+                        return Err(format!("sheet '{name}': past the time limit"));
+                    }
                     // A formula saved without its result (some generators do this) must
                     // not read as an empty cell: it would silently count as nothing.
                     if c.formula.is_some() && matches!(c.value, calamine::DataRef::Empty) {
