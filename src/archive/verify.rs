@@ -43,13 +43,39 @@ pub fn verify(dir: &Path) -> Result<Verification> {
         bail!("{} is not a sitrep archive (no _runs folder, no province_code=… folders): write one with `sitrep run … --archive {}`", dir.display(), dir.display());
     }
     let mut found = Verification { partitions: partitions.len(), ..Verification::default() };
+    check_partitions(dir, &partitions, &mut found)?;
+    let (parts, files_periods) = check_records(dir, &runs, &mut found);
+    found.parts = parts.len();
+    // Periods whose files no run names any more (a week's files all withdrawn): their
+    // partitions stay, as history, and every engine reading the archive counts them.
+    if found.records > 0 && !parts.values().any(Result::is_err) {
+        let unnamed: BTreeSet<NaiveDate> = partitions.iter().map(|p| p.period).filter(|p| !files_periods.contains(p)).collect();
+        for period in unnamed {
+            found.notes.push(format!("the figures of {period} are kept from files no archived run names any more (withdrawn since?): a re-render of {period} has them without their files; if they should not be counted, delete the folders province_code=…/period={period} in {}", dir.display()));
+        }
+    }
+    // Parts no record names: a run stopped before writing its record (the next run removes them).
+    if let Ok(listing) = std::fs::read_dir(dir.join(PARTS)) {
+        for entry in listing.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.strip_suffix(".json").is_some_and(|part| !parts.contains_key(part)) {
+                found.notes.push(format!("{} is named by no run record (left by a run stopped before it wrote its record): not needed", entry.path().display()));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Each partition against what `_partitions.json` records of it (its size and SHA-256),
+/// and each recorded partition that is gone.
+fn check_partitions(dir: &Path, partitions: &[super::Partition], found: &mut Verification) -> Result<()> {
     // The partitions, against `_partitions.json`.
     let recorded_file = dir.join(PARTITIONS);
     if recorded_file.exists() && std::fs::read(&recorded_file).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok()).is_none() {
         found.problems.push(format!("{} cannot be read: the partitions cannot be compared with what sitrep wrote; the next `sitrep run … --archive` over their periods writes them and it again", recorded_file.display()));
     }
     let known = written_partitions(dir);
-    let checked = crate::par_map_bounded(&partitions, |p| {
+    let checked = crate::par_map_bounded(partitions, |p| {
         let rel = p.rel();
         let path = p.path.display();
         let Some(w) = known.get(&rel) else { return Ok(Checked::Note(format!("{path} is not in {PARTITIONS} (put there by hand, or written before sitrep recorded its partitions): not checked"))) };
@@ -77,12 +103,22 @@ pub fn verify(dir: &Path) -> Result<Verification> {
     for rel in known.keys().filter(|rel| !on_disk.contains(*rel)) {
         found.problems.push(format!("{} is recorded in {PARTITIONS} but is not there: its rows are missing from the archive; run `sitrep run … --archive` over the same submissions to write it again", dir.join(rel).display()));
     }
+    Ok(())
+}
+
+/// The parts named by the run records, each read once, by name, with how many records it
+/// holds (or what is wrong with it).
+type Parts = BTreeMap<String, std::result::Result<usize, String>>;
+
+/// Every run record, the parts holding its files' records and targets (each against its
+/// name) and where it places them; with the periods of the files the records name.
+fn check_records(dir: &Path, runs: &Path, found: &mut Verification) -> (Parts, BTreeSet<NaiveDate>) {
     // The run records, and the parts holding their files' records and targets: each
     // part read once (a year's records name 53 parts each, most of them the same).
-    let mut parts: BTreeMap<String, std::result::Result<usize, String>> = BTreeMap::new();
+    let mut parts: Parts = BTreeMap::new();
     // The periods of the files the records name.
     let mut files_periods: BTreeSet<NaiveDate> = BTreeSet::new();
-    let mut periods: Vec<NaiveDate> = record_periods(&runs).map(Iterator::collect).unwrap_or_default();
+    let mut periods: Vec<NaiveDate> = record_periods(runs).map(Iterator::collect).unwrap_or_default();
     periods.sort();
     for period in periods {
         let path = runs.join(format!("{period}.json"));
@@ -95,7 +131,7 @@ pub fn verify(dir: &Path) -> Result<Verification> {
         };
         found.records += 1;
         // Records written before parts held them hold their files themselves.
-        files_periods.extend(record.files.iter().flat_map(FileOutcome::periods).filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()));
+        files_periods.extend(periods_of(&record.files));
         // A part of its recorded size is kept by the next run: deleted, it is written again.
         let again = |what: String, there: bool| format!("{what} (named by {}); {}run `sitrep run … --archive` over the period's submissions to write it again", path.display(), if there { "delete it and " } else { "" });
         for name in part_names(&record.file_parts, record.targets_part.as_ref()) {
@@ -106,7 +142,7 @@ pub fn verify(dir: &Path) -> Result<Verification> {
             let read = match record.targets_part.as_ref() == Some(&name) {
                 true => read_part::<Target>(dir, &name).map(|r| r.len()),
                 false => read_part::<FileOutcome>(dir, &name).map(|files| {
-                    files_periods.extend(files.iter().flat_map(FileOutcome::periods).filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()));
+                    files_periods.extend(periods_of(&files));
                     files.len()
                 }),
             };
@@ -122,26 +158,12 @@ pub fn verify(dir: &Path) -> Result<Verification> {
             found.problems.push(format!("{}: {problem}: the period {period} cannot be re-rendered; run `sitrep run … --archive` over its submissions to write it again", path.display()));
         }
     }
-    found.parts = parts.len();
-    let named: BTreeSet<&String> = parts.keys().collect();
-    // Periods whose files no run names any more (a week's files all withdrawn): their
-    // partitions stay, as history, and every engine reading the archive counts them.
-    if found.records > 0 && !parts.values().any(Result::is_err) {
-        let unnamed: BTreeSet<NaiveDate> = partitions.iter().map(|p| p.period).filter(|p| !files_periods.contains(p)).collect();
-        for period in unnamed {
-            found.notes.push(format!("the figures of {period} are kept from files no archived run names any more (withdrawn since?): a re-render of {period} has them without their files; if they should not be counted, delete the folders province_code=…/period={period} in {}", dir.display()));
-        }
-    }
-    // Parts no record names: a run stopped before writing its record (the next run removes them).
-    if let Ok(listing) = std::fs::read_dir(dir.join(PARTS)) {
-        for entry in listing.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.strip_suffix(".json").is_some_and(|part| !named.contains(&part.to_string())) {
-                found.notes.push(format!("{} is named by no run record (left by a run stopped before it wrote its record): not needed", entry.path().display()));
-            }
-        }
-    }
-    Ok(found)
+    (parts, files_periods)
+}
+
+/// The periods the files' records name.
+fn periods_of(files: &[FileOutcome]) -> impl Iterator<Item = NaiveDate> + '_ {
+    files.iter().flat_map(FileOutcome::periods).filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
 }
 
 /// One partition's check.
