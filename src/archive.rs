@@ -589,7 +589,7 @@ fn read_partition(p: &Partition) -> Result<Vec<Observation>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     // A byte changed in a partition was, as often as not, other figures read without a word.
     if p.sha256.as_ref().is_some_and(|want| *want != crate::export::sha256_hex(&bytes)) {
-        bail!("{} is not what sitrep wrote there (its SHA-256 differs from the one _partitions.json records): it was damaged or changed since; delete it and run `sitrep run … --archive` over the same submissions to write it again", path.display());
+        bail!("{} is not what sitrep wrote there (its SHA-256 differs from the one _partitions.json records): it was damaged or changed since; delete it and run `sitrep run … --archive` over the same submissions to write it again (`sitrep verify --archive {}` checks every other partition)", path.display(), p.path.ancestors().nth(3).unwrap_or(Path::new(".")).display());
     }
     let df = anyhow::Context::with_context(ParquetReader::new(std::io::Cursor::new(&bytes[..])).finish(), || format!("{} is not a readable Parquet file", path.display()))?;
     let rows = anyhow::Context::with_context(table::observations_from_frame(&df, Sym::new(&p.province_code), p.period), || format!("{} does not hold sitrep's canonical table", path.display()))?;

@@ -232,7 +232,7 @@ fn a_partition_damaged_in_place_is_named_when_read_back() {
     let render = || sitrep(&["report", "--archive", archive.to_str().unwrap(), "--period", "2022-01-15", "--out", again.to_str().unwrap()], dir.path());
     let (code, o, err) = render();
     assert_ne!(code, 0, "{o}\n{err}");
-    assert!(err.contains(&part.display().to_string()) && err.contains("SHA-256"), "{err}");
+    assert!(err.contains(&part.display().to_string()) && err.contains("SHA-256") && err.contains(&format!("sitrep verify --archive {}", archive.display())), "{err}");
     std::fs::remove_file(&part).unwrap();
     run_into_archive(&subs, &out, &archive);
     assert!(std::fs::read(&part).unwrap() == written);
