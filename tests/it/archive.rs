@@ -299,6 +299,11 @@ fn a_period_of_several_provinces_is_re_rendered_in_the_runs_order() {
     assert!(table(&again) == run, "the re-rendered canonical table is not in the run's order");
 }
 
+/// `sitrep verify --archive` of `archive`: its exit code, stdout and stderr.
+fn verify_archive(archive: &std::path::Path) -> (i32, String, String) {
+    sitrep(&["verify", "--archive", archive.to_str().unwrap()], archive.parent().unwrap())
+}
+
 /// Flips one bit in the middle of the file at `path` (its size the same); returns its
 /// bytes as they were.
 fn flip_a_bit_in_place(path: &std::path::Path) -> Vec<u8> {
@@ -349,7 +354,7 @@ fn verify_names_what_differs_from_what_sitrep_wrote_and_what_to_do() {
     let (dir, subs) = copied_submissions();
     let (archive, out) = (dir.path().join("arsip"), dir.path().join("out"));
     run_into_archive(&subs, &out, &archive);
-    let verify = || sitrep(&["verify", "--archive", archive.to_str().unwrap()], dir.path());
+    let verify = || verify_archive(&archive);
     let (code, o, err) = verify();
     assert_eq!(code, 0, "{o}\n{err}");
     assert!(o.contains("is as sitrep wrote it: 3 partitions (3 compared with their recorded SHA-256), 1 run record,"), "{o}");
@@ -398,7 +403,7 @@ fn verify_notes_a_week_whose_files_no_run_names_any_more() {
     let (dir, subs) = copied_submissions();
     let (archive, out) = (dir.path().join("arsip"), dir.path().join("out"));
     run_into_archive(&subs, &out, &archive);
-    let verify = || sitrep(&["verify", "--archive", archive.to_str().unwrap()], dir.path());
+    let verify = || verify_archive(&archive);
     let (code, o, err) = verify();
     assert_eq!(code, 0, "{o}\n{err}");
     assert!(!o.contains("note:"), "{o}");
