@@ -104,9 +104,9 @@ pub struct CacheConfig {
 
 /// Refuses a cache folder named where its files would be taken for something else: the output
 /// folder itself (the cache tidies its folder), the archive or a folder in it (engines
-/// reading `arsip/**/*.parquet` would read the cache's Parquet files), a submissions
-/// folder or one in it (its CSV files would be read as submissions).
-fn cache_apart(cache: &Path, out: &Path, archive: Option<&Path>, inputs: &[PathBuf]) -> Result<()> {
+/// reading `arsip/**/*.parquet` would read the cache's Parquet files). In a submissions
+/// folder it is passed over when listing ([`RunPlan::own_paths`]).
+fn cache_apart(cache: &Path, out: &Path, archive: Option<&Path>) -> Result<()> {
     let whole = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let c = whole(cache);
     if c == whole(out) {
@@ -115,8 +115,19 @@ fn cache_apart(cache: &Path, out: &Path, archive: Option<&Path>, inputs: &[PathB
     if let Some(a) = archive.filter(|a| c.starts_with(whole(a))) {
         bail!("the cache {} is in the archive {}: engines reading the archive's Parquet files would read the cache's too; keep it beside the archive (e.g. --cache {}-cache)", cache.display(), a.display(), a.display().to_string().trim_end_matches('/'));
     }
-    if let Some(i) = inputs.iter().find(|i| i.is_dir() && c.starts_with(whole(i))) {
-        bail!("the cache {} is in the submissions folder {}: its files would be read as submissions; keep it elsewhere", cache.display(), i.display());
+    Ok(())
+}
+
+/// Refuses an output folder or archive that is a submissions folder itself: the run
+/// would write its reports among the submissions. One inside a submissions folder is
+/// passed over when listing ([`RunPlan::own_paths`]).
+fn not_a_submissions_folder(out: &Path, archive: Option<&Path>, inputs: &[PathBuf]) -> Result<()> {
+    let real = |p: &Path| p.canonicalize().ok();
+    for (what, folder) in [("output folder", Some(out)), ("archive", archive)] {
+        let Some(folder) = folder else { continue };
+        if let Some(i) = inputs.iter().find(|i| i.is_dir() && real(i).is_some() && real(i) == real(folder)) {
+            bail!("the {what} {} is the submissions folder {}: sitrep would write among the submissions; give it a folder of its own (e.g. {})", folder.display(), i.display(), i.join(if what == "archive" { "arsip" } else { "laporan" }).display());
+        }
     }
     Ok(())
 }
@@ -196,6 +207,14 @@ pub struct RunPlan {
 }
 
 impl RunPlan {
+    /// The files and folders the run reads or writes beside the submissions: when one
+    /// lies in a submissions folder, listing passes it over (the targets workbook or last
+    /// week's export read as submissions would be counted as vaccinations).
+    pub fn own_paths(&self) -> Vec<&Path> {
+        let files = [&self.targets, &self.compare_targets, &self.receipts, &self.app, &self.previous, &self.archive, &self.cache];
+        std::iter::once(self.out.as_path()).chain(files.into_iter().flatten().map(PathBuf::as_path)).collect()
+    }
+
     pub fn resolve(args: RawArgs) -> Result<RunPlan> {
         // The configuration: --config, else ./sitrep.toml when present. Relative paths in
         // it are relative to its folder, so `--config kerja/sitrep.toml` works from anywhere.
@@ -305,8 +324,9 @@ impl RunPlan {
         // A cache folder named (`--cache`, `[cache] dir`), else `<out>/.cache`.
         let named_cache = args.cache.clone().or(file.cache.dir.clone().map(&in_base));
         if let Some(c) = named_cache.as_ref().filter(|_| !args.no_cache) {
-            cache_apart(c, &out, args.archive.as_deref(), &args.inputs)?;
+            cache_apart(c, &out, args.archive.as_deref())?;
         }
+        not_a_submissions_folder(&out, args.archive.as_deref(), &args.inputs)?;
         let cache = (!args.no_cache).then(|| named_cache.unwrap_or_else(|| out.join(".cache")));
         Ok(RunPlan {
             inputs: args.inputs,

@@ -49,6 +49,7 @@ use ingest::SourceFile;
 use layout::Purpose;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use table::{FileOutcome, FileTable, Resolver};
 
@@ -112,7 +113,7 @@ pub fn build_stamp() -> String {
 
 /// Every submission file under the given paths, sorted, without following links out.
 pub fn collect_inputs(paths: &[PathBuf]) -> Vec<PathBuf> {
-    list_inputs(paths).into_iter().map(|(path, _)| path).collect()
+    list_inputs(paths, &[]).into_iter().map(|(path, _)| path).collect()
 }
 
 /// A submission file as listed: its path, and what was taken of its metadata while
@@ -122,15 +123,16 @@ type Listed = (PathBuf, Option<known_files::Statted>);
 /// [`collect_inputs`] with each file's metadata, taken as its folder is listed: relative
 /// to the open folder, a stat walks one name, not the whole path (a year's 26,728 files
 /// stat by path were 30 ms of a weekly run's reading; 20 ms this way, and beside the
-/// cache's loading rather than after it).
-fn list_inputs(paths: &[PathBuf]) -> Vec<Listed> {
+/// cache's loading rather than after it). The files and folders in `own` are passed
+/// over where a folder holds them.
+fn list_inputs(paths: &[PathBuf], own: &[&Path]) -> Vec<Listed> {
     let mut files = Vec::new();
     for p in paths {
         if p.is_file() {
             files.push((p.clone(), known_files::Statted::of(std::fs::metadata(p))));
             continue;
         }
-        list_folder(p, &mut files);
+        list_folder(p, &own_paths_in(p, own), &mut files);
     }
     // Several paths given: their files together, each once.
     if paths.len() > 1 {
@@ -145,25 +147,36 @@ fn list_inputs(paths: &[PathBuf]) -> Vec<Listed> {
 /// a folder's files listed at its name's place. Sorting the whole list by path instead
 /// was 6 ms of a weekly run over a year's folder, on one core. Links are not followed (a
 /// link to a file or folder is passed over); a folder that cannot be listed is passed
-/// over.
-fn list_folder(folder: &Path, files: &mut Vec<Listed>) {
+/// over; so are the paths in `skip`.
+fn list_folder(folder: &Path, skip: &HashSet<PathBuf>, files: &mut Vec<Listed>) {
     let Ok(listing) = std::fs::read_dir(folder) else { return };
     let mut entries: Vec<(std::ffi::OsString, std::fs::DirEntry)> = listing.flatten().map(|e| (e.file_name(), e)).collect();
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     files.reserve(entries.len());
     for (name, entry) in entries {
         let Ok(kind) = entry.file_type() else { continue };
+        let path = entry.path();
+        if !skip.is_empty() && skip.contains(&path) {
+            continue;
+        }
         if kind.is_dir() {
-            list_folder(&entry.path(), files);
+            list_folder(&path, skip, files);
             continue;
         }
         let name = name.to_string_lossy();
-        let path = entry.path();
         // Office lock files (~$x.xlsx) and hidden files are not submissions.
         if kind.is_file() && !name.starts_with("~$") && !name.starts_with('.') && ingest::has_known_extension(&path) {
             files.push((path, known_files::Statted::of(entry.metadata())));
         }
     }
+}
+
+/// Those of `own` that lie in `folder`, as its listing names them (`folder` joined with
+/// the rest of their path): compared on real paths, so `.`, `..` and links in the paths
+/// given do not hide them. One that does not exist yet cannot be listed.
+fn own_paths_in(folder: &Path, own: &[&Path]) -> HashSet<PathBuf> {
+    let Ok(real_folder) = folder.canonicalize() else { return HashSet::new() };
+    own.iter().filter_map(|p| p.canonicalize().ok()).filter_map(|p| p.strip_prefix(&real_folder).ok().filter(|rest| !rest.as_os_str().is_empty()).map(|rest| folder.join(rest))).collect()
 }
 
 /// When each file was received: the receipts log's time when the plan names a log, else
@@ -179,7 +192,7 @@ fn received_times(plan: &RunPlan, files: &[FileTable], file_times: Vec<Option<ch
 
 /// The plan's submission files, or an error saying where none was found.
 fn submission_paths(plan: &RunPlan) -> Result<Vec<Listed>> {
-    let paths = list_inputs(&plan.inputs);
+    let paths = list_inputs(&plan.inputs, &plan.own_paths());
     if paths.is_empty() {
         bail!("no submission files (.xlsx .xlsm .xls .xlsb .ods .csv .tsv) found in {}", plan.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
     }

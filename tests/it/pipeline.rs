@@ -271,3 +271,32 @@ fn an_export_file_that_cannot_be_written_is_named_and_no_manifest_is_written() {
     assert!(stderr.contains("ppkm_gates.csv"), "{stderr}");
     assert!(!out.join("export/manifest.json").exists(), "a manifest was written for an export that was not");
 }
+
+/// A working folder where everything sits together (the targets workbook, the receipts
+/// log, the output folder with its cache, the archive, all in the submissions folder):
+/// sitrep reads only the submissions, on the first run and on the next, when its own
+/// export is there; the figures are those of a run over the submissions alone. An output
+/// folder that is the submissions folder itself is refused.
+#[test]
+fn the_runs_own_files_in_the_submissions_folder_are_not_read_as_submissions() {
+    let (dir, subs) = crate::archive::copied_submissions();
+    for f in ["sasaran.xlsx", "receipts.csv"] {
+        std::fs::copy(fixtures().join(f), subs.join(f)).unwrap();
+    }
+    let together = ["run", ".", "--targets", "sasaran.xlsx", "--receipts", "receipts.csv", "--out", "laporan", "--archive", "arsip", "--quiet"];
+    let apart_out = dir.path().join("apart");
+    let (t, r) = (fixtures().join("sasaran.xlsx"), fixtures().join("receipts.csv"));
+    let apart = ["run", ".", "--targets", t.to_str().unwrap(), "--receipts", r.to_str().unwrap(), "--out", apart_out.to_str().unwrap(), "--quiet"];
+    let (code, alone, err) = sitrep(&apart, &fixtures().join("submissions"));
+    assert_eq!(code, 0, "{err}");
+    assert!(alone.contains("sitrep: 35 files, 807 rows accepted"), "{alone}");
+    for run in ["first", "second"] {
+        let (code, stdout, err) = sitrep(&together, &subs);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(stdout, alone, "the {run} run with its own files among the submissions");
+        assert!(read_attainment(&subs.join("laporan")) == read_attainment(&apart_out), "the {run} run's figures");
+    }
+    let (code, _, err) = sitrep(&["run", ".", "--targets", "sasaran.xlsx", "--out", "."], &subs);
+    assert_eq!(code, 2);
+    assert!(err.contains("the output folder . is the submissions folder"), "{err}");
+}
