@@ -17,7 +17,8 @@ folder, cache and archive are run again, and a fresh run (--no-cache, a new arch
 the same folder: the exports, the manifest's inputs, the archive's partitions, the
 report's PDFs and workbooks must be the same bytes, and `sitrep verify --archive` must find
 the archive as sitrep wrote it. For some seeds the cache is kept apart (--cache) and each
-run writes into a new output folder. Now and then the latest period is re-rendered from the
+run writes into a new output folder; for others the output folder and the archive sit in
+the submissions folder while the cached run runs (`sitrep run . --out laporan`). Now and then the latest period is re-rendered from the
 archive alone and must say what the run said (PDF text, tables).
 
 Fixed seeds, so a trial is the same edits each time. Not part of `make test` (a couple of
@@ -85,6 +86,11 @@ class Trial:
         # as a team writing each week's reports to a folder of its own (drawn apart from
         # the edits, which stay as they were for every seed).
         self.apart = os.path.join(self.w, 'cache-apart') if random.Random(seed * 7919 + 1).random() < 0.3 else None
+        # Now and then the output folder (with its cache) and the archive inside the
+        # submissions folder while the cached run runs, as in `sitrep run . --out laporan`:
+        # the run must pass them over. They are moved out for the edits and the fresh run
+        # (for which they would be submissions).
+        self.inside = not self.apart and random.Random(seed * 7919 + 2).random() < 0.3
         self.targets = self.first_targets
         self.receipts = None
         # The folder, or some of its week folders named one by one.
@@ -104,6 +110,19 @@ class Trial:
         if self.receipts:
             args += ['--receipts', self.receipts]
         return subprocess.run(args, capture_output=True, text=True)
+
+    def run_inside(self, extra):
+        """The cached run with its output folder and archive moved into the submissions folder."""
+        moves = [(self.out, os.path.join(self.subs, 'laporan')), (self.arch, os.path.join(self.subs, 'arsip'))]
+        for rest, inside in moves:
+            if os.path.exists(rest):
+                os.rename(rest, inside)
+        try:
+            return self.run(*(inside for _, inside in moves), extra)
+        finally:
+            for rest, inside in moves:
+                if os.path.exists(inside):
+                    os.rename(inside, rest)
 
     def fail(self, why):
         print(f'seed {self.seed}: {why}\nedits (--keep keeps the folders):\n  ' + '\n  '.join(self.done))
@@ -317,7 +336,7 @@ class Trial:
                 # A new output folder, the one before last let go of.
                 shutil.rmtree(os.path.join(self.w, f'out-{step - 2}'), ignore_errors=True)
                 self.out = os.path.join(self.w, f'out-{step}')
-            ran = self.run(self.out, self.arch, extra)
+            ran = self.run_inside(extra) if self.inside else self.run(self.out, self.arch, extra)
             fresh_out, fresh_arch = os.path.join(self.w, 'fresh'), os.path.join(self.w, 'fresh-archive')
             shutil.rmtree(fresh_out, ignore_errors=True)
             shutil.rmtree(fresh_arch, ignore_errors=True)
@@ -341,7 +360,7 @@ class Trial:
                 self.fail(f'after "{what}" sitrep verify --archive says: {(bad or [v.stderr])[:4]}')
             if not extra and self.rng.random() < 0.3:
                 self.check_rerender(period)
-        print(f'seed {self.seed}: {self.steps} edits, cached and fresh runs alike' + (' (rows_held = 1)' if self.held else '') + (' (the cache kept apart, a new output folder each run)' if self.apart else ''))
+        print(f'seed {self.seed}: {self.steps} edits, cached and fresh runs alike' + (' (rows_held = 1)' if self.held else '') + (' (the cache kept apart, a new output folder each run)' if self.apart else '') + (' (the output folder and archive in the submissions folder)' if self.inside else ''))
 
 
 # Provinces of bench/make_national.py's corpus kept for `--national`: a few of each size,
