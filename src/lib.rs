@@ -124,12 +124,15 @@ type Listed = (PathBuf, Option<known_files::Statted>);
 /// to the open folder, a stat walks one name, not the whole path (a year's 26,728 files
 /// stat by path were 30 ms of a weekly run's reading; 20 ms this way, and beside the
 /// cache's loading rather than after it). The files and folders in `own` are passed
-/// over where a folder holds them.
+/// over where a folder holds them, and so is a file of `own` named among the paths
+/// (`sitrep run kiriman/* --targets kiriman/sasaran.xlsx`: the shell named it twice).
 fn list_inputs(paths: &[PathBuf], own: &[&Path]) -> Vec<Listed> {
     let mut files = Vec::new();
     for p in paths {
         if p.is_file() {
-            files.push((p.clone(), known_files::Statted::of(std::fs::metadata(p))));
+            if !is_own_file(p, own) {
+                files.push((p.clone(), known_files::Statted::of(std::fs::metadata(p))));
+            }
             continue;
         }
         list_folder(p, &own_paths_in(p, own), &mut files);
@@ -177,6 +180,12 @@ fn list_folder(folder: &Path, skip: &HashSet<PathBuf>, files: &mut Vec<Listed>) 
 fn own_paths_in(folder: &Path, own: &[&Path]) -> HashSet<PathBuf> {
     let Ok(real_folder) = folder.canonicalize() else { return HashSet::new() };
     own.iter().filter_map(|p| p.canonicalize().ok()).filter_map(|p| p.strip_prefix(&real_folder).ok().filter(|rest| !rest.as_os_str().is_empty()).map(|rest| folder.join(rest))).collect()
+}
+
+/// Whether `file` is one of `own`, on real paths (compared only for the same file name:
+/// a glob names hundreds of files).
+fn is_own_file(file: &Path, own: &[&Path]) -> bool {
+    own.iter().any(|o| o.file_name() == file.file_name() && o.canonicalize().ok().is_some_and(|o| file.canonicalize().is_ok_and(|f| f == o)))
 }
 
 /// When each file was received: the receipts log's time when the plan names a log, else

@@ -275,7 +275,8 @@ fn an_export_file_that_cannot_be_written_is_named_and_no_manifest_is_written() {
 /// A working folder where everything sits together (the targets workbook, the receipts
 /// log, the output folder with its cache, the archive, all in the submissions folder):
 /// sitrep reads only the submissions, on the first run and on the next, when its own
-/// export is there; the figures are those of a run over the submissions alone. An output
+/// export is there; the figures are those of a run over the submissions alone. The
+/// targets named among files given one by one are not read as one either. An output
 /// folder that is the submissions folder itself is refused.
 #[test]
 fn the_runs_own_files_in_the_submissions_folder_are_not_read_as_submissions() {
@@ -296,6 +297,15 @@ fn the_runs_own_files_in_the_submissions_folder_are_not_read_as_submissions() {
         assert_eq!(stdout, alone, "the {run} run with its own files among the submissions");
         assert!(read_attainment(&subs.join("laporan")) == read_attainment(&apart_out), "the {run} run's figures");
     }
+    // The files named one by one, as a shell's `*` names them: the targets among them.
+    let mut named: Vec<String> = std::fs::read_dir(subs.join("2022-01-15")).unwrap().map(|e| format!("2022-01-15/{}", e.unwrap().file_name().to_string_lossy())).collect();
+    named.push("sasaran.xlsx".into());
+    let mut args: Vec<&str> = vec!["run"];
+    args.extend(named.iter().map(String::as_str));
+    args.extend(["--targets", "sasaran.xlsx", "--out", "laporan-glob", "--quiet"]);
+    let (code, stdout, err) = sitrep(&args, &subs);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.starts_with(&format!("sitrep: {} files,", named.len() - 1)), "{stdout}");
     let (code, _, err) = sitrep(&["run", ".", "--targets", "sasaran.xlsx", "--out", "."], &subs);
     assert_eq!(code, 2);
     assert!(err.contains("the output folder . is the submissions folder"), "{err}");
