@@ -204,6 +204,9 @@ pub struct RunPlan {
     pub cache: Option<PathBuf>,
     /// Rows read afresh held before they are written to the cache (`[cache] rows_held`).
     pub rows_held: usize,
+    /// The working folder's blank templates (`templat/` beside the configuration, made by
+    /// `sitrep init`), never submissions.
+    pub templates: Option<PathBuf>,
 }
 
 impl RunPlan {
@@ -211,7 +214,7 @@ impl RunPlan {
     /// lies in a submissions folder, listing passes it over (the targets workbook or last
     /// week's export read as submissions would be counted as vaccinations).
     pub fn own_paths(&self) -> Vec<&Path> {
-        let files = [&self.targets, &self.compare_targets, &self.receipts, &self.app, &self.previous, &self.archive, &self.cache];
+        let files = [&self.targets, &self.compare_targets, &self.receipts, &self.app, &self.previous, &self.archive, &self.cache, &self.templates];
         std::iter::once(self.out.as_path()).chain(files.into_iter().flatten().map(PathBuf::as_path)).collect()
     }
 
@@ -328,7 +331,9 @@ impl RunPlan {
         }
         not_a_submissions_folder(&out, args.archive.as_deref(), &args.inputs)?;
         let cache = (!args.no_cache).then(|| named_cache.unwrap_or_else(|| out.join(".cache")));
+        let templates = config_path.as_ref().map(|_| base.join(crate::workspace::TEMPLATES_DIR)).filter(|p| p.is_dir());
         Ok(RunPlan {
+            templates,
             inputs: args.inputs,
             targets,
             compare_targets: args.compare_targets.clone(),

@@ -71,6 +71,16 @@ fn init_makes_a_folder_where_run_needs_no_flags() {
     assert_eq!(manifest["configuration"]["config_file"], "sitrep.toml");
     assert_eq!(manifest["inputs"].as_array().unwrap().len(), 14);
 
+    // The whole working folder as the submissions: its targets, blank templates and
+    // output folder are sitrep's own, not submissions; the same files are read.
+    let toml = std::fs::read_to_string(work.join("sitrep.toml")).unwrap();
+    std::fs::write(work.join("sitrep.toml"), toml.replace("submissions = \"submissions\"", "submissions = \".\"")).unwrap();
+    let (code, again, stderr) = sitrep(&["run"], &work);
+    assert_eq!(code, 0, "{again}{stderr}");
+    assert!(!again.contains("templat"), "{again}");
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(work.join("out/export/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 14);
+
     // A second init does not overwrite the folder.
     let (code, _, err) = sitrep(&["init", "kerja", "--province", "15"], dir.path());
     assert_eq!(code, 2);
