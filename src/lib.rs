@@ -113,7 +113,7 @@ pub fn build_stamp() -> String {
 
 /// Every submission file under the given paths, sorted, without following links out.
 pub fn collect_inputs(paths: &[PathBuf]) -> Vec<PathBuf> {
-    list_inputs(paths, &[]).into_iter().map(|(path, _)| path).collect()
+    list_inputs(paths, &[]).0.into_iter().map(|(path, _)| path).collect()
 }
 
 /// A submission file as listed: its path, and what was taken of its metadata while
@@ -126,8 +126,10 @@ type Listed = (PathBuf, Option<known_files::Statted>);
 /// cache's loading rather than after it). The files and folders in `own` are passed
 /// over where a folder holds them, and so is a file of `own` named among the paths
 /// (`sitrep run kiriman/* --targets kiriman/sasaran.xlsx`: the shell named it twice).
-fn list_inputs(paths: &[PathBuf], own: &[&Path]) -> Vec<Listed> {
-    let mut files = Vec::new();
+/// Beside them, a finding for each file in a folder that may be figures sent as
+/// something other than a spreadsheet ([`ingest::not_a_spreadsheet`]).
+fn list_inputs(paths: &[PathBuf], own: &[&Path]) -> (Vec<Listed>, Vec<Finding>) {
+    let (mut files, mut others) = (Vec::new(), Vec::new());
     for p in paths {
         if p.is_file() {
             if !is_own_file(p, own) {
@@ -135,14 +137,16 @@ fn list_inputs(paths: &[PathBuf], own: &[&Path]) -> Vec<Listed> {
             }
             continue;
         }
-        list_folder(p, &own_paths_in(p, own), &mut files);
+        list_folder(p, &own_paths_in(p, own), &mut files, &mut others);
     }
     // Several paths given: their files together, each once.
     if paths.len() > 1 {
         files.sort_by(|a, b| a.0.cmp(&b.0));
         files.dedup_by(|a, b| a.0 == b.0);
+        others.sort_by(|a, b| a.source.cmp(&b.source));
+        others.dedup_by(|a, b| a.source == b.source);
     }
-    files
+    (files, others)
 }
 
 /// The submission files in `folder` and its folders, with their metadata, in the order of
@@ -150,8 +154,9 @@ fn list_inputs(paths: &[PathBuf], own: &[&Path]) -> Vec<Listed> {
 /// a folder's files listed at its name's place. Sorting the whole list by path instead
 /// was 6 ms of a weekly run over a year's folder, on one core. Links are not followed (a
 /// link to a file or folder is passed over); a folder that cannot be listed is passed
-/// over; so are the paths in `skip`.
-fn list_folder(folder: &Path, skip: &HashSet<PathBuf>, files: &mut Vec<Listed>) {
+/// over; so are the paths in `skip`. Files that are no spreadsheet but may hold figures
+/// go to `others`, as findings.
+fn list_folder(folder: &Path, skip: &HashSet<PathBuf>, files: &mut Vec<Listed>, others: &mut Vec<Finding>) {
     let Ok(listing) = std::fs::read_dir(folder) else { return };
     let mut entries: Vec<(std::ffi::OsString, std::fs::DirEntry)> = listing.flatten().map(|e| (e.file_name(), e)).collect();
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -163,13 +168,17 @@ fn list_folder(folder: &Path, skip: &HashSet<PathBuf>, files: &mut Vec<Listed>) 
             continue;
         }
         if kind.is_dir() {
-            list_folder(&path, skip, files);
+            list_folder(&path, skip, files, others);
             continue;
         }
         let name = name.to_string_lossy();
         // Office lock files (~$x.xlsx) and hidden files are not submissions.
-        if kind.is_file() && !name.starts_with("~$") && !name.starts_with('.') && ingest::has_known_extension(&path) {
-            files.push((path, known_files::Statted::of(entry.metadata())));
+        if kind.is_file() && !name.starts_with("~$") && !name.starts_with('.') {
+            if ingest::has_known_extension(&path) {
+                files.push((path, known_files::Statted::of(entry.metadata())));
+            } else {
+                others.extend(ingest::not_a_spreadsheet(&path));
+            }
         }
     }
 }
@@ -199,13 +208,18 @@ fn received_times(plan: &RunPlan, files: &[FileTable], file_times: Vec<Option<ch
     (times, findings)
 }
 
-/// The plan's submission files, or an error saying where none was found.
-fn submission_paths(plan: &RunPlan) -> Result<Vec<Listed>> {
-    let paths = list_inputs(&plan.inputs, &plan.own_paths());
+/// The plan's submission files and the findings about files that are no spreadsheet, or
+/// an error saying where none was found (and what was found instead).
+fn submission_paths(plan: &RunPlan) -> Result<(Vec<Listed>, Vec<Finding>)> {
+    let (paths, others) = list_inputs(&plan.inputs, &plan.own_paths());
     if paths.is_empty() {
-        bail!("no submission files (.xlsx .xlsm .xls .xlsb .ods .csv .tsv) found in {}", plan.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        let instead = match others.len() {
+            0 => String::new(),
+            n => format!("; found instead {n} file(s) that are no spreadsheet: {}", others.iter().take(5).map(|f| f.source.as_str()).collect::<Vec<_>>().join(", ")),
+        };
+        bail!("no submission files (.xlsx .xlsm .xls .xlsb .ods .csv .tsv) found in {}{instead}", plan.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
     }
-    Ok(paths)
+    Ok((paths, others))
 }
 
 fn load(path: &Path) -> std::io::Result<SourceFile> {
@@ -350,7 +364,7 @@ fn read_loaded(
 pub fn validate(plan: &RunPlan) -> Result<Vec<validate::Validation>> {
     let gazetteer = gazetteer::embedded();
     let resolver = Resolver { gazetteer, aliases: &plan.aliases };
-    let paths = submission_paths(plan)?;
+    let (paths, _) = submission_paths(plan)?;
     let clock = timings::StageClock::default();
     let results: Vec<_> = paths.par_iter().map(|(p, _)| read_one_explained(p, Purpose::Submission, plan, &resolver, &clock)).collect();
     let mut files = Vec::new();
@@ -412,7 +426,8 @@ fn run_once(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
     let listing_began = std::time::SystemTime::now();
     let ((paths, gazetteer), cache) = rayon::join(|| rayon::join(|| submission_paths(plan), gazetteer::embedded), || plan.cache.as_ref().map(|dir| cache::Cache::load(dir, &plan.config_json)));
     let resolver = Resolver { gazetteer, aliases: &plan.aliases };
-    let (paths, metas): (Vec<PathBuf>, Vec<Option<known_files::Statted>>) = paths?.into_iter().unzip();
+    let (paths, not_spreadsheets) = paths?;
+    let (paths, metas): (Vec<PathBuf>, Vec<Option<known_files::Statted>>) = paths.into_iter().unzip();
     let listing = Listing { paths: &paths, metas: &metas, before: listing_began };
     // Stage 1–3 per file, in parallel; results keep the sorted input order.
     let clock = timings::StageClock::default();
@@ -433,7 +448,7 @@ fn run_once(plan: &RunPlan, progress: &dyn Progress) -> Result<RunSummary> {
             checks: scope.spawn(|| checks_state::kept(plan.cache.as_ref().map(|d| d.join(cache::CHECKS)).as_deref(), &plan.checks)),
             targets: scope.spawn(|| plan.targets.as_ref().map(|p| read_one(p, Purpose::Targets, plan, &resolver, &clock).0)),
         };
-        let mut read = Files::with_capacity(results.len());
+        let mut read = Files::with_capacity(results.len(), not_spreadsheets);
         let mut stored = Vec::with_capacity(results.len());
         for (t, m, k, s) in results {
             read.tables.push(t);
@@ -628,11 +643,13 @@ struct Files {
     tables: Vec<FileTable>,
     mtimes: Vec<Option<chrono::DateTime<chrono::Utc>>>,
     keys: Vec<Option<String>>,
+    /// What listing found of files that are no spreadsheet ([`ingest::not_a_spreadsheet`]).
+    not_spreadsheets: Vec<Finding>,
 }
 
 impl Files {
-    fn with_capacity(n: usize) -> Files {
-        Files { tables: Vec::with_capacity(n), mtimes: Vec::with_capacity(n), keys: Vec::with_capacity(n) }
+    fn with_capacity(n: usize, not_spreadsheets: Vec<Finding>) -> Files {
+        Files { tables: Vec::with_capacity(n), mtimes: Vec::with_capacity(n), keys: Vec::with_capacity(n), not_spreadsheets }
     }
 }
 
@@ -654,9 +671,11 @@ fn settle_and_report(
     beside: ReadBeside,
 ) -> Result<RunSummary> {
     let stopped = || anyhow::anyhow!("a thread reading beside the files stopped");
-    let Files { tables: mut files, mtimes, keys: cache_keys } = read;
+    let Files { tables: mut files, mtimes, keys: cache_keys, not_spreadsheets } = read;
     // A receipts log, when given, says when files arrived (newest resubmission wins).
     let (received, receipt_findings) = received_times(plan, &files, mtimes);
+    // The findings about no file read: the listing's, then the receipts log's.
+    let about_no_file: Vec<Finding> = not_spreadsheets.into_iter().chain(receipt_findings).collect();
     let mtimes: Vec<_> = received.iter().map(|r| r.at).collect();
     let rows_before: Vec<usize> = files.iter().map(|f| f.observations.len()).collect();
     let findings_before: Vec<usize> = files.iter().map(|f| f.findings.len()).collect();
@@ -716,7 +735,7 @@ fn settle_and_report(
     let unread = pending.map(pending::Pending::into_unread);
     let left: usize = unread.iter().flat_map(|u| u.periods()).map(|(_, n)| n).sum();
     timings.rows_left_in_cache = (left, left + files.iter().map(|f| f.observations.len()).sum::<usize>());
-    let mut read = consolidate(files, targets_table, receipt_findings, plan);
+    let mut read = consolidate(files, targets_table, about_no_file, plan);
     read.period_keys = period_keys;
     report_and_export(plan, read, plan.archive.as_deref(), timings, run_started, progress, Later { unread: unread.as_ref(), earlier_checks, period })
 }
@@ -747,9 +766,10 @@ pub struct Consolidated {
     pub period_keys: Option<std::collections::BTreeMap<chrono::NaiveDate, String>>,
 }
 
-/// Gathers the files' observations, targets and findings into one table.
-fn consolidate(mut files: Vec<FileTable>, targets_table: Option<FileTable>, receipt_findings: Vec<Finding>, plan: &RunPlan) -> Consolidated {
-    let mut findings: Vec<Finding> = receipt_findings;
+/// Gathers the files' observations, targets and findings into one table; `about_no_file`
+/// (the listing's and the receipts log's findings) come first.
+fn consolidate(mut files: Vec<FileTable>, targets_table: Option<FileTable>, about_no_file: Vec<Finding>, plan: &RunPlan) -> Consolidated {
+    let mut findings: Vec<Finding> = about_no_file;
     let mut observations = table::Observations::default();
     let mut targets = Vec::new();
     let mut statuses = Vec::new();

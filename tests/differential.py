@@ -18,7 +18,8 @@ the same folder: the exports, the manifest's inputs, the archive's partitions, t
 report's PDFs and workbooks must be the same bytes, and `sitrep verify --archive` must find
 the archive as sitrep wrote it. For some seeds the cache is kept apart (--cache) and each
 run writes into a new output folder; for others the output folder and the archive sit in
-the submissions folder while the cached run runs (`sitrep run . --out laporan`). Now and then the latest period is re-rendered from the
+the submissions folder while the cached run runs (`sitrep run . --out laporan`); for some
+a photo of a form lies among the files (a finding the runs and re-renders must agree on). Now and then the latest period is re-rendered from the
 archive alone and must say what the run said (PDF text, tables).
 
 Fixed seeds, so a trial is the same edits each time. Not part of `make test` (a couple of
@@ -329,6 +330,12 @@ class Trial:
         for (w, f) in self.pool:
             if w == self.weeks[0]:
                 self.add(w, f)
+        # Now and then a photo of a form among the files: named in the findings, by the
+        # cached run, the fresh one and the re-render alike.
+        self.photo = random.Random(self.seed * 7919 + 3).random() < 0.3
+        if self.photo:
+            with open(os.path.join(self.subs, self.weeks[0], 'foto-formulir.jpg'), 'wb') as f:
+                f.write(b'\xff\xd8\xff\xe0 not a spreadsheet')
         for step in range(self.steps):
             what, extra = self.edit(step)
             self.done.append(what)
@@ -360,7 +367,7 @@ class Trial:
                 self.fail(f'after "{what}" sitrep verify --archive says: {(bad or [v.stderr])[:4]}')
             if not extra and self.rng.random() < 0.3:
                 self.check_rerender(period)
-        print(f'seed {self.seed}: {self.steps} edits, cached and fresh runs alike' + (' (rows_held = 1)' if self.held else '') + (' (the cache kept apart, a new output folder each run)' if self.apart else '') + (' (the output folder and archive in the submissions folder)' if self.inside else ''))
+        print(f'seed {self.seed}: {self.steps} edits, cached and fresh runs alike' + (' (rows_held = 1)' if self.held else '') + (' (the cache kept apart, a new output folder each run)' if self.apart else '') + (' (the output folder and archive in the submissions folder)' if self.inside else '') + (' (a photo among the files)' if self.photo else ''))
 
 
 # Provinces of bench/make_national.py's corpus kept for `--national`: a few of each size,

@@ -127,6 +127,31 @@ pub fn has_known_extension(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// What to ask of a sender whose figures came as something other than a spreadsheet.
+const ASK_FOR_A_SPREADSHEET: &str = "if it holds a district's figures, ask for them as a spreadsheet (`sitrep template` makes one to fill in)";
+
+/// A file in a submissions folder that is no spreadsheet but may be a district's figures
+/// sent another way (a PDF, a photo of the form, the spreadsheets zipped): said, as its
+/// district would otherwise only show as missing. Other kinds (notes, sitrep.toml) pass
+/// unsaid.
+pub fn not_a_spreadsheet(path: &Path) -> Option<Finding> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    let (what, then) = match ext.as_str() {
+        "zip" | "rar" | "7z" => ("an archive", "if it holds spreadsheets, extract them into the submissions folder and run again"),
+        "pdf" => ("a PDF", ASK_FOR_A_SPREADSHEET),
+        "jpg" | "jpeg" | "png" | "heic" | "gif" | "webp" => ("an image", ASK_FOR_A_SPREADSHEET),
+        "doc" | "docx" | "odt" | "rtf" => ("a text document", ASK_FOR_A_SPREADSHEET),
+        "ppt" | "pptx" | "odp" => ("a presentation", ASK_FOR_A_SPREADSHEET),
+        "numbers" => ("an Apple Numbers file", "ask the sender to export it as xlsx or csv"),
+        _ => return None,
+    };
+    Some(Finding::warning(
+        "not_a_spreadsheet",
+        &path.display().to_string(),
+        format!("{what}, not a spreadsheet sitrep reads (xlsx, xls, xlsb, ods, csv, tsv): nothing in it was counted; {then}"),
+    ))
+}
+
 /// A submission file, loaded into memory once (it is hashed and parsed from the same bytes).
 #[derive(Debug, Clone)]
 pub struct SourceFile {

@@ -310,3 +310,40 @@ fn the_runs_own_files_in_the_submissions_folder_are_not_read_as_submissions() {
     assert_eq!(code, 2);
     assert!(err.contains("the output folder . is the submissions folder"), "{err}");
 }
+
+/// A district's figures sent as a photo, a PDF or a zip are not read, but said: a warning
+/// naming the file and what to do, in the run's findings and in the same findings when
+/// the week is re-rendered from the archive; notes and other kinds pass unsaid. A folder
+/// holding nothing but such files says what it found instead.
+#[test]
+fn files_that_are_no_spreadsheet_are_named_with_what_to_do() {
+    let (dir, subs) = crate::archive::copied_submissions();
+    for f in ["2022-01-15/rekap tebo foto.jpg", "2022-01-15/kiriman merangin.zip", "2022-01-15/rekap kerinci.PDF", "catatan.md", ".DS_Store"] {
+        std::fs::write(subs.join(f), "x").unwrap();
+    }
+    let (out, archive, again) = (dir.path().join("out"), dir.path().join("arsip"), dir.path().join("again"));
+    let targets = fixtures().join("sasaran.xlsx");
+    let (code, stdout, err) = sitrep(&["run", subs.to_str().unwrap(), "--targets", targets.to_str().unwrap(), "--out", out.to_str().unwrap(), "--archive", archive.to_str().unwrap(), "--quiet"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.starts_with("sitrep: 35 files, 807 rows accepted"), "the figures are those of the spreadsheets: {stdout}");
+    let said = |out: &std::path::Path| -> Vec<(String, String)> {
+        let mut v: Vec<_> = read_csv(&out.join("export/findings.csv")).into_iter().filter(|f| f["code"] == "not_a_spreadsheet").map(|f| (f["source"].rsplit('/').next().unwrap().to_string(), f["message"].clone())).collect();
+        v.sort();
+        v
+    };
+    let found = said(&out);
+    assert_eq!(found.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(), ["kiriman merangin.zip", "rekap kerinci.PDF", "rekap tebo foto.jpg"]);
+    assert!(found[0].1.starts_with("an archive, not a spreadsheet sitrep reads") && found[0].1.contains("extract them into the submissions folder"), "{found:?}");
+    assert!(found[1].1.starts_with("a PDF") && found[2].1.starts_with("an image") && found[2].1.contains("ask for them as a spreadsheet"), "{found:?}");
+    assert!(read_csv(&out.join("export/findings.csv")).iter().filter(|f| f["code"] == "not_a_spreadsheet").all(|f| f["severity"] == "warning"));
+    let (code, _, err) = sitrep(&["report", "--archive", archive.to_str().unwrap(), "--period", "2022-01-15", "--out", again.to_str().unwrap(), "--quiet"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(said(&again), found, "the re-render says what the run said");
+
+    let only_photos = dir.path().join("foto");
+    std::fs::create_dir_all(&only_photos).unwrap();
+    std::fs::write(only_photos.join("tebo.jpeg"), "x").unwrap();
+    let (code, _, err) = sitrep(&["run", only_photos.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()], dir.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("no submission files") && err.contains("found instead 1 file(s) that are no spreadsheet") && err.contains("tebo.jpeg"), "{err}");
+}
