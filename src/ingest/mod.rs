@@ -143,6 +143,8 @@ pub fn not_a_spreadsheet(path: &Path) -> Option<Finding> {
         "doc" | "docx" | "odt" | "rtf" => ("a text document", ASK_FOR_A_SPREADSHEET),
         "ppt" | "pptx" | "odp" => ("a presentation", ASK_FOR_A_SPREADSHEET),
         "numbers" => ("an Apple Numbers file", "ask the sender to export it as xlsx or csv"),
+        // What Google Drive leaves on a synced disk: a link, the figures stay online.
+        "gsheet" => ("a Google Sheets shortcut (a link; the figures are online)", "open it and download the sheet as xlsx (File > Download) into the folder"),
         _ => return None,
     };
     Some(Finding::warning(
@@ -351,6 +353,20 @@ fn with_deadline(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Kinds that may be figures sent another way are named, whatever the extension's
+    /// case; notes and configuration pass unsaid.
+    #[test]
+    fn files_that_may_be_figures_sent_another_way_are_named() {
+        let said = |name: &str| not_a_spreadsheet(Path::new(name)).map(|f| f.message);
+        assert!(said("kiriman/rekap tebo.PDF").unwrap().starts_with("a PDF, not a spreadsheet sitrep reads"));
+        assert!(said("foto.HEIC").unwrap().starts_with("an image"));
+        assert!(said("kerinci.zip").unwrap().contains("extract them into the submissions folder"));
+        assert!(said("Rekap Merangin.gsheet").unwrap().contains("download the sheet as xlsx"));
+        for quiet in ["README.md", "sitrep.toml", "catatan.txt.bak", "tanpa-ekstensi"] {
+            assert_eq!(said(quiet), None, "{quiet}");
+        }
+    }
 
     #[test]
     fn a_parser_that_does_not_return_is_abandoned_after_the_time_limit() {
