@@ -211,8 +211,8 @@ pub struct RunPlan {
 
 impl RunPlan {
     /// The files and folders the run reads or writes beside the submissions: when one
-    /// lies in a submissions folder, listing passes it over (the targets workbook or last
-    /// week's export read as submissions would be counted as vaccinations).
+    /// lies in a submissions folder, listing passes it over (a run reading its own last
+    /// export there counted the week twice: 152.8 % for Jambi's dose 1 instead of 76.4 %).
     pub fn own_paths(&self) -> Vec<&Path> {
         let files = [&self.targets, &self.compare_targets, &self.receipts, &self.app, &self.previous, &self.archive, &self.cache, &self.templates];
         std::iter::once(self.out.as_path()).chain(files.into_iter().flatten().map(PathBuf::as_path)).collect()
