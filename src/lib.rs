@@ -360,11 +360,12 @@ fn read_loaded(
 
 /// `sitrep validate`: reads the submissions exactly as [`run`] does (including the
 /// settling of resubmissions and repeated figures) and returns, per file, the outcome,
-/// the findings and the layout as understood. Writes nothing.
+/// the findings and the layout as understood; a file that is no spreadsheet but may hold
+/// figures comes last, skipped with the finding a run makes of it. Writes nothing.
 pub fn validate(plan: &RunPlan) -> Result<Vec<validate::Validation>> {
     let gazetteer = gazetteer::embedded();
     let resolver = Resolver { gazetteer, aliases: &plan.aliases };
-    let (paths, _) = submission_paths(plan)?;
+    let (paths, not_spreadsheets) = submission_paths(plan)?;
     let clock = timings::StageClock::default();
     let results: Vec<_> = paths.par_iter().map(|(p, _)| read_one_explained(p, Purpose::Submission, plan, &resolver, &clock)).collect();
     let mut files = Vec::new();
@@ -376,7 +377,11 @@ pub fn validate(plan: &RunPlan) -> Result<Vec<validate::Validation>> {
         mtimes.push(m);
     }
     table::settle(&mut files, &mtimes);
-    Ok(files.into_iter().zip(layouts).map(|(table, layout)| validate::Validation { table, layout }).collect())
+    let skipped = not_spreadsheets.into_iter().map(|finding| {
+        let outcome = FileOutcome { path: finding.source.clone(), status: "skipped".into(), note: "not a spreadsheet".into(), ..Default::default() };
+        validate::Validation { table: FileTable { outcome: Box::new(outcome), findings: vec![finding], ..Default::default() }, layout: None }
+    });
+    Ok(files.into_iter().zip(layouts).map(|(table, layout)| validate::Validation { table, layout }).chain(skipped).collect())
 }
 
 pub fn run(plan: &RunPlan) -> Result<RunSummary> {

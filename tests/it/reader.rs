@@ -99,6 +99,14 @@ fn validate_shows_what_was_understood_of_a_file() {
     let (code, stdout, _) = sitrep(&["validate", bad.to_str().unwrap()], dir.path());
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("unknown district") && stdout.contains("KAB. MAJENE (76.05)"), "{stdout}");
+    // A folder: a photo of a form is shown skipped, with what to do; warnings only.
+    let folder = dir.path().join("kiriman");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::copy(&file, folder.join("majene.xlsx")).unwrap();
+    std::fs::write(folder.join("majene foto.jpg"), "x").unwrap();
+    let (code, stdout, _) = sitrep(&["validate", folder.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("majene foto.jpg\n   status: skipped (not a spreadsheet)") && stdout.contains("ask for them as a spreadsheet"), "{stdout}");
 }
 
 /// A district's own name in its column of sub-districts: bare, it is the sub-district
