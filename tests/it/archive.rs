@@ -111,9 +111,7 @@ fn a_province_no_longer_in_a_period_leaves_no_partition_behind() {
 /// their name or folder).
 #[test]
 fn a_week_re_rendered_from_a_later_runs_record_lists_no_later_files() {
-    let (dir, subs) = copied_submissions();
-    let (archive, out) = (dir.path().join("arsip"), dir.path().join("out"));
-    run_into_archive(&subs, &out, &archive);
+    let Archived { dir, archive, out, .. } = archived();
     assert!(!archive.join("_runs/2022-01-08.json").exists() && archive.join("_runs/2022-01-15.json").exists());
     let again = dir.path().join("again");
     let (code, o, err) = sitrep(&["report", "--archive", archive.to_str().unwrap(), "--period", "2022-01-08", "--out", again.to_str().unwrap()], dir.path());
@@ -224,9 +222,8 @@ fn a_period_not_in_the_archive_is_a_clear_error() {
 /// `_partitions.json` records, and named; deleted, the next run writes it again.
 #[test]
 fn a_partition_damaged_in_place_is_named_when_read_back() {
-    let (dir, subs) = copied_submissions();
-    let (archive, out, again) = (dir.path().join("arsip"), dir.path().join("out"), dir.path().join("again"));
-    run_into_archive(&subs, &out, &archive);
+    let Archived { dir, subs, archive, out } = archived();
+    let again = dir.path().join("again");
     let part = archive.join("province_code=15/period=2022-01-08/part-0.parquet");
     let written = flip_a_bit_in_place(&part);
     let render = || sitrep(&["report", "--archive", archive.to_str().unwrap(), "--period", "2022-01-15", "--out", again.to_str().unwrap()], dir.path());
@@ -245,9 +242,7 @@ fn a_partition_damaged_in_place_is_named_when_read_back() {
 /// is written again by the next run over its period: engines read the archive directly.
 #[test]
 fn a_partition_changed_since_it_was_written_is_written_again() {
-    let (dir, subs) = copied_submissions();
-    let (archive, out) = (dir.path().join("arsip"), dir.path().join("out"));
-    run_into_archive(&subs, &out, &archive);
+    let Archived { dir: _dir, subs, archive, out } = archived();
     let part = archive.join("province_code=15/period=2022-01-01/part-0.parquet");
     let written = flip_a_bit_in_place(&part);
     run_into_archive(&subs, &out, &archive);
@@ -320,6 +315,22 @@ fn run_into_archive(subs: &std::path::Path, out: &std::path::Path, archive: &std
     assert_eq!(code, 0, "{out}\n{err}");
 }
 
+/// A copy of the fixtures' submissions run once with `--archive`: the temporary folder
+/// holding it, and in it the copy, the archive (`arsip`) and the output folder (`out`).
+struct Archived {
+    dir: tempfile::TempDir,
+    subs: std::path::PathBuf,
+    archive: std::path::PathBuf,
+    out: std::path::PathBuf,
+}
+
+fn archived() -> Archived {
+    let (dir, subs) = copied_submissions();
+    let (archive, out) = (dir.path().join("arsip"), dir.path().join("out"));
+    run_into_archive(&subs, &out, &archive);
+    Archived { dir, subs, archive, out }
+}
+
 /// A temporary folder holding a copy of the fixtures' submissions (the tests change
 /// it), and the copy's path.
 pub fn copied_submissions() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -351,9 +362,7 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 /// the archive verifies again.
 #[test]
 fn verify_names_what_differs_from_what_sitrep_wrote_and_what_to_do() {
-    let (dir, subs) = copied_submissions();
-    let (archive, out) = (dir.path().join("arsip"), dir.path().join("out"));
-    run_into_archive(&subs, &out, &archive);
+    let Archived { dir: _dir, subs, archive, out } = archived();
     let verify = || verify_archive(&archive);
     let (code, o, err) = verify();
     assert_eq!(code, 0, "{o}\n{err}");
@@ -384,9 +393,8 @@ fn verify_names_what_differs_from_what_sitrep_wrote_and_what_to_do() {
 /// last week, before the first) names the periods it has, rather than rendering nothing.
 #[test]
 fn a_re_render_of_a_period_not_archived_names_the_periods_there_are() {
-    let (dir, subs) = copied_submissions();
-    let (archive, out, again) = (dir.path().join("arsip"), dir.path().join("out"), dir.path().join("again"));
-    run_into_archive(&subs, &out, &archive);
+    let Archived { dir, archive, .. } = archived();
+    let again = dir.path().join("again");
     for period in ["2022-01-05", "2023-01-01", "2021-12-25"] {
         let (code, o, err) = sitrep(&["report", "--archive", archive.to_str().unwrap(), "--period", period, "--out", again.to_str().unwrap()], dir.path());
         assert_eq!(code, 2, "{o}\n{err}");
@@ -400,9 +408,7 @@ fn a_re_render_of_a_period_not_archived_names_the_periods_there_are() {
 /// delete, and still finds the archive as sitrep wrote it.
 #[test]
 fn verify_notes_a_week_whose_files_no_run_names_any_more() {
-    let (dir, subs) = copied_submissions();
-    let (archive, out) = (dir.path().join("arsip"), dir.path().join("out"));
-    run_into_archive(&subs, &out, &archive);
+    let Archived { dir: _dir, subs, archive, out } = archived();
     let verify = || verify_archive(&archive);
     let (code, o, err) = verify();
     assert_eq!(code, 0, "{o}\n{err}");
