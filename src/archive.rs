@@ -589,7 +589,7 @@ fn read_partition(p: &Partition) -> Result<Vec<Observation>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     // A byte changed in a partition was, as often as not, other figures read without a word.
     if p.sha256.as_ref().is_some_and(|want| *want != crate::export::sha256_hex(&bytes)) {
-        bail!("{} is not what sitrep wrote there (its SHA-256 differs from the one _partitions.json records): it was damaged or changed since; delete it and run `sitrep run … --archive` over the same submissions to write it again (`sitrep verify --archive {}` checks every other partition)", path.display(), p.path.ancestors().nth(3).unwrap_or(Path::new(".")).display());
+        bail!("{} (`sitrep verify --archive {}` checks every other partition)", not_as_written(path), p.path.ancestors().nth(3).unwrap_or(Path::new(".")).display());
     }
     let df = anyhow::Context::with_context(ParquetReader::new(std::io::Cursor::new(&bytes[..])).finish(), || format!("{} is not a readable Parquet file", path.display()))?;
     let rows = anyhow::Context::with_context(table::observations_from_frame(&df, Sym::new(&p.province_code), p.period), || format!("{} does not hold sitrep's canonical table", path.display()))?;
@@ -597,6 +597,16 @@ fn read_partition(p: &Partition) -> Result<Vec<Observation>> {
         bail!("{} holds {} rows, not the {} the archive recorded when it wrote it: it was changed after sitrep wrote it", path.display(), rows.len(), p.rows);
     }
     Ok(rows)
+}
+
+/// What to do about a partition that is not as sitrep wrote it: it is the run's table,
+/// written again from the submissions.
+const WRITE_AGAIN: &str = "delete it and run `sitrep run … --archive` over the same submissions to write it again";
+
+/// What is said of a partition whose bytes differ from the SHA-256 [`PARTITIONS`] records
+/// (by a re-render reading it, and by `sitrep verify`).
+fn not_as_written(path: &Path) -> String {
+    format!("{} is not what sitrep wrote there (its SHA-256 differs from the one {PARTITIONS} records): it was damaged or changed since; {WRITE_AGAIN}", path.display())
 }
 
 /// The periods of the archive whose rows are not read yet, with their partitions.

@@ -7,7 +7,7 @@
 //! `_partitions.json` and its name record: what an archivist runs before copying the
 //! archive away, or after restoring it.
 
-use super::{part_names, partitions_through, read_part, record_periods, written_partitions, FilePart, RunRecord, PARTITIONS, PARTS};
+use super::{not_as_written, part_names, partitions_through, read_part, record_periods, written_partitions, FilePart, RunRecord, PARTITIONS, PARTS, WRITE_AGAIN};
 use crate::table::{FileOutcome, Target};
 use anyhow::{bail, Result};
 use chrono::NaiveDate;
@@ -29,10 +29,6 @@ pub struct Verification {
     /// What could not be checked (written by hand, or by versions that recorded less).
     pub notes: Vec<String>,
 }
-
-/// What to do about a damaged partition: it is the run's table, written again from the
-/// submissions.
-const WRITE_AGAIN: &str = "delete it and run `sitrep run … --archive` over the same submissions to write it again";
 
 /// Reads the whole archive at `dir` and compares it with what sitrep recorded writing.
 /// An error only when `dir` is no archive at all.
@@ -87,7 +83,7 @@ fn check_partitions(dir: &Path, partitions: &[super::Partition], found: &mut Ver
             return Ok(Checked::Problem(format!("{path} holds {} bytes, not the {} sitrep wrote: it was changed or cut since; {WRITE_AGAIN}", bytes.len(), w.bytes)));
         }
         match &w.sha256 {
-            Some(want) if *want != crate::export::sha256_hex(&bytes) => Ok(Checked::Problem(format!("{path} is not what sitrep wrote there (its SHA-256 differs from the one {PARTITIONS} records): it was damaged or changed since; {WRITE_AGAIN}"))),
+            Some(want) if *want != crate::export::sha256_hex(&bytes) => Ok(Checked::Problem(not_as_written(&p.path))),
             Some(_) => Ok(Checked::Hashed),
             None => Ok(Checked::Note(format!("{path} was written before sitrep recorded its partitions' SHA-256: its size alone was checked (the next run over its period that changes it records one)"))),
         }
