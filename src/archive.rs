@@ -439,14 +439,17 @@ fn remove_partitions_but(dir: &Path, period: NaiveDate, kept: &BTreeSet<&str>) -
 /// time (a year's history read whole was 0.45 GB). Else every row is read now. With
 /// them, the configuration that run recorded (none from older versions).
 pub fn read(dir: &Path, period: NaiveDate) -> Result<(Consolidated, Option<Unread>, Option<serde_json::Value>)> {
+    let mut parts = partitions_through(dir, period)?;
     // A period the archive has no figures for (a date mistyped, a week not archived) is
-    // named with the periods it has, not rendered as a report of nothing.
-    let held = periods_held(dir)?;
-    if !held.is_empty() && !held.contains(&period) {
-        bail!("the archive {} holds no figures for {period}: its periods are {}", dir.display(), listed(&held));
+    // named with the periods it has, not rendered as a report of nothing. Its folders are
+    // listed again only then.
+    if !parts.iter().any(|p| p.period == period) {
+        let held = periods_held(dir)?;
+        if !held.is_empty() && !held.contains(&period) {
+            bail!("the archive {} holds no figures for {period}: its periods are {}", dir.display(), listed(&held));
+        }
     }
     let record = run_record(dir, period)?;
-    let mut parts = partitions_through(dir, period)?;
     let known = written_partitions(dir);
     // Each partition's record, when it is of the recorded size: its SHA-256 is checked
     // when it is read; its rows and fingerprint serve when all have them.
