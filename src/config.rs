@@ -122,10 +122,9 @@ fn cache_apart(cache: &Path, out: &Path, archive: Option<&Path>) -> Result<()> {
 /// would write its reports among the submissions. One inside a submissions folder is
 /// passed over when listing ([`RunPlan::own_paths`]).
 fn not_a_submissions_folder(out: &Path, archive: Option<&Path>, inputs: &[PathBuf]) -> Result<()> {
-    let real = |p: &Path| p.canonicalize().ok();
     for (what, folder) in [("output folder", Some(out)), ("archive", archive)] {
-        let Some(folder) = folder else { continue };
-        if let Some(i) = inputs.iter().find(|i| i.is_dir() && real(i).is_some() && real(i) == real(folder)) {
+        let Some((folder, real)) = folder.and_then(|f| Some((f, f.canonicalize().ok()?))) else { continue };
+        if let Some(i) = inputs.iter().find(|i| i.is_dir() && i.canonicalize().is_ok_and(|r| r == real)) {
             bail!("the {what} {} is the submissions folder {}: sitrep would write among the submissions; give it a folder of its own (e.g. {})", folder.display(), i.display(), i.join(if what == "archive" { "arsip" } else { "laporan" }).display());
         }
     }

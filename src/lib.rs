@@ -130,14 +130,17 @@ type Listed = (PathBuf, Option<known_files::Statted>);
 /// something other than a spreadsheet ([`ingest::not_a_spreadsheet`]).
 fn list_inputs(paths: &[PathBuf], own: &[&Path]) -> (Vec<Listed>, Vec<Finding>) {
     let (mut files, mut others) = (Vec::new(), Vec::new());
+    // Each of `own` that exists, as given and as its real path: found once for every path
+    // listed (week folders given one by one are dozens).
+    let own: Vec<(&Path, PathBuf)> = own.iter().filter_map(|p| Some((*p, p.canonicalize().ok()?))).collect();
     for p in paths {
         if p.is_file() {
-            if !is_own_file(p, own) {
+            if !is_own_file(p, &own) {
                 files.push((p.clone(), known_files::Statted::of(std::fs::metadata(p))));
             }
             continue;
         }
-        list_folder(p, &own_paths_in(p, own), &mut files, &mut others);
+        list_folder(p, &own_paths_in(p, &own), &mut files, &mut others);
     }
     // Several paths given: their files together, each once.
     if paths.len() > 1 {
@@ -186,15 +189,16 @@ fn list_folder(folder: &Path, skip: &HashSet<PathBuf>, files: &mut Vec<Listed>, 
 /// Those of `own` that lie in `folder`, as its listing names them (`folder` joined with
 /// the rest of their path): compared on real paths, so `.`, `..` and links in the paths
 /// given do not hide them. One that does not exist yet cannot be listed.
-fn own_paths_in(folder: &Path, own: &[&Path]) -> HashSet<PathBuf> {
+fn own_paths_in(folder: &Path, own: &[(&Path, PathBuf)]) -> HashSet<PathBuf> {
     let Ok(real_folder) = folder.canonicalize() else { return HashSet::new() };
-    own.iter().filter_map(|p| p.canonicalize().ok()).filter_map(|p| p.strip_prefix(&real_folder).ok().filter(|rest| !rest.as_os_str().is_empty()).map(|rest| folder.join(rest))).collect()
+    own.iter().filter_map(|(_, real)| real.strip_prefix(&real_folder).ok().filter(|rest| !rest.as_os_str().is_empty()).map(|rest| folder.join(rest))).collect()
 }
 
-/// Whether `file` is one of `own`, on real paths (compared only for the same file name:
-/// a glob names hundreds of files).
-fn is_own_file(file: &Path, own: &[&Path]) -> bool {
-    own.iter().any(|o| o.file_name() == file.file_name() && o.canonicalize().ok().is_some_and(|o| file.canonicalize().is_ok_and(|f| f == o)))
+/// Whether `file` is one of `own`, on real paths (compared only for the same file name,
+/// as given or real: a glob names hundreds of files).
+fn is_own_file(file: &Path, own: &[(&Path, PathBuf)]) -> bool {
+    let name = file.file_name();
+    own.iter().any(|(given, real)| (given.file_name() == name || real.file_name() == name) && file.canonicalize().is_ok_and(|f| f == *real))
 }
 
 /// When each file was received: the receipts log's time when the plan names a log, else
